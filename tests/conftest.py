@@ -1,0 +1,35 @@
+"""Shared fixtures: the sample trust, loaded once, and tidy figures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = ROOT / "data" / "sample"
+
+
+@pytest.fixture(scope="session")
+def sample_dir() -> Path:
+    """The committed synthetic sample trust."""
+    if not any(SAMPLE_DIR.glob("*.csv")):
+        pytest.skip("data/sample has not been generated")
+    return SAMPLE_DIR
+
+
+@pytest.fixture(scope="session")
+def sample(sample_dir):
+    """The sample trust loaded through the public loader (shared, do not mutate)."""
+    from gtanalytics.io import load
+
+    return load(sample_dir)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Close every matplotlib figure a test opened."""
+    yield
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")
