@@ -1,0 +1,647 @@
+"""Attendance and behaviour: absence rates, persistent and severe absence, exclusions.
+
+Definitions follow the DfE (methodology.md section 7):
+
+* overall absence rate = total sessions missed (authorised + unauthorised)
+  / total possible sessions x 100;
+* a persistent absentee is a pupil enrolment missing at least 10% of *its own*
+  possible sessions, a severe absentee at least 50% (so a pupil who joined in
+  the spring term is judged against the sessions possible for them);
+* suspension and permanent exclusion rates = events / pupils x 100.
+
+Every estimate carries ``n`` and an interval whose method is named in the
+``method`` column.  Rates are in percent (per 100 pupils for exclusions).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.reference import load_reference
+
+__all__ = [
+    "absence_rates",
+    "exclusion_rates",
+    "attendance_before_after",
+    "pupil_absence",
+    "wilson_ci",
+    "poisson_exact_ci",
+    "ratio_cluster_ci",
+]
+
+#: Groups with fewer pupils than this are flagged ``low_n``.
+MIN_N = 10
+_TERM_ORDER = {"Autumn": 1, "Spring": 2, "Summer": 3}
+_KEY = ["upn", "academic_year"]
+
+
+# --------------------------------------------------------------------------- intervals
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise GTDataError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def wilson_ci(count, n, *, confidence: float = 0.95):
+    """Wilson score interval for a proportion.
+
+    Parameters
+    ----------
+    count, n : array_like
+        Successes and trials.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(low, high)`` as proportions (0-1); NaN where ``n`` is 0.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_ci(3, 10)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.1078, 0.6032)
+    """
+    z = _z(confidence)
+    k = np.asarray(count, dtype=float)
+    m = np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        centre = (p + z * z / (2 * m)) / (1 + z * z / m)
+        half = z / (1 + z * z / m) * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
+    return centre - half, centre + half
+
+
+def poisson_exact_ci(count, *, confidence: float = 0.95):
+    """Exact (Garwood, central) confidence interval for a Poisson count.
+
+    Parameters
+    ----------
+    count : array_like
+        Observed number of events.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(low, high)`` for the expected count; divide by the exposure for a rate.
+
+    Examples
+    --------
+    >>> lo, hi = poisson_exact_ci(0)
+    >>> float(lo), round(float(hi), 4)
+    (0.0, 3.6889)
+    """
+    alpha = 1 - confidence
+    _z(confidence)
+    k = np.asarray(count, dtype=float)
+    low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
+    high = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+    return low, high
+
+
+def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
+    """Ratio estimate sum(y)/sum(x) with a cluster (one cluster per row) standard error.
+
+    Used for session-based rates: each row is a pupil (the cluster), ``y`` the
+    sessions missed and ``x`` the sessions possible.  The standard error is the
+    linearisation (Taylor) variance of a ratio estimator,
+    ``se = sqrt(n/(n-1) * sum((y - R x)^2)) / sum(x)``, the same as a
+    cluster-robust sandwich (small-sample factor n/(n-1)); the interval is
+    ``R +/- z se``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    y, x : array_like
+        Numerator and denominator per cluster.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of float
+        ``(ratio, se, low, high)``; ``se`` is NaN for fewer than 2 clusters.
+
+    Examples
+    --------
+    >>> r, se, lo, hi = ratio_cluster_ci([2, 10, 0], [20, 40, 10])
+    >>> round(r, 4)
+    0.1714
+    """
+    z = _z(confidence)
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    n = len(x)
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return np.nan, np.nan, np.nan, np.nan
+    r = y.sum() / total
+    if n < 2:
+        return float(r), np.nan, np.nan, np.nan
+    se = float(np.sqrt(n / (n - 1) * np.sum((y - r * x) ** 2)) / total)
+    return float(r), se, float(max(r - z * se, 0.0)), float(min(r + z * se, 1.0))
+
+
+# --------------------------------------------------------------------------- helpers
+def _as_list(by) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def _need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise GTDataError(f"The {table} table must be a pandas DataFrame; got {type(df).__name__}.")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise GTDataError(
+            f"The {table} table has no column {', '.join(repr(c) for c in missing)}. "
+            f"Columns found: {', '.join(map(str, df.columns))}. Rename the column or load the file "
+            "through gtanalytics.load so MIS headers are mapped."
+        )
+
+
+def _numeric(df: pd.DataFrame, col: str, table: str) -> pd.Series:
+    out = pd.to_numeric(df[col], errors="coerce").astype(float)
+    bad = out.isna() | (out < 0)
+    if bad.any():
+        i = bad.to_numpy().nonzero()[0][0]
+        raise GTDataError(
+            f"The {table} table has {int(bad.sum())} row(s) where {col!r} is blank, not a number or "
+            f"negative (first at row {i}: {df[col].iloc[i]!r}). Expected a count of sessions, 0 or more."
+        )
+    return out
+
+
+def _attach_groups(frame: pd.DataFrame, pupils: pd.DataFrame | None, by: list[str],
+                   what: str) -> pd.DataFrame:
+    """Add the ``by`` columns from ``pupils`` (matched on upn and academic_year)."""
+    extra = [c for c in by if c not in frame.columns]
+    if not extra:
+        return frame
+    if pupils is None:
+        raise GTDataError(
+            f"Grouping by {', '.join(extra)} needs the pupils table: pass pupils=... "
+            f"(columns {', '.join(extra)} are not in the {what} table)."
+        )
+    _need(pupils, _KEY + extra, "pupils")
+    look = pupils[_KEY + extra].drop_duplicates(_KEY)
+    out = frame.merge(look, on=_KEY, how="left", indicator=True)
+    lost = int((out["_merge"] == "left_only").sum())
+    if lost:
+        warnings.warn(
+            f"{lost} {what} pupil-year(s) have no row in the pupils table, so their "
+            f"{', '.join(extra)} is unknown; they are shown in a group with a blank value.",
+            GTWarning, stacklevel=3,
+        )
+    return out.drop(columns="_merge")
+
+
+def _groups(frame: pd.DataFrame, keys: list[str]):
+    if not keys:
+        yield {}, frame
+        return
+    for values, sub in frame.groupby(keys, dropna=False, sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        yield dict(zip(keys, values)), sub
+
+
+def _national_table(national, name: str) -> pd.DataFrame | None:
+    if national is None or national is False:
+        return None
+    if national is True:
+        table = load_reference(name)
+    elif isinstance(national, pd.DataFrame):
+        table = national.copy()
+    else:
+        raise GTDataError("national must be True (shipped table), False/None, or a DataFrame with "
+                          "columns academic_year, measure, value.")
+    _need(table, ["academic_year", "measure", "value"], "national")
+    if "status" not in table.columns:
+        table["status"] = "user-supplied"
+    return table[["academic_year", "measure", "value", "status"]].rename(
+        columns={"value": "national", "status": "national_status"})
+
+
+def _compare(out: pd.DataFrame, national: pd.DataFrame | None) -> pd.DataFrame:
+    if national is None:
+        out["national"] = np.nan
+        out["national_status"] = pd.NA
+    else:
+        out = out.merge(national, on=["academic_year", "measure"], how="left")
+    verdict = np.where(out["ci_low"] > out["national"], "higher",
+                       np.where(out["ci_high"] < out["national"], "lower", "not significantly different"))
+    out["compared_with_national"] = pd.Series(verdict, index=out.index).where(out["national"].notna())
+    return out
+
+
+def _warn_low(out: pd.DataFrame, min_n: int, what: str) -> None:
+    small = out.loc[out["low_n"]]
+    if len(small):
+        warnings.warn(
+            f"{len(small)} {what} row(s) rest on fewer than {min_n} pupils (flagged low_n); "
+            "their rates are unstable and should not be compared on their own.",
+            GTWarning, stacklevel=3,
+        )
+
+
+# --------------------------------------------------------------------------- absence
+def pupil_absence(attendance: pd.DataFrame) -> pd.DataFrame:
+    """Aggregate the attendance table to one row per pupil enrolment per year.
+
+    Parameters
+    ----------
+    attendance : pandas.DataFrame
+        Canonical attendance table (``upn, academic_year, period, possible_sessions,
+        authorised_absence, unauthorised_absence``), one row per pupil per period.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``upn, academic_year, possible_sessions, authorised_absence,
+        unauthorised_absence, missed, absence_rate`` (percent of the pupil's own
+        possible sessions), ``persistent`` (>= 10%), ``severe`` (>= 50%).
+
+    Examples
+    --------
+    >>> att = pd.DataFrame({"upn": ["A", "A"], "academic_year": "2023/24",
+    ...                     "period": ["Autumn", "Spring"], "possible_sessions": [140, 120],
+    ...                     "authorised_absence": [10, 12], "unauthorised_absence": [2, 4]})
+    >>> pupil_absence(att)[["missed", "persistent"]].to_dict("records")
+    [{'missed': 28.0, 'persistent': True}]
+    """
+    cols = ["possible_sessions", "authorised_absence", "unauthorised_absence"]
+    _need(attendance, _KEY + cols, "attendance")
+    att = attendance[_KEY + (["period"] if "period" in attendance.columns else [])].copy()
+    for c in cols:
+        att[c] = _numeric(attendance, c, "attendance")
+    if "period" in att.columns:
+        is_year = att["period"].astype("string").str.strip().str.lower().eq("year").fillna(False)
+        both = att.assign(_y=is_year).groupby(_KEY)["_y"].agg(["any", "all"])
+        mixed = both[both["any"] & ~both["all"]]
+        if len(mixed):
+            upn, year = mixed.index[0]
+            raise GTDataError(
+                f"{len(mixed)} pupil-year(s) have both a whole-year ('Year') attendance row and term rows "
+                f"(first: {upn} in {year}); the sessions would be counted twice. Keep either the "
+                "whole-year row or the term rows for each pupil."
+            )
+    per = att.groupby(_KEY, sort=True, dropna=False)[cols].sum().reset_index()
+    per["missed"] = per["authorised_absence"] + per["unauthorised_absence"]
+    over = per["missed"] > per["possible_sessions"]
+    if over.any():
+        r = per.loc[over].iloc[0]
+        raise GTDataError(
+            f"{int(over.sum())} pupil-year(s) missed more sessions than were possible (first: {r['upn']} "
+            f"in {r['academic_year']}: {r['missed']:g} missed of {r['possible_sessions']:g}). "
+            "Check the possible_sessions and absence columns of the attendance export."
+        )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per["absence_rate"] = 100 * per["missed"] / per["possible_sessions"]
+    # exact comparisons on counts: missed / possible >= 10%  <=>  10 * missed >= possible
+    ok = per["possible_sessions"] > 0
+    per["persistent"] = ok & (10 * per["missed"] >= per["possible_sessions"])
+    per["severe"] = ok & (2 * per["missed"] >= per["possible_sessions"])
+    return per
+
+
+def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = None, by=None,
+                  confidence: float = 0.95, national=True, min_n: int = MIN_N) -> pd.DataFrame:
+    """Absence rates, persistent and severe absence, by year and group, against national.
+
+    The attendance rows are first summed to one row per pupil enrolment per
+    academic year; every pupil-year with possible sessions counts.
+
+    Parameters
+    ----------
+    attendance : pandas.DataFrame
+        Canonical attendance table.
+    pupils : pandas.DataFrame, optional
+        Canonical pupils table; needed when ``by`` names pupil characteristics
+        (``disadvantaged``, ``sex``, ``sen``, ``year_group``, ``school_id``, ``gt_register``...).
+    by : str or list of str, optional
+        Grouping columns; results are always also split by ``academic_year``.
+    confidence : float
+        Coverage of the intervals.
+    national : bool or pandas.DataFrame
+        ``True``: compare with the shipped ``national_attendance`` reference table;
+        a DataFrame with ``academic_year, measure, value[, status]`` to use your own;
+        ``False`` for none.  Years without a national figure get NaN.
+    min_n : int
+        Groups with fewer pupil enrolments are flagged ``low_n`` (and a GTWarning is issued).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per academic year x group x measure, with columns
+        ``academic_year``, the ``by`` columns, ``measure`` (``overall_absence``,
+        ``authorised_absence``, ``unauthorised_absence``, ``persistent_absence``,
+        ``severe_absence``), ``n`` (pupil enrolments), ``count`` (sessions missed,
+        or pupils meeting the definition), ``denominator`` (possible sessions, or
+        pupils), ``estimate`` (percent), ``se`` (percent; NaN for Wilson rows),
+        ``ci_low``, ``ci_high``, ``method``, ``low_n``, ``national``,
+        ``national_status``, ``compared_with_national`` (``higher``, ``lower``,
+        ``not significantly different``, or missing when there is no national figure;
+        the national value is treated as fixed).
+
+    Notes
+    -----
+    Session rates use a ratio estimator with a pupil-level (cluster) standard error,
+    because sessions of the same pupil are not independent; pupil-level proportions
+    (persistent, severe) use the Wilson score interval.
+
+    Examples
+    --------
+    >>> att = pd.DataFrame({"upn": list("ABC"), "academic_year": "2023/24", "period": "Year",
+    ...                     "possible_sessions": [380, 380, 190], "authorised_absence": [10, 40, 20],
+    ...                     "unauthorised_absence": [0, 2, 0]})
+    >>> res = absence_rates(att, min_n=1)
+    >>> res.set_index("measure").loc["persistent_absence", "count"]
+    np.float64(2.0)
+    """
+    keys = ["academic_year"] + [c for c in _as_list(by) if c != "academic_year"]
+    per = pupil_absence(attendance)
+    zero = per["possible_sessions"] <= 0
+    if zero.any():
+        warnings.warn(f"{int(zero.sum())} pupil-year(s) have no possible sessions and are left out.",
+                      GTWarning, stacklevel=2)
+        per = per.loc[~zero]
+    per = _attach_groups(per, pupils, keys, "attendance")
+    z_method = f"ratio estimator, pupil-cluster (linearisation) SE, normal {confidence:.0%} interval"
+    w_method = f"Wilson score {confidence:.0%} interval"
+    rows = []
+    for labels, g in _groups(per, keys):
+        n = len(g)
+        for measure, num in (("overall_absence", g["missed"]),
+                             ("authorised_absence", g["authorised_absence"]),
+                             ("unauthorised_absence", g["unauthorised_absence"])):
+            r, se, lo, hi = ratio_cluster_ci(num, g["possible_sessions"], confidence=confidence)
+            rows.append({**labels, "measure": measure, "n": n, "count": float(num.sum()),
+                         "denominator": float(g["possible_sessions"].sum()), "estimate": 100 * r,
+                         "se": 100 * se, "ci_low": 100 * lo, "ci_high": 100 * hi, "method": z_method})
+        for measure, flag in (("persistent_absence", g["persistent"]), ("severe_absence", g["severe"])):
+            k = float(flag.sum())
+            lo, hi = wilson_ci(k, n, confidence=confidence)
+            rows.append({**labels, "measure": measure, "n": n, "count": k, "denominator": float(n),
+                         "estimate": 100 * k / n, "se": np.nan, "ci_low": 100 * float(lo),
+                         "ci_high": 100 * float(hi), "method": w_method})
+    out = pd.DataFrame(rows, columns=keys + ["measure", "n", "count", "denominator", "estimate", "se",
+                                              "ci_low", "ci_high", "method"])
+    out["low_n"] = out["n"] < min_n
+    out = _compare(out, _national_table(national, "national_attendance"))
+    _warn_low(out, min_n, "absence")
+    return out
+
+
+# --------------------------------------------------------------------------- exclusions
+def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
+                    confidence: float = 0.95, national=True, min_n: int = MIN_N) -> pd.DataFrame:
+    """Suspensions and permanent exclusions per 100 pupils, by year and group.
+
+    Parameters
+    ----------
+    exclusions : pandas.DataFrame
+        Canonical exclusions table (``upn, academic_year, category`` with
+        ``category`` ``suspension`` or ``permanent``), one row per event.
+    pupils : pandas.DataFrame
+        Canonical pupils table: every pupil-year in it is in the denominator.
+    by : str or list of str, optional
+        Pupil columns to split by (always also by ``academic_year``).
+    confidence : float
+        Coverage of the intervals.
+    national : bool or pandas.DataFrame
+        ``True`` for the shipped ``national_exclusions`` table, a DataFrame
+        (``academic_year, measure, value[, status]``) or ``False``.
+    min_n : int
+        Groups with fewer pupils are flagged ``low_n``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per academic year x group x measure: ``academic_year``, the ``by``
+        columns, ``measure`` (``suspension_rate``, ``permanent_exclusion_rate`` -
+        events per 100 pupils, exact Poisson interval; ``pupils_suspended`` -
+        percent of pupils with one or more suspensions, Wilson interval), ``n``
+        (pupils), ``count`` (events or pupils), ``estimate``, ``ci_low``,
+        ``ci_high``, ``per_10000`` (estimate x 100), ``method``, ``low_n``,
+        ``national``, ``national_status``, ``compared_with_national``.
+
+    Examples
+    --------
+    >>> pupils = pd.DataFrame({"upn": list("ABCD"), "academic_year": "2023/24"})
+    >>> exc = pd.DataFrame({"upn": ["A", "A"], "academic_year": "2023/24",
+    ...                     "category": ["suspension", "suspension"]})
+    >>> exclusion_rates(exc, pupils, min_n=1).set_index("measure").loc["suspension_rate", "estimate"]
+    np.float64(50.0)
+    """
+    keys = ["academic_year"] + [c for c in _as_list(by) if c != "academic_year"]
+    _need(exclusions, _KEY + ["category"], "exclusions")
+    _need(pupils, _KEY + keys[1:], "pupils")
+    cat = exclusions["category"].astype("string").str.strip().str.lower()
+    bad = ~cat.isin(["suspension", "permanent"]).fillna(False)
+    if bad.any():
+        raise GTDataError(
+            f"{int(bad.sum())} exclusion row(s) have a category other than 'suspension' or 'permanent' "
+            f"(first: {exclusions['category'][bad].iloc[0]!r}). Map fixed-period exclusions to "
+            "'suspension' and permanent exclusions to 'permanent'."
+        )
+    ev = exclusions[_KEY].assign(susp=(cat == "suspension").astype(int),
+                                 perm=(cat == "permanent").astype(int))
+    per_pupil = ev.groupby(_KEY)[["susp", "perm"]].sum().reset_index()
+    base = pupils[_KEY + keys[1:]].drop_duplicates(_KEY)
+    unknown = per_pupil.merge(base[_KEY], on=_KEY, how="left", indicator=True)["_merge"] == "left_only"
+    if unknown.any():
+        warnings.warn(
+            f"{int(unknown.sum())} pupil-year(s) in the exclusions table are not in the pupils table; "
+            "their exclusions are left out because they have no place in the denominator.",
+            GTWarning, stacklevel=2,
+        )
+    full = base.merge(per_pupil, on=_KEY, how="left").fillna({"susp": 0, "perm": 0})
+    alpha_m = f"exact Poisson (Garwood) {confidence:.0%} interval"
+    rows = []
+    for labels, g in _groups(full, keys):
+        n = len(g)
+        for measure, k in (("suspension_rate", float(g["susp"].sum())),
+                           ("permanent_exclusion_rate", float(g["perm"].sum()))):
+            lo, hi = poisson_exact_ci(k, confidence=confidence)
+            rows.append({**labels, "measure": measure, "n": n, "count": k, "estimate": 100 * k / n,
+                         "ci_low": 100 * float(lo) / n, "ci_high": 100 * float(hi) / n, "method": alpha_m})
+        k = float((g["susp"] > 0).sum())
+        lo, hi = wilson_ci(k, n, confidence=confidence)
+        rows.append({**labels, "measure": "pupils_suspended", "n": n, "count": k, "estimate": 100 * k / n,
+                     "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
+                     "method": f"Wilson score {confidence:.0%} interval"})
+    out = pd.DataFrame(rows, columns=keys + ["measure", "n", "count", "estimate", "ci_low", "ci_high",
+                                              "method"])
+    out["per_10000"] = out["estimate"] * 100
+    out["low_n"] = out["n"] < min_n
+    out = _compare(out, _national_table(national, "national_exclusions"))
+    _warn_low(out, min_n, "exclusion")
+    return out
+
+
+# --------------------------------------------------------------------------- before / after
+def _period_key(year: pd.Series, period: pd.Series) -> pd.Series:
+    start = pd.to_numeric(year.astype("string").str.slice(0, 4), errors="coerce")
+    order = period.astype("string").str.strip().str.title().map(_TERM_ORDER)
+    return start * 10 + order.fillna(0)
+
+
+def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, participants,
+                            start, match_on: Sequence[str] = (), confidence: float = 0.95,
+                            min_n: int = MIN_N) -> pd.DataFrame:
+    """Change in absence of participants against comparable non-participants (difference in differences).
+
+    Each pupil's absence rate (sessions missed / possible, percent) is taken over
+    all periods before ``start`` and over ``start`` and later; the change is
+    after minus before.  The estimate is the mean change of participants minus
+    the mean change of non-participants.  With ``match_on`` the comparison is
+    made within strata of those pupil characteristics (exact matching) and the
+    stratum differences are averaged with weights equal to the number of
+    participants in each stratum (effect on the participants).
+
+    Parameters
+    ----------
+    attendance, pupils : pandas.DataFrame
+        Canonical attendance and pupils tables.  The population is the pupils on
+        roll (in ``pupils``) in the academic year of ``start``.
+    participants : pandas.DataFrame or iterable of str
+        The intervention or mentoring table (any frame with a ``upn`` column) or a list of UPNs.
+    start : str or tuple
+        When the programme started: an academic year (``"2023/24"``: earlier years
+        are "before") or ``(academic_year, term)`` such as ``("2023/24", "Spring")``
+        (earlier terms are "before"; whole-year rows cannot then be split).
+    match_on : sequence of str
+        Pupil columns to match on, e.g. ``("year_group", "disadvantaged")``.
+    confidence : float
+        Coverage of the interval.
+    min_n : int
+        Flag ``low_n`` when either group has fewer pupils.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``n_participants, n_comparison, n_strata, n_excluded`` (pupils
+        without attendance both before and after, or in a stratum with nobody to
+        compare with), ``before_participants, after_participants,
+        change_participants, before_comparison, after_comparison,
+        change_comparison`` (percent; comparison means weighted to the
+        participants' strata), ``did`` (percentage points; negative = absence fell
+        more for participants), ``se, df, ci_low, ci_high, p_value, method, low_n``.
+
+    Notes
+    -----
+    The interval comes from the saturated least-squares model of the change on
+    stratum x participation with a pooled residual variance (t with N - 2S degrees
+    of freedom); without ``match_on`` this is the pooled two-sample t interval.
+    It describes association, not proof of cause: participants are chosen.
+
+    Examples
+    --------
+    >>> att = pd.DataFrame({"upn": list("ABCDEF") * 2,
+    ...                     "academic_year": ["2022/23"] * 6 + ["2023/24"] * 6, "period": "Year",
+    ...                     "possible_sessions": 380,
+    ...                     "authorised_absence": [40, 38, 42, 10, 12, 8, 20, 22, 18, 10, 14, 9],
+    ...                     "unauthorised_absence": 0})
+    >>> pup = pd.DataFrame({"upn": list("ABCDEF"), "academic_year": "2023/24"})
+    >>> res = attendance_before_after(att, pup, participants=["A", "B", "C"], start="2023/24", min_n=1)
+    >>> round(float(res["did"].iloc[0]), 2)
+    -5.53
+    """
+    match_on = list(match_on)
+    if isinstance(start, tuple):
+        s_year, s_term = start
+        if str(s_term).title() not in _TERM_ORDER:
+            raise GTDataError(f"start term must be Autumn, Spring or Summer; got {s_term!r}.")
+        cut = _period_key(pd.Series([s_year]), pd.Series([s_term])).iloc[0]
+    else:
+        s_year, s_term = start, None
+        cut = _period_key(pd.Series([s_year]), pd.Series(["Year"])).iloc[0]
+    if pd.isna(cut):
+        raise GTDataError(f"start must be an academic year like '2023/24' (or a (year, term) pair); got {start!r}.")
+    if isinstance(participants, pd.DataFrame):
+        _need(participants, ["upn"], "participants")
+        part = set(participants["upn"].dropna().astype(str))
+    elif isinstance(participants, str):
+        raise GTDataError("participants must be a table with a 'upn' column or a list of UPNs, not one string.")
+    else:
+        part = {str(u) for u in participants}
+    _need(attendance, _KEY + ["period", "possible_sessions", "authorised_absence", "unauthorised_absence"],
+          "attendance")
+    _need(pupils, _KEY + match_on, "pupils")
+    att = attendance[_KEY + ["period"]].copy()
+    att["possible"] = _numeric(attendance, "possible_sessions", "attendance")
+    att["missed"] = (_numeric(attendance, "authorised_absence", "attendance")
+                     + _numeric(attendance, "unauthorised_absence", "attendance"))
+    att["key"] = _period_key(att["academic_year"], att["period"])
+    whole = att["period"].astype("string").str.lower().eq("year").fillna(False)
+    if s_term is not None and (whole & att["academic_year"].eq(s_year)).any():
+        raise GTDataError(f"Attendance for {s_year} is recorded for the whole year, so it cannot be split at "
+                          f"the {s_term} term. Use start={s_year!r} or supply term rows.")
+    att["after"] = att["key"] >= cut
+    win = att.groupby(["upn", "after"])[["missed", "possible"]].sum()
+    win = win[win["possible"] > 0]
+    rate = (100 * win["missed"] / win["possible"]).unstack("after")
+    rate = rate.reindex(columns=[False, True]).rename(columns={False: "before", True: "after"})
+    roll = pupils.loc[pupils["academic_year"].astype("string") == str(s_year), ["upn"] + match_on]
+    roll = roll.drop_duplicates("upn").assign(upn=lambda d: d["upn"].astype(str))
+    if roll.empty:
+        raise GTDataError(f"No pupils are on roll in {s_year} in the pupils table, so nobody can be compared.")
+    d = roll.merge(rate.reset_index().assign(upn=lambda x: x["upn"].astype(str)), on="upn", how="left")
+    d["treated"] = d["upn"].isin(part)
+    complete = d["before"].notna() & d["after"].notna()
+    n_excluded = int((~complete & d["treated"]).sum())
+    d = d.loc[complete].copy()
+    d["change"] = d["after"] - d["before"]
+    d["stratum"] = d[match_on].astype("string").fillna("<blank>").agg("|".join, axis=1) if match_on else "all"
+    counts = d.groupby("stratum")["treated"].agg(["sum", "size"])
+    usable = counts.index[(counts["sum"] > 0) & (counts["size"] > counts["sum"])]
+    n_excluded += int(d.loc[d["treated"] & ~d["stratum"].isin(usable)].shape[0])
+    d = d.loc[d["stratum"].isin(usable)]
+    cell = d.groupby(["stratum", "treated"])
+    means = cell[["before", "after", "change"]].mean()
+    sizes = cell.size()
+    n_t, n_c = int(d["treated"].sum()), int((~d["treated"]).sum())
+    row = {"n_participants": n_t, "n_comparison": n_c, "n_strata": len(usable), "n_excluded": n_excluded}
+    if n_excluded:
+        warnings.warn(f"{n_excluded} participant(s) were left out: no attendance both before and after "
+                      "the start, or nobody comparable to compare them with.", GTWarning, stacklevel=2)
+    if n_t == 0 or n_c == 0:
+        raise GTDataError("No participant can be compared with a non-participant (check the UPNs, the "
+                          "start and that attendance covers periods both before and after it).")
+    w = sizes.xs(True, level="treated") / n_t
+    for grp, tag in ((True, "participants"), (False, "comparison")):
+        m = means.xs(grp, level="treated").reindex(w.index)
+        for col in ("before", "after", "change"):
+            row[f"{col}_{tag}"] = float((w * m[col]).sum())
+    did = row["change_participants"] - row["change_comparison"]
+    resid = d["change"] - cell["change"].transform("mean")
+    dof = len(d) - 2 * len(usable)
+    if dof > 0:
+        s2 = float((resid ** 2).sum() / dof)
+        inv = (1 / sizes.xs(True, level="treated") + 1 / sizes.xs(False, level="treated")).reindex(w.index)
+        se = float(np.sqrt(s2 * (w ** 2 * inv).sum()))
+        tq = float(stats.t.ppf(0.5 + confidence / 2, dof))
+        lo, hi = did - tq * se, did + tq * se
+        p = float(2 * stats.t.sf(abs(did / se), dof)) if se > 0 else np.nan
+    else:
+        se = lo = hi = p = np.nan
+    row.update({"did": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
+                "method": (f"difference in differences of pupil absence rates; saturated OLS contrast, "
+                           f"pooled residual variance, t {confidence:.0%} interval"
+                           + (f"; exact matching on {', '.join(match_on)}" if match_on else "")),
+                "low_n": min(n_t, n_c) < min_n})
+    if row["low_n"]:
+        warnings.warn(f"Only {min(n_t, n_c)} pupils in the smaller group: the before/after difference is "
+                      "unstable.", GTWarning, stacklevel=2)
+    return pd.DataFrame([row])
