@@ -1,0 +1,681 @@
+"""Disadvantage gaps: mean, threshold, value-added and rank (gap-index) gaps, and their trends.
+
+Every gap is ``focus − other``: with ``group="disadvantaged", focus=True`` a
+negative gap means disadvantaged pupils are behind.  Each estimate comes with the
+two group sizes, an interval that names its method, and a ``low_n`` flag.
+
+Methods (each checked against an independent implementation in ``tests/test_gaps.py``)
+
+* mean gaps: Welch's unequal-variance t interval, Welch–Satterthwaite df;
+* threshold gaps (percentage points): Newcombe's hybrid score interval
+  (Newcombe 1998, method 10; Wilson limits per group), or Wald;
+* the within-school gap index: 20 × (mean percentile rank of others − of the
+  focus group), ranks averaged over ties (methodology §3.2), with a
+  Brunner–Munzel interval (the index is 10 × (1 − 2·P̂), P̂ the Brunner–Munzel
+  relative effect);
+* trends: the change in gap between the first and last year, a difference of
+  four independent means, with a Welch–Satterthwaite interval.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gtanalytics.errors import GTDataError, GTWarning
+
+__all__ = [
+    "gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap",
+    "gap_trend", "GapTrend", "national_gap_index", "wilson_interval", "WITHIN_SCHOOL_NOTE",
+]
+
+WELCH = "Welch t interval (Welch-Satterthwaite df)"
+WITHIN_SCHOOL_NOTE = (
+    "within-school analogue of the DfE gap index: pupils ranked against each other in the school, "
+    "not against all pupils nationally, so NOT comparable with the published national index")
+
+
+# --------------------------------------------------------------------------- helpers
+def _as_list(by) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _check(df: pd.DataFrame, cols, what: str = "data") -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise GTDataError(f"Expected a pandas DataFrame of {what}, got {type(df).__name__}.")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise GTDataError(
+            f"The {what} has no column {', '.join(map(repr, missing))}. Columns present: "
+            f"{', '.join(map(str, df.columns))}. Rename the column or pass its name.")
+
+
+def _numeric(s: pd.Series, name: str) -> pd.Series:
+    out = pd.to_numeric(s, errors="coerce")
+    bad = s.notna() & out.isna()
+    if bad.any():
+        raise GTDataError(f"Column {name!r} must be numeric; values such as {list(s[bad].unique()[:3])} "
+                          "are not numbers. Convert or remove them first.")
+    return out.astype(float)
+
+
+def _prepare(df, *, outcome, group, focus, by, numeric=True):
+    """Rows usable for a focus/other comparison, with a boolean ``_focus`` column."""
+    by = _as_list(by)
+    _check(df, [outcome, group, *by])
+    data = df[[*dict.fromkeys([outcome, group, *by])]].copy()
+    if numeric:
+        data[outcome] = _numeric(data[outcome], outcome)
+    present = data[group].dropna()
+    if not (present == focus).any():
+        raise GTDataError(f"No row has {group} == {focus!r}. Values present in {group!r}: "
+                          f"{sorted(map(str, present.unique()))[:10]}. Pass the focus value as it appears.")
+    data["_focus"] = (data[group] == focus).fillna(False).astype(bool)
+    data["_usable"] = data[outcome].notna() & data[group].notna()
+    return data, by
+
+
+def _groups(data: pd.DataFrame, by: list[str]):
+    if not by:
+        yield {}, data
+        return
+    for key, sub in data.groupby(by, dropna=False, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        yield dict(zip(by, key)), sub
+
+
+def _tq(confidence: float, df) -> float:
+    if not 0 < confidence < 1:
+        raise GTDataError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}.")
+    return float(stats.t.ppf(0.5 + confidence / 2, df))
+
+
+def _welch(f: np.ndarray, o: np.ndarray, confidence: float) -> dict:
+    """Welch comparison of two independent means: f − o."""
+    n1, n2 = len(f), len(o)
+    m1 = float(np.mean(f)) if n1 else math.nan
+    m2 = float(np.mean(o)) if n2 else math.nan
+    out = {"n_focus": n1, "n_other": n2, "mean_focus": m1, "mean_other": m2, "gap": m1 - m2,
+           "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    if n1 >= 2 and n2 >= 2:
+        a, b = np.var(f, ddof=1) / n1, np.var(o, ddof=1) / n2
+        se = math.sqrt(a + b)
+        if se > 0:
+            df = (a + b) ** 2 / (a ** 2 / (n1 - 1) + b ** 2 / (n2 - 1))
+            h = _tq(confidence, df) * se
+            out.update(se=se, df=df, ci_low=out["gap"] - h, ci_high=out["gap"] + h)
+    return out
+
+
+def _warn_low(frame: pd.DataFrame, min_n: int, what: str) -> None:
+    k = int(frame["low_n"].sum()) if len(frame) else 0
+    if k:
+        warnings.warn(f"{k} {what} rest on a group of fewer than {min_n} pupils: the estimate is unstable "
+                      "and its interval wide; see the low_n column.", GTWarning, stacklevel=3)
+
+
+def _focus_groups(sub: pd.DataFrame, col: str):
+    use = sub[sub["_usable"]]
+    return use.loc[use["_focus"], col].to_numpy(float), use.loc[~use["_focus"], col].to_numpy(float)
+
+
+# --------------------------------------------------------------------------- mean gaps
+def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=6):
+    """Gap in mean outcome between a focus group and everyone else, with a Welch interval.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per pupil.
+    outcome : str
+        Numeric outcome column (e.g. a KS2 scaled score, Attainment 8, pupil VA).
+    group : str
+        Column that defines the groups (e.g. ``"disadvantaged"``).
+    focus : object
+        The value of ``group`` that is the focus (e.g. ``True``); all other values form "other".
+    by : str or list of str, optional
+        Columns to split by (e.g. ``"school_id"``); one row per combination.
+    confidence : float
+        Confidence level of the interval.
+    min_n : int
+        A group smaller than this is flagged ``low_n`` (and a GTWarning is issued).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``by`` value with columns: the ``by`` columns, ``n_focus``, ``n_other``,
+        ``mean_focus``, ``mean_other``, ``gap`` (focus − other), ``se``, ``df`` (Welch–Satterthwaite),
+        ``ci_low``, ``ci_high``, ``n_excluded`` (rows without an outcome or group), ``low_n``, ``method``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"score": [100, 104, 98, 110, 107, 103], "disadvantaged": [True, True, True,
+    ...                   False, False, False]})
+    >>> round(float(gap(d, outcome="score", group="disadvantaged", focus=True, min_n=2)["gap"][0]), 2)
+    -6.0
+    """
+    data, by = _prepare(df, outcome=outcome, group=group, focus=focus, by=by)
+    rows = []
+    for key, sub in _groups(data, by):
+        f, o = _focus_groups(sub, outcome)
+        rows.append({**key, **_welch(f, o, confidence), "n_excluded": int((~sub["_usable"]).sum())})
+    out = pd.DataFrame(rows)
+    out["low_n"] = (out[["n_focus", "n_other"]].min(axis=1) < min_n)
+    out["method"] = WELCH
+    _warn_low(out, min_n, "gaps")
+    return out
+
+
+def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_n=6):
+    """Gap in pupil value added (residuals) between the focus group and the others.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or value-added result
+        Pupil rows with a column of pupil residuals, e.g. ``value_added(...).pupils``
+        (a result object with a ``.pupils`` frame is accepted directly).
+    group, focus, by, confidence, min_n
+        As in :func:`gap`.
+    va : str
+        Column of pupil value-added scores (actual − expected).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`gap`; ``gap`` is the difference in mean VA and ``method`` says so.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"va": [-2.0, -1.0, 0.5, 1.0, 2.0, 1.5], "fsm": [1, 1, 1, 0, 0, 0]})
+    >>> float(value_added_gap(d, group="fsm", focus=1, min_n=2)["gap"][0])
+    -2.5
+    """
+    if hasattr(df, "pupils") and not isinstance(df, pd.DataFrame):
+        df = df.pupils
+    out = gap(df, outcome=va, group=group, focus=focus, by=by, confidence=confidence, min_n=min_n)
+    out["method"] = "difference in mean pupil value added; " + WELCH
+    return out
+
+
+# --------------------------------------------------------------------------- proportions
+def wilson_interval(x, n, confidence=0.95):
+    """Wilson score interval for a proportion ``x / n`` (arrays allowed).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(low, high)``; NaN where ``n`` is 0.
+
+    Examples
+    --------
+    >>> [round(float(v), 4) for v in wilson_interval(3, 10)]
+    [0.1078, 0.6032]
+    """
+    x, n = np.asarray(x, float), np.asarray(n, float)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = x / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def _reached(data: pd.DataFrame, outcome: str, threshold, at_least: bool) -> pd.Series:
+    s = data[outcome]
+    if threshold is None:
+        if s.dropna().isin([0, 1, True, False]).all():
+            return s.astype("float")
+        raise GTDataError(f"Column {outcome!r} is not a yes/no (True/False or 1/0) column. Pass threshold=, "
+                          "e.g. threshold=100 for the KS2 expected standard or 4 for a GCSE grade 4.")
+    v = _numeric(s, outcome)
+    return ((v >= threshold) if at_least else (v < threshold)).astype(float).where(v.notna())
+
+
+def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, by=None,
+                  method="newcombe", confidence=0.95, min_n=6):
+    """Percentage-point gap in reaching a threshold (e.g. KS2 ≥ 100, GCSE grade 4+ or 5+).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per pupil.
+    outcome : str
+        A score column (with ``threshold``) or a yes/no column (without).
+    group, focus, by, confidence, min_n
+        As in :func:`gap`.
+    threshold : float, optional
+        A pupil reaches it when ``score >= threshold`` (``at_least=False``: ``score < threshold``).
+    method : {"newcombe", "wald"}
+        ``"newcombe"``: Newcombe's hybrid score interval for a difference of proportions (Wilson
+        limits per group; statsmodels ``confint_proportions_2indep(method="newcomb")``);
+        ``"wald"``: p1 − p2 ± z·√(p1q1/n1 + p2q2/n2).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``x_focus``, ``x_other`` (pupils reaching
+        it), ``pct_focus``, ``pct_other`` (percent), ``gap`` (percentage points, focus − other),
+        ``ci_low``, ``ci_high`` (percentage points), ``n_excluded``, ``low_n``, ``method``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ks2": [95, 101, 99, 104, 110, 97, 100, 108],
+    ...                   "disadvantaged": [True] * 4 + [False] * 4})
+    >>> r = threshold_gap(d, outcome="ks2", group="disadvantaged", focus=True, threshold=100, min_n=2)
+    >>> float(r["gap"][0])
+    -25.0
+    """
+    if method not in ("newcombe", "wald"):
+        raise GTDataError(f"method must be 'newcombe' or 'wald', got {method!r}.")
+    data, by = _prepare(df, outcome=outcome, group=group, focus=focus, by=by, numeric=False)
+    data[outcome] = _reached(data, outcome, threshold, at_least)
+    data["_usable"] = data[outcome].notna() & data[group].notna()
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    rows = []
+    for key, sub in _groups(data, by):
+        f, o = _focus_groups(sub, outcome)
+        n1, n2, x1, x2 = len(f), len(o), float(f.sum()), float(o.sum())
+        p1 = x1 / n1 if n1 else math.nan
+        p2 = x2 / n2 if n2 else math.nan
+        d = p1 - p2
+        if method == "wald":
+            h = z * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) if n1 and n2 else math.nan
+            lo, hi = d - h, d + h
+        else:
+            (l1, u1), (l2, u2) = (wilson_interval(x1, n1, confidence) if n1 else (math.nan, math.nan),
+                                  wilson_interval(x2, n2, confidence) if n2 else (math.nan, math.nan))
+            lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+            hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+        rows.append({**key, "n_focus": n1, "n_other": n2, "x_focus": int(x1), "x_other": int(x2),
+                     "pct_focus": 100 * p1, "pct_other": 100 * p2, "gap": 100 * d,
+                     "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
+                     "n_excluded": int((~sub["_usable"]).sum())})
+    out = pd.DataFrame(rows)
+    out["low_n"] = out[["n_focus", "n_other"]].min(axis=1) < min_n
+    out["method"] = ("Newcombe hybrid score interval (Wilson limits)" if method == "newcombe"
+                     else "Wald interval") + " for a difference of proportions, in percentage points"
+    _warn_low(out, min_n, "gaps")
+    return out
+
+
+# --------------------------------------------------------------------------- gap index
+def _percentiles(scores: np.ndarray, percentile) -> np.ndarray:
+    if callable(percentile):
+        p = np.asarray(percentile(scores), float)
+    else:
+        _check(percentile, ["score", "percentile"], "national percentile table")
+        table = percentile.drop_duplicates("score").set_index("score")["percentile"].astype(float)
+        p = table.reindex(scores).to_numpy()
+        if np.isnan(p).any():
+            raise GTDataError(f"Scores {sorted(set(scores[np.isnan(p)]))[:5]} are not in the national "
+                              "percentile table. Supply a table that covers every score.")
+    if p.shape != scores.shape or np.any(~np.isfinite(p)) or np.any((p <= 0) | (p > 1)):
+        raise GTDataError("The national percentile lookup must give one value in (0, 1] for every score.")
+    return p
+
+
+def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0.95, min_n=6):
+    """Rank-based gap index in the DfE style: 20 × (mean percentile of others − of the focus group).
+
+    Pupils are ranked by ``score`` (ties get the average rank), percentile ``p = rank / N``, and
+    the index is ``20 × (mean p other − mean p focus)``: 0 means no gap, +10 the largest gap
+    against the focus group (methodology §3.2, a reconstruction of the DfE method).
+
+    **Within-school analogue.** Without ``percentile`` pupils are ranked against each other
+    within each ``by`` group.  DfE ranks every pupil against ALL pupils nationally, so this
+    within-school value is NOT comparable with the published national index; the ``reference``
+    column, ``comparable_with_national`` and ``frame.attrs["note"]`` say so.  Pass ``percentile``
+    (a function of the scores or a table with columns ``score`` and ``percentile``) to use
+    national percentiles instead.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per pupil.
+    score : str
+        The score to rank (KS2: mean of reading and maths scaled scores; KS4: mean of English
+        and maths points).
+    group, focus, by, confidence, min_n
+        As in :func:`gap`.
+    percentile : callable or pandas.DataFrame, optional
+        National percentile lookup, values in (0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``mean_pct_focus``, ``mean_pct_other``
+        (mean percentile, 0-1), ``gap_index``, ``se``, ``df``, ``ci_low``, ``ci_high``, ``low_n``,
+        ``reference``, ``comparable_with_national``, ``method``.  Within-school intervals are
+        Brunner–Munzel (the index equals 20 × (0.5 − P̂), P̂ the Brunner–Munzel relative effect);
+        with national percentiles they are Welch intervals on the percentiles.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"score": [95, 98, 100, 100, 103, 105, 107, 108, 110, 112],
+    ...                   "dis": [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]})
+    >>> round(float(gap_index(d, score="score", group="dis", focus=1, min_n=2)["gap_index"][0]), 2)
+    7.08
+    """
+    data, by = _prepare(df, outcome=score, group=group, focus=focus, by=by)
+    rows = []
+    for key, sub in _groups(data, by):
+        use = sub[sub["_usable"]]
+        x = use[score].to_numpy(float)
+        isf = use["_focus"].to_numpy(bool)
+        n1, n2, n = int(isf.sum()), int((~isf).sum()), len(x)
+        row = {**key, "n_focus": n1, "n_other": n2, "mean_pct_focus": math.nan, "mean_pct_other": math.nan,
+               "gap_index": math.nan, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+        if n1 and n2:
+            if percentile is None:
+                p = stats.rankdata(x) / n
+                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean())
+                row["gap_index"] = 20 * (row["mean_pct_other"] - row["mean_pct_focus"])
+                if n1 >= 2 and n2 >= 2:   # Brunner-Munzel variance of the rank difference
+                    s1 = np.var(stats.rankdata(x)[isf] - stats.rankdata(x[isf]), ddof=1)
+                    s2 = np.var(stats.rankdata(x)[~isf] - stats.rankdata(x[~isf]), ddof=1)
+                    a, b = n1 * s1, n2 * s2
+                    if a + b > 0:
+                        se = 20 * math.sqrt(a + b) / (n1 * n2)
+                        dfree = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
+                        h = _tq(confidence, dfree) * se
+                        row.update(se=se, df=dfree, ci_low=row["gap_index"] - h, ci_high=row["gap_index"] + h)
+            else:
+                p = _percentiles(x, percentile)
+                w = _welch(20 * p[~isf], 20 * p[isf], confidence)
+                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean(), gap_index=w["gap"],
+                           se=w["se"], df=w["df"], ci_low=w["ci_low"], ci_high=w["ci_high"])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["low_n"] = out[["n_focus", "n_other"]].min(axis=1) < min_n
+    within = percentile is None
+    out["reference"] = WITHIN_SCHOOL_NOTE if within else "national percentile lookup supplied by the user"
+    out["comparable_with_national"] = not within
+    out["method"] = ("Brunner-Munzel interval (t, Satterthwaite df)" if within
+                     else "Welch t interval on 20 x national percentile")
+    out.attrs["note"] = out["reference"].iloc[0] if len(out) else ""
+    _warn_low(out, min_n, "gap indices")
+    return out
+
+
+def national_gap_index(key_stage: str = "KS2") -> pd.DataFrame:
+    """The published national DfE disadvantage gap index by year, with source and status per value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key_stage, year`` (calendar year the cohort finished), ``academic_year``,
+        ``gap_index``, ``status`` (CONFIRMED / SECONDARY / UNCONFIRMED), ``source``, ``note``.
+
+    Examples
+    --------
+    >>> float(national_gap_index("KS2").set_index("year").loc[2011, "gap_index"])
+    3.3408
+    """
+    from gtanalytics.reference import load_reference
+
+    ks = str(key_stage).upper()
+    if ks not in ("KS2", "KS4"):
+        raise GTDataError(f"key_stage must be 'KS2' or 'KS4', got {key_stage!r}.")
+    table = load_reference("national_gap_index")
+    out = table[table["key_stage"] == ks].reset_index(drop=True)
+    out.attrs.update(table.attrs)
+    return out
+
+
+# --------------------------------------------------------------------------- excellence gap
+def _top(values: pd.Series, share: float) -> pd.Series:
+    v = values.dropna()
+    k = math.ceil(share * len(v))
+    return (values.rank(ascending=False, method="min") <= k) & values.notna()
+
+
+def excellence_gap(df, *, outcome, group, focus, prior=None, prior_cutoff=None, top_share=None,
+                   threshold=None, by=None, confidence=0.95, min_n=6, method="newcombe"):
+    """Gaps among high prior attainers (or in reaching an advanced level).
+
+    With ``prior``: the pupils whose prior attainment is at least ``prior_cutoff`` (e.g. 110, the
+    KS2 high score) or in the top ``top_share`` within each ``by`` group (ties included) are kept,
+    and the gap between the focus group and the others is measured among them: a mean gap
+    (:func:`gap`) or, with ``threshold``, a percentage-point gap in reaching it
+    (:func:`threshold_gap`, e.g. GCSE grade 7+).  Without ``prior``, ``threshold`` is required and
+    the result is the "excellence gap" in its original sense: the gap in the share of all
+    pupils who reach an advanced level (e.g. KS2 ≥ 110).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per pupil.
+    outcome, group, focus, by, confidence, min_n
+        As in :func:`gap`.
+    prior : str, optional
+        Column of prior attainment.
+    prior_cutoff : float, optional
+        High prior attainers have ``prior >= prior_cutoff``.
+    top_share : float, optional
+        High prior attainers are the top share (0-1) within each ``by`` group.
+    threshold : float, optional
+        Advanced level for a percentage-point gap.
+    method : {"newcombe", "wald"}
+        Interval for a percentage-point gap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`gap` (or :func:`threshold_gap` with ``threshold``) plus
+        ``population`` (who was compared, in words).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ks2": [112, 111, 115, 99, 113, 118, 116, 95],
+    ...                   "gcse": [6, 7, 7, 4, 8, 9, 8, 3], "dis": [1, 1, 1, 1, 0, 0, 0, 0]})
+    >>> r = excellence_gap(d, outcome="gcse", group="dis", focus=1, prior="ks2", prior_cutoff=110, min_n=2)
+    >>> float(r["gap"][0])
+    -1.6666666666666679
+    """
+    by_cols = _as_list(by)
+    if prior is None:
+        if threshold is None:
+            raise GTDataError("Say what to compare: pass prior= (with prior_cutoff= or top_share=) for gaps "
+                              "among high prior attainers, or threshold= for the gap in reaching an advanced "
+                              "level (e.g. threshold=110 at KS2).")
+        sub, population = df, f"all pupils; advanced level: {outcome} >= {threshold}"
+    else:
+        _check(df, [prior, *by_cols])
+        if (prior_cutoff is None) == (top_share is None):
+            raise GTDataError("Define high prior attainers with exactly one of prior_cutoff= (e.g. 110 for "
+                              "the KS2 high score) or top_share= (e.g. 0.25 for the top quarter).")
+        p = _numeric(df[prior], prior)
+        if prior_cutoff is not None:
+            keep = p >= prior_cutoff
+            population = f"high prior attainers: {prior} >= {prior_cutoff}"
+        else:
+            if not 0 < top_share < 1:
+                raise GTDataError(f"top_share must be between 0 and 1, got {top_share!r}.")
+            keep = (p.groupby([df[c] for c in by_cols], dropna=False).transform(lambda s: _top(s, top_share))
+                    if by_cols else _top(p, top_share)).astype(bool)
+            population = f"high prior attainers: top {100 * top_share:g}% on {prior}"
+        sub = df[keep.fillna(False).to_numpy(bool)]
+        if not len(sub):
+            raise GTDataError(f"No pupil is a high prior attainer ({population}); lower the cut-off.")
+    if threshold is None:
+        out = gap(sub, outcome=outcome, group=group, focus=focus, by=by, confidence=confidence, min_n=min_n)
+    else:
+        out = threshold_gap(sub, outcome=outcome, group=group, focus=focus, threshold=threshold, by=by,
+                            method=method, confidence=confidence, min_n=min_n)
+    out["population"] = population
+    return out
+
+
+# --------------------------------------------------------------------------- trends
+@dataclass(frozen=True)
+class GapTrend:
+    """Result of :func:`gap_trend`.
+
+    Attributes
+    ----------
+    groups : pandas.DataFrame
+        Each group's own trajectory: ``by`` columns, year, ``group`` ("focus"/"other"), ``n``,
+        ``mean``, ``se``, ``ci_low``, ``ci_high`` (t interval, n − 1 df).
+    gaps : pandas.DataFrame
+        The gap per year (columns of :func:`gap`).
+    change : pandas.DataFrame
+        One row per ``by`` value: ``first_year``, ``last_year``, ``gap_first``, ``gap_last``,
+        ``change`` (gap_last − gap_first), ``se``, ``df``, ``ci_low``, ``ci_high``,
+        ``focus_change`` (+ ``focus_ci_low/high``), ``other_change`` (+ ``other_ci_low/high``),
+        ``low_n``, ``classification``, ``explanation``, ``method``.
+    national : pandas.DataFrame or None
+        With ``national=``: per year the within-school gap index next to the national index.
+    """
+
+    groups: pd.DataFrame
+    gaps: pd.DataFrame
+    change: pd.DataFrame
+    national: pd.DataFrame | None = None
+
+
+def _classify(g1, g2, lo, hi, df_, do_):
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        return "too few to say"
+    if lo <= 0 <= hi:
+        return "no clear change"
+    focus_behind = g1 < 0 if g1 != 0 else g2 < 0
+    behind, ahead = ("focus", "other") if focus_behind else ("other", "focus")
+    d_behind, d_ahead = (df_, do_) if focus_behind else (do_, df_)
+    if abs(g2) >= abs(g1):
+        return "widening"
+    if d_behind > 0 and d_ahead >= 0:
+        return f"narrowing because the {behind} group improved"
+    if d_behind <= 0:
+        return f"narrowing because the {ahead} group fell"
+    return f"narrowing: the {behind} group improved and the {ahead} group fell"
+
+
+def _end_year(academic_year) -> float:
+    s = str(academic_year)
+    try:
+        start = int(s[:4])
+    except ValueError:
+        return math.nan
+    return start + 1 if "/" in s else start
+
+
+def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confidence=0.95, min_n=6,
+              national=None):
+    """How a gap changed over the years, with each group's own trajectory.
+
+    Narrowing is good news only when the group behind improved: a gap that narrowed because
+    the other group fell is called out as such.  The change between the first and the last
+    year is a difference of four independent means (successive cohorts, e.g. each year's
+    Year 6); its interval uses the Welch–Satterthwaite df.  If the same pupils appear in both
+    years the interval ignores the pairing (it is then conservative).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per pupil per year.
+    outcome, group, focus, by, confidence, min_n
+        As in :func:`gap`.
+    year : str
+        Column of years (``"2023/24"`` style sorts correctly).
+    national : {"KS2", "KS4"} or pandas.DataFrame, optional
+        Compare the within-school gap index on ``outcome`` with the national gap-index series
+        (shipped reference data, or a frame with ``year`` and ``gap_index``).  The two are
+        not comparable in level (see :func:`gap_index`); the comparison is of direction.
+
+    Returns
+    -------
+    GapTrend
+        ``.groups``, ``.gaps``, ``.change`` and ``.national`` (see :class:`GapTrend`).
+        ``classification`` is one of "narrowing because the focus group improved", "narrowing
+        because the other group fell", "narrowing: the focus group improved and the other group
+        fell", "widening", "no clear change", "too few to say".
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"academic_year": ["2022/23"] * 8 + ["2023/24"] * 8,
+    ...                   "score": [96, 98, 97, 99, 104, 106, 105, 107, 103, 105, 104, 106, 105, 107, 104, 106],
+    ...                   "dis": [1, 1, 1, 1, 0, 0, 0, 0] * 2})
+    >>> gap_trend(d, outcome="score", group="dis", focus=1, min_n=2).change["classification"][0]
+    'narrowing because the focus group improved'
+    """
+    by_cols = _as_list(by)
+    data, _ = _prepare(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        gaps = gap(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year],
+                   confidence=confidence, min_n=min_n)
+    grows, crows = [], []
+    for key, sub in _groups(data, by_cols):
+        years = sorted(sub[year].dropna().unique())
+        cells = {}
+        for y in years:
+            f, o = _focus_groups(sub[sub[year] == y], outcome)
+            for label, v in (("focus", f), ("other", o)):
+                n = len(v)
+                m = float(v.mean()) if n else math.nan
+                se = float(v.std(ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
+                h = _tq(confidence, n - 1) * se if n >= 2 else math.nan
+                grows.append({**key, year: y, "group": label, "n": n, "mean": m, "se": se,
+                              "ci_low": m - h, "ci_high": m + h})
+                cells[y, label] = v
+        if len(years) < 2:
+            raise GTDataError(f"A trend needs at least two values of {year!r}; found {years}"
+                              + (f" for {key}" if key else "") + ".")
+        y1, y2 = years[0], years[-1]
+        parts = [cells[y2, "focus"], cells[y2, "other"], cells[y1, "focus"], cells[y1, "other"]]
+        ns = [len(v) for v in parts]
+        means = [float(v.mean()) if len(v) else math.nan for v in parts]
+        g1, g2 = means[2] - means[3], means[0] - means[1]
+        row = {**key, "first_year": y1, "last_year": y2, "gap_first": g1, "gap_last": g2, "change": g2 - g1,
+               "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+        if min(ns) >= 2:
+            w = [np.var(v, ddof=1) / len(v) for v in parts]
+            se = math.sqrt(sum(w))
+            if se > 0:
+                dfree = sum(w) ** 2 / sum(wi * wi / (n - 1) for wi, n in zip(w, ns))
+                h = _tq(confidence, dfree) * se
+                row.update(se=se, df=dfree, ci_low=row["change"] - h, ci_high=row["change"] + h)
+        wf, wo = _welch(parts[0], parts[2], confidence), _welch(parts[1], parts[3], confidence)
+        row.update(focus_change=wf["gap"], focus_ci_low=wf["ci_low"], focus_ci_high=wf["ci_high"],
+                   other_change=wo["gap"], other_ci_low=wo["ci_low"], other_ci_high=wo["ci_high"],
+                   low_n=min(ns) < min_n)
+        row["classification"] = _classify(g1, g2, row["ci_low"], row["ci_high"], wf["gap"], wo["gap"])
+        row["explanation"] = (
+            f"Gap {g1:+.2f} in {y1} and {g2:+.2f} in {y2} (change {g2 - g1:+.2f}, "
+            f"{100 * confidence:g}% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f}); the focus group's "
+            f"mean changed by {wf['gap']:+.2f} and the other group's by {wo['gap']:+.2f}.")
+        crows.append(row)
+    change = pd.DataFrame(crows)
+    change["method"] = "difference of gaps between first and last year; Welch-Satterthwaite t interval"
+    _warn_low(change, min_n, "gap trends")
+    nat = None
+    if national is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GTWarning)
+            gi = gap_index(df, score=outcome, group=group, focus=focus, by=[*by_cols, year],
+                           confidence=confidence, min_n=min_n)
+        ref = national_gap_index(national) if isinstance(national, str) else national
+        _check(ref, ["year", "gap_index"], "national gap-index table")
+        keep = [c for c in ("year", "gap_index", "status", "source") if c in ref.columns]
+        ref = ref[keep].rename(columns={"gap_index": "national_gap_index", "status": "national_status",
+                                        "source": "national_source"})
+        gi = gi.rename(columns={"gap_index": "school_gap_index", "ci_low": "school_ci_low",
+                                "ci_high": "school_ci_high"})
+        gi["year"] = gi[year].map(_end_year)
+        nat = gi[[*by_cols, year, "year", "n_focus", "n_other", "school_gap_index", "school_ci_low",
+                  "school_ci_high", "low_n"]].merge(ref, on="year", how="left")
+        nat["reference"] = WITHIN_SCHOOL_NOTE
+    return GapTrend(groups=pd.DataFrame(grows), gaps=gaps, change=change, national=nat)
