@@ -1,0 +1,424 @@
+"""Standardised effect sizes for interventions, and the EEF months'-progress conversion.
+
+Three designs are covered by :func:`effect_size`:
+
+* **post-test only** (no ``pretest``): Hedges' *g* from the two post-test means
+  and the pooled SD, with the small-sample correction
+  ``J = 1 - 3 / (4 (N - 2) - 1)`` and the large-sample variance
+  ``1/n1 + 1/n2 + g^2 / (2 (n1 + n2))`` (the EEF DIY guide's effect size;
+  methodology notes §5.2-5.3; the same as R ``metafor::escalc(measure="SMD")``).
+* **with a pre-test** (``pretest=``): the ANCOVA-adjusted difference (ordinary
+  least squares of outcome on treatment and pre-test) divided by the
+  unconditional (total) SD of the outcome, the EEF convention; its interval is
+  the adjusted difference's *t* interval divided by the same SD.
+* **whole classes or schools** (``cluster=``): a random-intercept model per
+  cluster (:func:`gtanalytics.multilevel.fit_random_intercept`, REML) gives the
+  intraclass correlation and the adjusted difference, and Hedges (2007) "Effect
+  sizes in cluster-randomized designs", *JEBS* 32(4), 341-370, gives the
+  within-cluster and total-variance effect sizes with their variances
+  (his equations for ``d_W`` and ``d_T``; for unequal clusters the ANOVA average
+  cluster size is used, as Hedges suggests on p. 351).
+
+:func:`es_to_months` converts an effect size to the EEF Teaching and Learning
+Toolkit's months of additional progress (shipped table ``eef_months``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.reference import load_reference
+
+__all__ = [
+    "effect_size",
+    "hedges_g",
+    "standardised_mean_change",
+    "es_to_months",
+    "months_label",
+    "LOW_N",
+]
+
+#: Fewer pupils than this in either group makes an effect size unstable (flagged ``low_n``).
+LOW_N = 10
+
+
+# --------------------------------------------------------------------------- months
+def es_to_months(es):
+    """Convert an effect size to the EEF Toolkit's months of additional progress.
+
+    The effect size is rounded to 2 decimal places and looked up in the
+    shipped table ``eef_months`` (EEF Teaching and Learning Toolkit, CONFIRMED;
+    methodology notes §5.1). Negative effect sizes map symmetrically to
+    negative months; anything beyond 1.00 is 12 months (say "12+", see
+    :func:`months_label`).
+
+    Parameters
+    ----------
+    es : float or array-like
+        Effect size(s).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        Signed whole months (as floats so that a missing effect size stays NaN).
+
+    Examples
+    --------
+    >>> es_to_months(0.18), es_to_months(0.19), es_to_months(-0.4), es_to_months(1.3)
+    (2.0, 3.0, -5.0, 12.0)
+    """
+    table = load_reference("eef_months")
+    arr = np.asarray(es, dtype=float)
+    mag = np.round(np.abs(arr), 2)
+    # the table's upper bounds are inclusive at 2 d.p.; add half a unit of the
+    # last decimal so floating representation of e.g. 0.18 never falls between rows
+    uppers = table["es_to"].to_numpy(dtype=float) + 0.005
+    idx = np.searchsorted(uppers, mag, side="right")
+    months = table["months"].to_numpy(dtype=float)[np.minimum(idx, len(table) - 1)]
+    out = np.where(np.isnan(arr), np.nan, np.sign(arr) * months)
+    out = out + 0.0  # turn -0.0 into 0.0
+    return float(out) if out.ndim == 0 else out
+
+
+def months_label(es) -> str | list[str]:
+    """Plain-English months of progress: ``"+3 months"``, ``"-1 month"``, ``"12+ months"``.
+
+    Parameters
+    ----------
+    es : float or array-like
+        Effect size(s).
+
+    Returns
+    -------
+    str or list of str
+        The label(s); ``"not available"`` for a missing effect size.
+
+    Examples
+    --------
+    >>> months_label(0.4), months_label(1.2), months_label(0.0)
+    ('+5 months', '12+ months', '0 months')
+    """
+    arr = np.atleast_1d(np.asarray(es, dtype=float))
+    months = np.atleast_1d(es_to_months(arr))
+    labels = []
+    for e, m in zip(arr, months):
+        if np.isnan(e):
+            labels.append("not available")
+            continue
+        plus = "+" if np.round(abs(e), 2) > 1.0 else ""
+        sign = "+" if m > 0 and not plus else ("-" if m < 0 else "")
+        unit = "month" if abs(m) == 1 and not plus else "months"
+        labels.append(f"{sign}{int(abs(m))}{plus} {unit}")
+    return labels[0] if np.ndim(es) == 0 else labels
+
+
+# --------------------------------------------------------------------------- building blocks
+def _z(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise GTDataError(f"confidence must be between 0 and 1 (for example 0.95); got {confidence!r}.")
+    return float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def hedges_g(treatment, comparison, *, confidence: float = 0.95) -> dict:
+    """Hedges' g for two independent groups from their raw scores.
+
+    ``d = (mean_t - mean_c) / S_pooled``; ``g = J d`` with
+    ``J = 1 - 3 / (4 (N - 2) - 1)``; ``var = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))``;
+    interval ``g +/- z se``. The same as ``metafor::escalc(measure="SMD")``.
+
+    Parameters
+    ----------
+    treatment, comparison : array-like
+        Scores of the two groups (missing values are dropped).
+    confidence : float
+        Confidence level of the normal-theory interval.
+
+    Returns
+    -------
+    dict
+        ``d, g, j, variance, se, ci_low, ci_high, n_treatment, n_comparison,
+        mean_treatment, mean_comparison, sd_pooled``.
+
+    Examples
+    --------
+    >>> r = hedges_g([5, 6, 7, 8], [4, 5, 6, 5])
+    >>> round(r["g"], 3)
+    1.022
+    """
+    t = np.asarray(treatment, dtype=float)
+    c = np.asarray(comparison, dtype=float)
+    t, c = t[~np.isnan(t)], c[~np.isnan(c)]
+    n1, n2 = len(t), len(c)
+    if n1 < 2 or n2 < 2:
+        raise GTDataError(
+            f"An effect size needs at least 2 pupils with scores in each group; got {n1} in the "
+            f"treatment group and {n2} in the comparison group."
+        )
+    sp = np.sqrt(((n1 - 1) * t.var(ddof=1) + (n2 - 1) * c.var(ddof=1)) / (n1 + n2 - 2))
+    if sp == 0:
+        raise GTDataError("Every score is the same within each group, so no standardised effect can be computed.")
+    d = (t.mean() - c.mean()) / sp
+    j = 1 - 3 / (4 * (n1 + n2 - 2) - 1)
+    g = j * d
+    var = 1 / n1 + 1 / n2 + g**2 / (2 * (n1 + n2))
+    se = np.sqrt(var)
+    z = _z(confidence)
+    return dict(d=d, g=g, j=j, variance=var, se=se, ci_low=g - z * se, ci_high=g + z * se,
+                n_treatment=n1, n_comparison=n2, mean_treatment=t.mean(), mean_comparison=c.mean(),
+                sd_pooled=sp)
+
+
+def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) -> dict:
+    """Paired pre->post effect size standardised by the pre-test SD (or a given SD).
+
+    With ``sd=None`` this is the standardised mean change with raw-score
+    standardisation (Becker 1988; ``metafor::escalc(measure="SMCR")``):
+    ``d = (mean_post - mean_pre) / SD_pre``, bias-corrected by
+    ``J = 1 - 3 / (4 (n - 1) - 1)``, variance ``2 (1 - r) / n + g^2 / (2 n)``
+    with ``r`` the pre-post correlation. With ``sd`` given (for example 15 for
+    nationally standardised scores, avoiding the narrow SD of pupils chosen for
+    low scores) the gain is divided by that SD and its variance is
+    ``var(gain) / (n sd^2)``.
+
+    Parameters
+    ----------
+    pre, post : array-like
+        Paired scores (pairs with a missing value are dropped).
+    sd : float, optional
+        A fixed standardiser instead of the pre-test SD.
+    confidence : float
+        Confidence level of the normal-theory interval.
+
+    Returns
+    -------
+    dict
+        ``es, variance, se, ci_low, ci_high, n, r, standardiser`` (a description).
+
+    Examples
+    --------
+    >>> r = standardised_mean_change([80, 84, 86, 90], [85, 86, 92, 93])
+    >>> r["standardiser"]
+    'SD of pre-test scores (Becker SMCR, bias-corrected)'
+    """
+    pre = np.asarray(pre, dtype=float)
+    post = np.asarray(post, dtype=float)
+    ok = ~(np.isnan(pre) | np.isnan(post))
+    pre, post = pre[ok], post[ok]
+    n = len(pre)
+    z = _z(confidence)
+    if n < 3:
+        nan = float("nan")
+        return dict(es=nan, variance=nan, se=nan, ci_low=nan, ci_high=nan, n=n, r=nan,
+                    standardiser="not computed (fewer than 3 pupils)")
+    gain = post - pre
+    r = float(np.corrcoef(pre, post)[0, 1]) if pre.std() > 0 and post.std() > 0 else float("nan")
+    if sd is None:
+        s = pre.std(ddof=1)
+        if s == 0:
+            raise GTDataError("Every pre-test score is the same, so the pre-test SD cannot standardise the gain; "
+                              "pass sd= (for example 15 for standardised scores).")
+        j = 1 - 3 / (4 * (n - 1) - 1)
+        es = j * gain.mean() / s
+        var = 2 * (1 - r) / n + es**2 / (2 * n)
+        label = "SD of pre-test scores (Becker SMCR, bias-corrected)"
+    else:
+        es = gain.mean() / float(sd)
+        var = gain.var(ddof=1) / (n * float(sd) ** 2)
+        label = f"fixed SD of {float(sd):g}"
+    se = np.sqrt(var)
+    return dict(es=es, variance=var, se=se, ci_low=es - z * se, ci_high=es + z * se, n=n, r=r,
+                standardiser=label)
+
+
+def _ols(y: np.ndarray, X: np.ndarray):
+    """Least squares: coefficients, their classical covariance, residual df."""
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    df = len(y) - X.shape[1]
+    s2 = resid @ resid / df
+    cov = s2 * np.linalg.inv(X.T @ X)
+    return beta, cov, df
+
+
+def _hedges2007(y: np.ndarray, treat: np.ndarray, cluster: np.ndarray, icc: float, z: float) -> dict:
+    """Hedges (2007) d_W and d_T with their variances, given the intraclass correlation."""
+    yt, yc = y[treat], y[~treat]
+    n_t, n_c = len(yt), len(yc)
+    N = n_t + n_c
+    diff = yt.mean() - yc.mean()
+    # total SD pooled over the two arms (S_T) and pooled within-cluster SD (S_W)
+    s_t = np.sqrt(((n_t - 1) * yt.var(ddof=1) + (n_c - 1) * yc.var(ddof=1)) / (N - 2))
+    frame = pd.DataFrame({"y": y, "c": cluster, "t": treat})
+    keys = frame["t"].astype(str) + "\x1f" + frame["c"].astype(str)
+    ssw = float(((frame["y"] - frame.groupby(keys)["y"].transform("mean")) ** 2).sum())
+    M = keys.nunique()
+    s_w = np.sqrt(ssw / (N - M))
+
+    def n_tilde(sizes: np.ndarray) -> float:
+        tot = sizes.sum()
+        return float(tot) if len(sizes) == 1 else float((tot**2 - (sizes**2).sum()) / (tot * (len(sizes) - 1)))
+
+    sizes_t = frame[frame["t"]].groupby("c").size().to_numpy(dtype=float)
+    sizes_c = frame[~frame["t"]].groupby("c").size().to_numpy(dtype=float)
+    n = (n_tilde(sizes_t) + n_tilde(sizes_c)) / 2
+    rho = float(icc)
+    first = (n_t + n_c) / (n_t * n_c)
+    d_w = diff / s_w
+    var_w = first * (1 + (n - 1) * rho) / (1 - rho) + d_w**2 / (2 * (N - M))
+    d_t = diff / s_t * np.sqrt(1 - 2 * (n - 1) * rho / (N - 2))
+    num = (N - 2) * (1 - rho) ** 2 + n * (N - 2 * n) * rho**2 + 2 * (N - 2 * n) * rho * (1 - rho)
+    den = 2 * (N - 2) * ((N - 2) - 2 * (n - 1) * rho)
+    var_t = first * (1 + (n - 1) * rho) + d_t**2 * num / den
+    return dict(d_within=d_w, variance_within=var_w,
+                ci_low_within=d_w - z * np.sqrt(var_w), ci_high_within=d_w + z * np.sqrt(var_w),
+                d_total=d_t, variance_total=var_t,
+                ci_low_total=d_t - z * np.sqrt(var_t), ci_high_total=d_t + z * np.sqrt(var_t),
+                icc=rho, n_clusters=M, mean_cluster_size=n, sd_total=s_t, sd_within=s_w)
+
+
+def _fit_multilevel(y, X, groups):
+    try:
+        from gtanalytics.multilevel import fit_random_intercept
+    except ImportError as exc:  # pragma: no cover - depends on the multilevel module being present
+        raise GTDataError("cluster= needs gtanalytics.multilevel, which is not available in this installation.") from exc
+    fit = fit_random_intercept(y, X, groups, reml=True)
+    beta = np.asarray(fit.beta, dtype=float)
+    if getattr(fit, "cov_beta", None) is not None:
+        se = np.sqrt(np.diag(np.asarray(fit.cov_beta, dtype=float)))
+    else:
+        se = np.asarray(fit.beta_se, dtype=float)
+    return beta, se, float(fit.sigma2_between), float(fit.sigma2_within)
+
+
+# --------------------------------------------------------------------------- public entry point
+def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretest: str | None = None,
+                cluster: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Standardised effect of an intervention on an outcome, with its interval and EEF months.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per pupil.
+    outcome : str
+        Column holding the post-test score.
+    group : str
+        Column saying which group each pupil was in (exactly two values).
+    treatment
+        The value of ``group`` that marks the pupils who had the intervention;
+        every other value is the comparison group.
+    pretest : str, optional
+        Column holding the pre-test score. When given, the effect is the
+        ANCOVA-adjusted difference divided by the unconditional SD of the
+        outcome (EEF convention).
+    cluster : str, optional
+        Column naming the class or school when whole clusters took part. A
+        random-intercept model (REML) is fitted; the headline ``g`` is the
+        model's adjusted treatment difference divided by the total SD from the
+        unconditional model (random intercept only), and Hedges (2007)
+        within-cluster and total-variance effect sizes are added.
+    confidence : float, default 0.95
+        Confidence level of every interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row with columns:
+
+        * ``method`` - ``"hedges_g"``, ``"ancova"`` or ``"multilevel"``;
+        * ``g`` - the effect size (Hedges' g, or the standardised adjusted difference);
+        * ``d`` - the uncorrected standardised difference (equals ``g`` for ANCOVA/multilevel);
+        * ``variance, se, ci_low, ci_high`` - its sampling variance, standard error and interval;
+        * ``ci_method`` - how the interval was made;
+        * ``difference, difference_se`` - the raw (adjusted) difference in outcome points;
+        * ``sd`` - the standardiser, ``sd_method`` - what it is;
+        * ``n_treatment, n_comparison`` - pupils with usable scores;
+        * ``months, months_label`` - EEF Toolkit months of progress (point estimate);
+        * ``low_n`` - fewer than :data:`LOW_N` pupils in a group;
+        * with ``cluster`` also ``icc, n_clusters, mean_cluster_size, d_within,
+          variance_within, ci_low_within, ci_high_within, d_total, variance_total,
+          ci_low_total, ci_high_total`` (Hedges 2007, post-test only).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"post": [5, 6, 7, 8, 4, 5, 6, 5], "arm": ["T"] * 4 + ["C"] * 4})
+    >>> r = effect_size(df, outcome="post", group="arm", treatment="T")
+    >>> round(float(r["g"].iloc[0]), 3), int(r["months"].iloc[0])
+    (1.022, 12)
+    """
+    if not isinstance(df, pd.DataFrame):
+        raise GTDataError("effect_size needs a pandas DataFrame with one row per pupil.")
+    needed = [outcome, group] + [c for c in (pretest, cluster) if c is not None]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise GTDataError(f"Column(s) {missing} are not in the data; columns present: {list(df.columns)}.")
+    values = df[group].dropna().unique()
+    if treatment not in set(values):
+        raise GTDataError(f"No row has {group} == {treatment!r}; values present: {list(values)}.")
+    if len(values) != 2:
+        raise GTDataError(f"Column {group!r} must hold exactly two groups (treatment and comparison); "
+                          f"it holds {len(values)}: {list(values)}. Filter the data first.")
+    data = df[needed].copy()
+    for c in [outcome] + ([pretest] if pretest else []):
+        data[c] = pd.to_numeric(data[c], errors="coerce")
+    data = data.dropna()
+    y = data[outcome].to_numpy(dtype=float)
+    treat = (data[group] == treatment).to_numpy(dtype=bool)
+    z = _z(confidence)
+    n_t, n_c = int(treat.sum()), int((~treat).sum())
+    if min(n_t, n_c) < 2:
+        raise GTDataError(f"An effect size needs at least 2 pupils with scores in each group; got {n_t} "
+                          f"in the treatment group and {n_c} in the comparison group.")
+    out: dict = {}
+    if cluster is None and pretest is None:
+        h = hedges_g(y[treat], y[~treat], confidence=confidence)
+        out = dict(method="hedges_g", g=h["g"], d=h["d"], variance=h["variance"], se=h["se"],
+                   ci_low=h["ci_low"], ci_high=h["ci_high"], ci_method="normal: g +/- z*se (Hedges & Olkin)",
+                   difference=h["mean_treatment"] - h["mean_comparison"],
+                   difference_se=h["sd_pooled"] * np.sqrt(1 / n_t + 1 / n_c),
+                   sd=h["sd_pooled"], sd_method="pooled within-group SD of the outcome")
+    elif cluster is None:
+        X = np.column_stack([np.ones(len(y)), treat.astype(float), data[pretest].to_numpy(dtype=float)])
+        beta, cov, dfree = _ols(y, X)
+        sd = y.std(ddof=1)
+        b, se_b = beta[1], np.sqrt(cov[1, 1])
+        tq = stats.t.ppf(0.5 + confidence / 2, dfree)
+        out = dict(method="ancova", g=b / sd, d=b / sd, variance=(se_b / sd) ** 2, se=se_b / sd,
+                   ci_low=(b - tq * se_b) / sd, ci_high=(b + tq * se_b) / sd,
+                   ci_method=f"t interval of the ANCOVA difference ({dfree} df) divided by the SD",
+                   difference=b, difference_se=se_b, sd=sd,
+                   sd_method="unconditional (total) SD of the outcome (EEF)")
+    else:
+        groups = data[cluster].astype(str).to_numpy()
+        cols = [np.ones(len(y)), treat.astype(float)]
+        if pretest:
+            cols.append(data[pretest].to_numpy(dtype=float))
+        beta, se_beta, _, _ = _fit_multilevel(y, np.column_stack(cols), groups)
+        _, _, s2b0, s2w0 = _fit_multilevel(y, np.ones((len(y), 1)), groups)
+        sd = np.sqrt(s2b0 + s2w0)
+        b, se_b = beta[1], se_beta[1]
+        out = dict(method="multilevel", g=b / sd, d=b / sd, variance=(se_b / sd) ** 2, se=se_b / sd,
+                   ci_low=(b - z * se_b) / sd, ci_high=(b + z * se_b) / sd,
+                   ci_method="normal interval of the random-intercept (REML) difference divided by the SD",
+                   difference=b, difference_se=se_b, sd=sd,
+                   sd_method="total SD (between + within) of the unconditional random-intercept model (EEF)")
+        hedges = _hedges2007(y, treat, groups, s2b0 / (s2b0 + s2w0), z)
+        for k in ("sd_total", "sd_within"):
+            hedges.pop(k)
+        out.update(hedges)
+        if hedges["n_clusters"] < 10:
+            warnings.warn(f"Only {hedges['n_clusters']} clusters: the between-cluster variance, and so the "
+                          "interval, is unstable.", GTWarning, stacklevel=2)
+    out.update(n_treatment=n_t, n_comparison=n_c, months=es_to_months(out["g"]),
+               months_label=months_label(out["g"]), low_n=min(n_t, n_c) < LOW_N)
+    if out["low_n"]:
+        warnings.warn(f"Small groups ({n_t} treated, {n_c} comparison pupils): the effect size is imprecise.",
+                      GTWarning, stacklevel=2)
+    first = ["method", "g", "se", "ci_low", "ci_high", "n_treatment", "n_comparison", "months"]
+    frame = pd.DataFrame([out])
+    return frame[first + [c for c in frame.columns if c not in first]]
