@@ -260,3 +260,20 @@ def test_sample_disadvantaged_pupils_miss_more_school(sample):
         assert dis["ci_low"] > oth["ci_high"], (year, dis["estimate"], oth["estimate"])
     pa = res.query("measure == 'persistent_absence'")
     assert (pa.groupby("disadvantaged")["count"].sum() > 0).all()
+
+
+@pytest.mark.parametrize(
+    "row", pd.read_csv(__import__("pathlib").Path(__file__).parent / "reference" / "exact_tests_r.csv")
+    .query("kind == 'poisson'").to_dict("records"))
+def test_exact_poisson_rate_matches_r_poisson_test(row):
+    """R 4.2 ``poisson.test(k, T)$conf.int`` (fixture from tests/reference/exact_tests_r.R)."""
+    k, n = int(row["a"]), int(row["b"])
+    pupils = pd.DataFrame({"upn": [f"U{i}" for i in range(n)], "academic_year": "2023/24"})
+    exc = pd.DataFrame({"upn": [f"U{i % n}" for i in range(k)], "academic_year": "2023/24",
+                        "category": "suspension"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        s = exclusion_rates(exc, pupils, national=False).set_index("measure").loc["suspension_rate"]
+    assert s["estimate"] == pytest.approx(100 * row["value"], rel=1e-9, abs=1e-12)
+    assert (s["ci_low"], s["ci_high"]) == pytest.approx((100 * row["low"], 100 * row["high"]),
+                                                       rel=1e-9, abs=1e-12)
