@@ -218,10 +218,11 @@ def pupil_progress(actual, estimate, *, divisor: float = 1.0):
 
     Examples
     --------
-    >>> pupil_progress(50, 45.12, divisor=10)
-    0.488...
+    >>> round(pupil_progress(50, 45.12, divisor=10), 3)
+    0.488
     """
-    return (np.asarray(actual, dtype=float) - np.asarray(estimate, dtype=float)) / divisor
+    out = (np.asarray(actual, dtype=float) - np.asarray(estimate, dtype=float)) / divisor
+    return float(out) if out.ndim == 0 else out
 
 
 _ELEMENT_DIVISORS = {"a8": 10.0, "english": 2.0, "maths": 2.0, "ebacc": 3.0, "open": 3.0}

@@ -1,0 +1,665 @@
+"""Progress and value added: OLS, multilevel (random intercept) and DfE-style benchmark.
+
+The one entry point is :func:`value_added`; :func:`pair_assessments` turns the
+long ``assessments`` table into one row per pupil with an outcome and a prior,
+:func:`prior_band` gives low/middle/high prior attainment, :func:`va_summary`
+re-groups pupil VA by any characteristics, and :func:`pooled_value_added` pools
+several years of a small cohort.  Conventions: ``va = actual - expected``;
+every group row carries ``n, va, se, ci_low, ci_high, band, low_n`` and the
+method of its interval in ``ci_method``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gtanalytics import dfe
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.multilevel import RandomInterceptFit, fit_random_intercept
+
+__all__ = ["VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
+           "prior_band", "pair_assessments", "pooled_value_added"]
+
+_METHODS = ("ols", "multilevel", "benchmark")
+
+
+@dataclass(frozen=True)
+class VAModel:
+    """Fitted parameters of a value-added model.
+
+    Attributes
+    ----------
+    method : str
+        ``"ols"``, ``"multilevel"`` or ``"benchmark"``.
+    coefficients : DataFrame or None
+        Fixed effects ``term, estimate, se`` (None for benchmark).
+    residual_sd : float
+        SD of an outcome around its expectation: OLS ``sqrt(RSS/(N-p))``;
+        multilevel ``sqrt(s2_between + s2_within)``; benchmark the SD of
+        pupil ``va`` (N-1).  Used for targets and under-achievement.
+    se_sd : float
+        The SD behind DfE-style group SEs (``se = se_sd / sqrt(n)``): the SD
+        of all pupil residuals (N-1), or the national SD for a benchmark.
+    n, n_excluded : int
+        Pupils used and pupils excluded for missing values.
+    sigma2_between, sigma2_within, icc, loglik, reml : float or bool or None
+        Multilevel variance components, intraclass correlation and
+        (restricted) log-likelihood.
+    r2 : float or None
+        OLS R squared.
+    table : DataFrame or None
+        Benchmark table used (by PAG).
+    divisor : float
+        Benchmark scores are ``(actual - expected) / divisor``.
+    fit : RandomInterceptFit or None
+        The full multilevel fit.
+    spec : dict
+        What :func:`predict_expected` needs (column names, degree, dummy levels).
+    """
+
+    method: str
+    coefficients: pd.DataFrame | None
+    residual_sd: float
+    se_sd: float
+    n: int
+    n_excluded: int
+    sigma2_between: float | None = None
+    sigma2_within: float | None = None
+    icc: float | None = None
+    loglik: float | None = None
+    reml: bool | None = None
+    r2: float | None = None
+    table: pd.DataFrame | None = None
+    divisor: float = 1.0
+    fit: RandomInterceptFit | None = None
+    spec: dict = field(default_factory=dict)
+
+    @property
+    def fixed_effects(self) -> pd.DataFrame | None:
+        """Alias of ``coefficients``."""
+        return self.coefficients
+
+
+@dataclass(frozen=True)
+class ValueAddedResult:
+    """Result of :func:`value_added`: ``pupils``, ``groups`` and ``model``."""
+
+    pupils: pd.DataFrame
+    groups: pd.DataFrame
+    model: VAModel
+
+
+def _need(df: pd.DataFrame, cols) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise GTDataError(f"Column(s) {', '.join(map(repr, missing))} not in the data; columns present: "
+                          f"{', '.join(map(str, df.columns))}.")
+
+
+def _as_list(by) -> list:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _design(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """Design matrix: intercept, prior powers, covariates (categoricals dummy-coded)."""
+    prior = spec["prior"]
+    cols = {"(Intercept)": np.ones(len(df))}
+    x = df[prior].astype(float).to_numpy()
+    for k in range(1, spec["degree"] + 1):
+        cols[prior if k == 1 else f"{prior}^{k}"] = x ** k
+    for c in spec["covariates"]:
+        levels = spec["levels"].get(c)
+        if levels is None:
+            cols[c] = df[c].astype(float).to_numpy()
+        else:
+            v = df[c].astype(str).to_numpy()
+            for lev in levels[1:]:
+                cols[f"{c}[{lev}]"] = (v == lev).astype(float)
+    return pd.DataFrame(cols, index=df.index)
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s)
+
+
+def predict_expected(result: ValueAddedResult | VAModel, df: pd.DataFrame) -> pd.Series:
+    """Expected outcome for (possibly new) pupils from a fitted value-added model.
+
+    Multilevel models give the fixed part ``x'beta`` (a pupil in an average
+    group); benchmark models look up the table by prior attainment group.
+
+    Returns
+    -------
+    pandas.Series
+        Expected outcome, NaN where a needed value is missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ks2": [95.0, 100, 105, 110], "gcse": [3.0, 4, 6, 7]})
+    >>> r = value_added(d, outcome="gcse", prior="ks2")
+    >>> round(float(predict_expected(r, pd.DataFrame({"ks2": [102.5]})).iloc[0]), 2)
+    5.0
+    """
+    model = result.model if isinstance(result, ValueAddedResult) else result
+    spec = model.spec
+    _need(df, [spec["prior"], *spec["covariates"]])
+    ok = df[[spec["prior"], *spec["covariates"]]].notna().all(axis=1)
+    out = pd.Series(np.nan, index=df.index)
+    if model.method == "benchmark":
+        pag = dfe.assign_pag(df.loc[ok, spec["prior"]].astype(float), model.table)
+        out[ok] = pag.astype(float).map(model.table.set_index("pag")[spec["estimate"]].astype(float)).to_numpy()
+        return out
+    X = _design(df[ok], spec)
+    out[ok] = X.to_numpy() @ model.coefficients["estimate"].to_numpy()
+    return out
+
+
+def _group_stats(pupils: pd.DataFrame, keys: list, *, se_sd: float, se: str, confidence: float,
+                 min_n: int, well, group_sd: bool, score: str = "va") -> pd.DataFrame:
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    used = pupils[pupils[score].notna()]
+    if keys:
+        g = used.groupby(keys, sort=True, observed=True, dropna=True)[score]
+        out = g.agg(n="size", va="mean", sd="std").reset_index()
+    else:
+        s = used[score]
+        out = pd.DataFrame({"n": [len(s)], "va": [s.mean()], "sd": [s.std(ddof=1)]})
+    if se == "group":
+        out["se"] = out["sd"] / np.sqrt(out["n"])
+        how = "normal: group's own SD / sqrt(n)"
+    else:
+        out["se"] = se_sd / np.sqrt(out["n"])
+        how = f"normal, DfE style: SD {se_sd:.6g} / sqrt(n)"
+    return _finish(out, z, confidence, how, min_n, well, group_sd)
+
+
+def _finish(out, z, confidence, how, min_n, well, group_sd):
+    out["ci_low"] = out["va"] - z * out["se"]
+    out["ci_high"] = out["va"] + z * out["se"]
+    out["band"] = dfe.progress_band(out["va"], out["ci_low"], out["ci_high"], well=well)
+    out["low_n"] = out["n"] < min_n
+    out["ci_method"] = f"{confidence:.0%} CI, {how}"
+    if not group_sd:
+        out = out.drop(columns="sd")
+    if out["low_n"].any():
+        warnings.warn(f"{int(out['low_n'].sum())} group(s) have fewer than {min_n} pupils: their value added "
+                      "is too uncertain to conclude anything (see the low_n column).", GTWarning, stacklevel=3)
+    return out
+
+
+def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: str = "ols",
+                covariates=(), confidence: float = 0.95, degree: int = 1, se: str = "dfe",
+                reml: bool = True, table: pd.DataFrame | None = None, estimate: str = "a8",
+                divisor: float = 1.0, national_sd: float | None = None, cap: pd.DataFrame | None = None,
+                well="auto", min_n: int = 6, group_sd: bool = False) -> ValueAddedResult:
+    """Value added of pupils and of groups (schools, classes, teachers, characteristics).
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per pupil.
+    outcome, prior : str
+        Columns with the outcome and the prior attainment.
+    by : str or list of str, optional
+        Grouping column(s); a list groups by their combinations.  None gives
+        one overall row.  Required for ``method="multilevel"``.
+    method : {"ols", "multilevel", "benchmark"}
+        ``"ols"``: regression of outcome on prior (``degree`` powers) and
+        ``covariates`` over the data given; group va = mean pupil residual.
+        ``"multilevel"``: random intercept for ``by`` (REML, or ML with
+        ``reml=False``); group va = BLUP (lme4 ``ranef``), se = its conditional
+        SE (lme4 ``condVar``).  ``"benchmark"``: expected outcome from a
+        national table by prior attainment group (default: 2024 Progress 8).
+    covariates : sequence of str
+        Contextual covariates (e.g. disadvantaged, sen, eal).  Numeric and
+        boolean columns enter as they are; text columns are dummy-coded against
+        their first level (sorted).  Not used by ``"benchmark"``.
+    confidence : float
+        Confidence level of the normal-quantile intervals.
+    degree : int
+        Polynomial degree in prior attainment (OLS and multilevel).
+    se : {"dfe", "group"}
+        OLS/benchmark group SE: ``"dfe"`` = SD of all pupil residuals (N-1),
+        or the national SD for a benchmark, over sqrt(n); ``"group"`` = the
+        group's own SD over sqrt(n).
+    reml : bool
+        Multilevel: REML (default) or ML.
+    table : DataFrame, optional
+        Benchmark table with ``pag``, ``ks2_high`` (or ``upper``) and the
+        ``estimate`` column; default :func:`gtanalytics.dfe.p8_estimates`.
+    estimate : str
+        Benchmark column holding the expected outcome (``a8``, ``english``...).
+    divisor : float
+        Benchmark only: ``va = (actual - expected) / divisor`` (10 gives P8).
+    national_sd : float, optional
+        Benchmark: national pupil SD of ``va`` for DfE CIs.  Default: the
+        shipped 2024 SD (rescaled to ``divisor``) with the shipped table,
+        otherwise the SD of the pupils' own ``va``.
+    cap : DataFrame, optional
+        Benchmark: minimum score per PAG (``pag, min_score``, in ``va`` units)
+        applied to group averages (:func:`gtanalytics.dfe.apply_negative_cap`).
+    well : float, None or "auto"
+        "Well above/below" threshold for the band, in ``va`` units; "auto" =
+        P8's 0.5 for the shipped table, otherwise three bands only.
+    min_n : int
+        Groups with fewer pupils are flagged ``low_n`` (and a GTWarning).
+    group_sd : bool
+        Add each group's own SD of ``va`` as column ``sd``.
+
+    Returns
+    -------
+    ValueAddedResult
+        ``.pupils``: the input rows plus ``expected`` and ``va`` (NaN for rows
+        excluded for missing values; benchmark adds ``pag`` and, with ``cap``,
+        ``va_capped``).
+        ``.groups``: the ``by`` column(s), then ``n, va, se, ci_low, ci_high,
+        band, low_n, ci_method`` (``sd`` if ``group_sd``; multilevel adds
+        ``mean_residual``, the unshrunken mean of pupil residuals).
+        ``.model``: a :class:`VAModel`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ks2": [95.0, 100, 105, 110, 98, 104], "gcse": [3.0, 4, 6, 7, 5, 5],
+    ...                   "school": list("AAABBB")})
+    >>> r = value_added(d, outcome="gcse", prior="ks2", by="school", min_n=2)
+    >>> list(r.groups.columns)
+    ['school', 'n', 'va', 'se', 'ci_low', 'ci_high', 'band', 'low_n', 'ci_method']
+    """
+    if method not in _METHODS:
+        raise GTDataError(f"method must be one of {', '.join(_METHODS)}, not {method!r}.")
+    if not 0 < confidence < 1:
+        raise GTDataError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}.")
+    if se not in ("dfe", "group"):
+        raise GTDataError(f"se must be 'dfe' or 'group', not {se!r}.")
+    keys = _as_list(by)
+    covariates = [] if method == "benchmark" else list(covariates)
+    _need(df, [outcome, prior, *covariates, *keys])
+    for c in (outcome, prior):
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise GTDataError(f"Column {c!r} must hold numbers (scores); convert codes to points first.")
+    if method == "multilevel" and not keys:
+        raise GTDataError("method='multilevel' needs by= (the grouping for the random intercept, e.g. 'school_id').")
+    ok = df[[outcome, prior, *covariates, *keys]].notna().all(axis=1)
+    n_excl = int((~ok).sum())
+    if n_excl:
+        warnings.warn(f"{n_excl} of {len(df)} pupils have a missing {outcome}, {prior}"
+                      f"{', covariate' if covariates else ''}{' or group' if keys else ''} and were left out "
+                      "(their expected and va are blank).", GTWarning, stacklevel=2)
+    used = df[ok]
+    if len(used) < 3:
+        raise GTDataError(f"Only {len(used)} pupils have both {outcome!r} and {prior!r}: too few to estimate value added.")
+    pupils = df.copy()
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    spec = {"outcome": outcome, "prior": prior, "degree": int(degree), "covariates": covariates,
+            "levels": {c: sorted(used[c].astype(str).unique()) for c in covariates if not _is_numeric(used[c])},
+            "by": keys, "estimate": estimate}
+    y = used[outcome].astype(float).to_numpy()
+
+    if method == "benchmark":
+        tab = dfe.p8_estimates() if table is None else table
+        _need(tab, ["pag", estimate])
+        pag = dfe.assign_pag(used[prior].astype(float), tab)
+        expected = pag.astype(float).map(tab.set_index("pag")[estimate].astype(float)).to_numpy()
+        va = (y - expected) / divisor
+        pupils["pag"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
+        pupils.loc[ok, "pag"] = pag.to_numpy()
+        shipped = None
+        if table is None:
+            sd_tab = dfe.p8_national_sd().set_index("column")
+            shipped = float(sd_tab.loc[estimate, "divisor"])
+        if national_sd is None:
+            national_sd = (float(sd_tab.loc[estimate, "sd"]) * shipped / divisor if shipped
+                           else float(np.std(va, ddof=1)))
+        if well == "auto":
+            well = 0.5 * shipped / divisor if shipped else None
+        pupils.loc[ok, "expected"] = expected
+        pupils.loc[ok, "va"] = va
+        score = "va"
+        if cap is not None:
+            pupils.loc[ok, "va_capped"] = dfe.apply_negative_cap(va, pag.to_numpy(), cap).to_numpy()
+            score = "va_capped"
+        groups = _group_stats(pupils[ok], keys, se_sd=national_sd, se=se, confidence=confidence,
+                              min_n=min_n, well=well, group_sd=group_sd, score=score)
+        model = VAModel("benchmark", None, residual_sd=float(np.std(va, ddof=1)), se_sd=national_sd,
+                        n=len(used), n_excluded=n_excl, table=tab, divisor=divisor, spec=spec)
+        return ValueAddedResult(pupils, groups, model)
+
+    if well == "auto":
+        well = None
+    X = _design(used, spec)
+    if method == "ols":
+        Xa = X.to_numpy()
+        q, r = np.linalg.qr(Xa)
+        if np.min(np.abs(np.diag(r))) < 1e-10 * np.max(np.abs(np.diag(r))) or len(y) <= Xa.shape[1]:
+            raise GTDataError("The regression cannot be estimated: a covariate is constant, duplicates another, "
+                              "or there are too few pupils. Remove that covariate.")
+        beta = np.linalg.solve(r, q.T @ y)
+        fitted = Xa @ beta
+        resid = y - fitted
+        dof = len(y) - Xa.shape[1]
+        sigma2 = float(resid @ resid) / dof
+        rinv = np.linalg.inv(r)
+        bse = np.sqrt(sigma2 * np.sum(rinv ** 2, axis=1))
+        pupils.loc[ok, "expected"] = fitted
+        pupils.loc[ok, "va"] = resid
+        se_sd = float(np.std(resid, ddof=1))
+        groups = _group_stats(pupils[ok], keys, se_sd=se_sd, se=se, confidence=confidence,
+                              min_n=min_n, well=well, group_sd=group_sd)
+        model = VAModel("ols", pd.DataFrame({"term": X.columns, "estimate": beta, "se": bse}),
+                        residual_sd=float(np.sqrt(sigma2)), se_sd=se_sd, n=len(y), n_excluded=n_excl,
+                        r2=float(1 - resid @ resid / np.sum((y - y.mean()) ** 2)), spec=spec)
+        return ValueAddedResult(pupils, groups, model)
+
+    # multilevel
+    if len(keys) == 1:
+        label = used[keys[0]]
+    else:
+        label = pd.Series(list(zip(*(used[k] for k in keys))), index=used.index)
+    codes, uniques = pd.factorize(label, sort=True)
+    fit = fit_random_intercept(y, X, codes, reml=reml)
+    fitted = X.to_numpy() @ fit.beta
+    pupils.loc[ok, "expected"] = fitted
+    pupils.loc[ok, "va"] = y - fitted
+    key_frame = (pd.DataFrame({keys[0]: np.asarray(uniques)[fit.groups]}) if len(keys) == 1 else
+                 pd.DataFrame([uniques[i] for i in fit.groups], columns=keys))
+    mean_res = pd.Series(y - fitted).groupby(codes).mean().reindex(fit.groups).to_numpy()
+    sd = pd.Series(y - fitted).groupby(codes).std().reindex(fit.groups).to_numpy()
+    out = key_frame.assign(n=fit.n, va=fit.blup, sd=sd, se=fit.blup_se)
+    groups = _finish(out, z, confidence, "normal: BLUP +/- z x conditional SE (lme4 condVar)",
+                     min_n, well, group_sd)
+    groups["mean_residual"] = mean_res
+    se_sd = float(np.std(y - fitted, ddof=1))
+    model = VAModel("multilevel", fit.fixed_effects(), residual_sd=float(np.sqrt(fit.sigma2_between + fit.sigma2_within)),
+                    se_sd=se_sd, n=len(y), n_excluded=n_excl, sigma2_between=fit.sigma2_between,
+                    sigma2_within=fit.sigma2_within, icc=fit.icc, loglik=fit.loglik, reml=fit.reml,
+                    fit=fit, spec=spec)
+    return ValueAddedResult(pupils, groups, model)
+
+
+def va_summary(result: ValueAddedResult, *, by, confidence: float = 0.95, se: str = "dfe",
+               min_n: int = 6, well=None, group_sd: bool = False) -> pd.DataFrame:
+    """Mean pupil VA by any characteristics (e.g. gt_register, disadvantaged, sen, eal, sex, class).
+
+    Re-groups ``result.pupils`` (mean of pupil ``va``; for a multilevel model
+    this is the mean residual from the fixed part, not a BLUP) with the SE
+    convention of ``se``, like :func:`value_added`'s OLS groups.
+
+    Parameters
+    ----------
+    by : str, list of str, or dict
+        A column, a list (their combinations), or a dict ``{name: column or
+        list}`` to stack several breakdowns in one frame (with columns
+        ``breakdown`` and ``level``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` column(s) (or ``breakdown, level``), ``n, va, se, ci_low,
+        ci_high, band, low_n, ci_method`` (``sd`` if ``group_sd``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ks2": [95.0, 100, 105, 110, 98, 104], "gcse": [3.0, 4, 6, 7, 5, 5],
+    ...                   "gt_register": [False, False, True, True, False, True]})
+    >>> r = value_added(d, outcome="gcse", prior="ks2")
+    >>> va_summary(r, by="gt_register", min_n=2)["n"].tolist()
+    [3, 3]
+    """
+    score = "va_capped" if "va_capped" in result.pupils else "va"
+    kw = dict(se_sd=result.model.se_sd, se=se, confidence=confidence, min_n=min_n, well=well,
+              group_sd=group_sd, score=score)
+    if isinstance(by, dict):
+        parts = []
+        for name, cols in by.items():
+            keys = _as_list(cols)
+            _need(result.pupils, keys)
+            t = _group_stats(result.pupils, keys, **kw)
+            level = t[keys].astype(str).agg(" / ".join, axis=1)
+            parts.append(t.drop(columns=keys).assign(breakdown=name, level=level.to_numpy()))
+        out = pd.concat(parts, ignore_index=True)
+        return out[["breakdown", "level", *[c for c in out.columns if c not in ("breakdown", "level")]]]
+    keys = _as_list(by)
+    _need(result.pupils, keys)
+    return _group_stats(result.pupils, keys, **kw)
+
+
+_BAND_CUTS = {
+    # KS2 average (reading, maths) for KS4: low < 100 <= middle < 110 <= high (DfE since 2021)
+    "ks2": (100.0, 110.0, "left"),
+    # KS1 APS, levels era: low < 12 <= middle < 18 <= high (methodology §1.3)
+    "ks1_levels": (12.0, 18.0, "left"),
+    # standardised scores (mean 100, SD 15): low < 85, middle 85-115, high > 115
+    "standardised": (85.0, 115.0, "middle_closed"),
+}
+
+
+def prior_band(values, *, scheme: str = "ks2", cuts: tuple[float, float] | None = None) -> pd.Series:
+    """Low / middle / high prior attainment.
+
+    Schemes: ``"ks2"`` (KS4 tables since 2021: KS2 average < 100 low, 100 to
+    < 110 middle, >= 110 high; secondary source quoting DfE:
+    https://help.4matrix.com/knowledgebase.php?article=250); ``"ks1_levels"``
+    (KS1 APS < 12 / 12 to < 18 / >= 18, methodology §1.3); ``"standardised"``
+    (< 85 / 85-115 / > 115, one SD either side of 100); ``"tertiles"`` (thirds
+    of the data given: a within-cohort comparison, not a national standard);
+    or your own ``cuts=(low_upper, high_lower)`` (low < a <= middle < b <= high).
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical ``low < middle < high`` (missing stays missing).
+
+    Examples
+    --------
+    >>> prior_band([99.5, 100, 109.5, 110]).tolist()
+    ['low', 'middle', 'middle', 'high']
+    """
+    v = pd.Series(values, dtype=float) if not isinstance(values, pd.Series) else values.astype(float)
+    if cuts is not None:
+        a, b, rule = float(cuts[0]), float(cuts[1]), "left"
+    elif scheme == "tertiles":
+        a, b = v.quantile([1 / 3, 2 / 3]).to_numpy()
+        rule = "middle_closed"
+    elif scheme in _BAND_CUTS:
+        a, b, rule = _BAND_CUTS[scheme]
+    else:
+        raise GTDataError(f"scheme must be one of {', '.join([*_BAND_CUTS, 'tertiles'])}, not {scheme!r}.")
+    if rule == "left":
+        lab = np.where(v < a, "low", np.where(v < b, "middle", "high"))
+    else:
+        lab = np.where(v < a, "low", np.where(v <= b, "middle", "high"))
+    out = pd.Series(pd.Categorical(lab, categories=["low", "middle", "high"], ordered=True), index=v.index)
+    out[v.isna()] = np.nan
+    return out
+
+
+def _select(ass: pd.DataFrame, spec: dict, what: str) -> pd.DataFrame:
+    spec = dict(spec)
+    combine = spec.pop("combine", None)
+    subjects = spec.get("subject")
+    rows = ass
+    for k, v in spec.items():
+        _need(ass, [k])
+        vals = [v] if isinstance(v, str) or not hasattr(v, "__iter__") else list(v)
+        rows = rows[rows[k].isin(vals)]
+    if rows.empty:
+        raise GTDataError(f"No assessment rows match the {what} {spec}: check the assessment, subject and term names.")
+    order = {"Autumn": 0, "Spring": 1, "Summer": 2}
+    rows = rows.assign(_t=rows["term"].map(order) if "term" in rows else 0)
+    rows = rows.sort_values(["upn", "academic_year", "_t"]).drop_duplicates(["upn", "subject"], keep="last")
+    score = rows["score"].astype(float)
+    if combine == "ks1_aps" and "result" in rows:
+        score = score.where(score.notna(), rows["result"].map(lambda c: dfe.ks1_points(c) if pd.notna(c) else np.nan))
+    rows = rows.assign(_score=score.to_numpy())
+    wide = rows.pivot(index="upn", columns="subject", values="_score")
+    subj = [subjects] if isinstance(subjects, str) or subjects is None else list(subjects)
+    if combine == "ks1_aps":
+        if len(subj) != 3:
+            raise GTDataError("combine='ks1_aps' needs subject=(reading, writing, maths) in that order.")
+        val = ((wide[subj[0]] + wide[subj[1]]) / 2 + wide[subj[2]]) / 2
+    else:
+        val = wide.mean(axis=1, skipna=False)
+    meta = rows.drop_duplicates("upn", keep="last").set_index("upn")
+    keep = [c for c in ("academic_year", "teaching_group", "teacher") if c in meta]
+    return pd.DataFrame({"value": val}).join(meta[keep])
+
+
+def pair_assessments(data, pupils: pd.DataFrame | None = None, *, outcome: dict, prior: dict,
+                     outcome_name: str = "outcome", prior_name: str = "prior") -> pd.DataFrame:
+    """One row per pupil with an outcome and a prior, from the long ``assessments`` table.
+
+    Parameters
+    ----------
+    data : SchoolData or DataFrame
+        A loaded dataset (its ``assessments`` and ``pupils`` are used) or the
+        assessments table itself.
+    pupils : DataFrame, optional
+        The pupils table (needed when ``data`` is a DataFrame and you want
+        characteristics).
+    outcome, prior : dict
+        Filters on assessment columns, e.g. ``dict(assessment="KS2",
+        subject=["reading", "maths"], term="Summer")``; values may be lists.
+        Several subjects are averaged (all must be present, as DfE does);
+        ``combine="ks1_aps"`` with subjects (reading, writing, maths) gives
+        the KS1 APS.  Where a pupil has several matching rows per subject, the
+        latest (year, then term) is used.
+    outcome_name, prior_name : str
+        Names of the two value columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``upn, academic_year`` (of the outcome), ``teaching_group, teacher``
+        (of the outcome, when present), the two value columns, and the pupil's
+        characteristics from ``pupils`` for that year.  Pupils without an
+        outcome are left out; pupils without a prior have it missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"upn": ["A", "A", "A"], "academic_year": ["2019/20", "2019/20", "2024/25"],
+    ...     "term": ["Summer"] * 3, "subject": ["reading", "maths", "A8"],
+    ...     "assessment": ["KS2", "KS2", "KS4"], "score": [104.0, 106.0, 50.0]})
+    >>> pair_assessments(a, outcome=dict(assessment="KS4"), prior=dict(assessment="KS2",
+    ...     subject=["reading", "maths"]))[["upn", "outcome", "prior"]].to_dict("records")
+    [{'upn': 'A', 'outcome': 50.0, 'prior': 105.0}]
+    """
+    if hasattr(data, "assessments"):
+        ass = data.assessments
+        pupils = data.pupils if pupils is None else pupils
+    else:
+        ass = data
+    _need(ass, ["upn", "academic_year", "subject", "score"])
+    out_rows = _select(ass, outcome, "outcome").dropna(subset=["value"])
+    pri = _select(ass, prior, "prior")["value"]
+    res = out_rows.rename(columns={"value": outcome_name})
+    res[prior_name] = pri.reindex(res.index)
+    res = res.reset_index()
+    cols = ["upn", "academic_year", *[c for c in ("teaching_group", "teacher") if c in res], outcome_name, prior_name]
+    res = res[cols]
+    if pupils is not None:
+        _need(pupils, ["upn", "academic_year"])
+        extra = [c for c in pupils.columns if c not in res.columns or c in ("upn", "academic_year")]
+        same = res.merge(pupils[extra], on=["upn", "academic_year"], how="left", indicator=True)
+        miss = same["_merge"] == "left_only"
+        if miss.any():  # fall back on the pupil's latest census row
+            latest = pupils.sort_values("academic_year").drop_duplicates("upn", keep="last")
+            fill = res.loc[miss.to_numpy()].merge(latest[[c for c in extra if c != "academic_year"]], on="upn",
+                                                  how="left")
+            same = pd.concat([same[~miss], fill], ignore_index=True)
+        res = same.drop(columns="_merge")
+    return res.sort_values("upn", ignore_index=True)
+
+
+def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, year: str = "academic_year",
+                       years: int = 3, method: str = "ols", confidence: float = 0.95, small_n: int = 30,
+                       min_n: int = 6, **kwargs) -> pd.DataFrame:
+    """Value added per year and pooled over the last ``years`` years (for small cohorts).
+
+    Each year's expectations are fitted (or looked up) within that year with
+    :func:`value_added`; the pooled row averages all those pupils' ``va``
+    together (so each pupil counts once, as in a three-year average of a small
+    school), with a DfE-style SE: the SD of all pooled pupil residuals (or the
+    national SD for a benchmark) over sqrt(n).
+
+    Parameters
+    ----------
+    year : str
+        Column holding the academic year (text sorts chronologically: "2023/24").
+    years : int
+        How many of the latest years to pool.
+    method : {"ols", "benchmark"}
+        Multilevel pooling is not offered (the BLUPs of separate fits do not pool).
+    small_n : int
+        Below this many pupils the ``note`` says the figure is too uncertain
+        to support a conclusion.
+    **kwargs
+        Passed to :func:`value_added` (covariates, table, divisor...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` column(s), ``period`` (each year, then ``"pooled"``),
+        ``years`` (the years covered), ``n, va, se, ci_low, ci_high, band,
+        low_n, ci_method``, ``small_n`` (bool) and ``note`` (a sentence).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> rng = np.random.default_rng(0)
+    >>> d = pd.DataFrame({"academic_year": np.repeat(["2021/22", "2022/23", "2023/24"], 15),
+    ...                   "ks2": rng.normal(104, 6, 45)})
+    >>> d["gcse"] = 0.3 * d["ks2"] - 26 + rng.normal(0, 1, 45)
+    >>> pooled_value_added(d, outcome="gcse", prior="ks2")["period"].tolist()
+    ['2021/22', '2022/23', '2023/24', 'pooled']
+    """
+    if method not in ("ols", "benchmark"):
+        raise GTDataError("pooled_value_added supports method='ols' or 'benchmark'.")
+    _need(df, [year])
+    chosen = sorted(df[year].dropna().unique())[-years:]
+    keys = _as_list(by)
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    parts, pooled, sds = [], [], []
+    for yr in chosen:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GTWarning)
+            r = value_added(df[df[year] == yr], outcome=outcome, prior=prior, by=by, method=method,
+                            confidence=confidence, min_n=min_n, **kwargs)
+        parts.append(r.groups.assign(period=yr, years=yr))
+        pooled.append(r.pupils[r.pupils["va"].notna()])
+        sds.append(r.model.se_sd)
+    allp = pd.concat(pooled, ignore_index=True)
+    se_sd = (float(np.mean(sds)) if method == "benchmark" else float(np.std(allp["va"], ddof=1)))
+    well = kwargs.get("well", "auto")
+    if well == "auto":
+        well = None
+        if method == "benchmark" and kwargs.get("table") is None:
+            shipped = dfe.p8_national_sd().set_index("column").loc[kwargs.get("estimate", "a8"), "divisor"]
+            well = 0.5 * float(shipped) / kwargs.get("divisor", 1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        p = _group_stats(allp, keys, se_sd=se_sd, se=kwargs.get("se", "dfe"), confidence=confidence,
+                         min_n=min_n, well=well, group_sd=False)
+    span = f"{chosen[0]} to {chosen[-1]}"
+    p = p.assign(period="pooled", years=span)
+    out = pd.concat([*parts, p], ignore_index=True)
+    out["small_n"] = out["n"] < small_n
+    half = z * out["se"]
+    out["note"] = [
+        (f"Only {n} pupils ({yrs}): too few to say whether progress differs from expected."
+         if small else f"{'Average over ' + span if per == 'pooled' else yrs}: value added {va:+.2f} "
+         f"(range {lo:+.2f} to {hi:+.2f}, {n} pupils).")
+        for n, yrs, per, va, lo, hi, small in zip(out["n"], out["years"], out["period"], out["va"],
+                                                  out["va"] - half, out["va"] + half, out["small_n"])]
+    lead = [*keys, "period", "years"]
+    return out[[*lead, *[c for c in out.columns if c not in lead]]]
