@@ -1,0 +1,591 @@
+"""Charts of results, in one accessible style.
+
+This is the only module of gtanalytics that imports matplotlib. Every function
+takes a *result* frame (the output of a metric function, never raw pupil
+records), draws on ``ax`` (a new figure when ``ax`` is None) and returns the
+Axes. Nothing here calls ``plt.show()``.
+
+The style is colour-blind safe and reads in greyscale: colours come from the
+Okabe-Ito palette and every series also differs by marker and line style, so
+a printed, photocopied governor pack still makes sense. Estimates are always
+drawn with their interval, and groups too small to conclude anything are drawn
+hollow and labelled, never silently dropped.
+
+Reproducibility: :func:`set_style` fixes ``svg.hashsalt`` and strips the
+creation date from saved files so that the same inputs give byte-identical
+images.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "OKABE_ITO",
+    "MARKERS",
+    "LINESTYLES",
+    "HATCHES",
+    "STYLE",
+    "set_style",
+    "actual_vs_expected",
+    "estimates",
+    "value_added_by_group",
+    "gap_trend",
+    "register_composition",
+    "effects_forest",
+    "attendance_distribution",
+]
+
+#: Okabe & Ito (2008) colour-blind-safe palette, in the order used for series.
+OKABE_ITO: dict[str, str] = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "sky": "#56B4E9",
+    "purple": "#CC79A7",
+    "yellow": "#F0E442",
+    "black": "#000000",
+}
+_CYCLE = list(OKABE_ITO.values())
+#: Markers and line styles paired with the colours, so series differ in greyscale too.
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES: tuple = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), "-", "--")
+HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "--", "++", "oo")
+
+#: Colours and markers that carry meaning: significantly above / in line / below / too few.
+_JUDGED = {
+    "above": (OKABE_ITO["blue"], "^", "significantly above"),
+    "in_line": (OKABE_ITO["black"], "o", "in line (interval includes 0)"),
+    "below": (OKABE_ITO["vermillion"], "v", "significantly below"),
+    "too_few": ("#888888", "o", "too few pupils to say"),
+}
+
+#: The rcParams of the house style.
+STYLE: dict = {
+    "axes.prop_cycle": mpl.cycler(color=_CYCLE),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "x",
+    "grid.color": "#DDDDDD",
+    "grid.linewidth": 0.8,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.frameon": False,
+    "font.family": "DejaVu Sans",
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "svg.hashsalt": "gtanalytics",
+    "svg.fonttype": "path",
+    "pdf.fonttype": 42,
+}
+
+
+def set_style() -> None:
+    """Apply the house style globally and make saved images reproducible.
+
+    Call once at the top of a notebook. Sets the rcParams in :data:`STYLE`
+    (including a fixed ``svg.hashsalt``) and, inside IPython, makes the
+    inline backend emit PNG with no creation date, so that running a
+    notebook twice on the same data gives identical images.
+
+    Examples
+    --------
+    >>> from gtanalytics import plotting
+    >>> plotting.set_style()
+    >>> import matplotlib
+    >>> matplotlib.rcParams["svg.hashsalt"]
+    'gtanalytics'
+    """
+    mpl.rcParams.update(STYLE)
+    try:  # only inside a running IPython kernel
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None:
+            from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+            set_matplotlib_formats("png", metadata={"Software": None})
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        pass
+
+
+def _axes(ax, figsize):
+    if ax is not None:
+        return ax
+    with mpl.rc_context(STYLE):
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _judge(low, high, n, min_n) -> str:
+    """Classify an interval the way DfE reads progress scores (methodology 1.5)."""
+    if n is None or pd.isna(n) or n < min_n or pd.isna(low) or pd.isna(high):
+        return "too_few"
+    if low > 0:
+        return "above"
+    if high < 0:
+        return "below"
+    return "in_line"
+
+
+def _label_column(frame: pd.DataFrame, label: str | None, stats: Sequence[str]) -> str | None:
+    if label is not None:
+        if label not in frame.columns:
+            raise KeyError(f"column {label!r} is not in the result; columns are {list(frame.columns)}")
+        return label
+    for c in frame.columns:
+        if c not in stats and not str(c).startswith(("n_", "ci_", "mean_", "low_")):
+            return c
+    return None
+
+
+def _fmt_n(n) -> str:
+    return "n suppressed" if n is None or pd.isna(n) else f"n={int(n)}"
+
+
+def actual_vs_expected(
+    pupils: pd.DataFrame,
+    *,
+    outcome: str,
+    expected: str = "expected",
+    hue: str | None = None,
+    ax=None,
+    title: str | None = None,
+    xlabel: str = "Expected (from starting point)",
+    ylabel: str = "Actual",
+):
+    """Scatter of each pupil's actual outcome against the expected one.
+
+    Points above the diagonal did better than expected. For senior leaders
+    only: one point per pupil.
+
+    Parameters
+    ----------
+    pupils : DataFrame
+        The ``.pupils`` frame of a value-added result: one row per pupil with
+        the outcome and the ``expected`` column.
+    outcome, expected : str
+        Columns of the actual and expected outcome.
+    hue : str, optional
+        A column (e.g. ``"disadvantaged"`` or ``"gt_register"``) whose values
+        get different colours *and* markers.
+    ax : matplotlib Axes, optional
+    title, xlabel, ylabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> p = pd.DataFrame({"ks2": [100, 104, 110], "expected": [101, 103, 108]})
+    >>> ax = plotting.actual_vs_expected(p, outcome="ks2")
+    """
+    ax = _axes(ax, (5.5, 5))
+    with mpl.rc_context(STYLE):
+        data = pupils[[outcome, expected] + ([hue] if hue else [])].dropna(subset=[outcome, expected])
+        groups = [(None, data)] if hue is None else list(data.groupby(hue, sort=True, dropna=False))
+        for i, (value, part) in enumerate(groups):
+            ax.scatter(part[expected], part[outcome], s=22, alpha=0.75,
+                       marker=MARKERS[i % len(MARKERS)], color=_CYCLE[i % len(_CYCLE)],
+                       edgecolors="white", linewidths=0.4,
+                       label=None if hue is None else f"{hue} = {value} (n={len(part)})")
+        lo = float(np.nanmin(data[[outcome, expected]].to_numpy(dtype=float))) if len(data) else 0.0
+        hi = float(np.nanmax(data[[outcome, expected]].to_numpy(dtype=float))) if len(data) else 1.0
+        pad = (hi - lo) * 0.05 or 1.0
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="#555555", linestyle="--", linewidth=1,
+                label="actual = expected")
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_aspect("equal", adjustable="box")
+        ax.grid(True, axis="both")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title or f"Actual against expected ({len(data)} pupils)")
+        ax.legend(loc="upper left")
+    return ax
+
+
+def estimates(
+    frame: pd.DataFrame,
+    *,
+    estimate: str = "va",
+    label: str | None = None,
+    n: str = "n",
+    ci_low: str = "ci_low",
+    ci_high: str = "ci_high",
+    min_n: int = 6,
+    order: bool = True,
+    reference: float = 0.0,
+    ax=None,
+    title: str | None = None,
+    xlabel: str | None = None,
+    annotate: str | None = None,
+):
+    """Estimates with their intervals, one row per group, ordered.
+
+    The general chart behind value-added by group or school, gaps by subject
+    and effect sizes: a point per group with a horizontal interval, a
+    reference line (0 by default), markers that say whether the interval is
+    wholly above, wholly below or across the reference, and groups below
+    ``min_n`` drawn hollow in grey. Rows whose estimate is missing (for example
+    suppressed by :mod:`gtanalytics.disclosure`) are listed as "too few pupils"
+    without a point.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A result with one row per group and columns ``estimate``, ``ci_low``,
+        ``ci_high`` and ``n``.
+    estimate, n, ci_low, ci_high : str
+        Column names.
+    label : str, optional
+        Column naming each group; by default the first column that is not a
+        statistic.
+    min_n : int
+        Groups with fewer pupils are drawn as "too few pupils to say".
+    order : bool
+        Sort groups by estimate (largest at the top).
+    reference : float
+        Where the reference line is drawn and what intervals are judged against.
+    annotate : str, optional
+        Column whose text is written at the right of each row (e.g. months).
+    ax, title, xlabel
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> g = pd.DataFrame({"group": ["G&T", "Others"], "n": [20, 80], "va": [0.4, -0.1],
+    ...                   "ci_low": [0.1, -0.3], "ci_high": [0.7, 0.1]})
+    >>> ax = plotting.estimates(g, label="group")
+    """
+    stats = (estimate, n, ci_low, ci_high, "se", "band", "low_n", "p_value", "suppressed")
+    lab = _label_column(frame, label, stats)
+    df = frame.copy()
+    df["_label"] = df[lab].astype("string").fillna("(missing)") if lab else "All pupils"
+    if order:
+        df = df.sort_values(estimate, ascending=True, na_position="first", kind="mergesort")
+    height = 0.9 + 0.38 * len(df)
+    ax = _axes(ax, (7, max(2.2, height)))
+    with mpl.rc_context(STYLE):
+        ys = np.arange(len(df))
+        seen = set()
+        ticklabels = []
+        for y, (_, row) in zip(ys, df.iterrows()):
+            nn = row.get(n) if n in df.columns else None
+            ticklabels.append(f"{row['_label']} ({_fmt_n(nn)})")
+            est = row[estimate]
+            if pd.isna(est):
+                ax.text(reference, y, "too few pupils to show", va="center", ha="center", fontsize=8,
+                        color="#555555", style="italic")
+                continue
+            low = row[ci_low] - reference if not pd.isna(row[ci_low]) else np.nan
+            high = row[ci_high] - reference if not pd.isna(row[ci_high]) else np.nan
+            kind = _judge(low, high, nn if nn is not None else min_n, min_n)
+            colour, marker, meaning = _JUDGED[kind]
+            if not pd.isna(row[ci_low]) and not pd.isna(row[ci_high]):
+                ax.plot([row[ci_low], row[ci_high]], [y, y], color=colour, linewidth=2,
+                        linestyle="-" if kind != "too_few" else ":", solid_capstyle="butt")
+            ax.plot([est], [y], marker=marker, markersize=8, linestyle="none", color=colour,
+                    markerfacecolor="white" if kind == "too_few" else colour,
+                    label=meaning if kind not in seen else None)
+            seen.add(kind)
+            if annotate and annotate in df.columns and not pd.isna(row[annotate]):
+                ax.annotate(str(row[annotate]), xy=(1.0, y), xycoords=("axes fraction", "data"),
+                            xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        ax.axvline(reference, color="#555555", linestyle="--", linewidth=1)
+        ax.set_yticks(ys, ticklabels)
+        ax.set_ylim(-0.7, len(df) - 0.3)
+        ax.set_xlabel(xlabel or f"{estimate} with {_interval_words(frame)}")
+        if title:
+            ax.set_title(title)
+        if seen:
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(df) < 6 else -0.08),
+                      ncol=min(len(seen), 4), fontsize=8)
+    return ax
+
+
+def _interval_words(frame: pd.DataFrame) -> str:
+    conf = frame.attrs.get("confidence", 0.95) if hasattr(frame, "attrs") else 0.95
+    return f"{conf:.0%} interval"
+
+
+def value_added_by_group(groups: pd.DataFrame, *, label: str | None = None, min_n: int = 6, ax=None,
+                         title: str | None = None, xlabel: str = "Value added (actual - expected)"):
+    """Value added by group or by school, as ordered estimates with intervals.
+
+    A thin wrapper of :func:`estimates` for the ``.groups`` frame of
+    :func:`gtanalytics.progress.value_added` (columns ``n, va, ci_low, ci_high``).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> g = pd.DataFrame({"school_id": ["A", "B"], "n": [30, 25], "va": [0.2, -0.3],
+    ...                   "ci_low": [-0.1, -0.6], "ci_high": [0.5, -0.05]})
+    >>> ax = plotting.value_added_by_group(g)
+    """
+    return estimates(groups, estimate="va", label=label, min_n=min_n, ax=ax, title=title, xlabel=xlabel)
+
+
+def gap_trend(
+    gaps: pd.DataFrame,
+    *,
+    x: str = "academic_year",
+    focus_label: str = "Disadvantaged",
+    other_label: str = "Other pupils",
+    mean_focus: str = "mean_focus",
+    mean_other: str = "mean_other",
+    n_focus: str = "n_focus",
+    n_other: str = "n_other",
+    ax=None,
+    title: str | None = None,
+    ylabel: str = "Mean score",
+):
+    """Both groups' means over time, so a gap can be seen closing or widening.
+
+    The focus group is drawn in orange with circles and a solid line, the other
+    pupils in blue with squares and a dashed line; the size of each group is
+    written under each year. Years whose means are missing (suppressed) leave a
+    break in the line.
+
+    Parameters
+    ----------
+    gaps : DataFrame
+        One row per year from :func:`gtanalytics.gaps.gap` with ``by=x``.
+    x : str
+        Column along the horizontal axis (usually ``academic_year``).
+    focus_label, other_label : str
+        Legend names of the two groups.
+    mean_focus, mean_other, n_focus, n_other : str
+        Column names.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> g = pd.DataFrame({"academic_year": ["2022/23", "2023/24"], "mean_focus": [98.0, 100.0],
+    ...                   "mean_other": [104.0, 104.5], "n_focus": [20, 22], "n_other": [60, 58]})
+    >>> ax = plotting.gap_trend(g)
+    """
+    df = gaps.sort_values(x, kind="mergesort").reset_index(drop=True)
+    ax = _axes(ax, (7, 3.8))
+    with mpl.rc_context(STYLE):
+        xs = np.arange(len(df))
+        for col, nc, name, colour, marker, ls in (
+            (mean_focus, n_focus, focus_label, OKABE_ITO["orange"], "o", "-"),
+            (mean_other, n_other, other_label, OKABE_ITO["blue"], "s", "--"),
+        ):
+            ax.plot(xs, pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float), color=colour,
+                    marker=marker, linestyle=ls, linewidth=2, markersize=7, label=name)
+        ticks = []
+        for _, row in df.iterrows():
+            nf = _fmt_n(row[n_focus]) if n_focus in df.columns else ""
+            no = _fmt_n(row[n_other]) if n_other in df.columns else ""
+            ticks.append(f"{row[x]}\n{nf} / {no}" if nf else str(row[x]))
+        ax.set_xticks(xs, ticks)
+        ax.grid(True, axis="y")
+        ax.grid(False, axis="x")
+        ax.set_ylabel(ylabel)
+        ax.set_xlim(-0.4, len(df) - 0.6)
+        ax.set_title(title or f"{focus_label} and {other_label.lower()} over time")
+        ax.legend(loc="best")
+    return ax
+
+
+def register_composition(
+    composition: pd.DataFrame,
+    *,
+    label: str = "group",
+    register: str = "pct_register",
+    cohort: str = "pct_cohort",
+    ax=None,
+    title: str | None = None,
+    xlabel: str = "Percentage of pupils",
+):
+    """Who is on the G&T register against who is in the cohort.
+
+    Paired horizontal bars per pupil group: the register (blue, plain) and the
+    whole cohort (orange, hatched). A representative register has bars of
+    about equal length.
+
+    Parameters
+    ----------
+    composition : DataFrame
+        One row per pupil group, with the percentage of the register and of
+        the cohort in that group (as produced by the register audit).
+    label, register, cohort : str
+        Column names.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> c = pd.DataFrame({"group": ["Disadvantaged", "SEN"], "pct_register": [12.0, 5.0],
+    ...                   "pct_cohort": [30.0, 14.0]})
+    >>> ax = plotting.register_composition(c)
+    """
+    df = composition.reset_index(drop=True)
+    ax = _axes(ax, (7, max(2.4, 0.9 + 0.5 * len(df))))
+    with mpl.rc_context(STYLE):
+        ys = np.arange(len(df))[::-1]
+        h = 0.38
+        reg = pd.to_numeric(df[register], errors="coerce").to_numpy(dtype=float)
+        coh = pd.to_numeric(df[cohort], errors="coerce").to_numpy(dtype=float)
+        ax.barh(ys + h / 2, reg, height=h, color=OKABE_ITO["blue"], edgecolor="black", linewidth=0.5,
+                label="G&T register")
+        ax.barh(ys - h / 2, coh, height=h, color=OKABE_ITO["orange"], edgecolor="black", linewidth=0.5,
+                hatch="//", label="Whole cohort")
+        for y, r in zip(ys, reg):
+            if np.isnan(r):
+                ax.text(0.5, y + h / 2, "too few pupils to show", va="center", fontsize=8, style="italic",
+                        color="#555555")
+        ax.set_yticks(ys, df[label].astype("string").fillna("(missing)"))
+        ax.set_xlabel(xlabel)
+        ax.set_title(title or "Register composition against the cohort")
+        ax.legend(loc="lower right")
+    return ax
+
+
+def effects_forest(
+    effects: pd.DataFrame,
+    *,
+    label: str | None = None,
+    estimate: str = "g",
+    months: str | None = "months",
+    n: str | None = None,
+    min_n: int = 6,
+    ax=None,
+    title: str | None = None,
+    xlabel: str = "Effect size (Hedges' g) with 95% interval",
+):
+    """Forest plot of intervention effects with the EEF months' progress.
+
+    One row per programme (or member of staff), ordered by effect size, with
+    the interval, a line at zero and the months' progress written at the
+    right. The pupil count used to grey out small groups is ``n`` or, when
+    absent, ``n_treatment``.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        Rows of :func:`gtanalytics.effects.effect_size` results (``g, ci_low,
+        ci_high, n_treatment, months``) with a label column.
+    label, estimate, months, n : str
+        Column names (``months=None`` to leave the months out).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> e = pd.DataFrame({"programme": ["Reading Recovery", "Maths club"], "g": [0.35, 0.02],
+    ...                   "ci_low": [0.05, -0.3], "ci_high": [0.65, 0.34], "n_treatment": [24, 15],
+    ...                   "months": [4, 0]})
+    >>> ax = plotting.effects_forest(e, label="programme")
+    """
+    df = effects.copy()
+    ncol = n or ("n" if "n" in df.columns else "n_treatment")
+    if months and months in df.columns:
+        m = pd.to_numeric(df[months], errors="coerce")
+        df["_months"] = [None if pd.isna(v) else f"{int(v):+d} months" if v != 0 else "0 months" for v in m]
+    df = df.rename(columns={ncol: "_n"})
+    return estimates(df, estimate=estimate, label=label, n="_n", min_n=min_n, ax=ax, title=title,
+                     xlabel=xlabel, annotate="_months" if "_months" in df.columns else None)
+
+
+def attendance_distribution(
+    pupils: pd.DataFrame,
+    *,
+    value: str = "absence_rate",
+    by: str | None = None,
+    threshold: float | None = 10.0,
+    bins: int | Sequence[float] = 20,
+    ax=None,
+    title: str | None = None,
+    xlabel: str = "Sessions missed (%)",
+):
+    """Distribution of pupils' absence (or attendance) rates, by group.
+
+    Step histograms as percentages of each group, each group with its own
+    colour and line style, and a vertical line at the persistent-absence
+    threshold (10% of possible sessions, methodology 7). For senior leaders:
+    governor reports show rates by group instead.
+
+    Parameters
+    ----------
+    pupils : DataFrame
+        One row per pupil with a rate column (percent).
+    value : str
+        The rate column.
+    by : str, optional
+        Group column (e.g. ``"gt_register"``).
+    threshold : float or None
+        Where the dotted persistent-absence line is drawn (None for none).
+    bins : int or sequence
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> p = pd.DataFrame({"absence_rate": [2.0, 4.5, 11.0, 6.0], "fsm": [True, False, True, False]})
+    >>> ax = plotting.attendance_distribution(p, by="fsm")
+    """
+    ax = _axes(ax, (7, 3.6))
+    data = pupils.dropna(subset=[value])
+    values = data[value].to_numpy(dtype=float)
+    edges = np.histogram_bin_edges(values if len(values) else [0, 1], bins=bins)
+    with mpl.rc_context(STYLE):
+        groups = [("All pupils", data)] if by is None else list(data.groupby(by, sort=True, dropna=False))
+        for i, (name, part) in enumerate(groups):
+            w = np.full(len(part), 100.0 / len(part)) if len(part) else None
+            ax.hist(part[value].to_numpy(dtype=float), bins=edges, weights=w, histtype="step", linewidth=2,
+                    color=_CYCLE[i % len(_CYCLE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
+                    label=f"{name if by is None else f'{by} = {name}'} (n={len(part)})")
+        if threshold is not None:
+            ax.axvline(threshold, color="#555555", linestyle=":", linewidth=1.5,
+                       label=f"persistent absence ({threshold:g}%)")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("Percentage of the group")
+        ax.grid(True, axis="y")
+        ax.set_title(title or "How much school pupils missed")
+        ax.legend(loc="upper right")
+    return ax
