@@ -1,0 +1,351 @@
+"""Statistical disclosure control for anything governor-facing.
+
+:func:`suppress` turns a results table into a display table of strings:
+
+1. **Primary suppression**: a count below ``threshold`` (default 6: schools' policy of not
+   publishing results for groups of fewer than 6 pupils, methodology §4) is replaced by ``c``.
+2. **Secondary suppression**: where a table shows totals (a total row and/or a total column),
+   every total is an equation ``total = sum of its cells``.  If exactly one term of an equation
+   is hidden it could be worked out by subtraction, so the next-smallest cell of that equation
+   is hidden too (a non-zero cell first), repeated until no equation has exactly one hidden
+   term.  This line-by-line rule is the usual heuristic; it does not solve the full linear
+   audit problem for very large tables.
+3. **Dependent values**: a statistic (mean, %, gap, interval) about a group whose count is
+   hidden is hidden too.
+4. Optional **rounding** of the shown counts to a base (e.g. 5; Ofqual/GSS practice); a non-zero
+   count that rounds to 0 is shown as ``low``.
+
+Symbols follow the DfE/GSS convention (DfE Analysts' Guide, "Data symbols"): ``c`` suppressed,
+``x`` unavailable (missing), ``z`` not applicable, ``low`` rounds to 0 but is not 0.
+:func:`check_disclosure` audits a display table; :func:`wales_rule` is the Welsh governors'
+report rule (fewer than 5: publish nothing; 5 to 9: percentages only).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gtanalytics.errors import GTDataError
+
+__all__ = ["Suppressed", "suppress", "check_disclosure", "wales_rule", "SYMBOLS"]
+
+#: DfE/GSS data symbols.
+SYMBOLS = {"c": "confidential (suppressed)", "x": "unavailable", "z": "not applicable",
+           "low": "rounds to 0 but is not 0", "u": "low reliability"}
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """Result of :func:`suppress`.
+
+    Attributes
+    ----------
+    display : pandas.DataFrame
+        The table as strings, ready to show.
+    hidden : pandas.DataFrame
+        Boolean mask (same shape as ``display``) of the cells suppressed.
+    record : pandas.DataFrame
+        One row per suppressed cell: ``row`` (row label), ``column``, ``rule`` (primary /
+        secondary / dependent) and ``reason`` in words.  The record never holds the hidden value.
+    """
+
+    display: pd.DataFrame
+    hidden: pd.DataFrame
+    record: pd.DataFrame
+
+
+def _cols(x) -> list[str]:
+    if x is None:
+        return []
+    return [x] if isinstance(x, str) else list(x)
+
+
+def _labels(table: pd.DataFrame, label_col) -> list:
+    if label_col is None:
+        return list(table.index)
+    if label_col not in table.columns:
+        raise GTDataError(f"label_col {label_col!r} is not a column of the table.")
+    return list(table[label_col])
+
+
+def _lines(table, labels, count_cols, total_row, total_col, block_col):
+    """Equations of the table: (cells, total cell) with cells as (row position, column)."""
+    lines = []
+    totals = [i for i, lab in enumerate(labels) if total_row is not None and lab == total_row]
+    if total_row is not None and not totals:
+        raise GTDataError(f"No row is labelled {total_row!r} (the total_row). Row labels: {labels[:10]}.")
+    if totals:
+        if block_col is None:
+            blocks = {None: list(range(len(table)))}
+        else:
+            if block_col not in table.columns:
+                raise GTDataError(f"block_col {block_col!r} is not a column of the table.")
+            blocks = {}
+            for i, b in enumerate(table[block_col]):
+                blocks.setdefault(None if pd.isna(b) else b, []).append(i)
+        for key, rows in blocks.items():
+            own = [i for i in rows if i in totals]
+            if own:
+                tot = own[0]
+            elif len(totals) == 1:
+                tot = totals[0]
+            else:
+                raise GTDataError(f"Block {key!r} has no total row and the table has several; "
+                                  "give each block its own total row.")
+            inner = [i for i in rows if i not in totals]
+            if key is None and block_col is not None and not inner:
+                continue
+            for c in count_cols:
+                lines.append(([(i, c) for i in inner], (tot, c)))
+    if total_col is not None:
+        parts = [c for c in count_cols if c != total_col]
+        for i in range(len(table)):
+            lines.append(([(i, c) for c in parts], (i, total_col)))
+    return lines
+
+
+def _counts(table, count_cols) -> pd.DataFrame:
+    out = {}
+    for c in count_cols:
+        v = pd.to_numeric(table[c], errors="coerce").astype(float)
+        bad = table[c].notna() & v.isna()
+        if bad.any() or (v < 0).any() or (v.dropna() % 1 != 0).any():
+            raise GTDataError(f"Count column {c!r} must hold whole numbers of pupils (0 or more); "
+                              f"found {list(table[c][bad | (v < 0) | (v % 1 != 0)].unique()[:3])}.")
+        out[c] = v.to_numpy()
+    return pd.DataFrame(out)
+
+
+def _fmt(v, decimals) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.{decimals}f}" if decimals is not None else f"{v:g}"
+    return str(v)
+
+
+def suppress(table, *, count_cols, value_cols=None, threshold=6, secondary=True, round_base=None,
+             symbol="c", total_row=None, total_col=None, label_col=None, block_col=None,
+             suppress_zeros=False, decimals=1, not_applicable=None):
+    """Suppress small groups (and anything that would reveal them) and format a table for display.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A results table: one row per group, count columns and statistic columns.  A total row
+        (``total_row``) and/or a total column (``total_col``) may be present.
+    count_cols : str or list of str
+        Columns holding numbers of pupils (cells of the table's equations).
+    value_cols : list of str or dict, optional
+        Statistics about each row's group.  A list: each is hidden when any count in its row is
+        hidden.  A dict ``{value_col: count_col or [count_cols]}``: hidden when those are.
+    threshold : int
+        Counts below it are suppressed (default 6).
+    secondary : bool
+        Apply secondary suppression so totals cannot reveal a hidden cell.
+    round_base : int, optional
+        Round the shown counts to this base (e.g. 5); a non-zero count rounding to 0 shows "low".
+    symbol : str
+        Symbol for a suppressed cell (DfE: ``"c"``; performance tables: ``"SUPP"``).
+    total_row : object, optional
+        Label (index value, or value of ``label_col``) of the row(s) holding column totals.
+    total_col : str, optional
+        The count column that is the sum of the other count columns in each row.
+    label_col : str, optional
+        Column holding row labels (default: the index).
+    block_col : str, optional
+        Column splitting the rows into blocks whose counts each add up to a total (e.g. the
+        characteristic in a register table: the sexes add up, the ethnic groups add up).
+    suppress_zeros : bool
+        Treat a count of 0 as small (default False: a zero reveals no individual's result).
+    decimals : int or dict, optional
+        Decimal places for float statistics (per column with a dict); None: as they are.
+    not_applicable : pandas.DataFrame of bool, optional
+        Cells to show as ``z``.
+
+    Returns
+    -------
+    Suppressed
+        ``.display`` (strings; missing values ``x``), ``.hidden`` (bool mask) and ``.record``
+        (``row, column, rule, reason``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"group": ["Boys", "Girls", "All"], "n": [4, 20, 24],
+    ...                   "mean": [101.5, 104.2, 103.7]})
+    >>> s = suppress(t, count_cols="n", value_cols=["mean"], total_row="All", label_col="group")
+    >>> s.display["n"].tolist()
+    ['c', 'c', '24']
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise GTDataError(f"Expected a pandas DataFrame, got {type(table).__name__}.")
+    if not (isinstance(threshold, (int, np.integer)) and threshold >= 1):
+        raise GTDataError(f"threshold must be a whole number of pupils, 1 or more; got {threshold!r}.")
+    if round_base is not None and not (isinstance(round_base, (int, np.integer)) and round_base >= 1):
+        raise GTDataError(f"round_base must be a positive whole number (e.g. 5); got {round_base!r}.")
+    count_cols = _cols(count_cols)
+    if total_col is not None and total_col not in count_cols:
+        count_cols.append(total_col)
+    deps = ({v: _cols(c) for v, c in value_cols.items()} if isinstance(value_cols, dict)
+            else {v: count_cols for v in _cols(value_cols)})
+    missing = [c for c in [*count_cols, *deps, *(x for d in deps.values() for x in d)] if c not in table.columns]
+    if missing:
+        raise GTDataError(f"The table has no column {', '.join(map(repr, dict.fromkeys(missing)))}. "
+                          f"Columns present: {', '.join(map(str, table.columns))}.")
+    t = table.reset_index(drop=True)
+    labels = _labels(table, label_col)
+    counts = _counts(t, count_cols)
+    hidden = pd.DataFrame(False, index=range(len(t)), columns=t.columns)
+    record = []
+
+    def hide(i, c, rule, reason):
+        hidden.loc[i, c] = True
+        record.append({"row": labels[i], "column": c, "rule": rule, "reason": reason})
+
+    for c in count_cols:
+        for i, v in enumerate(counts[c]):
+            if not math.isnan(v) and v < threshold and (v > 0 or suppress_zeros):
+                hide(i, c, "primary", f"fewer than {threshold} pupils")
+    if secondary:
+        lines = _lines(t, labels, count_cols, total_row, total_col, block_col)
+        changed = True
+        while changed:
+            changed = False
+            for cells, tot in lines:
+                terms = [*cells, tot]
+                if any(math.isnan(counts.at[i, c]) for i, c in terms):
+                    continue  # not a usable equation: a term is missing anyway
+                shut = [x for x in terms if hidden.at[x]]
+                if len(shut) != 1:
+                    continue
+                free = [x for x in cells if not hidden.at[x]]
+                order = sorted(free, key=lambda x: (counts.at[x] == 0, counts.at[x]))
+                pick = order[0] if order else (tot if not hidden.at[tot] else None)
+                if pick is None:
+                    continue
+                i0, c0 = shut[0]
+                hide(*pick, "secondary", f"stops row {labels[i0]!r}, column {c0!r} being worked out "
+                                         f"from the total in row {labels[tot[0]]!r}, column {tot[1]!r}")
+                changed = True
+    for v, cs in deps.items():
+        for i in range(len(t)):
+            if any(hidden.at[i, c] for c in cs) and not hidden.at[i, v]:
+                hide(i, v, "dependent", "describes a group whose count is suppressed")
+    display = pd.DataFrame(index=t.index)
+    for col in t.columns:
+        dec = decimals.get(col, 1) if isinstance(decimals, dict) else decimals
+        out = []
+        for i, v in enumerate(t[col]):
+            if hidden.at[i, col]:
+                out.append(symbol)
+            elif not_applicable is not None and bool(np.asarray(not_applicable)[i, list(t.columns).index(col)]):
+                out.append("z")
+            elif col in count_cols:
+                n = counts.at[i, col]
+                if math.isnan(n):
+                    out.append("x")
+                elif round_base:
+                    r = int(math.floor(n / round_base + 0.5) * round_base)
+                    out.append("low" if r == 0 and n > 0 else str(r))
+                else:
+                    out.append(str(int(n)))
+            elif v is None or (not isinstance(v, str) and pd.isna(v)):
+                out.append("x")
+            else:
+                out.append(_fmt(v, dec))
+        display[col] = pd.Series(out, index=t.index, dtype=object)
+    display.index = table.index
+    hidden.index = table.index
+    rec = pd.DataFrame(record, columns=["row", "column", "rule", "reason"])
+    display.attrs.update(table.attrs)
+    display.attrs["suppression"] = (f"counts below {threshold} suppressed ({symbol})"
+                                    + ("; secondary suppression applied" if secondary else "")
+                                    + (f"; counts rounded to base {round_base}" if round_base else ""))
+    return Suppressed(display=display, hidden=hidden, record=rec)
+
+
+def check_disclosure(table, threshold=6, *, count_cols, value_cols=None, total_row=None, total_col=None,
+                     label_col=None, block_col=None, suppress_zeros=False, symbols=("c", "SUPP")):
+    """Audit a display table: is any small count shown, or derivable from a total?
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table as it will be shown (strings or numbers; symbols for hidden cells).
+    threshold : int
+        Smallest count that may be shown.
+    count_cols, value_cols, total_row, total_col, label_col, block_col, suppress_zeros
+        As in :func:`suppress`.
+    symbols : tuple of str
+        Symbols that mark a suppressed cell.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem (``row, column, problem``); empty when the table is safe.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"group": ["Boys", "Girls", "All"], "n": ["c", "20", "24"]})
+    >>> check_disclosure(t, count_cols="n", total_row="All", label_col="group")["problem"].tolist()
+    ["can be worked out as 4 from the total in row 'All'"]
+    """
+    count_cols = _cols(count_cols)
+    if total_col is not None and total_col not in count_cols:
+        count_cols.append(total_col)
+    t = table.reset_index(drop=True)
+    labels = _labels(table, label_col)
+    shown = {c: pd.to_numeric(t[c].astype(object).where(~t[c].astype(str).isin(symbols)), errors="coerce")
+             for c in count_cols}
+    secret = {c: t[c].astype(str).isin(symbols).to_numpy() for c in count_cols}
+    problems = []
+    for c in count_cols:
+        for i, v in enumerate(shown[c]):
+            if not pd.isna(v) and v < threshold and (v > 0 or suppress_zeros):
+                problems.append({"row": labels[i], "column": c, "problem": f"shows a count below {threshold}"})
+    for cells, tot in _lines(t, labels, count_cols, total_row, total_col, block_col):
+        terms = [*cells, tot]
+        unknown = [x for x in terms if pd.isna(shown[x[1]][x[0]])]
+        if len(unknown) == 1 and secret[unknown[0][1]][unknown[0][0]]:
+            i, c = unknown[0]
+            known = sum(shown[cc][ii] for ii, cc in cells if (ii, cc) != (i, c))
+            value = known if (i, c) == tot else shown[tot[1]][tot[0]] - known
+            problems.append({"row": labels[i], "column": c,
+                             "problem": f"can be worked out as {value:g} from the total in row {labels[tot[0]]!r}"
+                             + (f", column {tot[1]!r}" if total_col is not None else "")})
+    deps = ({v: _cols(c) for v, c in value_cols.items()} if isinstance(value_cols, dict)
+            else {v: count_cols for v in _cols(value_cols)})
+    for v, cs in deps.items():
+        for i in range(len(t)):
+            if any(secret[c][i] for c in cs) and str(t[v][i]) not in symbols:
+                problems.append({"row": labels[i], "column": v,
+                                 "problem": "shows a statistic for a group whose count is suppressed"})
+    return pd.DataFrame(problems, columns=["row", "column", "problem"])
+
+
+def wales_rule(n) -> str:
+    """The Welsh governors' report rule for a group of ``n`` eligible pupils.
+
+    Returns
+    -------
+    str
+        ``"withhold"`` (fewer than 5: publish nothing), ``"percentages only"`` (5 to 9: the
+        headline percentage only, with an explanatory statement) or ``"publish"`` (10 or more).
+        Source: governorswales.org.uk FAQ, 24 May 2017 (methodology §4).
+
+    Examples
+    --------
+    >>> [wales_rule(n) for n in (4, 5, 9, 10)]
+    ['withhold', 'percentages only', 'percentages only', 'publish']
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise GTDataError(f"wales_rule needs a whole number of pupils (0 or more); got {n!r}.")
+    return "withhold" if n < 5 else ("percentages only" if n < 10 else "publish")
