@@ -1,0 +1,161 @@
+"""Command line: ``gtanalytics validate`` and ``gtanalytics report``.
+
+Exit codes
+----------
+0  success: the data are usable and no row was excluded for an error
+1  problems: rows excluded or a file unusable (validate), or a school failed (report)
+2  usage error: a path that does not exist, a bad option
+
+No traceback ever reaches the user: data problems are explained in plain
+English, anything unexpected is reported with a request to report it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from gtanalytics.errors import GTDataError
+
+__all__ = ["main", "build_parser"]
+
+_REPORT_BUG = ("This is a fault in gtanalytics, not in your data: please report it at the project's issue "
+               "tracker with the command you ran (do not attach pupil data).")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``gtanalytics`` command."""
+    parser = argparse.ArgumentParser(
+        prog="gtanalytics",
+        description="Self-evaluation analytics for gifted and talented and disadvantaged pupils.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    v = sub.add_parser("validate", help="check a folder (or file) of MIS exports and explain every problem",
+                       description="Read a folder (or one file) of CSV/XLSX exports, check every row and "
+                                   "report what was used, repaired and excluded. Exit 0 when the data are "
+                                   "usable with nothing excluded, 1 otherwise.")
+    v.add_argument("path", help="folder or file of MIS exports")
+    v.add_argument("--mapping", metavar="FILE", help="YAML file mapping your MIS headers to gtanalytics names")
+    v.add_argument("--max-problems", type=int, default=50, metavar="N",
+                   help="show at most N problem lines (default 50)")
+    v.add_argument("--all", action="store_true", help="also list notes (information), not only problems")
+
+    r = sub.add_parser("report", help="build governor or leader reports for one or more schools",
+                       description="Run the report notebooks for each school and write HTML (and PDF).")
+    r.add_argument("--data", required=True, metavar="PATH", help="folder of MIS exports (or the sample)")
+    r.add_argument("--out", required=True, metavar="DIR", help="folder to write the reports to")
+    r.add_argument("--school", action="append", metavar="ID",
+                   help="school id to report on (repeat for several; default: every school)")
+    r.add_argument("--pdf", action="store_true", help="also write PDF")
+    r.add_argument("--audience", choices=("governors", "leaders"), default="governors",
+                   help="governors: no names, small groups suppressed (default); leaders: internal detail")
+    return parser
+
+
+def _validate(args) -> int:
+    from gtanalytics.io import load
+    from gtanalytics.quality import format_problems
+
+    path = Path(args.path)
+    if not path.exists():
+        print(f"gtanalytics: {path} does not exist. Give the folder (or file) that holds your MIS exports.",
+              file=sys.stderr)
+        return 2
+    if args.mapping and not Path(args.mapping).is_file():
+        print(f"gtanalytics: the mapping file {args.mapping} does not exist.", file=sys.stderr)
+        return 2
+    try:
+        data = load(path, mapping=args.mapping)
+    except GTDataError as exc:
+        print(f"The data in {path} cannot be used:\n{exc}")
+        return 1
+    acc = data.accounting
+    print(f"Checked {len(acc)} file(s) in {path}.")
+    for name, df in data.tables.items():
+        if len(df):
+            print(f"  {name}: {len(df)} rows")
+    print("Rows per file (read = used + excluded):")
+    for r in acc.itertuples(index=False):
+        print(f"  {r.file} ({r.table or 'not recognised'}): read {r.rows_read}, used {r.rows_used}, "
+              f"repaired {r.rows_repaired}, excluded {r.rows_excluded}")
+    q = data.quality
+    errors = int((q["severity"] == "error").sum())
+    warnings = int((q["severity"] == "warning").sum())
+    if errors or warnings or args.all:
+        print("\nProblems:" if errors or warnings else "\nNotes:")
+        print(format_problems(q, max_rows=args.max_problems, min_severity="info" if args.all else "warning"))
+    if errors:
+        print(f"\n{errors} error(s): some rows or files could not be used. Fix them in your MIS and export "
+              f"again (the lines above say where and how).")
+        return 1
+    print("\nThe data are usable" + (f" ({warnings} warning(s) to check)." if warnings else "."))
+    return 0
+
+
+def _report(args) -> int:
+    if not Path(args.data).exists():
+        print(f"gtanalytics: {args.data} does not exist. Give the folder that holds your MIS exports.",
+              file=sys.stderr)
+        return 2
+    from gtanalytics.report import build_reports
+
+    result = build_reports(data=args.data, out=args.out, schools=args.school or None, pdf=bool(args.pdf),
+                           audience=args.audience)
+    with_err = result.copy()
+    if "error" in with_err.columns:
+        with_err["error"] = with_err["error"].fillna("")
+    print(with_err.to_string(index=False))
+    failed = with_err[with_err["status"].astype(str).str.lower() != "ok"] if "status" in with_err else with_err[:0]
+    if len(failed):
+        print(f"\n{len(failed)} school(s) failed: " + ", ".join(str(s) for s in failed["school"]))
+        return 1
+    print(f"\nReports written to {args.out}.")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``gtanalytics`` command; return the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 success, 1 data problems or failed schools, 2 usage error.
+
+    Examples
+    --------
+    >>> main(["validate", "no/such/folder"])  # doctest: +SKIP
+    2
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:              # argparse has printed the usage message
+        return 0 if exc.code == 0 else 2
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _validate(args) if args.command == "validate" else _report(args)
+    except GTDataError as exc:
+        print(f"gtanalytics: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("gtanalytics: interrupted.", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the promise: no traceback reaches the user
+        print(f"gtanalytics: unexpected error ({type(exc).__name__}: {exc}).\n{_REPORT_BUG}", file=sys.stderr)
+        if os.environ.get("GTANALYTICS_DEBUG"):      # pragma: no cover - for developers only
+            traceback.print_exc()
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
