@@ -40,6 +40,8 @@ __all__ = [
     "standardised_mean_change",
     "es_to_months",
     "months_label",
+    "ratio_gain",
+    "ratio_gain_band",
     "LOW_N",
 ]
 
@@ -115,6 +117,68 @@ def months_label(es) -> str | list[str]:
         unit = "month" if abs(m) == 1 and not plus else "months"
         labels.append(f"{sign}{int(abs(m))}{plus} {unit}")
     return labels[0] if np.ndim(es) == 0 else labels
+
+
+# --------------------------------------------------------------------------- ratio gains
+def ratio_gain(pre, post, elapsed_months):
+    """Ratio gain: gain in reading or spelling age (months) / months elapsed between the tests.
+
+    Parameters
+    ----------
+    pre, post : float or array-like
+        Ages (in months) on the pre- and post-test.
+    elapsed_months : float or array-like
+        Months between the two tests (must be positive).
+
+    Returns
+    -------
+    float or numpy.ndarray
+        The ratio gain (1.0 = normal progress; NaN where elapsed time is not positive).
+
+    Examples
+    --------
+    >>> ratio_gain(96, 108, 6)
+    2.0
+    """
+    pre, post, el = (np.asarray(a, dtype=float) for a in (pre, post, elapsed_months))
+    out = np.where(el > 0, (post - pre) / np.where(el > 0, el, 1.0), np.nan)
+    return float(out) if out.ndim == 0 else out
+
+
+def ratio_gain_band(rg, *, thresholds=None):
+    """Brooks's impact band for a ratio gain: modest, useful, substantial, remarkable.
+
+    The thresholds 1.4 / 2.0 / 3.0 are widely attributed to Brooks but are
+    UNCONFIRMED against his text (shipped table ``brooks_ratio_gain``); pass
+    your own as ``thresholds=(useful_from, substantial_from, remarkable_from)``.
+
+    Parameters
+    ----------
+    rg : float or array-like
+        Ratio gain(s).
+    thresholds : tuple of three floats, optional
+        Lower bounds of the useful, substantial and remarkable bands.
+
+    Returns
+    -------
+    str or list of str
+        Band name(s); ``"not available"`` for NaN.
+
+    Examples
+    --------
+    >>> ratio_gain_band(1.39), ratio_gain_band(1.4), ratio_gain_band(3.0)
+    ('modest', 'useful', 'remarkable')
+    """
+    if thresholds is None:
+        t = load_reference("brooks_ratio_gain")
+        thresholds = tuple(t["rg_from"].to_numpy(dtype=float)[1:])
+    cuts = np.asarray(thresholds, dtype=float)
+    if cuts.shape != (3,) or np.any(np.diff(cuts) <= 0):
+        raise GTDataError(f"thresholds must be three increasing numbers; got {thresholds!r}.")
+    names = np.array(["modest", "useful", "substantial", "remarkable"])
+    arr = np.atleast_1d(np.asarray(rg, dtype=float))
+    out = [("not available" if np.isnan(v) else str(names[np.searchsorted(cuts, v, side="right")])) for v in arr]
+    return out[0] if np.ndim(rg) == 0 else out
 
 
 # --------------------------------------------------------------------------- building blocks

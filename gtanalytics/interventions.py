@@ -1,0 +1,662 @@
+"""Impact of intervention programmes, and the half-termly and termly learning reviews.
+
+The interventions table (see :mod:`gtanalytics.schemas`) has one row per pupil
+per programme with pre- and post-scores on the programme's own measure. Gains
+on that measure alone cannot show impact: pupils chosen for low pre-scores
+regress towards the mean, and every pupil makes progress anyway. So
+:func:`intervention_impact` also builds a **comparison group** of pupils who did
+not take part, from the pupils table and the termly standardised assessments
+(same subject; the term before the programme started against the term after it
+ended), and compares the two by regression adjustment or nearest-neighbour
+matching, plus a difference-in-differences on the gains.
+
+School calendar (England, approximate)
+--------------------------------------
+Term dates differ between local authorities and years, so dates are placed in
+terms and half terms by fixed calendar boundaries: Autumn 1 September - 31
+December (Aut1 to 31 October, Aut2 from 1 November); Spring 1 January - 14 April
+(Spr1 to 20 February, Spr2 from 21 February, ending at a typical Easter);
+Summer 15 April - 31 August (Sum1 to 31 May, Sum2 from 1 June). The academic
+year starts on 1 September.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gtanalytics.effects import _ols, es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
+from gtanalytics.errors import GTDataError, GTWarning
+
+__all__ = [
+    "HALF_TERMS",
+    "school_calendar",
+    "comparison_data",
+    "match_comparison",
+    "intervention_impact",
+    "MiniReview",
+    "mini_review",
+    "termly_review",
+]
+
+HALF_TERMS = ("Aut1", "Aut2", "Spr1", "Spr2", "Sum1", "Sum2")
+_TERMS = ("Autumn", "Spring", "Summer")
+_DAYS_PER_MONTH = 365.25 / 12
+
+
+# --------------------------------------------------------------------------- calendar
+def school_calendar(dates) -> pd.DataFrame:
+    """Academic year, term, half term and a running term index for each date.
+
+    Parameters
+    ----------
+    dates : array-like of dates
+        Anything :func:`pandas.to_datetime` accepts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``academic_year`` ("2023/24"), ``term`` (Autumn/Spring/Summer),
+        ``half_term`` (Aut1 ... Sum2) and ``term_index`` (3 x starting year +
+        0/1/2, so consecutive terms differ by one). Boundaries are the
+        approximate ones in the module docstring.
+
+    Examples
+    --------
+    >>> school_calendar(["2024-01-08", "2023-11-20"])["half_term"].tolist()
+    ['Spr1', 'Aut2']
+    """
+    d = pd.to_datetime(pd.Series(dates), errors="coerce").reset_index(drop=True)
+    month, day, year = d.dt.month, d.dt.day, d.dt.year
+    start = np.where(month >= 9, year, year - 1)
+    md = month * 100 + day
+    term = np.select([md >= 901, md < 415], [0, 1], default=2)
+    half = np.select([md >= 1101, md >= 901, md < 221, md < 415, md < 601], [1, 0, 2, 3, 4], default=5)
+    ok = d.notna().to_numpy()
+    out = pd.DataFrame({
+        "academic_year": [f"{int(s)}/{(int(s) + 1) % 100:02d}" if k else None for s, k in zip(start, ok)],
+        "term": [_TERMS[t] if k else None for t, k in zip(term, ok)],
+        "half_term": [HALF_TERMS[h] if k else None for h, k in zip(half, ok)],
+        "term_index": np.where(ok, start * 3 + term, np.nan),
+    })
+    return out
+
+
+def _term_index(academic_year: pd.Series, term: pd.Series) -> pd.Series:
+    start = pd.to_numeric(academic_year.astype(str).str[:4], errors="coerce")
+    pos = term.astype(str).map({t: i for i, t in enumerate(_TERMS)})
+    return start * 3 + pos
+
+
+# --------------------------------------------------------------------------- preparing the table
+def _prepare(interventions: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(interventions, pd.DataFrame):
+        raise GTDataError("interventions must be a pandas DataFrame (the interventions table).")
+    need = ["programme", "upn", "staff", "start_date", "end_date"]
+    missing = [c for c in need if c not in interventions.columns]
+    if missing:
+        raise GTDataError(f"The interventions table lacks column(s) {missing}; it needs at least {need}.")
+    df = interventions.copy().reset_index(drop=True)
+    for c in ("start_date", "end_date"):
+        df[c] = pd.to_datetime(df[c], errors="coerce")
+    bad = df["start_date"].isna() | df["end_date"].isna()
+    if bad.any():
+        raise GTDataError(f"{int(bad.sum())} intervention row(s) have a missing or unreadable start_date/end_date "
+                          f"(first: row {int(np.flatnonzero(bad)[0])}); fix or remove them.")
+    for c in ("sessions_planned", "sessions_attended", "pre_score", "post_score", "cost"):
+        df[c] = pd.to_numeric(df[c], errors="coerce") if c in df.columns else np.nan
+    for c in ("subject", "measure", "selection"):
+        if c not in df.columns:
+            df[c] = pd.NA
+    cal = school_calendar(df["start_date"])
+    df["academic_year"], df["term"], df["half_term"] = cal["academic_year"], cal["term"], cal["half_term"]
+    df["start_term"] = cal["term_index"]
+    df["end_term"] = school_calendar(df["end_date"])["term_index"]
+    df["weeks"] = (df["end_date"] - df["start_date"]).dt.days / 7
+    return df
+
+
+def _scores(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
+    need = ["upn", "academic_year", "term", "subject", "score"]
+    missing = [c for c in need if c not in assessments.columns]
+    if missing:
+        raise GTDataError(f"The assessments table lacks column(s) {missing}.")
+    a = assessments
+    if "score_type" in a.columns:
+        a = a[a["score_type"] == score_type]
+    a = a.assign(term_index=_term_index(a["academic_year"], a["term"]),
+                 score=pd.to_numeric(a["score"], errors="coerce")).dropna(subset=["score", "term_index"])
+    return a.groupby(["upn", "subject", "term_index"], as_index=False)["score"].mean()
+
+
+def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assessments: pd.DataFrame,
+                    score_type: str = "standardised", all_interventions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Stack participants and non-participants with termly test scores before and after each programme.
+
+    For each participant the *pre* score is their termly test in the programme's
+    subject in the term before the programme started and the *post* score the
+    one in the term after it ended (several tests in a term are averaged). The
+    comparison pupils for that window are pupils in the same school and year
+    group who took part in no intervention in that subject overlapping the
+    window and who have both scores.
+
+    Parameters
+    ----------
+    interventions : pandas.DataFrame
+        The interventions table (or the rows of one programme / group).
+    pupils : pandas.DataFrame
+        The pupils table (``upn, academic_year, school_id, year_group`` and
+        ``disadvantaged`` if present).
+    assessments : pandas.DataFrame
+        The assessments table (long form).
+    score_type : str, default "standardised"
+        Which assessments count as the termly test.
+    all_interventions : pandas.DataFrame, optional
+        The whole interventions table, when ``interventions`` is a subset, so
+        that pupils in other programmes are kept out of the comparison group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pupil per window: ``upn, treated, subject, window`` (e.g.
+        ``"maths 6071->6073"``), ``pre, post, gain, school_id, year_group,
+        disadvantaged``.
+
+    Examples
+    --------
+    >>> import gtanalytics.interventions as gi
+    >>> callable(gi.comparison_data)
+    True
+    """
+    iv = _prepare(interventions)
+    all_iv = iv if all_interventions is None else _prepare(all_interventions)
+    sc = _scores(assessments, score_type)
+    p = pupils.copy()
+    if "disadvantaged" not in p.columns:
+        p["disadvantaged"] = False
+    p["disadvantaged"] = p["disadvantaged"].fillna(False).astype(bool)
+    p = p[["upn", "academic_year", "school_id", "year_group", "disadvantaged"]]
+    frames = []
+    iv = iv.dropna(subset=["subject"])
+    for (subject, s_term, e_term), rows in iv.groupby(["subject", "start_term", "end_term"]):
+        pre_i, post_i = s_term - 1, e_term + 1
+        pre = sc[(sc["subject"] == subject) & (sc["term_index"] == pre_i)].set_index("upn")["score"]
+        post = sc[(sc["subject"] == subject) & (sc["term_index"] == post_i)].set_index("upn")["score"]
+        both = pre.index.intersection(post.index)
+        year = rows["academic_year"].iloc[0]
+        info = p[p["academic_year"] == year].drop_duplicates("upn").set_index("upn")
+        took_part = all_iv[(all_iv["subject"] == subject) & (all_iv["end_term"] >= pre_i)
+                           & (all_iv["start_term"] <= post_i)]["upn"]
+        treated = pd.Index(rows["upn"].unique())
+        cells = info.loc[info.index.intersection(treated), ["school_id", "year_group"]].drop_duplicates()
+        ctrl = info[~info.index.isin(took_part)].reset_index().merge(cells, on=["school_id", "year_group"])["upn"]
+        for flag, ids in ((True, treated), (False, pd.Index(ctrl))):
+            ids = ids.intersection(both).intersection(info.index)
+            if len(ids):
+                frames.append(pd.DataFrame({
+                    "upn": ids, "treated": flag, "subject": subject,
+                    "window": f"{subject} {int(pre_i)}->{int(post_i)}",
+                    "pre": pre.loc[ids].to_numpy(), "post": post.loc[ids].to_numpy(),
+                }).join(info[["school_id", "year_group", "disadvantaged"]], on="upn"))
+    cols = ["upn", "treated", "subject", "window", "pre", "post", "gain", "school_id", "year_group", "disadvantaged"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    out = pd.concat(frames, ignore_index=True).drop_duplicates(["upn", "window"])
+    out["gain"] = out["post"] - out["pre"]
+    return out[cols]
+
+
+def match_comparison(data: pd.DataFrame, *, rng=None, caliper: float | None = None) -> pd.DataFrame:
+    """Nearest-neighbour matching (1:1, without replacement) on prior attainment.
+
+    Within each stratum of ``window, school_id, year_group, disadvantaged``
+    the treated pupils are taken in random order (``rng``) and each is matched
+    to the unused comparison pupil with the nearest pre-score (ties broken by
+    the random order of comparison pupils). With ``caliper`` (in score points)
+    pupils with no comparison pupil that close stay unmatched.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Output of :func:`comparison_data`.
+    rng : int or numpy.random.Generator, optional
+        Randomness for the order of matching.
+    caliper : float, optional
+        Largest allowed pre-score distance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per matched pair: ``upn, upn_comparison, window, pre, pre_comparison,
+        post, post_comparison, distance``.
+
+    Examples
+    --------
+    >>> import gtanalytics.interventions as gi
+    >>> callable(gi.match_comparison)
+    True
+    """
+    gen = np.random.default_rng(rng)
+    pairs = []
+    for _, cell in data.groupby(["window", "school_id", "year_group", "disadvantaged"], sort=True):
+        t = cell[cell["treated"]]
+        c = cell[~cell["treated"]]
+        if t.empty or c.empty:
+            continue
+        t = t.iloc[gen.permutation(len(t))]
+        c = c.iloc[gen.permutation(len(c))]
+        used = np.zeros(len(c), dtype=bool)
+        cpre = c["pre"].to_numpy(dtype=float)
+        for row in t.itertuples():
+            dist = np.where(used, np.inf, np.abs(cpre - row.pre))
+            k = int(np.argmin(dist))
+            if not np.isfinite(dist[k]) or (caliper is not None and dist[k] > caliper):
+                continue
+            used[k] = True
+            m = c.iloc[k]
+            pairs.append((row.upn, m["upn"], row.window, row.pre, m["pre"], row.post, m["post"], dist[k]))
+    return pd.DataFrame(pairs, columns=["upn", "upn_comparison", "window", "pre", "pre_comparison", "post",
+                                        "post_comparison", "distance"])
+
+
+def _dummies(frame: pd.DataFrame, cols) -> list[np.ndarray]:
+    out = []
+    for c in cols:
+        levels = sorted(frame[c].astype(str).unique())
+        out += [(frame[c].astype(str) == lv).to_numpy(dtype=float) for lv in levels[1:]]
+    return out
+
+
+def _full_rank(X: np.ndarray) -> np.ndarray:
+    """Keep columns left to right while each adds rank (drops constant or aliased dummies)."""
+    keep: list[int] = []
+    for j in range(X.shape[1]):
+        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+            keep.append(j)
+    return X[:, keep]
+
+
+def _compare(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -> dict:
+    """Effect against the comparison group (raw points and standardised) plus the DiD."""
+    res = {}
+    t, c = data[data["treated"]], data[~data["treated"]]
+    tq = lambda df: stats.t.ppf(0.5 + confidence / 2, df)  # noqa: E731
+    if method == "regression":
+        cols = [np.ones(len(data)), data["treated"].to_numpy(dtype=float), data["pre"].to_numpy(dtype=float),
+                data["disadvantaged"].to_numpy(dtype=float)]
+        cols += _dummies(data, ["year_group", "school_id", "window"])
+        X = _full_rank(np.column_stack(cols))
+        beta, cov, dfree = _ols(data["post"].to_numpy(dtype=float), X)
+        est, se = beta[1], np.sqrt(cov[1, 1])
+        sd = data["post"].std(ddof=1)
+        n_t, n_c = len(t), len(c)
+        label = "regression on prior attainment, year group, disadvantage (+ school, window)"
+    else:
+        pairs = match_comparison(data, rng=rng, caliper=caliper)
+        if len(pairs) < 2:
+            return res
+        diff = pairs["post"] - pairs["post_comparison"]
+        dfree = len(pairs) - 1
+        est, se = diff.mean(), diff.std(ddof=1) / np.sqrt(len(pairs))
+        sd = pd.concat([pairs["post"], pairs["post_comparison"]]).std(ddof=1)
+        n_t, n_c = len(pairs), len(pairs)
+        label = "nearest-neighbour match on prior attainment within year group and disadvantage"
+    half = tq(dfree) * se
+    res.update(comparison_method=label, n_matched=n_t, n_comparison=n_c, effect=est, effect_se=se,
+               effect_ci_low=est - half, effect_ci_high=est + half, es=est / sd, es_se=se / sd,
+               es_ci_low=(est - half) / sd, es_ci_high=(est + half) / sd,
+               es_standardiser="SD of the post-test (termly test) in the analysis sample (EEF)")
+    if len(t) >= 2 and len(c) >= 2:
+        w = stats.ttest_ind(t["gain"], c["gain"], equal_var=False)
+        ci = w.confidence_interval(confidence)
+        res.update(did=t["gain"].mean() - c["gain"].mean(), did_ci_low=ci.low, did_ci_high=ci.high,
+                   did_method="Welch interval of the difference in mean gains (termly test)")
+    return res
+
+
+# --------------------------------------------------------------------------- judgement
+def _judge(n, min_n, est, lo, hi, min_effect, has_comparison) -> tuple[str, str]:
+    if n < min_n:
+        return "too few pupils to judge", f"fewer than {min_n} pupils"
+    if est is None or np.isnan(est):
+        return "too few pupils to judge", "no usable scores"
+    basis = "against the comparison group" if has_comparison else "pre->post only, no comparison group"
+    if hi < 0:
+        return "negative", f"whole interval below zero ({basis})"
+    if has_comparison and lo > 0 and est >= min_effect:
+        return "clear positive impact", f"interval excludes zero and effect >= {min_effect:g} SD ({basis})"
+    if est >= min_effect:
+        why = "interval includes zero" if lo <= 0 else "no comparison group, so impact cannot be shown"
+        return "promising", f"effect >= {min_effect:g} SD but {why} ({basis})"
+    return "no evidence of impact", f"effect below {min_effect:g} SD ({basis})"
+
+
+# --------------------------------------------------------------------------- the main table
+def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupils: pd.DataFrame | None = None,
+                        assessments: pd.DataFrame | None = None, comparison: str | None = "regression",
+                        confidence: float = 0.95, min_n: int = 10, min_effect: float = 0.1,
+                        paired_sd: float | None = None, ratio_thresholds=None, score_type: str = "standardised",
+                        rng=None, caliper: float | None = None, low_pre_sd: float = 0.5,
+                        all_interventions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Impact of intervention programmes: dosage, gains, effect against a comparison group, judgement.
+
+    Judgement rules (``judgement`` column), applied in order:
+
+    1. fewer than ``min_n`` pupils (default 10) -> "too few pupils to judge";
+    2. the interval is wholly below zero -> "negative";
+    3. a comparison group exists, its interval excludes zero and the effect size
+       is at least ``min_effect`` (default 0.1 SD, about two months' progress
+       in the EEF Toolkit) -> "clear positive impact";
+    4. the effect is at least ``min_effect`` but the interval includes zero, or
+       there is no comparison group -> "promising";
+    5. otherwise (small or negative effect, interval includes zero) -> "no
+       evidence of impact".
+
+    The effect judged is the standardised effect against the comparison group
+    when there is one, otherwise the paired pre->post effect on the
+    programme's own measure (which can never reach "clear positive impact").
+
+    Regression to the mean: ``rtm_risk`` is True (and a ``GTWarning`` is
+    issued) where pupils were chosen for low scores (``selection`` mentions
+    "low") or their pre-scores are markedly low (mean termly pre-test more than
+    ``low_pre_sd`` SD below the year group's; without assessments, a mean
+    standardised pre-score below ``100 - low_pre_sd * 15``) *and* no
+    comparison group was used.
+
+    Parameters
+    ----------
+    interventions : pandas.DataFrame
+        The interventions table.
+    by : str or tuple of str, default ("programme",)
+        Grouping: any interventions column (``programme``, ``staff``,
+        ``subject``...) and/or ``academic_year``, ``term``, ``half_term``
+        (derived from ``start_date``).
+    pupils, assessments : pandas.DataFrame, optional
+        Needed for the comparison group.
+    comparison : {"regression", "matched", None}
+        How to compare with pupils who did not take part.
+    confidence : float, default 0.95
+    min_n : int, default 10
+    min_effect : float, default 0.1
+        Effect size (SD) below which an effect is called small.
+    paired_sd : float, optional
+        Fixed SD for the paired effect (e.g. 15); default is the pre-test SD.
+    ratio_thresholds : tuple, optional
+        Passed to :func:`ratio_gain_band`.
+    score_type : str, default "standardised"
+        Assessments used as the termly test.
+    rng : int or numpy.random.Generator, optional
+        For matching.
+    caliper : float, optional
+        Matching caliper in score points.
+    low_pre_sd : float, default 0.5
+    all_interventions : pandas.DataFrame, optional
+        The whole interventions table when ``interventions`` is a subset (keeps
+        pupils in other programmes out of the comparison group).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: the ``by`` columns, ``n`` (rows), ``n_pupils``,
+        ``low_n``; dosage ``sessions_planned, sessions_attended`` (means),
+        ``attendance_rate`` (attended / planned), ``weeks``, ``sessions_per_week``;
+        ``measure``, ``pre_mean, post_mean, gain, gain_se, gain_ci_low, gain_ci_high,
+        gain_method`` (paired t); ``paired_es, paired_es_se, paired_es_ci_low,
+        paired_es_ci_high, paired_standardiser``; ``ratio_gain, ratio_gain_ci_low,
+        ratio_gain_ci_high, ratio_gain_band`` (age_months measures only);
+        ``comparison_method`` ("none" without a comparison), ``n_matched, n_comparison,
+        effect, effect_se, effect_ci_low, effect_ci_high`` (termly-test points),
+        ``es, es_se, es_ci_low, es_ci_high, es_standardiser, months, months_label``;
+        ``did, did_ci_low, did_ci_high, did_method``; ``cost_total, cost_per_pupil,
+        cost_per_month, cost_per_sd``; ``low_pre_selection, rtm_risk``;
+        ``judgement, judgement_reason``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> iv = pd.DataFrame({"programme": ["A"] * 3, "upn": ["a", "b", "c"], "staff": "LSA-1",
+    ...                    "start_date": "2024-01-08", "end_date": "2024-03-22", "pre_score": [80, 84, 86],
+    ...                    "post_score": [86, 88, 93], "measure": "standardised"})
+    >>> intervention_impact(iv, comparison=None)["judgement"].iloc[0]
+    'too few pupils to judge'
+    """
+    df = _prepare(interventions)
+    by = (by,) if isinstance(by, str) else tuple(by)
+    missing = [b for b in by if b not in df.columns]
+    if missing:
+        raise GTDataError(f"Cannot group by {missing}: use interventions columns or academic_year/term/half_term.")
+    if comparison not in ("regression", "matched", None):
+        raise GTDataError(f"comparison must be 'regression', 'matched' or None; got {comparison!r}.")
+    cmp_data = None
+    if comparison is not None and pupils is not None and assessments is not None:
+        cmp_data = comparison_data(df, pupils=pupils, assessments=assessments, score_type=score_type,
+                                   all_interventions=all_interventions)
+    gen = np.random.default_rng(rng)
+    z_t = lambda k: stats.t.ppf(0.5 + confidence / 2, k)  # noqa: E731
+    rows = []
+    for key, g in df.groupby(list(by), sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        r = dict(zip(by, key))
+        n = len(g)
+        r.update(n=n, n_pupils=g["upn"].nunique(), low_n=n < min_n,
+                 sessions_planned=g["sessions_planned"].mean(), sessions_attended=g["sessions_attended"].mean(),
+                 attendance_rate=g["sessions_attended"].sum() / g["sessions_planned"].sum()
+                 if g["sessions_planned"].sum() > 0 else np.nan,
+                 weeks=g["weeks"].mean(),
+                 sessions_per_week=(g["sessions_attended"] / g["weeks"].where(g["weeks"] > 0)).mean())
+        measures = g["measure"].dropna().unique()
+        r["measure"] = measures[0] if len(measures) == 1 else ("mixed" if len(measures) else None)
+        pp = g.dropna(subset=["pre_score", "post_score"])
+        gain = pp["post_score"] - pp["pre_score"]
+        r.update(pre_mean=pp["pre_score"].mean(), post_mean=pp["post_score"].mean(), gain=gain.mean())
+        if len(pp) >= 2:
+            se = gain.std(ddof=1) / np.sqrt(len(pp))
+            r.update(gain_se=se, gain_ci_low=gain.mean() - z_t(len(pp) - 1) * se,
+                     gain_ci_high=gain.mean() + z_t(len(pp) - 1) * se, gain_method="paired t interval")
+        if r["measure"] != "mixed" and len(pp) >= 3 and pp["pre_score"].std() > 0:
+            sm = standardised_mean_change(pp["pre_score"], pp["post_score"], sd=paired_sd, confidence=confidence)
+            r.update(paired_es=sm["es"], paired_es_se=sm["se"], paired_es_ci_low=sm["ci_low"],
+                     paired_es_ci_high=sm["ci_high"], paired_standardiser=sm["standardiser"])
+        if r["measure"] == "age_months" and len(pp) >= 2:
+            el = (pp["end_date"] - pp["start_date"]).dt.days / _DAYS_PER_MONTH
+            rg = pd.Series(ratio_gain(pp["pre_score"], pp["post_score"], el)).dropna()
+            if len(rg) >= 2:
+                h = z_t(len(rg) - 1) * rg.std(ddof=1) / np.sqrt(len(rg))
+                r.update(ratio_gain=rg.mean(), ratio_gain_ci_low=rg.mean() - h, ratio_gain_ci_high=rg.mean() + h,
+                         ratio_gain_band=ratio_gain_band(rg.mean(), thresholds=ratio_thresholds))
+        r["comparison_method"] = "none"
+        sub = None
+        if cmp_data is not None and len(cmp_data):
+            windows = set()
+            for row in g.dropna(subset=["subject"]).itertuples():
+                windows.add(f"{row.subject} {int(row.start_term) - 1}->{int(row.end_term) + 1}")
+            sub = cmp_data[cmp_data["window"].isin(windows)]
+            sub = sub[~sub["treated"] | sub["upn"].isin(g["upn"])]
+            if sub["treated"].sum() >= 2 and (~sub["treated"]).sum() >= 2:
+                r.update(_compare(sub, comparison, confidence, gen, caliper))
+        # regression to the mean
+        sel = g["selection"].astype("string").str.contains("low", case=False, na=False)
+        low_pre = False
+        if sub is not None and len(sub) and sub["treated"].any() and (~sub["treated"]).any():
+            low_pre = sub.loc[sub["treated"], "pre"].mean() < sub["pre"].mean() - low_pre_sd * sub["pre"].std()
+        elif r["measure"] == "standardised" and len(pp):
+            low_pre = pp["pre_score"].mean() < 100 - low_pre_sd * 15
+        r["low_pre_selection"] = bool(sel.mean() >= 0.5 or low_pre)
+        r["rtm_risk"] = r["low_pre_selection"] and r["comparison_method"] == "none"
+        has_cmp = r["comparison_method"] != "none"
+        est, lo, hi = ((r.get("es"), r.get("es_ci_low"), r.get("es_ci_high")) if has_cmp else
+                       (r.get("paired_es"), r.get("paired_es_ci_low"), r.get("paired_es_ci_high")))
+        r["judgement"], r["judgement_reason"] = _judge(n, min_n, np.nan if est is None else est, lo, hi,
+                                                       min_effect, has_cmp)
+        es_for_months = r.get("es", np.nan)
+        r["months"] = es_to_months(es_for_months)
+        r["months_label"] = months_label(es_for_months)
+        costs = g["cost"].dropna()
+        r["cost_total"] = costs.sum() if len(costs) else np.nan
+        r["cost_per_pupil"] = costs.mean() if len(costs) else np.nan
+        r["cost_per_month"] = r["cost_per_pupil"] / r["months"] if r["months"] > 0 else np.nan
+        r["cost_per_sd"] = r["cost_per_pupil"] / es_for_months if es_for_months > 0 else np.nan
+        rows.append(r)
+    out = pd.DataFrame(rows)
+    for name in ("rtm_risk", "low_n"):
+        for _, row in out[out[name]].iterrows():
+            what = ", ".join(f"{b}={row[b]}" for b in by)
+            msg = (f"{what}: pupils were chosen for low scores and there is no comparison group, so their gains "
+                   "are inflated by regression to the mean." if name == "rtm_risk" else
+                   f"{what}: only {row['n']} pupils; the estimates are imprecise.")
+            warnings.warn(msg, GTWarning, stacklevel=2)
+    out.attrs["audience"] = "internal"
+    return out
+
+
+# --------------------------------------------------------------------------- reviews
+@dataclass(frozen=True)
+class MiniReview:
+    """A half-termly mini learning review for one member of staff (internal: names included).
+
+    Attributes
+    ----------
+    pupils : pandas.DataFrame
+        One row per pupil: names, pre/post, gain, expected post, progress judgement.
+    summary : pandas.DataFrame
+        :func:`intervention_impact` by programme for this member of staff's pupils.
+    """
+
+    pupils: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def mini_review(interventions: pd.DataFrame, *, staff: str, half_term: str, academic_year: str,
+                pupils: pd.DataFrame | None = None, assessments: pd.DataFrame | None = None,
+                band: float = 0.5, **impact_options) -> MiniReview:
+    """The mini learning review pack: one member of staff's groups in one half term.
+
+    Rows included: that member of staff's interventions running at any time in
+    the half term. Each pupil's progress is judged against expectation: the
+    expected post-score is the prediction from the regression of post-score on
+    pre-score over the whole cohort of intervention pupils on the same measure
+    in that academic year (all staff and programmes); the pupil is "above
+    expected" / "below expected" when the residual is more than ``band`` of the
+    residual SD away from zero, "as expected" otherwise (a conventional guide,
+    not a significance test).
+
+    Parameters
+    ----------
+    interventions : pandas.DataFrame
+    staff : str
+    half_term : {"Aut1", "Aut2", "Spr1", "Spr2", "Sum1", "Sum2"}
+    academic_year : str
+        Like ``"2023/24"``.
+    pupils, assessments : pandas.DataFrame, optional
+        Names come from ``pupils``; the comparison group needs both.
+    band : float, default 0.5
+    **impact_options
+        Passed to :func:`intervention_impact`.
+
+    Returns
+    -------
+    MiniReview
+        ``.pupils`` columns: ``upn, forename, surname`` (if known), ``programme, measure,
+        start_date, end_date, sessions_attended, sessions_planned, pre_score, post_score,
+        gain, expected_post, progress_vs_expected, progress_judgement``;
+        ``.summary``: see :func:`intervention_impact`. Both carry
+        ``attrs["audience"] == "internal"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> iv = pd.DataFrame({"programme": "A", "upn": list("abcd"), "staff": "LSA-1",
+    ...     "start_date": "2024-01-08", "end_date": "2024-02-09", "measure": "standardised",
+    ...     "pre_score": [80, 84, 86, 90], "post_score": [85, 86, 92, 93]})
+    >>> mini_review(iv, staff="LSA-1", half_term="Spr1", academic_year="2023/24", comparison=None).pupils.shape[0]
+    4
+    """
+    if half_term not in HALF_TERMS:
+        raise GTDataError(f"half_term must be one of {HALF_TERMS}; got {half_term!r}.")
+    df = _prepare(interventions)
+    start_year = int(str(academic_year)[:4])
+    bounds = {"Aut1": ((start_year, 9, 1), (start_year, 10, 31)), "Aut2": ((start_year, 11, 1), (start_year, 12, 31)),
+              "Spr1": ((start_year + 1, 1, 1), (start_year + 1, 2, 20)),
+              "Spr2": ((start_year + 1, 2, 21), (start_year + 1, 4, 14)),
+              "Sum1": ((start_year + 1, 4, 15), (start_year + 1, 5, 31)),
+              "Sum2": ((start_year + 1, 6, 1), (start_year + 1, 8, 31))}[half_term]
+    lo, hi = (pd.Timestamp(*b) for b in bounds)
+    cohort = df[df["academic_year"] == academic_year].dropna(subset=["pre_score", "post_score"])
+    mine = df[(df["staff"] == staff) & (df["start_date"] <= hi) & (df["end_date"] >= lo)]
+    if mine.empty:
+        raise GTDataError(f"No interventions by staff {staff!r} ran in {half_term} {academic_year}.")
+    out = mine.copy()
+    out["gain"] = out["post_score"] - out["pre_score"]
+    out["expected_post"] = np.nan
+    out["progress_vs_expected"] = np.nan
+    for measure, coh in cohort.groupby("measure"):
+        if len(coh) < 3 or coh["pre_score"].std() == 0:
+            continue
+        X = np.column_stack([np.ones(len(coh)), coh["pre_score"].to_numpy(dtype=float)])
+        beta, _, dfree = _ols(coh["post_score"].to_numpy(dtype=float), X)
+        resid_sd = np.sqrt(((coh["post_score"] - X @ beta) ** 2).sum() / dfree)
+        m = out["measure"] == measure
+        out.loc[m, "expected_post"] = beta[0] + beta[1] * out.loc[m, "pre_score"]
+        out.loc[m, "progress_vs_expected"] = (out.loc[m, "post_score"] - out.loc[m, "expected_post"]) / resid_sd
+    pve = out["progress_vs_expected"]
+    out["progress_judgement"] = np.select([pve.isna(), pve > band, pve < -band],
+                                          ["not available", "above expected", "below expected"], "as expected")
+    if pupils is not None and {"forename", "surname"} <= set(pupils.columns):
+        names = pupils.drop_duplicates("upn", keep="last").set_index("upn")[["forename", "surname"]]
+        out = out.join(names, on="upn")
+    cols = [c for c in ["upn", "forename", "surname", "programme", "measure", "start_date", "end_date",
+                        "sessions_attended", "sessions_planned", "pre_score", "post_score", "gain",
+                        "expected_post", "progress_vs_expected", "progress_judgement"] if c in out.columns]
+    table = out[cols].sort_values(["programme", "upn"]).reset_index(drop=True)
+    table.attrs["audience"] = "internal"
+    summary = intervention_impact(mine, by=("programme",), pupils=pupils, assessments=assessments,
+                                  all_interventions=interventions, **impact_options)
+    summary.insert(0, "staff", staff)
+    summary.attrs["audience"] = "internal"
+    return MiniReview(pupils=table, summary=summary)
+
+
+def termly_review(interventions: pd.DataFrame, *, term: str, academic_year: str, by=("programme",),
+                  pupils: pd.DataFrame | None = None, assessments: pd.DataFrame | None = None,
+                  **impact_options) -> pd.DataFrame:
+    """The termly review: :func:`intervention_impact` for every programme that started in one term.
+
+    Parameters
+    ----------
+    interventions : pandas.DataFrame
+    term : {"Autumn", "Spring", "Summer"}
+    academic_year : str
+    by : tuple of str, default ("programme",)
+        Add ``"staff"`` for each member of staff's groups.
+    pupils, assessments : pandas.DataFrame, optional
+    **impact_options
+        Passed to :func:`intervention_impact`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`intervention_impact`, with ``term`` and ``academic_year``
+        columns first; ``attrs["audience"] == "internal"`` (unsuppressed).
+
+    Examples
+    --------
+    >>> import gtanalytics.interventions as gi
+    >>> callable(gi.termly_review)
+    True
+    """
+    if term not in _TERMS:
+        raise GTDataError(f"term must be one of {_TERMS}; got {term!r}.")
+    df = _prepare(interventions)
+    rows = df[(df["term"] == term) & (df["academic_year"] == academic_year)]
+    if rows.empty:
+        raise GTDataError(f"No interventions started in {term} {academic_year}.")
+    out = intervention_impact(rows, by=by, pupils=pupils, assessments=assessments,
+                              all_interventions=interventions, **impact_options)
+    out.insert(0, "academic_year", academic_year)
+    out.insert(0, "term", term)
+    out.attrs["audience"] = "internal"
+    return out

@@ -1,0 +1,277 @@
+"""Tests for gtanalytics.interventions.
+
+Independent checks: statsmodels (OLS with the same design, DescrStatsW, CompareMeans) and scipy
+(paired t) recompute every interval live; the judgement and regression-to-the-mean rules are checked on
+a synthetic school with planted effects and on the sample trust.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gtanalytics.effects import ratio_gain, ratio_gain_band
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.interventions import (
+    comparison_data,
+    intervention_impact,
+    match_comparison,
+    mini_review,
+    school_calendar,
+    termly_review,
+)
+
+
+def make_school(seed=1, n_per_year=220, effect_boost=6.0, effect_null=0.0, n_sel=40):
+    """One school, years 3-4, termly maths tests (Autumn, Spring, Summer 2023/24) with SD about 15.
+    'Boost' (Spring, LSA-1) adds ``effect_boost`` points to the Summer test; 'Null' (Spring, LSA-2)
+    adds ``effect_null``. Both pick the pupils with the lowest Autumn scores (regression to the mean)."""
+    rng = np.random.default_rng(seed)
+    pupils, tests = [], []
+    for yg in (3, 4):
+        for i in range(n_per_year):
+            upn = f"P{yg}{i:04d}"
+            pupils.append(dict(upn=upn, academic_year="2023/24", school_id="S1", year_group=yg,
+                               disadvantaged=bool(rng.random() < 0.3), forename=f"F{i}", surname=f"S{i}"))
+    pupils = pd.DataFrame(pupils)
+    ability = rng.normal(100, 13, len(pupils))
+    for term in ("Autumn", "Spring", "Summer"):
+        tests.append(pd.DataFrame({"upn": pupils["upn"], "academic_year": "2023/24", "term": term,
+                                   "subject": "maths", "assessment": "PUMA", "score_type": "standardised",
+                                   "score": ability + rng.normal(0, 7, len(pupils))}))
+    tests = pd.concat(tests, ignore_index=True)
+    aut = tests[tests["term"] == "Autumn"].set_index("upn")["score"]
+    lowest = aut.sort_values().index[: 2 * n_sel].to_numpy()
+    rng.shuffle(lowest)
+    rows = []
+    for prog, staff, ids, eff in (("Boost", "LSA-1", lowest[:n_sel], effect_boost),
+                                  ("Null", "LSA-2", lowest[n_sel:], effect_null)):
+        summer = (tests["term"] == "Summer") & tests["upn"].isin(ids)
+        tests.loc[summer, "score"] += eff
+        for u in ids:
+            pre = aut[u] + rng.normal(0, 3)
+            rows.append(dict(programme=prog, upn=u, staff=staff, staff_role="LSA", subject="maths",
+                             start_date="2024-01-08", end_date="2024-03-22", sessions_planned=30,
+                             sessions_attended=int(rng.integers(20, 31)), measure="standardised",
+                             pre_score=pre, post_score=pre + 3 + eff + rng.normal(0, 4), cost=240.0,
+                             selection="low pre-score"))
+    return pd.DataFrame(rows), pupils, tests
+
+
+@pytest.fixture(scope="module")
+def school():
+    return make_school()
+
+
+def quiet(f, *a, **k):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        return f(*a, **k)
+
+
+def test_school_calendar_boundaries():
+    cal = school_calendar(["2023-09-01", "2023-10-31", "2023-11-01", "2024-01-02", "2024-02-20", "2024-02-21",
+                           "2024-04-14", "2024-04-15", "2024-05-31", "2024-06-01", "2024-08-31", None])
+    assert cal["half_term"].tolist()[:11] == ["Aut1", "Aut1", "Aut2", "Spr1", "Spr1", "Spr2", "Spr2", "Sum1",
+                                              "Sum1", "Sum2", "Sum2"]
+    assert cal["term"].tolist()[:11] == ["Autumn"] * 3 + ["Spring"] * 4 + ["Summer"] * 4
+    assert set(cal["academic_year"].iloc[:11]) == {"2023/24"}
+    assert cal["term_index"].iloc[0] == 2023 * 3 and cal["term_index"].iloc[10] == 2023 * 3 + 2
+    assert pd.isna(cal["half_term"].iloc[11])
+
+
+def test_ratio_gain_and_brooks_bands():
+    """Ratio gain = months gained / months elapsed (Brooks); bands at 1.4 / 2 / 3 (UNCONFIRMED, configurable)."""
+    assert ratio_gain(96, 108, 6) == 2.0
+    assert np.isnan(ratio_gain(96, 108, 0))
+    assert ratio_gain_band([1.0, 1.39, 1.4, 1.99, 2.0, 2.99, 3.0, np.nan]) == [
+        "modest", "modest", "useful", "useful", "substantial", "substantial", "remarkable", "not available"]
+    assert ratio_gain_band(1.5, thresholds=(1.6, 2.5, 3.5)) == "modest"
+    with pytest.raises(GTDataError):
+        ratio_gain_band(1.0, thresholds=(2, 1, 3))
+    iv = pd.DataFrame({"programme": "Read", "upn": [f"u{i}" for i in range(12)], "staff": "T",
+                       "start_date": "2024-01-08", "end_date": "2024-07-08", "measure": "age_months",
+                       "pre_score": np.arange(90, 102), "post_score": np.arange(90, 102) + np.arange(6, 18)})
+    r = intervention_impact(iv, comparison=None).iloc[0]
+    elapsed = (pd.Timestamp("2024-07-08") - pd.Timestamp("2024-01-08")).days / (365.25 / 12)
+    assert r["ratio_gain"] == pytest.approx(np.mean(np.arange(6, 18) / elapsed))
+    assert r["ratio_gain_band"] == ratio_gain_band(r["ratio_gain"])
+
+
+def test_paired_gain_matches_statsmodels(school):
+    """Mean gain and its paired t interval = statsmodels DescrStatsW(gain).tconfint_mean()."""
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    iv, _, _ = school
+    r = quiet(intervention_impact, iv, comparison=None).set_index("programme")
+    for prog in ("Boost", "Null"):
+        g = iv[iv["programme"] == prog]
+        gain = g["post_score"] - g["pre_score"]
+        lo, hi = DescrStatsW(gain.to_numpy()).tconfint_mean(alpha=0.05)
+        assert r.loc[prog, "gain"] == pytest.approx(gain.mean())
+        assert (r.loc[prog, "gain_ci_low"], r.loc[prog, "gain_ci_high"]) == pytest.approx((lo, hi))
+        assert r.loc[prog, "attendance_rate"] == pytest.approx(g["sessions_attended"].sum() / (30 * len(g)))
+        assert r.loc[prog, "sessions_per_week"] == pytest.approx((g["sessions_attended"] / (74 / 7)).mean())
+
+
+def test_regression_comparison_matches_statsmodels(school):
+    """Effect against the comparison group = statsmodels OLS post ~ treated + pre + disadvantaged +
+    C(year_group) on the same analysis frame; es = effect / SD(post); months from the EEF table."""
+    smf = pytest.importorskip("statsmodels.formula.api")
+    iv, pupils, tests = school
+    r = quiet(intervention_impact, iv, pupils=pupils, assessments=tests).set_index("programme")
+    data = comparison_data(iv[iv["programme"] == "Boost"], pupils=pupils, assessments=tests, all_interventions=iv)
+    assert data["treated"].sum() == 40 and not data.loc[~data["treated"], "upn"].isin(iv["upn"]).any()
+    d = data.assign(t=data["treated"].astype(float), dis=data["disadvantaged"].astype(float))
+    fit = smf.ols("post ~ t + pre + dis + C(year_group)", data=d).fit()
+    lo, hi = fit.conf_int().loc["t"]
+    row = r.loc["Boost"]
+    assert row["effect"] == pytest.approx(fit.params["t"], rel=1e-8)
+    assert row["effect_se"] == pytest.approx(fit.bse["t"], rel=1e-8)
+    assert (row["effect_ci_low"], row["effect_ci_high"]) == pytest.approx((lo, hi), rel=1e-8)
+    assert row["es"] == pytest.approx(fit.params["t"] / d["post"].std(ddof=1), rel=1e-8)
+    assert row["comparison_method"].startswith("regression")
+
+
+def test_did_matches_statsmodels_welch(school):
+    """Difference in differences = difference in mean gains, Welch interval (statsmodels CompareMeans)."""
+    from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
+
+    iv, pupils, tests = school
+    r = quiet(intervention_impact, iv, pupils=pupils, assessments=tests).set_index("programme")
+    data = comparison_data(iv[iv["programme"] == "Null"], pupils=pupils, assessments=tests, all_interventions=iv)
+    t, c = data.loc[data["treated"], "gain"], data.loc[~data["treated"], "gain"]
+    lo, hi = CompareMeans(DescrStatsW(t.to_numpy()), DescrStatsW(c.to_numpy())).tconfint_diff(usevar="unequal")
+    assert r.loc["Null", "did"] == pytest.approx(t.mean() - c.mean())
+    assert (r.loc["Null", "did_ci_low"], r.loc["Null", "did_ci_high"]) == pytest.approx((lo, hi))
+
+
+def test_matching_is_nearest_within_strata_and_matches_scipy(school):
+    """1:1 nearest-neighbour matching stays inside year group x disadvantage strata, is reproducible with
+    rng, and the matched effect's interval is scipy's paired t interval on the pairs."""
+    from scipy import stats
+
+    iv, pupils, tests = school
+    data = comparison_data(iv[iv["programme"] == "Boost"], pupils=pupils, assessments=tests, all_interventions=iv)
+    pairs = match_comparison(data, rng=7)
+    assert len(pairs) == 40 and pairs["upn_comparison"].is_unique
+    info = data.set_index("upn")
+    for p in pairs.itertuples():
+        a, b = info.loc[p.upn], info.loc[p.upn_comparison]
+        assert (a["year_group"], a["disadvantaged"]) == (b["year_group"], b["disadvantaged"])
+        # no comparison pupil in the stratum is closer than the match and still unused by anyone
+        pool = data[~data["treated"] & (data["year_group"] == a["year_group"])
+                    & (data["disadvantaged"] == a["disadvantaged"]) & ~data["upn"].isin(pairs["upn_comparison"])]
+        assert pool.empty or (pool["pre"] - p.pre).abs().min() >= p.distance
+    assert pairs.equals(match_comparison(data, rng=7))
+    assert match_comparison(data, rng=7, caliper=0.0).empty or (match_comparison(data, rng=7, caliper=0.0)["distance"] == 0).all()
+    r = quiet(intervention_impact, iv, pupils=pupils, assessments=tests, comparison="matched", rng=7)
+    row = r.set_index("programme").loc["Boost"]
+    ci = stats.ttest_rel(pairs["post"], pairs["post_comparison"]).confidence_interval(0.95)
+    assert row["effect"] == pytest.approx((pairs["post"] - pairs["post_comparison"]).mean())
+    assert (row["effect_ci_low"], row["effect_ci_high"]) == pytest.approx((ci.low, ci.high))
+    assert row["comparison_method"].startswith("nearest-neighbour")
+
+
+def test_planted_effects_judged_and_rtm_warning(school):
+    """Planted +6 points (0.4 SD): clear positive impact with an interval above zero; planted 0: no evidence
+    of impact; no regression-to-the-mean flag when a comparison group is used."""
+    iv, pupils, tests = school
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = intervention_impact(iv, pupils=pupils, assessments=tests).set_index("programme")
+    assert not any("regression to the mean" in str(w.message) for w in caught)
+    assert r.loc["Boost", "judgement"] == "clear positive impact" and r.loc["Boost", "es_ci_low"] > 0
+    assert 0.2 < r.loc["Boost", "es"] < 0.6
+    assert r.loc["Null", "judgement"] == "no evidence of impact"
+    assert r.loc["Null", "es_ci_low"] < 0 < r.loc["Null", "es_ci_high"]
+    assert not r["rtm_risk"].any() and r["low_pre_selection"].all()
+    # without a comparison group: the naive gains look good for both, and the RTM warning fires
+    with pytest.warns(GTWarning, match="regression to the mean"):
+        naive = intervention_impact(iv, comparison=None).set_index("programme")
+    assert naive["rtm_risk"].all() and (naive["comparison_method"] == "none").all()
+    assert naive.loc["Null", "judgement"] in ("promising", "no evidence of impact")
+    assert "clear positive impact" not in set(naive["judgement"])
+
+
+def test_rtm_from_low_pre_scores_without_selection_column(school):
+    iv, _, _ = school
+    with pytest.warns(GTWarning, match="regression to the mean"):
+        r = intervention_impact(iv.drop(columns="selection"), comparison=None)
+    assert r["rtm_risk"].all()
+    high = iv.drop(columns="selection").assign(pre_score=105.0, post_score=108.0)
+    assert not quiet(intervention_impact, high, comparison=None)["rtm_risk"].any()
+
+
+def test_grouping_costs_and_small_n(school):
+    iv, pupils, tests = school
+    r = quiet(intervention_impact, iv, by=("staff", "half_term"), pupils=pupils, assessments=tests)
+    assert list(r[["staff", "half_term"]].itertuples(index=False, name=None)) == [("LSA-1", "Spr1"), ("LSA-2", "Spr1")]
+    row = r.iloc[0]
+    assert row["cost_per_pupil"] == 240.0 and row["cost_total"] == 240.0 * 40
+    assert row["cost_per_month"] == pytest.approx(240.0 / row["months"])
+    small = iv[iv["programme"] == "Boost"].iloc[:6]
+    with pytest.warns(GTWarning, match="only 6 pupils"):
+        s = intervention_impact(small, pupils=pupils, assessments=tests)
+    assert s["judgement"].iloc[0] == "too few pupils to judge" and s["low_n"].iloc[0]
+    with pytest.raises(GTDataError, match="Cannot group"):
+        intervention_impact(iv, by="colour")
+    with pytest.raises(GTDataError, match="comparison"):
+        intervention_impact(iv, comparison="magic")
+
+
+def test_judgement_rules_on_constructed_intervals():
+    from gtanalytics.interventions import _judge
+
+    assert _judge(5, 10, 0.5, 0.2, 0.8, 0.1, True)[0] == "too few pupils to judge"
+    assert _judge(30, 10, -0.4, -0.7, -0.1, 0.1, True)[0] == "negative"
+    assert _judge(30, 10, 0.4, 0.1, 0.7, 0.1, True)[0] == "clear positive impact"
+    assert _judge(30, 10, 0.4, 0.1, 0.7, 0.1, False)[0] == "promising"
+    assert _judge(30, 10, 0.3, -0.1, 0.7, 0.1, True)[0] == "promising"
+    assert _judge(30, 10, 0.05, -0.2, 0.3, 0.1, True)[0] == "no evidence of impact"
+    assert _judge(30, 10, -0.1, -0.4, 0.2, 0.1, True)[0] == "no evidence of impact"
+
+
+def test_mini_review_expected_progress_matches_statsmodels(school):
+    """Expected post = prediction of the whole-cohort OLS of post on pre (statsmodels); names are present
+    and the outputs are marked internal."""
+    sm = pytest.importorskip("statsmodels.api")
+    iv, pupils, tests = school
+    rev = quiet(mini_review, iv, staff="LSA-1", half_term="Spr2", academic_year="2023/24", pupils=pupils,
+                assessments=tests)
+    assert len(rev.pupils) == 40 and {"forename", "surname", "upn"} <= set(rev.pupils.columns)
+    assert rev.pupils.attrs["audience"] == "internal" and rev.summary.attrs["audience"] == "internal"
+    fit = sm.OLS(iv["post_score"], sm.add_constant(iv["pre_score"])).fit()
+    merged = rev.pupils.merge(iv[["upn", "pre_score"]], on=["upn", "pre_score"])
+    pred = fit.params["const"] + fit.params["pre_score"] * merged["pre_score"]
+    assert np.allclose(merged["expected_post"], pred)
+    z = (merged["post_score"] - pred) / np.sqrt(fit.scale)
+    assert np.allclose(merged["progress_vs_expected"], z)
+    assert set(rev.pupils["progress_judgement"]) <= {"above expected", "as expected", "below expected"}
+    assert rev.summary["staff"].iloc[0] == "LSA-1" and rev.summary["programme"].iloc[0] == "Boost"
+    with pytest.raises(GTDataError, match="No interventions"):
+        mini_review(iv, staff="LSA-1", half_term="Sum2", academic_year="2023/24")
+    t = quiet(termly_review, iv, term="Spring", academic_year="2023/24", pupils=pupils, assessments=tests)
+    assert list(t["programme"]) == ["Boost", "Null"] and (t["term"] == "Spring").all()
+
+
+def test_sample_trust_planted_programmes(sample):
+    """On the sample trust: the programme planted near zero is 'no evidence of impact', the one planted
+    near +0.4 SD has an interval excluding zero, and the RTM warning fires only without a comparison."""
+    from gtanalytics.sample import PLANTED
+
+    iv, pupils, tests = sample.interventions, sample.pupils, sample.assessments
+    r = quiet(intervention_impact, iv, pupils=pupils, assessments=tests).set_index("programme")
+    effects = PLANTED["interventions"] if "interventions" in PLANTED else PLANTED
+    null_prog = [p for p, e in effects["programme_effects"].items() if abs(e) < 0.05]
+    good_prog = [p for p, e in effects["programme_effects"].items() if e >= 0.3]
+    for p in null_prog:
+        assert r.loc[p, "judgement"] == "no evidence of impact", r.loc[p, ["es", "es_ci_low", "es_ci_high"]]
+    for p in good_prog:
+        assert r.loc[p, "es_ci_low"] > 0
+    assert not r["rtm_risk"].any()
+    naive = quiet(intervention_impact, iv, comparison=None).set_index("programme")
+    assert naive.loc[null_prog, "rtm_risk"].all()
