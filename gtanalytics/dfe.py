@@ -48,7 +48,8 @@ BANDS = ("well above average", "above average", "average", "below average", "wel
 def ks1_points(code, *, framework: str = "interim") -> float:
     """Points for one KS1 teacher-assessment outcome (methodology §1.3).
 
-    Numbers pass through unchanged; A, D, M and blanks give NaN.
+    Codes are looked up first (so the text ``"3"`` is level 3 in the levels
+    framework); other numbers pass through as points; A, D, M and blanks give NaN.
 
     Examples
     --------
@@ -64,6 +65,8 @@ def ks1_points(code, *, framework: str = "interim") -> float:
     key = str(code).strip().upper()
     if key in _NO_RESULT or key == "":
         return np.nan
+    if key in KS1_POINTS[framework]:  # before parsing numbers: "3" is level 3 (21 points), not 3 points
+        return float(KS1_POINTS[framework][key])
     try:
         return float(key)
     except ValueError:
