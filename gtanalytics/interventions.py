@@ -299,22 +299,27 @@ def _compare(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -
         pairs = match_comparison(data, rng=rng, caliper=caliper)
         if len(pairs) < 2:
             return res
-        diff = pairs["post"] - pairs["post_comparison"]
+        # bias correction (Abadie & Imbens 2011): remove the pairs' remaining pre-score difference with the
+        # slope of post on pre among the comparison pupils
+        slope = np.polyfit(c["pre"].to_numpy(dtype=float), c["post"].to_numpy(dtype=float), 1)[0]
+        diff = (pairs["post"] - pairs["post_comparison"]) - slope * (pairs["pre"] - pairs["pre_comparison"])
         dfree = len(pairs) - 1
         est, se = diff.mean(), diff.std(ddof=1) / np.sqrt(len(pairs))
-        sd = pd.concat([pairs["post"], pairs["post_comparison"]]).std(ddof=1)
+        sd = data["post"].std(ddof=1)
         n_t, n_c = len(pairs), len(pairs)
-        label = "nearest-neighbour match on prior attainment within year group and disadvantage"
+        label = ("nearest-neighbour match on prior attainment within year group and disadvantage, "
+                 "bias-corrected for the remaining pre-score difference")
     half = tq(dfree) * se
     res.update(comparison_method=label, n_matched=n_t, n_comparison=n_c, effect=est, effect_se=se,
                effect_ci_low=est - half, effect_ci_high=est + half, es=est / sd, es_se=se / sd,
                es_ci_low=(est - half) / sd, es_ci_high=(est + half) / sd,
-               es_standardiser="SD of the post-test (termly test) in the analysis sample (EEF)")
+               es_standardiser="SD of the post-test (termly test) over all participants and comparison pupils (EEF)")
     if len(t) >= 2 and len(c) >= 2:
         w = stats.ttest_ind(t["gain"], c["gain"], equal_var=False)
         ci = w.confidence_interval(confidence)
         res.update(did=t["gain"].mean() - c["gain"].mean(), did_ci_low=ci.low, did_ci_high=ci.high,
-                   did_method="Welch interval of the difference in mean gains (termly test)")
+                   did_method="Welch interval of the difference in mean gains (termly test); assumes parallel "
+                              "trends, so it is inflated by regression to the mean if pupils were chosen for low scores")
     return res
 
 
@@ -336,6 +341,17 @@ def _judge(n, min_n, est, lo, hi, min_effect, has_comparison) -> tuple[str, str]
 
 
 # --------------------------------------------------------------------------- the main table
+_COLUMNS = [
+    "n", "n_pupils", "low_n", "sessions_planned", "sessions_attended", "attendance_rate", "weeks",
+    "sessions_per_week", "measure", "pre_mean", "post_mean", "gain", "gain_se", "gain_ci_low", "gain_ci_high",
+    "gain_method", "paired_es", "paired_es_se", "paired_es_ci_low", "paired_es_ci_high", "paired_standardiser",
+    "ratio_gain", "ratio_gain_ci_low", "ratio_gain_ci_high", "ratio_gain_band", "comparison_method",
+    "n_matched", "n_comparison", "effect", "effect_se", "effect_ci_low", "effect_ci_high", "es", "es_se",
+    "es_ci_low", "es_ci_high", "es_standardiser", "months", "months_label", "did", "did_ci_low", "did_ci_high",
+    "did_method", "cost_total", "cost_per_pupil", "cost_per_month", "cost_per_sd", "low_pre_selection",
+    "rtm_risk", "judgement", "judgement_reason",
+]
+
 def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupils: pd.DataFrame | None = None,
                         assessments: pd.DataFrame | None = None, comparison: str | None = "regression",
                         confidence: float = 0.95, min_n: int = 10, min_effect: float = 0.1,
@@ -501,7 +517,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
         r["cost_per_month"] = r["cost_per_pupil"] / r["months"] if r["months"] > 0 else np.nan
         r["cost_per_sd"] = r["cost_per_pupil"] / es_for_months if es_for_months > 0 else np.nan
         rows.append(r)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows).reindex(columns=list(by) + [c for c in _COLUMNS if c not in by])
     for name in ("rtm_risk", "low_n"):
         for _, row in out[out[name]].iterrows():
             what = ", ".join(f"{b}={row[b]}" for b in by)

@@ -151,8 +151,10 @@ def test_did_matches_statsmodels_welch(school):
 
 def test_matching_is_nearest_within_strata_and_matches_scipy(school):
     """1:1 nearest-neighbour matching stays inside year group x disadvantage strata, is reproducible with
-    rng, and the matched effect's interval is scipy's paired t interval on the pairs."""
+    rng; the matched effect is the Abadie-Imbens bias-corrected pair difference (slope from statsmodels OLS
+    of post on pre in the comparison pool) and its interval scipy's one-sample t interval on those."""
     from scipy import stats
+    import statsmodels.api as sm
 
     iv, pupils, tests = school
     data = comparison_data(iv[iv["programme"] == "Boost"], pupils=pupils, assessments=tests, all_interventions=iv)
@@ -170,8 +172,12 @@ def test_matching_is_nearest_within_strata_and_matches_scipy(school):
     assert match_comparison(data, rng=7, caliper=0.0).empty or (match_comparison(data, rng=7, caliper=0.0)["distance"] == 0).all()
     r = quiet(intervention_impact, iv, pupils=pupils, assessments=tests, comparison="matched", rng=7)
     row = r.set_index("programme").loc["Boost"]
-    ci = stats.ttest_rel(pairs["post"], pairs["post_comparison"]).confidence_interval(0.95)
-    assert row["effect"] == pytest.approx((pairs["post"] - pairs["post_comparison"]).mean())
+    ctrl = data[~data["treated"]]
+    slope = sm.OLS(ctrl["post"], sm.add_constant(ctrl["pre"])).fit().params["pre"]
+    adj = (pairs["post"] - pairs["post_comparison"]) - slope * (pairs["pre"] - pairs["pre_comparison"])
+    ci = stats.ttest_1samp(adj, 0).confidence_interval(0.95)
+    assert row["effect"] == pytest.approx(adj.mean())
+    assert row["es_ci_low"] > 0  # the planted +0.4 SD is found by matching too
     assert (row["effect_ci_low"], row["effect_ci_high"]) == pytest.approx((ci.low, ci.high))
     assert row["comparison_method"].startswith("nearest-neighbour")
 
