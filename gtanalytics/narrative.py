@@ -213,10 +213,6 @@ def _one_or_many(statements: list[Statement], result):
     return statements[0] if isinstance(result, (pd.Series, Mapping)) else statements
 
 
-def _is_frame(result) -> bool:
-    return isinstance(result, pd.DataFrame)
-
-
 def describe_value_added(
     groups,
     *,
@@ -381,75 +377,76 @@ def describe_gap(
 
 
 def describe_gap_trend(
-    gaps: pd.DataFrame,
+    change,
     *,
     measure_name: str,
-    x: str = "academic_year",
     focus_label: str = "disadvantaged pupils",
     other_label: str = "other pupils",
-    min_n: int = 6,
-    decimals: int = 1,
+    label: str | None = None,
+    names: Mapping | None = None,
     unit: str = "points",
+    confidence: float = 0.95,
+    decimals: int = 1,
     key_area: int | None = 2,
-) -> Statement:
-    """One sentence on whether a gap has narrowed between the first and last year.
-
-    Only years in which both groups have at least ``min_n`` pupils and a gap
-    was estimated are compared. A change is called clear only when the two
-    years' intervals do not overlap (a conservative reading: overlapping
-    intervals can still hide a real change, so the sentence then says the
-    change "could be chance").
+):
+    """Sentences on whether a gap has closed between the first and the last year.
 
     Parameters
     ----------
-    gaps : DataFrame
-        :func:`gtanalytics.gaps.gap` with ``by=x``: one row per year.
-    measure_name, x, focus_label, other_label, min_n, decimals, unit, key_area
+    change : DataFrame, Series or dict
+        ``.change`` of :func:`gtanalytics.gaps.gap_trend` (``first_year,
+        last_year, gap_first, gap_last, change, ci_low, ci_high, low_n,
+        classification``), or one row of it.
+    measure_name, focus_label, other_label, label, names, unit, confidence, decimals, key_area
+        As in :func:`describe_gap`.
 
     Returns
     -------
-    Statement
-        Judgement ``positive`` (clearly narrowed), ``negative`` (clearly
-        widened), ``neutral`` (change could be chance) or ``too_few`` (fewer
-        than two usable years).
+    Statement or list of Statement
+        Judgement ``positive`` when the gap narrowed because the group behind
+        improved, ``negative`` when it widened, ``neutral`` when there is no
+        clear change or it narrowed only because the other group fell,
+        ``too_few`` when groups were too small.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> g = pd.DataFrame({"academic_year": ["2021/22", "2023/24"], "n_focus": [25, 27],
-    ...                   "n_other": [80, 81], "gap": [-6.0, -1.0], "ci_low": [-8.0, -2.9],
-    ...                   "ci_high": [-4.0, 0.9]})
-    >>> describe_gap_trend(g, measure_name="KS2 maths").judgement
+    >>> row = {"first_year": "2021/22", "last_year": "2023/24", "gap_first": -6.0, "gap_last": -1.0,
+    ...        "change": 5.0, "ci_low": 2.1, "ci_high": 7.9, "low_n": False,
+    ...        "classification": "narrowing because the focus group improved"}
+    >>> describe_gap_trend(row, measure_name="KS2 maths").judgement
     'positive'
     """
-    ok = gaps[
-        (pd.to_numeric(gaps["n_focus"], errors="coerce") >= min_n)
-        & (pd.to_numeric(gaps["n_other"], errors="coerce") >= min_n)
-        & gaps["gap"].notna()
-    ].sort_values(x, kind="mergesort")
-    if len(ok) < 2:
-        return Statement(
-            f"There are not enough years with at least {min_n} {focus_label} and {other_label} to say whether "
-            f"the gap in {measure_name} is closing.", judgement="too_few", key_area=key_area)
-    first, last = ok.iloc[0], ok.iloc[-1]
-    g1, g2 = float(first["gap"]), float(last["gap"])
-    overlap = not (first["ci_high"] < last["ci_low"] or last["ci_high"] < first["ci_low"])
-    if abs(g2) < abs(g1):
-        verb, judgement = "narrowed", "positive"
-    elif abs(g2) > abs(g1):
-        verb, judgement = "widened", "negative"
-    else:
-        verb, judgement = "stayed the same", "neutral"
-    text = (f"The gap in {measure_name} between {focus_label} and {other_label} was {_f(g1, decimals)} {unit} in "
-            f"{first[x]} and {_f(g2, decimals)} {unit} in {last[x]}: it has {verb}")
-    if verb == "stayed the same":
-        text += "."
-    elif overlap:
-        text += ", but the two years' intervals overlap, so the change could be chance."
-        judgement = "neutral"
-    else:
-        text += "; the two years' intervals do not overlap, so the change is unlikely to be chance."
-    return Statement(text, judgement=judgement, key_area=key_area)
+    out = []
+    for row in _rows(change):
+        prefix = f"{_name(row, label, names, '')}: " if label else ""
+        cls = str(row.get("classification", ""))
+        y1, y2 = row.get("first_year"), row.get("last_year")
+        if bool(row.get("low_n", False)) or cls == "too few to say" or pd.isna(row.get("ci_low")):
+            out.append(Statement(
+                f"{prefix}{'t' if prefix else 'T'}oo few {focus_label} or {other_label} had results in "
+                f"{measure_name} in {y1} or {y2} to say whether the gap is closing.",
+                judgement="too_few", key_area=key_area))
+            continue
+        text = (f"{prefix}{'t' if prefix else 'T'}he gap in {measure_name} between {focus_label} and "
+                f"{other_label} was {_f(row['gap_first'], decimals)} {unit} in {y1} and "
+                f"{_f(row['gap_last'], decimals)} {unit} in {y2} (change {_f(row['change'], decimals)}, "
+                f"{_ci(row['ci_low'], row['ci_high'], confidence, decimals)})")
+        if cls == "widening":
+            text += ": the gap has widened, and the interval of the change excludes zero."
+            judgement = "negative"
+        elif cls.startswith("narrowing"):
+            if "other group fell" in cls and "focus group improved" not in cls:
+                text += (f": the gap has narrowed, but because {other_label} did less well, not because "
+                         f"{focus_label} improved.")
+                judgement = "neutral"
+            else:
+                text += f": the gap has narrowed, and {focus_label} improved."
+                judgement = "positive"
+        else:
+            text += "; the interval of the change includes zero, so there is no clear change."
+            judgement = "neutral"
+        out.append(Statement(text, judgement=judgement, key_area=key_area))
+    return _one_or_many(out, change)
 
 
 def describe_effect(
@@ -458,6 +455,11 @@ def describe_effect(
     outcome_name: str,
     label: str | None = None,
     names: Mapping | None = None,
+    estimate: str = "g",
+    ci_low: str = "ci_low",
+    ci_high: str = "ci_high",
+    n_treatment: str = "n_treatment",
+    n_comparison: str = "n_comparison",
     min_n: int = 6,
     confidence: float = 0.95,
     decimals: int = 2,
@@ -465,11 +467,18 @@ def describe_effect(
 ):
     """Sentences about intervention (or mentoring) effects, with months' progress.
 
+    For :func:`gtanalytics.interventions.intervention_impact` pass
+    ``estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
+    n_treatment="n_pupils"``; rows without a comparison group get a sentence
+    saying impact cannot be shown from gains alone.
+
     Parameters
     ----------
     effects : DataFrame, Series or dict
         Rows of :func:`gtanalytics.effects.effect_size` (``g, ci_low, ci_high,
         n_treatment, n_comparison, months``), or one row.
+    estimate, ci_low, ci_high, n_treatment, n_comparison : str
+        Column names.
     outcome_name : str
         What the post-test measured, e.g. "reading age".
     label, names : optional
@@ -495,24 +504,32 @@ def describe_effect(
     out = []
     for row in _rows(effects):
         who = _name(row, label, names, "The programme")
-        nt = row.get("n_treatment", row.get("n"))
-        nc = row.get("n_comparison")
-        small = any(v is not None and (pd.isna(v) or v < min_n) for v in (nt, nc)) or nt is None
-        kind = "too_few" if small else judge_interval(row.get("ci_low"), row.get("ci_high"), min_n=min_n)
-        if kind == "too_few":
-            text = (f"{who}: fewer than {min_n} pupils in the programme or its comparison group, too few to say "
-                    f"whether it made a difference to {outcome_name}.")
-            out.append(Statement(text, judgement="too_few", key_area=key_area))
+        nt = row.get(n_treatment, row.get("n"))
+        nc = row.get(n_comparison)
+        if nt is None or pd.isna(nt) or nt < min_n:
+            out.append(Statement(f"{who}: fewer than {min_n} pupils in the programme, too few to say whether it "
+                                 f"made a difference to {outcome_name}.", judgement="too_few", key_area=key_area))
             continue
+        if nc is None or pd.isna(nc) or nc == 0 or pd.isna(row.get(estimate)):
+            out.append(Statement(f"{who}: there is no comparison group, so the pupils' gains in {outcome_name} "
+                                 f"cannot show whether the programme made a difference ({int(nt)} pupils).",
+                                 judgement="no_data", key_area=key_area))
+            continue
+        if nc < min_n:
+            out.append(Statement(f"{who}: fewer than {min_n} pupils in the comparison group, too few to say "
+                                 f"whether it made a difference to {outcome_name}.", judgement="too_few",
+                                 key_area=key_area))
+            continue
+        kind = judge_interval(row.get(ci_low), row.get(ci_high))
         months = row.get("months")
         m_text = ""
         if months is not None and not pd.isna(months):
             m = int(months)
             m_text = (f", about {abs(m)} month{'s' if abs(m) != 1 else ''}' "
                       f"{'additional' if m > 0 else 'less'} progress" if m != 0 else ", about no additional progress")
-        ncomp = f", {int(nc)} in the comparison group" if nc is not None and not pd.isna(nc) else ""
-        numbers = (f"(effect size {_f(row['g'], decimals)}, {_ci(row['ci_low'], row['ci_high'], confidence, decimals)}; "
-                   f"{int(nt)} pupils{ncomp}{m_text})")
+        numbers = (f"(effect size {_f(row[estimate], decimals)}, "
+                   f"{_ci(row[ci_low], row[ci_high], confidence, decimals)}; "
+                   f"{int(nt)} pupils, {int(nc)} in the comparison group{m_text})")
         if kind == "above":
             text = (f"{who}: pupils made significantly more progress in {outcome_name} than the comparison group "
                     f"{numbers}.")
@@ -521,10 +538,13 @@ def describe_effect(
             text = (f"{who}: pupils made significantly less progress in {outcome_name} than the comparison group "
                     f"{numbers}.")
             judgement = "negative"
-        else:
+        elif kind == "in_line":
             text = (f"{who}: no clear evidence of an effect on {outcome_name} {numbers}; the interval includes "
                     f"zero, so the difference could be chance.")
             judgement = "neutral"
+        else:
+            text = f"{who}: no interval could be calculated for the effect on {outcome_name}."
+            judgement = "too_few"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
     return _one_or_many(out, effects)
 
@@ -609,8 +629,8 @@ def describe_attendance(
     *,
     label: str | None = None,
     names: Mapping | None = None,
-    rate: str = "absence_rate",
-    national: float | None = None,
+    rate: str = "estimate",
+    national: float | str | None = "national",
     national_label: str = "national",
     ci_low: str = "ci_low",
     ci_high: str = "ci_high",
@@ -625,15 +645,17 @@ def describe_attendance(
     Parameters
     ----------
     rates : DataFrame, Series or dict
-        One row per group with an absence rate in percent, its interval and
-        ``n`` pupils.
+        Rows of :func:`gtanalytics.attendance.absence_rates` for one measure
+        (``n, estimate, ci_low, ci_high, national``): an absence rate in
+        percent, its interval and ``n`` pupils.
     label, names : optional
         Column naming each group and readable names for its values.
     rate, ci_low, ci_high, n : str
         Column names.
-    national : float, optional
-        The national rate for the same year and measure (from the shipped
-        reference table); without it the sentence states the rate only.
+    national : float or str, optional
+        The national rate for the same year and measure, or the name of the
+        column holding it (default ``"national"``, as ``absence_rates`` gives);
+        without one the sentence states the rate only.
     national_label : str
         How the comparator reads, e.g. "the national rate for 2023/24".
     min_n, measure_name, decimals, key_area
@@ -647,7 +669,7 @@ def describe_attendance(
 
     Examples
     --------
-    >>> row = {"n": 40, "absence_rate": 9.8, "ci_low": 8.1, "ci_high": 11.5}
+    >>> row = {"n": 40, "estimate": 9.8, "ci_low": 8.1, "ci_high": 11.5}
     >>> describe_attendance(row, national=7.1).judgement
     'negative'
     """
@@ -665,12 +687,13 @@ def describe_attendance(
             interval = (f", 95% interval {_f(row[ci_low], decimals, sign=False)}% to "
                         f"{_f(row[ci_high], decimals, sign=False)}%")
         numbers = f"({value}{interval}; {int(nn)} pupils)"
-        if national is None:
+        nat_value = row.get(national) if isinstance(national, str) else national
+        if nat_value is None or pd.isna(nat_value):
             text = f"{who}: {measure_name} was {value} ({int(nn)} pupils{interval}); no national figure was given to compare with."
             out.append(Statement(text, judgement="neutral", key_area=key_area))
             continue
-        kind = judge_interval(row.get(ci_low), row.get(ci_high), reference=float(national))
-        nat = f"{national_label} of {_f(national, decimals, sign=False)}%"
+        kind = judge_interval(row.get(ci_low), row.get(ci_high), reference=float(nat_value))
+        nat = f"{national_label} figure of {_f(nat_value, decimals, sign=False)}%"
         if kind == "above":
             text = f"{who}: {measure_name} was significantly above the {nat} {numbers}."
             judgement = "negative"

@@ -375,7 +375,11 @@ def gap_trend(
     Parameters
     ----------
     gaps : DataFrame
-        One row per year from :func:`gtanalytics.gaps.gap` with ``by=x``.
+        Either one row per year from :func:`gtanalytics.gaps.gap` with
+        ``by=x`` (wide: ``mean_focus, mean_other, n_focus, n_other``), or the
+        ``.groups`` frame of :func:`gtanalytics.gaps.gap_trend` (long: ``group``
+        "focus"/"other", ``n, mean, ci_low, ci_high``), whose intervals are
+        drawn as error bars.
     x : str
         Column along the horizontal axis (usually ``academic_year``).
     focus_label, other_label : str
@@ -395,7 +399,18 @@ def gap_trend(
     ...                   "mean_other": [104.0, 104.5], "n_focus": [20, 22], "n_other": [60, 58]})
     >>> ax = plotting.gap_trend(g)
     """
-    df = gaps.sort_values(x, kind="mergesort").reset_index(drop=True)
+    ci = None
+    if "group" in gaps.columns and "mean" in gaps.columns:  # long form of GapTrend.groups
+        wide = gaps.pivot_table(index=x, columns="group", values=["mean", "n", "ci_low", "ci_high"],
+                                aggfunc="first", dropna=False)
+        df = pd.DataFrame({x: wide.index,
+                           mean_focus: wide[("mean", "focus")].to_numpy(), mean_other: wide[("mean", "other")].to_numpy(),
+                           n_focus: wide[("n", "focus")].to_numpy(), n_other: wide[("n", "other")].to_numpy()})
+        ci = {mean_focus: (wide[("ci_low", "focus")].to_numpy(), wide[("ci_high", "focus")].to_numpy()),
+              mean_other: (wide[("ci_low", "other")].to_numpy(), wide[("ci_high", "other")].to_numpy())}
+    else:
+        df = gaps
+    df = df.sort_values(x, kind="mergesort").reset_index(drop=True)
     ax = _axes(ax, (7, 3.8))
     with mpl.rc_context(STYLE):
         xs = np.arange(len(df))
@@ -403,8 +418,14 @@ def gap_trend(
             (mean_focus, n_focus, focus_label, OKABE_ITO["orange"], "o", "-"),
             (mean_other, n_other, other_label, OKABE_ITO["blue"], "s", "--"),
         ):
-            ax.plot(xs, pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float), color=colour,
-                    marker=marker, linestyle=ls, linewidth=2, markersize=7, label=name)
+            ys = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=float)
+            shift = -0.04 if col == mean_focus else 0.04
+            if ci is not None:
+                lo, hi = (np.asarray(v, dtype=float) for v in ci[col])
+                ax.errorbar(xs + shift, ys, yerr=[ys - lo, hi - ys], fmt="none", ecolor=colour, elinewidth=1.2,
+                            capsize=3)
+            ax.plot(xs + shift, ys, color=colour, marker=marker, linestyle=ls, linewidth=2, markersize=7,
+                    label=name + (" (95% interval)" if ci is not None else ""))
         ticks = []
         for _, row in df.iterrows():
             nf = _fmt_n(row[n_focus]) if n_focus in df.columns else ""
@@ -483,12 +504,14 @@ def effects_forest(
     *,
     label: str | None = None,
     estimate: str = "g",
+    ci_low: str = "ci_low",
+    ci_high: str = "ci_high",
     months: str | None = "months",
     n: str | None = None,
     min_n: int = 6,
     ax=None,
     title: str | None = None,
-    xlabel: str = "Effect size (Hedges' g) with 95% interval",
+    xlabel: str = "Effect size with 95% interval",
 ):
     """Forest plot of intervention effects with the EEF months' progress.
 
@@ -502,8 +525,10 @@ def effects_forest(
     effects : DataFrame
         Rows of :func:`gtanalytics.effects.effect_size` results (``g, ci_low,
         ci_high, n_treatment, months``) with a label column.
-    label, estimate, months, n : str
-        Column names (``months=None`` to leave the months out).
+    label, estimate, ci_low, ci_high, months, n : str
+        Column names (``months=None`` to leave the months out). For
+        :func:`gtanalytics.interventions.intervention_impact` use
+        ``estimate="es", ci_low="es_ci_low", ci_high="es_ci_high", n="n_pupils"``.
 
     Returns
     -------
@@ -524,8 +549,8 @@ def effects_forest(
         m = pd.to_numeric(df[months], errors="coerce")
         df["_months"] = [None if pd.isna(v) else f"{int(v):+d} months" if v != 0 else "0 months" for v in m]
     df = df.rename(columns={ncol: "_n"})
-    return estimates(df, estimate=estimate, label=label, n="_n", min_n=min_n, ax=ax, title=title,
-                     xlabel=xlabel, annotate="_months" if "_months" in df.columns else None)
+    return estimates(df, estimate=estimate, label=label, n="_n", ci_low=ci_low, ci_high=ci_high, min_n=min_n,
+                     ax=ax, title=title, xlabel=xlabel, annotate="_months" if "_months" in df.columns else None)
 
 
 def attendance_distribution(

@@ -1,0 +1,262 @@
+"""Sentence choice at the boundaries: interval excluding zero, touching zero, low n, missing values.
+
+The reading of an interval follows DfE's rule for progress scores (methodology 1.5: lower limit
+above 0 = significantly above, upper limit below 0 = significantly below, otherwise not
+significantly different). The independent check is statsmodels: a one-sample t interval that
+excludes 0 must be read as significant exactly when statsmodels' t-test gives p < alpha.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.weightstats import DescrStatsW
+
+from gtanalytics import narrative as nv
+from gtanalytics.narrative import Statement
+
+
+# --------------------------------------------------------------------------- judge_interval
+@pytest.mark.parametrize(
+    "low, high, n, expected",
+    [
+        (0.1, 0.7, 30, "above"),
+        (1e-12, 0.7, 30, "above"),       # just above zero
+        (0.0, 0.7, 30, "in_line"),        # touching zero counts as including it
+        (-0.7, 0.0, 30, "in_line"),
+        (-0.7, -1e-12, 30, "below"),
+        (-0.2, 0.3, 30, "in_line"),
+        (0.1, 0.7, 5, "too_few"),         # below min_n = 6
+        (0.1, 0.7, 6, "above"),           # exactly min_n is enough
+        (np.nan, 0.7, 30, "too_few"),
+        (0.1, 0.7, pd.NA, "too_few"),     # suppressed count
+    ],
+)
+def test_judge_interval_boundaries(low, high, n, expected):
+    assert nv.judge_interval(low, high, n=n, min_n=6) == expected
+
+
+def test_judge_interval_reference():
+    assert nv.judge_interval(8.1, 11.5, reference=7.1) == "above"
+    assert nv.judge_interval(6.0, 7.1, reference=7.1) == "in_line"
+
+
+def test_judge_interval_agrees_with_statsmodels_ttest():
+    """Independent check: interval excludes 0 <=> statsmodels one-sample t-test p < 0.05."""
+    rng = np.random.default_rng(20240611)
+    for shift in np.linspace(-0.8, 0.8, 33):
+        x = rng.normal(shift, 1.0, size=25)
+        d = DescrStatsW(x)
+        low, high = d.tconfint_mean(alpha=0.05)
+        _, p, _ = d.ttest_mean(0.0)
+        kind = nv.judge_interval(low, high, n=len(x))
+        assert (kind != "in_line") == (p < 0.05)
+        if kind == "above":
+            assert x.mean() > 0
+        if kind == "below":
+            assert x.mean() < 0
+
+
+# --------------------------------------------------------------------------- value added
+def _va(n, va, lo, hi, group="G&T"):
+    return pd.Series({"gt": group, "n": n, "va": va, "ci_low": lo, "ci_high": hi})
+
+
+def test_value_added_sentences():
+    above = nv.describe_value_added(_va(28, 0.42, 0.10, 0.74), measure_name="KS2 maths", label="gt")
+    assert "significantly above" in above and above.judgement == "positive"
+    assert "+0.42" in above and "95% interval +0.10 to +0.74" in above and "28 pupils" in above
+    below = nv.describe_value_added(_va(28, -0.42, -0.74, -0.10), measure_name="KS2 maths", label="gt")
+    assert "significantly below" in below and below.judgement == "negative"
+    assert "\u22120.42" in below  # a real minus sign
+    touching = nv.describe_value_added(_va(28, 0.32, 0.0, 0.64), measure_name="KS2 maths", label="gt")
+    assert "in line with" in touching and "could be chance" in touching and touching.judgement == "neutral"
+
+
+def test_value_added_small_group_hides_its_size():
+    s = nv.describe_value_added(_va(4, 1.2, 0.5, 1.9), measure_name="reading", label="gt", min_n=6)
+    assert s.judgement == "too_few"
+    assert "fewer than 6 pupils" in s and "too few to say" in s
+    assert "4" not in s and "1.2" not in s  # neither the size nor the estimate of a small group
+
+
+def test_value_added_frame_and_names():
+    frame = pd.DataFrame({"gt_register": [True, False], "n": [20, 80], "va": [0.5, -0.1],
+                          "ci_low": [0.1, -0.3], "ci_high": [0.9, 0.1]})
+    out = nv.describe_value_added(frame, measure_name="maths", label="gt_register",
+                                  names={True: "Pupils on the register", False: "Other pupils"})
+    assert isinstance(out, list) and len(out) == 2
+    assert out[0].startswith("Pupils on the register:") and out[1].startswith("Other pupils:")
+    assert [s.judgement for s in out] == ["positive", "neutral"]
+    assert all(s.key_area == 2 for s in out)
+
+
+def test_value_added_no_interval_with_enough_pupils():
+    s = nv.describe_value_added(_va(30, 0.2, np.nan, np.nan), measure_name="maths", label="gt")
+    assert s.judgement == "too_few" and "no interval could be calculated" in s
+
+
+# --------------------------------------------------------------------------- gaps
+def _gap(nf, no, g, lo, hi):
+    return {"n_focus": nf, "n_other": no, "mean_focus": 100.0, "mean_other": 100.0 - g, "gap": g,
+            "ci_low": lo, "ci_high": hi}
+
+
+def test_gap_sentences():
+    s = nv.describe_gap(_gap(30, 90, -3.2, -5.1, -1.3), measure_name="KS2 maths")
+    assert s.judgement == "negative" and "3.2 points lower" in s and "significant gap" in s
+    s = nv.describe_gap(_gap(30, 90, 2.0, 0.4, 3.6), measure_name="KS2 maths")
+    assert s.judgement == "positive" and "higher" in s and "in their favour" in s
+    s = nv.describe_gap(_gap(30, 90, -1.0, -2.9, 0.0), measure_name="KS2 maths")  # touches zero
+    assert s.judgement == "neutral" and "no clear evidence of a gap" in s
+
+
+def test_gap_lower_is_better_flips_the_judgement():
+    # focus group has MORE absence (gap > 0) and the interval excludes zero: a concern
+    s = nv.describe_gap(_gap(30, 90, 2.5, 1.0, 4.0), measure_name="absence", higher_is_better=False,
+                        unit="percentage points")
+    assert s.judgement == "negative" and "2.5 percentage points higher" in s
+
+
+def test_gap_too_few_names_the_small_group_without_its_size():
+    s = nv.describe_gap(_gap(5, 90, -8.0, -12.0, -4.0), measure_name="maths")
+    assert s.judgement == "too_few" and "ewer than 6 disadvantaged pupils" in s and "5" not in s
+    s = nv.describe_gap(_gap(40, 3, -8.0, -12.0, -4.0), measure_name="maths")
+    assert "ewer than 6 other pupils" in s
+    s = nv.describe_gap(_gap(6, 6, -8.0, -12.0, -4.0), measure_name="maths")
+    assert s.judgement == "negative"
+
+
+def test_gap_trend_classifications():
+    base = {"first_year": "2021/22", "last_year": "2023/24", "gap_first": -6.0, "gap_last": -1.0,
+            "change": 5.0, "ci_low": 2.0, "ci_high": 8.0, "low_n": False}
+    cases = {
+        "narrowing because the focus group improved": ("positive", "narrowed"),
+        "narrowing: the focus group improved and the other group fell": ("positive", "narrowed"),
+        "narrowing because the other group fell": ("neutral", "did less well"),
+        "widening": ("negative", "widened"),
+        "no clear change": ("neutral", "no clear change"),
+    }
+    for cls, (judgement, words) in cases.items():
+        s = nv.describe_gap_trend({**base, "classification": cls}, measure_name="maths")
+        assert s.judgement == judgement and words in s, cls
+    s = nv.describe_gap_trend({**base, "low_n": True, "classification": "widening"}, measure_name="maths")
+    assert s.judgement == "too_few"
+
+
+# --------------------------------------------------------------------------- effects
+def _eff(g, lo, hi, nt=24, nc=60, months=4):
+    return {"programme": "Catch-up", "g": g, "ci_low": lo, "ci_high": hi, "n_treatment": nt,
+            "n_comparison": nc, "months": months}
+
+
+def test_effect_sentences():
+    s = nv.describe_effect(_eff(0.35, 0.05, 0.65), outcome_name="reading", label="programme")
+    assert s.judgement == "positive" and "about 4 months' additional progress" in s
+    assert s.startswith("Catch-up:") and s.key_area == 3
+    s = nv.describe_effect(_eff(0.35, -0.05, 0.75), outcome_name="reading", label="programme")
+    assert s.judgement == "neutral" and "no clear evidence" in s
+    s = nv.describe_effect(_eff(-0.40, -0.70, -0.10, months=-5), outcome_name="reading")
+    assert s.judgement == "negative" and "5 months' less progress" in s
+    s = nv.describe_effect(_eff(0.9, 0.1, 1.7, nt=5), outcome_name="reading")
+    assert s.judgement == "too_few" and "5" not in s.split(":", 1)[1].replace("fewer than 6", "")
+    s = nv.describe_effect(_eff(0.9, 0.1, 1.7, nc=3), outcome_name="reading")
+    assert s.judgement == "too_few" and "comparison group" in s
+
+
+def test_effect_without_comparison_group_cannot_show_impact():
+    row = {"programme": "Booster", "es": np.nan, "es_ci_low": np.nan, "es_ci_high": np.nan,
+           "n_pupils": 14, "n_comparison": 0}
+    s = nv.describe_effect(row, outcome_name="maths", label="programme", estimate="es", ci_low="es_ci_low",
+                           ci_high="es_ci_high", n_treatment="n_pupils")
+    assert s.judgement == "no_data" and "no comparison group" in s
+
+
+# --------------------------------------------------------------------------- register, attendance
+def test_register_representation():
+    under = {"group": "Disadvantaged", "pct_register": 12.0, "pct_cohort": 30.0, "ci_low": 6.0,
+             "ci_high": 21.0, "n_register": 50}
+    assert nv.describe_register(under).judgement == "negative"
+    fair = dict(under, ci_high=30.0)  # touches the cohort share
+    s = nv.describe_register(fair)
+    assert s.judgement == "neutral" and "in line with the cohort" in s
+    small = dict(under, n_register=4)
+    assert nv.describe_register(small).judgement == "too_few"
+
+
+def test_attendance_against_national():
+    row = {"n": 40, "estimate": 9.8, "ci_low": 8.1, "ci_high": 11.5, "national": 7.1}
+    s = nv.describe_attendance(row)
+    assert s.judgement == "negative" and "significantly above the national figure of 7.1%" in s
+    s = nv.describe_attendance(dict(row, ci_low=7.1))
+    assert s.judgement == "neutral" and "in line with" in s
+    s = nv.describe_attendance(dict(row, ci_low=5.0, ci_high=6.9))
+    assert s.judgement == "positive"
+    s = nv.describe_attendance(dict(row, national=np.nan))
+    assert s.judgement == "neutral" and "no national figure" in s
+    assert nv.describe_attendance(dict(row, n=3)).judgement == "too_few"
+
+
+def test_cannot_answer():
+    s = nv.cannot_answer("Are parents engaged?", "no parents' evening records were supplied", key_area=4)
+    assert s.judgement == "no_data" and s.key_area == 4 and "are parents engaged?" in s
+
+
+# --------------------------------------------------------------------------- self-evaluation
+def _se(rating, area=2):
+    return pd.DataFrame({"school_id": ["100001", "100001", "100002"], "academic_year": ["2022/23", "2023/24", "2023/24"],
+                         "key_area": [area, area, area], "rating": ["Entry", rating, "Entry"],
+                         "evidence": ["old", "Termly data reviews", "other school"]})
+
+
+P = Statement("strength", judgement="positive", key_area=2)
+N = Statement("concern", judgement="negative", key_area=2)
+Z = Statement("in line", judgement="neutral", key_area=2)
+OTHER = Statement("other area", judgement="negative", key_area=3)
+
+
+@pytest.mark.parametrize(
+    "rating, evidence, judgement",
+    [
+        ("Exemplary", [P], "positive"),
+        ("Exemplary", [P, P, N], "negative"),      # any concern challenges Exemplary
+        ("Exemplary", [Z, Z], "neutral"),
+        ("Developing", [P, N], "positive"),         # as many strengths as concerns
+        ("Developing", [P, N, N], "negative"),
+        ("Developing", [Z], "neutral"),
+        ("Entry", [N], "positive"),
+        ("Entry", [P], "negative"),                 # under-rating itself
+        ("Entry", [P, N], "positive"),
+        ("Entry", [Z], "neutral"),
+    ],
+)
+def test_self_evaluation_rules(rating, evidence, judgement):
+    s = nv.self_evaluation_summary(2, [evidence, OTHER], self_evaluation=_se(rating), school="100001")
+    assert s.judgement == judgement
+    assert f"rates itself {rating}" in s and "Termly data reviews" in s  # latest year of that school
+
+
+def test_self_evaluation_under_rating_is_said():
+    s = nv.self_evaluation_summary(2, [P], self_evaluation=_se("Entry"), school="100001")
+    assert "under-rating" in s
+
+
+def test_self_evaluation_without_rating():
+    s = nv.self_evaluation_summary(2, [Z], self_evaluation=None)
+    assert s.judgement == "no_data" and "has not recorded its own rating" in s
+    with pytest.raises(ValueError):
+        nv.self_evaluation_summary(6, [])
+
+
+def test_self_evaluation_table():
+    t = nv.self_evaluation_table([P, N, N, OTHER], self_evaluation=_se("Developing"), school="100001")
+    assert list(t["key_area"]) == [1, 2, 3, 4, 5]
+    row = t.set_index("key_area").loc[2]
+    assert (row["strengths"], row["concerns"], row["verdict"]) == (1, 2, "challenges")
+    assert t.set_index("key_area").loc[3, "rating"] == "not recorded"
+
+
+def test_statement_rejects_unknown_judgement():
+    with pytest.raises(ValueError):
+        Statement("x", judgement="good")

@@ -1,0 +1,158 @@
+"""Charts: each takes a result frame and ax=None, returns the Axes, never shows, and draws what it says.
+
+The checks read the drawn artists back (positions of points and interval ends, marker shapes,
+colours, line styles) so a chart that silently dropped a group, mis-ordered estimates or lost
+its reference line would fail. Figures are closed after each test by the conftest fixture.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from gtanalytics import plotting  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_show(monkeypatch):
+    def boom(*a, **k):  # pragma: no cover - only runs if a plot function calls plt.show()
+        raise AssertionError("plot functions must never call plt.show()")
+    monkeypatch.setattr(plt, "show", boom)
+
+
+def _groups():
+    return pd.DataFrame({"group": ["A", "B", "C", "D"], "n": [30, 25, 4, 40], "va": [0.5, -0.4, 0.9, 0.05],
+                         "ci_low": [0.1, -0.7, -0.5, -0.2], "ci_high": [0.9, -0.1, 2.3, 0.3]})
+
+
+def _points(ax):
+    """(x, y, marker, facecolour) of single-point Line2D artists (the estimates)."""
+    out = []
+    for line in ax.get_lines():
+        x, y = line.get_xdata(), line.get_ydata()
+        if len(x) == 1 and line.get_linestyle() == "None":
+            out.append((float(x[0]), float(y[0]), line.get_marker(), line.get_markerfacecolor()))
+    return out
+
+
+def test_estimates_ordered_with_intervals_and_judged_markers():
+    ax = plotting.estimates(_groups(), label="group")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # ordered by estimate, largest at the top (highest y)
+    assert labels == ["B (n=25)", "D (n=40)", "A (n=30)", "C (n=4)"]
+    pts = {lab.split(" ")[0]: p for lab, p in zip(labels, sorted(_points(ax), key=lambda p: p[1]))}
+    assert pts["A"][0] == pytest.approx(0.5) and pts["A"][2] == "^"      # significantly above
+    assert pts["B"][2] == "v"                                             # significantly below
+    assert pts["D"][2] == "o"                                             # in line
+    assert pts["C"][3] == "white"                                         # too few: hollow
+    # each interval drawn at its row from ci_low to ci_high
+    segs = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 2 and ln.get_ydata()[0] == ln.get_ydata()[1]]
+    spans = sorted((round(float(min(s.get_xdata())), 6), round(float(max(s.get_xdata())), 6)) for s in segs)
+    assert (0.1, 0.9) in spans and (-0.7, -0.1) in spans
+    # reference line at zero
+    assert any(list(ln.get_xdata()) == [0, 0] for ln in ax.get_lines())
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "significantly above" in legend and "too few pupils to say" in legend
+
+
+def test_estimates_suppressed_row_listed_without_point():
+    g = _groups()
+    g.loc[2, ["n", "va", "ci_low", "ci_high"]] = np.nan
+    ax = plotting.value_added_by_group(g, label="group")
+    assert len(_points(ax)) == 3
+    assert any(t.get_text() == "too few pupils to show" for t in ax.texts)
+    assert "C (n suppressed)" in [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_returns_given_axes_and_new_axes():
+    fig, ax = plt.subplots()
+    assert plotting.value_added_by_group(_groups(), ax=ax) is ax
+    assert isinstance(plotting.value_added_by_group(_groups()), matplotlib.axes.Axes)
+
+
+def test_actual_vs_expected_reference_line_and_hue():
+    p = pd.DataFrame({"ks2": [100.0, 104, 110, 95], "expected": [101.0, 103, 108, 97],
+                      "gt": [True, False, True, False]})
+    ax = plotting.actual_vs_expected(p, outcome="ks2", hue="gt")
+    assert len(ax.collections) == 2
+    markers = {tuple(np.round(c.get_offsets()[0], 6)) for c in ax.collections}
+    assert (101.0, 100.0) in markers  # x = expected, y = actual
+    ref = [ln for ln in ax.get_lines() if ln.get_label() == "actual = expected"][0]
+    x, y = ref.get_data()
+    assert np.allclose(x, y)
+
+
+def test_gap_trend_wide_and_long():
+    wide = pd.DataFrame({"academic_year": ["2023/24", "2022/23"], "mean_focus": [100.0, 98.0],
+                         "mean_other": [104.5, 104.0], "n_focus": [22, 20], "n_other": [58, 60]})
+    ax = plotting.gap_trend(wide)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert list(lines["Disadvantaged"].get_ydata()) == [98.0, 100.0]  # sorted by year
+    assert lines["Disadvantaged"].get_linestyle() != lines["Other pupils"].get_linestyle()
+    assert lines["Disadvantaged"].get_marker() != lines["Other pupils"].get_marker()
+    long = pd.DataFrame({"academic_year": ["2022/23"] * 2 + ["2023/24"] * 2, "group": ["focus", "other"] * 2,
+                         "n": [20, 60, 22, 58], "mean": [98.0, 104.0, 100.0, 104.5],
+                         "ci_low": [96.0, 103.0, 98.0, 103.5], "ci_high": [100.0, 105.0, 102.0, 105.5]})
+    ax = plotting.gap_trend(long)
+    assert len(ax.collections) == 2  # error bars for both groups
+    focus = [ln for ln in ax.get_lines() if ln.get_label().startswith("Disadvantaged")][0]
+    assert list(focus.get_ydata()) == [98.0, 100.0]
+
+
+def test_register_composition_bars():
+    c = pd.DataFrame({"group": ["Disadvantaged", "SEN"], "pct_register": [12.0, np.nan], "pct_cohort": [30.0, 14.0]})
+    ax = plotting.register_composition(c)
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches if not np.isnan(p.get_width()))
+    assert widths == [12.0, 14.0, 30.0]
+    assert any(p.get_hatch() == "//" for p in ax.patches)
+    assert any("too few" in t.get_text() for t in ax.texts)
+
+
+def test_effects_forest_months_and_columns():
+    e = pd.DataFrame({"programme": ["Reading Recovery", "Maths club"], "es": [0.35, 0.02],
+                      "es_ci_low": [0.05, -0.3], "es_ci_high": [0.65, 0.34], "n_pupils": [24, 15], "months": [4, 0]})
+    ax = plotting.effects_forest(e, label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
+                                 n="n_pupils")
+    notes = [t.get_text() for t in ax.texts]
+    assert "+4 months" in notes and "0 months" in notes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Maths club (n=15)", "Reading Recovery (n=24)"]
+
+
+def test_attendance_distribution_percent_of_group():
+    p = pd.DataFrame({"absence_rate": [2.0, 4.5, 11.0, 6.0, 3.0], "fsm": [True, False, True, False, False]})
+    ax = plotting.attendance_distribution(p, by="fsm", bins=[0, 5, 10, 15])
+    heights = [pt.get_path().vertices[:, 1].max() for pt in ax.patches]
+    assert max(heights) == pytest.approx(100 * 2 / 3)  # two of the three non-FSM pupils are below 5%
+    assert any(ln.get_label().startswith("persistent absence") for ln in ax.get_lines())
+
+
+def test_style_is_reproducible_and_colour_blind_safe():
+    plotting.set_style()
+    assert matplotlib.rcParams["svg.hashsalt"] == "gtanalytics"
+    assert set(plotting.OKABE_ITO.values()) >= {"#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00"}
+
+    def png():
+        ax = plotting.value_added_by_group(_groups(), label="group")
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="png", metadata={"Software": None})
+        plt.close(ax.figure)
+        return buf.getvalue()
+
+    def svg():
+        ax = plotting.gap_trend(pd.DataFrame({"academic_year": ["a", "b"], "mean_focus": [1.0, 2.0],
+                                              "mean_other": [2.0, 2.5], "n_focus": [9, 9], "n_other": [9, 9]}))
+        buf = io.BytesIO()
+        ax.figure.savefig(buf, format="svg", metadata={"Date": None})
+        plt.close(ax.figure)
+        return buf.getvalue()
+
+    assert png() == png()
+    assert svg() == svg()
