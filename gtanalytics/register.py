@@ -1,0 +1,529 @@
+"""The gifted and talented register audit: is it representative, who might be missing, how it changes.
+
+* :func:`register_representation`: for each group (disadvantaged, looked after, SEN, EAL,
+  ethnic group, sex, term of birth...) its share of the register against its share of the
+  cohort, a representation ratio with an interval, an exact test and a plain verdict.
+* :func:`dual_exceptionality`: pupils on the register who also have SEN (K, E or Welsh A).
+* :func:`missing_from_register`: high attainers who are not on the register.
+* :func:`register_changes`: who joined and left the register between two years.
+
+Methods.  The representation ratio is ``share of the register / share of the cohort``, which
+equals ``P(on register | in group) / P(on register)``.  With ``w`` the group's share of the
+cohort and ``RR`` the risk ratio of being on the register (in the group vs not),
+``ratio = RR / (w·RR + 1 − w)``, a monotone function of RR; its interval is the Katz log
+interval for RR (Katz et al. 1978; the ``log`` method of statsmodels ``Table2x2``) carried
+through that function.  Where a cell of the 2×2 table is 0, 0.5 is added to every cell for
+the interval (as statsmodels' ``shift_zeros``).  The exact test is Fisher's (two-sided), or
+optionally the exact binomial test of the register's count against the cohort share.
+Proportions elsewhere have Wilson intervals.
+
+Lists of pupils are for senior leaders only: they carry ``attrs["audience"] = "internal"``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.gaps import wilson_interval
+from gtanalytics.schemas import ETHNICITY_MAJOR
+
+__all__ = [
+    "CHARACTERISTICS", "birth_term", "register_representation", "DualExceptionality",
+    "dual_exceptionality", "MissingFromRegister", "missing_from_register", "RegisterChanges",
+    "register_changes",
+]
+
+#: Default characteristics audited (derived ones: ethnicity_major, birth_term).
+CHARACTERISTICS = ("disadvantaged", "fsm", "ever6_fsm", "lac", "plac", "sen", "eal", "ethnicity_major",
+                   "ethnicity", "sex", "birth_term")
+_PERSONAL = ["upn", "forename", "surname", "date_of_birth"]
+_LIST_COLS = ["school_id", "academic_year", "year_group", "class_name", "sex", "disadvantaged", "lac", "sen",
+              "eal", "ethnicity", "gt_area"]
+
+
+# --------------------------------------------------------------------------- helpers
+def birth_term(dates) -> pd.Series:
+    """Term of birth from dates of birth: September–December autumn, January–April spring,
+    May–August summer (summer-born pupils are the youngest in their year group).
+
+    Examples
+    --------
+    >>> birth_term(pd.Series(["2013-09-01", "2014-04-30", "2014-08-31"])).tolist()
+    ['autumn', 'spring', 'summer']
+    """
+    d = pd.to_datetime(pd.Series(dates), errors="coerce")
+    m = d.dt.month
+    out = pd.Series(np.where(m >= 9, "autumn", np.where(m >= 5, "summer", "spring")), index=d.index, dtype=object)
+    return out.where(d.notna(), None)
+
+
+def _flag(s: pd.Series, name: str) -> pd.Series:
+    if s.dtype == bool:
+        return s
+    m = s.map(lambda v: {True: True, False: False, 1: True, 0: False, "Y": True, "N": False}.get(v, None)
+              if not (isinstance(v, float) and math.isnan(v)) and v is not pd.NA else None)
+    if m.isna().any():
+        raise GTDataError(f"Column {name!r} must be a yes/no flag for every pupil; {int(m.isna().sum())} rows are "
+                          f"blank or not yes/no (e.g. {list(s[m.isna()].unique()[:3])}). Fill them in first.")
+    return m.astype(bool)
+
+
+def _with_derived(pupils: pd.DataFrame) -> pd.DataFrame:
+    p = pupils.copy()
+    if "ethnicity_major" not in p.columns and "ethnicity" in p.columns:
+        p["ethnicity_major"] = p["ethnicity"].map(ETHNICITY_MAJOR)
+    if "birth_term" not in p.columns and "date_of_birth" in p.columns:
+        p["birth_term"] = birth_term(p["date_of_birth"]).to_numpy()
+    return p
+
+
+def _auto_by(p: pd.DataFrame, by) -> list[str]:
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    for c in ("academic_year", "school_id"):
+        if c in p.columns and c not in by and p[c].nunique(dropna=True) > 1:
+            by.insert(0, c)  # never pool pupils across years or schools silently
+    missing = [c for c in by if c not in p.columns]
+    if missing:
+        raise GTDataError(f"The pupils table has no column {missing[0]!r} to split by.")
+    return by
+
+
+def _groups(p: pd.DataFrame, by: list[str]):
+    if not by:
+        yield {}, p
+        return
+    for key, sub in p.groupby(by, sort=True, dropna=False):
+        yield dict(zip(by, key if isinstance(key, tuple) else (key,))), sub
+
+
+def _values(s: pd.Series) -> list:
+    vals = s.dropna().unique()
+    if set(vals) <= {True, False}:
+        return [True]
+    return sorted(vals, key=str)
+
+
+def _label(v) -> str:
+    return "yes" if v is True or (isinstance(v, np.bool_) and v) else str(v)
+
+
+def _katz(a, b, c, d, confidence):
+    """Risk ratio (a/(a+b)) / (c/(c+d)) and its Katz log interval (0.5 added to all cells if any is 0)."""
+    rr = (a / (a + b)) / (c / (c + d)) if c > 0 else math.inf
+    if min(a, b, c, d) == 0:
+        a, b, c, d = a + .5, b + .5, c + .5, d + .5
+    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    centre = math.log((a / (a + b)) / (c / (c + d)))
+    return rr, math.exp(centre - z * se), math.exp(centre + z * se)
+
+
+# --------------------------------------------------------------------------- representation
+def register_representation(pupils, *, register="gt_register", characteristics=CHARACTERISTICS, by=None,
+                            confidence=0.95, min_n=6, test="fisher"):
+    """How well each group of pupils is represented on the register.
+
+    Parameters
+    ----------
+    pupils : pandas.DataFrame
+        The pupils table (one row per pupil per year).  If it holds several academic years or
+        schools they are analysed separately (added to ``by``).
+    register : str
+        Yes/no column: on the register.
+    characteristics : sequence of str
+        Columns to audit.  ``ethnicity_major`` (from ``ethnicity`` via DfE major groups) and
+        ``birth_term`` (from ``date_of_birth``) are derived when absent.  With the default list,
+        columns the data lacks are skipped (listed in ``attrs["skipped"]``).
+    by : str or list of str, optional
+        Further columns to split by (e.g. ``"year_group"``).
+    confidence : float
+        Confidence level of the intervals; the test's significance level is ``1 − confidence``.
+    min_n : int
+        Groups smaller than this get the verdict "too few to say" and ``low_n``.
+    test : {"fisher", "binomial"}
+        Fisher's exact test of the 2×2 table (group × register), or the exact binomial test of
+        the group's count on the register against its share of the cohort.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ``by`` value, characteristic and value: the ``by`` columns, ``characteristic``,
+        ``value`` (text; "yes" for yes/no flags), ``n_cohort``, ``n_group``, ``n_register``,
+        ``n_group_register``, ``share_cohort``, ``share_register``, ``ratio`` (share on register /
+        share in cohort; 1 = in line), ``ci_low``, ``ci_high``, ``risk_ratio`` (in group vs not),
+        ``rr_ci_low``, ``rr_ci_high``, ``p_value``, ``n_not_recorded``, ``low_n``, ``verdict``
+        (under-represented / over-represented / in line / too few to say), ``method``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"gt_register": [True] * 10 + [False] * 90,
+    ...                   "disadvantaged": [True] * 1 + [False] * 9 + [True] * 29 + [False] * 61})
+    >>> r = register_representation(p, characteristics=["disadvantaged"])
+    >>> round(float(r["ratio"][0]), 3), r["verdict"][0]
+    (0.333, 'in line')
+    """
+    if not isinstance(pupils, pd.DataFrame):
+        raise GTDataError(f"Expected the pupils DataFrame, got {type(pupils).__name__}.")
+    if register not in pupils.columns:
+        raise GTDataError(f"The pupils table has no register column {register!r}; pass register=<column>.")
+    if test not in ("fisher", "binomial"):
+        raise GTDataError(f"test must be 'fisher' or 'binomial', got {test!r}.")
+    p = _with_derived(pupils)
+    p["_reg"] = _flag(p[register], register)
+    chars = [characteristics] if isinstance(characteristics, str) else list(characteristics)
+    absent = [c for c in chars if c not in p.columns]
+    if absent and tuple(chars) != CHARACTERISTICS:
+        raise GTDataError(f"The pupils table has no column {', '.join(map(repr, absent))} (needed for "
+                          "characteristics=). Derived columns: ethnicity_major needs ethnicity, birth_term "
+                          "needs date_of_birth.")
+    chars = [c for c in chars if c in p.columns]
+    by = _auto_by(p, by)
+    alpha = 1 - confidence
+    rows = []
+    for key, sub in _groups(p, by):
+        for ch in chars:
+            known = sub[sub[ch].notna()]
+            reg = known["_reg"].to_numpy(bool)
+            for v in _values(known[ch]):
+                ing = (known[ch] == v).to_numpy(bool)
+                a, b = int((ing & reg).sum()), int((ing & ~reg).sum())
+                c, d = int((~ing & reg).sum()), int((~ing & ~reg).sum())
+                n, ng, nr = a + b + c + d, a + b, a + c
+                row = {**key, "characteristic": ch, "value": _label(v), "n_cohort": n, "n_group": ng,
+                       "n_register": nr, "n_group_register": a, "share_cohort": ng / n,
+                       "share_register": a / nr if nr else math.nan, "ratio": math.nan, "ci_low": math.nan,
+                       "ci_high": math.nan, "risk_ratio": math.nan, "rr_ci_low": math.nan,
+                       "rr_ci_high": math.nan, "p_value": math.nan, "n_not_recorded": int(sub[ch].isna().sum())}
+                if nr and c + d and ng:
+                    w = ng / n
+                    rr, lo, hi = _katz(a, b, c, d, confidence)
+                    lo = 0.0 if a == 0 else lo
+                    hi = math.inf if c == 0 else hi
+                    f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
+                    row.update(ratio=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
+                               rr_ci_low=lo, rr_ci_high=hi)
+                    row["p_value"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
+                                      else stats.binomtest(a, nr, w).pvalue)
+                rows.append(row)
+    out = pd.DataFrame(rows)
+    if out.empty:
+        raise GTDataError("No characteristic could be audited: the pupils table has none of "
+                          f"{', '.join(CHARACTERISTICS)}.")
+    out["low_n"] = out["n_group"] < min_n
+    out["verdict"] = np.select(
+        [out["low_n"] | out["p_value"].isna(), (out["p_value"] < alpha) & (out["ratio"] < 1),
+         (out["p_value"] < alpha) & (out["ratio"] > 1)],
+        ["too few to say", "under-represented", "over-represented"], "in line")
+    out["method"] = (f"ratio CI: Katz log interval for the risk ratio, transformed; test: "
+                     f"{'Fisher exact (two-sided)' if test == 'fisher' else 'exact binomial (two-sided)'}")
+    out.attrs.update(skipped=[c for c in CHARACTERISTICS if c not in chars] if not absent else absent,
+                     audience="governors (counts only; suppress before showing)")
+    return out
+
+
+# --------------------------------------------------------------------------- DME
+@dataclass(frozen=True)
+class DualExceptionality:
+    """Result of :func:`dual_exceptionality`: ``.counts`` (aggregate) and ``.pupils`` (internal list)."""
+
+    counts: pd.DataFrame
+    pupils: pd.DataFrame
+
+
+def dual_exceptionality(pupils, *, register="gt_register", sen="sen", codes=("K", "E", "A"), by=None,
+                        confidence=0.95, min_n=6):
+    """Dual or multiple exceptionality (DME): pupils on the register who also have SEN.
+
+    Parameters
+    ----------
+    pupils : pandas.DataFrame
+        The pupils table.
+    register, sen : str
+        Register flag and SEN provision columns.
+    codes : tuple of str
+        SEN codes that count (K SEN support, E EHC plan, A Welsh ALN).
+    by : str or list of str, optional
+        Split by these columns (academic year and school are added when there are several).
+    confidence, min_n
+        Interval level; small-register flag.
+
+    Returns
+    -------
+    DualExceptionality
+        ``.counts``: ``by`` columns, ``n_register``, ``n_dme``, one ``n_sen_<code>`` per code,
+        ``pct_of_register``, ``ci_low``, ``ci_high`` (Wilson, percent), ``low_n``.
+        ``.pupils``: the DME pupils with names and UPNs (``attrs["audience"] = "internal"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"upn": list("abcd"), "gt_register": [True, True, False, True],
+    ...                   "sen": ["K", "N", "E", "E"]})
+    >>> dual_exceptionality(p).counts["n_dme"].tolist()
+    [2]
+    """
+    for c in (register, sen):
+        if c not in pupils.columns:
+            raise GTDataError(f"The pupils table has no column {c!r}.")
+    p = pupils.copy()
+    p["_reg"] = _flag(p[register], register)
+    by = _auto_by(p, by)
+    p["_dme"] = p["_reg"] & p[sen].isin(list(codes)).fillna(False).astype(bool)
+    rows = []
+    for key, sub in _groups(p, by):
+        nr, nd = int(sub["_reg"].sum()), int(sub["_dme"].sum())
+        lo, hi = wilson_interval(nd, nr, confidence) if nr else (math.nan, math.nan)
+        rows.append({**key, "n_register": nr, "n_dme": nd,
+                     **{f"n_sen_{k}": int((sub["_dme"] & (sub[sen] == k)).sum()) for k in codes},
+                     "pct_of_register": 100 * nd / nr if nr else math.nan,
+                     "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "low_n": nr < min_n})
+    counts = pd.DataFrame(rows)
+    keep = [c for c in [*_PERSONAL, *_LIST_COLS] if c in p.columns]
+    lst = p.loc[p["_dme"], keep].reset_index(drop=True)
+    lst.attrs["audience"] = "internal"
+    return DualExceptionality(counts=counts, pupils=lst)
+
+
+# --------------------------------------------------------------------------- missing from register
+@dataclass(frozen=True)
+class MissingFromRegister:
+    """Result of :func:`missing_from_register`: ``.counts`` (by group) and ``.pupils`` (internal list)."""
+
+    counts: pd.DataFrame
+    pupils: pd.DataFrame
+
+
+_TERM = {"Autumn": 0, "Spring": 1, "Summer": 2}
+
+
+def missing_from_register(pupils, attainment, *, register="gt_register", academic_year=None, subject=None,
+                          assessment=None, top_share=0.10, min_score=None, within=("school_id", "year_group"),
+                          characteristics=("disadvantaged", "sex", "ethnicity_major", "eal", "sen", "lac"),
+                          confidence=0.95, min_n=6):
+    """High attainers who are not on the register.
+
+    For the register year, each pupil's most recent score on each assessment and subject (in
+    the ``assessments`` long table, from any year up to the register year) is ranked within the
+    pupil's school year group.  A pupil is a high attainer on it when in the top ``top_share``
+    (ties included) or, with ``min_score``, at or above it (e.g. a standardised score of 120).
+    Those not on the register are listed (internal) and counted by group.
+
+    Parameters
+    ----------
+    pupils : pandas.DataFrame
+        The pupils table.
+    attainment : pandas.DataFrame
+        Assessments in long form (``upn, academic_year, term, subject, assessment, score``).
+    register : str
+        Register flag column.
+    academic_year : str, optional
+        The register year (default: the latest in ``pupils``).
+    subject, assessment : str or list of str, optional
+        Restrict to these subjects / assessments.
+    top_share : float or None
+        Share of each year group counted as high attainers (default 0.10).
+    min_score : float, optional
+        A score at or above this also counts (set ``top_share=None`` to use it alone).
+    within : tuple of str
+        Columns of ``pupils`` defining the group pupils are ranked in.
+    characteristics : sequence of str
+        Groups to count by (present columns only).
+    confidence, min_n
+        Interval level; small-group flag.
+
+    Returns
+    -------
+    MissingFromRegister
+        ``.counts``: ``characteristic`` ("all" for everyone), ``value``, ``n_high`` (high
+        attainers), ``n_high_on_register``, ``n_missing``, ``pct_missing`` (percent of the high
+        attainers not on the register), ``ci_low``, ``ci_high`` (Wilson), ``p_value`` (Fisher:
+        missing more or less often than other high attainers), ``low_n``.
+        ``.pupils``: one row per pupil, assessment and subject flagged, with the pupil's details,
+        ``subject``, ``assessment``, ``score``, ``rank``, ``n_ranked``, ``criterion``
+        (``attrs["audience"] = "internal"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"upn": list("abcdefghij"), "academic_year": "2023/24", "school_id": "1",
+    ...                   "year_group": 5, "gt_register": [False] * 9 + [True]})
+    >>> a = pd.DataFrame({"upn": list("abcdefghij"), "academic_year": "2023/24", "term": "Summer",
+    ...                   "subject": "maths", "assessment": "PUMA", "score": range(100, 120, 2)})
+    >>> missing_from_register(p, a, top_share=0.2).pupils["upn"].tolist()
+    ['i']
+    """
+    need = ["upn", "academic_year", register]
+    for c in need:
+        if c not in pupils.columns:
+            raise GTDataError(f"The pupils table has no column {c!r}.")
+    for c in ("upn", "academic_year", "subject", "assessment", "score"):
+        if c not in attainment.columns:
+            raise GTDataError(f"The attainment (assessments) table has no column {c!r}.")
+    if top_share is None and min_score is None:
+        raise GTDataError("Say who counts as a high attainer: top_share= (e.g. 0.10) and/or min_score= (e.g. 120).")
+    if top_share is not None and not 0 < top_share < 1:
+        raise GTDataError(f"top_share must be between 0 and 1, got {top_share!r}.")
+    year = academic_year or sorted(pupils["academic_year"].dropna().unique())[-1]
+    p = _with_derived(pupils[pupils["academic_year"] == year])
+    if p.empty:
+        raise GTDataError(f"No pupil is in academic year {year!r}.")
+    p["_reg"] = _flag(p[register], register)
+    within = [c for c in within if c in p.columns]
+    a = attainment[attainment["upn"].isin(p["upn"]) & (attainment["academic_year"] <= year)].copy()
+    for col, want in (("subject", subject), ("assessment", assessment)):
+        if want is not None:
+            a = a[a[col].isin([want] if isinstance(want, str) else list(want))]
+    a["score"] = pd.to_numeric(a["score"], errors="coerce")
+    a = a[a["score"].notna()]
+    if a.empty:
+        raise GTDataError(f"No numeric score for the pupils of {year} matches subject={subject!r}, "
+                          f"assessment={assessment!r}.")
+    a["_t"] = a["term"].map(_TERM).fillna(-1) if "term" in a.columns else 0
+    order = ["academic_year", "_t"] + (["date"] if "date" in a.columns else [])
+    a = a.sort_values(order).groupby(["upn", "subject", "assessment"], sort=False).tail(1)
+    a = a[["upn", "subject", "assessment", "score"]].merge(p[["upn", *within, "_reg"]], on="upn")
+    keys = [*within, "subject", "assessment"]
+    a["rank"] = a.groupby(keys)["score"].rank(ascending=False, method="min")
+    a["n_ranked"] = a.groupby(keys)["score"].transform("size")
+    top = a["rank"] <= np.ceil((top_share or 0) * a["n_ranked"])
+    high = (a["score"] >= min_score) if min_score is not None else pd.Series(False, index=a.index)
+    a["criterion"] = np.where(top, f"top {100 * (top_share or 0):g}% of year group", "")
+    a.loc[high, "criterion"] = np.where(top[high], a.loc[high, "criterion"] + f"; score >= {min_score}",
+                                        f"score >= {min_score}")
+    flagged = a[top | high]
+    miss = flagged[~flagged["_reg"]]
+    keep = [c for c in [*_PERSONAL[1:], *_LIST_COLS] if c in p.columns and c not in within]
+    lst = miss.drop(columns="_reg").merge(p[["upn", *keep]], on="upn", how="left")
+    lst = lst[[*dict.fromkeys(["upn", *keep, *within, "subject", "assessment", "score", "rank", "n_ranked",
+                               "criterion"])]].sort_values([*within, "subject", "rank"]).reset_index(drop=True)
+    lst.attrs["audience"] = "internal"
+    hp = p[p["upn"].isin(flagged["upn"])].copy()
+    hp["_miss"] = ~hp["_reg"]
+    rows = []
+    for ch in ["all", *[c for c in characteristics if c in hp.columns]]:
+        col = pd.Series("all", index=hp.index) if ch == "all" else hp[ch]
+        for v in (["all"] if ch == "all" else _values(p[ch])):
+            ing = (col == v).fillna(False).to_numpy(bool)
+            m = hp["_miss"].to_numpy(bool)
+            nh, nm = int(ing.sum()), int((ing & m).sum())
+            lo, hi = wilson_interval(nm, nh, confidence) if nh else (math.nan, math.nan)
+            pv = math.nan
+            if ch != "all" and nh and (~ing).sum():
+                pv = stats.fisher_exact([[nm, nh - nm], [int((~ing & m).sum()), int((~ing & ~m).sum())]]).pvalue
+            rows.append({"characteristic": ch, "value": _label(v), "n_high": nh, "n_high_on_register": nh - nm,
+                         "n_missing": nm, "pct_missing": 100 * nm / nh if nh else math.nan,
+                         "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "p_value": pv, "low_n": nh < min_n})
+    counts = pd.DataFrame(rows)
+    counts.attrs.update(academic_year=year, audience="governors (counts only; suppress before showing)")
+    return MissingFromRegister(counts=counts, pupils=lst)
+
+
+# --------------------------------------------------------------------------- changes
+@dataclass(frozen=True)
+class RegisterChanges:
+    """Result of :func:`register_changes`: ``.summary`` (by group) and ``.pupils`` (internal list)."""
+
+    summary: pd.DataFrame
+    pupils: pd.DataFrame
+
+
+def register_changes(pupils, *, from_year, to_year, register="gt_register",
+                     characteristics=("disadvantaged", "sex", "ethnicity_major", "sen", "eal"), by="school_id",
+                     confidence=0.95, min_n=6):
+    """How the register changed between two academic years.
+
+    Pupils are matched by UPN (and school, so a move between schools counts as leaving one
+    register and joining another).  Status: ``stayed`` (on it both years), ``joined``,
+    ``joined (new to school)``, ``left``, ``left (left school)``, or ``not on register``.
+
+    Parameters
+    ----------
+    pupils : pandas.DataFrame
+        The pupils table with both years.
+    from_year, to_year : str
+        Academic years, e.g. ``"2022/23"`` and ``"2023/24"``.
+    register : str
+        Register flag column.
+    characteristics : sequence of str
+        Groups to break the changes down by (taken from ``to_year``, else ``from_year``).
+    by : str or list of str, optional
+        Default ``"school_id"``.
+    confidence, min_n
+        Interval level; small-group flag.
+
+    Returns
+    -------
+    RegisterChanges
+        ``.summary``: ``by`` columns, ``characteristic`` ("all" for everyone), ``value``,
+        ``n_from``, ``n_to`` (register sizes), ``stayed``, ``joined``, ``joined_new_to_school``,
+        ``left``, ``left_school`` (the ``joined``/``left`` counts include those), ``churn_rate``
+        ((joined + left) / everyone on the register in either year), ``ci_low``, ``ci_high``
+        (Wilson), ``low_n``.  ``.pupils``: every pupil on the register in either year with
+        ``status`` (``attrs["audience"] = "internal"``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> p = pd.DataFrame({"upn": list("abcab") + ["d"], "school_id": "1",
+    ...                   "academic_year": ["2022/23"] * 3 + ["2023/24"] * 3,
+    ...                   "gt_register": [True, True, False, True, False, True]})
+    >>> register_changes(p, from_year="2022/23", to_year="2023/24", characteristics=(), min_n=1).summary[
+    ...     ["stayed", "joined", "left"]].values.tolist()
+    [[1, 1, 1]]
+    """
+    for c in ("upn", "academic_year", register):
+        if c not in pupils.columns:
+            raise GTDataError(f"The pupils table has no column {c!r}.")
+    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    by = [c for c in by if c in pupils.columns]
+    years = set(pupils["academic_year"].dropna())
+    for y in (from_year, to_year):
+        if y not in years:
+            raise GTDataError(f"No pupil is in academic year {y!r}; years present: {sorted(years)}.")
+    p = _with_derived(pupils)
+    p["_reg"] = _flag(p[register], register)
+    key = ["upn", *by]
+    a = p[p["academic_year"] == from_year]
+    b = p[p["academic_year"] == to_year]
+    info = [c for c in [*_PERSONAL[1:], *_LIST_COLS, *characteristics] if c in p.columns and c not in key]
+    m = a[[*key, "_reg"]].merge(b[[*key, "_reg"]], on=key, how="outer", suffixes=("_from", "_to"),
+                                indicator=True)
+    on1 = m["_reg_from"].fillna(False).astype(bool)
+    on2 = m["_reg_to"].fillna(False).astype(bool)
+    m["status"] = np.select(
+        [on1 & on2, ~on1 & on2 & (m["_merge"] == "right_only"), ~on1 & on2,
+         on1 & ~on2 & (m["_merge"] == "left_only"), on1 & ~on2],
+        ["stayed", "joined (new to school)", "joined", "left (left school)", "left"], "not on register")
+    m = m[m["status"] != "not on register"]
+    details = pd.concat([b, a]).drop_duplicates(key)[[*key, *info]]
+    m = m[[*key, "status"]].merge(details, on=key, how="left")
+    rows = []
+    for k, sub in _groups(m, by):
+        for ch in ["all", *[c for c in characteristics if c in m.columns]]:
+            for v in (["all"] if ch == "all" else _values(m[ch])):
+                s = sub["status"] if ch == "all" else sub.loc[(sub[ch] == v).fillna(False).to_numpy(bool), "status"]
+                cnt = s.value_counts()
+                st, jn, jns = (int(cnt.get(x, 0)) for x in ("stayed", "joined", "joined (new to school)"))
+                lf, lfs = int(cnt.get("left", 0)), int(cnt.get("left (left school)", 0))
+                total = len(s)
+                lo, hi = wilson_interval(total - st, total, confidence) if total else (math.nan, math.nan)
+                rows.append({**k, "characteristic": ch, "value": _label(v), "n_from": st + lf + lfs,
+                             "n_to": st + jn + jns, "stayed": st, "joined": jn + jns, "joined_new_to_school": jns,
+                             "left": lf + lfs, "left_school": lfs,
+                             "churn_rate": (total - st) / total if total else math.nan,
+                             "ci_low": float(lo), "ci_high": float(hi), "low_n": total < min_n})
+    summary = pd.DataFrame(rows)
+    summary.attrs.update(from_year=from_year, to_year=to_year)
+    m.attrs["audience"] = "internal"
+    if summary["low_n"].any():
+        warnings.warn(f"{int(summary['low_n'].sum())} groups have fewer than {min_n} pupils on the register "
+                      "in either year; their churn rates are unstable (see low_n).", GTWarning, stacklevel=2)
+    return RegisterChanges(summary=summary, pupils=m)
