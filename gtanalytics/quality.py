@@ -279,6 +279,7 @@ _OUTCOME_CODES = frozenset("GDS EXS WTS HNM PKF PKE PKG PK1 PK2 PK3 PK4 PK5 PK6 
                            "L S".split())
 _ENGLISH = ("eng", "enb", "english", "believed to be english", "english (believed)")
 _LANG_UNKNOWN = ("not", "ref", "not known", "refused", "information not obtained", "unknown")
+_FLAG_WORDS = ("y", "yes", "true", "t", "1", "1.0", "x", "n", "no", "false", "f", "0", "0.0", "on", "off")
 
 
 def _what(c) -> str:
@@ -300,8 +301,51 @@ def _what(c) -> str:
     return kind
 
 
+def _take(values, codes: np.ndarray, index) -> pd.Series:
+    """Expand per-unique-value results back to rows (code -1 = blank -> missing)."""
+    arr = values.array if isinstance(values, pd.Series) else values
+    return pd.Series(pd.api.extensions.take(arr, codes, allow_fill=True), index=index)
+
+
+def _parse_unique(c, u: pd.Series):
+    """Parse the distinct cleaned values ``u`` of column ``c``; return (parsed, bad)."""
+    from gtanalytics.schemas import (parse_academic_year, parse_dates, parse_flags, parse_numbers,
+                                     parse_year_group)
+
+    bad = pd.Series(False, index=u.index)
+    if c.name == "upn":
+        return u.str.replace(r"\s+", "", regex=True).str.upper(), bad
+    if c.name == "academic_year":
+        return parse_academic_year(u)
+    if c.name == "year_group":
+        return parse_year_group(u)
+    if c.dtype == "bool":
+        parsed, bad = parse_flags(u)
+        if c.name == "eal":                     # "First language" columns hold languages
+            low = u.str.lower()
+            eng = (bad & low.isin(_ENGLISH)).to_numpy(dtype=bool)
+            unk = (bad & low.isin(_LANG_UNKNOWN)).to_numpy(dtype=bool)
+            other = bad.to_numpy(dtype=bool) & ~eng & ~unk
+            parsed = parsed.mask(eng, False).mask(other, True)
+            bad = pd.Series(False, index=u.index)
+        return parsed, bad
+    if c.dtype == "date":
+        return parse_dates(u)
+    if c.dtype in ("int", "float"):
+        num, bad = parse_numbers(u, whole=c.dtype == "int")
+        return (num.astype("Int64") if c.dtype == "int" else num), bad
+    if c.allowed:
+        canon = {a.lower(): a for a in c.allowed}
+        parsed = u.str.lower().map(canon).astype("string")
+        return parsed, (u.notna() & parsed.isna())
+    return u, bad
+
+
 def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, label: str) -> pd.DataFrame:
     """Type and check one file's rows of table ``spec``; record every problem in ``log``.
+
+    Values are cleaned and parsed once per distinct value (``pandas.factorize``) and
+    the results expanded back to rows, so large files with repetitive columns are fast.
 
     Parameters
     ----------
@@ -319,27 +363,38 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
     pandas.DataFrame
         All canonical columns (typed) plus ``_file``, ``_row`` and ``_excluded``.
     """
-    from gtanalytics.schemas import (DTYPES, parse_academic_year, parse_dates, parse_flags, parse_numbers,
-                                     parse_year_group, upn_check_vectorised)
+    from gtanalytics.schemas import DTYPES, upn_check_vectorised
     from gtanalytics.upn import upn_problem
 
     n = len(raw)
     rows = raw["_row"].to_numpy()
     out = pd.DataFrame({"_file": raw["_file"].to_numpy(), "_row": rows}, index=raw.index)
-    text: dict[str, pd.Series] = {}
-    for name in raw.columns.drop(["_file", "_row"]):
-        s = raw[name].astype("string").str.strip()
-        text[name] = s.mask(s == "")
+    cleaned: dict[str, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
     blank = np.ones(n, dtype=bool)
-    for s in text.values():
-        blank &= s.isna().to_numpy(dtype=bool)
+    for name in raw.columns.drop(["_file", "_row"]):
+        codes, uniq = pd.factorize(raw[name].astype("object"), use_na_sentinel=True)
+        u = pd.Series(uniq, dtype="object").astype("string").str.strip()
+        u = u.mask(u == "")
+        vmap = values.get(name)
+        hit = np.zeros(len(u), dtype=bool)
+        if vmap:
+            mapped = u.str.lower().map(vmap)
+            use = mapped.notna().to_numpy(dtype=bool)
+            hit = use & (mapped.astype("string").str.upper() != u.str.upper()).fillna(False).to_numpy(dtype=bool)
+            u = u.where(~use, mapped.astype("string"))
+        if name not in _NAMES:
+            u = u.mask(u.str.lower().isin(_BLANKS))
+        is_blank = u.isna().to_numpy(dtype=bool)
+        row_blank = (codes < 0) | is_blank[np.maximum(codes, 0)]
+        blank &= row_blank
+        cleaned[name] = (codes, u, hit)
     excluded = blank.copy()
     if blank.any():
-        log.add(label, rows[blank], None, None, "Blank row (no values in any column used).",
-                "excluded", "warning")
+        log.add(label, rows[blank], None, None, "Blank row (no values in any column used).", "excluded", "warning")
     live = ~blank
 
     def report(mask, column, vals, problem, exclude: bool):
+        nonlocal excluded
         mask = np.asarray(mask, dtype=bool) & live
         if mask.any():
             v = vals[mask] if isinstance(vals, (pd.Series, np.ndarray)) else vals
@@ -347,85 +402,54 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
             log.add(label, rows[mask], column, v, p, "excluded" if exclude else "repaired",
                     "error" if exclude else "warning")
             if exclude:
-                nonlocal_excl[0] |= mask
+                excluded = excluded | mask
 
-    nonlocal_excl = [excluded]
+    score_codes = None
     for c in spec.columns:
-        if c.name not in text:
+        if c.name not in cleaned:
             out[c.name] = pd.Series(pd.NA if c.dtype != "date" else pd.NaT, index=raw.index,
                                     dtype=DTYPES[c.dtype])
             continue
-        s = text[c.name]
-        vmap = values.get(c.name)
-        if vmap:
-            mapped = s.str.lower().map(vmap)
-            hit = mapped.notna().to_numpy(dtype=bool)
-            if c.name == "ethnicity" and hit.any():
-                rolled = hit & ~s.str.upper().isin(list(c.allowed or ())).to_numpy(dtype=bool)
-                if rolled.any():
-                    log.add(label, None, c.name, None, f"{int(rolled.sum())} ethnicity value(s) given as DfE "
-                            f"extended codes or descriptions were rolled up to main codes (e.g. WENG -> WBRI).",
-                            "derived", "info")
-            s = s.where(~hit, mapped.astype("string"))
-        if c.name not in _NAMES:
-            s = s.mask(s.str.lower().isin(_BLANKS))
-        raw_s = s
+        codes, u, hit = cleaned[c.name]
+        pu, badu = _parse_unique(c, u)
+        parsed = _take(pu.astype(DTYPES[c.dtype]), codes, raw.index)
+        raw_s = _take(u, codes, raw.index)
+        bad = np.where(codes >= 0, badu.to_numpy(dtype=bool)[np.maximum(codes, 0)], False)
         exclude_bad = c.required or c.dtype in ("int", "float") or c.name == "upn"
-        bad = None
+        if c.name == "ethnicity" and hit.any():
+            nrolled = int(hit[codes[codes >= 0]].sum())
+            if nrolled:
+                log.add(label, None, c.name, None, f"{nrolled} ethnicity value(s) given as DfE extended codes or "
+                        f"descriptions were rolled up to main codes (e.g. WENG -> WBRI).", "derived", "info")
+        if c.name == "eal":
+            was_lang = parse_flags_bad(u)
+            nlang = int(was_lang[codes[codes >= 0]].sum()) if len(u) else 0
+            if nlang:
+                log.add(label, None, c.name, None, f"{nlang} first-language value(s) read as EAL: English -> N, "
+                        f"any other language -> Y (not known/refused -> blank).", "derived", "info")
         if c.name == "upn":
-            s = s.str.replace(r"\s+", "", regex=True).str.upper()
-            valid = upn_check_vectorised(s.fillna("")).to_numpy()
-            bad_mask = s.notna().to_numpy(dtype=bool) & ~valid & live
-            msgs = pd.Series("", index=s.index, dtype="object")
+            valid = upn_check_vectorised(parsed.fillna("")).to_numpy()
+            bad_mask = parsed.notna().to_numpy(dtype=bool) & ~valid & live
+            msgs = pd.Series("", index=raw.index, dtype="object")
             msgs[bad_mask] = [f"{upn_problem(v)}. Check the UPN in your MIS (a pupil's UPN never changes; "
                               f"a short UPN may have lost a character when the file was opened in Excel)."
-                              for v in s[bad_mask]]
+                              for v in parsed[bad_mask]]
             report(bad_mask, c.name, raw_s, msgs, True)
-            parsed = s
-        elif c.name == "academic_year":
-            parsed, bad = parse_academic_year(s)
-        elif c.name == "year_group":
-            parsed, bad = parse_year_group(s)
-        elif c.dtype == "bool":
-            parsed, bad = parse_flags(s)
-            if c.name == "eal":                     # "First language" columns hold languages
-                low = s.str.lower()
-                eng = bad & low.isin(_ENGLISH)
-                unk = bad & low.isin(_LANG_UNKNOWN)
-                other = bad & ~eng & ~unk
-                parsed = parsed.mask(eng.to_numpy(), False).mask(other.to_numpy(), True)
-                if other.any() or eng.any():
-                    log.add(label, None, c.name, None, f"{int((eng | other).sum())} first-language value(s) "
-                            f"read as EAL: English -> N, any other language -> Y.", "derived", "info")
-                bad = pd.Series(False, index=s.index)
-        elif c.dtype == "date":
-            parsed, bad = parse_dates(s)
-        elif c.dtype in ("int", "float"):
-            parsed, bad = parse_numbers(s, whole=c.dtype == "int")
-            if spec.name == "assessments" and c.name == "score" and "result" in text:
-                res = out_result_text = text["result"]
-                code = s.str.upper()
-                move = bad & code.isin(list(_OUTCOME_CODES)) & res.isna()
-                if move.any():
-                    log.add(label, rows[move.to_numpy()], c.name, raw_s[move], "An outcome code was written in "
-                            "the score column; it was moved to result (score is for numbers).",
-                            "repaired", "warning")
-                    text["result"] = out_result_text.mask(move, code)
-                    bad = bad & ~move
-            parsed = parsed.astype(DTYPES[c.dtype]) if c.dtype == "int" else parsed
-        else:
-            parsed = s
-            if c.allowed:
-                canon = {a.lower(): a for a in c.allowed}
-                parsed = s.str.lower().map(canon).astype("string")
-                bad = s.notna() & parsed.isna()
-        if bad is not None:
-            bad_np = bad.to_numpy(dtype=bool)
-            fix = "The row was not used; correct the value in your MIS and export again." if exclude_bad else \
-                "The value was set blank and the row kept; correct it in your MIS."
-            report(bad_np, c.name, raw_s, f"{c.name} must be {_what(c)}. {fix}", exclude_bad)
+        if spec.name == "assessments" and c.name == "score" and "result" in cleaned:
+            score_codes = raw_s.str.upper().where(bad)        # outcome codes typed into score
+            res_blank = _take(cleaned["result"][1], cleaned["result"][0], raw.index).isna().to_numpy()
+            move = (score_codes.isin(list(_OUTCOME_CODES)).to_numpy(dtype=bool) & res_blank & live)
+            if move.any():
+                log.add(label, rows[move], c.name, raw_s[move], "An outcome code was written in the score "
+                        "column; it was moved to result (score is for numbers).", "repaired", "warning")
+                bad = bad & ~move
+            score_codes = score_codes.where(move)
+        if bad.any():
+            fix = ("The row was not used; correct the value in your MIS and export again." if exclude_bad else
+                   "The value was set blank and the row kept; correct it in your MIS.")
+            report(bad, c.name, raw_s, f"{c.name} must be {_what(c)}. {fix}", exclude_bad)
             if not exclude_bad:
-                parsed = parsed.mask(bad_np)
+                parsed = parsed.mask(bad)
         if c.dtype in ("int", "float") and (c.minimum is not None or c.maximum is not None):
             num = parsed.astype("float64")
             lo = -np.inf if c.minimum is None else c.minimum
@@ -433,19 +457,27 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
             out_range = (num.notna() & ((num < lo) | (num > hi))).to_numpy(dtype=bool)
             report(out_range, c.name, raw_s, f"{c.name} must be {_what(c)}; this is out of range. "
                    f"The row was not used; correct the value and export again.", True)
-        missing = parsed.isna().to_numpy(dtype=bool) & raw_s.isna().to_numpy(dtype=bool) & live
+        missing = raw_s.isna().to_numpy(dtype=bool) & live
         if c.required and missing.any():
-            if c.dtype == "bool" and c.name == "gt_register":
+            if c.name == "gt_register":
                 parsed = parsed.fillna(False)
                 log.add(label, None, c.name, None, f"{int(missing.sum())} blank gt_register value(s) read as "
                         f"N (not on the register).", "derived", "info")
             else:
                 report(missing, c.name, None, f"{c.name} is required but blank: it must be {_what(c)}. "
                        f"Fill it in and export again.", True)
-        out[c.name] = parsed.astype(DTYPES[c.dtype]) if c.dtype != "int" else parsed.astype("Int64")
-    out["_excluded"] = nonlocal_excl[0]
+        out[c.name] = parsed.astype(DTYPES[c.dtype])
+    if score_codes is not None and score_codes.notna().any():
+        out["result"] = out["result"].mask(score_codes.notna(), score_codes)
+    out["_excluded"] = excluded
     _cross_checks(out, spec, log, label, live)
     return out
+
+
+def parse_flags_bad(u: pd.Series) -> np.ndarray:
+    """Distinct EAL values that were languages rather than flags (for the note)."""
+    low = u.str.lower()
+    return (u.notna() & ~low.isin(_FLAG_WORDS) & ~low.isin(_LANG_UNKNOWN)).to_numpy(dtype=bool)
 
 
 def _num_text(x: pd.Series) -> pd.Series:
