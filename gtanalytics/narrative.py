@@ -35,6 +35,7 @@ __all__ = [
     "describe_gap_trend",
     "describe_effect",
     "describe_register",
+    "group_label",
     "describe_attendance",
     "cannot_answer",
     "evidence_balance",
@@ -549,77 +550,98 @@ def describe_effect(
     return _one_or_many(out, effects)
 
 
-def describe_register(
-    composition,
-    *,
-    label: str = "group",
-    pct_register: str = "pct_register",
-    pct_cohort: str = "pct_cohort",
-    ci_low: str = "ci_low",
-    ci_high: str = "ci_high",
-    n_register: str = "n_register",
-    min_n: int = 6,
-    decimals: int = 0,
-    key_area: int | None = 2,
-):
-    """Sentences on whether each group is fairly represented on the G&T register.
+_CHAR_NAMES = {
+    "disadvantaged": "Disadvantaged pupils", "fsm": "Pupils eligible for free school meals",
+    "ever6_fsm": "Pupils eligible for FSM in the last six years", "lac": "Looked-after children",
+    "plac": "Previously looked-after children", "eal": "Pupils with English as an additional language",
+    "gt_register": "Pupils on the G&T register", "dual_exceptionality": "Able pupils with SEN (dual exceptionality)",
+}
+_VALUE_NAMES = {
+    ("sex", "F"): "Girls", ("sex", "M"): "Boys",
+    ("sen", "N"): "Pupils with no SEN", ("sen", "K"): "Pupils with SEN support",
+    ("sen", "E"): "Pupils with an EHC plan", ("sen", "A"): "Pupils with additional learning needs",
+}
 
-    A group is under-represented when its share of the register is
-    significantly below its share of the cohort (the interval of the
-    register share lies wholly below the cohort share), over-represented when
-    wholly above, and represented in line with the cohort otherwise.
+
+def group_label(characteristic, value) -> str:
+    """A readable name for a pupil group, e.g. ``("sen", "K")`` -> "Pupils with SEN support".
+
+    Examples
+    --------
+    >>> group_label("disadvantaged", "yes"), group_label("sex", "F"), group_label("ethnicity_major", "Asian")
+    ('Disadvantaged pupils', 'Girls', 'Asian pupils')
+    """
+    c, v = str(characteristic), str(value)
+    if (c, v) in _VALUE_NAMES:
+        return _VALUE_NAMES[(c, v)]
+    if c in _CHAR_NAMES:
+        name = _CHAR_NAMES[c]
+        if v.lower() in ("yes", "true", "1"):
+            return name
+        if v.lower() in ("no", "false", "0"):
+            return "Not: " + name[:1].lower() + name[1:]
+        return f"{name}: {v}"
+    if c == "ethnicity_major":
+        return f"{v} pupils"
+    if c == "birth_term":
+        return f"Born in the {v.lower()} term" if v.lower() in ("autumn", "spring", "summer") else f"Born: {v}"
+    return f"{c.replace('_', ' ').capitalize()}: {v}"
+
+
+def describe_register(composition, *, min_n: int = 6, decimals: int = 0, key_area: int | None = 2):
+    """Sentences on whether each group is fairly represented on the G&T register.
 
     Parameters
     ----------
     composition : DataFrame, Series or dict
-        One row per pupil group with the percentage of the register and of
-        the cohort in that group, and an interval for the register share (in
-        percent).
-    label, pct_register, pct_cohort, ci_low, ci_high, n_register : str
-        Column names.
+        :func:`gtanalytics.register.register_representation` (``characteristic,
+        value, n_group, share_cohort, share_register, ratio, ci_low, ci_high,
+        verdict``), or one row of it. The verdict (its exact test) decides the
+        sentence; the ratio and its interval are quoted.
     min_n : int
-        Registers smaller than this are "too few pupils to say".
+        Groups smaller than this (``n_group``) are "too few pupils to say"
+        whatever the verdict, and their size is not written.
     decimals, key_area
 
     Returns
     -------
     Statement or list of Statement
-        Judgement ``negative`` for under-representation, ``neutral`` in line,
-        ``positive`` is never given (over-representation of one group is
-        under-representation of another), ``too_few`` for small registers.
+        Judgement ``negative`` for under-representation, ``neutral`` for in
+        line or over-represented (over-representation of one group is
+        under-representation of others, reported on their own rows),
+        ``too_few`` for small groups.
 
     Examples
     --------
-    >>> row = {"group": "Disadvantaged", "pct_register": 12.0, "pct_cohort": 30.0,
-    ...        "ci_low": 6.0, "ci_high": 21.0, "n_register": 50}
-    >>> describe_register(row).judgement
-    'negative'
+    >>> row = {"characteristic": "disadvantaged", "value": "yes", "n_group": 60, "share_cohort": 0.30,
+    ...        "share_register": 0.12, "ratio": 0.4, "ci_low": 0.2, "ci_high": 0.7,
+    ...        "verdict": "under-represented"}
+    >>> print(describe_register(row))  # doctest: +NORMALIZE_WHITESPACE
+    Disadvantaged pupils are under-represented on the register: 12% of the register against 30% of
+    the cohort (ratio 0.40, 95% interval 0.20 to 0.70); the difference is unlikely to be chance.
     """
     out = []
     for row in _rows(composition):
-        who = str(row.get(label, "This group"))
-        nr = row.get(n_register)
-        cohort = row.get(pct_cohort)
-        if nr is not None and (pd.isna(nr) or nr < min_n) or pd.isna(row.get(pct_register)):
-            out.append(Statement(
-                f"{who}: the register is too small (fewer than {min_n} pupils) to say whether this group is "
-                f"fairly represented.", judgement="too_few", key_area=key_area))
+        who = group_label(row.get("characteristic"), row.get("value"))
+        ng = row.get("n_group")
+        verdict = str(row.get("verdict", ""))
+        if ng is None or pd.isna(ng) or ng < min_n or verdict == "too few to say" or pd.isna(row.get("share_register")):
+            out.append(Statement(f"{who}: fewer than {min_n} pupils in the group or on the register, too few to say "
+                                 "whether they are fairly represented.", judgement="too_few", key_area=key_area))
             continue
-        kind = judge_interval(row.get(ci_low), row.get(ci_high), reference=float(cohort))
-        numbers = (f"{_f(row[pct_register], decimals, sign=False)}% of the register against "
-                   f"{_f(cohort, decimals, sign=False)}% of the cohort")
-        if kind == "below":
-            text = f"{who} are under-represented on the register ({numbers}); the shortfall is unlikely to be chance."
+        numbers = (f"{_f(100 * row['share_register'], decimals, sign=False)}% of the register against "
+                   f"{_f(100 * row['share_cohort'], decimals, sign=False)}% of the cohort (ratio "
+                   f"{_f(row.get('ratio'), 2, sign=False)}, 95% interval {_f(row.get('ci_low'), 2, sign=False)} to "
+                   f"{_f(row.get('ci_high'), 2, sign=False)})")
+        if verdict == "under-represented":
+            text = f"{who} are under-represented on the register: {numbers}; the difference is unlikely to be chance."
             judgement = "negative"
-        elif kind == "above":
-            text = f"{who} are over-represented on the register ({numbers}); the excess is unlikely to be chance."
-            judgement = "neutral"
-        elif kind == "in_line":
-            text = f"{who} are represented on the register in line with the cohort ({numbers})."
+        elif verdict == "over-represented":
+            text = f"{who} are over-represented on the register: {numbers}; the difference is unlikely to be chance."
             judgement = "neutral"
         else:
-            text = f"{who}: no interval is available to judge representation ({numbers})."
-            judgement = "too_few"
+            text = f"{who} are represented on the register in line with the cohort: {numbers}."
+            judgement = "neutral"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
     return _one_or_many(out, composition)
 

@@ -444,9 +444,10 @@ def gap_trend(
 def register_composition(
     composition: pd.DataFrame,
     *,
-    label: str = "group",
-    register: str = "pct_register",
-    cohort: str = "pct_cohort",
+    label: str | None = None,
+    register: str = "share_register",
+    cohort: str = "share_cohort",
+    scale: float = 100.0,
     ax=None,
     title: str | None = None,
     xlabel: str = "Percentage of pupils",
@@ -455,15 +456,22 @@ def register_composition(
 
     Paired horizontal bars per pupil group: the register (blue, plain) and the
     whole cohort (orange, hatched). A representative register has bars of
-    about equal length.
+    about equal length. Groups whose register share is missing (suppressed)
+    are labelled "too few pupils to show".
 
     Parameters
     ----------
     composition : DataFrame
-        One row per pupil group, with the percentage of the register and of
-        the cohort in that group (as produced by the register audit).
-    label, register, cohort : str
-        Column names.
+        :func:`gtanalytics.register.register_representation` (shares as
+        proportions; rows labelled from ``characteristic`` and ``value``), or
+        any frame with a label column and the two shares.
+    label : str, optional
+        Label column; by default readable names made from ``characteristic``
+        and ``value``.
+    register, cohort : str
+        Share columns.
+    scale : float
+        Multiplier to percent (100 for proportions, 1 for percentages).
 
     Returns
     -------
@@ -473,27 +481,34 @@ def register_composition(
     --------
     >>> import pandas as pd
     >>> from gtanalytics import plotting
-    >>> c = pd.DataFrame({"group": ["Disadvantaged", "SEN"], "pct_register": [12.0, 5.0],
-    ...                   "pct_cohort": [30.0, 14.0]})
+    >>> c = pd.DataFrame({"characteristic": ["disadvantaged", "sen"], "value": ["yes", "K"],
+    ...                   "share_register": [0.12, 0.05], "share_cohort": [0.30, 0.14]})
     >>> ax = plotting.register_composition(c)
     """
+    from gtanalytics.narrative import group_label
+
     df = composition.reset_index(drop=True)
+    if label is None and {"characteristic", "value"} <= set(df.columns):
+        names = [group_label(c, v) for c, v in zip(df["characteristic"], df["value"])]
+    else:
+        names = df[label or df.columns[0]].astype("string").fillna("(missing)").tolist()
     ax = _axes(ax, (7, max(2.4, 0.9 + 0.5 * len(df))))
     with mpl.rc_context(STYLE):
         ys = np.arange(len(df))[::-1]
         h = 0.38
-        reg = pd.to_numeric(df[register], errors="coerce").to_numpy(dtype=float)
-        coh = pd.to_numeric(df[cohort], errors="coerce").to_numpy(dtype=float)
-        ax.barh(ys + h / 2, reg, height=h, color=OKABE_ITO["blue"], edgecolor="black", linewidth=0.5,
-                label="G&T register")
-        ax.barh(ys - h / 2, coh, height=h, color=OKABE_ITO["orange"], edgecolor="black", linewidth=0.5,
-                hatch="//", label="Whole cohort")
+        reg = scale * pd.to_numeric(df[register], errors="coerce").to_numpy(dtype=float)
+        coh = scale * pd.to_numeric(df[cohort], errors="coerce").to_numpy(dtype=float)
+        ax.barh(ys + h / 2, np.nan_to_num(reg), height=h, color=OKABE_ITO["blue"], edgecolor="black",
+                linewidth=0.5, label="G&T register")
+        ax.barh(ys - h / 2, np.nan_to_num(coh), height=h, color=OKABE_ITO["orange"], edgecolor="black",
+                linewidth=0.5, hatch="//", label="Whole cohort")
         for y, r in zip(ys, reg):
             if np.isnan(r):
                 ax.text(0.5, y + h / 2, "too few pupils to show", va="center", fontsize=8, style="italic",
                         color="#555555")
-        ax.set_yticks(ys, df[label].astype("string").fillna("(missing)"))
+        ax.set_yticks(ys, names)
         ax.set_xlabel(xlabel)
+        ax.grid(True, axis="x")
         ax.set_title(title or "Register composition against the cohort")
         ax.legend(loc="lower right")
     return ax

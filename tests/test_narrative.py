@@ -174,15 +174,28 @@ def test_effect_without_comparison_group_cannot_show_impact():
 
 
 # --------------------------------------------------------------------------- register, attendance
+def _reg(verdict, n_group=60, share_register=0.12):
+    return {"characteristic": "disadvantaged", "value": "yes", "n_group": n_group, "share_cohort": 0.30,
+            "share_register": share_register, "ratio": 0.4, "ci_low": 0.2, "ci_high": 0.7, "verdict": verdict}
+
+
 def test_register_representation():
-    under = {"group": "Disadvantaged", "pct_register": 12.0, "pct_cohort": 30.0, "ci_low": 6.0,
-             "ci_high": 21.0, "n_register": 50}
-    assert nv.describe_register(under).judgement == "negative"
-    fair = dict(under, ci_high=30.0)  # touches the cohort share
-    s = nv.describe_register(fair)
+    s = nv.describe_register(_reg("under-represented"))
+    assert s.judgement == "negative" and s.startswith("Disadvantaged pupils are under-represented")
+    assert "12% of the register against 30% of the cohort" in s
+    s = nv.describe_register(_reg("in line"))
     assert s.judgement == "neutral" and "in line with the cohort" in s
-    small = dict(under, n_register=4)
-    assert nv.describe_register(small).judgement == "too_few"
+    assert nv.describe_register(_reg("over-represented")).judgement == "neutral"
+    small = nv.describe_register(_reg("under-represented", n_group=5))  # too small whatever the verdict
+    assert small.judgement == "too_few" and "60" not in small
+    assert nv.describe_register(_reg("too few to say")).judgement == "too_few"
+    assert nv.describe_register(_reg("in line", share_register=np.nan)).judgement == "too_few"
+
+
+def test_group_labels():
+    assert nv.group_label("sen", "K") == "Pupils with SEN support"
+    assert nv.group_label("lac", "yes") == "Looked-after children"
+    assert nv.group_label("birth_term", "Summer") == "Born in the summer term"
 
 
 def test_attendance_against_national():

@@ -108,10 +108,13 @@ def test_gap_trend_wide_and_long():
 
 
 def test_register_composition_bars():
-    c = pd.DataFrame({"group": ["Disadvantaged", "SEN"], "pct_register": [12.0, np.nan], "pct_cohort": [30.0, 14.0]})
+    c = pd.DataFrame({"characteristic": ["disadvantaged", "sen"], "value": ["yes", "K"],
+                      "share_register": [0.12, np.nan], "share_cohort": [0.30, 0.14]})
     ax = plotting.register_composition(c)
-    widths = sorted(round(p.get_width(), 6) for p in ax.patches if not np.isnan(p.get_width()))
-    assert widths == [12.0, 14.0, 30.0]
+    ticks = {round(float(t.get_position()[1])): t.get_text() for t in ax.get_yticklabels()}
+    assert ticks == {1: "Disadvantaged pupils", 0: "Pupils with SEN support"}  # first row at the top
+    widths = sorted(round(p.get_width(), 6) for p in ax.patches)
+    assert widths == [0.0, 12.0, 14.0, 30.0]
     assert any(p.get_hatch() == "//" for p in ax.patches)
     assert any("too few" in t.get_text() for t in ax.texts)
 
