@@ -20,7 +20,11 @@ Three designs are covered by :func:`effect_size`:
   cluster size is used, as Hedges suggests on p. 351).
 
 :func:`es_to_months` converts an effect size to the EEF Teaching and Learning
-Toolkit's months of additional progress (shipped table ``eef_months``).
+Toolkit's months of additional progress (shipped table ``eef_months``);
+:func:`standardised_mean_change` is the paired pre->post effect size; and
+:func:`ratio_gain` / :func:`ratio_gain_band` handle reading and spelling ages
+(Brooks's ratio gains; bands in the shipped table ``brooks_ratio_gain``,
+UNCONFIRMED).
 """
 
 from __future__ import annotations
