@@ -12,8 +12,8 @@ equals ``P(on register | in group) / P(on register)``.  With ``w`` the group's s
 cohort and ``RR`` the risk ratio of being on the register (in the group vs not),
 ``ratio = RR / (w·RR + 1 − w)``, a monotone function of RR; its interval is the Katz log
 interval for RR (Katz et al. 1978; the ``log`` method of statsmodels ``Table2x2``) carried
-through that function.  Where a cell of the 2×2 table is 0, 0.5 is added to every cell for
-the interval (as statsmodels' ``shift_zeros``).  The exact test is Fisher's (two-sided), or
+through that function.  For the interval a cell of the 2×2 table that is 0 is replaced by 0.5
+(as statsmodels' ``shift_zeros``).  The exact test is Fisher's (two-sided), or
 optionally the exact binomial test of the register's count against the cohort share.
 Proportions elsewhere have Wilson intervals.
 
@@ -115,10 +115,9 @@ def _label(v) -> str:
 
 
 def _katz(a, b, c, d, confidence):
-    """Risk ratio (a/(a+b)) / (c/(c+d)) and its Katz log interval (0.5 added to all cells if any is 0)."""
+    """Risk ratio (a/(a+b)) / (c/(c+d)) and its Katz log interval (a zero cell is replaced by 0.5)."""
     rr = (a / (a + b)) / (c / (c + d)) if c > 0 else math.inf
-    if min(a, b, c, d) == 0:
-        a, b, c, d = a + .5, b + .5, c + .5, d + .5
+    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))  # zero cells -> 0.5, as statsmodels shift_zeros
     se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
     z = stats.norm.ppf(0.5 + confidence / 2)
     centre = math.log((a / (a + b)) / (c / (c + d)))
@@ -493,7 +492,7 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
     key = ["upn", *by]
     a = p[p["academic_year"] == from_year]
     b = p[p["academic_year"] == to_year]
-    info = [c for c in [*_PERSONAL[1:], *_LIST_COLS, *characteristics] if c in p.columns and c not in key]
+    info = [c for c in dict.fromkeys([*_PERSONAL[1:], *_LIST_COLS, *characteristics]) if c in p.columns and c not in key]
     m = a[[*key, "_reg"]].merge(b[[*key, "_reg"]], on=key, how="outer", suffixes=("_from", "_to"),
                                 indicator=True)
     on1 = m["_reg_from"].fillna(False).astype(bool)

@@ -1,0 +1,195 @@
+"""Tests of gtanalytics.register.
+
+Independent checks: the risk-ratio interval against statsmodels ``Table2x2.riskratio_confint()``
+(Katz log method, with ``shift_zeros`` for a zero cell); the exact tests against
+scipy.stats.fisher_exact and scipy.stats.binomtest on 2x2 tables built independently with
+pandas.crosstab; Wilson intervals against statsmodels ``proportion_confint(method="wilson")``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.register import (
+    birth_term, dual_exceptionality, missing_from_register, register_changes, register_representation,
+)
+
+
+def _cohort(seed=0, n=400):
+    rng = np.random.default_rng(seed)
+    dis = rng.random(n) < 0.3
+    eth = rng.choice(["WBRI", "BCRB", "AIND", "WROM", "MWBC"], n, p=[.6, .1, .15, .05, .1])
+    ability = rng.normal(0, 1, n) - 0.6 * dis - 0.7 * (eth == "BCRB")
+    reg = ability > np.quantile(ability, 0.85)
+    return pd.DataFrame({
+        "upn": [f"P{i:04d}" for i in range(n)], "academic_year": "2023/24", "school_id": "100001",
+        "year_group": rng.integers(3, 7, n), "forename": "A", "surname": "B",
+        "date_of_birth": pd.to_datetime("2013-09-01") + pd.to_timedelta(rng.integers(0, 365, n), "D"),
+        "sex": rng.choice(["F", "M"], n), "disadvantaged": dis, "lac": rng.random(n) < 0.03,
+        "sen": rng.choice(["N", "K", "E"], n, p=[.8, .15, .05]), "eal": rng.random(n) < 0.2,
+        "ethnicity": eth, "gt_register": reg, "_ability": ability,
+    })
+
+
+def test_risk_ratio_interval_and_exact_tests_match_statsmodels_and_scipy():
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    p = _cohort(1)
+    r = register_representation(p).set_index(["characteristic", "value"])
+    for ch, v in [("disadvantaged", "yes"), ("ethnicity", "BCRB"), ("sex", "F"), ("ethnicity_major", "Asian"),
+                  ("sen", "K")]:
+        row = r.loc[(ch, v)]
+        col = p["ethnicity"].map({"WBRI": "White", "BCRB": "Black", "AIND": "Asian", "WROM": "White",
+                                  "MWBC": "Mixed"}) if ch == "ethnicity_major" else p[ch]
+        ing = col.astype(str).replace({"True": "yes"}) == v
+        tab = pd.crosstab(ing, p.gt_register).reindex(index=[True, False], columns=[True, False]).to_numpy()
+        t = Table2x2(tab)
+        assert row["risk_ratio"] == pytest.approx(t.riskratio)
+        assert (row["rr_ci_low"], row["rr_ci_high"]) == pytest.approx(t.riskratio_confint(), rel=1e-10)
+        assert row["p_value"] == pytest.approx(stats.fisher_exact(tab).pvalue, rel=1e-12)
+        # the representation ratio: share of the register / share of the cohort = P(reg | group) / P(reg)
+        assert row["ratio"] == pytest.approx(p.gt_register[ing.to_numpy()].mean() / p.gt_register.mean())
+        assert row["ci_low"] < row["ratio"] < row["ci_high"]
+    b = register_representation(p, characteristics=["disadvantaged"], test="binomial").iloc[0]
+    ref = stats.binomtest(int((p.disadvantaged & p.gt_register).sum()), int(p.gt_register.sum()),
+                          p.disadvantaged.mean())
+    assert b["p_value"] == pytest.approx(ref.pvalue)
+
+
+def test_zero_cell_uses_shifted_interval_like_statsmodels():
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    p = pd.DataFrame({"gt_register": [False] * 12 + [True] * 10 + [False] * 78, "lac": [True] * 12 + [False] * 88})
+    row = register_representation(p, characteristics=["lac"]).iloc[0]
+    t = Table2x2(np.array([[0, 12], [10, 78]]), shift_zeros=True)
+    assert row["ratio"] == 0 and row["ci_low"] == 0 and row["rr_ci_low"] == 0
+    assert row["rr_ci_high"] == pytest.approx(t.riskratio_confint()[1])
+    assert row["verdict"] == "in line"  # 0 of 12 with a 10% register rate is not clear evidence
+
+
+def test_planted_under_representation_found_and_verdicts():
+    p = _cohort(2, n=1500)
+    r = register_representation(p, characteristics=["disadvantaged", "ethnicity", "lac"]).set_index(
+        ["characteristic", "value"])
+    assert r.loc[("disadvantaged", "yes"), "verdict"] == "under-represented"
+    assert r.loc[("ethnicity", "BCRB"), "verdict"] == "under-represented"
+    assert r.loc[("ethnicity", "WBRI"), "ratio"] > 1
+    small = register_representation(p.head(60), characteristics=["lac"]).iloc[0]
+    assert small["low_n"] and small["verdict"] == "too few to say"
+
+
+def test_years_and_schools_are_not_pooled():
+    a, b = _cohort(3, 100), _cohort(4, 120).assign(academic_year="2022/23")
+    r = register_representation(pd.concat([a, b]), characteristics=["sex"])
+    assert list(r.columns[:3]) == ["academic_year", "characteristic", "value"]
+    assert r.groupby("academic_year")["n_cohort"].first().to_dict() == {"2022/23": 120, "2023/24": 100}
+
+
+def test_birth_term_boundaries():
+    d = ["2014-09-01", "2014-12-31", "2015-01-01", "2015-04-30", "2015-05-01", "2015-08-31", None]
+    assert birth_term(d).tolist() == ["autumn", "autumn", "spring", "spring", "summer", "summer", None]
+
+
+def test_bad_input():
+    p = _cohort(5, 50)
+    with pytest.raises(GTDataError, match="no register column 'g_and_t'"):
+        register_representation(p, register="g_and_t")
+    with pytest.raises(GTDataError, match="'religion'"):
+        register_representation(p, characteristics=["religion"])
+    q = p.astype({"gt_register": object})
+    q.loc[3, "gt_register"] = "maybe"
+    with pytest.raises(GTDataError, match="yes/no flag"):
+        register_representation(q)
+
+
+def test_dual_exceptionality_counts_and_internal_list():
+    from statsmodels.stats.proportion import proportion_confint
+
+    p = _cohort(6)
+    d = dual_exceptionality(p)
+    want = p[p.gt_register & p.sen.isin(["K", "E"])]
+    c = d.counts.iloc[0]
+    assert c["n_dme"] == len(want) and c["n_sen_K"] + c["n_sen_E"] == len(want)
+    assert c["n_register"] == p.gt_register.sum()
+    lo, hi = proportion_confint(len(want), p.gt_register.sum(), method="wilson")
+    assert (c["ci_low"], c["ci_high"]) == pytest.approx((100 * lo, 100 * hi))
+    assert set(d.pupils.upn) == set(want.upn) and d.pupils.attrs["audience"] == "internal"
+    assert "forename" in d.pupils.columns
+
+
+def _assessments(p, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for term, noise in (("Autumn", 9.0), ("Summer", 3.0)):
+        rows.append(pd.DataFrame({"upn": p.upn, "academic_year": "2023/24", "term": term, "subject": "maths",
+                                  "assessment": "PUMA", "score": (100 + 12 * p._ability
+                                                                  + rng.normal(0, noise, len(p))).round()}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_missing_from_register_uses_latest_score_and_ranks_within_year_group():
+    p = _cohort(7)
+    a = _assessments(p)
+    res = missing_from_register(p, a, top_share=0.10)
+    latest = a[a.term == "Summer"].merge(p[["upn", "year_group", "gt_register", "disadvantaged"]], on="upn")
+    latest["rank"] = latest.groupby("year_group")["score"].rank(ascending=False, method="min")
+    latest["n"] = latest.groupby("year_group")["score"].transform("size")
+    top = latest[latest["rank"] <= np.ceil(0.1 * latest["n"])]
+    want = top[~top.gt_register]
+    assert set(res.pupils.upn) == set(want.upn)
+    assert res.pupils.attrs["audience"] == "internal" and "surname" in res.pupils.columns
+    allrow = res.counts.query("characteristic == 'all'").iloc[0]
+    assert (allrow["n_high"], allrow["n_missing"]) == (len(top), len(want))
+    d = res.counts.query("characteristic == 'disadvantaged'").iloc[0]
+    tab = [[int((want.disadvantaged).sum()), int((top.disadvantaged & top.gt_register).sum())],
+           [int((~want.disadvantaged).sum()), int((~top.disadvantaged & top.gt_register).sum())]]
+    assert d["p_value"] == pytest.approx(stats.fisher_exact(tab).pvalue)
+    by_score = missing_from_register(p, a, top_share=None, min_score=120)
+    assert set(by_score.pupils.upn) == set(latest[(latest.score >= 120) & ~latest.gt_register].upn)
+    assert (by_score.pupils.criterion == "score >= 120").all()
+
+
+def test_register_changes():
+    p1 = pd.DataFrame({"upn": list("abcdef"), "academic_year": "2022/23", "school_id": "1",
+                       "gt_register": [True, True, True, False, False, True], "sex": list("FFMMFM")})
+    p2 = pd.DataFrame({"upn": list("abcdeg"), "academic_year": "2023/24", "school_id": "1",
+                       "gt_register": [True, False, True, True, False, True], "sex": list("FFMMFF")})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        r = register_changes(pd.concat([p1, p2]), from_year="2022/23", to_year="2023/24", characteristics=["sex"])
+    s = r.summary.set_index(["characteristic", "value"])
+    a = s.loc[("all", "all")]
+    assert (a.n_from, a.n_to, a.stayed, a.joined, a.joined_new_to_school, a.left, a.left_school) == (4, 4, 2, 2, 1, 2, 1)
+    assert a.churn_rate == pytest.approx(4 / 6)
+    assert dict(zip(r.pupils.upn, r.pupils.status)) == {
+        "a": "stayed", "b": "left", "c": "stayed", "d": "joined", "f": "left (left school)",
+        "g": "joined (new to school)"}
+    assert s.loc[("sex", "F"), "joined"] == 1 and r.pupils.attrs["audience"] == "internal"
+    with pytest.raises(GTDataError, match="2020/21"):
+        register_changes(p1, from_year="2020/21", to_year="2022/23")
+
+
+# ------------------------------------------------------------------ the sample trust
+def test_sample_register_audit_finds_planted_patterns(sample):
+    from gtanalytics.sample import PLANTED
+
+    pupils = sample.pupils
+    year = sorted(pupils.academic_year.unique())[-1]
+    latest = pupils[pupils.academic_year == year]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        r = register_representation(latest, by=None)
+    pooled = register_representation(latest.assign(school_id="trust"),
+                                     characteristics=["disadvantaged", "lac"]).set_index(["characteristic", "value"])
+    assert pooled.loc[("disadvantaged", "yes"), "verdict"] == "under-represented"
+    assert pooled.loc[("disadvantaged", "yes"), "ci_high"] < 1
+    assert set(PLANTED["register"]["selection_penalty_sd"]) >= {"disadvantaged"}
+    assert len(r) > 0
+    dme = dual_exceptionality(pupils)
+    assert dme.counts["n_dme"].sum() >= 1 and len(dme.pupils) == dme.counts["n_dme"].sum()
