@@ -109,26 +109,23 @@ def poisson_exact_ci(count, *, confidence: float = 0.95):
 
 
 def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
-    """Ratio estimate sum(y)/sum(x) with a cluster (one cluster per row) standard error.
+    """Ratio sum(y)/sum(x) with a cluster (one cluster per row, e.g. per pupil) standard error.
 
-    Used for session-based rates: each row is a pupil (the cluster), ``y`` the
-    sessions missed and ``x`` the sessions possible.  The standard error is the
-    linearisation (Taylor) variance of a ratio estimator,
-    ``se = sqrt(n/(n-1) * sum((y - R x)^2)) / sum(x)``, the same as a
-    cluster-robust sandwich (small-sample factor n/(n-1)); the interval is
-    ``R +/- z se``, clipped to [0, 1].
+    ``se = sqrt(n/(n-1) * sum((y - R x)^2)) / sum(x)``: the linearisation variance of a
+    ratio estimator, equal to a cluster-robust sandwich with small-sample factor
+    n/(n-1).  Interval ``R +/- z se``, clipped to [0, 1].
 
     Parameters
     ----------
     y, x : array_like
-        Numerator and denominator per cluster.
+        Numerator (e.g. sessions missed) and denominator (sessions possible) per cluster.
     confidence : float
         Two-sided coverage.
 
     Returns
     -------
     tuple of float
-        ``(ratio, se, low, high)``; ``se`` is NaN for fewer than 2 clusters.
+        ``(ratio, se, low, high)``; ``se`` and the limits are NaN for fewer than 2 clusters.
 
     Examples
     --------
@@ -137,26 +134,20 @@ def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
     0.1714
     """
     z = _z(confidence)
-    y = np.asarray(y, dtype=float)
-    x = np.asarray(x, dtype=float)
-    n = len(x)
-    total = x.sum()
+    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    n, total = len(x), x.sum()
     if n == 0 or total <= 0:
         return np.nan, np.nan, np.nan, np.nan
-    r = y.sum() / total
+    r = float(y.sum() / total)
     if n < 2:
-        return float(r), np.nan, np.nan, np.nan
+        return r, np.nan, np.nan, np.nan
     se = float(np.sqrt(n / (n - 1) * np.sum((y - r * x) ** 2)) / total)
-    return float(r), se, float(max(r - z * se, 0.0)), float(min(r + z * se, 1.0))
+    return r, se, max(r - z * se, 0.0), min(r + z * se, 1.0)
 
 
 # --------------------------------------------------------------------------- helpers
 def _as_list(by) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    return list(by)
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
 def _need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
@@ -164,11 +155,9 @@ def _need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
         raise GTDataError(f"The {table} table must be a pandas DataFrame; got {type(df).__name__}.")
     missing = [c for c in cols if c not in df.columns]
     if missing:
-        raise GTDataError(
-            f"The {table} table has no column {', '.join(repr(c) for c in missing)}. "
-            f"Columns found: {', '.join(map(str, df.columns))}. Rename the column or load the file "
-            "through gtanalytics.load so MIS headers are mapped."
-        )
+        raise GTDataError(f"The {table} table has no column {', '.join(repr(c) for c in missing)}. "
+                          f"Columns found: {', '.join(map(str, df.columns))}. Rename the column or load the "
+                          "file through gtanalytics.load so MIS headers are mapped.")
 
 
 def _numeric(df: pd.DataFrame, col: str, table: str) -> pd.Series:
@@ -176,10 +165,8 @@ def _numeric(df: pd.DataFrame, col: str, table: str) -> pd.Series:
     bad = out.isna() | (out < 0)
     if bad.any():
         i = bad.to_numpy().nonzero()[0][0]
-        raise GTDataError(
-            f"The {table} table has {int(bad.sum())} row(s) where {col!r} is blank, not a number or "
-            f"negative (first at row {i}: {df[col].iloc[i]!r}). Expected a count of sessions, 0 or more."
-        )
+        raise GTDataError(f"The {table} table has {int(bad.sum())} row(s) where {col!r} is blank, not a number "
+                          f"or negative (first at row {i}: {df[col].iloc[i]!r}). Expected a count, 0 or more.")
     return out
 
 
@@ -190,20 +177,16 @@ def _attach_groups(frame: pd.DataFrame, pupils: pd.DataFrame | None, by: list[st
     if not extra:
         return frame
     if pupils is None:
-        raise GTDataError(
-            f"Grouping by {', '.join(extra)} needs the pupils table: pass pupils=... "
-            f"(columns {', '.join(extra)} are not in the {what} table)."
-        )
+        raise GTDataError(f"Grouping by {', '.join(extra)} needs the pupils table: pass pupils=... "
+                          f"(columns {', '.join(extra)} are not in the {what} table).")
     _need(pupils, _KEY + extra, "pupils")
     look = pupils[_KEY + extra].drop_duplicates(_KEY)
     out = frame.merge(look, on=_KEY, how="left", indicator=True)
     lost = int((out["_merge"] == "left_only").sum())
     if lost:
-        warnings.warn(
-            f"{lost} {what} pupil-year(s) have no row in the pupils table, so their "
-            f"{', '.join(extra)} is unknown; they are shown in a group with a blank value.",
-            GTWarning, stacklevel=3,
-        )
+        warnings.warn(f"{lost} {what} pupil-year(s) have no row in the pupils table, so their "
+                      f"{', '.join(extra)} is unknown; they are shown in a group with a blank value.",
+                      GTWarning, stacklevel=3)
     return out.drop(columns="_merge")
 
 
@@ -248,11 +231,8 @@ def _compare(out: pd.DataFrame, national: pd.DataFrame | None) -> pd.DataFrame:
 def _warn_low(out: pd.DataFrame, min_n: int, what: str) -> None:
     small = out.loc[out["low_n"]]
     if len(small):
-        warnings.warn(
-            f"{len(small)} {what} row(s) rest on fewer than {min_n} pupils (flagged low_n); "
-            "their rates are unstable and should not be compared on their own.",
-            GTWarning, stacklevel=3,
-        )
+        warnings.warn(f"{len(small)} {what} row(s) rest on fewer than {min_n} pupils (flagged low_n); their "
+                      "estimates are unstable and should not be compared on their own.", GTWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- absence
@@ -356,9 +336,8 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
 
     Notes
     -----
-    Session rates use a ratio estimator with a pupil-level (cluster) standard error,
-    because sessions of the same pupil are not independent; pupil-level proportions
-    (persistent, severe) use the Wilson score interval.
+    Session rates: ratio estimator with a pupil-level (cluster) SE, because a pupil's
+    sessions are not independent.  Persistent and severe absence: Wilson intervals.
 
     Examples
     --------
@@ -502,13 +481,10 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
                             min_n: int = MIN_N) -> pd.DataFrame:
     """Change in absence of participants against comparable non-participants (difference in differences).
 
-    Each pupil's absence rate (sessions missed / possible, percent) is taken over
-    all periods before ``start`` and over ``start`` and later; the change is
-    after minus before.  The estimate is the mean change of participants minus
-    the mean change of non-participants.  With ``match_on`` the comparison is
-    made within strata of those pupil characteristics (exact matching) and the
-    stratum differences are averaged with weights equal to the number of
-    participants in each stratum (effect on the participants).
+    Each pupil's absence rate (sessions missed / possible, percent) is taken over all
+    periods before ``start`` and over ``start`` and later; the estimate is the mean
+    change (after - before) of participants minus that of non-participants, within
+    strata of ``match_on`` when given (weighted to the participants' strata).
 
     Parameters
     ----------
@@ -541,10 +517,10 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
 
     Notes
     -----
-    The interval comes from the saturated least-squares model of the change on
-    stratum x participation with a pooled residual variance (t with N - 2S degrees
-    of freedom); without ``match_on`` this is the pooled two-sample t interval.
-    It describes association, not proof of cause: participants are chosen.
+    Estimated by :func:`gtanalytics.trends.difference_in_differences` (saturated
+    least-squares contrast, pooled residual variance, t with N - 2S df; without
+    ``match_on`` the pooled two-sample t interval).  It describes association, not
+    proof of cause: participants are chosen.
 
     Examples
     --------
@@ -599,49 +575,12 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
         raise GTDataError(f"No pupils are on roll in {s_year} in the pupils table, so nobody can be compared.")
     d = roll.merge(rate.reset_index().assign(upn=lambda x: x["upn"].astype(str)), on="upn", how="left")
     d["treated"] = d["upn"].isin(part)
-    complete = d["before"].notna() & d["after"].notna()
-    n_excluded = int((~complete & d["treated"]).sum())
-    d = d.loc[complete].copy()
-    d["change"] = d["after"] - d["before"]
-    d["stratum"] = d[match_on].astype("string").fillna("<blank>").agg("|".join, axis=1) if match_on else "all"
-    counts = d.groupby("stratum")["treated"].agg(["sum", "size"])
-    usable = counts.index[(counts["sum"] > 0) & (counts["size"] > counts["sum"])]
-    n_excluded += int(d.loc[d["treated"] & ~d["stratum"].isin(usable)].shape[0])
-    d = d.loc[d["stratum"].isin(usable)]
-    cell = d.groupby(["stratum", "treated"])
-    means = cell[["before", "after", "change"]].mean()
-    sizes = cell.size()
-    n_t, n_c = int(d["treated"].sum()), int((~d["treated"]).sum())
-    row = {"n_participants": n_t, "n_comparison": n_c, "n_strata": len(usable), "n_excluded": n_excluded}
-    if n_excluded:
-        warnings.warn(f"{n_excluded} participant(s) were left out: no attendance both before and after "
-                      "the start, or nobody comparable to compare them with.", GTWarning, stacklevel=2)
-    if n_t == 0 or n_c == 0:
-        raise GTDataError("No participant can be compared with a non-participant (check the UPNs, the "
-                          "start and that attendance covers periods both before and after it).")
-    w = sizes.xs(True, level="treated") / n_t
-    for grp, tag in ((True, "participants"), (False, "comparison")):
-        m = means.xs(grp, level="treated").reindex(w.index)
-        for col in ("before", "after", "change"):
-            row[f"{col}_{tag}"] = float((w * m[col]).sum())
-    did = row["change_participants"] - row["change_comparison"]
-    resid = d["change"] - cell["change"].transform("mean")
-    dof = len(d) - 2 * len(usable)
-    if dof > 0:
-        s2 = float((resid ** 2).sum() / dof)
-        inv = (1 / sizes.xs(True, level="treated") + 1 / sizes.xs(False, level="treated")).reindex(w.index)
-        se = float(np.sqrt(s2 * (w ** 2 * inv).sum()))
-        tq = float(stats.t.ppf(0.5 + confidence / 2, dof))
-        lo, hi = did - tq * se, did + tq * se
-        p = float(2 * stats.t.sf(abs(did / se), dof)) if se > 0 else np.nan
-    else:
-        se = lo = hi = p = np.nan
-    row.update({"did": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
-                "method": (f"difference in differences of pupil absence rates; saturated OLS contrast, "
-                           f"pooled residual variance, t {confidence:.0%} interval"
-                           + (f"; exact matching on {', '.join(match_on)}" if match_on else "")),
-                "low_n": min(n_t, n_c) < min_n})
-    if row["low_n"]:
-        warnings.warn(f"Only {min(n_t, n_c)} pupils in the smaller group: the before/after difference is "
-                      "unstable.", GTWarning, stacklevel=2)
-    return pd.DataFrame([row])
+    if len(part - set(roll["upn"])):
+        warnings.warn(f"{len(part - set(roll['upn']))} participant(s) are not on roll in {s_year} in the pupils "
+                      "table and are left out.", GTWarning, stacklevel=2)
+    from gtanalytics.trends import difference_in_differences  # here: trends imports this module
+
+    res = difference_in_differences(d, before="before", after="after", treated="treated", strata=match_on,
+                                    confidence=confidence, min_n=min_n, what="pupil absence rates")
+    return res.rename(columns={"n_treated": "n_participants", **{
+        f"{c}_treated": f"{c}_participants" for c in ("before", "after", "change")}})

@@ -25,6 +25,7 @@ from gtanalytics.attendance import (
     _attach_groups,
     _groups,
     _need,
+    _warn_low,
     _z,
     ratio_cluster_ci,
     wilson_ci,
@@ -145,9 +146,7 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
     out = pd.DataFrame(rows, columns=keys + ["category", "n", "takers", "estimate", "ci_low", "ci_high",
                                               "method"])
     out["low_n"] = out["n"] < min_n
-    if out["low_n"].any():
-        warnings.warn(f"{int(out['low_n'].sum())} take-up row(s) rest on fewer than {min_n} pupils "
-                      "(flagged low_n).", GTWarning, stacklevel=2)
+    _warn_low(out, min_n, "take-up")
     return out
 
 
@@ -286,9 +285,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
                                "interval"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
-    if out["low_n"].any():
-        warnings.warn(f"{int(out['low_n'].sum())} parents' evening row(s) rest on fewer than {min_n} pupils "
-                      "(flagged low_n).", GTWarning, stacklevel=2)
+    _warn_low(out, min_n, "parents' evening")
     return out
 
 
@@ -382,7 +379,5 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
                      "method": f"mean: t {confidence:.0%} interval; agree (top {top_box} points): Wilson score"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
-    if out["low_n"].any():
-        warnings.warn(f"{int(out['low_n'].sum())} survey row(s) rest on fewer than {min_n} answers "
-                      "(flagged low_n).", GTWarning, stacklevel=2)
+    _warn_low(out, min_n, "survey")
     return out

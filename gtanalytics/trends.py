@@ -22,7 +22,8 @@ from scipy import stats
 from gtanalytics.attendance import _as_list, _groups, _need, _z
 from gtanalytics.errors import GTDataError, GTWarning
 
-__all__ = ["Improvement", "improvement", "school_comparison", "mentoring_pairs", "year_number"]
+__all__ = ["Improvement", "improvement", "difference_in_differences", "school_comparison", "mentoring_pairs",
+           "year_number"]
 
 
 def year_number(values) -> pd.Series:
@@ -218,6 +219,99 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
         warnings.warn(f"{int(slopes['low_n'].sum())} trend(s) rest on fewer than 3 years: the slope has no "
                       "interval and says little about improvement.", GTWarning, stacklevel=2)
     return Improvement(changes=pd.concat(changes, ignore_index=True), slopes=slopes)
+
+
+def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, treated: str, strata=(),
+                              confidence: float = 0.95, min_n: int = 10, what: str = "the measure") -> pd.DataFrame:
+    """Difference in differences from one row per unit (pupil): mean change of the treated minus the comparison.
+
+    With ``strata`` the comparison is made within each stratum (exact matching) and the
+    stratum differences are averaged with weights equal to the treated count in each
+    (the effect on the treated); strata without both groups are left out.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit with the ``before`` and ``after`` values and a boolean ``treated``.
+    before, after, treated : str
+        Column names.
+    strata : sequence of str
+        Columns to match on exactly.
+    confidence : float
+        Coverage of the interval.
+    min_n : int
+        Flag ``low_n`` (and warn) when either group has fewer units.
+    what : str
+        What the values are, for the ``method`` text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``n_treated, n_comparison, n_strata, n_excluded`` (treated units left
+        out: a value missing or nobody comparable), ``before_treated, after_treated,
+        change_treated, before_comparison, after_comparison, change_comparison``
+        (comparison means weighted to the treated units' strata), ``did``, ``se``,
+        ``df``, ``ci_low``, ``ci_high``, ``p_value``, ``method``, ``low_n``.
+        The interval is the contrast of the saturated least-squares model of the change
+        on stratum x treatment with a pooled residual variance, t with N - 2S df
+        (without strata: the pooled two-sample t interval).
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"pre": [10., 12, 11, 9, 10, 11], "post": [6., 8, 7, 9, 10, 10],
+    ...                   "t": [True] * 3 + [False] * 3})
+    >>> float(difference_in_differences(d, before="pre", after="post", treated="t", min_n=1)["did"].iloc[0])
+    -3.6666666666666665
+    """
+    strata = _as_list(strata)
+    _need(df, [before, after, treated] + strata, "difference-in-differences")
+    d = df[[before, after] + strata].copy()
+    d["_t"] = df[treated].astype("boolean").fillna(False).astype(bool)
+    for c in (before, after):
+        d[c] = pd.to_numeric(d[c], errors="coerce").astype(float)
+    complete = d[before].notna() & d[after].notna()
+    n_excluded = int((~complete & d["_t"]).sum())
+    d = d.loc[complete].copy()
+    d["_change"] = d[after] - d[before]
+    d["_s"] = d[strata].astype("string").fillna("<blank>").agg("|".join, axis=1) if strata else "all"
+    counts = d.groupby("_s")["_t"].agg(["sum", "size"])
+    usable = counts.index[(counts["sum"] > 0) & (counts["size"] > counts["sum"])]
+    n_excluded += int((d["_t"] & ~d["_s"].isin(usable)).sum())
+    d = d.loc[d["_s"].isin(usable)]
+    n_t, n_c = int(d["_t"].sum()), int((~d["_t"]).sum())
+    if n_excluded:
+        warnings.warn(f"{n_excluded} treated unit(s) were left out: a value missing before or after, or "
+                      "nobody comparable in their stratum.", GTWarning, stacklevel=2)
+    if n_t == 0 or n_c == 0:
+        raise GTDataError("No participant can be compared with a non-participant (check the UPNs, the "
+                          "start and that the data cover periods both before and after it).")
+    cell = d.groupby(["_s", "_t"])
+    means, sizes = cell[[before, after, "_change"]].mean(), cell.size()
+    w = sizes.xs(True, level="_t") / n_t
+    row = {"n_treated": n_t, "n_comparison": n_c, "n_strata": len(usable), "n_excluded": n_excluded}
+    for grp, tag in ((True, "treated"), (False, "comparison")):
+        m = means.xs(grp, level="_t").reindex(w.index)
+        for col, name in ((before, "before"), (after, "after"), ("_change", "change")):
+            row[f"{name}_{tag}"] = float((w * m[col]).sum())
+    did = row["change_treated"] - row["change_comparison"]
+    dof = len(d) - 2 * len(usable)
+    se = lo = hi = p = np.nan
+    if dof > 0:
+        s2 = float(((d["_change"] - cell["_change"].transform("mean")) ** 2).sum() / dof)
+        inv = (1 / sizes.xs(True, level="_t") + 1 / sizes.xs(False, level="_t")).reindex(w.index)
+        se = float(np.sqrt(s2 * (w ** 2 * inv).sum()))
+        tq = float(stats.t.ppf(0.5 + confidence / 2, dof))
+        lo, hi = did - tq * se, did + tq * se
+        p = float(2 * stats.t.sf(abs(did / se), dof)) if se > 0 else np.nan
+    row.update({"did": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
+                "method": (f"difference in differences of {what}; saturated OLS contrast, pooled residual "
+                           f"variance, t {confidence:.0%} interval"
+                           + (f"; exact matching on {', '.join(strata)}" if strata else "")),
+                "low_n": min(n_t, n_c) < min_n})
+    if row["low_n"]:
+        warnings.warn(f"Only {min(n_t, n_c)} units in the smaller group: the difference in differences is "
+                      "unstable.", GTWarning, stacklevel=2)
+    return pd.DataFrame([row])
 
 
 # --------------------------------------------------------------------------- schools

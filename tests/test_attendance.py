@@ -241,7 +241,7 @@ def test_before_after_term_start_and_errors():
         attendance_before_after(yearly, pupils, participants=part, start=("2023/24", "Spring"))
     with pytest.raises(GTDataError, match="academic year"):
         attendance_before_after(att, pupils, participants=part, start="last year")
-    with pytest.raises(GTDataError, match="No participant"):
+    with pytest.raises(GTDataError, match="No participant"), pytest.warns(GTWarning, match="not on roll"):
         attendance_before_after(att, pupils, participants=["nobody"], start="2023/24")
 
 

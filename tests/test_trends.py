@@ -17,7 +17,13 @@ import pytest
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.trends import improvement, mentoring_pairs, school_comparison, year_number
+from gtanalytics.trends import (
+    difference_in_differences,
+    improvement,
+    mentoring_pairs,
+    school_comparison,
+    year_number,
+)
 
 sm = pytest.importorskip("statsmodels.api")
 from statsmodels.stats.weightstats import _zconfint_generic  # noqa: E402
@@ -173,3 +179,22 @@ def test_school_comparison_accepts_value_added_result():
     res = school_comparison(va)
     assert set(res["school_id"]) == set("PQRS")
     assert res.set_index("school_id").loc["P", "rank"] == 1
+
+
+def test_difference_in_differences_matches_pooled_t_test():
+    """Without strata the estimator is the pooled two-sample t test of the changes (scipy)."""
+    rng = np.random.default_rng(12)
+    d = pd.DataFrame({"pre": rng.normal(100, 15, 50), "t": rng.random(50) < 0.4})
+    d["post"] = d["pre"] + rng.normal(2, 5, 50) + 4 * d["t"]
+    d.loc[3, "post"] = np.nan  # a unit without an "after" value is left out (and counted if treated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        res = difference_in_differences(d, before="pre", after="post", treated="t").iloc[0]
+    ok = d.dropna()
+    ch = ok["post"] - ok["pre"]
+    ref = stats.ttest_ind(ch[ok["t"]], ch[~ok["t"]], equal_var=True)
+    ci = ref.confidence_interval(0.95)
+    assert res["did"] == pytest.approx(ch[ok["t"]].mean() - ch[~ok["t"]].mean())
+    assert (res["ci_low"], res["ci_high"], res["p_value"]) == pytest.approx((ci.low, ci.high, ref.pvalue))
+    assert res["n_treated"] + res["n_comparison"] == 49
+    assert res["n_excluded"] == int(d.loc[3, "t"])
