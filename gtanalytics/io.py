@@ -67,6 +67,7 @@ class HeaderMapping:
 
     columns: dict[str, tuple[str, ...]]
     values: dict[str, dict[str, str]]
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def assign(self, headers: list[object], spec: TableSpec) -> dict[int, str]:
         """Map header positions to the canonical columns of ``spec``.
@@ -93,8 +94,8 @@ class HeaderMapping:
         return dict(sorted(out.items()))
 
     def headers_for(self, column: str) -> list[str]:
-        """Headers (normalised) that are read as ``column``."""
-        return [h for h, cs in self.columns.items() if column in cs]
+        """Headers, as spelt in the mapping, that are read as ``column``."""
+        return list(self.labels.get(column, ()))
 
 
 def load_mapping(mapping: str | Path | dict | None = None) -> HeaderMapping:
@@ -148,12 +149,15 @@ def load_mapping(mapping: str | Path | dict | None = None) -> HeaderMapping:
     known = {c.name for spec in TABLES.values() for c in spec.columns}
     cols: dict[str, list[str]] = {}
     vals: dict[str, dict[str, str]] = {}
+    labels: dict[str, list[str]] = {}
     for src in (user, read(_BUILTIN_MAPPING)):           # user first: their meaning wins
         for canon, headers in columns_of(src).items():
             if canon not in known:
                 raise GTDataError(f"The mapping names a column '{canon}' that gtanalytics does not know. "
                                   f"Use one of the canonical names in gtanalytics/schemas.py.")
             for h in [canon, *headers]:
+                if h != canon and h not in labels.setdefault(canon, []):
+                    labels[canon].append(h)
                 lst = cols.setdefault(normalise_header(h), [])
                 if canon not in lst:
                     lst.append(canon)
@@ -161,7 +165,7 @@ def load_mapping(mapping: str | Path | dict | None = None) -> HeaderMapping:
             target = vals.setdefault(str(canon), {})
             for k, v in (table or {}).items():
                 target.setdefault(str(k).strip().lower(), str(v))
-    return HeaderMapping({k: tuple(v) for k, v in cols.items()}, vals)
+    return HeaderMapping({k: tuple(v) for k, v in cols.items()}, vals, {k: tuple(v) for k, v in labels.items()})
 
 
 def table_for_name(name: str) -> str | None:
