@@ -86,6 +86,14 @@ def school_calendar(dates) -> pd.DataFrame:
     return out
 
 
+def _flag(values: pd.Series) -> pd.Series:
+    """Booleans from a flag column that may still hold Y/N, Yes/No, TRUE/FALSE, 1/0 text."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.fillna(False).astype(bool)
+    text = values.astype("string").str.strip().str.lower()
+    return text.isin(["y", "yes", "true", "t", "1", "1.0"]).fillna(False).astype(bool)
+
+
 def _term_index(academic_year: pd.Series, term: pd.Series) -> pd.Series:
     start = pd.to_numeric(academic_year.astype(str).str[:4], errors="coerce")
     pos = term.astype(str).map({t: i for i, t in enumerate(_TERMS)})
@@ -176,9 +184,7 @@ def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assess
     all_iv = iv if all_interventions is None else _prepare(all_interventions)
     sc = _scores(assessments, score_type)
     p = pupils.copy()
-    if "disadvantaged" not in p.columns:
-        p["disadvantaged"] = False
-    p["disadvantaged"] = p["disadvantaged"].fillna(False).astype(bool)
+    p["disadvantaged"] = _flag(p["disadvantaged"]) if "disadvantaged" in p.columns else False
     p = p[["upn", "academic_year", "school_id", "year_group", "disadvantaged"]]
     frames = []
     iv = iv.dropna(subset=["subject"])

@@ -17,7 +17,7 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.interventions import _scores, _term_index, school_calendar
+from gtanalytics.interventions import _flag, _scores, _term_index, school_calendar
 
 __all__ = ["mentor_caseloads", "mentoring_impact"]
 
@@ -190,7 +190,7 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
         pool = info.merge(cells, on=["school_id", "year_group"])
         pool = pool[~pool["upn"].isin(mentored)]
         if comparison_filter is not None:
-            pool = pool[pool[comparison_filter].fillna(False).astype(bool)]
+            pool = pool[_flag(pool[comparison_filter]).to_numpy()]
         cohorts.append((list(g["upn"].unique()), list(pool["upn"]), (s_t - 1, s_t), (e_t + 1, e_t),
                         g["start_date"].min(), g["end_date"].max()))
     rows = []

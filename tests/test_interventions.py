@@ -264,20 +264,40 @@ def test_mini_review_expected_progress_matches_statsmodels(school):
     assert list(t["programme"]) == ["Boost", "Null"] and (t["term"] == "Spring").all()
 
 
-def test_sample_trust_planted_programmes(sample):
-    """On the sample trust: the programme planted near zero is 'no evidence of impact', the one planted
-    near +0.4 SD has an interval excluding zero, and the RTM warning fires only without a comparison."""
+def _check_planted(iv, pupils, tests):
     from gtanalytics.sample import PLANTED
 
-    iv, pupils, tests = sample.interventions, sample.pupils, sample.assessments
-    r = quiet(intervention_impact, iv, pupils=pupils, assessments=tests).set_index("programme")
-    effects = PLANTED["interventions"] if "interventions" in PLANTED else PLANTED
-    null_prog = [p for p, e in effects["programme_effects"].items() if abs(e) < 0.05]
-    good_prog = [p for p, e in effects["programme_effects"].items() if e >= 0.3]
+    planted = {p: v["effect_sd"] for p, v in PLANTED["interventions"].items()}
+    null_prog = [p for p, e in planted.items() if abs(e) < 0.05]
+    good_prog = [p for p, e in planted.items() if e >= 0.35]
+    assert null_prog and good_prog
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = intervention_impact(iv, pupils=pupils, assessments=tests).set_index("programme")
+    assert not any("regression to the mean" in str(w.message) for w in caught)
     for p in null_prog:
         assert r.loc[p, "judgement"] == "no evidence of impact", r.loc[p, ["es", "es_ci_low", "es_ci_high"]]
     for p in good_prog:
-        assert r.loc[p, "es_ci_low"] > 0
-    assert not r["rtm_risk"].any()
-    naive = quiet(intervention_impact, iv, comparison=None).set_index("programme")
-    assert naive.loc[null_prog, "rtm_risk"].all()
+        assert r.loc[p, "es_ci_low"] > 0 and r.loc[p, "judgement"] == "clear positive impact"
+        assert r.loc[p, "es_ci_low"] < planted[p] < r.loc[p, "es_ci_high"]
+    assert not r["rtm_risk"].any() and r["low_pre_selection"].all()
+    with pytest.warns(GTWarning, match="regression to the mean"):
+        naive = intervention_impact(iv, comparison=None).set_index("programme")
+    assert naive["rtm_risk"].all()
+    # the naive pre->post gain of the planted-zero programme is positive: regression to the mean
+    assert naive.loc[null_prog, "gain"].gt(0).all()
+    return r
+
+
+def test_generated_trust_planted_programmes():
+    """The sample generator's frames (raw, flags as text): planted 0.00 SD -> 'no evidence of impact';
+    planted 0.40 SD -> interval above zero and covering 0.40; RTM flag only without a comparison group."""
+    from gtanalytics.sample import PLANTED, generate
+
+    d = generate(seed=PLANTED["seed"])
+    _check_planted(d["interventions"], d["pupils"], d["assessments"])
+
+
+def test_sample_trust_planted_programmes(sample):
+    """The same on the committed sample trust, read through gtanalytics.io.load."""
+    _check_planted(sample.interventions, sample.pupils, sample.assessments)
