@@ -1,0 +1,117 @@
+"""The gtanalytics command: exit codes, plain-English messages, never a traceback.
+
+Run as a separate process (``python -m gtanalytics.cli``), as a user would.
+"""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gtanalytics import cli
+from gtanalytics.upn import make_upn
+
+HEADER = "UPN,Academic year,School ID,Year,Forename,Gender,Ever 6 FSM,G&T"
+
+
+def run(*args):
+    proc = subprocess.run([sys.executable, "-m", "gtanalytics.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out
+    return proc.returncode, out
+
+
+def clean_folder(path: Path) -> Path:
+    rows = [f"{make_upn(801, 2000, 1, i)},2023/24,100001,6,Ann,F,N,{'Y' if i == 1 else 'N'}" for i in range(1, 5)]
+    (path / "pupils.csv").write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    (path / "assessments.csv").write_text(
+        "UPN,Academic year,Term,Subject,Assessment,Score type,Score\n"
+        f"{make_upn(801, 2000, 1, 1)},2023/24,Summer,maths,KS2,ks2_scaled,104\n", encoding="utf-8")
+    return path
+
+
+def test_validate_clean_folder_exits_0(tmp_path):
+    code, out = run("validate", clean_folder(tmp_path))
+    assert code == 0, out
+    assert "pupils.csv (pupils): read 4, used 4, repaired 0, excluded 0" in out
+
+
+def test_validate_problems_exit_1_with_file_row_column(tmp_path):
+    clean_folder(tmp_path)
+    with open(tmp_path / "pupils.csv", "a") as f:
+        f.write("Z801200001001,2023/24,100001,6,Bad,F,N,N\n")                            # row 6
+        f.write(f"{make_upn(801, 2000, 1, 2)},2023/24,100001,6,Ann,M,N,N\n")             # row 7 conflicts row 3
+    (tmp_path / "assessments.csv").write_text(
+        "UPN,Academic year,Term,Subject,Assessment,Score type,Score\n"
+        f"{make_upn(801, 2000, 1, 1)},2023/24,Summer,maths,KS2,ks2_scaled,abc\n")
+    (tmp_path / "attendance.csv").write_text("UPN,Academic year,Period\n"
+                                             f"{make_upn(801, 2000, 1, 1)},2023/24,Autumn\n")
+    code, out = run("validate", tmp_path)
+    assert code == 1, out
+    assert "pupils.csv row 6, column upn: 'Z801200001001'" in out and "expected H" in out
+    assert "assessments.csv row 2, column score: 'abc'" in out and "must be a number" in out
+    assert "attendance.csv" in out and "possible_sessions" in out and "file skipped" in out
+    assert "Conflicting duplicate" in out and "pupils.csv row 3" in out and "pupils.csv row 7" in out
+
+
+def test_validate_usage_errors_exit_2(tmp_path):
+    assert run("validate", tmp_path / "nope")[0] == 2
+    assert run("validate")[0] == 2
+    assert run("validate", clean_folder(tmp_path), "--mapping", tmp_path / "none.yml")[0] == 2
+    assert run()[0] == 2
+
+
+def test_validate_no_pupils_exit_1_plain_message(tmp_path):
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n")
+    code, out = run("validate", tmp_path)
+    assert code == 1 and "No usable pupils table" in out
+
+
+def test_unexpected_error_is_caught(monkeypatch, tmp_path, capsys):
+    import gtanalytics.io
+
+    def boom(*a, **k):
+        raise RuntimeError("kaboom")
+
+    monkeypatch.setattr(gtanalytics.io, "load", boom)
+    assert cli.main(["validate", str(clean_folder(tmp_path))]) == 1
+    err = capsys.readouterr().err
+    assert "kaboom" in err and "please report" in err.lower()
+
+
+@pytest.mark.parametrize("statuses,code", [(["ok", "ok"], 0), (["ok", "failed"], 1)])
+def test_report_calls_build_reports(monkeypatch, tmp_path, capsys, statuses, code):
+    import types
+
+    calls = {}
+
+    def fake_build_reports(*, data, out, schools, pdf, audience):
+        calls.update(data=data, out=out, schools=schools, pdf=pdf, audience=audience)
+        return pd.DataFrame({"school": ["100001", "100002"], "status": statuses, "seconds": [1.0, 2.0],
+                             "error": [None, None if statuses[1] == "ok" else "kernel died"]})
+
+    monkeypatch.setitem(sys.modules, "gtanalytics.report",
+                        types.SimpleNamespace(build_reports=fake_build_reports))
+    argv = ["report", "--data", str(tmp_path), "--out", str(tmp_path / "out"), "--school", "100001",
+            "--school", "100002", "--pdf", "--audience", "leaders"]
+    assert cli.main(argv) == code
+    assert calls == {"data": str(tmp_path), "out": str(tmp_path / "out"), "schools": ["100001", "100002"],
+                     "pdf": True, "audience": "leaders"}
+    printed = capsys.readouterr().out
+    assert "100002" in printed and (code == 0 or "kernel died" in printed)
+
+
+def test_report_missing_data_exit_2(tmp_path):
+    assert cli.main(["report", "--data", str(tmp_path / "nope"), "--out", str(tmp_path)]) == 2
+
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
+
+
+@pytest.mark.skipif(not list(SAMPLE.glob("*.csv")), reason="data/sample has no CSVs yet")
+def test_validate_sample_exits_0():
+    code, out = run("validate", SAMPLE)
+    assert code == 0, out
