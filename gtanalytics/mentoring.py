@@ -150,7 +150,12 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
 
     The effect is a difference-in-differences (mentees' mean change minus the
     comparison pupils' mean change) with a Welch interval; it assumes the two
-    groups would have changed alike without mentoring.
+    groups would have changed alike without mentoring. Mentees are usually
+    chosen because they are under-achieving, and under-achievers often keep
+    drifting down: against all other pupils that drift makes the attainment
+    estimate too low. Where the school records which pupils are comparable
+    (e.g. an under-achiever flag), name that pupils column in
+    ``comparison_filter``.
 
     Parameters
     ----------
