@@ -1,7 +1,55 @@
-"""gtanalytics: self-evaluation analytics for able, gifted and talented and disadvantaged pupils."""
+"""gtanalytics: self-evaluation analytics for able, gifted and talented and disadvantaged pupils.
 
+The public API is re-exported here; each function lives in a module of its own
+topic (``gtanalytics.progress``, ``gtanalytics.effects``, ...).
+
+Examples
+--------
+>>> import gtanalytics as gt
+>>> data = gt.load_sample()                      # doctest: +SKIP
+>>> va = gt.value_added(pairs, outcome="outcome", prior="prior", by="school_id")  # doctest: +SKIP
+"""
+
+from gtanalytics.attendance import absence_rates, attendance_before_after, exclusion_rates
+from gtanalytics.disclosure import check_disclosure, suppress, wales_rule
+from gtanalytics.effects import effect_size, es_to_months, ratio_gain, ratio_gain_band
+from gtanalytics.engagement import (enrichment_takeup, parents_evening_attendance, survey_summary,
+                                    takeup_gap)
 from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.gaps import (excellence_gap, gap, gap_index, gap_trend, threshold_gap,
+                              value_added_gap)
+from gtanalytics.interventions import intervention_impact, mini_review, termly_review
+from gtanalytics.io import SchoolData, load
+from gtanalytics.mentoring import mentor_caseloads, mentoring_impact
+from gtanalytics.multilevel import fit_random_intercept
+from gtanalytics.progress import (pair_assessments, pooled_value_added, prior_band, va_summary,
+                                  value_added)
+from gtanalytics.reference import list_references, load_reference
+from gtanalytics.register import (dual_exceptionality, missing_from_register, register_changes,
+                                  register_representation)
+from gtanalytics.sample import load_sample
+from gtanalytics.targets import estimate_targets, on_track, under_achievers
+from gtanalytics.trends import improvement, mentoring_pairs, school_comparison
 
 __version__ = "0.1.0"
 
-__all__ = ["GTDataError", "GTWarning", "__version__"]
+__all__ = [
+    "GTDataError", "GTWarning", "__version__",
+    # loading
+    "SchoolData", "load", "load_sample", "load_reference", "list_references",
+    # progress
+    "value_added", "pair_assessments", "va_summary", "prior_band", "pooled_value_added",
+    "fit_random_intercept", "estimate_targets", "on_track", "under_achievers",
+    # interventions and mentoring
+    "effect_size", "es_to_months", "ratio_gain", "ratio_gain_band",
+    "intervention_impact", "mini_review", "termly_review", "mentor_caseloads", "mentoring_impact",
+    # gaps and the register
+    "gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap", "gap_trend",
+    "register_representation", "dual_exceptionality", "missing_from_register", "register_changes",
+    # attendance, engagement, trends
+    "absence_rates", "exclusion_rates", "attendance_before_after",
+    "enrichment_takeup", "takeup_gap", "parents_evening_attendance", "survey_summary",
+    "improvement", "school_comparison", "mentoring_pairs",
+    # disclosure
+    "suppress", "check_disclosure", "wales_rule",
+]
