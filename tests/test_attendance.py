@@ -277,3 +277,23 @@ def test_exact_poisson_rate_matches_r_poisson_test(row):
     assert s["estimate"] == pytest.approx(100 * row["value"], rel=1e-9, abs=1e-12)
     assert (s["ci_low"], s["ci_high"]) == pytest.approx((100 * row["low"], 100 * row["high"]),
                                                        rel=1e-9, abs=1e-12)
+
+
+def test_sample_suspensions_and_mentoring_attendance(sample):
+    """PLANTED: disadvantaged pupils are suspended more (x2.7); mentoring cuts absence (x0.75)."""
+    if getattr(sample, "exclusions", None) is None or getattr(sample, "mentoring", None) is None:
+        pytest.skip("the sample trust has no exclusions or mentoring table")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        exc = exclusion_rates(sample.exclusions, sample.pupils, by="disadvantaged")
+        susp = exc.loc[exc["measure"] == "suspension_rate"]
+        for _, g in susp.groupby("academic_year"):
+            dis = g.loc[g["disadvantaged"].astype(bool)].iloc[0]
+            oth = g.loc[~g["disadvantaged"].astype(bool)].iloc[0]
+            assert dis["ci_low"] > oth["ci_high"]
+        m = sample.mentoring
+        first = m.loc[m["start_date"] < pd.Timestamp("2023-08-01")]
+        res = attendance_before_after(sample.attendance, sample.pupils, participants=first, start="2022/23",
+                                      match_on=("school_id", "year_group")).iloc[0]
+    assert res["n_participants"] >= 10
+    assert res["did"] < 0 and res["ci_high"] < 0

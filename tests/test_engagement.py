@@ -185,3 +185,23 @@ def test_sample_disadvantaged_pupils_take_up_less_enrichment(sample):
     assert pooled_focus < pooled_other
     # found with confidence in every year with data: the whole Newcombe interval is below zero
     assert (gap["ci_high"] < 0).all(), gap[["academic_year", "gap", "ci_low", "ci_high"]]
+
+
+def test_sample_parents_evenings_and_register_pupils_challenge(sample):
+    """PLANTED: parents of disadvantaged pupils attend less; register pupils feel less challenged."""
+    if getattr(sample, "parents_evenings", None) is None or getattr(sample, "surveys", None) is None:
+        pytest.skip("the sample trust has no parents' evening or survey table")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        pe = parents_evening_attendance(sample.parents_evenings, sample.pupils, by="disadvantaged")
+        sv = survey_summary(sample.surveys, pupils=sample.pupils, by="gt_register")
+    for (_, measure), g in pe.groupby(["academic_year", "measure"]):
+        dis = g.loc[g["disadvantaged"].astype(bool)].iloc[0]
+        oth = g.loc[~g["disadvantaged"].astype(bool)].iloc[0]
+        assert dis["ci_high"] < oth["ci_low"], measure
+    ch = sv.loc[(sv["respondent"] == "pupil") & sv["question"].str.contains("challenged", case=False)]
+    assert len(ch)
+    for _, g in ch.groupby("academic_year"):
+        reg = g.loc[g["gt_register"].astype(bool)].iloc[0]
+        oth = g.loc[~g["gt_register"].astype(bool)].iloc[0]
+        assert reg["ci_high"] < oth["ci_low"]

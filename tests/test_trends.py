@@ -198,3 +198,53 @@ def test_difference_in_differences_matches_pooled_t_test():
     assert (res["ci_low"], res["ci_high"], res["p_value"]) == pytest.approx((ci.low, ci.high, ref.pvalue))
     assert res["n_treated"] + res["n_comparison"] == 49
     assert res["n_excluded"] == int(d.loc[3, "t"])
+
+
+# ----------------------------------------------------------------------------- sample trust
+def _sample_maths(sample):
+    a = sample.assessments
+    s = a.loc[(a["score_type"] == "standardised") & (a["subject"] == "maths")]
+    return s.merge(sample.pupils[["upn", "academic_year", "school_id", "disadvantaged"]],
+                   on=["upn", "academic_year"])
+
+
+def test_sample_narrowing_school_mentors_widening_school(sample):
+    """PLANTED: the disadvantage gap narrows in one school and widens in another; over 2023/24
+    the first is strong and the second weak for disadvantaged pupils, so the first should mentor."""
+    progress = pytest.importorskip("gtanalytics.progress")
+    from gtanalytics.sample import PLANTED
+
+    strong = PLANTED["disadvantage_gap"]["narrowing"]["school_id"]
+    weak = PLANTED["disadvantage_gap"]["widening"]["school_id"]
+    s = _sample_maths(sample)
+    pre = s.loc[(s["academic_year"] == "2022/23") & (s["term"] == "Autumn"), ["upn", "score"]]
+    post = s.loc[(s["academic_year"] == "2023/24") & (s["term"] == "Summer"),
+                 ["upn", "score", "school_id", "disadvantaged"]]
+    df = post.merge(pre.rename(columns={"score": "prior"}), on="upn").rename(columns={"score": "outcome"})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        va = progress.value_added(df, outcome="outcome", prior="prior", by=["school_id", "disadvantaged"])
+    pairs = mentoring_pairs(va.groups, strata=["disadvantaged"])
+    dis = pairs.loc[pairs["disadvantaged"].astype(bool)]
+    top = dis.loc[(dis["mentee_school"] == weak) & (dis["choice"] == 1)]
+    assert top["mentor_school"].tolist() == [strong], dis[["mentor_school", "mentee_school", "difference"]]
+    assert (top["diff_ci_low"] > 0).all()
+    comp = school_comparison(va.groups, strata=["disadvantaged"])
+    row = comp.loc[comp["disadvantaged"].astype(bool) & (comp["school_id"] == weak)].iloc[0]
+    assert row["bottom_quarter_significant"]
+
+
+def test_sample_gap_trend_direction(sample):
+    """PLANTED: the disadvantage gap widens in one school (negative slope of the gap, the most
+    negative in the trust) and narrows in another (positive slope)."""
+    from gtanalytics.sample import PLANTED
+
+    s = _sample_maths(sample)
+    s = s.loc[s["term"] == "Summer"]
+    m = s.groupby(["school_id", "academic_year", "disadvantaged"])["score"].mean().unstack("disadvantaged")
+    gaps = (m[True] - m[False]).rename("gap").reset_index()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        slopes = improvement(gaps, measure="gap", by="school_id").slopes.set_index("school_id")["slope"]
+    assert slopes[PLANTED["disadvantage_gap"]["widening"]["school_id"]] == slopes.min() < 0
+    assert slopes[PLANTED["disadvantage_gap"]["narrowing"]["school_id"]] > 0
