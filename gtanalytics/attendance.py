@@ -251,6 +251,7 @@ def pupil_absence(attendance: pd.DataFrame) -> pd.DataFrame:
         ``upn, academic_year, possible_sessions, authorised_absence,
         unauthorised_absence, missed, absence_rate`` (percent of the pupil's own
         possible sessions), ``persistent`` (>= 10%), ``severe`` (>= 50%).
+        It lists pupils by UPN: for internal (senior-leader) use only.
 
     Examples
     --------
