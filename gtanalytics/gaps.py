@@ -114,6 +114,15 @@ def _welch(f: np.ndarray, o: np.ndarray, confidence: float) -> dict:
     return out
 
 
+def _one_mean(v: np.ndarray, confidence: float) -> dict:
+    """Mean with a t interval (n − 1 df); keys as :func:`_welch` (``gap`` is the mean)."""
+    n = len(v)
+    m = float(np.mean(v)) if n else math.nan
+    se = float(np.std(v, ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
+    h = _tq(confidence, n - 1) * se if n >= 2 else math.nan
+    return {"gap": m, "se": se, "ci_low": m - h, "ci_high": m + h}
+
+
 def _warn_low(frame: pd.DataFrame, min_n: int, what: str) -> None:
     k = int(frame["low_n"].sum()) if len(frame) else 0
     if k:
@@ -534,7 +543,8 @@ class GapTrend:
         One row per ``by`` value: ``first_year``, ``last_year``, ``gap_first``, ``gap_last``,
         ``change`` (gap_last − gap_first), ``se``, ``df``, ``ci_low``, ``ci_high``,
         ``focus_change`` (+ ``focus_ci_low/high``), ``other_change`` (+ ``other_ci_low/high``),
-        ``low_n``, ``classification``, ``explanation``, ``method``.
+        ``n_focus``, ``n_other`` (pupils in the two years, or pupils followed), ``low_n``,
+        ``classification``, ``explanation``, ``method``.
     national : pandas.DataFrame or None
         With ``national=``: per year the within-school gap index next to the national index.
     """
@@ -546,14 +556,16 @@ class GapTrend:
 
 
 def _classify(g1, g2, lo, hi, wf, wo):
-    """Words for a change in gap; a group's change counts as clear when its own interval excludes 0."""
+    """Words for a change in gap.  Direction is judged against the group behind in the first year
+    (a gap that closes and reverses counts as narrowing); a group's own change counts as clear
+    when its interval excludes 0."""
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return "too few to say"
     if lo <= 0 <= hi:
         return "no clear change"
-    if abs(g2) >= abs(g1):
-        return "widening"
     focus_behind = g1 < 0 if g1 != 0 else g2 < 0
+    if (lo > 0) != focus_behind:  # the change went against the group behind
+        return "widening"
     behind, ahead = ("focus", "other") if focus_behind else ("other", "focus")
     b, a = (wf, wo) if focus_behind else (wo, wf)
     improved, fell = b["ci_low"] > 0, a["ci_high"] < 0
@@ -576,14 +588,18 @@ def _end_year(academic_year) -> float:
 
 
 def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confidence=0.95, min_n=6,
-              national=None):
+              pupil=None, national=None):
     """How a gap changed over the years, with each group's own trajectory.
 
     Narrowing is good news only when the group behind improved: a gap that narrowed because
-    the other group fell is called out as such.  The change between the first and the last
-    year is a difference of four independent means (successive cohorts, e.g. each year's
-    Year 6); its interval uses the Welch–Satterthwaite df.  If the same pupils appear in both
-    years the interval ignores the pairing (it is then conservative).
+    the other group fell is called out as such.  Two designs:
+
+    * successive cohorts (default; e.g. each year's Year 6): the change between the first and
+      the last year is a difference of four independent means, Welch–Satterthwaite interval;
+    * the same pupils followed (``pupil="upn"``): pupils present in both the first and the last
+      year, each with their own change; the change in gap is the difference in mean change
+      between the groups (Welch), each group's change a paired t interval.  Group membership is
+      taken from the first year.  Use this for progress within a school over time.
 
     Parameters
     ----------
@@ -593,6 +609,8 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
         As in :func:`gap`.
     year : str
         Column of years (``"2023/24"`` style sorts correctly).
+    pupil : str, optional
+        Pupil key (e.g. ``"upn"``): follow the same pupils (one row per pupil per year).
     national : {"KS2", "KS4"} or pandas.DataFrame, optional
         Compare the within-school gap index on ``outcome`` with the national gap-index series
         (shipped reference data, or a frame with ``year`` and ``gap_index``).  The two are
@@ -617,6 +635,9 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
     """
     by_cols = _as_list(by)
     data, _ = _prepare(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year])
+    if pupil is not None:
+        _check(df, [pupil])
+        data[pupil] = df[pupil]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
         gaps = gap(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year],
@@ -628,42 +649,61 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
         for y in years:
             f, o = _focus_groups(sub[sub[year] == y], outcome)
             for label, v in (("focus", f), ("other", o)):
-                n = len(v)
-                m = float(v.mean()) if n else math.nan
-                se = float(v.std(ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
-                h = _tq(confidence, n - 1) * se if n >= 2 else math.nan
-                grows.append({**key, year: y, "group": label, "n": n, "mean": m, "se": se,
-                              "ci_low": m - h, "ci_high": m + h})
+                r = _one_mean(v, confidence)
+                grows.append({**key, year: y, "group": label, "n": len(v), "mean": r["gap"], "se": r["se"],
+                              "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
                 cells[y, label] = v
         if len(years) < 2:
             raise GTDataError(f"A trend needs at least two values of {year!r}; found {years}"
                               + (f" for {key}" if key else "") + ".")
         y1, y2 = years[0], years[-1]
-        parts = [cells[y2, "focus"], cells[y2, "other"], cells[y1, "focus"], cells[y1, "other"]]
-        ns = [len(v) for v in parts]
-        means = [float(v.mean()) if len(v) else math.nan for v in parts]
-        g1, g2 = means[2] - means[3], means[0] - means[1]
-        row = {**key, "first_year": y1, "last_year": y2, "gap_first": g1, "gap_last": g2, "change": g2 - g1,
-               "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-        if min(ns) >= 2:
-            w = [np.var(v, ddof=1) / len(v) for v in parts]
-            se = math.sqrt(sum(w))
-            if se > 0:
-                dfree = sum(w) ** 2 / sum(wi * wi / (n - 1) for wi, n in zip(w, ns))
-                h = _tq(confidence, dfree) * se
-                row.update(se=se, df=dfree, ci_low=row["change"] - h, ci_high=row["change"] + h)
-        wf, wo = _welch(parts[0], parts[2], confidence), _welch(parts[1], parts[3], confidence)
+        if pupil is None:  # successive cohorts: four independent means
+            parts = [cells[y2, "focus"], cells[y2, "other"], cells[y1, "focus"], cells[y1, "other"]]
+            ns = [len(v) for v in parts]
+            means = [float(v.mean()) if len(v) else math.nan for v in parts]
+            g1, g2 = means[2] - means[3], means[0] - means[1]
+            row = {**key, "first_year": y1, "last_year": y2, "gap_first": g1, "gap_last": g2,
+                   "change": g2 - g1, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+            if min(ns) >= 2:
+                w = [np.var(v, ddof=1) / len(v) for v in parts]
+                se = math.sqrt(sum(w))
+                if se > 0:
+                    dfree = sum(w) ** 2 / sum(wi * wi / (n - 1) for wi, n in zip(w, ns))
+                    h = _tq(confidence, dfree) * se
+                    row.update(se=se, df=dfree, ci_low=row["change"] - h, ci_high=row["change"] + h)
+            wf, wo = _welch(parts[0], parts[2], confidence), _welch(parts[1], parts[3], confidence)
+        else:  # the same pupils followed: each pupil's own change
+            use = sub[sub["_usable"]]
+            ends = [use[use[year] == y][[pupil, outcome, "_focus"]] for y in (y1, y2)]
+            if any(e[pupil].duplicated().any() for e in ends):
+                raise GTDataError(f"Some pupils have several {outcome!r} values in one year; keep one row per "
+                                  f"pupil per year (e.g. one assessment and term) before following pupils.")
+            m = ends[0].merge(ends[1][[pupil, outcome]], on=pupil, suffixes=("_1", "_2"))
+            isf = m["_focus"].to_numpy(bool)  # group as recorded in the first year
+            x1, x2 = m[f"{outcome}_1"].to_numpy(float), m[f"{outcome}_2"].to_numpy(float)
+            diff = x2 - x1
+            ns = [int(isf.sum()), int((~isf).sum())]
+            w = _welch(diff[isf], diff[~isf], confidence)
+            g1 = x1[isf].mean() - x1[~isf].mean() if min(ns) else math.nan
+            g2 = x2[isf].mean() - x2[~isf].mean() if min(ns) else math.nan
+            row = {**key, "first_year": y1, "last_year": y2, "gap_first": g1, "gap_last": g2,
+                   "change": w["gap"], "se": w["se"], "df": w["df"], "ci_low": w["ci_low"], "ci_high": w["ci_high"]}
+            wf, wo = (_one_mean(diff[isf], confidence), _one_mean(diff[~isf], confidence))
         row.update(focus_change=wf["gap"], focus_ci_low=wf["ci_low"], focus_ci_high=wf["ci_high"],
                    other_change=wo["gap"], other_ci_low=wo["ci_low"], other_ci_high=wo["ci_high"],
+                   n_focus=ns[0] if pupil else ns[0] + ns[2], n_other=ns[1] if pupil else ns[1] + ns[3],
                    low_n=min(ns) < min_n)
         row["classification"] = _classify(g1, g2, row["ci_low"], row["ci_high"], wf, wo)
         row["explanation"] = (
             f"Gap {g1:+.2f} in {y1} and {g2:+.2f} in {y2} (change {g2 - g1:+.2f}, "
             f"{100 * confidence:g}% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f}); the focus group's "
-            f"mean changed by {wf['gap']:+.2f} and the other group's by {wo['gap']:+.2f}.")
+            f"mean changed by {wf['gap']:+.2f} and the other group's by {wo['gap']:+.2f}"
+            + ("; the gap has reversed." if g1 * g2 < 0 else "."))
         crows.append(row)
     change = pd.DataFrame(crows)
-    change["method"] = "difference of gaps between first and last year; Welch-Satterthwaite t interval"
+    change["method"] = ("change in gap, successive cohorts (four independent means); Welch-Satterthwaite t interval"
+                        if pupil is None else "change in gap for the same pupils followed: Welch t interval on "
+                        "pupils' own changes (group changes: paired t)")
     _warn_low(change, min_n, "gap trends")
     nat = None
     if national is not None:

@@ -249,3 +249,68 @@ def test_gap_trend_national_comparison_and_errors():
     assert "NOT comparable" in t.national["reference"][0]
     with pytest.raises(GTDataError, match="at least two values"):
         gap_trend(d[d.academic_year == "2023/24"], outcome="score", group="dis", focus=True)
+
+
+def test_gap_trend_followed_pupils_matches_scipy_paired_and_welch():
+    rng = np.random.default_rng(21)
+    n = 90
+    dis = rng.random(n) < 0.35
+    base = rng.normal(100, 12, n) - 6 * dis
+    d = pd.concat([
+        pd.DataFrame({"upn": np.arange(n), "academic_year": "2021/22", "dis": dis, "score": base}),
+        pd.DataFrame({"upn": np.arange(n), "academic_year": "2022/23", "dis": dis,
+                      "score": base + rng.normal(1, 3, n)}),
+        pd.DataFrame({"upn": np.arange(n - 5), "academic_year": "2023/24", "dis": dis[:-5],
+                      "score": base[:-5] + 2 + 5 * dis[:-5] + rng.normal(0, 3, n - 5)}),
+    ], ignore_index=True)
+    t = gap_trend(d, outcome="score", group="dis", focus=True, pupil="upn")
+    r = t.change.iloc[0]
+    x1 = d[d.academic_year == "2021/22"].set_index("upn").score.iloc[: n - 5]
+    x2 = d[d.academic_year == "2023/24"].set_index("upn").score
+    f = dis[: n - 5]
+    ref = stats.ttest_ind((x2 - x1)[f], (x2 - x1)[~f], equal_var=False)
+    assert r["change"] == pytest.approx((x2 - x1)[f].mean() - (x2 - x1)[~f].mean())
+    assert (r["ci_low"], r["ci_high"]) == pytest.approx(tuple(ref.confidence_interval()))
+    paired = stats.ttest_rel(x2[f], x1[f]).confidence_interval()
+    assert (r["focus_ci_low"], r["focus_ci_high"]) == pytest.approx((paired.low, paired.high))
+    assert r["n_focus"] + r["n_other"] == n - 5
+    assert r["classification"] == "narrowing because the focus group improved"
+    dup = pd.concat([d, d.head(1)])
+    with pytest.raises(GTDataError, match="several"):
+        gap_trend(dup, outcome="score", group="dis", focus=True, pupil="upn")
+
+
+def test_gap_that_closes_and_reverses_counts_as_narrowing():
+    d = _trend_data(9, {"2022/23": (99, 102), "2023/24": (106, 103)}, n=(80, 120))
+    r = gap_trend(d, outcome="score", group="dis", focus=True).change.iloc[0]
+    assert r["gap_first"] < 0 < r["gap_last"]
+    assert r["classification"] == "narrowing because the focus group improved"
+    assert r["explanation"].endswith("the gap has reversed.")
+
+
+# ------------------------------------------------------------------ the sample trust
+def _sample_gap_trends(data):
+    """Gap trends on each school's summer standardised tests, following the same pupils."""
+    a, p = data.assessments, data.pupils
+    s = a[(a.score_type == "standardised") & (a.term == "Summer")].merge(
+        p[["upn", "academic_year", "school_id", "disadvantaged"]], on=["upn", "academic_year"])
+    out = {}
+    for subject in ("reading", "maths"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GTWarning)
+            t = gap_trend(s[s.subject == subject], outcome="score", group="disadvantaged", focus=True,
+                          by="school_id", pupil="upn")
+        out[subject] = t.change.set_index("school_id")
+    return out
+
+
+def test_sample_planted_narrowing_and_widening_found(sample):
+    from gtanalytics.sample import PLANTED
+
+    narrow = PLANTED["disadvantage_gap"]["narrowing"]["school_id"]
+    widen = PLANTED["disadvantage_gap"]["widening"]["school_id"]
+    for subject, change in _sample_gap_trends(sample).items():
+        assert change.loc[narrow, "classification"] == "narrowing because the focus group improved", subject
+        assert change.loc[narrow, "ci_low"] > 0
+        assert change.loc[widen, "classification"] == "widening", subject
+        assert change.loc[widen, "ci_high"] < 0
