@@ -36,6 +36,7 @@ __all__ = ["SchoolData", "load", "load_mapping", "HeaderMapping", "normalise_hea
 
 _BUILTIN_MAPPING = Path(__file__).with_name("mapping.yml")
 _SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}
+_UNSUPPORTED = {".xls", ".ods", ".numbers", ".xlsb"}     # reported, not read
 _HEADER_SEARCH_ROWS = 30
 
 
@@ -328,7 +329,7 @@ def _files(path: Path) -> list[Path]:
     out = []
     for p in sorted(path.rglob("*")):
         rel = p.relative_to(path).parts
-        if p.is_file() and p.suffix.lower() in _SUFFIXES and not any(
+        if p.is_file() and p.suffix.lower() in _SUFFIXES | _UNSUPPORTED and not any(
                 part.startswith((".", "~$", "_")) for part in rel):
             out.append(p)
     return out
@@ -459,8 +460,13 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None) -> Schoo
 
     for p in files:
         label = p.relative_to(base).as_posix()
+        suffix = p.suffix.lower()
+        if suffix in _UNSUPPORTED:
+            log.add(label, None, None, None, f"{suffix} files cannot be read. Open the file in Excel (or "
+                    f"LibreOffice) and save it as .xlsx or as CSV UTF-8.", "file skipped", "error")
+            reads.append((label, "", 0, True))
+            continue
         try:
-            suffix = p.suffix.lower()
             blocks = (_excel_blocks(p, label) if suffix in (".xlsx", ".xlsm")
                       else [_parquet_block(p, label)] if suffix in (".parquet", ".pq")
                       else [_csv_block(p, label)])
@@ -512,9 +518,7 @@ def _read_block(block: _Block, hmap: HeaderMapping, log: ProblemLog, reads: list
         if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
             table, how = scored[0][1], "headers"
     if table is None:
-        n = max(len(block.top) - 1, 0) if not block.header_fixed else len(block.reader(0))
-        if not block.header_fixed and block.reader is not None:
-            n = len(block.reader(0))
+        n = len(block.reader(0))         # rows below the first line: none of them is used
         log.add(label, None, None, None,
                 "Not recognised as any gtanalytics table, so it was not used. Name the file (or sheet) after "
                 f"its table, e.g. pupils.csv or assessments.xlsx (recognised names - {_names_hint()}).",

@@ -258,6 +258,15 @@ def test_nothing_usable_raises(tmp_path):
         load(tmp_path)
 
 
+def test_old_excel_reported_not_ignored(tmp_path):
+    write_csv(tmp_path / "pupils.csv", HEADER, pupil_rows())
+    (tmp_path / "assessments.xls").write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    d = load(tmp_path)
+    q = d.quality[d.quality["file"] == "assessments.xls"]
+    assert q["action"].tolist() == ["file skipped"] and "save it as .xlsx" in q["problem"].iloc[0]
+    assert not d.usable
+
+
 def test_recognised_from_headers(tmp_path):
     write_csv(tmp_path / "export_0423.csv", HEADER, pupil_rows())
     d = load(tmp_path)
@@ -281,6 +290,16 @@ def test_large_file_is_vectorised(tmp_path):
     elapsed = time.perf_counter() - t
     assert len(d.pupils) == n and d.usable
     assert elapsed < 10, elapsed
+
+
+def test_generated_sample_loads_cleanly(tmp_path):
+    """Integration with gtanalytics.sample: a freshly generated (small) trust loads with nothing excluded."""
+    sample = pytest.importorskip("gtanalytics.sample")
+    sample.write_sample(tmp_path, scale=0.2)
+    d = load(tmp_path)
+    assert_balanced(d)
+    assert d.accounting["rows_excluded"].sum() == 0, d.summary()
+    assert not (d.quality["severity"] == "error").any()
 
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
