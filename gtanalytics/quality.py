@@ -489,8 +489,6 @@ def _num_text(x: pd.Series) -> pd.Series:
 
 def _cross_checks(out: pd.DataFrame, spec, log: ProblemLog, label: str, live: np.ndarray) -> None:
     """Rules between columns (in place): dates in order, attended <= planned, scores in range."""
-    from gtanalytics.schemas import KS1_POINTS, KS2_TA_POINTS, SCORE_RANGES
-
     rows = out["_row"].to_numpy()
 
     def exclude(mask, column, vals, problem):
