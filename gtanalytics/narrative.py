@@ -37,6 +37,7 @@ __all__ = [
     "describe_register",
     "group_label",
     "describe_attendance",
+    "describe_change",
     "cannot_answer",
     "evidence_balance",
     "self_evaluation_summary",
@@ -526,7 +527,7 @@ def describe_effect(
         m_text = ""
         if months is not None and not pd.isna(months):
             m = int(months)
-            m_text = (f", about {abs(m)} month{'s' if abs(m) != 1 else ''}' "
+            m_text = (f", about {abs(m)} {'month' + chr(39) + 's' if abs(m) == 1 else 'months' + chr(39)} "
                       f"{'additional' if m > 0 else 'less'} progress" if m != 0 else ", about no additional progress")
         numbers = (f"(effect size {_f(row[estimate], decimals)}, "
                    f"{_ci(row[ci_low], row[ci_high], confidence, decimals)}; "
@@ -625,6 +626,13 @@ def describe_register(composition, *, min_n: int = 6, decimals: int = 0, key_are
         who = group_label(row.get("characteristic"), row.get("value"))
         ng = row.get("n_group")
         verdict = str(row.get("verdict", ""))
+        if (ng is not None and not pd.isna(ng) and ng >= min_n and pd.isna(row.get("share_register"))
+                and verdict in ("under-represented", "over-represented")):
+            out.append(Statement(f"{who} are {verdict} on the register; the difference is unlikely to be chance "
+                                 f"(numbers not shown: fewer than {min_n} of these pupils are on the register).",
+                                 judgement="negative" if verdict == "under-represented" else "neutral",
+                                 key_area=key_area))
+            continue
         if ng is None or pd.isna(ng) or ng < min_n or verdict == "too few to say" or pd.isna(row.get("share_register")):
             out.append(Statement(f"{who}: fewer than {min_n} pupils in the group or on the register, too few to say "
                                  "whether they are fairly represented.", judgement="too_few", key_area=key_area))
@@ -730,6 +738,70 @@ def describe_attendance(
             judgement = "neutral"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
     return _one_or_many(out, rates)
+
+
+def describe_change(
+    frame,
+    *,
+    label: str,
+    estimate: str = "did",
+    ci_low: str = "did_ci_low",
+    ci_high: str = "did_ci_high",
+    n: str = "n_mentees",
+    who: str = "mentees",
+    comparison: str = "comparable pupils who were not mentored",
+    higher_is_better=True,
+    min_n: int = 6,
+    decimals: int = 1,
+    key_area: int | None = 4,
+):
+    """Sentences about a difference in change (difference-in-differences), e.g. mentoring.
+
+    Parameters
+    ----------
+    frame : DataFrame, Series or dict
+        :func:`gtanalytics.mentoring.mentoring_impact` rows (``outcome,
+        n_mentees, did, did_ci_low, did_ci_high``) or any frame with a label,
+        an estimate, its interval and a count.
+    label : str
+        Column naming each row (e.g. ``"outcome"``).
+    higher_is_better : bool or callable
+        Whether an increase is good; a callable gets the label (e.g. False
+        for "suspension days").
+
+    Returns
+    -------
+    Statement or list of Statement
+
+    Examples
+    --------
+    >>> row = {"outcome": "attainment: maths", "n_mentees": 9, "did": 3.1, "did_ci_low": 0.4, "did_ci_high": 5.8}
+    >>> describe_change(row, label="outcome").judgement
+    'positive'
+    """
+    out = []
+    for row in _rows(frame):
+        raw = str(row.get(label))
+        what = raw[:1].upper() + raw[1:]
+        nn = row.get(n)
+        kind = judge_interval(row.get(ci_low), row.get(ci_high), n=nn, min_n=min_n)
+        good_up = higher_is_better(raw) if callable(higher_is_better) else higher_is_better
+        if kind == "too_few":
+            out.append(Statement(f"{what}: fewer than {min_n} {who} with data, too few to say whether they changed "
+                                 f"differently from {comparison}.", judgement="too_few", key_area=key_area))
+            continue
+        numbers = (f"(difference in change {_f(row[estimate], decimals)}, "
+                   f"95% interval {_f(row[ci_low], decimals)} to {_f(row[ci_high], decimals)}; {int(nn)} {who})")
+        if kind == "in_line":
+            text = (f"{what}: {who} changed about as much as {comparison} {numbers}; the interval includes zero, "
+                    f"so any difference could be chance.")
+            judgement = "neutral"
+        else:
+            up = kind == "above"
+            text = f"{what}: {who} {'rose' if up else 'fell'} significantly more than {comparison} {numbers}."
+            judgement = "positive" if up == good_up else "negative"
+        out.append(Statement(text, judgement=judgement, key_area=key_area))
+    return _one_or_many(out, frame)
 
 
 def cannot_answer(question: str, reason: str, *, key_area: int | None = None) -> Statement:
@@ -856,7 +928,7 @@ def self_evaluation_summary(
                 f"concern{'s' if neg != 1 else ''}; {c['neutral']} result{'s were' if c['neutral'] != 1 else ' was'} "
                 f"in line, {c['too_few']} could not be judged because groups were too small, and "
                 f"{c['no_data']} question{'s' if c['no_data'] != 1 else ''} could not be answered from the data.")
-    area = f"Key area {key_area}, {KEY_AREAS[key_area].lower()}"
+    area = f"Key area {key_area} ({KEY_AREAS[key_area]})"
     if rating is None:
         text = f"{area}: the school has not recorded its own rating. {evidence}"
         return Statement(text, judgement="no_data" if pos + neg == 0 else "neutral", key_area=key_area)

@@ -159,6 +159,8 @@ def test_effect_sentences():
     assert s.judgement == "neutral" and "no clear evidence" in s
     s = nv.describe_effect(_eff(-0.40, -0.70, -0.10, months=-5), outcome_name="reading")
     assert s.judgement == "negative" and "5 months' less progress" in s
+    s = nv.describe_effect(_eff(0.05, -0.2, 0.3, months=1), outcome_name="reading")
+    assert "about 1 month's additional progress" in s
     s = nv.describe_effect(_eff(0.9, 0.1, 1.7, nt=5), outcome_name="reading")
     assert s.judgement == "too_few" and "5" not in s.split(":", 1)[1].replace("fewer than 6", "")
     s = nv.describe_effect(_eff(0.9, 0.1, 1.7, nc=3), outcome_name="reading")
@@ -190,6 +192,8 @@ def test_register_representation():
     assert small.judgement == "too_few" and "60" not in small
     assert nv.describe_register(_reg("too few to say")).judgement == "too_few"
     assert nv.describe_register(_reg("in line", share_register=np.nan)).judgement == "too_few"
+    hidden = nv.describe_register(_reg("under-represented", share_register=np.nan))  # suppressed numbers
+    assert hidden.judgement == "negative" and "numbers not shown" in hidden and "%" not in hidden
 
 
 def test_group_labels():
@@ -273,3 +277,14 @@ def test_self_evaluation_table():
 def test_statement_rejects_unknown_judgement():
     with pytest.raises(ValueError):
         Statement("x", judgement="good")
+
+
+def test_describe_change_direction_and_goodness():
+    row = {"outcome": "suspension days", "n_mentees": 12, "did": -1.5, "did_ci_low": -2.5, "did_ci_high": -0.5}
+    s = nv.describe_change(row, label="outcome", higher_is_better=lambda w: w != "suspension days")
+    assert s.judgement == "positive" and "fell significantly more" in s
+    s = nv.describe_change(dict(row, outcome="attendance %"), label="outcome",
+                           higher_is_better=lambda w: w != "suspension days")
+    assert s.judgement == "negative"
+    assert nv.describe_change(dict(row, did_ci_high=0.0), label="outcome").judgement == "neutral"
+    assert nv.describe_change(dict(row, n_mentees=5), label="outcome").judgement == "too_few"
