@@ -235,7 +235,7 @@ def wilson_interval(x, n, confidence=0.95):
         p = x / n
         centre = (p + z * z / (2 * n)) / (1 + z * z / n)
         half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def _reached(data: pd.DataFrame, outcome: str, threshold, at_least: bool) -> pd.Series:

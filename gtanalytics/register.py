@@ -10,12 +10,12 @@
 Methods.  The representation ratio is ``share of the register / share of the cohort``, which
 equals ``P(on register | in group) / P(on register)``.  With ``w`` the group's share of the
 cohort and ``RR`` the risk ratio of being on the register (in the group vs not),
-``ratio = RR / (w·RR + 1 − w)``, a monotone function of RR; its interval is the Katz log
-interval for RR (Katz et al. 1978; the ``log`` method of statsmodels ``Table2x2``) carried
-through that function.  For the interval a cell of the 2×2 table that is 0 is replaced by 0.5
-(as statsmodels' ``shift_zeros``).  The exact test is Fisher's (two-sided), or
-optionally the exact binomial test of the register's count against the cohort share.
-Proportions elsewhere have Wilson intervals.
+``ratio = RR / (w·RR + 1 − w)``, a monotone function of RR; its interval is an interval for RR
+carried through that function: Koopman's (1984) score interval by default (it behaves well with
+zero cells and agrees with the exact test), or the Katz log interval (Katz et al. 1978; the
+``log`` method of statsmodels ``Table2x2``, zero cells replaced by 0.5).  The exact test is
+Fisher's (two-sided), or optionally the exact binomial test of the register's count against
+the cohort share.  Proportions elsewhere have Wilson intervals.
 
 Lists of pupils are for senior leaders only: they carry ``attrs["audience"] = "internal"``.
 """
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.gaps import wilson_interval
@@ -115,18 +115,41 @@ def _label(v) -> str:
 
 
 def _katz(a, b, c, d, confidence):
-    """Risk ratio (a/(a+b)) / (c/(c+d)) and its Katz log interval (a zero cell is replaced by 0.5)."""
-    rr = (a / (a + b)) / (c / (c + d)) if c > 0 else math.inf
-    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))  # zero cells -> 0.5, as statsmodels shift_zeros
+    """Katz log interval for the risk ratio (a/(a+b)) / (c/(c+d)); a zero cell is replaced by 0.5."""
+    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))  # as statsmodels Table2x2(shift_zeros=True)
     se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
     z = stats.norm.ppf(0.5 + confidence / 2)
     centre = math.log((a / (a + b)) / (c / (c + d)))
-    return rr, math.exp(centre - z * se), math.exp(centre + z * se)
+    return math.exp(centre - z * se), math.exp(centre + z * se)
+
+
+def _koopman(x1, n1, x2, n2, confidence):
+    """Koopman (1984) score interval for the ratio of proportions (x1/n1) / (x2/n2).
+
+    The bounds are the ratios theta at which the score statistic, with both proportions
+    estimated under p1 = theta·p2 (restricted MLE, the root of a quadratic), equals ±z.  It is
+    the Miettinen–Nurminen interval without their n/(n−1) factor.
+    """
+    z = stats.norm.ppf(0.5 + confidence / 2)
+    p1h, p2h = x1 / n1, x2 / n2
+
+    def score(log_t):
+        t = math.exp(log_t)
+        qa, qb, qc = (n1 + n2) * t, -(n1 * t + x1 + n2 + x2 * t), x1 + x2
+        p2 = (-qb - math.sqrt(max(qb * qb - 4 * qa * qc, 0.0))) / (2 * qa)
+        p1 = t * p2
+        v = p1 * (1 - p1) / n1 + t * t * p2 * (1 - p2) / n2
+        return (p1h - t * p2h) / math.sqrt(v) if v > 0 else math.copysign(math.inf, p1h - t * p2h)
+
+    lim = (math.log(1e-10), math.log(1e10))
+    lo = 0.0 if x1 == 0 else math.exp(optimize.brentq(lambda u: score(u) - z, *lim, xtol=1e-13))
+    hi = math.inf if x2 == 0 else math.exp(optimize.brentq(lambda u: score(u) + z, *lim, xtol=1e-13))
+    return lo, hi
 
 
 # --------------------------------------------------------------------------- representation
 def register_representation(pupils, *, register="gt_register", characteristics=CHARACTERISTICS, by=None,
-                            confidence=0.95, min_n=6, test="fisher"):
+                            confidence=0.95, min_n=6, test="fisher", ci_method="koopman", in_line=(0.5, 2.0)):
     """How well each group of pupils is represented on the register.
 
     Parameters
@@ -149,6 +172,13 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     test : {"fisher", "binomial"}
         Fisher's exact test of the 2×2 table (group × register), or the exact binomial test of
         the group's count on the register against its share of the cohort.
+    ci_method : {"koopman", "katz"}
+        Interval for the risk ratio: Koopman's score interval (default; sound with zero cells)
+        or the Katz log interval.
+    in_line : tuple of float
+        A group whose difference is not significant is "in line" only if its ratio's interval
+        lies within these bounds (default half to double its fair share); otherwise the data
+        cannot rule out a large imbalance and the verdict is "too few to say".
 
     Returns
     -------
@@ -157,17 +187,19 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
         ``value`` (text; "yes" for yes/no flags), ``n_cohort``, ``n_group``, ``n_register``,
         ``n_group_register``, ``share_cohort``, ``share_register``, ``ratio`` (share on register /
         share in cohort; 1 = in line), ``ci_low``, ``ci_high``, ``risk_ratio`` (in group vs not),
-        ``rr_ci_low``, ``rr_ci_high``, ``p_value``, ``n_not_recorded``, ``low_n``, ``verdict``
-        (under-represented / over-represented / in line / too few to say), ``method``.
+        ``rr_ci_low``, ``rr_ci_high``, ``p_value``, ``n_not_recorded``, ``low_n``, ``verdict``, ``method``.
+        The verdict: "under-represented" / "over-represented" when the exact test is significant
+        at ``1 − confidence``; "too few to say" when the group is smaller than ``min_n`` or the
+        interval reaches outside ``in_line``; otherwise "in line".
 
     Examples
     --------
     >>> import pandas as pd
-    >>> p = pd.DataFrame({"gt_register": [True] * 10 + [False] * 90,
-    ...                   "disadvantaged": [True] * 1 + [False] * 9 + [True] * 29 + [False] * 61})
+    >>> p = pd.DataFrame({"gt_register": [True] * 20 + [False] * 180,
+    ...                   "disadvantaged": [True] * 1 + [False] * 19 + [True] * 59 + [False] * 121})
     >>> r = register_representation(p, characteristics=["disadvantaged"])
     >>> round(float(r["ratio"][0]), 3), r["verdict"][0]
-    (0.333, 'in line')
+    (0.167, 'under-represented')
     """
     if not isinstance(pupils, pd.DataFrame):
         raise GTDataError(f"Expected the pupils DataFrame, got {type(pupils).__name__}.")
@@ -175,6 +207,8 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
         raise GTDataError(f"The pupils table has no register column {register!r}; pass register=<column>.")
     if test not in ("fisher", "binomial"):
         raise GTDataError(f"test must be 'fisher' or 'binomial', got {test!r}.")
+    if ci_method not in ("koopman", "katz"):
+        raise GTDataError(f"ci_method must be 'koopman' or 'katz', got {ci_method!r}.")
     p = _with_derived(pupils)
     p["_reg"] = _flag(p[register], register)
     chars = [characteristics] if isinstance(characteristics, str) else list(characteristics)
@@ -203,9 +237,9 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
                        "rr_ci_high": math.nan, "p_value": math.nan, "n_not_recorded": int(sub[ch].isna().sum())}
                 if nr and c + d and ng:
                     w = ng / n
-                    rr, lo, hi = _katz(a, b, c, d, confidence)
-                    lo = 0.0 if a == 0 else lo
-                    hi = math.inf if c == 0 else hi
+                    rr = (a / ng) / (c / (c + d)) if c else math.inf
+                    lo, hi = (_koopman(a, ng, c, c + d, confidence) if ci_method == "koopman"
+                              else _katz(a, b, c, d, confidence))
                     f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
                     row.update(ratio=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
                                rr_ci_low=lo, rr_ci_high=hi)
@@ -217,11 +251,14 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
         raise GTDataError("No characteristic could be audited: the pupils table has none of "
                           f"{', '.join(CHARACTERISTICS)}.")
     out["low_n"] = out["n_group"] < min_n
+    lo, hi = in_line
+    vague = (out["ci_low"] < lo) | (out["ci_high"] > hi)
     out["verdict"] = np.select(
         [out["low_n"] | out["p_value"].isna(), (out["p_value"] < alpha) & (out["ratio"] < 1),
-         (out["p_value"] < alpha) & (out["ratio"] > 1)],
-        ["too few to say", "under-represented", "over-represented"], "in line")
-    out["method"] = (f"ratio CI: Katz log interval for the risk ratio, transformed; test: "
+         (out["p_value"] < alpha) & (out["ratio"] > 1), vague],
+        ["too few to say", "under-represented", "over-represented", "too few to say"], "in line")
+    out["method"] = (f"ratio CI: {'Koopman score' if ci_method == 'koopman' else 'Katz log'} interval for the "
+                     f"risk ratio, transformed; test: "
                      f"{'Fisher exact (two-sided)' if test == 'fisher' else 'exact binomial (two-sided)'}")
     out.attrs.update(skipped=[c for c in CHARACTERISTICS if c not in chars] if not absent else absent,
                      audience="governors (counts only; suppress before showing)")

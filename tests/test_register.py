@@ -1,7 +1,10 @@
 """Tests of gtanalytics.register.
 
-Independent checks: the risk-ratio interval against statsmodels ``Table2x2.riskratio_confint()``
-(Katz log method, with ``shift_zeros`` for a zero cell); the exact tests against
+Independent checks: the Koopman score interval for the risk ratio against statsmodels
+``confint_proportions_2indep(compare="ratio", method="score", correction=False)`` (and, where
+statsmodels' closed form breaks down at p1 = 1, against the defining property checked with a
+numerically maximised restricted likelihood); the Katz interval against statsmodels
+``Table2x2.riskratio_confint()`` (``shift_zeros`` for a zero cell); the exact tests against
 scipy.stats.fisher_exact and scipy.stats.binomtest on 2x2 tables built independently with
 pandas.crosstab; Wilson intervals against statsmodels ``proportion_confint(method="wilson")``.
 """
@@ -39,9 +42,11 @@ def _cohort(seed=0, n=400):
 
 def test_risk_ratio_interval_and_exact_tests_match_statsmodels_and_scipy():
     from statsmodels.stats.contingency_tables import Table2x2
+    from statsmodels.stats.proportion import confint_proportions_2indep
 
     p = _cohort(1)
     r = register_representation(p).set_index(["characteristic", "value"])
+    k = register_representation(p, ci_method="katz").set_index(["characteristic", "value"])
     for ch, v in [("disadvantaged", "yes"), ("ethnicity", "BCRB"), ("sex", "F"), ("ethnicity_major", "Asian"),
                   ("sen", "K")]:
         row = r.loc[(ch, v)]
@@ -51,7 +56,11 @@ def test_risk_ratio_interval_and_exact_tests_match_statsmodels_and_scipy():
         tab = pd.crosstab(ing, p.gt_register).reindex(index=[True, False], columns=[True, False]).to_numpy()
         t = Table2x2(tab)
         assert row["risk_ratio"] == pytest.approx(t.riskratio)
-        assert (row["rr_ci_low"], row["rr_ci_high"]) == pytest.approx(t.riskratio_confint(), rel=1e-10)
+        assert (k.loc[(ch, v), "rr_ci_low"], k.loc[(ch, v), "rr_ci_high"]) == pytest.approx(
+            t.riskratio_confint(), rel=1e-10)
+        (a, b), (c, d) = tab
+        ref = confint_proportions_2indep(a, a + b, c, c + d, compare="ratio", method="score", correction=False)
+        assert (row["rr_ci_low"], row["rr_ci_high"]) == pytest.approx(ref, rel=1e-8)
         assert row["p_value"] == pytest.approx(stats.fisher_exact(tab).pvalue, rel=1e-12)
         # the representation ratio: share of the register / share of the cohort = P(reg | group) / P(reg)
         assert row["ratio"] == pytest.approx(p.gt_register[ing.to_numpy()].mean() / p.gt_register.mean())
@@ -62,15 +71,45 @@ def test_risk_ratio_interval_and_exact_tests_match_statsmodels_and_scipy():
     assert b["p_value"] == pytest.approx(ref.pvalue)
 
 
-def test_zero_cell_uses_shifted_interval_like_statsmodels():
+def test_zero_cells():
     from statsmodels.stats.contingency_tables import Table2x2
+    from statsmodels.stats.proportion import confint_proportions_2indep
 
     p = pd.DataFrame({"gt_register": [False] * 12 + [True] * 10 + [False] * 78, "lac": [True] * 12 + [False] * 88})
     row = register_representation(p, characteristics=["lac"]).iloc[0]
-    t = Table2x2(np.array([[0, 12], [10, 78]]), shift_zeros=True)
     assert row["ratio"] == 0 and row["ci_low"] == 0 and row["rr_ci_low"] == 0
-    assert row["rr_ci_high"] == pytest.approx(t.riskratio_confint()[1])
-    assert row["verdict"] == "in line"  # 0 of 12 with a 10% register rate is not clear evidence
+    ref = confint_proportions_2indep(0, 12, 10, 88, compare="ratio", method="score", correction=False)
+    assert row["rr_ci_high"] == pytest.approx(ref[1], rel=1e-8)
+    katz = register_representation(p, characteristics=["lac"], ci_method="katz").iloc[0]
+    t = Table2x2(np.array([[0, 12], [10, 78]]), shift_zeros=True)
+    assert katz["rr_ci_high"] == pytest.approx(t.riskratio_confint()[1])
+    # 0 of 12 with a 10% register rate is not significant, but the interval cannot rule out a large
+    # imbalance either: too few to say, never "in line"
+    assert row["verdict"] == "too few to say" and row["p_value"] > 0.05
+
+
+def test_koopman_bound_when_every_group_member_is_on_the_register():
+    """x1 = n1: statsmodels' closed form fails here; check the defining property instead: at each bound
+    the score statistic, with p1 = theta p2 fitted by maximising the restricted likelihood
+    numerically (scipy.optimize), equals +/- 1.96."""
+    from scipy.optimize import minimize_scalar
+
+    x1, n1, x2, n2 = 7, 7, 30, 90
+    p = pd.DataFrame({"gt_register": [True] * 7 + [True] * 30 + [False] * 60, "lac": [True] * 7 + [False] * 90})
+    row = register_representation(p, characteristics=["lac"]).iloc[0]
+    for bound, sign in ((row["rr_ci_low"], 1), (row["rr_ci_high"], -1)):
+        if not np.isfinite(bound):
+            continue
+        t = bound
+
+        def nll(p2):
+            p1 = t * p2
+            return -(x1 * np.log(p1) + (n1 - x1) * np.log(max(1 - p1, 1e-300)) + x2 * np.log(p2)
+                     + (n2 - x2) * np.log(1 - p2))
+        p2 = minimize_scalar(nll, bounds=(1e-9, min(1, 1 / t) - 1e-12), method="bounded",
+                             options={"xatol": 1e-12}).x
+        v = t * p2 * (1 - t * p2) / n1 + t * t * p2 * (1 - p2) / n2
+        assert (x1 / n1 - t * x2 / n2) / np.sqrt(v) == pytest.approx(sign * stats.norm.ppf(0.975), abs=1e-4)
 
 
 def test_planted_under_representation_found_and_verdicts():
@@ -80,6 +119,8 @@ def test_planted_under_representation_found_and_verdicts():
     assert r.loc[("disadvantaged", "yes"), "verdict"] == "under-represented"
     assert r.loc[("ethnicity", "BCRB"), "verdict"] == "under-represented"
     assert r.loc[("ethnicity", "WBRI"), "ratio"] > 1
+    tight = register_representation(p, characteristics=["sex"]).iloc[0]
+    assert tight["verdict"] == "in line" and 0.5 < tight["ci_low"] and tight["ci_high"] < 2
     small = register_representation(p.head(60), characteristics=["lac"]).iloc[0]
     assert small["low_n"] and small["verdict"] == "too few to say"
 
@@ -176,20 +217,32 @@ def test_register_changes():
 
 
 # ------------------------------------------------------------------ the sample trust
-def test_sample_register_audit_finds_planted_patterns(sample):
-    from gtanalytics.sample import PLANTED
-
-    pupils = sample.pupils
+def _sample_audit(data):
+    pupils = data.pupils
     year = sorted(pupils.academic_year.unique())[-1]
-    latest = pupils[pupils.academic_year == year]
+    latest = pupils[pupils.academic_year == year].assign(school_id="trust")  # the trust's register, pooled
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
-        r = register_representation(latest, by=None)
-    pooled = register_representation(latest.assign(school_id="trust"),
-                                     characteristics=["disadvantaged", "lac"]).set_index(["characteristic", "value"])
-    assert pooled.loc[("disadvantaged", "yes"), "verdict"] == "under-represented"
-    assert pooled.loc[("disadvantaged", "yes"), "ci_high"] < 1
-    assert set(PLANTED["register"]["selection_penalty_sd"]) >= {"disadvantaged"}
-    assert len(r) > 0
-    dme = dual_exceptionality(pupils)
-    assert dme.counts["n_dme"].sum() >= 1 and len(dme.pupils) == dme.counts["n_dme"].sum()
+        rep = register_representation(latest).set_index(["characteristic", "value"])
+        dme = dual_exceptionality(pupils)
+        a = data.assessments
+        miss = missing_from_register(latest, a[a.score_type == "standardised"], top_share=0.10)
+    return rep, dme, miss
+
+
+def test_sample_register_audit_finds_planted_patterns(sample):
+    """PLANTED["register"]: disadvantaged and Black Caribbean pupils are selected less often; 12 DME pupils."""
+    from gtanalytics.sample import PLANTED, planted_truth
+
+    rep, dme, miss = _sample_audit(sample)
+    for key in [("disadvantaged", "yes"), ("ethnicity", "BCRB"), ("ethnicity_major", "Black")]:
+        assert rep.loc[key, "verdict"] == "under-represented", key
+        assert rep.loc[key, "ci_high"] < 1, key
+    assert rep.loc[("sex", "F"), "verdict"] == "in line"
+    planted = planted_truth(seed=PLANTED["seed"])["dual_exceptionality"]
+    assert len(planted) == PLANTED["register"]["dual_exceptionality"]["n"]
+    assert set(planted.upn) <= set(dme.pupils.upn)
+    assert dme.pupils.attrs["audience"] == "internal"
+    m = miss.counts.set_index(["characteristic", "value"])
+    assert m.loc[("disadvantaged", "yes"), "pct_missing"] > m.loc[("all", "all"), "pct_missing"]
+    assert m.loc[("disadvantaged", "yes"), "p_value"] < 0.05
