@@ -314,3 +314,12 @@ def test_sample_planted_narrowing_and_widening_found(sample):
         assert change.loc[narrow, "ci_low"] > 0
         assert change.loc[widen, "classification"] == "widening", subject
         assert change.loc[widen, "ci_high"] < 0
+
+
+def test_national_attainment_reference_has_status_and_source_per_value():
+    from gtanalytics.reference import load_reference
+
+    t = load_reference("national_attainment")
+    assert set(t.status) <= {"CONFIRMED", "SECONDARY", "UNCONFIRMED"} and t.source.str.startswith("http").all()
+    ks2 = t[(t.key_stage == "KS2") & (t.measure == "RWM expected standard")].set_index("year")["value"]
+    assert ks2.loc[2024] == 61 and ks2.loc[2019] == 65  # methodology.md §1.8
