@@ -52,16 +52,17 @@ PLANTED: dict = {
     "school_effect_sd_per_year": {"8862101": 0.12, "8872101": -0.08, "8884101": -0.10, "8894101": 0.10},
     "teacher_effect_sd_per_year": 0.15,
     "disadvantage_gap": {
-        "narrowing": {"school_id": "8862101", "change_sd_per_year": 0.25,
-                      "what": "disadvantaged pupils gain +0.25 SD a year relative to others in every term"},
-        "widening": {"school_id": "8884101", "change_sd_per_year": -0.30,
-                     "what": "disadvantaged pupils lose 0.30 SD a year relative to others in every term"},
+        "narrowing": {"school_id": "8862101", "change_sd_per_year": 0.30, "from": "2022/23",
+                      "what": "from 2022/23 disadvantaged pupils gain 0.30 SD a year relative to others"},
+        "widening": {"school_id": "8884101", "change_sd_per_year": -0.30, "from": "2022/23",
+                     "what": "from 2022/23 disadvantaged pupils lose 0.30 SD a year relative to others"},
         "baseline_gap_sd": 0.45,
     },
     "register": {
         "share_gifted": 0.09, "share_talented": 0.03,
         "selection_penalty_sd": {"disadvantaged": 0.55, "lac": 0.9, "BCRB": 0.7, "WROM": 0.7, "WIRT": 0.7},
-        "dual_exceptionality": {"n": 12, "sen": "K for 10, E for 2", "what": "high-ability pupils with SEN on the register"},
+        "dual_exceptionality": {"n": 12, "sen": "K for 10, E for 2",
+                                "what": "high-ability pupils with SEN on the register"},
     },
     "underachievers": {"prior": "latent ability >= 0.9 SD (about the top fifth) in 2021/22, then in year groups 2-10",
                        "share_of_high_prior": "25% of those on the register, 12% of the others",
@@ -385,7 +386,7 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     arts = np.array(["music", "sport", "art", "drama", "music;drama", "sport"])[rng.integers(0, 6, N)]
     area = np.where(gifted, area, np.where(talented, arts, ""))
     ua = (gen >= 0.9) & (yg0 >= 2) & (yg0 <= 10) & (first0 == 0) & (rng.random(N) < np.where(register, 0.25, 0.12))
-    mentee = ua & register & (rng.random(N) < 0.75) & (~national)
+    mentee = ua & register & (rng.random(N) < 0.75) & (not national)
     upn_group = np.where((yg0 == 0) & ~fs["joiner"].to_numpy(), 0, np.where(first0 == 0, 1, 2))
     ext = rng.integers(0, 40, N)
     la = sch["la"].to_numpy()[sch0]
@@ -433,7 +434,7 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
         gap[0] = PLANTED["disadvantage_gap"]["narrowing"]["change_sd_per_year"]
         gap[n_primary] = PLANTED["disadvantage_gap"]["widening"]["change_sd_per_year"]
     mentored_row = mentee[pid] & (k >= 1)
-    common = (sch["effect"].to_numpy()[school] + gap[school] * tr["dis"][pid]
+    common = (sch["effect"].to_numpy()[school] + gap[school] * tr["dis"][pid] * (k >= 1)
               + PLANTED["underachievers"]["drift_sd_per_year"] * ua[pid]
               + PLANTED["mentoring"]["attainment_effect_sd_per_year"] * mentored_row)[T] / 3
     inc_r = common + teff[ti_r][T] / 3 + rng.normal(0, TERM_SD, len(T))
@@ -572,7 +573,8 @@ def _other_tables(ctx) -> dict[str, pd.DataFrame]:
             "staff_role": np.where(member == 0, "HLTA", "LSA"), "subject": subj,
             "start_date": _iso(np.full(n, pr["start"])), "end_date": _iso(np.full(n, pr["stop"])),
             "sessions_planned": planned, "sessions_attended": rng.binomial(planned, rng.beta(9, 1, n)),
-            "measure": measure, "pre_score": pr["pre"], "post_score": post, "cost": cost, "selection": "low pre-score"}))
+            "measure": measure, "pre_score": pr["pre"], "post_score": post, "cost": cost,
+            "selection": "low pre-score"}))
         truth.append(pd.DataFrame({"programme": name, "upn": upn[p_], "academic_year": _ay(s_row[T[r]]),
                                    "term": TERMS[PROGRAMMES[pr["pi"]][4]], "effect_sd": eff}))
     out["interventions"] = pd.concat(rows, ignore_index=True)
@@ -611,8 +613,8 @@ def _other_tables(ctx) -> dict[str, pd.DataFrame]:
                                       "period": np.array(TERMS)[ctx["term"]], "possible_sessions": poss,
                                       "authorised_absence": missed - unauth, "unauthorised_absence": unauth})
     # ---- suspensions and permanent exclusions --------------------------------------------------
-    lam = (np.where(prim, 0.012, 0.075) * np.where(dis, PLANTED["exclusions"]["suspension_rate_multiplier_disadvantaged"],
-                                                 1) * np.where(tr["sen"][pid] != "N", 1.6, 1)
+    lam = (np.where(prim, 0.012, 0.075)
+           * np.where(dis, PLANTED["exclusions"]["suspension_rate_multiplier_disadvantaged"], 1) * np.where(tr["sen"][pid] != "N", 1.6, 1)
            * np.where(tr["male"][pid], 1.3, 0.75) * pupil_prop)
     ne = rng.poisson(lam)
     e = np.repeat(np.arange(n), ne)
