@@ -58,6 +58,7 @@ __all__ = [
     "years_of",
     "for_audience",
     "summer_scores",
+    "explore_progress",
 ]
 
 #: Kernel the notebooks run in (``make env`` installs it into the venv).
@@ -434,9 +435,11 @@ def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
         v = int(m.group(1) or m.group(2))
         if 0 < v < threshold:
             add("small_group", m.group(0), _context(text, m.start(), m.end()))
-    for marker in ("jp-InputArea", "jp-InputPrompt", "highlight-ipynb", "class=\"input_area"):
-        if marker in raw:
-            add("code", marker, "")
+    for m in re.finditer(r"<[^>]+class=\"([^\"]*)\"[^>]*>", raw):
+        classes = m.group(1).split()
+        if ("jp-CodeCell" in classes and "jp-mod-noInput" not in classes) or {
+                "jp-InputPrompt", "jp-CodeMirrorEditor", "jp-Editor", "highlight-ipynb", "input_area"} & set(classes):
+            add("code", m.group(1), m.group(0)[:80])
     for m in re.finditer(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"'](https?:)?//", raw, re.I):
         add("external", m.group(0)[:80], "")
     return pd.DataFrame(problems, columns=["kind", "value", "context"]).drop_duplicates(ignore_index=True)
@@ -769,6 +772,37 @@ def summer_scores(data, *, subject: str, years=None, score_type: str = "standard
     rows = rows.dropna(subset=["score"]).drop_duplicates(["upn", "academic_year"], keep="last")
     out = rows[["upn", "academic_year", "score"]].merge(data.pupils, on=["upn", "academic_year"], how="inner")
     return out.reset_index(drop=True)
+
+
+def explore_progress(trust, *, school=None, subject: str = "maths", year: str | None = None,
+                     group: str = "gt_register", threshold: int = 6, audience: str = "leaders"):
+    """Value added by a pupil group for one school, subject and year: the chart behind the notebook controls.
+
+    Meant for ``ipywidgets.interact``: each call computes the summer-to-summer
+    value added (:func:`summer_progress`, :func:`gtanalytics.progress.value_added`
+    and ``va_summary``), suppresses small groups for governors and draws it.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import warnings
+
+    from gtanalytics import plotting
+    from gtanalytics.progress import va_summary, value_added
+
+    data = school_data(trust, school) if school is not None else trust
+    year = year or years_of(data)[-1]
+    pairs = summer_progress(data, subject=subject, year=year)
+    if group not in pairs.columns:
+        raise GTDataError(f"Pupil group {group!r} is not a column of the pupils table.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        groups = va_summary(value_added(pairs, outcome="outcome", prior="prior"), by=group)
+    groups = for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"], threshold=threshold,
+                          audience=audience)
+    return plotting.value_added_by_group(groups, label=group, min_n=threshold,
+                                         title=f"{school_name(trust, school)}: progress in {subject} by {group}, {year}")
 
 
 # --------------------------------------------------------------------------- batch
