@@ -1,0 +1,107 @@
+"""Every notebook runs top to bottom on the sample trust (papermill), and is committed clean.
+
+The committed notebooks must carry no outputs or execution counts, open with a typed, commented
+cell tagged "parameters" (data path, school, years, threshold, audience, interactive), and hold
+no function definitions (logic belongs in the library, with tests).
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXPECTED = {"00-data-health", "01-leadership-for-excellence", "02-use-of-data-for-excellence",
+            "03-effective-learning-for-excellence", "04-engaging-pupils-and-parents",
+            "05-building-capacity-whole-school-community", "90-governor-report", "91-trust-overview"}
+PARAMETERS = {"data_path", "school", "years", "threshold", "audience", "interactive"}
+
+
+@pytest.fixture(scope="module")
+def trust_dir(tmp_path_factory):
+    """data/sample, or the same synthetic trust written to a temporary folder if it is not there yet."""
+    sample = ROOT / "data" / "sample"
+    if any(sample.glob("*.csv")):
+        return sample
+    from gtanalytics.sample import write_sample
+
+    out = tmp_path_factory.mktemp("sample")
+    write_sample(out)
+    return out
+
+
+def test_all_notebooks_present():
+    assert {p.stem for p in NOTEBOOKS} == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_clean_and_thin(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata["kernelspec"]["name"] == "gtanalytics"
+    first = nb.cells[0]
+    assert first.cell_type == "code" and "parameters" in first.metadata.get("tags", [])
+    tree = ast.parse(first.source)
+    names = {n.target.id for n in tree.body if isinstance(n, ast.AnnAssign)}
+    assert names == PARAMETERS, "typed parameters"
+    assert all(isinstance(n, ast.AnnAssign) for n in tree.body), "the parameters cell only assigns"
+    assert first.source.count("#") >= len(PARAMETERS), "every parameter is commented"
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        assert cell.get("outputs", []) == [], f"{path.name} has outputs committed"
+        assert cell.get("execution_count") is None, f"{path.name} has execution counts committed"
+        for node in ast.walk(ast.parse(cell.source)):
+            assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)), \
+                f"{path.name} defines a function or class: put it in the library"
+
+
+def test_key_area_notebooks_open_with_their_questions():
+    for path in NOTEBOOKS:
+        if path.stem[:2] in {"01", "02", "03", "04", "05"}:
+            text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+            assert f"nv.KEY_QUESTIONS[{int(path.stem[:2])}]" in text
+            assert "self_evaluation_summary" in text
+
+
+@pytest.fixture(scope="module")
+def executed(trust_dir, tmp_path_factory):
+    """Run every notebook once for one school, two kernels at a time."""
+    from gtanalytics.report import execute_notebook
+
+    out = tmp_path_factory.mktemp("executed")
+
+    def run(path):
+        t0 = time.perf_counter()
+        params = {"data_path": str(trust_dir), "school": "8884101", "years": None, "threshold": 6,
+                  "audience": "governors" if path.stem.startswith("9") else "leaders", "interactive": False}
+        try:
+            execute_notebook(path, out / path.name, parameters=params)
+            return path.stem, None, time.perf_counter() - t0
+        except Exception as exc:  # reported per notebook below
+            return path.stem, exc, time.perf_counter() - t0
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(run, NOTEBOOKS))
+    return {name: (err, secs, out / f"{name}.ipynb") for name, err, secs in results}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_top_to_bottom(executed, path):
+    err, secs, out = executed[path.stem]
+    assert err is None, f"{path.stem} failed after {secs:.1f} s: {err}"
+    nb = nbformat.read(out, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "every code cell ran"
+    errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    shown = [o for c in code for o in c.get("outputs", []) if o.get("output_type") in ("display_data", "execute_result")]
+    assert shown, "the notebook shows something"
+    if path.stem[:2] in {"02", "03", "04", "05", "90", "91"}:
+        assert any("image/png" in o.get("data", {}) for o in shown), "charts are drawn"
