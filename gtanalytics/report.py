@@ -212,6 +212,11 @@ def export_html(notebook, html, *, title: str | None = None, drop_stderr: bool =
             if drop_stderr:
                 cell.outputs = [o for o in cell.get("outputs", [])
                                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    # code cells that show nothing (parameters, imports) are dropped; ids are made stable
+    # (papermill gives its injected-parameters cell a random id)
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or c.get("outputs")]
+    for i, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{i:03d}"
     if title:
         nb.metadata["title"] = title
     nb.metadata.pop("widgets", None)
@@ -435,11 +440,11 @@ def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
         v = int(m.group(1) or m.group(2))
         if 0 < v < threshold:
             add("small_group", m.group(0), _context(text, m.start(), m.end()))
-    for m in re.finditer(r"<[^>]+class=\"([^\"]*)\"[^>]*>", raw):
-        classes = m.group(1).split()
+    for m in re.finditer(r"<[^>]+class=([\"'])(.*?)\1[^>]*>", raw):
+        classes = m.group(2).split()
         if ("jp-CodeCell" in classes and "jp-mod-noInput" not in classes) or {
                 "jp-InputPrompt", "jp-CodeMirrorEditor", "jp-Editor", "highlight-ipynb", "input_area"} & set(classes):
-            add("code", m.group(1), m.group(0)[:80])
+            add("code", m.group(2), m.group(0)[:80])
     for m in re.finditer(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"'](https?:)?//", raw, re.I):
         add("external", m.group(0)[:80], "")
     return pd.DataFrame(problems, columns=["kind", "value", "context"]).drop_duplicates(ignore_index=True)

@@ -1,0 +1,249 @@
+"""The governor report pipeline: papermill -> HTML without code -> privacy check -> chromium PDF.
+
+A governor report is built for one sample school and checked *independently of*
+``check_report_privacy``: every UPN, full name and date of birth of the input is searched for in
+the raw HTML; every pupil count written in the text or in a table is at least the threshold; every
+image is an embedded data URI and nothing is fetched from the internet; no code cell keeps its
+input. Headless chromium must render it (dump-dom) and print it to PDF (skipped only when
+chromium is absent). ``check_report_privacy`` itself is tested on planted leaks.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from gtanalytics import report
+from gtanalytics.errors import GTDataError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHOOL = "8884101"
+THRESHOLD = 6
+needs_chromium = pytest.mark.skipif(report.find_chromium() is None,
+                                    reason="chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def trust_dir(tmp_path_factory):
+    sample = ROOT / "data" / "sample"
+    if any(sample.glob("*.csv")):
+        return sample
+    from gtanalytics.sample import write_sample
+
+    out = tmp_path_factory.mktemp("sample")
+    write_sample(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def trust(trust_dir):
+    from gtanalytics.io import load
+
+    return load(trust_dir)
+
+
+@pytest.fixture(scope="module")
+def built(trust_dir, tmp_path_factory):
+    """The same governor report built twice at once (two kernels): for the checks and for determinism."""
+    outs = [tmp_path_factory.mktemp("reports_a"), tmp_path_factory.mktemp("reports_b")]
+    pdf = report.find_chromium() is not None
+    summaries = [None, None]
+
+    def run(i):
+        summaries[i] = report.build_reports(trust_dir, outs[i], schools=[SCHOOL], pdf=pdf and i == 0,
+                                            progress=False)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return summaries, outs
+
+
+@pytest.fixture(scope="module")
+def html(built):
+    summaries, outs = built
+    assert summaries[0]["status"].tolist() == ["ok"], summaries[0]["error"].tolist()
+    return (outs[0] / SCHOOL / "90-governor-report.html").read_text(encoding="utf-8")
+
+
+def test_summary_table(built):
+    summary = built[0][0]
+    assert list(summary.columns) == ["school", "status", "seconds", "error"]
+    assert summary.loc[0, "school"] == SCHOOL and summary.loc[0, "seconds"] > 0 and summary.loc[0, "error"] == ""
+
+
+def test_no_code_cells(html):
+    soup = BeautifulSoup(html, "html.parser")
+    for cell in soup.select(".jp-CodeCell"):
+        assert "jp-mod-noInput" in cell["class"]
+    assert not soup.select(".jp-InputPrompt, .jp-OutputPrompt, .jp-CodeMirrorEditor, .highlight")
+    for word in ("import ", "report.for_audience", "warnings.catch_warnings"):
+        assert word not in soup.get_text()
+
+
+def test_no_personal_data(html, trust):
+    """Independent scan of the raw HTML for every UPN, full name and date of birth in the input."""
+    upper, lower = html.upper(), html.lower()
+    for u in trust.pupils["upn"].dropna().unique():
+        assert u.upper() not in upper
+    names = trust.pupils[["forename", "surname"]].dropna().drop_duplicates()
+    for fn, sn in names.itertuples(index=False):
+        assert f"{fn} {sn}".lower() not in lower and f"{sn}, {fn}".lower() not in lower
+    text = BeautifulSoup(html, "html.parser").get_text(" ")
+    for d in pd.to_datetime(trust.pupils["date_of_birth"].dropna().unique()):
+        for form in (d.strftime("%Y-%m-%d"), d.strftime("%d/%m/%Y"), f"{d.day} {d.strftime('%B %Y')}"):
+            assert form not in text
+
+
+def test_no_group_below_threshold_shown(html):
+    soup = BeautifulSoup(html, "html.parser")
+    text = " ".join(soup.get_text(" ").split())
+    counts = [int(a or b) for a, b in re.findall(r"\bn\s*=\s*(\d+)|(\d+) (?:pupils|mentees)\b", text)]
+    assert counts, "the report states its group sizes"
+    assert all(c == 0 or c >= THRESHOLD for c in counts), sorted(counts)[:5]
+    assert "too few" in text  # small groups are said to be small, not silently dropped
+    for table in soup.find_all("table"):
+        heads = [th.get_text(strip=True).lower() for th in table.find_all("th")]
+        for row in table.find_all("tr")[1:]:
+            cells = [td.get_text(strip=True) for td in row.find_all("td")]
+            for h, v in zip(heads, cells):
+                if h in {"n", "pupils"} and v.isdigit():
+                    assert int(v) == 0 or int(v) >= THRESHOLD
+
+
+def test_charts_embedded_nothing_external(html):
+    soup = BeautifulSoup(html, "html.parser")
+    imgs = soup.find_all("img")
+    assert len(imgs) >= 6  # register, 2 progress, 2 gap trends, interventions, absence
+    assert all(i["src"].startswith("data:image/png;base64,") for i in imgs)
+    for tag in soup.find_all(["script", "link", "iframe", "img"]):
+        for attr in ("src", "href"):
+            assert not str(tag.get(attr, "")).startswith(("http:", "https:", "//"))
+
+
+def test_privacy_check_passes_on_the_report(built, trust):
+    path = built[1][0] / SCHOOL / "90-governor-report.html"
+    assert report.check_report_privacy(path, trust, THRESHOLD).empty
+
+
+def test_same_inputs_same_report(built):
+    a, b = (o / SCHOOL / "90-governor-report.html" for o in built[1])
+    strip = lambda s: re.sub(r"Generated on \d{1,2} \w+ \d{4}", "", s)  # noqa: E731
+    assert strip(a.read_text(encoding="utf-8")) == strip(b.read_text(encoding="utf-8"))
+
+
+@needs_chromium
+def test_chromium_renders_and_prints(built):
+    path = built[1][0] / SCHOOL / "90-governor-report.html"
+    dom = report.dump_dom(path)
+    assert "Key area 2" in dom and "<img" in dom
+    pdf = path.with_suffix(".pdf")
+    assert pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 20_000
+
+
+def test_missing_chromium_message(monkeypatch, tmp_path):
+    monkeypatch.setattr(report, "find_chromium", lambda: None)
+    (tmp_path / "a.html").write_text("<p>x</p>")
+    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+        report.html_to_pdf(tmp_path / "a.html", tmp_path / "a.pdf")
+
+
+# --------------------------------------------------------------------------- the privacy check itself
+def test_privacy_check_finds_planted_leaks(trust, tmp_path):
+    p = trust.pupils.dropna(subset=["forename", "surname", "date_of_birth"]).iloc[0]
+    dob = pd.Timestamp(p["date_of_birth"])
+    leaky = tmp_path / "leaky.html"
+    leaky.write_text(
+        f"<html><body><p>Well done {p['forename']} {p['surname']}!</p>"
+        f"<img alt='{p['upn']}' src='data:image/png;base64,AA'>"
+        f"<p>Born {dob:%d/%m/%Y}.</p><p>Only 3 pupils took part (n=4).</p>"
+        "<table><tr><th>Group</th><th>Pupils</th></tr><tr><td>LAC</td><td>2</td></tr>"
+        "<tr><td>Others</td><td>c</td></tr></table>"
+        "<div class='jp-Cell jp-CodeCell'><div class='jp-InputArea'>x = 1</div></div>"
+        "<script src='https://cdn.example.org/x.js'></script></body></html>", encoding="utf-8")
+    found = report.check_report_privacy(leaky, trust, THRESHOLD)
+    kinds = set(found["kind"])
+    assert kinds == {"upn", "name", "date_of_birth", "small_group", "code", "external"}
+    small = set(found.loc[found["kind"] == "small_group", "value"])
+    assert {"3 pupils", "n=4", "Pupils = 2"} <= small
+
+
+def test_privacy_check_ignores_safe_counts(trust, tmp_path):
+    ok = tmp_path / "ok.html"
+    ok.write_text("<p>There were 28 pupils; fewer than 6 pupils is too few.</p>"
+                  "<table><tr><th>n</th></tr><tr><td>c</td></tr><tr><td>40</td></tr></table>")
+    found = report.check_report_privacy(ok, trust, THRESHOLD)
+    assert found.empty, found
+
+
+# --------------------------------------------------------------------------- batch behaviour
+def test_batch_goes_on_after_a_failure(trust_dir, tmp_path, capsys):
+    nb = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell(
+        'data_path: str = ""\nschool: "Optional[str]" = None\nyears: "Optional[list[str]]" = None\n'
+        'threshold: int = 6\naudience: str = "leaders"\ninteractive: bool = False')
+    params.metadata["tags"] = ["parameters"]
+    nb.cells = [params, nbformat.v4.new_code_cell(
+        'if school == "8862101":\n    raise ValueError("planted failure")\nprint("fine")')]
+    nb.metadata["kernelspec"] = {"name": "gtanalytics", "display_name": "gtanalytics", "language": "python"}
+    path = tmp_path / "tiny.ipynb"
+    nbformat.write(nb, path)
+    summary = report.build_reports(trust_dir, tmp_path / "out", schools=["8862101", "8872101"], notebooks=[path],
+                                   audience="leaders", jobs=2)
+    assert summary["school"].tolist() == ["8862101", "8872101"]
+    assert summary["status"].tolist() == ["failed", "ok"]
+    assert "planted failure" in summary.loc[0, "error"]
+    printed = capsys.readouterr().out
+    assert re.search(r"\[\d/2\] 8862101: failed", printed) and re.search(r"\[\d/2\] 8872101: ok", printed)
+    assert "1 of 2 built" in printed
+    assert (tmp_path / "out" / "8872101" / "tiny.html").exists()
+
+
+def test_build_reports_rejects_bad_options(trust_dir, tmp_path):
+    with pytest.raises(GTDataError, match="jobs"):
+        report.build_reports(trust_dir, tmp_path, jobs=3)
+    with pytest.raises(GTDataError, match="audience"):
+        report.build_reports(trust_dir, tmp_path, audience="public")
+    with pytest.raises(GTDataError, match="not in the data"):
+        report.build_reports(trust_dir, tmp_path, schools=["999"])
+
+
+# --------------------------------------------------------------------------- helpers
+def test_school_data_and_years(trust):
+    one = report.school_data(trust, SCHOOL, years=["2023/24"])
+    assert set(one.pupils["school_id"]) == {SCHOOL} and set(one.pupils["academic_year"]) == {"2023/24"}
+    assert set(one.assessments["upn"]) <= set(one.pupils["upn"])
+    assert set(one.assessments["academic_year"]) == {"2023/24"}
+    assert set(one.self_evaluation["school_id"]) == {SCHOOL}
+    with pytest.raises(GTDataError, match="not in the pupils table"):
+        report.school_data(trust, "nope")
+    assert report.previous_year("2023/24") == "2022/23"
+    assert report.years_of(trust) == sorted(trust.pupils["academic_year"].unique())
+    cov = report.coverage(one)
+    assert cov.loc[cov["table"] == "pupils", "rows"].sum() == len(one.pupils)
+
+
+def test_for_audience_matches_disclosure(trust):
+    from gtanalytics.disclosure import suppress
+
+    g = pd.DataFrame({"group": ["a", "b", "c"], "n": [4, 30, 0], "va": [1.0, 0.2, float("nan")],
+                      "ci_low": [0.1, -0.1, float("nan")], "ci_high": [1.9, 0.5, float("nan")]})
+    safe = report.for_audience(g, count_cols="n", value_cols=["va", "ci_low", "ci_high"])
+    hidden = suppress(g, count_cols="n", value_cols=["va", "ci_low", "ci_high"]).hidden
+    assert safe["va"].isna().tolist() == [True, False, True]
+    assert safe.loc[0, "n"] != safe.loc[0, "n"] and hidden.loc[0, "n"]  # the count itself is hidden
+    assert report.for_audience(g, count_cols="n", audience="leaders").equals(g)
+
+
+def test_table_rounds_and_marks_missing():
+    t = report.table(pd.DataFrame({"n": [12, None], "va": [0.1234, None], "ok": [True, None]}).astype(
+        {"n": "Int64", "ok": "boolean"}), columns={"n": "Pupils", "va": "Value added", "ok": "OK"})
+    assert "0.12" in t.data and ">c<" in t.data and ">yes<" in t.data and "Pupils" in t.data
