@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
+from gtanalytics.stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["Suppressed", "suppress", "check_disclosure", "wales_rule", "SYMBOLS"]
 
@@ -130,7 +131,7 @@ def _fmt(v, decimals) -> str:
     return str(v)
 
 
-def suppress(table, *, count_cols, value_cols=None, threshold=6, secondary=True, round_base=None,
+def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESHOLD, secondary=True, round_base=None,
              symbol="c", total_row=None, total_col=None, label_col=None, block_col=None,
              suppress_zeros=False, decimals=1, not_applicable=None):
     """Suppress small groups (and anything that would reveal them) and format a table for display.
@@ -146,7 +147,8 @@ def suppress(table, *, count_cols, value_cols=None, threshold=6, secondary=True,
         Statistics about each row's group.  A list: each is hidden when any count in its row is
         hidden.  A dict ``{value_col: count_col or [count_cols]}``: hidden when those are.
     threshold : int
-        Counts below it are suppressed (default 6).
+        Counts below it are suppressed (default :data:`gtanalytics.stats.SUPPRESSION_THRESHOLD`,
+        6; a privacy rule, distinct from the ``low_n`` flag of the metric modules).
     secondary : bool
         Apply secondary suppression so totals cannot reveal a hidden cell.
     round_base : int, optional
@@ -271,7 +273,7 @@ def suppress(table, *, count_cols, value_cols=None, threshold=6, secondary=True,
     return Suppressed(display=display, hidden=hidden, record=rec)
 
 
-def check_disclosure(table, threshold=6, *, count_cols, value_cols=None, total_row=None, total_col=None,
+def check_disclosure(table, threshold=SUPPRESSION_THRESHOLD, *, count_cols, value_cols=None, total_row=None, total_col=None,
                      label_col=None, block_col=None, suppress_zeros=False, symbols=("c", "SUPP")):
     """Audit a display table: is any small count shown, or derivable from a total?
 
@@ -280,7 +282,7 @@ def check_disclosure(table, threshold=6, *, count_cols, value_cols=None, total_r
     table : pandas.DataFrame
         The table as it will be shown (strings or numbers; symbols for hidden cells).
     threshold : int
-        Smallest count that may be shown.
+        Smallest count that may be shown (default ``SUPPRESSION_THRESHOLD``, 6).
     count_cols, value_cols, total_row, total_col, label_col, block_col, suppress_zeros
         As in :func:`suppress`.
     symbols : tuple of str

@@ -1,0 +1,276 @@
+"""Small interval and test helpers shared by the metric modules, and the small-group constants.
+
+One home for the formulas that several modules need, each checked against statsmodels or
+scipy in ``tests/test_stats.py``:
+
+* :func:`z_value`, :func:`t_value`: two-sided normal and t quantiles for a confidence level;
+* :func:`wilson_ci`: Wilson score interval for a proportion;
+* :func:`newcombe_ci`: Newcombe's hybrid score interval for a difference of two proportions;
+* :func:`welch_diff`: Welch's unequal-variance t interval for a difference of two means;
+* :func:`mean_ci`: one-sample t interval for a mean;
+* :func:`poisson_exact_ci`: exact (Garwood) interval for a Poisson count;
+* :func:`ratio_cluster_ci`: a ratio of sums with a cluster (linearisation) standard error.
+
+Two thresholds are kept apart on purpose:
+
+* :data:`LOW_N` (10): the default below which a group is flagged ``low_n`` — too few pupils
+  to conclude anything — with a :class:`~gtanalytics.errors.GTWarning`;
+* :data:`SUPPRESSION_THRESHOLD` (6): the default below which
+  :func:`gtanalytics.disclosure.suppress` hides a cell from governors (a privacy rule,
+  not a statistical one).
+
+Only numpy and scipy are used here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from gtanalytics.errors import GTDataError
+
+__all__ = [
+    "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
+    "mean_ci", "poisson_exact_ci", "ratio_cluster_ci",
+]
+
+#: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
+LOW_N = 10
+#: Default size below which :func:`gtanalytics.disclosure.suppress` hides a cell.
+SUPPRESSION_THRESHOLD = 6
+
+
+def _check_confidence(confidence) -> float:
+    try:
+        ok = 0 < confidence < 1
+    except TypeError:
+        ok = False
+    if not ok or isinstance(confidence, bool):
+        raise GTDataError(f"confidence must be a number between 0 and 1 (e.g. 0.95); got {confidence!r}.")
+    return float(confidence)
+
+
+def z_value(confidence: float = 0.95) -> float:
+    """Two-sided standard normal quantile for a confidence level (1.96 for 0.95).
+
+    Raises
+    ------
+    GTDataError
+        When ``confidence`` is not strictly between 0 and 1.
+
+    Examples
+    --------
+    >>> round(z_value(0.95), 4)
+    1.96
+    """
+    return float(stats.norm.ppf(0.5 + _check_confidence(confidence) / 2))
+
+
+def t_value(confidence: float, df) -> float:
+    """Two-sided Student t quantile for a confidence level and ``df`` degrees of freedom.
+
+    Examples
+    --------
+    >>> round(t_value(0.95, 10), 4)
+    2.2281
+    """
+    return float(stats.t.ppf(0.5 + _check_confidence(confidence) / 2, df))
+
+
+def wilson_ci(count, n, *, confidence: float = 0.95):
+    """Wilson score interval for a proportion ``count / n`` (arrays allowed).
+
+    Parameters
+    ----------
+    count, n : array_like
+        Successes and trials.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(low, high)`` as proportions (0-1); NaN where ``n`` is 0.
+
+    Examples
+    --------
+    >>> lo, hi = wilson_ci(3, 10)
+    >>> round(float(lo), 4), round(float(hi), 4)
+    (0.1078, 0.6032)
+    """
+    z = z_value(confidence)
+    k, m = np.asarray(count, dtype=float), np.asarray(n, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / m
+        centre = (p + z * z / (2 * m)) / (1 + z * z / m)
+        half = z / (1 + z * z / m) * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def newcombe_ci(k1, n1, k2, n2, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Newcombe's hybrid score interval for a difference of two independent proportions, p1 − p2.
+
+    Built from the two Wilson intervals (Newcombe 1998, method 10; statsmodels
+    ``confint_proportions_2indep(method="newcomb")``).
+
+    Parameters
+    ----------
+    k1, n1, k2, n2 : int
+        Successes and trials in each group.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)`` as proportions; NaN when either group is empty.
+
+    Examples
+    --------
+    >>> lo, hi = newcombe_ci(56, 70, 48, 80)
+    >>> round(lo, 4), round(hi, 4)
+    (0.0524, 0.3339)
+    """
+    z_value(confidence)
+    if not n1 or not n2:
+        return math.nan, math.nan
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = (float(v) for v in wilson_ci(k1, n1, confidence=confidence))
+    l2, u2 = (float(v) for v in wilson_ci(k2, n2, confidence=confidence))
+    d = p1 - p2
+    return (float(d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
+            float(d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
+
+
+def welch_diff(a, b, *, confidence: float = 0.95) -> dict:
+    """Difference of two independent means, ``mean(a) − mean(b)``, with a Welch t interval.
+
+    Parameters
+    ----------
+    a, b : array_like
+        The two samples (no missing values).
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    dict
+        ``n1, n2, mean1, mean2, diff, se, df`` (Welch–Satterthwaite), ``ci_low, ci_high``.
+        ``se``, ``df`` and the limits are NaN when a group has fewer than 2 values or both
+        groups have no spread (the interval is then undefined, not zero-width).
+
+    Examples
+    --------
+    >>> r = welch_diff([1.0, 2.0, 3.0], [2.0, 4.0, 6.0, 8.0])
+    >>> round(r["diff"], 2), round(r["df"], 3)
+    (-3.0, 4.075)
+    """
+    z_value(confidence)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    n1, n2 = len(a), len(b)
+    m1 = float(np.mean(a)) if n1 else math.nan
+    m2 = float(np.mean(b)) if n2 else math.nan
+    out = {"n1": n1, "n2": n2, "mean1": m1, "mean2": m2, "diff": m1 - m2,
+           "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    if n1 >= 2 and n2 >= 2:
+        v1, v2 = float(np.var(a, ddof=1)) / n1, float(np.var(b, ddof=1)) / n2
+        se = math.sqrt(v1 + v2)
+        if se > 0:
+            df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
+            h = t_value(confidence, df) * se
+            out.update(se=se, df=df, ci_low=out["diff"] - h, ci_high=out["diff"] + h)
+    return out
+
+
+def mean_ci(values, *, confidence: float = 0.95) -> dict:
+    """Mean with a one-sample t interval (n − 1 df).
+
+    Returns
+    -------
+    dict
+        ``n, mean, sd, se, ci_low, ci_high``; ``sd``, ``se`` and the limits are NaN for
+        fewer than 2 values.
+
+    Examples
+    --------
+    >>> r = mean_ci([3.0, 4.0, 5.0, 6.0])
+    >>> round(r["mean"], 2), round(r["ci_low"], 3)
+    (4.5, 2.446)
+    """
+    z_value(confidence)
+    v = np.asarray(values, dtype=float)
+    n = len(v)
+    m = float(np.mean(v)) if n else math.nan
+    if n < 2:
+        return {"n": n, "mean": m, "sd": math.nan, "se": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+    sd = float(np.std(v, ddof=1))
+    se = sd / math.sqrt(n)
+    h = t_value(confidence, n - 1) * se
+    return {"n": n, "mean": m, "sd": sd, "se": se, "ci_low": m - h, "ci_high": m + h}
+
+
+def poisson_exact_ci(count, *, confidence: float = 0.95):
+    """Exact (Garwood, central) confidence interval for a Poisson count.
+
+    Parameters
+    ----------
+    count : array_like
+        Observed number of events.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(low, high)`` for the expected count; divide by the exposure for a rate.
+
+    Examples
+    --------
+    >>> lo, hi = poisson_exact_ci(0)
+    >>> float(lo), round(float(hi), 4)
+    (0.0, 3.6889)
+    """
+    alpha = 1 - _check_confidence(confidence)
+    k = np.asarray(count, dtype=float)
+    low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
+    high = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
+    return low, high
+
+
+def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
+    """Ratio sum(y)/sum(x) with a cluster (one cluster per row, e.g. per pupil) standard error.
+
+    ``se = sqrt(n/(n-1) * sum((y - R x)^2)) / sum(x)``: the linearisation variance of a
+    ratio estimator, equal to a cluster-robust sandwich with small-sample factor
+    n/(n-1).  Interval ``R +/- z se``, clipped to [0, 1].
+
+    Parameters
+    ----------
+    y, x : array_like
+        Numerator (e.g. sessions missed) and denominator (sessions possible) per cluster.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of float
+        ``(ratio, se, low, high)``; ``se`` and the limits are NaN for fewer than 2 clusters.
+
+    Examples
+    --------
+    >>> r, se, lo, hi = ratio_cluster_ci([2, 10, 0], [20, 40, 10])
+    >>> round(r, 4)
+    0.1714
+    """
+    z = z_value(confidence)
+    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
+    n, total = len(x), x.sum()
+    if n == 0 or total <= 0:
+        return np.nan, np.nan, np.nan, np.nan
+    r = float(y.sum() / total)
+    if n < 2:
+        return r, np.nan, np.nan, np.nan
+    se = float(np.sqrt(n / (n - 1) * np.sum((y - r * x) ** 2)) / total)
+    return r, se, max(r - z * se, 0.0), min(r + z * se, 1.0)
