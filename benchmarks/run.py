@@ -491,6 +491,26 @@ def summarise(results: dict) -> str:
     return "\n".join(lines)
 
 
+def markdown(results: dict) -> str:
+    """Markdown tables of a results JSON (``--markdown results.json``), as pasted into the README."""
+    sizes = list(results["sizes"])
+    steps = list(dict.fromkeys(s["step"] for r in results["sizes"].values() for s in r.get("steps", [])))
+    cell = {(k, s["step"]): s for k, r in results["sizes"].items() for s in r.get("steps", [])}
+    out = ["| step | " + " | ".join(sizes) + " |", "|---|" + "---:|" * len(sizes)]
+    for st in steps:
+        row = []
+        for k in sizes:
+            c = cell.get((k, st))
+            row.append("" if c is None else f"{c['seconds']:.4g} s ({c['peak_rss_mib']:.0f} MiB)"
+                       if c["seconds"] is not None else c["status"])
+        out.append(f"| {st} | " + " | ".join(row) + " |")
+    out.append("| **metric suite** | " + " | ".join(
+        f"**{results['sizes'][k].get('metric_suite_seconds', float('nan')):.3g} s**" for k in sizes) + " |")
+    out.append("| peak RSS of the size (MiB) | " + " | ".join(
+        f"{results['sizes'][k].get('peak_rss_mib')}" for k in sizes) + " |")
+    return "\n".join(out)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="school,trust,national", help="comma-separated: school,trust,national")
@@ -504,10 +524,14 @@ def main(argv=None) -> int:
     p.add_argument("--r-timeout", type=float, default=900.0)
     p.add_argument("--repeat-once", action="store_true", help="run every step once (no best-of-n)")
     p.add_argument("--keep-data", action="store_true", help="keep the generated files in the temp folder")
+    p.add_argument("--markdown", metavar="RESULTS_JSON", help="print the tables of a results file and exit")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
 
+    if args.markdown:
+        print(markdown(json.loads(Path(args.markdown).read_text())))
+        return 0
     if args.worker:
         res = worker(args.worker, args)
         Path(args.worker_out).write_text(json.dumps(res, default=str))
