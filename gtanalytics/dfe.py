@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.reference import load_reference
+from gtanalytics.stats import z_value
 
 __all__ = [
     "KS1_POINTS",
@@ -338,7 +338,7 @@ def school_progress(scores, *, national_sd: float, confidence: float = 0.95) -> 
     n = len(s)
     if n == 0:
         raise GTDataError("No pupil scores to average: every score is missing.")
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     mean = float(s.mean())
     se = national_sd / np.sqrt(n)
     return pd.DataFrame({"n": [n], "score": [mean], "se": [se], "ci_low": [mean - z * se],

@@ -33,10 +33,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import load_reference
+from gtanalytics.stats import LOW_N, t_value, z_value
 
 __all__ = [
     "effect_size",
@@ -49,8 +49,8 @@ __all__ = [
     "LOW_N",
 ]
 
-#: Fewer pupils than this in either group makes an effect size unstable (flagged ``low_n``).
-LOW_N = 10
+# LOW_N (re-exported from gtanalytics.stats): fewer pupils than this in either group makes an
+# effect size unstable (flagged ``low_n``).
 
 
 # --------------------------------------------------------------------------- months
@@ -97,7 +97,7 @@ def months_label(es) -> str | list[str]:
     Parameters
     ----------
     es : float or array-like
-        Effect size(s).
+        Effect size(s), as for :func:`es_to_months`.
 
     Returns
     -------
@@ -186,12 +186,6 @@ def ratio_gain_band(rg, *, thresholds=None):
 
 
 # --------------------------------------------------------------------------- building blocks
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise GTDataError(f"confidence must be between 0 and 1 (for example 0.95); got {confidence!r}.")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
-
-
 def hedges_g(treatment, comparison, *, confidence: float = 0.95) -> dict:
     """Hedges' g for two independent groups from their raw scores.
 
@@ -235,7 +229,7 @@ def hedges_g(treatment, comparison, *, confidence: float = 0.95) -> dict:
     g = j * d
     var = 1 / n1 + 1 / n2 + g**2 / (2 * (n1 + n2))
     se = np.sqrt(var)
-    z = _z(confidence)
+    z = z_value(confidence)
     return dict(d=d, g=g, j=j, variance=var, se=se, ci_low=g - z * se, ci_high=g + z * se,
                 n_treatment=n1, n_comparison=n2, mean_treatment=t.mean(), mean_comparison=c.mean(),
                 sd_pooled=sp)
@@ -278,7 +272,7 @@ def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) ->
     ok = ~(np.isnan(pre) | np.isnan(post))
     pre, post = pre[ok], post[ok]
     n = len(pre)
-    z = _z(confidence)
+    z = z_value(confidence)
     if n < 3:
         nan = float("nan")
         return dict(es=nan, variance=nan, se=nan, ci_low=nan, ci_high=nan, n=n, r=nan,
@@ -437,7 +431,7 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
     data = data.dropna()
     y = data[outcome].to_numpy(dtype=float)
     treat = (data[group] == treatment).to_numpy(dtype=bool)
-    z = _z(confidence)
+    z = z_value(confidence)
     n_t, n_c = int(treat.sum()), int((~treat).sum())
     if min(n_t, n_c) < 2:
         raise GTDataError(f"An effect size needs at least 2 pupils with scores in each group; got {n_t} "
@@ -455,7 +449,7 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
         beta, cov, dfree = _ols(y, X)
         sd = y.std(ddof=1)
         b, se_b = beta[1], np.sqrt(cov[1, 1])
-        tq = stats.t.ppf(0.5 + confidence / 2, dfree)
+        tq = t_value(confidence, dfree)
         out = dict(method="ancova", g=b / sd, d=b / sd, variance=(se_b / sd) ** 2, se=se_b / sd,
                    ci_low=(b - tq * se_b) / sd, ci_high=(b + tq * se_b) / sd,
                    ci_method=f"t interval of the ANCOVA difference ({dfree} df) divided by the SD",

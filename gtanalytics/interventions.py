@@ -10,14 +10,9 @@ not take part, from the pupils table and the termly standardised assessments
 ended), and compares the two by regression adjustment or nearest-neighbour
 matching, plus a difference-in-differences on the gains.
 
-School calendar (England, approximate)
---------------------------------------
-Term dates differ between local authorities and years, so dates are placed in
-terms and half terms by fixed calendar boundaries: Autumn 1 September - 31
-December (Aut1 to 31 October, Aut2 from 1 November); Spring 1 January - 14 April
-(Spr1 to 20 February, Spr2 from 21 February, ending at a typical Easter);
-Summer 15 April - 31 August (Sum1 to 31 May, Sum2 from 1 June). The academic
-year starts on 1 September.
+The calendar, the comparison group and the matching live in
+:mod:`gtanalytics.comparison`; ``school_calendar``, ``comparison_data``,
+``match_comparison`` and ``HALF_TERMS`` are re-exported here.
 """
 
 from __future__ import annotations
@@ -27,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
+from gtanalytics.comparison import (HALF_TERMS, TERMS, _compare, _prepare, comparison_data, match_comparison,
+                                    school_calendar)
 from gtanalytics.effects import _ols, es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
 from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.stats import LOW_N, t_value
 
 __all__ = [
     "HALF_TERMS",
@@ -43,290 +39,7 @@ __all__ = [
     "termly_review",
 ]
 
-HALF_TERMS = ("Aut1", "Aut2", "Spr1", "Spr2", "Sum1", "Sum2")
-_TERMS = ("Autumn", "Spring", "Summer")
 _DAYS_PER_MONTH = 365.25 / 12
-
-
-# --------------------------------------------------------------------------- calendar
-def school_calendar(dates) -> pd.DataFrame:
-    """Academic year, term, half term and a running term index for each date.
-
-    Parameters
-    ----------
-    dates : array-like of dates
-        Anything :func:`pandas.to_datetime` accepts.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``academic_year`` ("2023/24"), ``term`` (Autumn/Spring/Summer),
-        ``half_term`` (Aut1 ... Sum2) and ``term_index`` (3 x starting year +
-        0/1/2, so consecutive terms differ by one). Boundaries are the
-        approximate ones in the module docstring.
-
-    Examples
-    --------
-    >>> school_calendar(["2024-01-08", "2023-11-20"])["half_term"].tolist()
-    ['Spr1', 'Aut2']
-    """
-    d = pd.to_datetime(pd.Series(dates), errors="coerce").reset_index(drop=True)
-    month, day, year = d.dt.month, d.dt.day, d.dt.year
-    start = np.where(month >= 9, year, year - 1)
-    md = month * 100 + day
-    term = np.select([md >= 901, md < 415], [0, 1], default=2)
-    half = np.select([md >= 1101, md >= 901, md < 221, md < 415, md < 601], [1, 0, 2, 3, 4], default=5)
-    ok = d.notna().to_numpy()
-    out = pd.DataFrame({
-        "academic_year": [f"{int(s)}/{(int(s) + 1) % 100:02d}" if k else None for s, k in zip(start, ok)],
-        "term": [_TERMS[t] if k else None for t, k in zip(term, ok)],
-        "half_term": [HALF_TERMS[h] if k else None for h, k in zip(half, ok)],
-        "term_index": np.where(ok, start * 3 + term, np.nan),
-    })
-    return out
-
-
-def _flag(values: pd.Series) -> pd.Series:
-    """Booleans from a flag column that may still hold Y/N, Yes/No, TRUE/FALSE, 1/0 text."""
-    if pd.api.types.is_bool_dtype(values):
-        return values.fillna(False).astype(bool)
-    text = values.astype("string").str.strip().str.lower()
-    return text.isin(["y", "yes", "true", "t", "1", "1.0"]).fillna(False).astype(bool)
-
-
-def _term_index(academic_year: pd.Series, term: pd.Series) -> pd.Series:
-    start = pd.to_numeric(academic_year.astype(str).str[:4], errors="coerce")
-    pos = term.astype(str).map({t: i for i, t in enumerate(_TERMS)})
-    return start * 3 + pos
-
-
-# --------------------------------------------------------------------------- preparing the table
-def _prepare(interventions: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(interventions, pd.DataFrame):
-        raise GTDataError("interventions must be a pandas DataFrame (the interventions table).")
-    need = ["programme", "upn", "staff", "start_date", "end_date"]
-    missing = [c for c in need if c not in interventions.columns]
-    if missing:
-        raise GTDataError(f"The interventions table lacks column(s) {missing}; it needs at least {need}.")
-    df = interventions.copy().reset_index(drop=True)
-    for c in ("start_date", "end_date"):
-        df[c] = pd.to_datetime(df[c], errors="coerce")
-    bad = df["start_date"].isna() | df["end_date"].isna()
-    if bad.any():
-        raise GTDataError(f"{int(bad.sum())} intervention row(s) have a missing or unreadable start_date/end_date "
-                          f"(first: row {int(np.flatnonzero(bad)[0])}); fix or remove them.")
-    for c in ("sessions_planned", "sessions_attended", "pre_score", "post_score", "cost"):
-        df[c] = pd.to_numeric(df[c], errors="coerce") if c in df.columns else np.nan
-    for c in ("subject", "measure", "selection"):
-        if c not in df.columns:
-            df[c] = pd.NA
-    cal = school_calendar(df["start_date"])
-    df["academic_year"], df["term"], df["half_term"] = cal["academic_year"], cal["term"], cal["half_term"]
-    df["start_term"] = cal["term_index"]
-    df["end_term"] = school_calendar(df["end_date"])["term_index"]
-    df["weeks"] = (df["end_date"] - df["start_date"]).dt.days / 7
-    return df
-
-
-def _scores(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
-    need = ["upn", "academic_year", "term", "subject", "score"]
-    missing = [c for c in need if c not in assessments.columns]
-    if missing:
-        raise GTDataError(f"The assessments table lacks column(s) {missing}.")
-    a = assessments
-    if "score_type" in a.columns:
-        a = a[a["score_type"] == score_type]
-    a = a.assign(term_index=_term_index(a["academic_year"], a["term"]),
-                 score=pd.to_numeric(a["score"], errors="coerce")).dropna(subset=["score", "term_index"])
-    return a.groupby(["upn", "subject", "term_index"], as_index=False)["score"].mean()
-
-
-def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assessments: pd.DataFrame,
-                    score_type: str = "standardised", all_interventions: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Stack participants and non-participants with termly test scores before and after each programme.
-
-    For each participant the *pre* score is their termly test in the programme's
-    subject in the term before the programme started and the *post* score the
-    one in the term after it ended (several tests in a term are averaged). The
-    comparison pupils for that window are pupils in the same school and year
-    group who took part in no intervention in that subject overlapping the
-    window and who have both scores.
-
-    Parameters
-    ----------
-    interventions : pandas.DataFrame
-        The interventions table (or the rows of one programme / group).
-    pupils : pandas.DataFrame
-        The pupils table (``upn, academic_year, school_id, year_group`` and
-        ``disadvantaged`` if present).
-    assessments : pandas.DataFrame
-        The assessments table (long form).
-    score_type : str, default "standardised"
-        Which assessments count as the termly test.
-    all_interventions : pandas.DataFrame, optional
-        The whole interventions table, when ``interventions`` is a subset, so
-        that pupils in other programmes are kept out of the comparison group.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per pupil per window: ``upn, treated, subject, window`` (e.g.
-        ``"maths 6071->6073"``), ``pre, post, gain, school_id, year_group,
-        disadvantaged``.
-
-    Examples
-    --------
-    >>> import gtanalytics.interventions as gi
-    >>> callable(gi.comparison_data)
-    True
-    """
-    iv = _prepare(interventions)
-    all_iv = iv if all_interventions is None else _prepare(all_interventions)
-    sc = _scores(assessments, score_type)
-    p = pupils.copy()
-    p["disadvantaged"] = _flag(p["disadvantaged"]) if "disadvantaged" in p.columns else False
-    p = p[["upn", "academic_year", "school_id", "year_group", "disadvantaged"]]
-    frames = []
-    iv = iv.dropna(subset=["subject"])
-    for (subject, s_term, e_term), rows in iv.groupby(["subject", "start_term", "end_term"]):
-        pre_i, post_i = s_term - 1, e_term + 1
-        pre = sc[(sc["subject"] == subject) & (sc["term_index"] == pre_i)].set_index("upn")["score"]
-        post = sc[(sc["subject"] == subject) & (sc["term_index"] == post_i)].set_index("upn")["score"]
-        both = pre.index.intersection(post.index)
-        year = rows["academic_year"].iloc[0]
-        info = p[p["academic_year"] == year].drop_duplicates("upn").set_index("upn")
-        took_part = all_iv[(all_iv["subject"] == subject) & (all_iv["end_term"] >= pre_i)
-                           & (all_iv["start_term"] <= post_i)]["upn"]
-        treated = pd.Index(rows["upn"].unique())
-        cells = info.loc[info.index.intersection(treated), ["school_id", "year_group"]].drop_duplicates()
-        ctrl = info[~info.index.isin(took_part)].reset_index().merge(cells, on=["school_id", "year_group"])["upn"]
-        for flag, ids in ((True, treated), (False, pd.Index(ctrl))):
-            ids = ids.intersection(both).intersection(info.index)
-            if len(ids):
-                frames.append(pd.DataFrame({
-                    "upn": ids, "treated": flag, "subject": subject,
-                    "window": f"{subject} {int(pre_i)}->{int(post_i)}",
-                    "pre": pre.loc[ids].to_numpy(), "post": post.loc[ids].to_numpy(),
-                }).join(info[["school_id", "year_group", "disadvantaged"]], on="upn"))
-    cols = ["upn", "treated", "subject", "window", "pre", "post", "gain", "school_id", "year_group", "disadvantaged"]
-    if not frames:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(frames, ignore_index=True).drop_duplicates(["upn", "window"])
-    out["gain"] = out["post"] - out["pre"]
-    return out[cols]
-
-
-def match_comparison(data: pd.DataFrame, *, rng=None, caliper: float | None = None) -> pd.DataFrame:
-    """Nearest-neighbour matching (1:1, without replacement) on prior attainment.
-
-    Within each stratum of ``window, school_id, year_group, disadvantaged``
-    the treated pupils are taken in random order (``rng``) and each is matched
-    to the unused comparison pupil with the nearest pre-score (ties broken by
-    the random order of comparison pupils). With ``caliper`` (in score points)
-    pupils with no comparison pupil that close stay unmatched.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Output of :func:`comparison_data`.
-    rng : int or numpy.random.Generator, optional
-        Randomness for the order of matching.
-    caliper : float, optional
-        Largest allowed pre-score distance.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per matched pair: ``upn, upn_comparison, window, pre, pre_comparison,
-        post, post_comparison, distance``.
-
-    Examples
-    --------
-    >>> import gtanalytics.interventions as gi
-    >>> callable(gi.match_comparison)
-    True
-    """
-    gen = np.random.default_rng(rng)
-    pairs = []
-    for _, cell in data.groupby(["window", "school_id", "year_group", "disadvantaged"], sort=True):
-        t = cell[cell["treated"]]
-        c = cell[~cell["treated"]]
-        if t.empty or c.empty:
-            continue
-        t = t.iloc[gen.permutation(len(t))]
-        c = c.iloc[gen.permutation(len(c))]
-        used = np.zeros(len(c), dtype=bool)
-        cpre = c["pre"].to_numpy(dtype=float)
-        for row in t.itertuples():
-            dist = np.where(used, np.inf, np.abs(cpre - row.pre))
-            k = int(np.argmin(dist))
-            if not np.isfinite(dist[k]) or (caliper is not None and dist[k] > caliper):
-                continue
-            used[k] = True
-            m = c.iloc[k]
-            pairs.append((row.upn, m["upn"], row.window, row.pre, m["pre"], row.post, m["post"], dist[k]))
-    return pd.DataFrame(pairs, columns=["upn", "upn_comparison", "window", "pre", "pre_comparison", "post",
-                                        "post_comparison", "distance"])
-
-
-def _dummies(frame: pd.DataFrame, cols) -> list[np.ndarray]:
-    out = []
-    for c in cols:
-        levels = sorted(frame[c].astype(str).unique())
-        out += [(frame[c].astype(str) == lv).to_numpy(dtype=float) for lv in levels[1:]]
-    return out
-
-
-def _full_rank(X: np.ndarray) -> np.ndarray:
-    """Keep columns left to right while each adds rank (drops constant or aliased dummies)."""
-    keep: list[int] = []
-    for j in range(X.shape[1]):
-        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
-            keep.append(j)
-    return X[:, keep]
-
-
-def _compare(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -> dict:
-    """Effect against the comparison group (raw points and standardised) plus the DiD."""
-    res = {}
-    t, c = data[data["treated"]], data[~data["treated"]]
-    tq = lambda df: stats.t.ppf(0.5 + confidence / 2, df)  # noqa: E731
-    if method == "regression":
-        cols = [np.ones(len(data)), data["treated"].to_numpy(dtype=float), data["pre"].to_numpy(dtype=float),
-                data["disadvantaged"].to_numpy(dtype=float)]
-        cols += _dummies(data, ["year_group", "school_id", "window"])
-        X = _full_rank(np.column_stack(cols))
-        beta, cov, dfree = _ols(data["post"].to_numpy(dtype=float), X)
-        est, se = beta[1], np.sqrt(cov[1, 1])
-        sd = data["post"].std(ddof=1)
-        n_t, n_c = len(t), len(c)
-        label = "regression on prior attainment, year group, disadvantage (+ school, window)"
-    else:
-        pairs = match_comparison(data, rng=rng, caliper=caliper)
-        if len(pairs) < 2:
-            return res
-        # bias correction (Abadie & Imbens 2011): remove the pairs' remaining pre-score difference with the
-        # slope of post on pre among the comparison pupils
-        slope = np.polyfit(c["pre"].to_numpy(dtype=float), c["post"].to_numpy(dtype=float), 1)[0]
-        diff = (pairs["post"] - pairs["post_comparison"]) - slope * (pairs["pre"] - pairs["pre_comparison"])
-        dfree = len(pairs) - 1
-        est, se = diff.mean(), diff.std(ddof=1) / np.sqrt(len(pairs))
-        sd = data["post"].std(ddof=1)
-        n_t, n_c = len(pairs), len(pairs)
-        label = ("nearest-neighbour match on prior attainment within year group and disadvantage, "
-                 "bias-corrected for the remaining pre-score difference")
-    half = tq(dfree) * se
-    res.update(comparison_method=label, n_matched=n_t, n_comparison=n_c, effect=est, effect_se=se,
-               effect_ci_low=est - half, effect_ci_high=est + half, es=est / sd, es_se=se / sd,
-               es_ci_low=(est - half) / sd, es_ci_high=(est + half) / sd,
-               es_standardiser="SD of the post-test (termly test) over all participants and comparison pupils (EEF)")
-    if len(t) >= 2 and len(c) >= 2:
-        w = stats.ttest_ind(t["gain"], c["gain"], equal_var=False)
-        ci = w.confidence_interval(confidence)
-        res.update(did=t["gain"].mean() - c["gain"].mean(), did_ci_low=ci.low, did_ci_high=ci.high,
-                   did_method="Welch interval of the difference in mean gains (termly test); assumes parallel "
-                              "trends, so it is inflated by regression to the mean if pupils were chosen for low scores")
-    return res
 
 
 # --------------------------------------------------------------------------- judgement
@@ -360,7 +73,7 @@ _COLUMNS = [
 
 def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupils: pd.DataFrame | None = None,
                         assessments: pd.DataFrame | None = None, comparison: str | None = "regression",
-                        confidence: float = 0.95, min_n: int = 10, min_effect: float = 0.1,
+                        confidence: float = 0.95, min_n: int = LOW_N, min_effect: float = 0.1,
                         paired_sd: float | None = None, ratio_thresholds=None, score_type: str = "standardised",
                         rng=None, caliper: float | None = None, low_pre_sd: float = 0.5,
                         all_interventions: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -368,7 +81,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
 
     Judgement rules (``judgement`` column), applied in order:
 
-    1. fewer than ``min_n`` pupils (default 10) -> "too few pupils to judge";
+    1. fewer than ``min_n`` pupils (default :data:`gtanalytics.stats.LOW_N`, 10) -> "too few pupils to judge";
     2. the interval is wholly below zero -> "negative";
     3. a comparison group exists, its interval excludes zero and the effect size
        is at least ``min_effect`` (default 0.1 SD, about two months' progress
@@ -402,7 +115,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
     comparison : {"regression", "matched", None}
         How to compare with pupils who did not take part.
     confidence : float, default 0.95
-    min_n : int, default 10
+    min_n : int, default stats.LOW_N (10)
     min_effect : float, default 0.1
         Effect size (SD) below which an effect is called small.
     paired_sd : float, optional
@@ -458,7 +171,6 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
         cmp_data = comparison_data(df, pupils=pupils, assessments=assessments, score_type=score_type,
                                    all_interventions=all_interventions)
     gen = np.random.default_rng(rng)
-    z_t = lambda k: stats.t.ppf(0.5 + confidence / 2, k)  # noqa: E731
     rows = []
     for key, g in df.groupby(list(by), sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -477,8 +189,8 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
         r.update(pre_mean=pp["pre_score"].mean(), post_mean=pp["post_score"].mean(), gain=gain.mean())
         if len(pp) >= 2:
             se = gain.std(ddof=1) / np.sqrt(len(pp))
-            r.update(gain_se=se, gain_ci_low=gain.mean() - z_t(len(pp) - 1) * se,
-                     gain_ci_high=gain.mean() + z_t(len(pp) - 1) * se, gain_method="paired t interval")
+            r.update(gain_se=se, gain_ci_low=gain.mean() - t_value(confidence, len(pp) - 1) * se,
+                     gain_ci_high=gain.mean() + t_value(confidence, len(pp) - 1) * se, gain_method="paired t interval")
         if r["measure"] != "mixed" and len(pp) >= 3 and pp["pre_score"].std() > 0:
             sm = standardised_mean_change(pp["pre_score"], pp["post_score"], sd=paired_sd, confidence=confidence)
             r.update(paired_es=sm["es"], paired_es_se=sm["se"], paired_es_ci_low=sm["ci_low"],
@@ -487,7 +199,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
             el = (pp["end_date"] - pp["start_date"]).dt.days / _DAYS_PER_MONTH
             rg = pd.Series(ratio_gain(pp["pre_score"], pp["post_score"], el)).dropna()
             if len(rg) >= 2:
-                h = z_t(len(rg) - 1) * rg.std(ddof=1) / np.sqrt(len(rg))
+                h = t_value(confidence, len(rg) - 1) * rg.std(ddof=1) / np.sqrt(len(rg))
                 r.update(ratio_gain=rg.mean(), ratio_gain_ci_low=rg.mean() - h, ratio_gain_ci_high=rg.mean() + h,
                          ratio_gain_band=ratio_gain_band(rg.mean(), thresholds=ratio_thresholds))
         r["comparison_method"] = "none"
@@ -670,8 +382,8 @@ def termly_review(interventions: pd.DataFrame, *, term: str, academic_year: str,
     >>> callable(gi.termly_review)
     True
     """
-    if term not in _TERMS:
-        raise GTDataError(f"term must be one of {_TERMS}; got {term!r}.")
+    if term not in TERMS:
+        raise GTDataError(f"term must be one of {TERMS}; got {term!r}.")
     df = _prepare(interventions)
     rows = df[(df["term"] == term) & (df["academic_year"] == academic_year)]
     if rows.empty:

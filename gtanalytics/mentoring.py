@@ -14,10 +14,9 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
+from gtanalytics.comparison import _flag, _scores, _term_index, school_calendar
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.interventions import _flag, _scores, _term_index, school_calendar
+from gtanalytics.stats import LOW_N, welch_diff
 
 __all__ = ["mentor_caseloads", "mentoring_impact"]
 
@@ -103,14 +102,9 @@ def _did(name, values: pd.DataFrame, confidence: float, min_n: int) -> dict:
                mentee_before=m["before"].mean(), mentee_after=m["after"].mean(),
                comparison_before=c["before"].mean(), comparison_after=c["after"].mean(),
                low_n=len(m) < min_n)
-    if len(m) >= 2 and len(c) >= 2:
-        dm, dc = m["after"] - m["before"], c["after"] - c["before"]
-        w = stats.ttest_ind(dm, dc, equal_var=False)
-        ci = w.confidence_interval(confidence)
-        se = np.sqrt(dm.var(ddof=1) / len(dm) + dc.var(ddof=1) / len(dc))
-        row.update(did=dm.mean() - dc.mean(), did_se=se, did_ci_low=ci.low, did_ci_high=ci.high)
-    else:
-        row.update(did=np.nan, did_se=np.nan, did_ci_low=np.nan, did_ci_high=np.nan)
+    w = welch_diff(m["after"] - m["before"], c["after"] - c["before"], confidence=confidence)
+    row.update(did=w["diff"] if len(m) >= 2 and len(c) >= 2 else np.nan, did_se=w["se"], did_ci_low=w["ci_low"],
+               did_ci_high=w["ci_high"])
     row["did_method"] = "difference in mean changes, Welch interval"
     return row
 
@@ -133,7 +127,7 @@ def _before_after(panel: pd.DataFrame, upns, before_i, after_i) -> pd.DataFrame:
 def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessments: pd.DataFrame | None = None,
                      attendance: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
                      score_type: str = "standardised", comparison_filter: str | None = None,
-                     confidence: float = 0.95, min_n: int = 10) -> pd.DataFrame:
+                     confidence: float = 0.95, min_n: int = LOW_N) -> pd.DataFrame:
     """Mentees before and after mentoring against comparable pupils who were not mentored.
 
     For each cohort of mentees that started and ended in the same terms, the
@@ -166,7 +160,7 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
     comparison_filter : str, optional
         A boolean pupils column the comparison pupils must have True.
     confidence : float, default 0.95
-    min_n : int, default 10
+    min_n : int, default stats.LOW_N (10)
 
     Returns
     -------

@@ -2,7 +2,8 @@
 
 The one entry point is :func:`value_added`; :func:`pair_assessments` turns the
 long ``assessments`` table into one row per pupil with an outcome and a prior,
-:func:`prior_band` gives low/middle/high prior attainment, :func:`va_summary`
+:func:`prior_band` gives low/middle/high prior attainment (both live in
+:mod:`gtanalytics.prior_attainment` and are re-exported here), :func:`va_summary`
 re-groups pupil VA by any characteristics, and :func:`pooled_value_added` pools
 several years of a small cohort.  Conventions: ``va = actual - expected``;
 every group row carries ``n, va, se, ci_low, ci_high, band, low_n`` and the
@@ -16,11 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gtanalytics import dfe
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.multilevel import RandomInterceptFit, fit_random_intercept
+from gtanalytics.prior_attainment import _need, pair_assessments, prior_band
+from gtanalytics.stats import LOW_N, z_value
 
 __all__ = ["VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
            "prior_band", "pair_assessments", "pooled_value_added"]
@@ -94,19 +96,6 @@ class ValueAddedResult:
     model: VAModel
 
 
-def _need(df: pd.DataFrame, cols) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise GTDataError(f"Column(s) {', '.join(map(repr, missing))} not in the data; columns present: "
-                          f"{', '.join(map(str, df.columns))}.")
-
-
-def _as_list(by) -> list:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
-
-
 def _design(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
     """Design matrix: intercept, prior powers, covariates (categoricals dummy-coded)."""
     prior = spec["prior"]
@@ -123,6 +112,12 @@ def _design(df: pd.DataFrame, spec: dict) -> pd.DataFrame:
             for lev in levels[1:]:
                 cols[f"{c}[{lev}]"] = (v == lev).astype(float)
     return pd.DataFrame(cols, index=df.index)
+
+
+def _as_list(by) -> list:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
 
 
 def _is_numeric(s: pd.Series) -> bool:
@@ -164,7 +159,7 @@ def predict_expected(result: ValueAddedResult | VAModel, df: pd.DataFrame) -> pd
 
 def _group_stats(pupils: pd.DataFrame, keys: list, *, se_sd: float, se: str, confidence: float,
                  min_n: int, well, group_sd: bool, score: str = "va") -> pd.DataFrame:
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     used = pupils[pupils[score].notna()]
     if keys:
         g = used.groupby(keys, sort=True, observed=True, dropna=True)[score]
@@ -199,7 +194,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
                 covariates=(), confidence: float = 0.95, degree: int = 1, se: str = "dfe",
                 reml: bool = True, table: pd.DataFrame | None = None, estimate: str = "a8",
                 divisor: float = 1.0, national_sd: float | None = None, cap: pd.DataFrame | None = None,
-                well="auto", min_n: int = 6, group_sd: bool = False) -> ValueAddedResult:
+                well="auto", min_n: int = LOW_N, group_sd: bool = False) -> ValueAddedResult:
     """Value added of pupils and of groups (schools, classes, teachers, characteristics).
 
     Parameters
@@ -250,7 +245,8 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
         "Well above/below" threshold for the band, in ``va`` units; "auto" =
         P8's 0.5 for the shipped table, otherwise three bands only.
     min_n : int
-        Groups with fewer pupils are flagged ``low_n`` (and a GTWarning).
+        Groups with fewer pupils are flagged ``low_n`` (and a GTWarning);
+        default :data:`gtanalytics.stats.LOW_N` (10).
     group_sd : bool
         Add each group's own SD of ``va`` as column ``sd``.
 
@@ -298,7 +294,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
     if len(used) < 3:
         raise GTDataError(f"Only {len(used)} pupils have both {outcome!r} and {prior!r}: too few to estimate value added.")
     pupils = df.copy()
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     spec = {"outcome": outcome, "prior": prior, "degree": int(degree), "covariates": covariates,
             "levels": {c: sorted(used[c].astype(str).unique()) for c in covariates if not _is_numeric(used[c])},
             "by": keys, "estimate": estimate}
@@ -386,7 +382,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
 
 
 def va_summary(result: ValueAddedResult, *, by, confidence: float = 0.95, se: str = "dfe",
-               min_n: int = 6, well=None, group_sd: bool = False) -> pd.DataFrame:
+               min_n: int = LOW_N, well=None, group_sd: bool = False) -> pd.DataFrame:
     """Mean pupil VA by any characteristics (e.g. gt_register, disadvantaged, sen, eal, sex, class).
 
     Re-groups ``result.pupils`` (mean of pupil ``va``; for a multilevel model
@@ -433,157 +429,9 @@ def va_summary(result: ValueAddedResult, *, by, confidence: float = 0.95, se: st
     return _group_stats(result.pupils, keys, **kw)
 
 
-_BAND_CUTS = {
-    # KS2 average (reading, maths) for KS4: low < 100 <= middle < 110 <= high (DfE since 2021)
-    "ks2": (100.0, 110.0, "left"),
-    # KS1 APS, levels era: low < 12 <= middle < 18 <= high (methodology §1.3)
-    "ks1_levels": (12.0, 18.0, "left"),
-    # standardised scores (mean 100, SD 15): low < 85, middle 85-115, high > 115
-    "standardised": (85.0, 115.0, "middle_closed"),
-}
-
-
-def prior_band(values, *, scheme: str = "ks2", cuts: tuple[float, float] | None = None) -> pd.Series:
-    """Low / middle / high prior attainment.
-
-    Schemes: ``"ks2"`` (KS4 tables since 2021: KS2 average < 100 low, 100 to
-    < 110 middle, >= 110 high; secondary source quoting DfE:
-    https://help.4matrix.com/knowledgebase.php?article=250); ``"ks1_levels"``
-    (KS1 APS < 12 / 12 to < 18 / >= 18, methodology §1.3); ``"standardised"``
-    (< 85 / 85-115 / > 115, one SD either side of 100); ``"tertiles"`` (thirds
-    of the data given: a within-cohort comparison, not a national standard);
-    or your own ``cuts=(low_upper, high_lower)`` (low < a <= middle < b <= high).
-
-    Returns
-    -------
-    pandas.Series
-        Ordered categorical ``low < middle < high`` (missing stays missing).
-
-    Examples
-    --------
-    >>> prior_band([99.5, 100, 109.5, 110]).tolist()
-    ['low', 'middle', 'middle', 'high']
-    """
-    v = pd.Series(values, dtype=float) if not isinstance(values, pd.Series) else values.astype(float)
-    if cuts is not None:
-        a, b, rule = float(cuts[0]), float(cuts[1]), "left"
-    elif scheme == "tertiles":
-        a, b = v.quantile([1 / 3, 2 / 3]).to_numpy()
-        rule = "middle_closed"
-    elif scheme in _BAND_CUTS:
-        a, b, rule = _BAND_CUTS[scheme]
-    else:
-        raise GTDataError(f"scheme must be one of {', '.join([*_BAND_CUTS, 'tertiles'])}, not {scheme!r}.")
-    if rule == "left":
-        lab = np.where(v < a, "low", np.where(v < b, "middle", "high"))
-    else:
-        lab = np.where(v < a, "low", np.where(v <= b, "middle", "high"))
-    out = pd.Series(pd.Categorical(lab, categories=["low", "middle", "high"], ordered=True), index=v.index)
-    out[v.isna()] = np.nan
-    return out
-
-
-def _select(ass: pd.DataFrame, spec: dict, what: str) -> pd.DataFrame:
-    spec = dict(spec)
-    combine = spec.pop("combine", None)
-    subjects = spec.get("subject")
-    rows = ass
-    for k, v in spec.items():
-        _need(ass, [k])
-        vals = [v] if isinstance(v, str) or not hasattr(v, "__iter__") else list(v)
-        rows = rows[rows[k].isin(vals)]
-    if rows.empty:
-        raise GTDataError(f"No assessment rows match the {what} {spec}: check the assessment, subject and term names.")
-    order = {"Autumn": 0, "Spring": 1, "Summer": 2}
-    rows = rows.assign(_t=rows["term"].map(order) if "term" in rows else 0)
-    rows = rows.sort_values(["upn", "academic_year", "_t"]).drop_duplicates(["upn", "subject"], keep="last")
-    score = rows["score"].astype(float)
-    if combine == "ks1_aps" and "result" in rows:
-        score = score.where(score.notna(), rows["result"].map(lambda c: dfe.ks1_points(c) if pd.notna(c) else np.nan))
-    rows = rows.assign(_score=score.to_numpy())
-    wide = rows.pivot(index="upn", columns="subject", values="_score")
-    subj = [subjects] if isinstance(subjects, str) or subjects is None else list(subjects)
-    if combine == "ks1_aps":
-        if len(subj) != 3:
-            raise GTDataError("combine='ks1_aps' needs subject=(reading, writing, maths) in that order.")
-        val = ((wide[subj[0]] + wide[subj[1]]) / 2 + wide[subj[2]]) / 2
-    else:
-        val = wide.mean(axis=1, skipna=False)
-    meta = rows.drop_duplicates("upn", keep="last").set_index("upn")
-    keep = [c for c in ("academic_year", "teaching_group", "teacher") if c in meta]
-    return pd.DataFrame({"value": val}).join(meta[keep])
-
-
-def pair_assessments(data, pupils: pd.DataFrame | None = None, *, outcome: dict, prior: dict,
-                     outcome_name: str = "outcome", prior_name: str = "prior") -> pd.DataFrame:
-    """One row per pupil with an outcome and a prior, from the long ``assessments`` table.
-
-    Parameters
-    ----------
-    data : SchoolData or DataFrame
-        A loaded dataset (its ``assessments`` and ``pupils`` are used) or the
-        assessments table itself.
-    pupils : DataFrame, optional
-        The pupils table (needed when ``data`` is a DataFrame and you want
-        characteristics).
-    outcome, prior : dict
-        Filters on assessment columns, e.g. ``dict(assessment="KS2",
-        subject=["reading", "maths"], term="Summer")``; values may be lists.
-        Several subjects are averaged (all must be present, as DfE does);
-        ``combine="ks1_aps"`` with subjects (reading, writing, maths) gives
-        the KS1 APS.  Where a pupil has several matching rows per subject, the
-        latest (year, then term) is used.
-    outcome_name, prior_name : str
-        Names of the two value columns.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``upn, academic_year`` (of the outcome), ``teaching_group, teacher``
-        (of the outcome, when present), the two value columns, and the pupil's
-        characteristics from ``pupils`` for that year.  Pupils without an
-        outcome are left out; pupils without a prior have it missing.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> a = pd.DataFrame({"upn": ["A", "A", "A"], "academic_year": ["2019/20", "2019/20", "2024/25"],
-    ...     "term": ["Summer"] * 3, "subject": ["reading", "maths", "A8"],
-    ...     "assessment": ["KS2", "KS2", "KS4"], "score": [104.0, 106.0, 50.0]})
-    >>> pair_assessments(a, outcome=dict(assessment="KS4"), prior=dict(assessment="KS2",
-    ...     subject=["reading", "maths"]))[["upn", "outcome", "prior"]].to_dict("records")
-    [{'upn': 'A', 'outcome': 50.0, 'prior': 105.0}]
-    """
-    if hasattr(data, "assessments"):
-        ass = data.assessments
-        pupils = data.pupils if pupils is None else pupils
-    else:
-        ass = data
-    _need(ass, ["upn", "academic_year", "subject", "score"])
-    out_rows = _select(ass, outcome, "outcome").dropna(subset=["value"])
-    pri = _select(ass, prior, "prior")["value"]
-    res = out_rows.rename(columns={"value": outcome_name})
-    res[prior_name] = pri.reindex(res.index)
-    res = res.reset_index()
-    cols = ["upn", "academic_year", *[c for c in ("teaching_group", "teacher") if c in res], outcome_name, prior_name]
-    res = res[cols]
-    if pupils is not None:
-        _need(pupils, ["upn", "academic_year"])
-        extra = [c for c in pupils.columns if c not in res.columns or c in ("upn", "academic_year")]
-        same = res.merge(pupils[extra], on=["upn", "academic_year"], how="left", indicator=True)
-        miss = same["_merge"] == "left_only"
-        if miss.any():  # fall back on the pupil's latest census row
-            latest = pupils.sort_values("academic_year").drop_duplicates("upn", keep="last")
-            fill = res.loc[miss.to_numpy()].merge(latest[[c for c in extra if c != "academic_year"]], on="upn",
-                                                  how="left")
-            same = pd.concat([same[~miss], fill], ignore_index=True)
-        res = same.drop(columns="_merge")
-    return res.sort_values("upn", ignore_index=True)
-
-
 def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, year: str = "academic_year",
                        years: int = 3, method: str = "ols", confidence: float = 0.95, small_n: int = 30,
-                       min_n: int = 6, **kwargs) -> pd.DataFrame:
+                       min_n: int = LOW_N, **kwargs) -> pd.DataFrame:
     """Value added per year and pooled over the last ``years`` years (for small cohorts).
 
     Each year's expectations are fitted (or looked up) within that year with
@@ -628,7 +476,7 @@ def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, y
     _need(df, [year])
     chosen = sorted(df[year].dropna().unique())[-years:]
     keys = _as_list(by)
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     parts, pooled, sds = [], [], []
     for yr in chosen:
         with warnings.catch_warnings():

@@ -98,8 +98,12 @@ def test_overall_row_missing_rows_and_low_n_are_reported():
     assert r.pupils["va"].isna().sum() == 2 and len(r.pupils) == 60
     small = d.iloc[2:12]
     with pytest.warns(GTWarning, match="fewer than 6"):
-        r2 = value_added(small, outcome="gcse", prior="ks2", by="school_id")
+        r2 = value_added(small, outcome="gcse", prior="ks2", by="school_id", min_n=6)
     assert r2.groups["low_n"].any()
+    # the default threshold is the package-wide stats.LOW_N (10)
+    with pytest.warns(GTWarning, match="fewer than 10"):
+        r3 = value_added(small, outcome="gcse", prior="ks2", by="school_id")
+    assert r3.groups["low_n"].tolist() == (r3.groups["n"] < 10).tolist()
 
 
 def test_bad_input_raises_plain_errors():
