@@ -29,8 +29,8 @@ import yaml
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
-from gtanalytics.quality import check_duplicates, derive_columns, validate_table
 from gtanalytics.schemas import TABLES, TableSpec, empty_frame
+from gtanalytics.validation import check_duplicates, derive_columns, validate_table
 
 __all__ = ["SchoolData", "load", "load_mapping", "HeaderMapping", "normalise_header", "table_for_name"]
 

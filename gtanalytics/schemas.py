@@ -19,8 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
+
+from gtanalytics.parsing import (parse_academic_year, parse_dates, parse_flags, parse_numbers,  # noqa: F401
+                                 parse_year_group, upn_check_vectorised)
 
 __all__ = [
     "Column",
@@ -406,10 +408,7 @@ def data_dictionary_markdown() -> str:
     return "".join(out)
 
 
-# --------------------------------------------------------------------------- value parsing
-# Vectorised parsers for the value forms the loader accepts.  Each takes a pandas
-# ``string`` Series (blank = <NA>, already stripped) and returns the parsed Series and
-# a boolean mask of the non-blank values it could not read.
+# --------------------------------------------------------------------------- types and points
 
 #: pandas dtype of each column type after loading.
 DTYPES: dict[str, str] = {"str": "string", "int": "Int64", "float": "float64", "bool": "boolean",
@@ -428,146 +427,10 @@ SCORE_RANGES: dict[str, tuple[float, float]] = {
     "percent": (0, 100),
 }
 
-_TRUE = ("y", "yes", "true", "t", "1", "1.0", "x", "✓", "on")
-_FALSE = ("n", "no", "false", "f", "0", "0.0", "off")
-_FLAGS = {**{k: True for k in _TRUE}, **{k: False for k in _FALSE}}
-
 
 def empty_frame(spec: TableSpec) -> pd.DataFrame:
     """Return an empty DataFrame with the canonical columns and dtypes of ``spec``."""
     return pd.DataFrame({c.name: pd.Series(dtype=DTYPES[c.dtype]) for c in spec.columns})
-
-
-def parse_flags(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Read Y/N, Yes/No, TRUE/FALSE, T/F, 1/0 (any case) as a nullable boolean.
-
-    Examples
-    --------
-    >>> v, bad = parse_flags(pd.Series(["Y", "no", "TRUE", "0", None, "maybe"], dtype="string"))
-    >>> v.tolist(), bad.tolist()
-    ([True, False, True, False, <NA>, <NA>], [False, False, False, False, False, True])
-    """
-    low = s.str.lower()
-    t = low.isin(_TRUE).to_numpy(dtype=bool)
-    f = low.isin(_FALSE).to_numpy(dtype=bool)
-    out = pd.array(np.where(t, True, False), dtype="boolean")
-    out[~(t | f)] = pd.NA
-    bad = s.notna().to_numpy(dtype=bool) & ~(t | f)
-    return pd.Series(out, index=s.index), pd.Series(bad, index=s.index)
-
-
-_DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y", "%d/%m/%Y %H:%M:%S",
-                 "%d/%m/%Y %H:%M", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%d-%b-%y",
-                 "%d %B %Y", "%d-%B-%Y", "%Y/%m/%d", "%Y%m%d")
-
-
-def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Read dates: ISO, UK day-first (never US month-first), dd-Mon-yyyy, Excel serial numbers.
-
-    Examples
-    --------
-    >>> v, bad = parse_dates(pd.Series(["2024-01-08", "08/01/2024", "8-Jan-2024", "45299", "13/13/2024"],
-    ...                                dtype="string"))
-    >>> [str(d.date()) if not pd.isna(d) else None for d in v], bad.tolist()
-    (['2024-01-08', '2024-01-08', '2024-01-08', '2024-01-08', None], [False, False, False, False, True])
-    """
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
-    todo = np.array(s.notna().to_numpy(dtype=bool))
-    serial = s.str.fullmatch(r"\d{4,5}(\.\d+)?").fillna(False).to_numpy(dtype=bool) & todo
-    if serial.any():
-        num = pd.to_numeric(s[serial], errors="coerce").astype("float64")
-        ok = (num >= 10000) & (num <= 80000)           # 1927-2119: plausible school dates
-        conv = pd.to_datetime(num[ok].to_numpy(), unit="D", origin="1899-12-30")
-        out.loc[num[ok].index] = conv.floor("D").astype("datetime64[ns]")
-        todo = todo & out.isna().to_numpy(dtype=bool)
-    for fmt in _DATE_FORMATS:
-        if not todo.any():
-            break
-        part = pd.to_datetime(s[todo], format=fmt, errors="coerce")
-        good = part.notna()
-        if good.any():
-            out.loc[part.index[good]] = part[good].astype("datetime64[ns]")
-            todo = todo & out.isna().to_numpy(dtype=bool)
-    return out, pd.Series(todo, index=s.index)
-
-
-def parse_academic_year(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Normalise "2023-24", "2023/2024", "202324", "2023 to 2024", "23/24" to "2023/24".
-
-    Examples
-    --------
-    >>> v, bad = parse_academic_year(pd.Series(["2023-24", "2023/2024", "202324", "2023/25"], dtype="string"))
-    >>> v.tolist(), bad.tolist()
-    (['2023/24', '2023/24', '2023/24', <NA>], [False, False, False, True])
-    """
-    parts = s.str.lower().str.extract(r"^(\d{4}|\d{2})\s*(?:[-/_\u2013]|to)?\s*(\d{4}|\d{2})$")
-    first = pd.to_numeric(parts[0], errors="coerce").astype("float64")
-    second = pd.to_numeric(parts[1], errors="coerce").astype("float64")
-    first = first.where(parts[0].str.len() != 2, first + 2000)
-    four = (parts[1].str.len() == 4).fillna(False).to_numpy(dtype=bool)
-    ok = np.where(four, second == first + 1, second == (first + 1) % 100)
-    ok = pd.Series(ok, index=s.index) & first.notna() & second.notna()
-    text = first.astype("Int64").astype("string") + "/" + ((first + 1) % 100).astype("Int64").astype(
-        "string").str.zfill(2)
-    out = text.where(ok, pd.NA).astype("string")
-    return out, s.notna() & ~ok
-
-
-def parse_numbers(s: pd.Series, *, whole: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Read numbers, ignoring £, commas and % signs; ``whole`` rejects fractions.
-
-    Examples
-    --------
-    >>> v, bad = parse_numbers(pd.Series(["£1,240", "12.5", "abc", None], dtype="string"))
-    >>> v.tolist()[:2], bad.tolist()
-    ([1240.0, 12.5], [False, False, True, False])
-    """
-    clean = s.str.replace(r"[£,%\s]", "", regex=True)
-    num = pd.to_numeric(clean, errors="coerce").astype("float64")
-    bad = s.notna() & num.isna()
-    if whole:
-        frac = num.notna() & (num != np.floor(num))
-        bad |= frac
-        num = num.where(~frac)
-    return num, bad.astype(bool)
-
-
-def parse_year_group(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Read year groups: "6", "Y6", "Year 6", "Yr 6", "R"/"Reception" (= 0).
-
-    Examples
-    --------
-    >>> v, bad = parse_year_group(pd.Series(["Year 6", "R", "Y10", "N2"], dtype="string"))
-    >>> v.tolist(), bad.tolist()
-    ([6, 0, 10, <NA>], [False, False, False, True])
-    """
-    low = s.str.lower().str.replace(r"^(nc\s*)?(year|yr|y)\s*", "", regex=True)
-    low = low.mask(low.isin(["r", "rec", "reception", "yr", "fs2", "f2"]), "0")
-    num, bad = parse_numbers(low, whole=True)
-    return num.astype("Int64"), bad
-
-
-def upn_check_vectorised(s: pd.Series) -> pd.Series:
-    """True where a UPN (upper case) is valid, by the DfE check-letter rule, vectorised.
-
-    The same algorithm as :func:`gtanalytics.upn.check_letter`, written with numpy so
-    that hundreds of thousands of UPNs are checked without a Python loop.
-    """
-    from gtanalytics.upn import CHECK_ALPHABET
-
-    shaped = s.str.fullmatch(r"[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]").fillna(False).to_numpy(dtype=bool)
-    ok = np.zeros(len(s), dtype=bool)
-    if shaped.any():
-        arr = np.frombuffer("".join(s[shaped].tolist()).encode("ascii"), dtype=np.uint8).reshape(-1, 13)
-        lookup = np.zeros(256, dtype=np.int64)
-        lookup[np.arange(48, 58)] = np.arange(10)
-        for i, ch in enumerate(CHECK_ALPHABET):
-            lookup[ord(ch)] = i
-        values = lookup[arr[:, 1:]]
-        total = values @ np.arange(2, 14, dtype=np.int64)
-        alphabet = np.frombuffer(CHECK_ALPHABET.encode("ascii"), dtype=np.uint8)
-        ok[shaped] = alphabet[total % 23] == arr[:, 0]
-    return pd.Series(ok, index=s.index)
 
 
 if __name__ == "__main__":  # pragma: no cover - tiny helper for the README

@@ -1,0 +1,298 @@
+"""Row rules: type, check and de-duplicate the rows of each canonical table.
+
+:func:`gtanalytics.io.load` hands each file's rows (text in canonical columns plus
+``_file`` and ``_row``) to :func:`validate_table`, then the rows of all files of a
+table to :func:`check_duplicates`, and pupils to :func:`derive_columns`.  Every
+problem goes to a :class:`gtanalytics.quality.ProblemLog`; every check is a
+whole-column operation, so large files stay fast.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gtanalytics.parsing import (BLANKS, OUTCOME_CODES, describe, parse_column, parse_flags_bad, take_codes,
+                                 upn_check_vectorised)
+from gtanalytics.quality import ProblemLog
+from gtanalytics.schemas import DTYPES, KS1_POINTS, KS2_TA_POINTS, SCORE_RANGES
+from gtanalytics.upn import upn_problem
+
+__all__ = ["validate_table", "check_duplicates", "derive_columns"]
+
+_NAMES = ("forename", "surname")
+
+
+def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, label: str) -> pd.DataFrame:
+    """Type and check one file's rows of table ``spec``; record every problem in ``log``.
+
+    Values are cleaned and parsed once per distinct value (``pandas.factorize``) and
+    the results expanded back to rows, so large files with repetitive columns are fast.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        Text of the canonical columns found in the file, plus ``_file`` and ``_row``.
+    spec : gtanalytics.schemas.TableSpec
+    values : dict
+        Value mapping (canonical column -> {lower-case text: canonical value}).
+    log : ProblemLog
+    label : str
+        File label used in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All canonical columns (typed) plus ``_file``, ``_row`` and ``_excluded``.
+    """
+    n = len(raw)
+    rows = raw["_row"].to_numpy()
+    out = pd.DataFrame({"_file": raw["_file"].to_numpy(), "_row": rows}, index=raw.index)
+    cleaned: dict[str, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
+    blank = np.ones(n, dtype=bool)
+    for name in raw.columns.drop(["_file", "_row"]):
+        codes, uniq = pd.factorize(raw[name].astype("object"), use_na_sentinel=True)
+        u = pd.Series(uniq, dtype="object").astype("string").str.strip()
+        u = u.mask(u == "")
+        vmap = values.get(name)
+        hit = np.zeros(len(u), dtype=bool)
+        if vmap:
+            mapped = u.str.lower().map(vmap)
+            use = mapped.notna().to_numpy(dtype=bool)
+            hit = use & (mapped.astype("string").str.upper() != u.str.upper()).fillna(False).to_numpy(dtype=bool)
+            u = u.where(~use, mapped.astype("string"))
+        if name not in _NAMES:
+            u = u.mask(u.str.lower().isin(BLANKS))
+        is_blank = u.isna().to_numpy(dtype=bool)
+        row_blank = (codes < 0) | is_blank[np.maximum(codes, 0)]
+        blank &= row_blank
+        cleaned[name] = (codes, u, hit)
+    excluded = blank.copy()
+    if blank.any():
+        log.add(label, rows[blank], None, None, "Blank row (no values in any column used).", "excluded", "warning")
+    live = ~blank
+
+    def report(mask, column, vals, problem, exclude: bool):
+        nonlocal excluded
+        mask = np.asarray(mask, dtype=bool) & live
+        if mask.any():
+            v = vals[mask] if isinstance(vals, (pd.Series, np.ndarray)) else vals
+            p = problem[mask] if isinstance(problem, pd.Series) else problem
+            log.add(label, rows[mask], column, v, p, "excluded" if exclude else "repaired",
+                    "error" if exclude else "warning")
+            if exclude:
+                excluded = excluded | mask
+
+    score_codes = None
+    for c in spec.columns:
+        if c.name not in cleaned:
+            out[c.name] = pd.Series(pd.NA if c.dtype != "date" else pd.NaT, index=raw.index,
+                                    dtype=DTYPES[c.dtype])
+            continue
+        codes, u, hit = cleaned[c.name]
+        pu, badu = parse_column(c, u)
+        parsed = take_codes(pu.astype(DTYPES[c.dtype]), codes, raw.index)
+        raw_s = take_codes(u, codes, raw.index)
+        bad = np.where(codes >= 0, badu.to_numpy(dtype=bool)[np.maximum(codes, 0)], False)
+        exclude_bad = c.required or c.dtype in ("int", "float") or c.name == "upn"
+        if c.name == "ethnicity" and hit.any():
+            nrolled = int(hit[codes[codes >= 0]].sum())
+            if nrolled:
+                log.add(label, None, c.name, None, f"{nrolled} ethnicity value(s) given as DfE extended codes or "
+                        f"descriptions were rolled up to main codes (e.g. WENG -> WBRI).", "derived", "info")
+        if c.name == "eal":
+            was_lang = parse_flags_bad(u)
+            nlang = int(was_lang[codes[codes >= 0]].sum()) if len(u) else 0
+            if nlang:
+                log.add(label, None, c.name, None, f"{nlang} first-language value(s) read as EAL: English -> N, "
+                        f"any other language -> Y (not known/refused -> blank).", "derived", "info")
+        if c.name == "upn":
+            valid = upn_check_vectorised(parsed.fillna("")).to_numpy()
+            bad_mask = parsed.notna().to_numpy(dtype=bool) & ~valid & live
+            msgs = pd.Series("", index=raw.index, dtype="object")
+            msgs[bad_mask] = [f"{upn_problem(v)}. Check the UPN in your MIS (a pupil's UPN never changes; "
+                              f"a short UPN may have lost a character when the file was opened in Excel)."
+                              for v in parsed[bad_mask]]
+            report(bad_mask, c.name, raw_s, msgs, True)
+        if spec.name == "assessments" and c.name == "score" and "result" in cleaned:
+            score_codes = raw_s.str.upper().where(bad)        # outcome codes typed into score
+            res_blank = take_codes(cleaned["result"][1], cleaned["result"][0], raw.index).isna().to_numpy()
+            move = (score_codes.isin(list(OUTCOME_CODES)).to_numpy(dtype=bool) & res_blank & live)
+            if move.any():
+                log.add(label, rows[move], c.name, raw_s[move], "An outcome code was written in the score "
+                        "column; it was moved to result (score is for numbers).", "repaired", "warning")
+                bad = bad & ~move
+            score_codes = score_codes.where(move)
+        if bad.any():
+            fix = ("The row was not used; correct the value in your MIS and export again." if exclude_bad else
+                   "The value was set blank and the row kept; correct it in your MIS.")
+            report(bad, c.name, raw_s, f"{c.name} must be {describe(c)}. {fix}", exclude_bad)
+            if not exclude_bad:
+                parsed = parsed.mask(bad)
+        if c.dtype in ("int", "float") and (c.minimum is not None or c.maximum is not None):
+            num = parsed.astype("float64")
+            lo = -np.inf if c.minimum is None else c.minimum
+            hi = np.inf if c.maximum is None else c.maximum
+            out_range = (num.notna() & ((num < lo) | (num > hi))).to_numpy(dtype=bool)
+            report(out_range, c.name, raw_s, f"{c.name} must be {describe(c)}; this is out of range. "
+                   f"The row was not used; correct the value and export again.", True)
+        missing = raw_s.isna().to_numpy(dtype=bool) & live
+        if c.required and missing.any():
+            if c.name == "gt_register":
+                parsed = parsed.fillna(False)
+                log.add(label, None, c.name, None, f"{int(missing.sum())} blank gt_register value(s) read as "
+                        f"N (not on the register).", "derived", "info")
+            else:
+                report(missing, c.name, None, f"{c.name} is required but blank: it must be {describe(c)}. "
+                       f"Fill it in and export again.", True)
+        out[c.name] = parsed.astype(DTYPES[c.dtype])
+    if score_codes is not None and score_codes.notna().any():
+        out["result"] = out["result"].mask(score_codes.notna(), score_codes)
+    out["_excluded"] = excluded
+    _cross_checks(out, spec, log, label, live)
+    return out
+
+
+def _num_text(x: pd.Series) -> pd.Series:
+    """Numbers as a user would write them: 130 not 130.0; blank for missing."""
+    f = x.astype("float64")
+    whole = f.notna() & (f == np.floor(f))
+    return f.astype("string").where(~whole, f.round().astype("Int64").astype("string")).fillna("")
+
+
+def _cross_checks(out: pd.DataFrame, spec, log: ProblemLog, label: str, live: np.ndarray) -> None:
+    """Rules between columns (in place): dates in order, attended <= planned, scores in range."""
+    rows = out["_row"].to_numpy()
+
+    def exclude(mask, column, vals, problem):
+        mask = np.asarray(mask, dtype=bool) & live
+        if mask.any():
+            log.add(label, rows[mask], column, vals[mask] if isinstance(vals, pd.Series) else vals,
+                    problem[mask] if isinstance(problem, pd.Series) else problem, "excluded", "error")
+            out.loc[mask, "_excluded"] = True
+
+    def txt(col):
+        return _num_text(out[col])
+
+    if {"start_date", "end_date"} <= set(out.columns) and spec.name in ("interventions", "mentoring"):
+        m = (out["end_date"] < out["start_date"]).fillna(False).to_numpy(dtype=bool)
+        exclude(m, "end_date", out["end_date"].dt.strftime("%Y-%m-%d"),
+                "end_date is before start_date (" + out["start_date"].dt.strftime("%Y-%m-%d").fillna("")
+                + "). Correct the dates and export again.")
+    pairs = {"interventions": ("sessions_attended", "sessions_planned"),
+             "mentoring": ("sessions_held", "sessions_planned")}
+    if spec.name in pairs:
+        done, planned = pairs[spec.name]
+        m = (out[done] > out[planned]).fillna(False).to_numpy(dtype=bool)
+        exclude(m, done, txt(done), done + " is more than " + planned + " (" + txt(planned)
+                + "). Correct the session counts and export again.")
+    if spec.name == "attendance":
+        missed = out["authorised_absence"] + out["unauthorised_absence"]
+        m = (missed > out["possible_sessions"]).fillna(False).to_numpy(dtype=bool)
+        exclude(m, "possible_sessions", txt("possible_sessions"), "authorised + unauthorised absence ("
+                + _num_text(missed) + ") is more than the possible sessions. "
+                "Correct the attendance figures and export again.")
+    if spec.name == "surveys":
+        m = (out["scale_min"] >= out["scale_max"]).fillna(False).to_numpy(dtype=bool)
+        exclude(m, "scale_max", txt("scale_max"), "scale_max must be greater than scale_min. Correct the scale.")
+        m = ((out["response"] < out["scale_min"]) | (out["response"] > out["scale_max"])).fillna(False)
+        exclude(m.to_numpy(dtype=bool), "response", txt("response"),
+                "response is outside the scale (" + txt("scale_min") + " to " + txt("scale_max")
+                + "). Correct the answer or the scale.")
+    if spec.name == "assessments":
+        _assessment_scores(out, log, label, live, exclude)
+
+
+def _assessment_scores(out, log, label, live, exclude) -> None:
+    """Derive points from KS1/KS2 outcome codes; check score ranges per score type."""
+    rows = out["_row"].to_numpy()
+    res = out["result"].str.upper()
+    out["result"] = res
+    points = pd.Series(np.nan, index=out.index)
+    for stype, table in (("ks1_outcome", KS1_POINTS), ("ks2_ta", KS2_TA_POINTS), ("gcse_grade", {"U": 0.0})):
+        sel = (out["score_type"] == stype).fillna(False)
+        points = points.mask(sel, res.map(table).astype("float64"))
+    has = points.notna().to_numpy(dtype=bool) & live & ~out["_excluded"].to_numpy(dtype=bool)
+    score = out["score"]
+    fill = has & score.isna().to_numpy()
+    if fill.any():
+        log.add(label, None, "score", None, f"{int(fill.sum())} score(s) derived from outcome codes in result "
+                f"(KS1: GDS 10, EXS 8, WTS 6, PKF/PK4 4, PK3 3.5, PK2 3, PK1 2.5; KS2 writing TA: GDS 113, "
+                f"EXS 103, WTS 91; GCSE U = 0).", "derived", "info")
+    clash = has & score.notna().to_numpy() & (score.to_numpy() != points.to_numpy())
+    if clash.any():
+        log.add(label, rows[clash], "score", _num_text(score[clash]),
+                "score does not match the outcome code in result (" + res[clash].fillna("") + " = "
+                + _num_text(points[clash]) + " points); the points of the outcome code were used.",
+                "repaired", "warning")
+    out["score"] = score.mask(has, points)
+    for stype, (lo, hi) in SCORE_RANGES.items():
+        sel = (out["score_type"] == stype).fillna(False).to_numpy(dtype=bool)
+        m = sel & ((out["score"] < lo) | (out["score"] > hi)).fillna(False).to_numpy(dtype=bool)
+        exclude(m, "score", _num_text(out["score"]),
+                f"A {stype} score must be from {lo:g} to {hi:g}. Correct the score (or its score_type) "
+                f"and export again.")
+
+
+def check_duplicates(df: pd.DataFrame, spec, log: ProblemLog) -> pd.DataFrame:
+    """Exact copies: keep one, report the others; same key with different values: exclude all.
+
+    Works on the rows of every file of one table together (``_file``, ``_row``,
+    ``_excluded`` columns), so a pupil given twice in two files is caught as well.
+    """
+    if not spec.key or df.empty:
+        return df
+    cols = [c.name for c in spec.columns]
+    alive = ~df["_excluded"].to_numpy(dtype=bool)
+    where = df["_file"].astype("string") + " row " + df["_row"].astype("string")
+    sub = df.loc[alive, cols]
+    h = pd.util.hash_pandas_object(sub, index=False)
+    dup = h.duplicated(keep="first")
+    if dup.any():
+        first_where = where[alive].groupby(h.to_numpy()).transform("first")
+        idx = dup[dup].index
+        log.add(df.loc[idx, "_file"], df.loc[idx, "_row"], None, None,
+                "Exact copy of " + first_where.loc[idx] + "; one copy was kept.", "excluded", "warning")
+        df.loc[idx, "_excluded"] = True
+    alive = ~df["_excluded"].to_numpy(dtype=bool)
+    keyed = df.loc[alive, list(spec.key)]
+    clash = keyed.duplicated(keep=False)
+    if clash.any():
+        c = df.loc[clash[clash].index]
+        gid = c.groupby(list(spec.key), dropna=False, sort=False).ngroup()
+        wc = where.loc[c.index]
+        others = wc.groupby(gid).transform(lambda s: ", ".join(s))
+        nun = c[cols].astype("string").fillna("\x00").groupby(gid).nunique()
+        differ = nun.apply(lambda r: ", ".join(r.index[r > 1]), axis=1)
+        keytext = c[list(spec.key)].astype("string").fillna("").agg(" ".join, axis=1)
+        msg = ("Conflicting duplicate: the same " + "/".join(spec.key) + " (" + keytext + ") appears in "
+               + others + " with different " + gid.map(differ).fillna("values") + ". None of these rows was "
+               "used; keep one correct row in your MIS export.")
+        log.add(c["_file"], c["_row"], ",".join(spec.key), keytext, msg, "excluded", "error")
+        df.loc[c.index, "_excluded"] = True
+    return df
+
+
+def derive_columns(df: pd.DataFrame, spec, *, present: set, log: ProblemLog, label: str) -> pd.DataFrame:
+    """Derive ``disadvantaged`` (Ever-6 FSM or LAC or PLAC, DfE definition) where it is missing."""
+    if spec.name != "pupils":
+        return df
+    sources = [c for c in ("ever6_fsm", "lac", "plac") if c in present]
+    if "ever6_fsm" not in sources:
+        if "disadvantaged" not in present:
+            log.add(label, None, "disadvantaged", None, "disadvantaged was not given and cannot be derived "
+                    "without ever6_fsm (Ever 6 FSM); gap analyses by disadvantage will be empty. Add an "
+                    "'Ever 6 FSM' or 'Pupil Premium' column.", "noted", "warning")
+        return df
+    derived = df["ever6_fsm"]
+    for c in sources[1:]:
+        derived = derived | df[c]
+    todo = df["disadvantaged"].isna() & derived.notna() & ~df["_excluded"]
+    if todo.any():
+        df.loc[todo, "disadvantaged"] = derived[todo]
+        missing = [c for c in ("lac", "plac") if c not in sources]
+        log.add(label, None, "disadvantaged", None,
+                f"disadvantaged derived for {int(todo.sum())} row(s) as Ever-6 FSM or looked after or previously "
+                f"looked after (DfE definition)" + (f"; no {' or '.join(missing)} column was given, so those "
+                f"count as N" if missing else "") + ".", "derived", "info")
+    return df
