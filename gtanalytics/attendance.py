@@ -10,7 +10,9 @@ Definitions follow the DfE (methodology.md section 7):
 * suspension and permanent exclusion rates = events / pupils x 100.
 
 Every estimate carries ``n`` and an interval whose method is named in the
-``method`` column.  Rates are in percent (per 100 pupils for exclusions).
+``method`` column (formulas in :mod:`gtanalytics.stats`).  Rates are in percent
+(per 100 pupils for exclusions).  Groups with fewer pupils than ``min_n`` (default
+:data:`gtanalytics.stats.LOW_N`, 10) are flagged ``low_n``.
 """
 
 from __future__ import annotations
@@ -20,136 +22,23 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import load_reference
+from gtanalytics.stats import LOW_N, as_list, iter_groups, poisson_exact_ci, ratio_cluster_ci, warn_low_n, wilson_ci
 
 __all__ = [
     "absence_rates",
     "exclusion_rates",
     "attendance_before_after",
     "pupil_absence",
-    "wilson_ci",
-    "poisson_exact_ci",
-    "ratio_cluster_ci",
 ]
 
-#: Groups with fewer pupils than this are flagged ``low_n``.
-MIN_N = 10
 _TERM_ORDER = {"Autumn": 1, "Spring": 2, "Summer": 3}
 _KEY = ["upn", "academic_year"]
 
 
-# --------------------------------------------------------------------------- intervals
-def _z(confidence: float) -> float:
-    if not 0 < confidence < 1:
-        raise GTDataError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
-    return float(stats.norm.ppf(0.5 + confidence / 2))
-
-
-def wilson_ci(count, n, *, confidence: float = 0.95):
-    """Wilson score interval for a proportion.
-
-    Parameters
-    ----------
-    count, n : array_like
-        Successes and trials.
-    confidence : float
-        Two-sided coverage.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(low, high)`` as proportions (0-1); NaN where ``n`` is 0.
-
-    Examples
-    --------
-    >>> lo, hi = wilson_ci(3, 10)
-    >>> round(float(lo), 4), round(float(hi), 4)
-    (0.1078, 0.6032)
-    """
-    z = _z(confidence)
-    k = np.asarray(count, dtype=float)
-    m = np.asarray(n, dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = k / m
-        centre = (p + z * z / (2 * m)) / (1 + z * z / m)
-        half = z / (1 + z * z / m) * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
-    return centre - half, centre + half
-
-
-def poisson_exact_ci(count, *, confidence: float = 0.95):
-    """Exact (Garwood, central) confidence interval for a Poisson count.
-
-    Parameters
-    ----------
-    count : array_like
-        Observed number of events.
-    confidence : float
-        Two-sided coverage.
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(low, high)`` for the expected count; divide by the exposure for a rate.
-
-    Examples
-    --------
-    >>> lo, hi = poisson_exact_ci(0)
-    >>> float(lo), round(float(hi), 4)
-    (0.0, 3.6889)
-    """
-    alpha = 1 - confidence
-    _z(confidence)
-    k = np.asarray(count, dtype=float)
-    low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
-    high = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
-    return low, high
-
-
-def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
-    """Ratio sum(y)/sum(x) with a cluster (one cluster per row, e.g. per pupil) standard error.
-
-    ``se = sqrt(n/(n-1) * sum((y - R x)^2)) / sum(x)``: the linearisation variance of a
-    ratio estimator, equal to a cluster-robust sandwich with small-sample factor
-    n/(n-1).  Interval ``R +/- z se``, clipped to [0, 1].
-
-    Parameters
-    ----------
-    y, x : array_like
-        Numerator (e.g. sessions missed) and denominator (sessions possible) per cluster.
-    confidence : float
-        Two-sided coverage.
-
-    Returns
-    -------
-    tuple of float
-        ``(ratio, se, low, high)``; ``se`` and the limits are NaN for fewer than 2 clusters.
-
-    Examples
-    --------
-    >>> r, se, lo, hi = ratio_cluster_ci([2, 10, 0], [20, 40, 10])
-    >>> round(r, 4)
-    0.1714
-    """
-    z = _z(confidence)
-    y, x = np.asarray(y, dtype=float), np.asarray(x, dtype=float)
-    n, total = len(x), x.sum()
-    if n == 0 or total <= 0:
-        return np.nan, np.nan, np.nan, np.nan
-    r = float(y.sum() / total)
-    if n < 2:
-        return r, np.nan, np.nan, np.nan
-    se = float(np.sqrt(n / (n - 1) * np.sum((y - r * x) ** 2)) / total)
-    return r, se, max(r - z * se, 0.0), min(r + z * se, 1.0)
-
-
 # --------------------------------------------------------------------------- helpers
-def _as_list(by) -> list[str]:
-    return [] if by is None else [by] if isinstance(by, str) else list(by)
-
-
 def _need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
     if not isinstance(df, pd.DataFrame):
         raise GTDataError(f"The {table} table must be a pandas DataFrame; got {type(df).__name__}.")
@@ -190,15 +79,6 @@ def _attach_groups(frame: pd.DataFrame, pupils: pd.DataFrame | None, by: list[st
     return out.drop(columns="_merge")
 
 
-def _groups(frame: pd.DataFrame, keys: list[str]):
-    if not keys:
-        yield {}, frame
-        return
-    for values, sub in frame.groupby(keys, dropna=False, sort=True):
-        values = values if isinstance(values, tuple) else (values,)
-        yield dict(zip(keys, values)), sub
-
-
 def _national_table(national, name: str) -> pd.DataFrame | None:
     if national is None or national is False:
         return None
@@ -226,13 +106,6 @@ def _compare(out: pd.DataFrame, national: pd.DataFrame | None) -> pd.DataFrame:
                        np.where(out["ci_high"] < out["national"], "lower", "not significantly different"))
     out["compared_with_national"] = pd.Series(verdict, index=out.index).where(out["national"].notna())
     return out
-
-
-def _warn_low(out: pd.DataFrame, min_n: int, what: str) -> None:
-    small = out.loc[out["low_n"]]
-    if len(small):
-        warnings.warn(f"{len(small)} {what} row(s) rest on fewer than {min_n} pupils (flagged low_n); their "
-                      "estimates are unstable and should not be compared on their own.", GTWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- absence
@@ -297,7 +170,7 @@ def pupil_absence(attendance: pd.DataFrame) -> pd.DataFrame:
 
 
 def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = None, by=None,
-                  confidence: float = 0.95, national=True, min_n: int = MIN_N) -> pd.DataFrame:
+                  confidence: float = 0.95, national=True, min_n: int = LOW_N) -> pd.DataFrame:
     """Absence rates, persistent and severe absence, by year and group, against national.
 
     The attendance rows are first summed to one row per pupil enrolment per
@@ -318,7 +191,7 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
         ``True``: compare with the shipped ``national_attendance`` reference table;
         a DataFrame with ``academic_year, measure, value[, status]`` to use your own;
         ``False`` for none.  Years without a national figure get NaN.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Groups with fewer pupil enrolments are flagged ``low_n`` (and a GTWarning is issued).
 
     Returns
@@ -349,7 +222,7 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
     >>> res.set_index("measure").loc["persistent_absence", "count"]
     np.float64(2.0)
     """
-    keys = ["academic_year"] + [c for c in _as_list(by) if c != "academic_year"]
+    keys = ["academic_year"] + [c for c in as_list(by) if c != "academic_year"]
     per = pupil_absence(attendance)
     zero = per["possible_sessions"] <= 0
     if zero.any():
@@ -360,7 +233,7 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
     z_method = f"ratio estimator, pupil-cluster (linearisation) SE, normal {confidence:.0%} interval"
     w_method = f"Wilson score {confidence:.0%} interval"
     rows = []
-    for labels, g in _groups(per, keys):
+    for labels, g in iter_groups(per, keys):
         n = len(g)
         for measure, num in (("overall_absence", g["missed"]),
                              ("authorised_absence", g["authorised_absence"]),
@@ -379,13 +252,13 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
                                               "ci_low", "ci_high", "method"])
     out["low_n"] = out["n"] < min_n
     out = _compare(out, _national_table(national, "national_attendance"))
-    _warn_low(out, min_n, "absence")
+    warn_low_n(out, min_n, "absence")
     return out
 
 
 # --------------------------------------------------------------------------- exclusions
 def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
-                    confidence: float = 0.95, national=True, min_n: int = MIN_N) -> pd.DataFrame:
+                    confidence: float = 0.95, national=True, min_n: int = LOW_N) -> pd.DataFrame:
     """Suspensions and permanent exclusions per 100 pupils, by year and group.
 
     Parameters
@@ -402,7 +275,7 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
     national : bool or pandas.DataFrame
         ``True`` for the shipped ``national_exclusions`` table, a DataFrame
         (``academic_year, measure, value[, status]``) or ``False``.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Groups with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -424,7 +297,7 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
     >>> exclusion_rates(exc, pupils, min_n=1).set_index("measure").loc["suspension_rate", "estimate"]
     np.float64(50.0)
     """
-    keys = ["academic_year"] + [c for c in _as_list(by) if c != "academic_year"]
+    keys = ["academic_year"] + [c for c in as_list(by) if c != "academic_year"]
     _need(exclusions, _KEY + ["category"], "exclusions")
     _need(pupils, _KEY + keys[1:], "pupils")
     cat = exclusions["category"].astype("string").str.strip().str.lower()
@@ -449,7 +322,7 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
     full = base.merge(per_pupil, on=_KEY, how="left").fillna({"susp": 0, "perm": 0})
     alpha_m = f"exact Poisson (Garwood) {confidence:.0%} interval"
     rows = []
-    for labels, g in _groups(full, keys):
+    for labels, g in iter_groups(full, keys):
         n = len(g)
         for measure, k in (("suspension_rate", float(g["susp"].sum())),
                            ("permanent_exclusion_rate", float(g["perm"].sum()))):
@@ -466,7 +339,7 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
     out["per_10000"] = out["estimate"] * 100
     out["low_n"] = out["n"] < min_n
     out = _compare(out, _national_table(national, "national_exclusions"))
-    _warn_low(out, min_n, "exclusion")
+    warn_low_n(out, min_n, "exclusion")
     return out
 
 
@@ -479,7 +352,7 @@ def _period_key(year: pd.Series, period: pd.Series) -> pd.Series:
 
 def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, participants,
                             start, match_on: Sequence[str] = (), confidence: float = 0.95,
-                            min_n: int = MIN_N) -> pd.DataFrame:
+                            min_n: int = LOW_N) -> pd.DataFrame:
     """Change in absence of participants against comparable non-participants (difference in differences).
 
     Each pupil's absence rate (sessions missed / possible, percent) is taken over all
@@ -502,7 +375,7 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
         Pupil columns to match on, e.g. ``("year_group", "disadvantaged")``.
     confidence : float
         Coverage of the interval.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Flag ``low_n`` when either group has fewer pupils.
 
     Returns

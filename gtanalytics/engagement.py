@@ -6,8 +6,9 @@
 * parents' evening attendance by group;
 * survey responses by group and question, on the survey's stated scale.
 
-Every estimate carries ``n``, an interval whose method is named and a ``low_n``
-flag.  Shares are percentages.  Results here are internal; governor tables go
+Every estimate carries ``n``, an interval whose method is named (formulas in
+:mod:`gtanalytics.stats`) and a ``low_n`` flag (below ``min_n``, default
+:data:`gtanalytics.stats.LOW_N`, 10).  Shares are percentages.  Results here are internal; governor tables go
 through :mod:`gtanalytics.disclosure` first.
 """
 
@@ -19,59 +20,19 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gtanalytics.attendance import (
-    MIN_N,
-    _as_list,
-    _attach_groups,
-    _groups,
-    _need,
-    _warn_low,
-    _z,
-    ratio_cluster_ci,
-    wilson_ci,
-)
+from gtanalytics.attendance import _attach_groups, _need
 from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.stats import (LOW_N, as_list, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
+                               wilson_ci, z_value)
 
 __all__ = [
     "enrichment_takeup",
     "takeup_gap",
     "parents_evening_attendance",
     "survey_summary",
-    "newcombe_ci",
 ]
 
 _KEY = ["upn", "academic_year"]
-
-
-def newcombe_ci(k1, n1, k2, n2, *, confidence: float = 0.95) -> tuple[float, float]:
-    """Newcombe hybrid score interval for a difference of two independent proportions, p1 - p2.
-
-    Built from the two Wilson intervals (Newcombe 1998, method 10).
-
-    Parameters
-    ----------
-    k1, n1, k2, n2 : int
-        Successes and trials in each group.
-    confidence : float
-        Two-sided coverage.
-
-    Returns
-    -------
-    tuple of float
-        ``(low, high)`` as proportions.
-
-    Examples
-    --------
-    >>> lo, hi = newcombe_ci(56, 70, 48, 80)
-    >>> round(lo, 4), round(hi, 4)
-    (0.0524, 0.3339)
-    """
-    p1, p2 = k1 / n1, k2 / n2
-    l1, u1 = (float(v) for v in wilson_ci(k1, n1, confidence=confidence))
-    l2, u2 = (float(v) for v in wilson_ci(k2, n2, confidence=confidence))
-    d = p1 - p2
-    return (float(d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
-            float(d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
 
 
 def _takers(enrichment: pd.DataFrame, pupils: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, list]:
@@ -98,7 +59,7 @@ def _takers(enrichment: pd.DataFrame, pupils: pd.DataFrame, keys: list[str]) -> 
 
 
 def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
-                      confidence: float = 0.95, min_n: int = MIN_N) -> pd.DataFrame:
+                      confidence: float = 0.95, min_n: int = LOW_N) -> pd.DataFrame:
     """Share of pupils taking up at least one opportunity beyond the classroom.
 
     Parameters
@@ -111,7 +72,7 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
         Pupil columns to split by (e.g. ``"disadvantaged"``, ``"gt_register"``); always by year too.
     confidence : float
         Coverage of the Wilson intervals.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Groups with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -132,11 +93,11 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
     >>> res.query("category == 'any'")[["disadvantaged", "estimate"]].to_dict("records")
     [{'disadvantaged': False, 'estimate': 100.0}, {'disadvantaged': True, 'estimate': 50.0}]
     """
-    keys = ["academic_year"] + [c for c in _as_list(by) if c != "academic_year"]
+    keys = ["academic_year"] + [c for c in as_list(by) if c != "academic_year"]
     frame, cats = _takers(enrichment, pupils, keys)
     method = f"Wilson score {confidence:.0%} interval"
     rows = []
-    for labels, g in _groups(frame, keys):
+    for labels, g in iter_groups(frame, keys):
         n = len(g)
         for c in cats:
             k = int(g[c].sum())
@@ -146,13 +107,13 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
     out = pd.DataFrame(rows, columns=keys + ["category", "n", "takers", "estimate", "ci_low", "ci_high",
                                               "method"])
     out["low_n"] = out["n"] < min_n
-    _warn_low(out, min_n, "take-up")
+    warn_low_n(out, min_n, "take-up")
     return out
 
 
 def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "disadvantaged",
                focus=True, category: str = "any", by=None, confidence: float = 0.95,
-               min_n: int = MIN_N) -> pd.DataFrame:
+               min_n: int = LOW_N) -> pd.DataFrame:
     """Gap in take-up between a focus group and everyone else, with a Newcombe interval and Fisher's exact test.
 
     Parameters
@@ -169,7 +130,7 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
         Further pupil columns to split by (always by academic year).
     confidence : float
         Coverage of the interval.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Flag ``low_n`` when either group has fewer pupils.
 
     Returns
@@ -191,7 +152,7 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
     >>> float(takeup_gap(enr, pupils, min_n=1)["gap"].iloc[0])
     -50.0
     """
-    keys = ["academic_year"] + [c for c in _as_list(by) if c not in ("academic_year", group)]
+    keys = ["academic_year"] + [c for c in as_list(by) if c not in ("academic_year", group)]
     frame, cats = _takers(enrichment, pupils, keys + [group])
     category = str(category).lower()
     if category not in cats:
@@ -199,7 +160,7 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
     is_focus = frame[group].eq(focus).astype("boolean").fillna(False).astype(bool)
     frame = frame.assign(_focus=is_focus)
     rows = []
-    for labels, g in _groups(frame, keys):
+    for labels, g in iter_groups(frame, keys):
         f, o = g.loc[g["_focus"], category], g.loc[~g["_focus"], category]
         n1, k1, n2, k2 = len(f), int(f.sum()), len(o), int(o.sum())
         row = {**labels, "group": group, "focus": focus, "category": category, "n_focus": n1,
@@ -222,7 +183,7 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
 
 
 def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFrame | None = None, *,
-                               by=None, confidence: float = 0.95, min_n: int = MIN_N) -> pd.DataFrame:
+                               by=None, confidence: float = 0.95, min_n: int = LOW_N) -> pd.DataFrame:
     """Parents' evening attendance by group.
 
     Parameters
@@ -236,7 +197,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
         Grouping columns (always by academic year too).
     confidence : float
         Coverage of the intervals.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Groups with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -257,7 +218,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
     >>> res["estimate"].tolist()
     [50.0, 25.0]
     """
-    keys = ["academic_year"] + [c for c in _as_list(by) if c != "academic_year"]
+    keys = ["academic_year"] + [c for c in as_list(by) if c != "academic_year"]
     _need(parents_evenings, _KEY + ["attended"], "parents_evenings")
     att = parents_evenings["attended"]
     if not pd.api.types.is_bool_dtype(att):
@@ -270,7 +231,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
            .agg(events="size", attended="sum").reset_index())
     per = _attach_groups(per, pupils, keys, "parents' evening")
     rows = []
-    for labels, g in _groups(per, keys):
+    for labels, g in iter_groups(per, keys):
         n = len(g)
         k = float((g["attended"] > 0).sum())
         lo, hi = wilson_ci(k, n, confidence=confidence)
@@ -285,12 +246,12 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
                                "interval"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
-    _warn_low(out, min_n, "parents' evening")
+    warn_low_n(out, min_n, "parents' evening")
     return out
 
 
 def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None, by=None,
-                   top_box: int = 2, confidence: float = 0.95, min_n: int = MIN_N) -> pd.DataFrame:
+                   top_box: int = 2, confidence: float = 0.95, min_n: int = LOW_N) -> pd.DataFrame:
     """Survey answers by question and group: mean on the stated scale and the share agreeing.
 
     Parameters
@@ -309,7 +270,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
         4 or 5 on a 1-5 scale).
     confidence : float
         Coverage of the intervals.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Groups with fewer answers are flagged ``low_n``.
 
     Returns
@@ -331,7 +292,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
     [{'mean': 3.5, 'agree_pct': 50.0}]
     """
     base = ["academic_year", "respondent", "survey", "question"]
-    extra = [c for c in _as_list(by) if c not in base]
+    extra = [c for c in as_list(by) if c not in base]
     _need(surveys, base + ["response", "scale_min", "scale_max"], "surveys")
     sv = surveys.copy()
     for c in ("response", "scale_min", "scale_max"):
@@ -359,25 +320,22 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
             raise GTDataError(f"Grouping survey answers by {', '.join(extra)} needs a 'upn' column.")
         sv = _attach_groups(sv, pupils, ["academic_year"] + extra, "survey")
     keys = base + extra
-    _z(confidence)
+    z_value(confidence)
     rows = []
-    for labels, g in _groups(sv, keys):
+    for labels, g in iter_groups(sv, keys):
         x = g["response"].to_numpy(float)
         n = len(x)
         lo_s, hi_s = float(g["scale_min"].iloc[0]), float(g["scale_max"].iloc[0])
-        mean = float(x.mean())
-        sd = float(x.std(ddof=1)) if n > 1 else np.nan
-        se = sd / np.sqrt(n) if n > 1 else np.nan
-        tq = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) if n > 1 else np.nan
+        m = mean_ci(x, confidence=confidence)  # NaN sd, se and limits for one answer
         k = int((x > hi_s - top_box).sum())
         wl, wh = wilson_ci(k, n, confidence=confidence)
-        rows.append({**labels, "n": n, "scale_min": lo_s, "scale_max": hi_s, "mean": mean, "sd": sd,
-                     "se": se, "ci_low": max(mean - tq * se, lo_s) if n > 1 else np.nan,
-                     "ci_high": min(mean + tq * se, hi_s) if n > 1 else np.nan, "agree": k,
+        rows.append({**labels, "n": n, "scale_min": lo_s, "scale_max": hi_s, "mean": m["mean"], "sd": m["sd"],
+                     "se": m["se"], "ci_low": float(np.clip(m["ci_low"], lo_s, hi_s)),
+                     "ci_high": float(np.clip(m["ci_high"], lo_s, hi_s)), "agree": k,
                      "agree_pct": 100 * k / n, "agree_ci_low": 100 * float(wl),
                      "agree_ci_high": 100 * float(wh),
                      "method": f"mean: t {confidence:.0%} interval; agree (top {top_box} points): Wilson score"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
-    _warn_low(out, min_n, "survey")
+    warn_low_n(out, min_n, "survey")
     return out

@@ -15,6 +15,9 @@ Methods (each checked against an independent implementation in ``tests/test_gaps
   relative effect);
 * trends: the change in gap between the first and last year, a difference of
   four independent means, with a Welch–Satterthwaite interval.
+
+Interval formulas live in :mod:`gtanalytics.stats`.  A group smaller than ``min_n`` (default
+:data:`gtanalytics.stats.LOW_N`, 10) is flagged ``low_n``: too few pupils to conclude.
 """
 
 from __future__ import annotations
@@ -28,10 +31,13 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.reference import load_reference
+from gtanalytics.stats import (LOW_N, as_list, iter_groups, mean_ci, newcombe_ci, t_value, warn_low_n, welch_diff,
+                               z_value)
 
 __all__ = [
     "gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap",
-    "gap_trend", "GapTrend", "national_gap_index", "wilson_interval", "WITHIN_SCHOOL_NOTE",
+    "gap_trend", "GapTrend", "national_gap_index", "WITHIN_SCHOOL_NOTE",
 ]
 
 WELCH = "Welch t interval (Welch-Satterthwaite df)"
@@ -41,12 +47,6 @@ WITHIN_SCHOOL_NOTE = (
 
 
 # --------------------------------------------------------------------------- helpers
-def _as_list(by) -> list[str]:
-    if by is None:
-        return []
-    return [by] if isinstance(by, str) else list(by)
-
-
 def _check(df: pd.DataFrame, cols, what: str = "data") -> None:
     if not isinstance(df, pd.DataFrame):
         raise GTDataError(f"Expected a pandas DataFrame of {what}, got {type(df).__name__}.")
@@ -68,7 +68,7 @@ def _numeric(s: pd.Series, name: str) -> pd.Series:
 
 def _prepare(df, *, outcome, group, focus, by, numeric=True):
     """Rows usable for a focus/other comparison, with a boolean ``_focus`` column."""
-    by = _as_list(by)
+    by = as_list(by)
     _check(df, [outcome, group, *by])
     data = df[[*dict.fromkeys([outcome, group, *by])]].copy()
     if numeric:
@@ -82,52 +82,11 @@ def _prepare(df, *, outcome, group, focus, by, numeric=True):
     return data, by
 
 
-def _groups(data: pd.DataFrame, by: list[str]):
-    if not by:
-        yield {}, data
-        return
-    for key, sub in data.groupby(by, dropna=False, sort=True):
-        key = key if isinstance(key, tuple) else (key,)
-        yield dict(zip(by, key)), sub
-
-
-def _tq(confidence: float, df) -> float:
-    if not 0 < confidence < 1:
-        raise GTDataError(f"confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}.")
-    return float(stats.t.ppf(0.5 + confidence / 2, df))
-
-
 def _welch(f: np.ndarray, o: np.ndarray, confidence: float) -> dict:
-    """Welch comparison of two independent means: f − o."""
-    n1, n2 = len(f), len(o)
-    m1 = float(np.mean(f)) if n1 else math.nan
-    m2 = float(np.mean(o)) if n2 else math.nan
-    out = {"n_focus": n1, "n_other": n2, "mean_focus": m1, "mean_other": m2, "gap": m1 - m2,
-           "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    if n1 >= 2 and n2 >= 2:
-        a, b = np.var(f, ddof=1) / n1, np.var(o, ddof=1) / n2
-        se = math.sqrt(a + b)
-        if se > 0:
-            df = (a + b) ** 2 / (a ** 2 / (n1 - 1) + b ** 2 / (n2 - 1))
-            h = _tq(confidence, df) * se
-            out.update(se=se, df=df, ci_low=out["gap"] - h, ci_high=out["gap"] + h)
-    return out
-
-
-def _one_mean(v: np.ndarray, confidence: float) -> dict:
-    """Mean with a t interval (n − 1 df); keys as :func:`_welch` (``gap`` is the mean)."""
-    n = len(v)
-    m = float(np.mean(v)) if n else math.nan
-    se = float(np.std(v, ddof=1) / math.sqrt(n)) if n >= 2 else math.nan
-    h = _tq(confidence, n - 1) * se if n >= 2 else math.nan
-    return {"gap": m, "se": se, "ci_low": m - h, "ci_high": m + h}
-
-
-def _warn_low(frame: pd.DataFrame, min_n: int, what: str) -> None:
-    k = int(frame["low_n"].sum()) if len(frame) else 0
-    if k:
-        warnings.warn(f"{k} {what} rest on a group of fewer than {min_n} pupils: the estimate is unstable "
-                      "and its interval wide; see the low_n column.", GTWarning, stacklevel=3)
+    """Welch comparison f − o (:func:`gtanalytics.stats.welch_diff`) with the gap column names."""
+    r = welch_diff(f, o, confidence=confidence)
+    return {"n_focus": r["n1"], "n_other": r["n2"], "mean_focus": r["mean1"], "mean_other": r["mean2"],
+            "gap": r["diff"], "se": r["se"], "df": r["df"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
 
 
 def _focus_groups(sub: pd.DataFrame, col: str):
@@ -136,7 +95,7 @@ def _focus_groups(sub: pd.DataFrame, col: str):
 
 
 # --------------------------------------------------------------------------- mean gaps
-def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=6):
+def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=LOW_N):
     """Gap in mean outcome between a focus group and everyone else, with a Welch interval.
 
     Parameters
@@ -154,7 +113,8 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=6):
     confidence : float
         Confidence level of the interval.
     min_n : int
-        A group smaller than this is flagged ``low_n`` (and a GTWarning is issued).
+        A group smaller than this (default :data:`gtanalytics.stats.LOW_N`, 10) is flagged
+        ``low_n``, too few pupils to conclude, and a GTWarning is issued.
 
     Returns
     -------
@@ -173,17 +133,17 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=6):
     """
     data, by = _prepare(df, outcome=outcome, group=group, focus=focus, by=by)
     rows = []
-    for key, sub in _groups(data, by):
+    for key, sub in iter_groups(data, by):
         f, o = _focus_groups(sub, outcome)
         rows.append({**key, **_welch(f, o, confidence), "n_excluded": int((~sub["_usable"]).sum())})
     out = pd.DataFrame(rows)
     out["low_n"] = (out[["n_focus", "n_other"]].min(axis=1) < min_n)
     out["method"] = WELCH
-    _warn_low(out, min_n, "gaps")
+    warn_low_n(out, min_n, "gap")
     return out
 
 
-def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_n=6):
+def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_n=LOW_N):
     """Gap in pupil value added (residuals) between the focus group and the others.
 
     Parameters
@@ -216,28 +176,6 @@ def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_
 
 
 # --------------------------------------------------------------------------- proportions
-def wilson_interval(x, n, confidence=0.95):
-    """Wilson score interval for a proportion ``x / n`` (arrays allowed).
-
-    Returns
-    -------
-    tuple of numpy.ndarray
-        ``(low, high)``; NaN where ``n`` is 0.
-
-    Examples
-    --------
-    >>> [round(float(v), 4) for v in wilson_interval(3, 10)]
-    [0.1078, 0.6032]
-    """
-    x, n = np.asarray(x, float), np.asarray(n, float)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = x / n
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
-
-
 def _reached(data: pd.DataFrame, outcome: str, threshold, at_least: bool) -> pd.Series:
     s = data[outcome]
     if threshold is None:
@@ -250,7 +188,7 @@ def _reached(data: pd.DataFrame, outcome: str, threshold, at_least: bool) -> pd.
 
 
 def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, by=None,
-                  method="newcombe", confidence=0.95, min_n=6):
+                  method="newcombe", confidence=0.95, min_n=LOW_N):
     """Percentage-point gap in reaching a threshold (e.g. KS2 ≥ 100, GCSE grade 4+ or 5+).
 
     Parameters
@@ -289,9 +227,9 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
     data, by = _prepare(df, outcome=outcome, group=group, focus=focus, by=by, numeric=False)
     data[outcome] = _reached(data, outcome, threshold, at_least)
     data["_usable"] = data[outcome].notna() & data[group].notna()
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     rows = []
-    for key, sub in _groups(data, by):
+    for key, sub in iter_groups(data, by):
         f, o = _focus_groups(sub, outcome)
         n1, n2, x1, x2 = len(f), len(o), float(f.sum()), float(o.sum())
         p1 = x1 / n1 if n1 else math.nan
@@ -301,10 +239,7 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
             h = z * math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2) if n1 and n2 else math.nan
             lo, hi = d - h, d + h
         else:
-            (l1, u1), (l2, u2) = (wilson_interval(x1, n1, confidence) if n1 else (math.nan, math.nan),
-                                  wilson_interval(x2, n2, confidence) if n2 else (math.nan, math.nan))
-            lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-            hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+            lo, hi = newcombe_ci(x1, n1, x2, n2, confidence=confidence)
         rows.append({**key, "n_focus": n1, "n_other": n2, "x_focus": int(x1), "x_other": int(x2),
                      "pct_focus": 100 * p1, "pct_other": 100 * p2, "gap": 100 * d,
                      "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
@@ -313,7 +248,7 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
     out["low_n"] = out[["n_focus", "n_other"]].min(axis=1) < min_n
     out["method"] = ("Newcombe hybrid score interval (Wilson limits)" if method == "newcombe"
                      else "Wald interval") + " for a difference of proportions, in percentage points"
-    _warn_low(out, min_n, "gaps")
+    warn_low_n(out, min_n, "gap")
     return out
 
 
@@ -333,7 +268,7 @@ def _percentiles(scores: np.ndarray, percentile) -> np.ndarray:
     return p
 
 
-def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0.95, min_n=6):
+def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0.95, min_n=LOW_N):
     """Rank-based gap index in the DfE style: 20 × (mean percentile of others − of the focus group).
 
     Pupils are ranked by ``score`` (ties get the average rank), percentile ``p = rank / N``, and
@@ -378,7 +313,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     """
     data, by = _prepare(df, outcome=score, group=group, focus=focus, by=by)
     rows = []
-    for key, sub in _groups(data, by):
+    for key, sub in iter_groups(data, by):
         use = sub[sub["_usable"]]
         x = use[score].to_numpy(float)
         isf = use["_focus"].to_numpy(bool)
@@ -397,12 +332,12 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
                     if a + b > 0:
                         se = 20 * math.sqrt(a + b) / (n1 * n2)
                         dfree = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
-                        h = _tq(confidence, dfree) * se
+                        h = t_value(confidence, dfree) * se
                         row.update(se=se, df=dfree, ci_low=row["gap_index"] - h, ci_high=row["gap_index"] + h)
             else:
                 p = _percentiles(x, percentile)
-                w = _welch(20 * p[~isf], 20 * p[isf], confidence)
-                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean(), gap_index=w["gap"],
+                w = welch_diff(20 * p[~isf], 20 * p[isf], confidence=confidence)
+                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean(), gap_index=w["diff"],
                            se=w["se"], df=w["df"], ci_low=w["ci_low"], ci_high=w["ci_high"])
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -413,32 +348,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     out["method"] = ("Brunner-Munzel interval (t, Satterthwaite df)" if within
                      else "Welch t interval on 20 x national percentile")
     out.attrs["note"] = out["reference"].iloc[0] if len(out) else ""
-    _warn_low(out, min_n, "gap indices")
-    return out
-
-
-def national_gap_index(key_stage: str = "KS2") -> pd.DataFrame:
-    """The published national DfE disadvantage gap index by year, with source and status per value.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``key_stage, year`` (calendar year the cohort finished), ``academic_year``,
-        ``gap_index``, ``status`` (CONFIRMED / SECONDARY / UNCONFIRMED), ``source``, ``note``.
-
-    Examples
-    --------
-    >>> float(national_gap_index("KS2").set_index("year").loc[2011, "gap_index"])
-    3.3408
-    """
-    from gtanalytics.reference import load_reference
-
-    ks = str(key_stage).upper()
-    if ks not in ("KS2", "KS4"):
-        raise GTDataError(f"key_stage must be 'KS2' or 'KS4', got {key_stage!r}.")
-    table = load_reference("national_gap_index")
-    out = table[table["key_stage"] == ks].reset_index(drop=True)
-    out.attrs.update(table.attrs)
+    warn_low_n(out, min_n, "gap-index")
     return out
 
 
@@ -450,7 +360,7 @@ def _top(values: pd.Series, share: float) -> pd.Series:
 
 
 def excellence_gap(df, *, outcome, group, focus, prior=None, prior_cutoff=None, top_share=None,
-                   threshold=None, by=None, confidence=0.95, min_n=6, method="newcombe"):
+                   threshold=None, by=None, confidence=0.95, min_n=LOW_N, method="newcombe"):
     """Gaps among high prior attainers (or in reaching an advanced level).
 
     With ``prior``: the pupils whose prior attainment is at least ``prior_cutoff`` (e.g. 110, the
@@ -493,7 +403,7 @@ def excellence_gap(df, *, outcome, group, focus, prior=None, prior_cutoff=None, 
     >>> round(float(r["gap"][0]), 2)
     -1.67
     """
-    by_cols = _as_list(by)
+    by_cols = as_list(by)
     if prior is None:
         if threshold is None:
             raise GTDataError("Say what to compare: pass prior= (with prior_cutoff= or top_share=) for gaps "
@@ -524,6 +434,29 @@ def excellence_gap(df, *, outcome, group, focus, prior=None, prior_cutoff=None, 
         out = threshold_gap(sub, outcome=outcome, group=group, focus=focus, threshold=threshold, by=by,
                             method=method, confidence=confidence, min_n=min_n)
     out["population"] = population
+    return out
+
+
+def national_gap_index(key_stage: str = "KS2") -> pd.DataFrame:
+    """The published national DfE disadvantage gap index by year, with source and status per value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``key_stage, year`` (calendar year the cohort finished), ``academic_year``,
+        ``gap_index``, ``status`` (CONFIRMED / SECONDARY / UNCONFIRMED), ``source``, ``note``.
+
+    Examples
+    --------
+    >>> float(national_gap_index("KS2").set_index("year").loc[2011, "gap_index"])
+    3.3408
+    """
+    ks = str(key_stage).upper()
+    if ks not in ("KS2", "KS4"):
+        raise GTDataError(f"key_stage must be 'KS2' or 'KS4', got {key_stage!r}.")
+    table = load_reference("national_gap_index")
+    out = table[table["key_stage"] == ks].reset_index(drop=True)
+    out.attrs.update(table.attrs)
     return out
 
 
@@ -572,10 +505,16 @@ def _classify(g1, g2, lo, hi, wf, wo):
     if improved and fell:
         return f"narrowing: the {behind} group improved and the {ahead} group fell"
     if not improved and not fell:  # neither clear on its own: name the larger contribution
-        improved = b["gap"] >= -a["gap"]
+        improved = b["diff"] >= -a["diff"]
     if improved:
         return f"narrowing because the {behind} group improved"
     return f"narrowing because the {ahead} group fell"
+
+
+def _own_change(diff: np.ndarray, confidence: float) -> dict:
+    """A group's mean change over followed pupils (paired t interval), keyed like ``welch_diff``."""
+    r = mean_ci(diff, confidence=confidence)
+    return {"diff": r["mean"], "ci_low": r["ci_low"], "ci_high": r["ci_high"]}
 
 
 def _end_year(academic_year) -> float:
@@ -587,7 +526,7 @@ def _end_year(academic_year) -> float:
     return start + 1 if "/" in s else start
 
 
-def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confidence=0.95, min_n=6,
+def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confidence=0.95, min_n=LOW_N,
               pupil=None, national=None):
     """How a gap changed over the years, with each group's own trajectory.
 
@@ -633,7 +572,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
     >>> gap_trend(d, outcome="score", group="dis", focus=1, min_n=2).change["classification"][0]
     'narrowing because the focus group improved'
     """
-    by_cols = _as_list(by)
+    by_cols = as_list(by)
     data, _ = _prepare(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year])
     if pupil is not None:
         _check(df, [pupil])
@@ -643,14 +582,14 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
         gaps = gap(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year],
                    confidence=confidence, min_n=min_n)
     grows, crows = [], []
-    for key, sub in _groups(data, by_cols):
+    for key, sub in iter_groups(data, by_cols):
         years = sorted(sub[year].dropna().unique())
         cells = {}
         for y in years:
             f, o = _focus_groups(sub[sub[year] == y], outcome)
             for label, v in (("focus", f), ("other", o)):
-                r = _one_mean(v, confidence)
-                grows.append({**key, year: y, "group": label, "n": len(v), "mean": r["gap"], "se": r["se"],
+                r = mean_ci(v, confidence=confidence)
+                grows.append({**key, year: y, "group": label, "n": len(v), "mean": r["mean"], "se": r["se"],
                               "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
                 cells[y, label] = v
         if len(years) < 2:
@@ -669,9 +608,10 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
                 se = math.sqrt(sum(w))
                 if se > 0:
                     dfree = sum(w) ** 2 / sum(wi * wi / (n - 1) for wi, n in zip(w, ns))
-                    h = _tq(confidence, dfree) * se
+                    h = t_value(confidence, dfree) * se
                     row.update(se=se, df=dfree, ci_low=row["change"] - h, ci_high=row["change"] + h)
-            wf, wo = _welch(parts[0], parts[2], confidence), _welch(parts[1], parts[3], confidence)
+            wf, wo = (welch_diff(parts[0], parts[2], confidence=confidence),
+                      welch_diff(parts[1], parts[3], confidence=confidence))
         else:  # the same pupils followed: each pupil's own change
             use = sub[sub["_usable"]]
             ends = [use[use[year] == y][[pupil, outcome, "_focus"]] for y in (y1, y2)]
@@ -683,28 +623,28 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
             x1, x2 = m[f"{outcome}_1"].to_numpy(float), m[f"{outcome}_2"].to_numpy(float)
             diff = x2 - x1
             ns = [int(isf.sum()), int((~isf).sum())]
-            w = _welch(diff[isf], diff[~isf], confidence)
+            w = welch_diff(diff[isf], diff[~isf], confidence=confidence)
             g1 = x1[isf].mean() - x1[~isf].mean() if min(ns) else math.nan
             g2 = x2[isf].mean() - x2[~isf].mean() if min(ns) else math.nan
             row = {**key, "first_year": y1, "last_year": y2, "gap_first": g1, "gap_last": g2,
-                   "change": w["gap"], "se": w["se"], "df": w["df"], "ci_low": w["ci_low"], "ci_high": w["ci_high"]}
-            wf, wo = (_one_mean(diff[isf], confidence), _one_mean(diff[~isf], confidence))
-        row.update(focus_change=wf["gap"], focus_ci_low=wf["ci_low"], focus_ci_high=wf["ci_high"],
-                   other_change=wo["gap"], other_ci_low=wo["ci_low"], other_ci_high=wo["ci_high"],
+                   "change": w["diff"], "se": w["se"], "df": w["df"], "ci_low": w["ci_low"], "ci_high": w["ci_high"]}
+            wf, wo = (_own_change(diff[isf], confidence), _own_change(diff[~isf], confidence))
+        row.update(focus_change=wf["diff"], focus_ci_low=wf["ci_low"], focus_ci_high=wf["ci_high"],
+                   other_change=wo["diff"], other_ci_low=wo["ci_low"], other_ci_high=wo["ci_high"],
                    n_focus=ns[0] if pupil else ns[0] + ns[2], n_other=ns[1] if pupil else ns[1] + ns[3],
                    low_n=min(ns) < min_n)
         row["classification"] = _classify(g1, g2, row["ci_low"], row["ci_high"], wf, wo)
         row["explanation"] = (
             f"Gap {g1:+.2f} in {y1} and {g2:+.2f} in {y2} (change {g2 - g1:+.2f}, "
             f"{100 * confidence:g}% CI {row['ci_low']:+.2f} to {row['ci_high']:+.2f}); the focus group's "
-            f"mean changed by {wf['gap']:+.2f} and the other group's by {wo['gap']:+.2f}"
+            f"mean changed by {wf['diff']:+.2f} and the other group's by {wo['diff']:+.2f}"
             + ("; the gap has reversed." if g1 * g2 < 0 else "."))
         crows.append(row)
     change = pd.DataFrame(crows)
     change["method"] = ("change in gap, successive cohorts (four independent means); Welch-Satterthwaite t interval"
                         if pupil is None else "change in gap for the same pupils followed: Welch t interval on "
                         "pupils' own changes (group changes: paired t)")
-    _warn_low(change, min_n, "gap trends")
+    warn_low_n(change, min_n, "gap-trend")
     nat = None
     if national is not None:
         with warnings.catch_warnings():

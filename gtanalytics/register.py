@@ -31,8 +31,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.gaps import wilson_interval
 from gtanalytics.schemas import ETHNICITY_MAJOR
+from gtanalytics.stats import LOW_N, as_list, iter_groups, wilson_ci, z_value
 
 __all__ = [
     "CHARACTERISTICS", "birth_term", "register_representation", "DualExceptionality",
@@ -85,7 +85,7 @@ def _with_derived(pupils: pd.DataFrame) -> pd.DataFrame:
 
 
 def _auto_by(p: pd.DataFrame, by) -> list[str]:
-    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    by = as_list(by)
     for c in ("academic_year", "school_id"):
         if c in p.columns and c not in by and p[c].nunique(dropna=True) > 1:
             by.insert(0, c)  # never pool pupils across years or schools silently
@@ -93,14 +93,6 @@ def _auto_by(p: pd.DataFrame, by) -> list[str]:
     if missing:
         raise GTDataError(f"The pupils table has no column {missing[0]!r} to split by.")
     return by
-
-
-def _groups(p: pd.DataFrame, by: list[str]):
-    if not by:
-        yield {}, p
-        return
-    for key, sub in p.groupby(by, sort=True, dropna=False):
-        yield dict(zip(by, key if isinstance(key, tuple) else (key,))), sub
 
 
 def _values(s: pd.Series) -> list:
@@ -118,7 +110,7 @@ def _katz(a, b, c, d, confidence):
     """Katz log interval for the risk ratio (a/(a+b)) / (c/(c+d)); a zero cell is replaced by 0.5."""
     a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))  # as statsmodels Table2x2(shift_zeros=True)
     se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     centre = math.log((a / (a + b)) / (c / (c + d)))
     return math.exp(centre - z * se), math.exp(centre + z * se)
 
@@ -130,7 +122,7 @@ def _koopman(x1, n1, x2, n2, confidence):
     estimated under p1 = theta·p2 (restricted MLE, the root of a quadratic), equals ±z.  It is
     the Miettinen–Nurminen interval without their n/(n−1) factor.
     """
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     p1h, p2h = x1 / n1, x2 / n2
 
     def score(log_t):
@@ -149,7 +141,7 @@ def _koopman(x1, n1, x2, n2, confidence):
 
 # --------------------------------------------------------------------------- representation
 def register_representation(pupils, *, register="gt_register", characteristics=CHARACTERISTICS, by=None,
-                            confidence=0.95, min_n=6, test="fisher", ci_method="koopman", in_line=(0.5, 2.0)):
+                            confidence=0.95, min_n=LOW_N, test="fisher", ci_method="koopman", in_line=(0.5, 2.0)):
     """How well each group of pupils is represented on the register.
 
     Parameters
@@ -168,7 +160,8 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     confidence : float
         Confidence level of the intervals; the test's significance level is ``1 − confidence``.
     min_n : int
-        Groups smaller than this get the verdict "too few to say" and ``low_n``.
+        Groups smaller than this (default :data:`gtanalytics.stats.LOW_N`, 10: too few pupils to
+        conclude) get the verdict "too few to say" and ``low_n``.
     test : {"fisher", "binomial"}
         Fisher's exact test of the 2×2 table (group × register), or the exact binomial test of
         the group's count on the register against its share of the cohort.
@@ -221,7 +214,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     by = _auto_by(p, by)
     alpha = 1 - confidence
     rows = []
-    for key, sub in _groups(p, by):
+    for key, sub in iter_groups(p, by):
         for ch in chars:
             known = sub[sub[ch].notna()]
             reg = known["_reg"].to_numpy(bool)
@@ -275,7 +268,7 @@ class DualExceptionality:
 
 
 def dual_exceptionality(pupils, *, register="gt_register", sen="sen", codes=("K", "E", "A"), by=None,
-                        confidence=0.95, min_n=6):
+                        confidence=0.95, min_n=LOW_N):
     """Dual or multiple exceptionality (DME): pupils on the register who also have SEN.
 
     Parameters
@@ -289,7 +282,8 @@ def dual_exceptionality(pupils, *, register="gt_register", sen="sen", codes=("K"
     by : str or list of str, optional
         Split by these columns (academic year and school are added when there are several).
     confidence, min_n
-        Interval level; small-register flag.
+        Interval level; small-register flag (``low_n`` below ``min_n``, default
+        :data:`gtanalytics.stats.LOW_N`, 10).
 
     Returns
     -------
@@ -314,9 +308,9 @@ def dual_exceptionality(pupils, *, register="gt_register", sen="sen", codes=("K"
     by = _auto_by(p, by)
     p["_dme"] = p["_reg"] & p[sen].isin(list(codes)).fillna(False).astype(bool)
     rows = []
-    for key, sub in _groups(p, by):
+    for key, sub in iter_groups(p, by):
         nr, nd = int(sub["_reg"].sum()), int(sub["_dme"].sum())
-        lo, hi = wilson_interval(nd, nr, confidence) if nr else (math.nan, math.nan)
+        lo, hi = wilson_ci(nd, nr, confidence=confidence)
         rows.append({**key, "n_register": nr, "n_dme": nd,
                      **{f"n_sen_{k}": int((sub["_dme"] & (sub[sen] == k)).sum()) for k in codes},
                      "pct_of_register": 100 * nd / nr if nr else math.nan,
@@ -343,7 +337,7 @@ _TERM = {"Autumn": 0, "Spring": 1, "Summer": 2}
 def missing_from_register(pupils, attainment, *, register="gt_register", academic_year=None, subject=None,
                           assessment=None, top_share=0.10, min_score=None, within=("school_id", "year_group"),
                           characteristics=("disadvantaged", "sex", "ethnicity_major", "eal", "sen", "lac"),
-                          confidence=0.95, min_n=6):
+                          confidence=0.95, min_n=LOW_N):
     """High attainers who are not on the register.
 
     For the register year, each pupil's most recent score on each assessment and subject (in
@@ -373,7 +367,8 @@ def missing_from_register(pupils, attainment, *, register="gt_register", academi
     characteristics : sequence of str
         Groups to count by (present columns only).
     confidence, min_n
-        Interval level; small-group flag.
+        Interval level; small-group flag (``low_n`` below ``min_n``, default
+        :data:`gtanalytics.stats.LOW_N`, 10).
 
     Returns
     -------
@@ -450,7 +445,7 @@ def missing_from_register(pupils, attainment, *, register="gt_register", academi
             ing = (col == v).fillna(False).to_numpy(bool)
             m = hp["_miss"].to_numpy(bool)
             nh, nm = int(ing.sum()), int((ing & m).sum())
-            lo, hi = wilson_interval(nm, nh, confidence) if nh else (math.nan, math.nan)
+            lo, hi = wilson_ci(nm, nh, confidence=confidence)
             pv = math.nan
             if ch != "all" and nh and (~ing).sum():
                 pv = stats.fisher_exact([[nm, nh - nm], [int((~ing & m).sum()), int((~ing & ~m).sum())]]).pvalue
@@ -473,7 +468,7 @@ class RegisterChanges:
 
 def register_changes(pupils, *, from_year, to_year, register="gt_register",
                      characteristics=("disadvantaged", "sex", "ethnicity_major", "sen", "eal"), by="school_id",
-                     confidence=0.95, min_n=6):
+                     confidence=0.95, min_n=LOW_N):
     """How the register changed between two academic years.
 
     Pupils are matched by UPN (and school, so a move between schools counts as leaving one
@@ -493,7 +488,8 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
     by : str or list of str, optional
         Default ``"school_id"``.
     confidence, min_n
-        Interval level; small-group flag.
+        Interval level; small-group flag (``low_n`` below ``min_n``, default
+        :data:`gtanalytics.stats.LOW_N`, 10).
 
     Returns
     -------
@@ -518,7 +514,7 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
     for c in ("upn", "academic_year", register):
         if c not in pupils.columns:
             raise GTDataError(f"The pupils table has no column {c!r}.")
-    by = [] if by is None else ([by] if isinstance(by, str) else list(by))
+    by = as_list(by)
     by = [c for c in by if c in pupils.columns]
     years = set(pupils["academic_year"].dropna())
     for y in (from_year, to_year):
@@ -542,7 +538,7 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
     details = pd.concat([b, a]).drop_duplicates(key)[[*key, *info]]
     m = m[[*key, "status"]].merge(details, on=key, how="left")
     rows = []
-    for k, sub in _groups(m, by):
+    for k, sub in iter_groups(m, by):
         for ch in ["all", *[c for c in characteristics if c in m.columns]]:
             for v in (["all"] if ch == "all" else _values(m[ch])):
                 s = sub["status"] if ch == "all" else sub.loc[(sub[ch] == v).fillna(False).to_numpy(bool), "status"]
@@ -550,7 +546,7 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
                 st, jn, jns = (int(cnt.get(x, 0)) for x in ("stayed", "joined", "joined (new to school)"))
                 lf, lfs = int(cnt.get("left", 0)), int(cnt.get("left (left school)", 0))
                 total = len(s)
-                lo, hi = wilson_interval(total - st, total, confidence) if total else (math.nan, math.nan)
+                lo, hi = wilson_ci(total - st, total, confidence=confidence)
                 rows.append({**k, "characteristic": ch, "value": _label(v), "n_from": st + lf + lfs,
                              "n_to": st + jn + jns, "stayed": st, "joined": jn + jns, "joined_new_to_school": jns,
                              "left": lf + lfs, "left_school": lfs,

@@ -11,6 +11,9 @@ scipy in ``tests/test_stats.py``:
 * :func:`poisson_exact_ci`: exact (Garwood) interval for a Poisson count;
 * :func:`ratio_cluster_ci`: a ratio of sums with a cluster (linearisation) standard error.
 
+and the split-and-flag plumbing every metric shares: :func:`as_list`, :func:`iter_groups`
+and :func:`warn_low_n`.
+
 Two thresholds are kept apart on purpose:
 
 * :data:`LOW_N` (10): the default below which a group is flagged ``low_n`` — too few pupils
@@ -25,15 +28,16 @@ Only numpy and scipy are used here.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 from scipy import stats
 
-from gtanalytics.errors import GTDataError
+from gtanalytics.errors import GTDataError, GTWarning
 
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
-    "mean_ci", "poisson_exact_ci", "ratio_cluster_ci",
+    "mean_ci", "poisson_exact_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
@@ -274,3 +278,49 @@ def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
         return r, np.nan, np.nan, np.nan
     se = float(np.sqrt(n / (n - 1) * np.sum((y - r * x) ** 2)) / total)
     return r, se, max(r - z * se, 0.0), min(r + z * se, 1.0)
+
+
+# --------------------------------------------------------------------------- split and flag
+def as_list(by) -> list:
+    """``None`` → ``[]``, one column name → ``[name]``, a sequence → a list.
+
+    Examples
+    --------
+    >>> as_list(None), as_list("school_id"), as_list(("a", "b"))
+    ([], ['school_id'], ['a', 'b'])
+    """
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def iter_groups(frame, keys):
+    """Yield ``(labels, sub_frame)`` per combination of ``keys`` (sorted, blanks kept as a group).
+
+    ``labels`` is a dict ``{key: value}``; without keys the whole frame is one group with ``{}``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> [(k, len(g)) for k, g in iter_groups(pd.DataFrame({"s": ["b", "a", "b"]}), ["s"])]
+    [({'s': 'a'}, 1), ({'s': 'b'}, 2)]
+    """
+    keys = as_list(keys)
+    if not keys:
+        yield {}, frame
+        return
+    for values, sub in frame.groupby(keys, dropna=False, sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        yield dict(zip(keys, values)), sub
+
+
+def warn_low_n(frame, min_n: int, what: str, *, stacklevel: int = 3) -> None:
+    """Issue one :class:`~gtanalytics.errors.GTWarning` when any row of ``frame`` is flagged ``low_n``.
+
+    ``what`` names the rows in the message, e.g. ``"gap"`` or ``"absence"``.
+    """
+    k = int(frame["low_n"].sum()) if len(frame) else 0
+    if k:
+        warnings.warn(f"{k} {what} row(s) rest on fewer than {min_n} pupils (flagged low_n): too few to "
+                      "conclude; the estimates are unstable and their intervals wide.", GTWarning,
+                      stacklevel=stacklevel)

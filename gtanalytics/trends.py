@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gtanalytics.attendance import _as_list, _groups, _need, _z
+from gtanalytics.attendance import _need
 from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.stats import LOW_N, as_list, iter_groups, t_value, z_value
 
 __all__ = ["Improvement", "improvement", "difference_in_differences", "school_comparison", "mentoring_pairs",
            "year_number"]
@@ -146,9 +147,9 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
     >>> round(float(res.slopes["slope"].iloc[0]), 2)
     6.9
     """
-    keys = [c for c in _as_list(by) if c != year]
+    keys = [c for c in as_list(by) if c != year]
     _need(df, [year, measure] + keys + ([se] if se else []), "trend")
-    _z(confidence)
+    z_value(confidence)
     d = df[keys + [year, measure] + ([se] if se else [])].copy()
     d["year_number"] = year_number(d[year].to_list()).to_numpy()
     d["value"] = pd.to_numeric(d[measure], errors="coerce").astype(float)
@@ -161,9 +162,9 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
                           f"(first: {d.loc[dup, year].iloc[0]!r}). Give one value per year, e.g. the school's "
                           "percentage or mean for that year.")
     nat = _national_series(national, measure, year)
-    z = _z(confidence)
+    z = z_value(confidence)
     changes, slopes = [], []
-    for labels, g in _groups(d, keys):
+    for labels, g in iter_groups(d, keys):
         g = g.sort_values("year_number")
         x, y = g["year_number"].to_numpy(), g["value"].to_numpy()
         prev_year = g[year].shift(1)
@@ -188,7 +189,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
                                      "change_ci_high": (ch + z * c_se).to_numpy(),
                                      "national_change_per_year": nat_ch}))
         b, b_se, dof = _slope(x, y)
-        tq = float(stats.t.ppf(0.5 + confidence / 2, dof)) if dof > 0 else np.nan
+        tq = t_value(confidence, dof) if dof > 0 else np.nan
         row = {**labels, "n_years": len(g), "first_year": g[year].iloc[0], "last_year": g[year].iloc[-1],
                "slope": b, "se": b_se, "df": dof, "ci_low": b - tq * b_se, "ci_high": b + tq * b_se}
         if isinstance(nat, pd.Series):
@@ -204,7 +205,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
             d_df = dof if nse == 0 else np.nan
         else:
             d_df = (b_se ** 2 + nse ** 2) ** 2 / (b_se ** 4 / dof + nse ** 4 / ndf) if dof > 0 and ndf > 0 else np.nan
-        dq = float(stats.t.ppf(0.5 + confidence / 2, d_df)) if d_df and d_df > 0 else np.nan
+        dq = t_value(confidence, d_df) if d_df and d_df > 0 else np.nan
         lo, hi = diff - dq * d_se, diff + dq * d_se
         verdict = (np.nan if np.isnan(lo) or np.isnan(hi) else
                    "faster" if lo > 0 else "slower" if hi < 0 else "not significantly different")
@@ -222,7 +223,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
 
 
 def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, treated: str, strata=(),
-                              confidence: float = 0.95, min_n: int = 10, what: str = "the measure") -> pd.DataFrame:
+                              confidence: float = 0.95, min_n: int = LOW_N, what: str = "the measure") -> pd.DataFrame:
     """Difference in differences from one row per unit (pupil): mean change of the treated minus the comparison.
 
     With ``strata`` the comparison is made within each stratum (exact matching) and the
@@ -239,7 +240,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
         Columns to match on exactly.
     confidence : float
         Coverage of the interval.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Flag ``low_n`` (and warn) when either group has fewer units.
     what : str
         What the values are, for the ``method`` text.
@@ -263,7 +264,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     >>> float(difference_in_differences(d, before="pre", after="post", treated="t", min_n=1)["did"].iloc[0])
     -3.6666666666666665
     """
-    strata = _as_list(strata)
+    strata = as_list(strata)
     _need(df, [before, after, treated] + strata, "difference-in-differences")
     d = df[[before, after] + strata].copy()
     d["_t"] = df[treated].astype("boolean").fillna(False).astype(bool)
@@ -300,7 +301,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
         s2 = float(((d["_change"] - cell["_change"].transform("mean")) ** 2).sum() / dof)
         inv = (1 / sizes.xs(True, level="_t") + 1 / sizes.xs(False, level="_t")).reindex(w.index)
         se = float(np.sqrt(s2 * (w ** 2 * inv).sum()))
-        tq = float(stats.t.ppf(0.5 + confidence / 2, dof))
+        tq = t_value(confidence, dof)
         lo, hi = did - tq * se, did + tq * se
         p = float(2 * stats.t.sf(abs(did / se), dof)) if se > 0 else np.nan
     row.update({"did": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
@@ -329,7 +330,7 @@ def _va_frame(va) -> pd.DataFrame:
 
 
 def school_comparison(va, *, strata=(), quantile: float = 0.25, confidence: float = 0.95,
-                      min_n: int = 10) -> pd.DataFrame:
+                      min_n: int = LOW_N) -> pd.DataFrame:
     """Each school's value-added against the trust (or local-authority) mean, bottom quarter marked.
 
     Parameters
@@ -346,7 +347,7 @@ def school_comparison(va, *, strata=(), quantile: float = 0.25, confidence: floa
         of the schools' va).
     confidence : float
         Coverage of the interval for the difference from the trust mean.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Schools with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -369,14 +370,14 @@ def school_comparison(va, *, strata=(), quantile: float = 0.25, confidence: floa
     >>> res.loc[res["bottom_quarter"], ["school_id", "vs_trust_mean"]].values.tolist()
     [['D', 'significantly below']]
     """
-    strata = _as_list(strata)
+    strata = as_list(strata)
     frame = _va_frame(va)
     _need(frame, strata, "value-added")
-    z = _z(confidence)
+    z = z_value(confidence)
     if not 0 < quantile < 1:
         raise GTDataError(f"quantile must be between 0 and 1; got {quantile!r}.")
     out = []
-    for _, g in _groups(frame, strata):
+    for _, g in iter_groups(frame, strata):
         g = g.dropna(subset=["va", "se", "n"]).copy()
         if g.empty:
             continue
@@ -418,7 +419,7 @@ def _fmt(v: float) -> str:
     return f"{v:+.2f}"
 
 
-def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = 10) -> pd.DataFrame:
+def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = LOW_N) -> pd.DataFrame:
     """Suggest school-to-school mentoring pairs: a school strong where another is weak.
 
     A mentor school's value-added is significantly above the trust mean and the
@@ -434,7 +435,7 @@ def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = 10)
         Columns naming the measure and group, e.g. ``("measure", "group")``.
     confidence : float
         Coverage of every interval.
-    min_n : int
+    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
         Schools with fewer pupils are not suggested (their estimates are unstable).
 
     Returns
@@ -455,13 +456,13 @@ def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = 10)
     >>> mentoring_pairs(g)[["mentor_school", "mentee_school"]].values.tolist()
     [['A', 'D']]
     """
-    strata = _as_list(strata)
+    strata = as_list(strata)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
         comp = school_comparison(va, strata=strata, confidence=confidence, min_n=min_n)
-    z = _z(confidence)
+    z = z_value(confidence)
     rows = []
-    for labels, g in _groups(comp, strata):
+    for labels, g in iter_groups(comp, strata):
         g = g.loc[~g["low_n"]]
         strong = g.loc[g["vs_trust_mean"] == "significantly above"]
         weak = g.loc[g["vs_trust_mean"] == "significantly below"]

@@ -1,9 +1,9 @@
 """Tests for gtanalytics.attendance.
 
-Independent implementations used:
+Independent implementations used (the interval helpers themselves are checked in
+``tests/test_stats.py``):
 * Wilson intervals: statsmodels ``proportion_confint(method="wilson")``.
-* Exact Poisson intervals: statsmodels ``confint_poisson(method="exact-c")`` and the
-  defining tail probabilities from ``scipy.stats.poisson``.
+* Exact Poisson intervals: statsmodels ``confint_poisson(method="exact-c")``.
 * Session rate with a pupil-cluster SE: statsmodels WLS of each row's absence rate on a
   constant, weighted by possible sessions, with cluster-robust (by pupil) covariance.
 * Difference in differences: ``scipy.stats.ttest_ind`` (pooled) and a saturated statsmodels
@@ -23,12 +23,10 @@ from gtanalytics.attendance import (
     absence_rates,
     attendance_before_after,
     exclusion_rates,
-    poisson_exact_ci,
     pupil_absence,
-    ratio_cluster_ci,
-    wilson_ci,
 )
 from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.stats import ratio_cluster_ci
 
 sm = pytest.importorskip("statsmodels.api")
 from statsmodels.stats.proportion import proportion_confint  # noqa: E402
@@ -77,24 +75,6 @@ def test_persistent_and_severe_against_own_possible_sessions():
     assert res.loc["authorised_absence", "estimate"] == pytest.approx(100 * 191 / 1660)
     assert res.loc["persistent_absence", ["count", "n"]].tolist() == [4, 6]
     assert res.loc["severe_absence", "estimate"] == pytest.approx(100 / 6)
-
-
-def test_wilson_matches_statsmodels():
-    for k, n in [(0, 7), (3, 10), (17, 40), (40, 40), (123, 1000)]:
-        lo, hi = wilson_ci(k, n, confidence=0.9)
-        ref = proportion_confint(k, n, alpha=0.1, method="wilson")
-        assert (float(lo), float(hi)) == pytest.approx(ref, abs=1e-12)
-
-
-def test_poisson_exact_matches_statsmodels_and_scipy_tails():
-    for k, n in [(0, 120), (1, 120), (7, 340), (55, 800)]:
-        lo, hi = poisson_exact_ci(k)
-        ref = confint_poisson(k, n, method="exact-c", alpha=0.05)
-        assert (float(lo) / n, float(hi) / n) == pytest.approx(ref, rel=1e-9)
-        # definition of the central exact interval: each tail has probability 2.5%
-        assert stats.poisson.cdf(k, float(hi)) == pytest.approx(0.025)
-        if k > 0:
-            assert stats.poisson.sf(k - 1, float(lo)) == pytest.approx(0.025)
 
 
 def test_overall_rate_cluster_se_matches_statsmodels_cluster_robust():

@@ -1,8 +1,8 @@
 """Tests of gtanalytics.gaps against independent implementations.
 
 * Welch gaps: scipy.stats.ttest_ind(equal_var=False), its ``df`` and ``confidence_interval()``.
-* Threshold gaps: statsmodels ``confint_proportions_2indep`` (method="newcomb" / "wald"); Wilson
-  limits: statsmodels ``proportion_confint(method="wilson")``.
+* Threshold gaps: statsmodels ``confint_proportions_2indep`` (method="newcomb" / "wald"); the
+  Wilson and Newcombe helpers themselves are checked in ``tests/test_stats.py``.
 * Gap index: the hand-worked example in methodology.md §3.2 (7.08); its interval against
   scipy.stats.brunnermunzel (statistic and p-value).
 * Gap trends: the change in gap against the interaction coefficient of a saturated OLS model with
@@ -22,8 +22,8 @@ from scipy import stats
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.gaps import (
     excellence_gap, gap, gap_index, gap_trend, national_gap_index, threshold_gap, value_added_gap,
-    wilson_interval,
 )
+from gtanalytics.stats import LOW_N
 
 
 def _two_groups(rng, n1, n2, shift=-4.0, by=None):
@@ -51,14 +51,14 @@ def test_gap_matches_scipy_welch(n1, n2, conf):
     assert r["gap"] / r["se"] == pytest.approx(ref.statistic, rel=1e-10)
     assert r["df"] == pytest.approx(ref.df, rel=1e-10)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
-    assert r["low_n"] == (min(n1, n2) < 6)
+    assert r["low_n"] == (min(n1, n2) < LOW_N)
     assert "Welch" in r["method"]
 
 
 def test_gap_by_groups_and_exclusions():
     d = pd.concat([_two_groups(2, 10, 20, by="A"), _two_groups(3, 8, 15, shift=2, by="B")], ignore_index=True)
     d.loc[0, "score"] = np.nan
-    r = gap(d, outcome="score", group="disadvantaged", focus=True, by="school_id")
+    r = gap(d, outcome="score", group="disadvantaged", focus=True, by="school_id", min_n=6)
     assert list(r["school_id"]) == ["A", "B"]
     assert list(r["n_focus"]) == [9, 8] and list(r["n_excluded"]) == [1, 0]
     b = d[d.school_id == "B"]
@@ -69,8 +69,13 @@ def test_gap_by_groups_and_exclusions():
 def test_gap_small_group_warns_and_flags():
     d = _two_groups(4, 3, 20)
     with pytest.warns(GTWarning, match="fewer than 6"):
-        r = gap(d, outcome="score", group="disadvantaged", focus=True)
+        r = gap(d, outcome="score", group="disadvantaged", focus=True, min_n=6)
     assert bool(r["low_n"][0])
+    # the default threshold is stats.LOW_N (10): 9 pupils are too few to conclude
+    d = _two_groups(4, 9, 20)
+    with pytest.warns(GTWarning, match=f"fewer than {LOW_N} pupils"):
+        r = gap(d, outcome="score", group="disadvantaged", focus=True)
+    assert LOW_N == 10 and bool(r["low_n"][0])
 
 
 def test_gap_bad_input_messages():
@@ -124,13 +129,6 @@ def test_threshold_gap_on_flag_column_and_error():
     d["score"] = [100, 90, 101, 99, 98, 97, 96, 95]
     with pytest.raises(GTDataError, match="threshold="):
         threshold_gap(d, outcome="score", group="dis", focus=1)
-
-
-def test_wilson_matches_statsmodels():
-    from statsmodels.stats.proportion import proportion_confint
-
-    for x, n in [(0, 10), (3, 10), (27, 31), (50, 50)]:
-        assert wilson_interval(x, n, 0.9) == pytest.approx(proportion_confint(x, n, 0.1, method="wilson"))
 
 
 # ------------------------------------------------------------------ gap index

@@ -132,3 +132,24 @@ def test_ratio_cluster_matches_statsmodels_cluster_robust():
     r1, se1, lo1, _ = gs.ratio_cluster_ci([5], [100])
     assert r1 == 0.05 and np.isnan(se1) and np.isnan(lo1)
     assert all(np.isnan(v) for v in gs.ratio_cluster_ci([], []))
+
+
+def test_split_and_flag_helpers():
+    import warnings
+
+    import pandas as pd
+
+    from gtanalytics.errors import GTWarning
+
+    assert gs.as_list(None) == [] and gs.as_list("a") == ["a"] and gs.as_list(("a", "b")) == ["a", "b"]
+    frame = pd.DataFrame({"s": ["b", None, "a", "b"], "v": [1, 2, 3, 4]})
+    got = [(k, g["v"].tolist()) for k, g in gs.iter_groups(frame, "s")]
+    # sorted, blanks kept as their own group (never dropped silently)
+    assert got[:2] == [({"s": "a"}, [3]), ({"s": "b"}, [1, 4])] and got[2][1] == [2] and pd.isna(got[2][0]["s"])
+    assert [k for k, _ in gs.iter_groups(frame, None)] == [{}]
+    with pytest.warns(GTWarning, match="2 gap row\\(s\\) rest on fewer than 10 pupils \\(flagged low_n\\)"):
+        gs.warn_low_n(pd.DataFrame({"low_n": [True, False, True]}), 10, "gap")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gs.warn_low_n(pd.DataFrame({"low_n": [False]}), 10, "gap")
+        gs.warn_low_n(pd.DataFrame({"low_n": []}), 10, "gap")
