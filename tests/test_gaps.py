@@ -20,9 +20,8 @@ import pytest
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.gaps import (
-    excellence_gap, gap, gap_index, gap_trend, national_gap_index, threshold_gap, value_added_gap,
-)
+from gtanalytics.gap_trends import gap_trend, national_gap_index
+from gtanalytics.gaps import excellence_gap, gap, gap_index, threshold_gap, value_added_gap
 from gtanalytics.stats import LOW_N
 
 
@@ -76,6 +75,17 @@ def test_gap_small_group_warns_and_flags():
     with pytest.warns(GTWarning, match=f"fewer than {LOW_N} pupils"):
         r = gap(d, outcome="score", group="disadvantaged", focus=True)
     assert LOW_N == 10 and bool(r["low_n"][0])
+
+
+def test_gap_trend_still_importable_from_gaps():
+    import gtanalytics
+    from gtanalytics import gap_trends, gaps
+    from gtanalytics.gaps import GapTrend, gap_trend as old_path
+
+    assert old_path is gap_trends.gap_trend is gtanalytics.gap_trend and GapTrend is gap_trends.GapTrend
+    assert gaps.national_gap_index is gap_trends.national_gap_index
+    with pytest.raises(AttributeError):
+        gaps.no_such_name  # noqa: B018
 
 
 def test_gap_bad_input_messages():
