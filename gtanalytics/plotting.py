@@ -1,6 +1,7 @@
 """Charts of results, in one accessible style.
 
-This is the only module of gtanalytics that imports matplotlib. Every function
+This module and its style, :mod:`gtanalytics.chart_style`, are the only
+modules of gtanalytics that import matplotlib. Every function
 takes a *result* frame (the output of a metric function, never raw pupil
 records), draws on ``ax`` (a new figure when ``ax`` is None) and returns the
 Axes. Nothing here calls ``plt.show()``.
@@ -21,9 +22,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+
+from gtanalytics.chart_style import (
+    _CYCLE,
+    _JUDGED,
+    HATCHES,
+    LINESTYLES,
+    MARKERS,
+    OKABE_ITO,
+    STYLE,
+    _axes,
+    _fmt_n,
+    _label_column,
+    set_style,
+)
+from gtanalytics.wording import judge_interval
 
 __all__ = [
     "OKABE_ITO",
@@ -40,119 +55,6 @@ __all__ = [
     "effects_forest",
     "attendance_distribution",
 ]
-
-#: Okabe & Ito (2008) colour-blind-safe palette, in the order used for series.
-OKABE_ITO: dict[str, str] = {
-    "blue": "#0072B2",
-    "orange": "#E69F00",
-    "green": "#009E73",
-    "vermillion": "#D55E00",
-    "sky": "#56B4E9",
-    "purple": "#CC79A7",
-    "yellow": "#F0E442",
-    "black": "#000000",
-}
-_CYCLE = list(OKABE_ITO.values())
-#: Markers and line styles paired with the colours, so series differ in greyscale too.
-MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
-LINESTYLES: tuple = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), "-", "--")
-HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "--", "++", "oo")
-
-#: Colours and markers that carry meaning: significantly above / in line / below / too few.
-_JUDGED = {
-    "above": (OKABE_ITO["blue"], "^", "significantly above"),
-    "in_line": (OKABE_ITO["black"], "o", "in line (interval includes 0)"),
-    "below": (OKABE_ITO["vermillion"], "v", "significantly below"),
-    "too_few": ("#888888", "o", "too few pupils to say"),
-}
-
-#: The rcParams of the house style.
-STYLE: dict = {
-    "axes.prop_cycle": mpl.cycler(color=_CYCLE),
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "axes.grid.axis": "x",
-    "grid.color": "#DDDDDD",
-    "grid.linewidth": 0.8,
-    "axes.titlesize": 12,
-    "axes.titleweight": "bold",
-    "axes.titlelocation": "left",
-    "axes.labelsize": 10,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
-    "legend.frameon": False,
-    "font.family": "DejaVu Sans",
-    "figure.dpi": 100,
-    "savefig.dpi": 100,
-    "svg.hashsalt": "gtanalytics",
-    "svg.fonttype": "path",
-    "pdf.fonttype": 42,
-}
-
-
-def set_style() -> None:
-    """Apply the house style globally and make saved images reproducible.
-
-    Call once at the top of a notebook. Sets the rcParams in :data:`STYLE`
-    (including a fixed ``svg.hashsalt``) and, inside IPython, makes the
-    inline backend emit PNG with no creation date, so that running a
-    notebook twice on the same data gives identical images.
-
-    Examples
-    --------
-    >>> from gtanalytics import plotting
-    >>> plotting.set_style()
-    >>> import matplotlib
-    >>> matplotlib.rcParams["svg.hashsalt"]
-    'gtanalytics'
-    """
-    mpl.rcParams.update(STYLE)
-    try:  # only inside a running IPython kernel
-        from IPython import get_ipython
-
-        shell = get_ipython()
-        if shell is not None:
-            from matplotlib_inline.backend_inline import set_matplotlib_formats
-
-            set_matplotlib_formats("png", metadata={"Software": None})
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        pass
-
-
-def _axes(ax, figsize):
-    if ax is not None:
-        return ax
-    with mpl.rc_context(STYLE):
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
-
-
-def _judge(low, high, n, min_n) -> str:
-    """Classify an interval the way DfE reads progress scores (methodology 1.5)."""
-    if n is None or pd.isna(n) or n < min_n or pd.isna(low) or pd.isna(high):
-        return "too_few"
-    if low > 0:
-        return "above"
-    if high < 0:
-        return "below"
-    return "in_line"
-
-
-def _label_column(frame: pd.DataFrame, label: str | None, stats: Sequence[str]) -> str | None:
-    if label is not None:
-        if label not in frame.columns:
-            raise KeyError(f"column {label!r} is not in the result; columns are {list(frame.columns)}")
-        return label
-    for c in frame.columns:
-        if c not in stats and not str(c).startswith(("n_", "ci_", "mean_", "low_")):
-            return c
-    return None
-
-
-def _fmt_n(n) -> str:
-    return "n suppressed" if n is None or pd.isna(n) else f"n={int(n)}"
 
 
 def actual_vs_expected(
@@ -300,7 +202,7 @@ def estimates(
                 continue
             low = row[ci_low] - reference if not pd.isna(row[ci_low]) else np.nan
             high = row[ci_high] - reference if not pd.isna(row[ci_high]) else np.nan
-            kind = _judge(low, high, nn if nn is not None else min_n, min_n)
+            kind = judge_interval(low, high, n=nn if nn is not None else min_n, min_n=min_n)
             colour, marker, meaning = _JUDGED[kind]
             if not pd.isna(row[ci_low]) and not pd.isna(row[ci_high]):
                 ax.plot([row[ci_low], row[ci_high]], [y, y], color=colour, linewidth=2,
@@ -457,7 +359,8 @@ def register_composition(
     Paired horizontal bars per pupil group: the register (blue, plain) and the
     whole cohort (orange, hatched). A representative register has bars of
     about equal length. Groups whose register share is missing (suppressed)
-    are labelled "too few pupils to show".
+    are labelled "too few pupils to show", or "hidden so a small group cannot
+    be worked out" where a ``suppressed`` column says ``"secondary"``.
 
     Parameters
     ----------
@@ -485,7 +388,7 @@ def register_composition(
     ...                   "share_register": [0.12, 0.05], "share_cohort": [0.30, 0.14]})
     >>> ax = plotting.register_composition(c)
     """
-    from gtanalytics.narrative import group_label
+    from gtanalytics.narrative_register import group_label
 
     df = composition.reset_index(drop=True)
     if label is None and {"characteristic", "value"} <= set(df.columns):
@@ -502,10 +405,11 @@ def register_composition(
                 linewidth=0.5, label="G&T register")
         ax.barh(ys - h / 2, np.nan_to_num(coh), height=h, color=OKABE_ITO["orange"], edgecolor="black",
                 linewidth=0.5, hatch="//", label="Whole cohort")
-        for y, r in zip(ys, reg):
+        why = df["suppressed"].astype("string").fillna("") if "suppressed" in df.columns else [""] * len(df)
+        for y, r, w in zip(ys, reg, why):
             if np.isnan(r):
-                ax.text(0.5, y + h / 2, "too few pupils to show", va="center", fontsize=8, style="italic",
-                        color="#555555")
+                ax.text(0.5, y + h / 2, "hidden so a small group cannot be worked out" if w == "secondary"
+                        else "too few pupils to show", va="center", fontsize=8, style="italic", color="#555555")
         ax.set_yticks(ys, names)
         ax.set_xlabel(xlabel)
         ax.grid(True, axis="x")

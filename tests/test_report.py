@@ -5,7 +5,7 @@ A governor report is built for one sample school and checked *independently of*
 the raw HTML; every pupil count written in the text or in a table is at least the threshold; every
 image is an embedded data URI and nothing is fetched from the internet; no code cell keeps its
 input. Headless chromium must render it (dump-dom) and print it to PDF (skipped only when
-chromium is absent). ``check_report_privacy`` itself is tested on planted leaks.
+chromium is absent). ``check_report_privacy`` itself is tested on planted leaks in test_privacy.py.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ import pytest
 from bs4 import BeautifulSoup
 
 from gtanalytics import report
+from gtanalytics import report_data as rd
+from gtanalytics import report_tables as rt
+from gtanalytics.privacy import check_report_privacy
 from gtanalytics.errors import GTDataError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,7 +88,7 @@ def test_no_code_cells(html):
     for cell in soup.select(".jp-CodeCell"):
         assert "jp-mod-noInput" in cell["class"]
     assert not soup.select(".jp-InputPrompt, .jp-OutputPrompt, .jp-CodeMirrorEditor, .highlight")
-    for word in ("import ", "report.for_audience", "warnings.catch_warnings"):
+    for word in ("import ", "rt.for_audience", "rd.school_data", "warnings.catch_warnings"):
         assert word not in soup.get_text()
 
 
@@ -131,7 +134,7 @@ def test_charts_embedded_nothing_external(html):
 
 def test_privacy_check_passes_on_the_report(built, trust):
     path = built[1][0] / SCHOOL / "90-governor-report.html"
-    assert report.check_report_privacy(path, trust, THRESHOLD).empty
+    assert check_report_privacy(path, trust, THRESHOLD).empty
 
 
 def test_same_inputs_same_report(built):
@@ -154,34 +157,6 @@ def test_missing_chromium_message(monkeypatch, tmp_path):
     (tmp_path / "a.html").write_text("<p>x</p>")
     with pytest.raises(RuntimeError, match="apt-get install chromium"):
         report.html_to_pdf(tmp_path / "a.html", tmp_path / "a.pdf")
-
-
-# --------------------------------------------------------------------------- the privacy check itself
-def test_privacy_check_finds_planted_leaks(trust, tmp_path):
-    p = trust.pupils.dropna(subset=["forename", "surname", "date_of_birth"]).iloc[0]
-    dob = pd.Timestamp(p["date_of_birth"])
-    leaky = tmp_path / "leaky.html"
-    leaky.write_text(
-        f"<html><body><p>Well done {p['forename']} {p['surname']}!</p>"
-        f"<img alt='{p['upn']}' src='data:image/png;base64,AA'>"
-        f"<p>Born {dob:%d/%m/%Y}.</p><p>Only 3 pupils took part (n=4).</p>"
-        "<table><tr><th>Group</th><th>Pupils</th></tr><tr><td>LAC</td><td>2</td></tr>"
-        "<tr><td>Others</td><td>c</td></tr></table>"
-        "<div class='jp-Cell jp-CodeCell'><div class='jp-InputArea'>x = 1</div></div>"
-        "<script src='https://cdn.example.org/x.js'></script></body></html>", encoding="utf-8")
-    found = report.check_report_privacy(leaky, trust, THRESHOLD)
-    kinds = set(found["kind"])
-    assert kinds == {"upn", "name", "date_of_birth", "small_group", "code", "external"}
-    small = set(found.loc[found["kind"] == "small_group", "value"])
-    assert {"3 pupils", "n=4", "Pupils = 2"} <= small
-
-
-def test_privacy_check_ignores_safe_counts(trust, tmp_path):
-    ok = tmp_path / "ok.html"
-    ok.write_text("<p>There were 28 pupils; fewer than 6 pupils is too few.</p>"
-                  "<table><tr><th>n</th></tr><tr><td>c</td></tr><tr><td>40</td></tr></table>")
-    found = report.check_report_privacy(ok, trust, THRESHOLD)
-    assert found.empty, found
 
 
 # --------------------------------------------------------------------------- batch behaviour
@@ -218,16 +193,16 @@ def test_build_reports_rejects_bad_options(trust_dir, tmp_path):
 
 # --------------------------------------------------------------------------- helpers
 def test_school_data_and_years(trust):
-    one = report.school_data(trust, SCHOOL, years=["2023/24"])
+    one = rd.school_data(trust, SCHOOL, years=["2023/24"])
     assert set(one.pupils["school_id"]) == {SCHOOL} and set(one.pupils["academic_year"]) == {"2023/24"}
     assert set(one.assessments["upn"]) <= set(one.pupils["upn"])
     assert set(one.assessments["academic_year"]) == {"2023/24"}
     assert set(one.self_evaluation["school_id"]) == {SCHOOL}
     with pytest.raises(GTDataError, match="not in the pupils table"):
-        report.school_data(trust, "nope")
-    assert report.previous_year("2023/24") == "2022/23"
-    assert report.years_of(trust) == sorted(trust.pupils["academic_year"].unique())
-    cov = report.coverage(one)
+        rd.school_data(trust, "nope")
+    assert rd.previous_year("2023/24") == "2022/23"
+    assert rd.years_of(trust) == sorted(trust.pupils["academic_year"].unique())
+    cov = rd.coverage(one)
     assert cov.loc[cov["table"] == "pupils", "rows"].sum() == len(one.pupils)
 
 
@@ -236,14 +211,24 @@ def test_for_audience_matches_disclosure(trust):
 
     g = pd.DataFrame({"group": ["a", "b", "c"], "n": [4, 30, 0], "va": [1.0, 0.2, float("nan")],
                       "ci_low": [0.1, -0.1, float("nan")], "ci_high": [1.9, 0.5, float("nan")]})
-    safe = report.for_audience(g, count_cols="n", value_cols=["va", "ci_low", "ci_high"])
+    safe = rt.for_audience(g, count_cols="n", value_cols=["va", "ci_low", "ci_high"])
     hidden = suppress(g, count_cols="n", value_cols=["va", "ci_low", "ci_high"]).hidden
     assert safe["va"].isna().tolist() == [True, False, True]
     assert safe.loc[0, "n"] != safe.loc[0, "n"] and hidden.loc[0, "n"]  # the count itself is hidden
-    assert report.for_audience(g, count_cols="n", audience="leaders").equals(g)
+    assert rt.for_audience(g, count_cols="n", audience="leaders").equals(g)
 
 
 def test_table_rounds_and_marks_missing():
-    t = report.table(pd.DataFrame({"n": [12, None], "va": [0.1234, None], "ok": [True, None]}).astype(
+    t = rt.table(pd.DataFrame({"n": [12, None], "va": [0.1234, None], "ok": [True, None]}).astype(
         {"n": "Int64", "ok": "boolean"}), columns={"n": "Pupils", "va": "Value added", "ok": "OK"})
     assert "0.12" in t.data and ">c<" in t.data and ">yes<" in t.data and "Pupils" in t.data
+
+
+def test_old_report_names_still_work():
+    """Helpers moved to report_data / report_tables / privacy stay reachable as report.<name>."""
+    from gtanalytics import privacy
+
+    assert report.school_data is rd.school_data and report.summer_scores is rd.summer_scores
+    assert report.for_audience is rt.for_audience and report.table is rt.table
+    assert report.check_report_privacy is privacy.check_report_privacy
+    assert set(report.__all__) <= set(dir(report))

@@ -1,0 +1,182 @@
+"""Privacy check of a governor report: personal data, small groups, code and anything fetched online.
+
+:func:`check_report_privacy` scans an HTML report (and, with
+:func:`check_pdf_privacy`, the text of its PDF) for every UPN, name and date
+of birth of the input, pupil counts below the threshold, code cells and
+external resources. :func:`gtanalytics.report.build_reports` runs it on every
+governor report it builds and withholds a report that fails.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["check_report_privacy"]
+
+
+class _Text(HTMLParser):
+    """Visible text of an HTML page, and table cells under their headers."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables:
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag in ("td", "th") and self._cell is not None and self.tables and self.tables[-1]:
+            self.tables[-1][-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.skip:
+            self.parts.append(data)
+            if self._cell is not None:
+                self._cell.append(data)
+
+
+_PUPIL_COUNT = re.compile(r"^(n|pupils|number of pupils|n_\w+|.*\bpupils\b.*)$", re.IGNORECASE)
+_SUPPRESSED = {"", "c", "supp", "x", "z", "low", "u", "-", "\u2013", "\u2014", "nan", "<na>", "none"}
+_N_IN_TEXT = re.compile(r"\b(?:n\s*=\s*(\d+)|(\d+) pupils?\b)", re.IGNORECASE)
+
+
+def _dob_forms(d: pd.Timestamp) -> set[str]:
+    return {d.strftime("%Y-%m-%d"), d.strftime("%d/%m/%Y"), d.strftime("%d-%m-%Y"), d.strftime("%d.%m.%Y"),
+            f"{d.day} {d.strftime('%B %Y')}", f"{d.day} {d.strftime('%b %Y')}", d.strftime("%d %B %Y"),
+            d.strftime("%Y%m%d"), f"{d.day}/{d.month}/{d.year}"}
+
+
+def _context(text: str, start: int, end: int) -> str:
+    return " ".join(text[max(0, start - 40): end + 40].split())
+
+
+def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
+    """Scan a governor report for personal data and small groups.
+
+    Looks for every UPN of the input anywhere in the file (text, attributes,
+    scripts), and in the visible text for every date of birth (ISO, UK and
+    long forms), every full name (forename surname, surname forename,
+    "surname, forename"), and every surname or forename as a whole,
+    capitalised word. It also checks pupil counts: table columns headed
+    ``n``, ``pupils`` or ``n_...`` and phrases such as "4 pupils" or "n=4" must
+    not show a number from 1 to ``threshold - 1``. Finally it reports code
+    cells (input areas or prompts) and anything loaded from the internet.
+
+    Charts are images and cannot be read; they are safe because the plotting
+    functions draw only result frames, which carry no names or UPNs, and the
+    report notebooks suppress small groups before drawing.
+
+    Parameters
+    ----------
+    html_path : str or Path
+        The report.
+    data : SchoolData
+        What the report was built from (its ``pupils`` table gives the UPNs,
+        names and dates of birth to look for; every table's ``upn`` is used).
+    threshold : int
+        Smallest group size that may be shown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem with columns ``kind`` (``upn``, ``date_of_birth``,
+        ``name``, ``small_group``, ``code``, ``external``), ``value`` (what was
+        found) and ``context`` (the text around it). Empty when the report is
+        clean.
+
+    Examples
+    --------
+    >>> from gtanalytics.report import check_report_privacy  # doctest: +SKIP
+    >>> check_report_privacy("reports/100001/90-governor-report.html", data).empty  # doctest: +SKIP
+    True
+    """
+    raw = Path(html_path).read_text(encoding="utf-8")
+    parser = _Text()
+    parser.feed(raw)
+    text = " ".join("".join(parser.parts).split())
+    problems: list[dict] = []
+
+    def add(kind, value, ctx):
+        problems.append({"kind": kind, "value": value, "context": ctx})
+
+    pupils = getattr(data, "pupils", None)
+    upns: set[str] = set()
+    for name in ("pupils", "assessments", "interventions", "mentoring", "enrichment", "attendance",
+                 "exclusions", "parents_evenings", "surveys"):
+        t = getattr(data, name, None)
+        if isinstance(t, pd.DataFrame) and "upn" in t.columns:
+            upns.update(str(u).strip().upper() for u in t["upn"].dropna() if str(u).strip())
+    raw_upper = raw.upper()
+    for u in sorted(upns):
+        i = raw_upper.find(u)
+        if i >= 0:
+            add("upn", u, _context(raw, i, i + len(u)))
+    if isinstance(pupils, pd.DataFrame):
+        if "date_of_birth" in pupils.columns:
+            dobs = pd.to_datetime(pupils["date_of_birth"], errors="coerce").dropna().unique()
+            for d in dobs:
+                for form in _dob_forms(pd.Timestamp(d)):
+                    i = text.find(form)
+                    if i >= 0:
+                        add("date_of_birth", form, _context(text, i, i + len(form)))
+        if {"forename", "surname"} <= set(pupils.columns):
+            names = pupils[["forename", "surname"]].dropna().astype(str).drop_duplicates()
+            lower = text.lower()
+            for fn, sn in names.itertuples(index=False):
+                for full in (f"{fn} {sn}", f"{sn} {fn}", f"{sn}, {fn}"):
+                    i = lower.find(full.lower())
+                    if i >= 0:
+                        add("name", full, _context(text, i, i + len(full)))
+            parts = set(pupils["forename"].dropna().astype(str)) | set(pupils["surname"].dropna().astype(str))
+            for part in sorted(p.strip() for p in parts if len(p.strip()) >= 2):
+                m = re.search(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text)
+                if m and not any(p["kind"] == "name" and part in p["value"] for p in problems):
+                    add("name", part, _context(text, m.start(), m.end()))
+    for tbl in parser.tables:
+        if not tbl:
+            continue
+        head = tbl[0]
+        cols = [i for i, h in enumerate(head) if _PUPIL_COUNT.match(h.strip())]
+        for row in tbl[1:]:
+            for i in cols:
+                if i < len(row):
+                    cell = row[i].strip()
+                    if cell.lower() in _SUPPRESSED:
+                        continue
+                    try:
+                        v = float(cell.replace(",", ""))
+                    except ValueError:
+                        continue
+                    if 0 < v < threshold:
+                        add("small_group", f"{head[i]} = {cell}", " | ".join(row))
+    for m in _N_IN_TEXT.finditer(text):
+        v = int(m.group(1) or m.group(2))
+        if 0 < v < threshold:
+            add("small_group", m.group(0), _context(text, m.start(), m.end()))
+    for m in re.finditer(r"<[^>]+class=([\"'])(.*?)\1[^>]*>", raw):
+        classes = m.group(2).split()
+        if ("jp-CodeCell" in classes and "jp-mod-noInput" not in classes) or {
+                "jp-InputPrompt", "jp-CodeMirrorEditor", "jp-Editor", "highlight-ipynb", "input_area"} & set(classes):
+            add("code", m.group(2), m.group(0)[:80])
+    for m in re.finditer(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"'](https?:)?//", raw, re.I):
+        add("external", m.group(0)[:80], "")
+    return pd.DataFrame(problems, columns=["kind", "value", "context"]).drop_duplicates(ignore_index=True)
+

@@ -1,0 +1,245 @@
+"""The data a school's report is made from: one school's records, its years, its summer tests.
+
+Helpers the notebooks call (with tests): :func:`school_data` cuts a trust's
+data to one school, :func:`summer_progress` and :func:`summer_scores` give
+the inputs of value added and gap trends, :func:`coverage` says what the data
+covers, and :func:`explore_progress` draws the chart behind the notebooks'
+interactive controls. No matplotlib is imported here except inside
+:func:`explore_progress`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from gtanalytics.errors import GTDataError
+from gtanalytics.report_tables import for_audience
+
+__all__ = [
+    "school_data",
+    "school_name",
+    "school_ids",
+    "years_of",
+    "previous_year",
+    "coverage",
+    "summer_progress",
+    "summer_scores",
+    "explore_progress",
+]
+
+_PUPIL_TABLES = ("assessments", "interventions", "mentoring", "enrichment", "attendance", "exclusions",
+                 "parents_evenings", "surveys")
+
+
+def school_data(data, school=None, *, years=None):
+    """The part of a trust's data that belongs to one school (and some years).
+
+    Pupils are those with ``school_id == school`` in the years given; every
+    other pupil-level table keeps the rows of those pupils (and, where the
+    table has ``academic_year``, of those years); ``schools`` and
+    ``self_evaluation`` keep that school's rows. ``school=None`` keeps every
+    school. Quality and accounting frames are kept whole.
+
+    Parameters
+    ----------
+    data : SchoolData
+    school : str, optional
+        A ``school_id``.
+    years : list of str, optional
+        Academic years to keep, e.g. ``["2022/23", "2023/24"]``.
+
+    Returns
+    -------
+    SchoolData
+
+    Raises
+    ------
+    GTDataError
+        If the school or a year is not in the data.
+
+    Examples
+    --------
+    >>> from gtanalytics.report import school_data  # doctest: +SKIP
+    >>> one = school_data(data, "8862101", years=["2023/24"])  # doctest: +SKIP
+    """
+    import dataclasses
+
+    pupils = data.pupils
+    if school is not None:
+        known = sorted(pupils["school_id"].dropna().astype(str).unique())
+        if str(school) not in known:
+            raise GTDataError(f"School {school!r} is not in the pupils table; schools present: {known}.")
+        pupils = pupils[pupils["school_id"].astype("string") == str(school)]
+    if years:
+        years = [str(y) for y in years]
+        present = sorted(pupils["academic_year"].dropna().unique())
+        missing = [y for y in years if y not in present]
+        if missing:
+            raise GTDataError(f"Year(s) {missing} have no pupils{' in school ' + str(school) if school else ''}; "
+                              f"years present: {present}.")
+        pupils = pupils[pupils["academic_year"].isin(years)]
+    upns = set(pupils["upn"].dropna())
+    changes = {"pupils": pupils.reset_index(drop=True)}
+    for name in _PUPIL_TABLES:
+        t = getattr(data, name)
+        keep = t["upn"].isin(upns) if "upn" in t.columns else pd.Series(True, index=t.index)
+        if years and "academic_year" in t.columns:
+            keep &= t["academic_year"].isin(years)
+        changes[name] = t[keep.fillna(False)].reset_index(drop=True)
+    for name in ("schools", "self_evaluation"):
+        t = getattr(data, name)
+        if school is not None and "school_id" in t.columns:
+            t = t[t["school_id"].astype("string") == str(school)]
+        changes[name] = t.reset_index(drop=True)
+    return dataclasses.replace(data, **changes)
+
+
+def school_name(data, school) -> str:
+    """The school's name from the ``schools`` table (its id when there is none; "All schools" for None)."""
+    if school is None:
+        return "All schools"
+    t = data.schools
+    if len(t) and "school_name" in t.columns:
+        hit = t.loc[t["school_id"].astype("string") == str(school), "school_name"]
+        if len(hit) and not pd.isna(hit.iloc[0]):
+            return str(hit.iloc[0])
+    return f"School {school}"
+
+
+def school_ids(data) -> list[str]:
+    """School ids in the data, in the order of the ``schools`` table (else sorted)."""
+    schools = getattr(data, "schools", None)
+    if isinstance(schools, pd.DataFrame) and len(schools) and "school_id" in schools.columns:
+        return [str(s) for s in schools["school_id"].dropna().astype(str).unique()]
+    return sorted(str(s) for s in data.pupils["school_id"].dropna().astype(str).unique())
+
+
+def years_of(data, years=None) -> list[str]:
+    """The academic years to report, sorted: ``years`` checked against the pupils table, or all of them."""
+    present = sorted(data.pupils["academic_year"].dropna().unique())
+    if not years:
+        return [str(y) for y in present]
+    missing = [y for y in years if y not in present]
+    if missing:
+        raise GTDataError(f"Year(s) {missing} are not in the data; years present: {present}.")
+    return sorted(str(y) for y in years)
+
+def previous_year(academic_year: str) -> str:
+    """The academic year before, e.g. ``"2023/24"`` -> ``"2022/23"``.
+
+    Examples
+    --------
+    >>> previous_year("2023/24"), previous_year("2000/01")
+    ('2022/23', '1999/00')
+    """
+    m = re.fullmatch(r"(\d{4})/(\d{2})", str(academic_year).strip())
+    if not m:
+        raise GTDataError(f"Cannot read {academic_year!r} as an academic year like '2023/24'.")
+    start = int(m.group(1)) - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def coverage(data) -> pd.DataFrame:
+    """Rows per table, school and academic year: what the data covers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table, school_id, academic_year, rows, pupils`` (distinct UPNs);
+        tables without ``academic_year`` use the pupils' latest year.
+    """
+    p = data.pupils[["upn", "academic_year", "school_id"]].dropna(subset=["upn"])
+    latest = p.sort_values("academic_year").drop_duplicates("upn", keep="last").set_index("upn")["school_id"]
+    parts = [p.groupby(["school_id", "academic_year"]).agg(rows=("upn", "size"), pupils=("upn", "nunique"))
+             .reset_index().assign(table="pupils")]
+    for name in _PUPIL_TABLES:
+        t = getattr(data, name)
+        if not len(t) or "upn" not in t.columns:
+            continue
+        t = t.assign(school_id=t["upn"].map(latest))
+        if "academic_year" in t.columns:
+            t = t.merge(p[["upn", "academic_year", "school_id"]].rename(columns={"school_id": "_s"}),
+                        on=["upn", "academic_year"], how="left")
+            t["school_id"] = t["_s"].fillna(t["school_id"])
+        else:
+            t = t.assign(academic_year="(all)")
+        g = (t.groupby(["school_id", "academic_year"], dropna=False)
+             .agg(rows=("upn", "size"), pupils=("upn", "nunique")).reset_index().assign(table=name))
+        parts.append(g)
+    out = pd.concat(parts, ignore_index=True)
+    return out[["table", "school_id", "academic_year", "rows", "pupils"]].sort_values(
+        ["table", "school_id", "academic_year"], ignore_index=True)
+
+
+def summer_progress(data, *, subject: str, year: str, score_type: str = "standardised", term: str = "Summer"):
+    """Pupils' standardised scores this summer against last summer, for value added.
+
+    Pairs each pupil's ``term`` test in ``subject`` in ``year`` (outcome) with
+    the same test a year earlier (prior), with the pupil's characteristics.
+    This within-school progress measure works in primary and secondary
+    schools alike; statutory key-stage measures are used where present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`gtanalytics.progress.pair_assessments` with value columns
+        ``outcome`` and ``prior``.
+    """
+    from gtanalytics.progress import pair_assessments
+
+    last = previous_year(year)
+    return pair_assessments(data, outcome=dict(score_type=score_type, subject=subject, term=term, academic_year=year),
+                            prior=dict(score_type=score_type, subject=subject, term=term, academic_year=last))
+
+
+def summer_scores(data, *, subject: str, years=None, score_type: str = "standardised",
+                  term: str = "Summer") -> pd.DataFrame:
+    """One row per pupil per year: the ``term`` test score in ``subject`` with the pupil's characteristics.
+
+    The input of :func:`gtanalytics.gaps.gap_trend` and :func:`gtanalytics.gaps.gap`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``upn, academic_year, score`` and the pupils-table columns of that year.
+    """
+    a = data.assessments
+    rows = a[(a["score_type"] == score_type) & (a["subject"] == subject) & (a["term"] == term)]
+    if years:
+        rows = rows[rows["academic_year"].isin(list(years))]
+    rows = rows.dropna(subset=["score"]).drop_duplicates(["upn", "academic_year"], keep="last")
+    out = rows[["upn", "academic_year", "score"]].merge(data.pupils, on=["upn", "academic_year"], how="inner")
+    return out.reset_index(drop=True)
+
+
+def explore_progress(trust, *, school=None, subject: str = "maths", year: str | None = None,
+                     group: str = "gt_register", threshold: int = 6, audience: str = "leaders"):
+    """Value added by a pupil group for one school, subject and year: the chart behind the notebook controls.
+
+    Meant for ``ipywidgets.interact``: each call computes the summer-to-summer
+    value added (:func:`summer_progress`, :func:`gtanalytics.progress.value_added`
+    and ``va_summary``), suppresses small groups for governors and draws it.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import warnings
+
+    from gtanalytics import plotting
+    from gtanalytics.progress import va_summary, value_added
+
+    data = school_data(trust, school) if school is not None else trust
+    year = year or years_of(data)[-1]
+    pairs = summer_progress(data, subject=subject, year=year)
+    if group not in pairs.columns:
+        raise GTDataError(f"Pupil group {group!r} is not a column of the pupils table.")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        groups = va_summary(value_added(pairs, outcome="outcome", prior="prior"), by=group)
+    groups = for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"], threshold=threshold,
+                          audience=audience)
+    return plotting.value_added_by_group(groups, label=group, min_n=threshold,
+                                         title=f"{school_name(trust, school)}: progress in {subject} by {group}, {year}")

@@ -1,0 +1,264 @@
+"""Report presentation: the title block, plain rounded tables, and result frames made safe for governors.
+
+:func:`for_audience` applies :func:`gtanalytics.disclosure.suppress` to a
+result frame and keeps it numeric (hidden cells become missing, so charts and
+sentences say "too few pupils"). :func:`header_markdown` and :func:`table`
+write the report's title block and its tables deterministically.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import pandas as pd
+
+from gtanalytics.errors import GTDataError
+
+__all__ = ["AUDIENCES", "header_markdown", "table", "for_audience"]
+
+#: Who a report is for: governors get no names/UPNs/dates of birth and suppressed small groups.
+AUDIENCES = ("governors", "leaders")
+
+
+def header_markdown(title: str, *, school_name: str | None = None, audience: str = "governors",
+                    years=None, generated_on: _dt.date | None = None, threshold: int = 6) -> str:
+    """The title block of a report, as Markdown.
+
+    The "generated on" date is the only thing that differs between two runs
+    on the same data.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> print(header_markdown("Governor report", school_name="Oak Primary",
+    ...                       generated_on=datetime.date(2024, 7, 1)).splitlines()[0])
+    # Governor report: Oak Primary
+    """
+    day = generated_on or _dt.date.today()
+    who = ("governors: no pupil is named, and groups of fewer than "
+           f"{threshold} pupils are not shown" if audience == "governors"
+           else "senior leaders: internal, may list individual pupils; do not share")
+    yrs = ""
+    if years:
+        ys = sorted(str(y) for y in years)
+        yrs = f" | Years: {ys[0]} to {ys[-1]}" if len(ys) > 1 else f" | Year: {ys[0]}"
+    title_line = f"# {title}: {school_name}" if school_name else f"# {title}"
+    return f"{title_line}\n\nFor {who}.{yrs} | Generated on {day:%d %B %Y}."
+
+
+def table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None, decimals: int | dict = 2,
+          index: bool = False):
+    """A result frame as a plain, rounded HTML table for a report.
+
+    Rounds for presentation only, renames columns to readable headers, and
+    writes missing values as "c" (suppressed / not available, the DfE symbol).
+    Produces deterministic HTML (no random ids, unlike ``DataFrame.style``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+    columns : dict, optional
+        Columns to keep, mapped to their headers, in order.
+    decimals : int or dict
+        Decimal places for float columns (a dict per column).
+    index : bool
+        Write the index.
+
+    Returns
+    -------
+    IPython.display.HTML
+        Displays as a table in a notebook and in the exported report.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = table(pd.DataFrame({"n": [12], "va": [0.1234]}), columns={"n": "Pupils", "va": "Value added"})
+    >>> "0.12" in t.data and "Pupils" in t.data
+    True
+    """
+    from IPython.display import HTML
+
+    df = frame.copy()
+    if columns:
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            raise GTDataError(f"table(): column(s) {missing} are not in the result; it has {list(df.columns)}.")
+        df = df[list(columns)].rename(columns=columns)
+    out = pd.DataFrame(index=df.index)
+    for c in df.columns:
+        s = df[c]
+        d = decimals.get(c, 2) if isinstance(decimals, dict) else decimals
+        if pd.api.types.is_bool_dtype(s):
+            out[c] = s.map({True: "yes", False: "no"}).astype("object").where(s.notna(), "c")
+        elif pd.api.types.is_integer_dtype(s):
+            out[c] = [("c" if pd.isna(v) else f"{int(v)}") for v in s]
+        elif pd.api.types.is_float_dtype(s):
+            out[c] = [("c" if pd.isna(v) else (f"{int(v)}" if float(v).is_integer() and d == 0 else
+                                                f"{float(v):.{d}f}".replace("-", "\u2212"))) for v in s]
+        else:
+            out[c] = ["c" if (v is None or (not isinstance(v, str) and pd.isna(v))) else str(v) for v in s]
+    html = out.to_html(index=index, border=0, classes="dataframe gt-table", escape=True)
+    return HTML(html)
+
+
+def for_audience(frame: pd.DataFrame, *, count_cols, value_cols=None, threshold: int = 6,
+                 audience: str = "governors", block_col=None, totals: dict | None = None) -> pd.DataFrame:
+    """A result frame made safe for its audience, still numeric.
+
+    For governors, cells that :func:`gtanalytics.disclosure.suppress` hides
+    (counts below ``threshold``, and statistics of those groups) become
+    missing, so charts draw "too few pupils to show" and sentences say "too
+    few pupils to say". For leaders the frame is returned unchanged.
+
+    With ``block_col`` the rows form blocks that each break a known total
+    down (e.g. the register by SEN status: no SEN + SEN support + EHC plan =
+    the register), and a reader who knows the total could work out what is
+    hidden from what is shown. Each block then gets secondary suppression
+    through ``suppress(..., block_col=..., total_row=...)`` and, on top of it,
+    the rule ``suppress`` lacks: the counts a reader cannot see in a block
+    (hidden cells, and the block's remainder when its rows do not cover the
+    total, e.g. the "no" of a yes/no flag) must add up to 0 or to at least
+    ``threshold``; otherwise the smallest shown count is hidden too, until
+    they do. So neither a hidden group nor a small combined total of hidden
+    groups can be derived from the total and the shown complement.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A metric result.
+    count_cols : str or list of str
+        Pupil-count columns (e.g. ``"n"``, or ``["n_focus", "n_other"]``).
+    value_cols : list of str, optional
+        Statistics of each row's group; by default every other numeric column.
+    threshold : int
+    audience : {"governors", "leaders"}
+    block_col : str or list of str, optional
+        Column(s) whose values name the blocks (e.g. ``"characteristic"``,
+        or ``["academic_year", "characteristic"]``).
+    totals : dict, optional
+        With ``block_col``: ``{count_col: column holding the block's total}``
+        (e.g. ``{"n_group_register": "n_register", "n_group": "n_cohort"}``);
+        a count column without one adds up to the sum of its block. Totals
+        are taken to be known to the reader; a total below ``threshold`` is
+        hidden too.
+
+    Returns
+    -------
+    DataFrame
+        Same columns; suppressed cells are NA (the hidden mask is in
+        ``attrs["hidden"]`` as a list of (row position, column)). With
+        ``block_col`` a column ``suppressed`` is added: ``""`` (shown),
+        ``"primary"`` (a count below ``threshold``) or ``"secondary"``
+        (hidden so that a small group cannot be worked out).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame({"group": ["a", "b"], "n": [4, 30], "va": [1.0, 0.2]})
+    >>> for_audience(g, count_cols="n")["va"].isna().tolist()
+    [True, False]
+    >>> sen = pd.DataFrame({"characteristic": "sen", "value": ["N", "K", "E"], "n_register": 87,
+    ...                     "n_group_register": [82, 4, 1], "share_register": [82 / 87, 4 / 87, 1 / 87]})
+    >>> for_audience(sen, count_cols="n_group_register", block_col="characteristic",
+    ...              totals={"n_group_register": "n_register"})["suppressed"].tolist()
+    ['secondary', 'primary', 'primary']
+    """
+    from gtanalytics.disclosure import suppress
+
+    if audience not in AUDIENCES:
+        raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
+    out = frame.reset_index(drop=True).copy()
+    if audience != "governors" or out.empty:
+        return out
+    counts = [count_cols] if isinstance(count_cols, str) else list(count_cols)
+    if value_cols is None:
+        value_cols = [c for c in out.columns if c not in counts and c not in (totals or {}).values()
+                      and pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c])]
+    safe = out.copy()
+    for c in counts:  # missing counts cannot be suppressed by rule: treat them as zero-size groups
+        safe[c] = pd.to_numeric(safe[c], errors="coerce").fillna(0).round()
+    if block_col is not None:
+        hidden, rule, total_hidden = _block_hidden(safe, counts, value_cols, threshold, block_col, totals or {})
+    else:
+        hidden = suppress(safe, count_cols=counts, value_cols=list(value_cols), threshold=threshold).hidden
+    cells = []
+    for c in hidden.columns:
+        mask = hidden[c].to_numpy(bool)
+        if mask.any():
+            if pd.api.types.is_numeric_dtype(out[c]) and not pd.api.types.is_bool_dtype(out[c]):
+                out[c] = out[c].astype(float)
+                out.loc[mask, c] = float("nan")
+            else:
+                out[c] = out[c].astype(object)
+                out.loc[mask, c] = None
+            cells += [(int(i), c) for i in mask.nonzero()[0]]
+    out.attrs["hidden"] = cells
+    if block_col is not None:
+        for c, mask in total_hidden.items():
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).mask(mask)
+        out["suppressed"] = rule
+    return out
+
+
+def _block_hidden(safe: pd.DataFrame, counts: list, value_cols, threshold: int, block_col, totals: dict):
+    """Hidden mask of a table of blocks, each adding up to a known total (see :func:`for_audience`)."""
+    from gtanalytics.disclosure import suppress
+
+    keys = [block_col] if isinstance(block_col, str) else list(block_col)
+    missing = [c for c in [*keys, *totals.values()] if c not in safe.columns]
+    if missing:
+        raise GTDataError(f"for_audience(): column(s) {missing} are not in the result; it has {list(safe.columns)}.")
+    block = safe[keys].astype("string").fillna("(missing)").agg(" | ".join, axis=1)
+    eq, origin = [], []  # the equations: each block's rows, its remainder ("rest") and its total
+    for key in dict.fromkeys(block):
+        rows = list(block.index[block == key])
+        total = {}
+        for c in counts:
+            t = pd.to_numeric(safe.loc[rows, totals[c]], errors="coerce") if c in totals else None
+            if t is not None and t.nunique(dropna=False) != 1:
+                raise GTDataError(f"for_audience(): the total column {totals[c]!r} differs within block {key!r}.")
+            total[c] = float(safe.loc[rows, c].sum() if t is None else t.iloc[0])
+        rest = {c: total[c] - float(safe.loc[rows, c].sum()) for c in counts}
+        if any(v < 0 for v in rest.values()):
+            raise GTDataError(f"for_audience(): the counts of block {key!r} add up to more than its total.")
+        eq += [{"_label": f"row {i}", "_block": key, **{c: safe.at[i, c] for c in counts}} for i in rows]
+        origin += rows
+        if any(v > 0 for v in rest.values()):
+            eq.append({"_label": "rest", "_block": key, **rest})
+            origin.append(None)
+        eq.append({"_label": "Total", "_block": key, **total})
+        origin.append(None)
+    eq = pd.DataFrame(eq)
+    res = suppress(eq, count_cols=counts, threshold=threshold, total_row="Total", label_col="_label",
+                   block_col="_block")
+    shut = res.hidden[counts].to_numpy(bool).copy()
+    # the rule suppress lacks: what a reader cannot see in a block adds up to 0 or to >= threshold
+    values, labels = eq[counts].to_numpy(float), eq["_label"].to_numpy()
+    for key in dict.fromkeys(eq["_block"]):
+        inner = [j for j in range(len(eq)) if eq.at[j, "_block"] == key and labels[j] != "Total"]
+        for k in range(len(counts)):
+            while True:
+                unseen = [j for j in inner if (shut[j, k] or labels[j] == "rest") and values[j, k] > 0]
+                seen = [j for j in inner if not shut[j, k] and labels[j] != "rest" and values[j, k] > 0]
+                if not unseen or not seen or sum(values[j, k] for j in unseen) >= threshold:
+                    break
+                shut[min(seen, key=lambda j: (values[j, k], j)), k] = True
+    hidden = pd.DataFrame(False, index=safe.index, columns=safe.columns)
+    rule = pd.Series("", index=safe.index, dtype=object)
+    total_hidden = {c: pd.Series(False, index=safe.index) for c in totals.values()}
+    for j, i in enumerate(origin):
+        if i is None:
+            if labels[j] == "Total":
+                rows = block.index[block == eq.at[j, "_block"]]
+                for k, c in enumerate(counts):
+                    if shut[j, k] and c in totals:
+                        total_hidden[totals[c]].loc[rows] = True
+            continue
+        for k, c in enumerate(counts):
+            hidden.at[i, c] = shut[j, k]
+        if shut[j].any():
+            small = any(0 < values[j, k] < threshold for k in range(len(counts)))
+            rule.at[i] = "primary" if small else "secondary"
+            for v in value_cols:
+                hidden.at[i, v] = True
+    return hidden, rule, total_hidden

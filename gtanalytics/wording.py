@@ -1,0 +1,107 @@
+"""Shared wording rules for the sentence writers: how an interval is read, how a number is written.
+
+:func:`judge_interval` reads an interval the way DfE reads a progress score;
+the private helpers format numbers for sentences (a real minus sign, fixed
+decimals) and walk result rows. Used by :mod:`gtanalytics.narrative`,
+:mod:`gtanalytics.narrative_register`, :mod:`gtanalytics.oversight_narrative`
+and :mod:`gtanalytics.plotting` (so charts and sentences judge alike).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from gtanalytics.selfeval import Statement
+
+__all__ = ["judge_interval"]
+
+
+def judge_interval(ci_low, ci_high, *, n=None, min_n: int = 6, reference: float = 0.0) -> str:
+    """Read an interval the way DfE reads a progress score (methodology 1.5).
+
+    Parameters
+    ----------
+    ci_low, ci_high : float
+        The interval.
+    n : int, optional
+        Pupils behind the estimate; fewer than ``min_n`` (or missing when given
+        as NA) gives ``"too_few"``.
+    min_n : int
+        Smallest group the sentence may draw a conclusion about.
+    reference : float
+        What the interval is compared with.
+
+    Returns
+    -------
+    str
+        ``"above"`` when ``ci_low > reference``, ``"below"`` when
+        ``ci_high < reference``, ``"in_line"`` when the interval includes the
+        reference (an end exactly on it counts as including it), and
+        ``"too_few"`` when the group is too small or the interval is missing.
+
+    Examples
+    --------
+    >>> judge_interval(0.1, 0.7, n=30)
+    'above'
+    >>> judge_interval(0.0, 0.7, n=30)
+    'in_line'
+    >>> judge_interval(0.1, 0.7, n=5)
+    'too_few'
+    """
+    if n is not None and (pd.isna(n) or n < min_n):
+        return "too_few"
+    if ci_low is None or ci_high is None or pd.isna(ci_low) or pd.isna(ci_high):
+        return "too_few"
+    if ci_low > reference:
+        return "above"
+    if ci_high < reference:
+        return "below"
+    return "in_line"
+
+
+def _f(x, decimals: int = 2, sign: bool = True) -> str:
+    """Format a number for a sentence: sign, fixed decimals, a real minus sign."""
+    if x is None or pd.isna(x):
+        return "not available"
+    v = round(float(x), decimals)
+    if v == 0:
+        v = 0.0
+    text = f"{v:+.{decimals}f}" if sign else f"{v:.{decimals}f}"
+    return text.replace("-", "\u2212")
+
+
+def _ci(low, high, confidence: float, decimals: int) -> str:
+    return f"{confidence:.0%} interval {_f(low, decimals)} to {_f(high, decimals)}"
+
+
+def _rows(result) -> list[pd.Series]:
+    if isinstance(result, pd.Series):
+        return [result]
+    if isinstance(result, pd.DataFrame):
+        return [row for _, row in result.iterrows()]
+    if isinstance(result, Mapping):
+        return [pd.Series(dict(result))]
+    raise TypeError("expected a result row (Series or dict) or a result frame (DataFrame)")
+
+
+def _name(row: pd.Series, label: str | None, names: Mapping | None, default: str) -> str:
+    if label is None or label not in row.index:
+        return default
+    value = row[label]
+    if names and value in names:
+        return str(names[value])
+    if pd.isna(value):
+        return "Pupils with no recorded value"
+    return str(value)
+
+
+def _one_or_many(statements: list[Statement], result):
+    return statements[0] if isinstance(result, (pd.Series, Mapping)) else statements
+
+
+def _verdict(kind: str, key_area, choices: Mapping, default=None) -> Statement:
+    """The statement for ``kind`` from ``{kind: (text, judgement)}`` (``default`` for any other kind)."""
+    text, judgement = choices.get(kind, default) if default is not None else choices[kind]
+    return Statement(text, judgement=judgement, key_area=key_area)
