@@ -198,6 +198,8 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
         raise GTDataError(f"Expected the pupils DataFrame, got {type(pupils).__name__}.")
     if register not in pupils.columns:
         raise GTDataError(f"The pupils table has no register column {register!r}; pass register=<column>.")
+    if pupils.empty:
+        raise GTDataError("The pupils table has no rows, so there is no register to audit.")
     if test not in ("fisher", "binomial"):
         raise GTDataError(f"test must be 'fisher' or 'binomial', got {test!r}.")
     if ci_method not in ("koopman", "katz"):
@@ -224,7 +226,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
                 c, d = int((~ing & reg).sum()), int((~ing & ~reg).sum())
                 n, ng, nr = a + b + c + d, a + b, a + c
                 row = {**key, "characteristic": ch, "value": _label(v), "n_cohort": n, "n_group": ng,
-                       "n_register": nr, "n_group_register": a, "share_cohort": ng / n,
+                       "n_register": nr, "n_group_register": a, "share_cohort": ng / n if n else math.nan,
                        "share_register": a / nr if nr else math.nan, "ratio": math.nan, "ci_low": math.nan,
                        "ci_high": math.nan, "risk_ratio": math.nan, "rr_ci_low": math.nan,
                        "rr_ci_high": math.nan, "p_value": math.nan, "n_not_recorded": int(sub[ch].isna().sum())}

@@ -149,6 +149,20 @@ def test_bad_input():
         register_representation(q)
 
 
+def test_characteristic_never_recorded_in_one_school_is_reported_not_a_crash():
+    """Found by tests/test_properties_gaps.py: a characteristic blank for every pupil of one school
+    (or an empty table) raised ZeroDivisionError."""
+    a, b = _cohort(3, 60).assign(school_id="A"), _cohort(4, 40).assign(school_id="B")
+    b["lac"] = None
+    r = register_representation(pd.concat([a, b], ignore_index=True), characteristics=["lac"])
+    row = r.query("school_id == 'B'").iloc[0]
+    assert row["n_cohort"] == 0 and row["n_not_recorded"] == 40 and np.isnan(row["share_cohort"])
+    assert row["verdict"] == "too few to say" and bool(row["low_n"])
+    assert r.query("school_id == 'A'")["n_cohort"].iloc[0] == 60
+    with pytest.raises(GTDataError, match="no rows"):
+        register_representation(a.iloc[:0])
+
+
 def test_dual_exceptionality_counts_and_internal_list():
     from statsmodels.stats.proportion import proportion_confint
 
