@@ -1,7 +1,7 @@
 """Privacy check of a governor report: personal data, small groups, code and anything fetched online.
 
-:func:`check_report_privacy` scans an HTML report (and, with
-:func:`check_pdf_privacy`, the text of its PDF) for every UPN, name and date
+:func:`check_report_privacy` scans an HTML report (or the text of
+its PDF, :func:`pdf_text`) for every UPN, name and date
 of birth of the input, pupil counts below the threshold, code cells and
 external resources. :func:`gtanalytics.report.build_reports` runs it on every
 governor report it builds and withholds a report that fails.
@@ -10,12 +10,18 @@ governor report it builds and withholds a report that fails.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["check_report_privacy"]
+__all__ = ["check_report_privacy", "pdf_text", "PdfTextUnavailable"]
+
+
+class PdfTextUnavailable(RuntimeError):
+    """No PDF text extractor (pdftotext or pypdf) is installed, so a PDF cannot be checked."""
 
 
 class _Text(HTMLParser):
@@ -68,8 +74,32 @@ def _context(text: str, start: int, end: int) -> str:
     return " ".join(text[max(0, start - 40): end + 40].split())
 
 
-def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
-    """Scan a governor report for personal data and small groups.
+def pdf_text(pdf_path) -> str | None:
+    """The text of a PDF, or None when no PDF text extractor is installed.
+
+    Uses ``pdftotext`` from Debian's ``poppler-utils`` when it is on the
+    PATH, else the ``pypdf`` package when it is installed.
+
+    Raises
+    ------
+    RuntimeError
+        If the extractor fails on the file.
+    """
+    exe = shutil.which("pdftotext")
+    if exe:
+        done = subprocess.run([exe, "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True, timeout=120)
+        if done.returncode != 0:
+            raise RuntimeError(f"pdftotext could not read {pdf_path}: {done.stderr.decode(errors='replace')[-300:]}")
+        return done.stdout.decode("utf-8", errors="replace")
+    try:
+        import pypdf
+    except ImportError:
+        return None
+    return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(str(pdf_path)).pages)
+
+
+def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
+    """Scan a governor report (HTML, or the text of its PDF) for personal data and small groups.
 
     Looks for every UPN of the input anywhere in the file (text, attributes,
     scripts), and in the visible text for every date of birth (ISO, UK and
@@ -80,14 +110,19 @@ def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
     not show a number from 1 to ``threshold - 1``. Finally it reports code
     cells (input areas or prompts) and anything loaded from the internet.
 
+    A ``.pdf`` file is checked on its extracted text (:func:`pdf_text`):
+    UPNs, dates of birth, names and pupil counts written in words (table
+    columns cannot be told apart in PDF text; the HTML the PDF was printed
+    from has its tables checked).
+
     Charts are images and cannot be read; they are safe because the plotting
     functions draw only result frames, which carry no names or UPNs, and the
     report notebooks suppress small groups before drawing.
 
     Parameters
     ----------
-    html_path : str or Path
-        The report.
+    path : str or Path
+        The report: ``.html`` or ``.pdf``.
     data : SchoolData
         What the report was built from (its ``pupils`` table gives the UPNs,
         names and dates of birth to look for; every table's ``upn`` is used).
@@ -102,16 +137,32 @@ def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
         found) and ``context`` (the text around it). Empty when the report is
         clean.
 
+    Raises
+    ------
+    PdfTextUnavailable
+        For a PDF when neither ``pdftotext`` nor ``pypdf`` is installed.
+
     Examples
     --------
-    >>> from gtanalytics.report import check_report_privacy  # doctest: +SKIP
+    >>> from gtanalytics.privacy import check_report_privacy  # doctest: +SKIP
     >>> check_report_privacy("reports/100001/90-governor-report.html", data).empty  # doctest: +SKIP
     True
     """
-    raw = Path(html_path).read_text(encoding="utf-8")
-    parser = _Text()
-    parser.feed(raw)
-    text = " ".join("".join(parser.parts).split())
+    path = Path(path)
+    if path.suffix.lower() == ".pdf":
+        raw = pdf_text(path)
+        if raw is None:
+            raise PdfTextUnavailable(
+                f"Cannot read the text of {path.name}: install poppler-utils (`apt-get install poppler-utils`, "
+                "for pdftotext) or the pypdf package. The HTML it was printed from has been checked.")
+        tables: list = []
+        text = " ".join(raw.split())
+    else:
+        raw = path.read_text(encoding="utf-8")
+        parser = _Text()
+        parser.feed(raw)
+        tables = parser.tables
+        text = " ".join("".join(parser.parts).split())
     problems: list[dict] = []
 
     def add(kind, value, ctx):
@@ -150,7 +201,7 @@ def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
                 m = re.search(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text)
                 if m and not any(p["kind"] == "name" and part in p["value"] for p in problems):
                     add("name", part, _context(text, m.start(), m.end()))
-    for tbl in parser.tables:
+    for tbl in tables:
         if not tbl:
             continue
         head = tbl[0]
@@ -171,6 +222,8 @@ def check_report_privacy(html_path, data, threshold: int = 6) -> pd.DataFrame:
         v = int(m.group(1) or m.group(2))
         if 0 < v < threshold:
             add("small_group", m.group(0), _context(text, m.start(), m.end()))
+    if path.suffix.lower() == ".pdf":
+        return pd.DataFrame(problems, columns=["kind", "value", "context"]).drop_duplicates(ignore_index=True)
     for m in re.finditer(r"<[^>]+class=([\"'])(.*?)\1[^>]*>", raw):
         classes = m.group(2).split()
         if ("jp-CodeCell" in classes and "jp-mod-noInput" not in classes) or {

@@ -2,11 +2,13 @@
 
 For each school, :func:`build_reports` executes the report notebooks with
 papermill (kernel ``gtanalytics``), exports HTML with nbconvert with all code
-removed and every image embedded, checks the HTML for personal data
-(:func:`gtanalytics.privacy.check_report_privacy`) and, when asked, prints it to PDF with Debian's
-headless chromium (no LaTeX, no browser download). A batch over many schools
-prints one line per school, keeps going when a school fails and returns a
-summary table. At most two kernels run at once.
+removed and every image embedded, checks every governor report for personal
+data and small groups (:func:`gtanalytics.privacy.check_report_privacy`) and,
+when asked, prints it to PDF with Debian's headless chromium (no LaTeX, no
+browser download) and checks the PDF's text too. A report that fails a check
+is deleted. A batch over many schools prints one line per school, keeps going
+when a school fails and returns a summary table (its caller prints it). At
+most two kernels run at once.
 
 Reports are reproducible: the same inputs give the same HTML apart from the
 "generated on" date (images are PNG without a creation date, see
@@ -27,13 +29,14 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 
-from gtanalytics.errors import GTDataError
-from gtanalytics.privacy import check_report_privacy
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
 # Notebook helpers moved to their own modules; re-exported so ``report.school_data`` etc. keep working.
 from gtanalytics.report_data import (
     coverage,
@@ -329,14 +332,26 @@ def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience,
         html = target / f"{nb.stem}.html"
         export_html(executed, html, title=f"{nb.stem} {school or ''}".strip(), drop_stderr=audience == "governors")
         if audience == "governors":
-            problems = check_report_privacy(html, data, threshold)
-            if len(problems):
-                html.unlink(missing_ok=True)
-                kinds = problems["kind"].value_counts().to_dict()
-                raise RuntimeError(f"privacy check failed for {nb.stem}, report withheld: "
-                                   + ", ".join(f"{v} {k}" for k, v in kinds.items()))
+            _withhold_if_unsafe(html, data, threshold, nb.stem)
         if pdf:
             html_to_pdf(html, html.with_suffix(".pdf"))
+            if audience == "governors":
+                _withhold_if_unsafe(html.with_suffix(".pdf"), data, threshold, nb.stem)
+
+
+def _withhold_if_unsafe(path: Path, data, threshold: int, name: str) -> None:
+    """Run the privacy check on a governor report (HTML or PDF); delete it and its HTML/PDF twin if it fails."""
+    try:
+        problems = check_report_privacy(path, data, threshold)
+    except PdfTextUnavailable as exc:  # the HTML that made the PDF has been checked
+        warnings.warn(f"{name}: the PDF text was not checked. {exc}", GTWarning, stacklevel=2)
+        return
+    if len(problems):
+        for p in (path.with_suffix(".html"), path.with_suffix(".pdf")):
+            p.unlink(missing_ok=True)
+        kinds = problems["kind"].value_counts().to_dict()
+        raise RuntimeError(f"privacy check failed for {name} ({path.suffix[1:].upper()}), report withheld: "
+                           + ", ".join(f"{v} {k}" for k, v in kinds.items()))
 
 
 def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str = "governors", notebooks=None,
@@ -347,9 +362,12 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     For each school and notebook: run it with papermill (parameters
     ``data_path, school, years, threshold, audience, interactive=False``),
     export HTML without code to ``out/<school_id>/<notebook>.html``, check a
-    governor report for personal data and small groups (a report that fails
-    is deleted, never left behind) and, with ``pdf=True``, print it to PDF
-    next to the HTML. When several schools are built, a trust overview
+    governor report for personal data and small groups and, with
+    ``pdf=True``, print it to PDF next to the HTML and check the PDF's text
+    the same way (``pdftotext`` from poppler-utils or ``pypdf``; without
+    either a ``GTWarning`` says the PDF text was not checked). A report whose
+    HTML or PDF fails the check is deleted (both files), never left behind,
+    and its school is reported as failed. When several schools are built, a trust overview
     comparing them is written to ``out/trust/91-trust-overview.html``.
 
     Parameters
@@ -368,7 +386,9 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     notebooks : list, optional
         Notebook names or paths to build instead of the audience's default.
     progress : bool
-        Print one line per school as it finishes.
+        Print one line per school as it finishes. The summary table is
+        returned, not printed: its caller shows it (the ``gtanalytics report``
+        command prints it once).
     jobs : int
         Schools built at once: 1 or 2 (at most two kernels run at a time).
     years : list of str, optional
@@ -442,10 +462,5 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
             with ThreadPoolExecutor(max_workers=min(jobs, MAX_JOBS)) as pool:
                 for f in [pool.submit(run, i, s, nbs, work) for i, (s, nbs) in enumerate(tasks)]:
                     f.result()
-    summary = pd.DataFrame([results[i] for i in range(total)], columns=["school", "status", "seconds", "error"])
-    if progress:
-        ok = int((summary["status"] == "ok").sum())
-        print(f"{ok} of {total} built into {out}", flush=True)
-        print(summary.to_string(index=False), flush=True)
-    return summary
+    return pd.DataFrame([results[i] for i in range(total)], columns=["school", "status", "seconds", "error"])
 

@@ -1,19 +1,34 @@
-"""check_report_privacy on planted leaks and on safe text.
+"""Privacy of governor output: check_report_privacy (HTML and PDF) and block-wise suppression.
 
-The check is tested against a small hand-made pupils table (independent of the sample), so every
+check_report_privacy is tested against a small hand-made pupils table (independent of the sample), so every
 planted UPN, name, date of birth, small count, code cell and external script is known in advance.
+Block-wise suppression (report_tables.for_audience with block_col) is checked by an independent
+audit written here (what a reader knowing each block's total cannot see must add up to 0 or at
+least the threshold) and by gtanalytics.disclosure.check_disclosure.
 """
 
 from __future__ import annotations
 
+import shutil
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from gtanalytics.privacy import check_report_privacy
 
 THRESHOLD = 6
+
+
+def pdf_text_missing() -> bool:
+    if shutil.which("pdftotext"):
+        return False
+    try:
+        import pypdf  # noqa: F401
+    except ImportError:
+        return True
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +72,103 @@ def test_ignores_safe_counts_and_words(data, tmp_path):
                   "<table><tr><th>n</th></tr><tr><td>c</td></tr><tr><td>40</td></tr></table>", encoding="utf-8")
     found = check_report_privacy(ok, data, THRESHOLD)
     assert found.empty, found
+
+
+# --------------------------------------------------------------------------- the PDF is checked too
+needs_pdf_tools = pytest.mark.skipif(
+    shutil.which("chromium") is None or pdf_text_missing(),
+    reason="needs chromium and pdftotext (apt-get install chromium poppler-utils) or pypdf")
+
+
+@needs_pdf_tools
+def test_pdf_text_is_checked_and_a_leaky_report_withheld(data, tmp_path):
+    from gtanalytics.report import _withhold_if_unsafe, html_to_pdf
+
+    html = tmp_path / "r.html"
+    html.write_text("<html><body><h1>Report</h1><p>Zofia Kowalczyk, born 30/06/2013, UPN C123456789014.</p>"
+                    "</body></html>", encoding="utf-8")
+    pdf = html_to_pdf(html, tmp_path / "r.pdf")
+    found = check_report_privacy(pdf, data, THRESHOLD)
+    assert {"upn", "name", "date_of_birth"} <= set(found["kind"])
+    with pytest.raises(RuntimeError, match="report withheld"):
+        _withhold_if_unsafe(pdf, data, THRESHOLD, "r")
+    assert not pdf.exists() and not html.exists()  # both the PDF and its HTML are deleted
+
+
+def test_pdf_without_a_text_extractor_says_so(data, tmp_path, monkeypatch):
+    from gtanalytics import privacy
+
+    monkeypatch.setattr(privacy, "pdf_text", lambda path: None)
+    (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
+    with pytest.raises(privacy.PdfTextUnavailable, match="poppler-utils"):
+        check_report_privacy(tmp_path / "x.pdf", data, THRESHOLD)
+
+
+# --------------------------------------------------------------------------- block suppression (register audit)
+def unseen_totals(shown: pd.DataFrame, truth: pd.DataFrame, count: str, total: str) -> list[tuple]:
+    """Independent audit: per block, what a reader who knows the block total cannot see, added up.
+
+    ``shown`` is the governor frame (NaN = hidden), ``truth`` the same rows unsuppressed. The
+    unseen part of a block is its hidden counts plus its remainder (total minus all rows, e.g. the
+    "no" of a yes/no flag). Returns (block, unseen sum) for blocks where it is between 1 and
+    THRESHOLD - 1, i.e. where a small group or small combined total could be worked out.
+    """
+    bad = []
+    for block, t in truth.groupby("characteristic", sort=False):
+        s = shown.loc[t.index]
+        unseen = float(t.loc[s[count].isna(), count].sum()) + float(t[total].iloc[0] - t[count].sum())
+        shown_small = s[count].dropna().between(1, THRESHOLD - 1).any()
+        if 0 < unseen < THRESHOLD or shown_small:
+            bad.append((block, unseen))
+    return bad
+
+
+def _rt_block(frame):
+    from gtanalytics.report_tables import for_audience
+
+    return for_audience(frame, count_cols=["n_group", "n_group_register"], value_cols=["share_register"],
+                        block_col="characteristic", totals={"n_group": "n_cohort", "n_group_register": "n_register"})
+
+
+def test_block_suppression_hides_the_complement_of_small_groups():
+    """The case found in the governor report: no SEN 82 of 87, SEN support 4, EHC plan 1."""
+    from gtanalytics.disclosure import check_disclosure
+
+    t = pd.DataFrame({"characteristic": ["sen"] * 3 + ["lac", "sex", "sex"], "value": ["N", "K", "E", "yes", "F", "M"],
+                      "n_cohort": [700] * 3 + [700, 700, 700], "n_group": [600, 80, 20, 5, 340, 360],
+                      "n_register": [87] * 6, "n_group_register": [82, 4, 1, 1, 35, 52]})
+    t["share_register"] = t["n_group_register"] / t["n_register"]
+    safe = _rt_block(t)
+    assert safe["suppressed"].tolist() == ["secondary", "primary", "primary", "primary", "", ""]
+    assert safe.loc[0, "share_register"] != safe.loc[0, "share_register"]  # 82/87 = 94% is not shown
+    assert safe.loc[4:, "share_register"].notna().all()  # girls and boys are both large: shown
+    assert unseen_totals(safe, t, "n_group_register", "n_register") == []
+    assert unseen_totals(safe, t, "n_group", "n_cohort") == []
+    display = safe[["characteristic", "value", "n_group_register"]].astype(object).where(safe.notna(), "c")
+    display = pd.concat([display, pd.DataFrame({"characteristic": ["sen"], "value": ["All"], "n_group_register": [87]})])
+    sen = display[display["characteristic"] == "sen"]
+    assert check_disclosure(sen, count_cols="n_group_register", total_row="All", label_col="value").empty
+
+
+def test_block_suppression_random_tables_never_leave_a_small_unseen_total():
+    """Random breakdowns (flags with a remainder, categories that add up): the audit above always passes."""
+    rng = np.random.default_rng(7)
+    for _ in range(40):
+        blocks = []
+        for b in range(3):
+            k = int(rng.integers(1, 5))
+            reg = rng.integers(0, 12, size=k)
+            coh = reg + rng.integers(0, 40, size=k)
+            rest_reg, rest_coh = (int(rng.integers(0, 8)), int(rng.integers(0, 30))) if rng.random() < 0.5 else (0, 0)
+            blocks.append(pd.DataFrame({"characteristic": f"c{b}", "value": [f"v{i}" for i in range(k)],
+                                        "n_group": coh, "n_group_register": reg,
+                                        "n_cohort": coh.sum() + rest_coh + rest_reg, "n_register": reg.sum() + rest_reg}))
+        t = pd.concat(blocks, ignore_index=True)
+        t["share_register"] = t["n_group_register"] / t["n_register"].where(t["n_register"] > 0)
+        safe = _rt_block(t)
+        for count, total in (("n_group_register", "n_register"), ("n_group", "n_cohort")):
+            bad = unseen_totals(safe, t, count, total)
+            # a block whose total itself is below the threshold cannot be helped: everything in it is hidden
+            bad = [(b, v) for b, v in bad if t.loc[t["characteristic"] == b, total].iloc[0] >= THRESHOLD]
+            assert bad == [], (t, safe)
+        assert safe.loc[safe["n_group_register"].isna(), "share_register"].isna().all()

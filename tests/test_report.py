@@ -178,7 +178,8 @@ def test_batch_goes_on_after_a_failure(trust_dir, tmp_path, capsys):
     assert "planted failure" in summary.loc[0, "error"]
     printed = capsys.readouterr().out
     assert re.search(r"\[\d/2\] 8862101: failed", printed) and re.search(r"\[\d/2\] 8872101: ok", printed)
-    assert "1 of 2 built" in printed
+    assert "status" not in printed and "seconds" not in printed  # the summary table is left to the caller
+    assert len(printed.strip().splitlines()) == 2  # one progress line per school, nothing else
     assert (tmp_path / "out" / "8872101" / "tiny.html").exists()
 
 
@@ -232,3 +233,49 @@ def test_old_report_names_still_work():
     assert report.for_audience is rt.for_audience and report.table is rt.table
     assert report.check_report_privacy is privacy.check_report_privacy
     assert set(report.__all__) <= set(dir(report))
+
+
+def test_register_audit_lets_no_small_group_be_worked_out(html, trust):
+    """From the register shares the report shows, and the register size, nothing small can be derived.
+
+    Independent of the library's suppression: the true counts are taken from the raw pupils table
+    (ethnic groups via the DfE major-group map), the shown shares are read from the HTML. In each
+    block (characteristic), the pupils a reader cannot see (groups without a shown share, plus the
+    "no" of a yes/no flag) must number 0 or at least the threshold, on the register and in the
+    cohort; and every group whose share is shown has at least the threshold of pupils.
+    """
+    from gtanalytics.narrative import group_label
+    from gtanalytics.register import ETHNICITY_MAJOR
+
+    text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    shown = dict(re.findall(r"(?:^|[.)] )([A-Z][\w &'-]+?) are (?:under-represented on the register|over-represented "
+                            r"on the register|represented on the register in line with the cohort): (\d+)% of the "
+                            r"register", text))
+    p = trust.pupils[(trust.pupils["school_id"] == SCHOOL) & (trust.pupils["academic_year"] == "2023/24")].copy()
+    p["ethnicity_major"] = p["ethnicity"].map(ETHNICITY_MAJOR)
+    hidden_somewhere = False
+    for ch in ("disadvantaged", "lac", "sen", "eal", "ethnicity_major", "sex"):
+        known = p[p[ch].notna()]
+        flag = known[ch].dtype == bool
+        values = [True, False] if flag else sorted(known[ch].unique(), key=str)
+        for who in (known, known[known["gt_register"]]):
+            counts = {v: int((who[ch] == v).sum()) for v in values}
+            label = {v: group_label(ch, "yes" if v is True else v) for v in values if v is not False}
+            seen = [v for v in label if label[v] in shown]
+            unseen = sum(n for v, n in counts.items() if v not in seen)
+            assert unseen == 0 or unseen >= THRESHOLD, (ch, counts, seen)
+            assert all(counts[v] >= THRESHOLD for v in seen), (ch, counts, seen)
+            hidden_somewhere |= any(0 < counts[v] < THRESHOLD for v in label if v not in seen)
+    assert hidden_somewhere  # the sample school has small groups, so the test is not vacuous
+    assert "cannot be worked out" in text  # secondary suppression is explained in words
+
+
+@needs_chromium
+def test_pdf_text_of_the_report_is_clean(built, trust):
+    pdf = built[1][0] / SCHOOL / "90-governor-report.pdf"
+    from gtanalytics.privacy import pdf_text
+
+    if pdf_text(pdf) is None:
+        pytest.skip("no PDF text extractor (apt-get install poppler-utils): the build checked the HTML only")
+    assert "Key area 2" in pdf_text(pdf)
+    assert check_report_privacy(pdf, trust, THRESHOLD).empty
