@@ -16,8 +16,8 @@ from gtanalytics.effects import effect_size, es_to_months, ratio_gain, ratio_gai
 from gtanalytics.engagement import (enrichment_takeup, parents_evening_attendance, survey_summary,
                                     takeup_gap)
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.gaps import (excellence_gap, gap, gap_index, gap_trend, threshold_gap,
-                              value_added_gap)
+from gtanalytics.gap_trends import gap_trend
+from gtanalytics.gaps import excellence_gap, gap, gap_index, threshold_gap, value_added_gap
 from gtanalytics.interventions import intervention_impact, mini_review, termly_review
 from gtanalytics.io import SchoolData, load
 from gtanalytics.mentoring import mentor_caseloads, mentoring_impact
