@@ -302,6 +302,39 @@ def test_national_generator_small_run():
     assert set(k4["assessments"]["assessment"]) == {"KS2", "KS4"}
 
 
+def test_national_generator_values_pinned():
+    """The national cohort is the same draw for draw as before the module was split and slimmed.
+
+    The hashes were taken with the generator of commit 13b2212 (before gtanalytics.sample_tables
+    and the memory changes); the trust sample has the same guard in the bundled-files test.
+    """
+    import hashlib
+
+    pinned = {(2, False): "954dcb1709f3f3cacb465328ff04d7e7e636c6d5ce54d640675caec168a7ad7d",
+              (4, True): "eea1414b58516837534a74a35e4cf7afbb7c7c447f37faa2bf87ba9b94e109db"}
+    for (ks, termly), want in pinned.items():
+        nat = generate_national(4_000, 80, seed=11, key_stage=ks, termly=termly)
+        h = hashlib.sha256()
+        for name in ("schools", "pupils", "assessments"):
+            assert (nat[name].dtypes != object).all(), name    # text columns are str, not object
+            h.update(nat[name].to_csv(index=False, float_format="%.10g", lineterminator="\n").encode())
+        assert h.hexdigest() == want, (ks, termly)
+
+
+def test_big_schools_and_a_single_year():
+    """More than 24 forms a year get numbered letters (9A2); one year gives an empty mentoring table."""
+    t = generate(n_primary=1, n_secondary=1, years=("2023/24",), pupils_per_year_group={"primary": 650,
+                                                                                         "secondary": 620})
+    p = t["pupils"].merge(t["schools"])
+    forms = p.groupby(["phase", "year_group"])["class_name"].nunique()
+    assert (forms.loc["secondary"] == 25).all() and (forms.loc["primary"] == 22).all()
+    assert {"9A", "9Z", "9A2"} <= set(p["class_name"])
+    # teachers stay within one year group of a primary school
+    st = t["assessments"][t["assessments"]["score_type"] == "standardised"].merge(p[["upn", "year_group", "phase"]])
+    assert (st[st["phase"] == "primary"].groupby("teacher")["year_group"].nunique() == 1).all()
+    assert len(t["mentoring"]) == 0 and list(t["mentoring"].columns) == [c.name for c in TABLES["mentoring"].columns]
+
+
 def test_load_sample_is_clean():
     io = pytest.importorskip("gtanalytics.io")
     assert hasattr(io, "load")
