@@ -2,8 +2,10 @@
 
 Exit codes
 ----------
-0  success: the data are usable and no row was excluded for an error
-1  problems: rows excluded or a file unusable (validate), or a school failed (report)
+0  success: the data are usable and no row was excluded for an error (warnings,
+   e.g. repaired values or temporary UPNs, are listed but do not fail)
+1  problems: rows excluded or a file unusable, or no usable pupils table at all
+   (validate); a school failed (report)
 2  usage error: a path that does not exist, a bad option
 
 No traceback ever reaches the user: data problems are explained in plain
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from gtanalytics.errors import GTDataError
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "validation_report"]
 
 _REPORT_BUG = ("This is a fault in gtanalytics, not in your data: please report it at the project's issue "
                "tracker with the command you ran (do not attach pupil data).")
@@ -42,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--max-problems", type=int, default=50, metavar="N",
                    help="show at most N problem lines (default 50)")
     v.add_argument("--all", action="store_true", help="also list notes (information), not only problems")
+    v.add_argument("--pupil-key", choices=("upn", "pseudonymous"), default="upn",
+                   help="upn: pupil keys must be valid UPNs (default); pseudonymous: accept any non-blank key "
+                        "(national or shared data with pseudonymous pupil IDs)")
+    v.add_argument("--today", metavar="DATE", default=None,
+                   help="date the exports were made, for the checks on future dates (default: today)")
 
     r = sub.add_parser("report", help="build governor or leader reports for one or more schools",
                        description="Run the report notebooks for each school and write HTML (and PDF).")
@@ -57,42 +64,78 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _validate(args) -> int:
     from gtanalytics.io import load
-    from gtanalytics.quality import format_problems
 
     path = Path(args.path)
     if not path.exists():
         print(f"gtanalytics: {path} does not exist. Give the folder (or file) that holds your MIS exports.",
               file=sys.stderr)
         return 2
+    if args.today is not None:
+        import pandas as pd
+
+        try:
+            ok = not pd.isna(pd.Timestamp(args.today))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            print(f"gtanalytics: --today {args.today} is not a date. Give a date such as 2024-09-01.", file=sys.stderr)
+            return 2
     if args.mapping and not Path(args.mapping).is_file():
         print(f"gtanalytics: the mapping file {args.mapping} does not exist.", file=sys.stderr)
         return 2
     try:
-        data = load(path, mapping=args.mapping)
+        data = load(path, mapping=args.mapping, pupil_key=args.pupil_key, today=args.today)
     except GTDataError as exc:
         print(f"The data in {path} cannot be used:\n{exc}")
         return 1
+    text, code = validation_report(data, path=path, max_problems=args.max_problems, show_all=args.all)
+    print(text)
+    return code
+
+
+def validation_report(data, *, path: object = "", max_problems: int = 50, show_all: bool = False) -> tuple[str, int]:
+    """The text ``gtanalytics validate`` prints for loaded data, and its exit code.
+
+    Parameters
+    ----------
+    data : SchoolData
+        The result of :func:`gtanalytics.load`.
+    path : str or Path
+        Shown in the first line.
+    max_problems : int, default 50
+        Show at most this many problem lines.
+    show_all : bool, default False
+        Also list notes (information), not only errors and warnings.
+
+    Returns
+    -------
+    tuple of (str, int)
+        The report, and 1 when any error was recorded (rows excluded or a file
+        unusable), else 0.
+    """
+    from gtanalytics.quality import format_problems
+
     acc = data.accounting
-    print(f"Checked {len(acc)} file(s) in {path}.")
+    lines = [f"Checked {len(acc)} file(s) in {path}."]
     for name, df in data.tables.items():
         if len(df):
-            print(f"  {name}: {len(df)} rows")
-    print("Rows per file (read = used + excluded):")
+            lines.append(f"  {name}: {len(df)} rows")
+    lines.append("Rows per file (read = used + excluded):")
     for r in acc.itertuples(index=False):
-        print(f"  {r.file} ({r.table or 'not recognised'}): read {r.rows_read}, used {r.rows_used}, "
-              f"repaired {r.rows_repaired}, excluded {r.rows_excluded}")
+        lines.append(f"  {r.file} ({r.table or 'not recognised'}): read {r.rows_read}, used {r.rows_used}, "
+                     f"repaired {r.rows_repaired}, excluded {r.rows_excluded}")
     q = data.quality
     errors = int((q["severity"] == "error").sum())
     warnings = int((q["severity"] == "warning").sum())
-    if errors or warnings or args.all:
-        print("\nProblems:" if errors or warnings else "\nNotes:")
-        print(format_problems(q, max_rows=args.max_problems, min_severity="info" if args.all else "warning"))
+    if errors or warnings or show_all:
+        lines.append("\nProblems:" if errors or warnings else "\nNotes:")
+        lines.append(format_problems(q, max_rows=max_problems, min_severity="info" if show_all else "warning"))
     if errors:
-        print(f"\n{errors} error(s): some rows or files could not be used. Fix them in your MIS and export "
-              f"again (the lines above say where and how).")
-        return 1
-    print("\nThe data are usable" + (f" ({warnings} warning(s) to check)." if warnings else "."))
-    return 0
+        lines.append(f"\n{errors} error(s): some rows or files could not be used. Fix them in your MIS and export "
+                     f"again (the lines above say where and how).")
+        return "\n".join(lines), 1
+    lines.append("\nThe data are usable" + (f" ({warnings} warning(s) to check)." if warnings else "."))
+    return "\n".join(lines), 0
 
 
 def _report(args) -> int:

@@ -7,37 +7,39 @@ every input row is accounted for (used, repaired or excluded).
 
 What it copes with: UTF-8, UTF-8 with BOM, Windows-1252 and UTF-16 CSVs (comma,
 tab, semicolon or pipe separated); title rows above the header, in CSV and in
-Excel; the headers of the common MIS (SIMS, Arbor, Bromcom, Scholarpack: see
-``gtanalytics/mapping.yml``, which you can extend); Excel workbooks with one
-table per sheet.  The values themselves are checked and normalised by
-:func:`gtanalytics.schemas.validate_table`.
+Excel; two-row headers with merged cells; the headers of the common MIS (SIMS,
+Arbor, Bromcom, Scholarpack: see ``gtanalytics/mapping.yml``, which you can
+extend); Excel workbooks with one table per sheet.  Files are read by
+:mod:`gtanalytics.readers`; the values are checked and normalised by
+:mod:`gtanalytics.validation`.
+
+Row numbers in the quality report are the rows a spreadsheet shows when it opens
+the file (the header and any title rows count).  Where a quoted CSV value runs
+over line breaks, a text editor's line numbers are larger; the report says so.
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import datetime as _dt
-import io as _io
+import copy
+import functools
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
+from gtanalytics.readers import Block, Unreadable, body_rows, find_header, is_blank, read_file
 from gtanalytics.schemas import TABLES, TableSpec, empty_frame
-from gtanalytics.validation import check_duplicates, derive_columns, validate_table
+from gtanalytics.validation import check_duplicates, derive_columns, normalise_labels, validate_table
 
 __all__ = ["SchoolData", "load", "load_mapping", "HeaderMapping", "normalise_header", "table_for_name"]
 
 _BUILTIN_MAPPING = Path(__file__).with_name("mapping.yml")
 _SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}
 _UNSUPPORTED = {".xls", ".ods", ".numbers", ".xlsb"}     # reported, not read
-_HEADER_SEARCH_ROWS = 30
 
 
 # --------------------------------------------------------------------------- mapping
@@ -99,6 +101,21 @@ class HeaderMapping:
         return list(self.labels.get(column, ()))
 
 
+@functools.lru_cache(maxsize=4)
+def _builtin_yaml(mtime: float) -> str:
+    return _BUILTIN_MAPPING.read_text(encoding="utf-8")
+
+
+def _builtin_mapping() -> dict:
+    """The built-in mapping, parsed once per version of the file (a fresh copy each call)."""
+    return copy.deepcopy(_parsed_builtin(_builtin_yaml(_BUILTIN_MAPPING.stat().st_mtime)))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_builtin(text: str) -> dict:
+    return yaml.safe_load(text) or {}
+
+
 def load_mapping(mapping: str | Path | dict | None = None) -> HeaderMapping:
     """Return the built-in header mapping, extended by the user's.
 
@@ -147,11 +164,12 @@ def load_mapping(mapping: str | Path | dict | None = None) -> HeaderMapping:
         return flat
 
     user = read(mapping)
+    builtin = _builtin_mapping()
     known = {c.name for spec in TABLES.values() for c in spec.columns}
     cols: dict[str, list[str]] = {}
     vals: dict[str, dict[str, str]] = {}
     labels: dict[str, list[str]] = {}
-    for src in (user, read(_BUILTIN_MAPPING)):           # user first: their meaning wins
+    for src in (user, builtin):           # user first: their meaning wins
         for canon, headers in columns_of(src).items():
             if canon not in known:
                 raise GTDataError(f"The mapping names a column '{canon}' that gtanalytics does not know. "
@@ -202,125 +220,6 @@ def table_for_name(name: str) -> str | None:
             if best is None or cand < best:
                 best = cand
     return None if best is None else best[2]
-
-
-# --------------------------------------------------------------------------- reading
-def _decode(raw: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: BOMs first, then UTF-16 without BOM, UTF-8, Windows-1252."""
-    if raw.startswith(codecs.BOM_UTF8):
-        try:
-            return raw[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError:
-            pass
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "utf-16"
-    head = raw[:4000]
-    if head and head.count(b"\x00") > len(head) // 4:
-        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-        return raw.decode(enc, errors="replace"), enc
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError:
-            return raw.decode("latin-1"), "latin-1"
-
-
-def _sniff_sep(lines: list[str]) -> str:
-    counts = {sep: sum(ln.count(sep) for ln in lines) for sep in (",", "\t", ";", "|")}
-    return max(counts, key=counts.get) if any(counts.values()) else ","
-
-
-def _cell_text(v: object) -> object:
-    """An Excel cell as the text a user would type (None for blank)."""
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "TRUE" if v else "FALSE"
-    if isinstance(v, _dt.datetime):
-        return v.date().isoformat() if v.time() == _dt.time() else v.isoformat(sep=" ")
-    if isinstance(v, _dt.date):
-        return v.isoformat()
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    text = str(v)
-    return text if text.strip() else None
-
-
-@dataclass
-class _Block:
-    """One table-shaped block of a file: a CSV, a sheet or a Parquet file."""
-
-    label: str                      # file label used in messages
-    names: tuple[str, ...]          # names that may identify the table (sheet, stem)
-    top: list[list[object]]         # first rows, for header detection
-    encoding: str = ""
-    reader: object = None           # callable(header_index) -> DataFrame of text with header row
-    header_fixed: bool = False      # Parquet: the header is the schema
-
-
-def _csv_block(path: Path, label: str) -> _Block:
-    text, enc = _decode(path.read_bytes())
-    lines = text.splitlines()[:_HEADER_SEARCH_ROWS]
-    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_sep(lines[:10])
-    top = [row for row in csv.reader(lines, delimiter=sep)]
-
-    def reader(h: int) -> pd.DataFrame:
-        try:
-            df = pd.read_csv(_io.StringIO(text), sep=sep, skiprows=h, header=0, dtype=str,
-                             keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                             engine="c")
-        except pd.errors.ParserError:          # ragged rows: read them by hand, pad or cut
-            rows = list(csv.reader(_io.StringIO(text), delimiter=sep))[h:]
-            width = len(rows[0]) if rows else 0
-            body = [(r + [""] * width)[:width] for r in rows[1:]]
-            df = pd.DataFrame(body, columns=rows[0] if rows else [], dtype=object)
-        return df
-
-    return _Block(label, (path.stem,), top, enc, reader)
-
-
-def _excel_blocks(path: Path, label: str) -> list[_Block]:
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    blocks = []
-    try:
-        for i, ws in enumerate(wb.worksheets):
-            rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-            while rows and all(v is None for v in rows[-1]):
-                rows.pop()                      # Excel's formatted-but-empty tail
-            if not rows:
-                continue
-            names = (ws.title,) + ((path.stem,) if i == 0 or len(wb.worksheets) == 1 else ())
-
-            def reader(h: int, rows=rows) -> pd.DataFrame:
-                width = max(len(r) for r in rows)
-                head = [("" if v is None else v) for v in rows[h]] + [""] * (width - len(rows[h]))
-                body = [list(r) + [None] * (width - len(r)) for r in rows[h + 1:]]
-                return pd.DataFrame(body, columns=[str(x) for x in head], dtype=object)
-
-            blocks.append(_Block(f"{label} [{ws.title}]", names, rows[:_HEADER_SEARCH_ROWS], "xlsx", reader))
-    finally:
-        wb.close()
-    return blocks
-
-
-def _parquet_block(path: Path, label: str) -> _Block:
-    df = pd.read_parquet(path)
-    text = df.astype("string")
-    return _Block(label, (path.stem,), [list(df.columns)], "parquet", lambda h: text, header_fixed=True)
-
-
-def _find_header(block: _Block, spec: TableSpec, mapping: HeaderMapping) -> tuple[int, dict[int, str]]:
-    """Header row: the first of the top rows that maps onto the most canonical columns."""
-    best = (0, -1, {})
-    for i, row in enumerate(block.top[:1] if block.header_fixed else block.top):
-        assigned = mapping.assign(row, spec)
-        if len(assigned) > best[0]:
-            best = (len(assigned), i, assigned)
-    return best[1], best[2]
 
 
 def _files(path: Path) -> list[Path]:
@@ -411,7 +310,21 @@ def _names_hint() -> str:
     return "; ".join(f"{spec.name}: {', '.join(spec.file_names[:3])}" for spec in TABLES.values())
 
 
-def load(path: str | Path, *, mapping: str | Path | dict | None = None) -> SchoolData:
+def _as_today(today) -> pd.Timestamp:
+    if today is None:
+        return pd.Timestamp.today().normalize()
+    try:
+        ts = pd.Timestamp(today)
+    except (TypeError, ValueError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise GTDataError(f"today={today!r} is not a date. Give a date such as '2024-09-01' (or leave it out to "
+                          f"use today's date).")
+    return ts.tz_localize(None).normalize() if ts.tzinfo else ts.normalize()
+
+
+def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_key: str = "upn",
+         today=None) -> SchoolData:
     """Read, map and validate a folder (or one file) of MIS exports.
 
     Parameters
@@ -424,6 +337,15 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None) -> Schoo
         from the sheet name, or failing that from its headers.
     mapping : str, Path or dict, optional
         Extra header/value mapping (see :func:`load_mapping` and ``gtanalytics/mapping.yml``).
+    pupil_key : {"upn", "pseudonymous"}, default "upn"
+        ``"upn"``: the pupil key of every table must be a valid 13-character UPN (DfE
+        check letter); rows with an invalid UPN are excluded and temporary UPNs are
+        reported.  ``"pseudonymous"``: the files carry pseudonymous pupil keys instead
+        of UPNs (national or shared data, a salted hash): any non-blank key is accepted
+        as written (spaces at either end removed) and not checked.
+    today : date, str or None
+        The date the exports were made, for the checks on future dates (default:
+        today's date).  Pass a fixed date for reproducible checks.
 
     Returns
     -------
@@ -436,15 +358,19 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None) -> Schoo
     ------
     GTDataError
         Only when nothing usable was found: the path does not exist, no file could
-        be read, or no usable ``pupils`` table was supplied.  Row-level problems are
-        reported in ``quality`` instead.
+        be read, or no usable ``pupils`` table was supplied; or an option is invalid.
+        Row-level problems are reported in ``quality`` instead.
 
     Examples
     --------
-    >>> data = load("data/sample")                     # doctest: +SKIP
+    >>> data = load("data/sample", today="2024-09-01")  # doctest: +SKIP
     >>> data.pupils.columns[:3].tolist()               # doctest: +SKIP
     ['upn', 'academic_year', 'school_id']
     """
+    if pupil_key not in ("upn", "pseudonymous"):
+        raise GTDataError(f"pupil_key must be 'upn' (the default: keys are checked as UPNs) or 'pseudonymous' "
+                          f"(keys are accepted as written), not {pupil_key!r}.")
+    when = _as_today(today)
     root = Path(path)
     if not root.exists():
         raise GTDataError(f"{root} does not exist. Give the folder (or file) that holds your MIS exports.")
@@ -457,6 +383,7 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None) -> Schoo
     log = ProblemLog()
     reads, sources = [], []
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    opts = {"pupil_key": pupil_key, "today": when}
 
     for p in files:
         label = p.relative_to(base).as_posix()
@@ -467,21 +394,24 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None) -> Schoo
             reads.append((label, "", 0, True))
             continue
         try:
-            blocks = (_excel_blocks(p, label) if suffix in (".xlsx", ".xlsm")
-                      else [_parquet_block(p, label)] if suffix in (".parquet", ".pq")
-                      else [_csv_block(p, label)])
-        except Exception as exc:  # unreadable file: report, go on with the others
+            blocks = read_file(p, label, suffix, log)
+        except Unreadable as exc:
+            log.add(label, None, None, None, str(exc), "file skipped", "error")
+            reads.append((label, "", 0, True))
+            continue
+        except Exception as exc:  # noqa: BLE001 - unreadable file: report, go on with the others
             log.add(label, None, None, None, f"The file could not be read ({type(exc).__name__}: {exc}). "
                     f"Open it in Excel and save it again as CSV UTF-8 or as .xlsx.", "file skipped", "error")
             reads.append((label, "", 0, True))
             continue
         for block in blocks:
-            _read_block(block, hmap, log, reads, sources, parts)
+            _read_block(block, hmap, log, reads, sources, parts, opts)
 
     tables = {}
     for name, spec in TABLES.items():
         if parts[name]:
             df = pd.concat(parts[name], ignore_index=True)
+            df = normalise_labels(df, spec, log)
             df = check_duplicates(df, spec, log)
             df = df[~df["_excluded"]]
             tables[name] = df[[c.name for c in spec.columns]].reset_index(drop=True)
@@ -493,32 +423,35 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None) -> Schoo
     src = pd.DataFrame(sources, columns=["file", "table", "encoding", "header_row", "columns_mapped",
                                          "columns_ignored"])
     if not (accounting["table"] == "pupils").any() or tables["pupils"].empty:
-        why = format_problems(quality, max_rows=10, min_severity="error")
+        why = format_problems(quality, max_rows=10, min_severity="warning")
         raise GTDataError(
             f"No usable pupils table was found in {root}. gtanalytics needs a pupils file (e.g. pupils.csv or a "
             f"sheet called Pupils) with at least the columns upn, academic_year, school_id, year_group, sex "
-            f"and gt_register (or their MIS names, e.g. 'UPN', 'Academic year', 'Year', 'Gender', 'G&T')."
+            f"and gt_register (or their MIS names, e.g. 'UPN', 'Academic year', 'Year', 'Gender', 'G&T') and "
+            f"at least one row that could be used."
             + (f"\nProblems found:\n{why}" if why != "No problems found." else ""))
     return SchoolData(**tables, quality=quality, accounting=accounting, sources=src)
 
 
-def _read_block(block: _Block, hmap: HeaderMapping, log: ProblemLog, reads: list, sources: list,
-                parts: dict) -> None:
+def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list, sources: list,
+                parts: dict, opts: dict) -> None:
     """Identify, map and validate one block; append its rows to ``parts``."""
     label = block.label
+    for note in block.notes:
+        log.add(label, None, None, None, note, "noted", "warning")
     table = next((t for t in (table_for_name(n) for n in block.names) if t), None)
     how = "name"
     if table is None:                    # fall back on the headers: all required columns present
         scored = []
         for spec in TABLES.values():
-            _, assigned = _find_header(block, spec, hmap)
+            _, _, assigned = find_header(block, spec, hmap)
             if set(spec.required) <= set(assigned.values()):
                 scored.append((len(assigned), spec.name))
         scored.sort(reverse=True)
         if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
             table, how = scored[0][1], "headers"
     if table is None:
-        n = len(block.reader(0))         # rows below the first line: none of them is used
+        n = max(len(block.records) - 1, 0)     # rows below the first line: none of them is used
         log.add(label, None, None, None,
                 "Not recognised as any gtanalytics table, so it was not used. Name the file (or sheet) after "
                 f"its table, e.g. pupils.csv or assessments.xlsx (recognised names - {_names_hint()}).",
@@ -526,18 +459,25 @@ def _read_block(block: _Block, hmap: HeaderMapping, log: ProblemLog, reads: list
         reads.append((label, "", n, True))
         return
     spec = TABLES[table]
-    h, assigned = _find_header(block, spec, hmap)
-    frame = block.reader(max(h, 0))
-    data_rows = len(frame)
-    first_row = (h + 2) if h >= 0 else 2
+    if not any(any(not is_blank(v) for v in r) for r in block.records):
+        log.add(label, None, None, None, f"The file is empty (no header and no rows), so there is nothing to read "
+                f"for the {table} table. Export it again if it should hold data.", "file skipped", "warning")
+        reads.append((label, table, 0, True))
+        sources.append((label, table, block.encoding, None, "", ""))
+        return
+    h, span, assigned = find_header(block, spec, hmap)
+    header, body, rownums = body_rows(block, h, span, log)
+    data_rows = len(block.records) - (max(h, 0) + span)
     if how == "headers":
         log.add(label, None, None, None, f"Recognised as the {table} table from its headers.", "noted", "info")
+    if span == 2:
+        log.add(label, None, None, None, f"The header takes two rows ({h + 1} and {h + 2}, e.g. merged cells); "
+                f"they were read together.", "noted", "info")
     if h > 0:
         log.add(label, None, None, None, f"Header found on row {h + 1}; the {h} row(s) above it were "
                 f"read as a title and not as data.", "noted", "info")
     missing = [c for c in spec.required if c not in assigned.values()]
-    header_text = ", ".join(str(x) for x in (block.top[h] if h >= 0 else block.top[0] if block.top else [])
-                            if x not in (None, ""))
+    header_text = ", ".join(str(x) for x in header if not is_blank(x))
     if missing:
         alts = {c: [x for x in hmap.headers_for(c) if x != c][:4] for c in missing}
         fix = "; ".join(f"'{c}'" + (f" (or {', '.join(repr(a) for a in alts[c])})" if alts[c] else "")
@@ -550,18 +490,21 @@ def _read_block(block: _Block, hmap: HeaderMapping, log: ProblemLog, reads: list
         reads.append((label, table, data_rows, True))
         sources.append((label, table, block.encoding, None, "", header_text))
         return
-    cols = list(frame.columns)
-    raw = pd.DataFrame({canon: frame.iloc[:, i] for i, canon in assigned.items() if i < len(cols)})
-    ignored = [str(cols[i]) for i in range(len(cols)) if i not in assigned and str(cols[i]).strip()
-               and not str(cols[i]).startswith("Unnamed")]
+    if data_rows == 0:
+        log.add(label, None, None, None, f"The file has a header but no rows, so no {table} data were read.",
+                "noted", "warning")
+    width = len(header)
+    raw = pd.DataFrame({canon: pd.Series([r[i] for r in body], dtype="object")
+                        for i, canon in assigned.items() if i < width})
     raw["_file"] = label
-    raw["_row"] = np.arange(first_row, first_row + data_rows, dtype="int64")
-    typed = validate_table(raw, spec, values=hmap.values, log=log, label=label)
+    raw["_row"] = rownums
+    ignored = [header[i] for i in range(width) if i not in assigned and header[i].strip()]
+    typed = validate_table(raw, spec, values=hmap.values, log=log, label=label, **opts)
     typed = derive_columns(typed, spec, present=set(assigned.values()), log=log, label=label)
     parts[table].append(typed)
     reads.append((label, table, data_rows, False))
     sources.append((label, table, block.encoding, (h + 1) if h >= 0 else None,
-                    ", ".join(f"{cols[i]}->{c}" for i, c in assigned.items() if i < len(cols)),
+                    ", ".join(f"{header[i]}->{c}" for i, c in assigned.items() if i < width),
                     ", ".join(ignored)))
     if ignored:
         log.add(label, None, None, ", ".join(ignored)[:200],

@@ -18,6 +18,8 @@ __all__ = [
     "parse_academic_year",
     "parse_numbers",
     "parse_year_group",
+    "month_first_only",
+    "day_month_ambiguous",
     "upn_check_vectorised",
     "parse_column",
     "describe",
@@ -108,22 +110,57 @@ def parse_academic_year(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_numbers(s: pd.Series, *, whole: bool = False) -> tuple[pd.Series, pd.Series]:
-    """Read numbers, ignoring £, commas and % signs; ``whole`` rejects fractions.
+    """Read numbers, ignoring £, % signs and thousands commas; ``whole`` rejects fractions.
+
+    A comma is read only as a thousands separator ("1,240"); a decimal comma
+    ("10,5") is rejected rather than misread as 105.  Infinite values are rejected.
 
     Examples
     --------
-    >>> v, bad = parse_numbers(pd.Series(["£1,240", "12.5", "abc", None], dtype="string"))
+    >>> v, bad = parse_numbers(pd.Series(["£1,240", "12.5", "abc", None, "10,5"], dtype="string"))
     >>> v.tolist()[:2], bad.tolist()
-    ([1240.0, 12.5], [False, False, True, False])
+    ([1240.0, 12.5], [False, False, True, False, True])
     """
-    clean = s.str.replace(r"[£,%\s]", "", regex=True)
+    clean = s.str.replace(r"[£%\s]", "", regex=True)
+    comma = clean.str.contains(",", regex=False).fillna(False)
+    thousands = clean.str.fullmatch(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?").fillna(False)
+    clean = clean.str.replace(",", "", regex=False).where(~comma | thousands, "x")
     num = pd.to_numeric(clean, errors="coerce").astype("float64")
+    num = num.where(np.isfinite(num))
     bad = s.notna() & num.isna()
     if whole:
         frac = num.notna() & (num != np.floor(num))
         bad |= frac
         num = num.where(~frac)
     return num, bad.astype(bool)
+
+
+_DMY = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T].*)?$"
+
+
+def _day_month(u: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    parts = u.str.extract(_DMY)
+    a = pd.to_numeric(parts[0], errors="coerce").astype("float64").to_numpy()
+    b = pd.to_numeric(parts[1], errors="coerce").astype("float64").to_numpy()
+    return a, b
+
+
+def month_first_only(u: pd.Series, bad: pd.Series) -> np.ndarray:
+    """Unreadable dates that only make sense month-first (US style, "12/31/2024"): a mask over ``u``."""
+    a, b = _day_month(u)
+    with np.errstate(invalid="ignore"):
+        return bad.to_numpy(dtype=bool) & (a <= 12) & (b > 12) & (b <= 31)
+
+
+def day_month_ambiguous(u: pd.Series, bad: pd.Series) -> np.ndarray:
+    """Dates read day-first that would be a different date month-first ("01/08/2024"): a mask over ``u``.
+
+    They are only doubtful when the same file also holds month-first-only dates
+    (:func:`month_first_only`); the loader then refuses to guess.
+    """
+    a, b = _day_month(u)
+    with np.errstate(invalid="ignore"):
+        return ~bad.to_numpy(dtype=bool) & (a <= 12) & (b <= 12) & (a != b)
 
 
 def parse_year_group(s: pd.Series) -> tuple[pd.Series, pd.Series]:

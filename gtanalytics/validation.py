@@ -13,17 +13,24 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.parsing import (BLANKS, OUTCOME_CODES, describe, parse_column, parse_flags_bad, take_codes,
-                                 upn_check_vectorised)
+                                 upn_check_vectorised, month_first_only, day_month_ambiguous,
+                                 parse_dates)
 from gtanalytics.quality import ProblemLog
 from gtanalytics.schemas import DTYPES, KS1_POINTS, KS2_TA_POINTS, SCORE_RANGES
 from gtanalytics.upn import upn_problem
 
-__all__ = ["validate_table", "check_duplicates", "derive_columns"]
+__all__ = ["validate_table", "check_duplicates", "derive_columns", "normalise_labels"]
 
 _NAMES = ("forename", "surname")
 
 
-def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, label: str) -> pd.DataFrame:
+def _per_row(per_value: np.ndarray, codes: np.ndarray, blank) -> np.ndarray:
+    """Expand a mask over distinct values to rows; ``blank`` for rows whose value is missing (code -1)."""
+    return np.append(np.asarray(per_value, dtype=bool), bool(blank))[codes]
+
+
+def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, label: str,
+                   pupil_key: str = "upn", today=None) -> pd.DataFrame:
     """Type and check one file's rows of table ``spec``; record every problem in ``log``.
 
     Values are cleaned and parsed once per distinct value (``pandas.factorize``) and
@@ -39,12 +46,17 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
     log : ProblemLog
     label : str
         File label used in messages.
+    pupil_key : {"upn", "pseudonymous"}
+        Check ``upn`` as a UPN (invalid excluded, temporary noted), or accept any key.
+    today : pandas.Timestamp, optional
+        Dates after this are impossible for past events (see :func:`_future_checks`).
 
     Returns
     -------
     pandas.DataFrame
         All canonical columns (typed) plus ``_file``, ``_row`` and ``_excluded``.
     """
+    today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     n = len(raw)
     rows = raw["_row"].to_numpy()
     out = pd.DataFrame({"_file": raw["_file"].to_numpy(), "_row": rows}, index=raw.index)
@@ -64,7 +76,7 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
         if name not in _NAMES:
             u = u.mask(u.str.lower().isin(BLANKS))
         is_blank = u.isna().to_numpy(dtype=bool)
-        row_blank = (codes < 0) | is_blank[np.maximum(codes, 0)]
+        row_blank = _per_row(is_blank, codes, True)
         blank &= row_blank
         cleaned[name] = (codes, u, hit)
     excluded = blank.copy()
@@ -83,6 +95,7 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
             if exclude:
                 excluded = excluded | mask
 
+    us_example = _month_first_evidence(spec, cleaned, rows, live)
     score_codes = None
     for c in spec.columns:
         if c.name not in cleaned:
@@ -90,10 +103,13 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
                                     dtype=DTYPES[c.dtype])
             continue
         codes, u, hit = cleaned[c.name]
-        pu, badu = parse_column(c, u)
+        if c.name == "upn" and pupil_key == "pseudonymous":
+            pu, badu = u, pd.Series(False, index=u.index)
+        else:
+            pu, badu = parse_column(c, u)
         parsed = take_codes(pu.astype(DTYPES[c.dtype]), codes, raw.index)
         raw_s = take_codes(u, codes, raw.index)
-        bad = np.where(codes >= 0, badu.to_numpy(dtype=bool)[np.maximum(codes, 0)], False)
+        bad = _per_row(badu.to_numpy(dtype=bool), codes, False)
         exclude_bad = c.required or c.dtype in ("int", "float") or c.name == "upn"
         if c.name == "ethnicity" and hit.any():
             nrolled = int(hit[codes[codes >= 0]].sum())
@@ -107,13 +123,18 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
                 log.add(label, None, c.name, None, f"{nlang} first-language value(s) read as EAL: English -> N, "
                         f"any other language -> Y (not known/refused -> blank).", "derived", "info")
         if c.name == "upn":
-            valid = upn_check_vectorised(parsed.fillna("")).to_numpy()
-            bad_mask = parsed.notna().to_numpy(dtype=bool) & ~valid & live
-            msgs = pd.Series("", index=raw.index, dtype="object")
-            msgs[bad_mask] = [f"{upn_problem(v)}. Check the UPN in your MIS (a pupil's UPN never changes; "
-                              f"a short UPN may have lost a character when the file was opened in Excel)."
-                              for v in parsed[bad_mask]]
-            report(bad_mask, c.name, raw_s, msgs, True)
+            bad_upn = _check_upns(parsed, raw_s, live, pupil_key, log, label, rows)
+            report(bad_upn, c.name, raw_s, _upn_messages(parsed, bad_upn), True)
+        if c.dtype == "date" and us_example is not None:
+            amb_rows = _per_row(day_month_ambiguous(u, badu), codes, False)
+            if amb_rows.any():
+                report(amb_rows, c.name, raw_s,
+                       f"This {c.name} could be day-first or month-first, and the file also holds dates that only "
+                       f"make sense month-first (US style, e.g. {us_example}), so it cannot be read safely. "
+                       + ("The row was not used" if exclude_bad else "It was set blank")
+                       + "; export dates as YYYY-MM-DD or check the date format of the columns.", exclude_bad)
+                if not exclude_bad:
+                    parsed = parsed.mask(amb_rows)
         if spec.name == "assessments" and c.name == "score" and "result" in cleaned:
             score_codes = raw_s.str.upper().where(bad)        # outcome codes typed into score
             res_blank = take_codes(cleaned["result"][1], cleaned["result"][0], raw.index).isna().to_numpy()
@@ -150,7 +171,55 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
         out["result"] = out["result"].mask(score_codes.notna(), score_codes)
     out["_excluded"] = excluded
     _cross_checks(out, spec, log, label, live)
+    _future_checks(out, spec, log, label, live, today)
     return out
+
+
+def _month_first_evidence(spec, cleaned, rows, live) -> str | None:
+    """'value' in column c, row r: a date of this file that only makes sense month-first, or None."""
+    for c in spec.columns:
+        if c.dtype == "date" and c.name in cleaned:
+            codes, u, _ = cleaned[c.name]
+            only = _per_row(month_first_only(u, parse_dates(u)[1]), codes, False) & live
+            if only.any():
+                k = int(np.flatnonzero(only)[0])
+                return f"'{u.iloc[codes[k]]}' in column {c.name}, row {rows[k]}"
+    return None
+
+
+def _upn_messages(parsed: pd.Series, bad: np.ndarray) -> pd.Series:
+    """Plain-English reason for each invalid UPN (only computed for the invalid ones)."""
+    msgs = pd.Series("", index=parsed.index, dtype="object")
+    msgs[bad] = [f"{upn_problem(v)}. Check the UPN in your MIS (a pupil's UPN never changes; a short UPN may "
+                 f"have lost a character when the file was opened in Excel)." for v in parsed[bad]]
+    return msgs
+
+
+def _check_upns(parsed, raw_s, live, pupil_key, log, label, rows) -> np.ndarray:
+    """Report rewritten, temporary and (mostly) non-UPN keys; return the mask of invalid UPNs."""
+    given = parsed.notna().to_numpy(dtype=bool) & live
+    if pupil_key == "pseudonymous":
+        if given.any():
+            log.add(label, None, "upn", None, "Pupil keys were read as pseudonymous keys (pupil_key='pseudonymous') "
+                    "and not checked as UPNs.", "noted", "info")
+        return np.zeros(len(parsed), dtype=bool)
+    valid = upn_check_vectorised(parsed.fillna("")).to_numpy()
+    bad = given & ~valid
+    changed = given & valid & (parsed != raw_s).fillna(False).to_numpy(dtype=bool)
+    if changed.any():
+        log.add(label, rows[changed], "upn", raw_s[changed], "UPN written with spaces or lower-case letters; read "
+                "as " + parsed[changed] + ".", "repaired", "warning")
+    temp = given & valid & parsed.str[-1].str.isalpha().fillna(False).to_numpy(dtype=bool)
+    if temp.any():
+        log.add(label, rows[temp], "upn", parsed[temp], "Temporary UPN (it ends in a letter). The row was used, but "
+                "a temporary UPN will not match the pupil's permanent UPN in other years or files; replace it "
+                "in your MIS once the permanent UPN is known.", "noted", "warning")
+    if bad.sum() >= 3 and bad.sum() > given.sum() / 2:
+        log.add(label, None, "upn", None, f"{int(bad.sum())} of {int(given.sum())} pupil keys in this file are not "
+                "valid UPNs. If the file uses pseudonymous pupil keys instead of UPNs (e.g. national or shared "
+                "data), load it with load(path, pupil_key='pseudonymous') or gtanalytics validate PATH "
+                "--pupil-key pseudonymous.", "noted", "error")
+    return bad
 
 
 def _num_text(x: pd.Series) -> pd.Series:
@@ -161,44 +230,50 @@ def _num_text(x: pd.Series) -> pd.Series:
 
 
 def _cross_checks(out: pd.DataFrame, spec, log: ProblemLog, label: str, live: np.ndarray) -> None:
-    """Rules between columns (in place): dates in order, attended <= planned, scores in range."""
+    """Rules between columns (in place): dates in order, attended <= planned, scores in range.
+
+    The values and messages are built only for the rows that break a rule (``o`` is
+    the frame of those rows), so a rule costs little on a large clean file.
+    """
     rows = out["_row"].to_numpy()
 
     def exclude(mask, column, vals, problem):
         mask = np.asarray(mask, dtype=bool) & live
         if mask.any():
-            log.add(label, rows[mask], column, vals[mask] if isinstance(vals, pd.Series) else vals,
-                    problem[mask] if isinstance(problem, pd.Series) else problem, "excluded", "error")
+            o = out[mask]
+            log.add(label, rows[mask], column, vals(o), problem(o) if callable(problem) else problem,
+                    "excluded", "error")
             out.loc[mask, "_excluded"] = True
 
-    def txt(col):
-        return _num_text(out[col])
+    def day(x):
+        return x.dt.strftime("%Y-%m-%d").fillna("")
 
     if {"start_date", "end_date"} <= set(out.columns) and spec.name in ("interventions", "mentoring"):
         m = (out["end_date"] < out["start_date"]).fillna(False).to_numpy(dtype=bool)
-        exclude(m, "end_date", out["end_date"].dt.strftime("%Y-%m-%d"),
-                "end_date is before start_date (" + out["start_date"].dt.strftime("%Y-%m-%d").fillna("")
-                + "). Correct the dates and export again.")
+        exclude(m, "end_date", lambda o: day(o["end_date"]), lambda o: "end_date is before start_date ("
+                + day(o["start_date"]) + "). Correct the dates and export again.")
     pairs = {"interventions": ("sessions_attended", "sessions_planned"),
              "mentoring": ("sessions_held", "sessions_planned")}
     if spec.name in pairs:
         done, planned = pairs[spec.name]
         m = (out[done] > out[planned]).fillna(False).to_numpy(dtype=bool)
-        exclude(m, done, txt(done), done + " is more than " + planned + " (" + txt(planned)
-                + "). Correct the session counts and export again.")
+        exclude(m, done, lambda o: _num_text(o[done]), lambda o: done + " is more than " + planned + " ("
+                + _num_text(o[planned]) + "). Correct the session counts and export again.")
     if spec.name == "attendance":
         missed = out["authorised_absence"] + out["unauthorised_absence"]
         m = (missed > out["possible_sessions"]).fillna(False).to_numpy(dtype=bool)
-        exclude(m, "possible_sessions", txt("possible_sessions"), "authorised + unauthorised absence ("
-                + _num_text(missed) + ") is more than the possible sessions. "
-                "Correct the attendance figures and export again.")
+        exclude(m, "possible_sessions", lambda o: _num_text(o["possible_sessions"]),
+                lambda o: "authorised + unauthorised absence (" + _num_text(o["authorised_absence"]
+                                                                            + o["unauthorised_absence"])
+                + ") is more than the possible sessions. Correct the attendance figures and export again.")
     if spec.name == "surveys":
         m = (out["scale_min"] >= out["scale_max"]).fillna(False).to_numpy(dtype=bool)
-        exclude(m, "scale_max", txt("scale_max"), "scale_max must be greater than scale_min. Correct the scale.")
+        exclude(m, "scale_max", lambda o: _num_text(o["scale_max"]),
+                "scale_max must be greater than scale_min. Correct the scale.")
         m = ((out["response"] < out["scale_min"]) | (out["response"] > out["scale_max"])).fillna(False)
-        exclude(m.to_numpy(dtype=bool), "response", txt("response"),
-                "response is outside the scale (" + txt("scale_min") + " to " + txt("scale_max")
-                + "). Correct the answer or the scale.")
+        exclude(m.to_numpy(dtype=bool), "response", lambda o: _num_text(o["response"]),
+                lambda o: "response is outside the scale (" + _num_text(o["scale_min"]) + " to "
+                + _num_text(o["scale_max"]) + "). Correct the answer or the scale.")
     if spec.name == "assessments":
         _assessment_scores(out, log, label, live, exclude)
 
@@ -229,7 +304,7 @@ def _assessment_scores(out, log, label, live, exclude) -> None:
     for stype, (lo, hi) in SCORE_RANGES.items():
         sel = (out["score_type"] == stype).fillna(False).to_numpy(dtype=bool)
         m = sel & ((out["score"] < lo) | (out["score"] > hi)).fillna(False).to_numpy(dtype=bool)
-        exclude(m, "score", _num_text(out["score"]),
+        exclude(m, "score", lambda o: _num_text(o["score"]),
                 f"A {stype} score must be from {lo:g} to {hi:g}. Correct the score (or its score_type) "
                 f"and export again.")
 
@@ -295,4 +370,87 @@ def derive_columns(df: pd.DataFrame, spec, *, present: set, log: ProblemLog, lab
                 f"disadvantaged derived for {int(todo.sum())} row(s) as Ever-6 FSM or looked after or previously "
                 f"looked after (DfE definition)" + (f"; no {' or '.join(missing)} column was given, so those "
                 f"count as N" if missing else "") + ".", "derived", "info")
+    return df
+
+
+#: Dates of events that cannot lie after the day the data were exported.
+_PAST_DATES = {"pupils": ("date_of_birth",), "assessments": ("date",), "interventions": ("start_date",),
+               "mentoring": ("start_date",), "exclusions": ("start_date",)}
+
+
+def _future_checks(out: pd.DataFrame, spec, log: ProblemLog, label: str, live: np.ndarray,
+                   today: pd.Timestamp) -> None:
+    """Dates after ``today`` (in place).
+
+    A past event dated after today (a birth, an assessment, a first session, a
+    suspension) is a typing error: a required date excludes its row, an optional
+    one is set blank.  An ``end_date`` after today is a planned end (the programme
+    is still running) and is only noted.  An ``academic_year`` beginning after the
+    next academic year is excluded.
+    """
+    rows = out["_row"].to_numpy()
+    alive = live & ~out["_excluded"].to_numpy(dtype=bool)
+    day = today.strftime("%Y-%m-%d")
+    for col in _PAST_DATES.get(spec.name, ()):
+        m = (out[col] > today).fillna(False).to_numpy(dtype=bool) & alive
+        if not m.any():
+            continue
+        req = spec.column(col).required
+        log.add(label, rows[m], col, out.loc[m, col].dt.strftime("%Y-%m-%d"),
+                f"{col} is after today ({day}), which cannot be right for something that has already happened. "
+                + ("The row was not used" if req else "It was set blank and the row kept")
+                + "; correct the date in your MIS.", "excluded" if req else "repaired", "error" if req else "warning")
+        if req:
+            out.loc[m, "_excluded"] = True
+        else:
+            out.loc[m, col] = pd.NaT
+    if "end_date" in out.columns and spec.name in ("interventions", "mentoring"):
+        m = (out["end_date"] > today).fillna(False).to_numpy(dtype=bool) & alive
+        if m.any():
+            log.add(label, rows[m], "end_date", out.loc[m, "end_date"].dt.strftime("%Y-%m-%d"),
+                    f"end_date is after today ({day}): the programme is still running, so its results are not "
+                    f"final.", "noted", "info")
+    if "academic_year" in out.columns:
+        next_start = today.year + (1 if today.month >= 9 else 0)
+        first = pd.to_numeric(out["academic_year"].str[:4], errors="coerce").astype("float64")
+        m = (first > next_start).fillna(False).to_numpy(dtype=bool) & alive
+        if m.any():
+            log.add(label, rows[m], "academic_year", out.loc[m, "academic_year"],
+                    f"academic_year begins after next year (today is {day}). The row was not used; correct the "
+                    f"year in your MIS.", "excluded", "error")
+            out.loc[m, "_excluded"] = True
+
+
+#: Free-text labels that name the same thing whatever their case or spacing.
+_LABELS = ("subject", "assessment")
+
+
+def normalise_labels(df: pd.DataFrame, spec, log: ProblemLog) -> pd.DataFrame:
+    """Spell a subject (or assessment name) one way across all files of a table.
+
+    "Maths", "maths " and "MATHS" are one subject: where the same label is written
+    with different case or spacing, every row gets the spelling used in most rows
+    (the first seen on a tie) and each changed row is reported as repaired.
+    """
+    for col in (c for c in _LABELS if c in df.columns):
+        s = df[col]
+        counts = s.value_counts(sort=False)
+        if len(counts) < 2:
+            continue
+        key = counts.index.to_series().str.lower().str.replace(r"\s+", " ", regex=True).str.strip()
+        first_seen = pd.Series(np.arange(len(counts)), index=counts.index)
+        chosen = {}
+        for _, spellings in key.groupby(key.to_numpy(), sort=False):
+            if len(spellings) > 1:
+                names = spellings.index.tolist()
+                best = max(names, key=lambda x: (counts[x], -first_seen[x]))
+                chosen.update({x: best for x in names if x != best})
+        if not chosen:
+            continue
+        m = s.isin(list(chosen)).fillna(False).to_numpy(dtype=bool)
+        new = s.map(chosen).where(m, s).astype("string")
+        log.add(df.loc[m, "_file"], df.loc[m, "_row"], col, s[m],
+                f"{col} written with different capitals or spaces in different rows; read as '" + new[m]
+                + "' so they count as one.", "repaired", "warning")
+        df[col] = new
     return df

@@ -1,0 +1,282 @@
+"""Reading export files into rows of text: CSV (any common encoding and separator), Excel, Parquet.
+
+Part of :func:`gtanalytics.io.load`.  A file becomes one or more :class:`Block`
+(a CSV, a sheet, a Parquet file) of records as read, with the row numbers a
+spreadsheet shows and, for CSV, the text line each record starts on.  The header
+is found among the top rows (title rows above it are skipped; a two-row header
+with merged cells is read as one), and the rows below it are made as wide as
+the header, with every row that cannot be matched to the columns reported.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as _dt
+import io as _io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gtanalytics.quality import ProblemLog
+
+__all__ = ["Block", "Unreadable", "read_file", "find_header", "body_rows", "is_blank", "HEADER_SEARCH_ROWS"]
+
+HEADER_SEARCH_ROWS = 30
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    """Decode CSV bytes: BOMs first, then UTF-16 without BOM, UTF-8, Windows-1252."""
+    if raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), "utf-16"
+    head = raw[:4000]
+    if head and head.count(b"\x00") > len(head) // 4:
+        enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
+        return raw.decode(enc, errors="replace"), enc
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            return raw.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return raw.decode("latin-1"), "latin-1"
+
+
+def _sniff_sep(lines: list[str]) -> str:
+    counts = {sep: sum(ln.count(sep) for ln in lines) for sep in (",", "\t", ";", "|")}
+    return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def _cell_text(v: object) -> object:
+    """An Excel cell as the text a user would type (None for blank)."""
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat() if v.time() == _dt.time() else v.isoformat(sep=" ")
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    text = str(v)
+    return text if text.strip() else None
+
+
+@dataclass
+class Block:
+    """One table-shaped block of a file: a CSV, a sheet or a Parquet file.
+
+    ``records`` are the rows as read (text or None), title and header rows included;
+    record ``i`` is the row ``i + 1`` a spreadsheet shows.  ``lines`` (CSV only) is
+    the text line on which each record starts, which differs from ``i + 1`` once a
+    quoted value has run over a line break.
+    """
+
+    label: str                      # file label used in messages
+    names: tuple[str, ...]          # names that may identify the table (sheet, stem)
+    records: list[list[object]]
+    encoding: str = ""
+    lines: list[int] | None = None  # start line of each record, then (last line + 1)
+    sep: str = ""
+    header_fixed: bool = False      # Parquet: the header is the schema
+    notes: tuple[str, ...] = ()     # file-level notes made while reading
+
+    @property
+    def top(self) -> list[list[object]]:
+        return self.records[:HEADER_SEARCH_ROWS]
+
+
+class Unreadable(Exception):
+    """A file that cannot be read; the message says why in plain English."""
+
+
+def _csv_block(path: Path, label: str, raw: bytes | None = None) -> Block:
+    raw = path.read_bytes() if raw is None else raw
+    text, enc = _decode(raw)
+    notes = []
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        notes.append("The file held NUL characters (a sign of a damaged export or the wrong encoding); they "
+                     "were removed.")
+    first = text.splitlines()[:10]
+    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_sep(first)
+    if '"' not in text:                  # no quoting: each line is one record, split on the separator
+        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        records: list[list[object]] = [ln.split(sep) if ln else [] for ln in lines]
+        return Block(label, (path.stem,), records, enc, None, sep, notes=tuple(notes))
+    reader = csv.reader(_io.StringIO(text, newline=""), delimiter=sep)
+    records, starts = [], []
+    prev = 0
+    try:
+        for rec in reader:
+            records.append(rec)
+            starts.append(prev + 1)
+            prev = reader.line_num
+    except csv.Error as exc:            # e.g. a runaway quoted value longer than the csv field limit
+        raise Unreadable(
+            f"From line {prev + 1} on the file cannot be read as CSV ({exc}). This usually means a quote mark (\") "
+            f"opens a value that is never closed. Remove the stray quote mark near line {prev + 1}, or open the "
+            f"file in Excel and save it again as CSV UTF-8.") from None
+    multi = prev != len(records)         # some record runs over more than one line
+    return Block(label, (path.stem,), records, enc, starts + [prev + 1] if multi else None, sep,
+                 notes=tuple(notes))
+
+
+def _excel_blocks(path: Path, label: str, source=None) -> list[Block]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path if source is None else source, read_only=True, data_only=True)
+    blocks = []
+    try:
+        for i, ws in enumerate(wb.worksheets):
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()           # read every row from row 1, whatever the stored dimensions say
+            rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(min_row=1, values_only=True)]
+            while rows and all(v is None for v in rows[-1]):
+                rows.pop()                      # Excel's formatted-but-empty tail
+            if not rows:
+                continue
+            names = (ws.title,) + ((path.stem,) if i == 0 or len(wb.worksheets) == 1 else ())
+            blocks.append(Block(f"{label} [{ws.title}]", names, rows, "xlsx"))
+    finally:
+        wb.close()
+    return blocks
+
+
+def _parquet_block(path: Path, label: str) -> Block:
+    df = pd.read_parquet(path)
+    text = df.astype("string").astype(object)
+    body = text.where(df.notna(), None).to_numpy().tolist()
+    return Block(label, (path.stem,), [[str(c) for c in df.columns], *body], "parquet", header_fixed=True)
+
+
+def is_blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _merge_header(upper: list[object], lower: list[object]) -> list[object]:
+    """Two header rows as one: the lower label, or the upper one where the lower cell is blank.
+
+    This reads a header whose cells are merged in Excel: "UPN" merged down over two
+    rows, "Attendance" merged across "Possible", "Authorised", "Unauthorised".
+    """
+    width = max(len(upper), len(lower))
+    up = list(upper) + [None] * (width - len(upper))
+    low = list(lower) + [None] * (width - len(lower))
+    return [u if is_blank(lo) else lo for u, lo in zip(up, low)]
+
+
+def find_header(block: Block, spec, mapping) -> tuple[int, int, dict[int, str]]:
+    """Header: (first row index, number of header rows, assigned columns).
+
+    The row (or pair of rows, for a two-row header with merged cells) among the top
+    rows that maps onto the most canonical columns; one row wins a tie.
+    """
+    best = (0, 0, 0, -1, 1, {})
+    top = block.top[:1] if block.header_fixed else block.top
+    for i, row in enumerate(top):
+        for span in (1, 2):
+            if span == 2 and (block.header_fixed or i + 1 >= len(top)):
+                continue
+            head = row if span == 1 else _merge_header(row, top[i + 1])
+            assigned = mapping.assign(head, spec)
+            key = (len(assigned), 1 if span == 1 else 0, -i)
+            if key > best[:3]:
+                best = (*key, i, span, assigned)
+    return best[3], best[4], best[5]
+
+
+def _header_labels(block: Block, h: int, span: int) -> list[object]:
+    if h < 0:
+        return []
+    return list(block.records[h]) if span == 1 else _merge_header(block.records[h], block.records[h + 1])
+
+
+def body_rows(block: Block, h: int, span: int, log: ProblemLog) -> tuple[list[str], list[list[object]], np.ndarray]:
+    """Data rows below the header, made as wide as the header, with their spreadsheet row numbers.
+
+    Rows with more values than the header has columns are excluded (a separator inside
+    an unquoted value shifts every value after it), unless the extra values are blank
+    and the header (or most rows) ends in the same empty separators, an export habit;
+    rows with fewer values are padded with blanks and noted.  A quoted value that runs
+    over line breaks and holds the separator (a stray quote mark swallowing rows) excludes
+    its row.  Every such row is logged; returns (header, kept rows, their row numbers).
+    """
+    label = block.label
+    head = _header_labels(block, max(h, 0), span) if block.records else []
+    nonblank = [i for i, v in enumerate(head) if not is_blank(v)]
+    width = (nonblank[-1] + 1) if nonblank else len(head)
+    head = [("" if v is None else str(v)) for v in head[:width]]
+    first = max(h, 0) + span
+    body = block.records[first:]
+    rownums = np.arange(first + 1, first + 1 + len(body), dtype="int64")
+    lens = np.fromiter((len(r) for r in body), dtype="int64", count=len(body))
+    keep = np.ones(len(body), dtype=bool)
+    sep = block.sep or ","
+    if block.lines is not None:          # values over several lines: find runaway quotes, say where lines differ
+        starts = block.lines[first:]
+        for k in range(len(body)):
+            end = starts[k + 1] - 1
+            if end > starts[k] and any(isinstance(v, str) and ("\n" in v or "\r" in v) and sep in v
+                                       for v in body[k]):
+                value = next(v for v in body[k] if isinstance(v, str) and ("\n" in v or "\r" in v))
+                log.add(label, [rownums[k]], None, [value[:60].replace("\r", " ").replace("\n", " ") + "..."],
+                        f"A quoted value in this row runs from line {starts[k]} to line {end} of the file and holds "
+                        f"separators: probably a stray quote mark (\") swallowed the rows on those lines. The row "
+                        f"was not used; remove the stray quote mark and export again.", "excluded", "error")
+                keep[k] = False
+        moved = [k for k in range(len(body)) if starts[k] != rownums[k]]
+        if moved:
+            k = moved[0]
+            log.add(label, None, None, None,
+                    f"Some values run over several lines (quoted line breaks). Row numbers in this report are the "
+                    f"rows Excel shows; in a text editor rows start lower down (row {rownums[k]} starts on line "
+                    f"{starts[k]}).", "noted", "info")
+    raw_width = len(block.records[max(h, 0) + span - 1]) if block.records else width
+    long_rows = np.flatnonzero(keep & (lens > width))
+    blank_tail = {k for k in long_rows if all(is_blank(v) for v in body[k][width:])}
+    many = len(blank_tail) * 2 >= max(keep.sum(), 1)       # most rows end in empty separators: an export habit
+    wide = [k for k in long_rows if k not in blank_tail or (lens[k] > raw_width and not many)]
+    if wide:
+        w = np.asarray(wide)
+        log.add(label, rownums[w], None, [sep.join("" if v is None else str(v) for v in body[k])[:120] for k in wide],
+                [f"This row has {lens[k]} values but the header has {width} columns, so its values cannot be "
+                 f"matched to the columns (a value probably contains the separator '{sep}', e.g. 'Smith, Jr' "
+                 f"without quote marks). Put quote marks around that value, or export the file again."
+                 for k in wide], "excluded", "error")
+        keep[w] = False
+    trailing = len(long_rows) - len(wide)
+    if trailing:
+        log.add(label, None, None, None, f"{trailing} row(s) had extra separators at the end (no values); they "
+                f"were ignored.", "noted", "info")
+    short = np.flatnonzero(keep & (lens > 0) & (lens < width))
+    if len(short):
+        log.add(label, rownums[short], None, None, [
+            f"This row has {lens[k]} values but the header has {width} columns; the missing values at the end "
+            f"were read as blank." for k in short], "noted", "warning")
+    rows = [body[k] if lens[k] == width else (list(body[k]) + [None] * width)[:width]
+            for k in np.flatnonzero(keep)] if not (keep.all() and (lens == width).all()) else body
+    return head, rows, rownums[keep]
+
+
+def read_file(p: Path, label: str, suffix: str, log: ProblemLog) -> list[Block]:
+    if suffix in (".xlsx", ".xlsm"):
+        return _excel_blocks(p, label)
+    if suffix in (".parquet", ".pq"):
+        return [_parquet_block(p, label)]
+    raw = p.read_bytes()
+    if raw.startswith(b"PK\x03\x04"):            # an .xlsx saved under a text name
+        log.add(label, None, None, None, "This file is an Excel workbook with a text-file name; it was read as "
+                "Excel. Rename it to .xlsx.", "noted", "info")
+        return _excel_blocks(p, label, source=_io.BytesIO(raw))
+    return [_csv_block(p, label, raw)]

@@ -1,0 +1,242 @@
+"""Bad input never crashes gtanalytics and never silently changes an answer.
+
+The corpus (``tests/badinputs.py``) breaks a clean extract of the committed sample in
+the ways real MIS exports break.  For every case this checks:
+
+1. the outcome: ``GTDataError`` with a plain-English message, or a ``SchoolData``;
+2. the quality rows that must be there name the file, row, column and value;
+3. exactly the expected rows are excluded, and every file balances
+   (rows_read == rows_used + rows_excluded), with rows_read counted independently
+   from the file's lines where that is simple;
+4. every used row equals the clean extract's row with the same key (only the
+   values a case declares "blanked" may differ, and only by being blank);
+5. the KS2 answer is unchanged: each used KS2 scaled score, and their mean, equal
+   the scores of the same pupils and subjects read straight from
+   ``data/sample/assessments.csv`` with plain pandas (an implementation independent
+   of the loader).
+
+``gtanalytics validate``'s report and exit code are checked on every case that
+states one (``cli.validation_report`` on the loaded data), and the command is run
+in a subprocess on three cases (exit codes, messages, no traceback).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from badinputs import SAMPLE, TODAY, clean_extract, corpus, huge_assessments, row_of, write_all
+from gtanalytics import cli
+from gtanalytics.errors import GTDataError
+from gtanalytics.io import load
+from gtanalytics.schemas import TABLES
+
+if not (SAMPLE / "assessments.csv").exists():          # pragma: no cover
+    pytest.skip("data/sample has not been generated", allow_module_level=True)
+
+EX = clean_extract()
+CASES = corpus(EX)
+BY_ID = {c.id: c for c in CASES}
+WHOLE_ROW = ("Blank row", "Exact copy", "values but the header has", "runs from line")
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    return load(write_all(tmp_path_factory.mktemp("clean"), EX), today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def sample_ks2() -> pd.Series:
+    """KS2 scaled scores of 2023/24 by (upn, subject), read with plain pandas."""
+    a = pd.read_csv(SAMPLE / "assessments.csv", dtype=str, keep_default_na=False)
+    a = a[(a["score_type"] == "ks2_scaled") & (a["academic_year"] == "2023/24")]
+    return pd.to_numeric(a["score"]).set_axis(pd.MultiIndex.from_arrays([a["upn"], a["subject"]]))
+
+
+def build(case, tmp_path) -> Path:
+    return case.build(tmp_path, {k: v.copy() for k, v in EX.items()})
+
+
+def line_count_rows(path: Path, case) -> dict[str, int]:
+    """Data rows of each simple CSV (UTF-8, no quote marks) counted from its lines: the independent rows_read."""
+    out = {}
+    folder = path if path.is_dir() else path.parent
+    for f in folder.glob("*.csv"):
+        try:
+            text = f.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        if '"' in text:
+            continue
+        header = 3 if case.id == "title_rows" and f.name == "pupils.csv" else 1
+        out[f.name] = max(len(text.splitlines()) - header, 0)
+    return out
+
+
+def check_problems(d, case):
+    q = d.quality
+    for pr in case.problems:
+        m = (q["file"] == pr.file) & (q["action"] == pr.action)
+        m &= q["row"].isna() if pr.row is None else (q["row"] == pr.row).fillna(False)
+        if pr.column is not None:
+            m &= (q["column"] == pr.column).fillna(False)
+        if pr.value is not None:
+            m &= (q["value"] == pr.value).fillna(False)
+        if pr.text:
+            m &= q["problem"].str.contains(pr.text, regex=False).fillna(False)
+        assert m.any(), (pr, q[q["file"] == pr.file].to_string())
+    rowlevel = q[q["row"].notna() & q["action"].isin(["excluded", "repaired"])]
+    assert rowlevel["file"].notna().all()
+    named = ~rowlevel["problem"].str.contains("|".join(WHOLE_ROW), regex=True)
+    assert rowlevel.loc[named, "column"].notna().all(), rowlevel[named & rowlevel["column"].isna()]
+    assert rowlevel.loc[named, "value"].notna().all(), rowlevel[named & rowlevel["value"].isna()]
+
+
+def check_accounting(d, case, path):
+    acc = d.accounting
+    assert (acc["rows_read"] == acc["rows_used"] + acc["rows_excluded"]).all(), acc
+    assert (acc["rows_repaired"] <= acc["rows_used"]).all()
+    for name, df in d.tables.items():
+        assert len(df) == acc.loc[acc["table"] == name, "rows_used"].sum(), name
+    q = d.quality
+    rows = q[(q["action"] == "excluded") & q["row"].notna()]
+    got = {(f, int(r)) for f, r in rows[["file", "row"]].itertuples(index=False)}
+    want = {(f, r) for f, rows in case.excluded.items() for r in rows}
+    assert got == want, (sorted(got - want)[:5], sorted(want - got)[:5])
+    a = acc.set_index("file")
+    skipped = set(q.loc[q["action"] == "file skipped", "file"])
+    for f in a.index:
+        want_n = a.loc[f, "rows_read"] if f in skipped else len(case.excluded.get(f, ()))
+        assert a.loc[f, "rows_excluded"] == want_n, (f, a.loc[f])
+    for f, n in line_count_rows(path, case).items():
+        assert a.loc[f, "rows_read"] == n, (f, a.loc[f, "rows_read"], n)
+
+
+def check_unchanged(d, clean, case):
+    """Every used row equals the clean row with the same key (rekeyed, blanked columns aside)."""
+    for name in ("pupils", "assessments", "attendance", "interventions"):
+        got, ref = d.tables[name], clean.tables[name].copy()
+        if got.empty:
+            continue
+        if case.rekey:
+            ref["upn"] = ref["upn"].map(lambda u: case.rekey.get(u, u)).astype("string")
+        key = list(TABLES[name].key)
+        m = got.merge(ref, on=key, how="left", suffixes=("", "_ref"), indicator=True)
+        assert (m["_merge"] == "both").all(), m.loc[m["_merge"] != "both", key]
+        assert len(m) == len(got)                               # the key is unique in the clean extract
+        for c in (c.name for c in TABLES[name].columns if c.name not in key):
+            a, b = m[c], m[c + "_ref"]
+            same = (a == b).fillna(False).to_numpy(dtype=bool) | (a.isna() & b.isna()).to_numpy(dtype=bool)
+            if (name, c) in case.blanked:
+                same |= a.isna().to_numpy(dtype=bool)
+            if (name, c) in case.altered:
+                continue
+            assert same.all(), (name, c, m.loc[~same, key + [c, c + "_ref"]].head())
+    for name, i, col, value in case.values:
+        row = clean.tables[name].iloc[i]                      # the clean table keeps the extract's order
+        hit = d.tables[name]
+        for k in TABLES[name].key:
+            hit = hit[(hit[k] == case.rekey.get(row[k], row[k])).fillna(False)]
+        assert hit[col].tolist() == [value], (name, i, col, hit[col].tolist())
+
+
+def check_ks2(d, case, sample_ks2):
+    a = d.assessments[d.assessments["score_type"] == "ks2_scaled"]
+    back = {v: k for k, v in case.rekey.items()}
+    upn = a["upn"].map(lambda u: back.get(u, u))
+    idx = pd.MultiIndex.from_arrays([upn, a["subject"]])
+    assert idx.isin(sample_ks2.index).all(), "a used KS2 row has no counterpart in the sample"
+    ref = sample_ks2.reindex(idx)
+    assert np.array_equal(a["score"].to_numpy(dtype=float), ref.to_numpy(dtype=float), equal_nan=True)
+    if len(a):
+        assert a["score"].mean() == pytest.approx(ref.mean(), rel=1e-12)    # pandas skips blank scores
+        dropped = sum(1 for f, rows in case.excluded.items() if f.startswith("assessments") for _ in rows)
+        assert len(a) >= len(EX["assessments"]) - dropped
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input(case, tmp_path, clean, sample_ks2):
+    path = build(case, tmp_path)
+    if case.raises:
+        with pytest.raises(GTDataError, match=case.raises):
+            load(path, today=TODAY, **case.load_kwargs)
+        return
+    d = load(path, today=TODAY, **case.load_kwargs)
+    check_problems(d, case)
+    check_accounting(d, case, path)
+    check_unchanged(d, clean, case)
+    check_ks2(d, case, sample_ks2)
+    if case.usable is not None:
+        assert d.usable == case.usable, d.summary()
+    if case.cli is not None:                      # what `gtanalytics validate` prints and returns for these data
+        text, code = cli.validation_report(d, path=path)
+        assert code == case.cli, text
+
+
+def test_clean_extract_is_clean(clean):
+    assert clean.usable and clean.accounting["rows_excluded"].sum() == 0
+    assert (clean.quality["severity"] != "warning").all(), clean.quality
+    assert len(clean.assessments) == len(EX["assessments"]) > 150
+
+
+def test_validate_in_process_when_nothing_usable(tmp_path, capsys):
+    """GTDataError becomes exit code 1 and a plain message; bad options exit 2."""
+    path = build(BY_ID["empty_pupils"], tmp_path)
+    assert cli.main(["validate", str(path), "--today", "2024-09-01"]) == 1
+    out = capsys.readouterr()
+    assert "No usable pupils table" in out.out and "Traceback" not in out.out + out.err
+    assert cli.main(["validate", str(path), "--pupil-key", "hash"]) == 2
+    assert cli.main(["validate", str(path), "--today", "next Tuesday"]) == 2
+    assert "is not a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("case_id", ["stray_quote", "pseudonymous_default", "pseudonymous_opt_in"])
+def test_validate_subprocess(case_id, tmp_path):
+    case = BY_ID[case_id]
+    path = build(case, tmp_path)
+    opts = ["--pupil-key", case.load_kwargs["pupil_key"]] if "pupil_key" in case.load_kwargs else []
+    proc = subprocess.run([sys.executable, "-m", "gtanalytics.cli", "validate", str(path), "--today", "2024-09-01",
+                           *opts], capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert "Traceback" not in out, out
+    assert proc.returncode == case.cli, out
+    if case_id == "pseudonymous_default":
+        assert "--pupil-key pseudonymous" in out
+    if case_id == "stray_quote":
+        assert f"pupils.csv row {row_of(40)}" in out and "stray quote" in out
+
+
+def test_pupil_key_option_is_checked(tmp_path):
+    with pytest.raises(GTDataError, match="pupil_key must be"):
+        load(write_all(tmp_path, EX), pupil_key="hash")
+    with pytest.raises(GTDataError, match="is not a date"):
+        load(tmp_path, today="next Tuesday")
+
+
+def test_huge_file_accounting(tmp_path):
+    """300,000 KS2 rows, every 1,000th score impossible (130): exactly those excluded, the mean unchanged.
+
+    The independent answer is numpy's mean of the generated scores without the bad ones.
+    Time is only sanity-checked (generous bound; the development machine took ~6 s while shared).
+    """
+    n, every = 300_000, 1_000
+    write_all(tmp_path, EX, skip=("assessments",))
+    text, bad_rows, scores = huge_assessments(n, every)
+    (tmp_path / "assessments.csv").write_text(text, encoding="utf-8")
+    t = time.perf_counter()
+    d = load(tmp_path, today=TODAY)
+    elapsed = time.perf_counter() - t
+    acc = d.accounting.set_index("file").loc["assessments.csv"]
+    assert (acc["rows_read"], acc["rows_used"], acc["rows_excluded"]) == (n, n - len(bad_rows), len(bad_rows))
+    q = d.quality
+    excl = q[(q["file"] == "assessments.csv") & (q["action"] == "excluded")]
+    assert set(excl["row"].astype(int)) == bad_rows and (excl["value"] == "130").all()
+    good = np.delete(scores, np.arange(0, n, every))
+    assert d.assessments["score"].mean() == pytest.approx(good.mean(), rel=1e-12)
+    assert elapsed < 120, elapsed
