@@ -436,6 +436,8 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
     if min(n_t, n_c) < 2:
         raise GTDataError(f"An effect size needs at least 2 pupils with scores in each group; got {n_t} "
                           f"in the treatment group and {n_c} in the comparison group.")
+    if (cluster is not None or pretest is not None) and np.ptp(y) == 0:
+        raise GTDataError(f"Every {outcome} score is the same, so no standardised effect can be computed.")
     out: dict = {}
     if cluster is None and pretest is None:
         h = hedges_g(y[treat], y[~treat], confidence=confidence)
@@ -446,6 +448,9 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
                    sd=h["sd_pooled"], sd_method="pooled within-group SD of the outcome")
     elif cluster is None:
         X = np.column_stack([np.ones(len(y)), treat.astype(float), data[pretest].to_numpy(dtype=float)])
+        if np.linalg.matrix_rank(X) < 3:
+            raise GTDataError(f"The pre-test {pretest!r} is constant or only tells the groups apart, so it cannot "
+                              "adjust the comparison; leave out pretest= or check the column.")
         beta, cov, dfree = _ols(y, X)
         sd = y.std(ddof=1)
         b, se_b = beta[1], np.sqrt(cov[1, 1])
@@ -457,6 +462,9 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
                    sd_method="unconditional (total) SD of the outcome (EEF)")
     else:
         groups = data[cluster].astype(str).to_numpy()
+        if len(y) <= len(set(zip(groups, treat))):
+            raise GTDataError(f"Each {cluster} holds one pupil per group, so there is no within-{cluster} variation "
+                              "to separate from the between-cluster variance; leave out cluster=.")
         cols = [np.ones(len(y)), treat.astype(float)]
         if pretest:
             cols.append(data[pretest].to_numpy(dtype=float))

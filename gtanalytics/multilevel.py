@@ -186,7 +186,8 @@ def fit_random_intercept(y, X, groups, *, reml: bool = True) -> RandomInterceptF
     ------
     GTDataError
         If the inputs have different lengths, contain missing or infinite
-        values, or ``X`` is rank deficient.
+        values, ``X`` is rank deficient, ``X`` fits ``y`` exactly, or there
+        is only one group.
 
     Examples
     --------
@@ -222,6 +223,9 @@ def fit_random_intercept(y, X, groups, *, reml: bool = True) -> RandomInterceptF
     codes, labels = pd.factorize(pd.Series(g), sort=True)
     labels = np.asarray(labels)
     m = len(labels)
+    if m < 2:
+        raise GTDataError("A random-intercept model needs at least two groups: with one group the between-group "
+                          "variance cannot be estimated.")
     s = _sufficient_stats(ya, Xa, codes, m)
     try:
         np.linalg.cholesky(s.wxx + (s.xbar * s.n[:, None]).T @ s.xbar)
@@ -231,6 +235,11 @@ def fit_random_intercept(y, X, groups, *, reml: bool = True) -> RandomInterceptF
     if np.linalg.matrix_rank(Xa) < p:
         raise GTDataError("The fixed-effects design is rank deficient (a covariate is constant or "
                           "duplicates another): remove the redundant column.")
+
+    _, rss0, _, _, _ = _pieces(s, 0.0)
+    if rss0 <= 1e-12 * max(float(np.sum((ya - ya.mean()) ** 2)), np.finfo(float).tiny):
+        raise GTDataError("The fixed effects fit every observation exactly (no residual variation), so there is "
+                          "no variance to split between and within groups.")
 
     def neg(t: float) -> float:
         return -_profile_loglik(s, float(np.exp(t)), reml)

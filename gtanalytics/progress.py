@@ -120,6 +120,12 @@ def _as_list(by) -> list:
     return [by] if isinstance(by, str) else list(by)
 
 
+def _r2(y: np.ndarray, resid: np.ndarray) -> float:
+    """R squared; NaN (not a division warning) when every outcome is the same."""
+    tss = float(np.sum((y - y.mean()) ** 2))
+    return float(1 - resid @ resid / tss) if tss > 0 else float("nan")
+
+
 def _is_numeric(s: pd.Series) -> bool:
     return pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s)
 
@@ -352,7 +358,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
                               min_n=min_n, well=well, group_sd=group_sd)
         model = VAModel("ols", pd.DataFrame({"term": X.columns, "estimate": beta, "se": bse}),
                         residual_sd=float(np.sqrt(sigma2)), se_sd=se_sd, n=len(y), n_excluded=n_excl,
-                        r2=float(1 - resid @ resid / np.sum((y - y.mean()) ** 2)), spec=spec)
+                        r2=_r2(y, resid), spec=spec)
         return ValueAddedResult(pupils, groups, model)
 
     # multilevel
