@@ -146,6 +146,8 @@ def _excel_blocks(path: Path, label: str, source=None) -> list[Block]:
                 rows.pop()                      # Excel's formatted-but-empty tail
             if not rows:
                 continue
+            width = max(len(r) for r in rows)
+            rows = [r + [None] * (width - len(r)) if len(r) < width else r for r in rows]   # empty cells
             names = (ws.title,) + ((path.stem,) if i == 0 or len(wb.worksheets) == 1 else ())
             blocks.append(Block(f"{label} [{ws.title}]", names, rows, "xlsx"))
     finally:

@@ -31,11 +31,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from badinputs import SAMPLE, TODAY, clean_extract, corpus, huge_assessments, row_of, write_all
+from badinputs import SAMPLE, TODAY, clean_extract, corpus, huge_assessments, row_of, upns_vectorised, write_all
 from gtanalytics import cli
 from gtanalytics.errors import GTDataError
 from gtanalytics.io import load
 from gtanalytics.schemas import TABLES
+from gtanalytics.upn import upn_problem
 
 if not (SAMPLE / "assessments.csv").exists():          # pragma: no cover
     pytest.skip("data/sample has not been generated", allow_module_level=True)
@@ -226,6 +227,8 @@ def test_huge_file_accounting(tmp_path):
     Time is only sanity-checked (generous bound; the development machine took ~6 s while shared).
     """
     n, every = 300_000, 1_000
+    some = upns_vectorised(n)[::4999]                     # the numpy UPN maker agrees with the scalar DfE rule
+    assert all(upn_problem(u) is None for u in some) and len(set(upns_vectorised(n))) == n
     write_all(tmp_path, EX, skip=("assessments",))
     text, bad_rows, scores = huge_assessments(n, every)
     (tmp_path / "assessments.csv").write_text(text, encoding="utf-8")

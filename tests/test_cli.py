@@ -115,3 +115,17 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 def test_validate_sample_exits_0():
     code, out = run("validate", SAMPLE)
     assert code == 0, out
+
+
+def test_validate_new_options(tmp_path):
+    """--pupil-key and --today: wrong values are usage errors (exit 2); a valid run reports temporary UPNs."""
+    clean_folder(tmp_path)
+    assert cli.main(["validate", str(tmp_path), "--pupil-key", "hash"]) == 2
+    assert cli.main(["validate", str(tmp_path), "--today", "someday"]) == 2
+    with open(tmp_path / "pupils.csv", "a") as f:
+        f.write("G80120000101A,2023/24,100001,6,Tem,F,N,N\n")            # DfE temporary UPN example, row 6
+    from gtanalytics.io import load
+
+    text, code = cli.validation_report(load(tmp_path, today="2024-09-01"), path=tmp_path)
+    assert code == 0 and "pupils.csv row 6, column upn: 'G80120000101A' - Temporary UPN" in text
+    assert cli.main(["validate", str(tmp_path), "--today", "2024-09-01", "--pupil-key", "pseudonymous"]) == 0

@@ -311,3 +311,66 @@ def test_sample_loads_without_exclusions():
     assert_balanced(d)
     assert d.accounting["rows_excluded"].sum() == 0, d.summary()
     assert len(d.pupils) > 0
+
+
+def test_two_row_csv_header_and_row_numbers(tmp_path):
+    """A header over two rows (merged cells saved as CSV): read as one; data rows numbered from row 3."""
+    lines = ["UPN,Academic year,School ID,Year,Pupil,,Flags,", ",,,,Forename,Gender,Ever 6 FSM,G&T"]
+    rows = [[make_upn(801, 2000, 1, i), "2023/24", "1", "6", "Ann", "F", "N", "N"] for i in range(1, 4)]
+    rows.append(["Z801200001001", "2023/24", "1", "6", "Ann", "F", "N", "N"])
+    (tmp_path / "pupils.csv").write_text("\n".join(lines + [",".join(r) for r in rows]) + "\n")
+    d = load(tmp_path, today="2024-09-01")
+    assert len(d.pupils) == 3 and d.pupils["ever6_fsm"].tolist() == [False] * 3
+    assert d.quality.loc[d.quality["column"] == "upn", "row"].tolist() == [6]
+    assert d.quality["problem"].str.contains("header takes two rows").any()
+
+
+def test_row_numbers_after_multiline_value(tmp_path):
+    """Rows are numbered as Excel shows them; the note gives the text-editor line where they differ."""
+    body = [f'{make_upn(801, 2000, 1, 1)},2023/24,1,6,F,N,"line one\nline two\nline three"',
+            f"{make_upn(801, 2000, 1, 2)},2023/24,1,6,F,N,x",
+            "Z801200001001,2023/24,1,6,F,N,y"]
+    (tmp_path / "pupils.csv").write_text("UPN,Academic year,School,Year,Gender,G&T,Notes\n" + "\n".join(body) + "\n")
+    d = load(tmp_path, today="2024-09-01")
+    q = d.quality
+    assert q.loc[q["column"] == "upn", "row"].tolist() == [4]            # Excel row 4 (text line 6)
+    assert q["problem"].str.contains("row 3 starts on line 5").any()
+    assert len(d.pupils) == 2 and d.accounting["rows_read"].tolist() == [3]
+
+
+def test_runaway_quote_beyond_csv_limit_is_reported_not_raised(tmp_path):
+    write_csv(tmp_path / "pupils.csv", HEADER, pupil_rows())
+    text = "UPN,Academic year,Term,Subject,Assessment,Score type,Score\n"
+    text += f'{make_upn(801, 2000, 1, 1)},2023/24,Summer,"maths,KS2,ks2_scaled,104\n' + "x,y,z\n" * 30_000
+    (tmp_path / "assessments.csv").write_text(text)
+    d = load(tmp_path, today="2024-09-01")
+    q = d.quality[d.quality["file"] == "assessments.csv"]
+    assert q["action"].tolist() == ["file skipped"] and "stray quote mark near line 2" in q["problem"].iloc[0]
+
+
+def test_pseudonymous_keys_kept_as_written_and_temporary_upns_noted(tmp_path):
+    rows = pupil_rows(3)
+    rows[0][0], rows[1][0], rows[2][0] = "  ab12CD ", "ab12cd", "X-99"
+    write_csv(tmp_path / "pupils.csv", HEADER, rows)
+    with pytest.raises(GTDataError, match="pupil_key='pseudonymous'"):
+        load(tmp_path)
+    d = load(tmp_path, pupil_key="pseudonymous")
+    assert d.pupils["upn"].tolist() == ["ab12CD", "ab12cd", "X-99"]       # case kept: keys may be case-sensitive
+    rows = pupil_rows(2)
+    rows[1][0] = "G80120000101A"                                        # DfE worked example of a temporary UPN
+    write_csv(tmp_path / "pupils.csv", HEADER, rows)
+    q = load(tmp_path).quality
+    temp = q[q["problem"].str.startswith("Temporary UPN")]
+    assert temp[["row", "value", "action"]].values.tolist() == [[3, "G80120000101A", "noted"]]
+
+
+def test_excel_empty_trailing_cells_are_not_short_rows(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Pupils"
+    ws.append(["UPN", "Academic year", "School", "Year", "Gender", "G&T", "Notes"])
+    for i in range(1, 4):
+        ws.append([make_upn(801, 2000, 1, i), "2023/24", "1", 6, "F", "N"])      # no Notes cell at all
+    wb.save(tmp_path / "pupils.xlsx")
+    d = load(tmp_path)
+    assert len(d.pupils) == 3 and d.quality["row"].isna().all(), d.quality              # no row-level notes

@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from gtanalytics.parsing import day_month_ambiguous, month_first_only
 from gtanalytics.schemas import (DTYPES, KS1_POINTS, KS2_TA_POINTS, TABLES, empty_frame, parse_academic_year,
                                  parse_dates, parse_flags, parse_numbers, parse_year_group)
 
@@ -80,3 +81,18 @@ def test_empty_frames_have_canonical_columns_and_dtypes():
         assert list(df.columns) == [c.name for c in spec.columns]
         for c in spec.columns:
             assert str(df[c.name].dtype) == str(pd.Series(dtype=DTYPES[c.dtype]).dtype)
+
+
+def test_numbers_reject_decimal_comma_and_infinity():
+    """A decimal comma would otherwise be read as a thousands comma (10,5 -> 105): refused instead."""
+    num, bad = parse_numbers(S("1,240", "1,240,000.5", "10,5", "104,5", "1,04", "inf", "-3"))
+    assert num.iloc[:2].tolist() == [1240.0, 1240000.5] and num.iloc[6] == -3.0
+    assert bad.tolist() == [False, False, True, True, True, True, False]
+
+
+def test_month_first_dates_make_day_month_dates_ambiguous():
+    u = S("12/31/2024", "01/08/2024", "05/05/2024", "2024-01-08", "13/01/2024")
+    _, bad = parse_dates(u)
+    assert month_first_only(u, bad).tolist() == [True, False, False, False, False]
+    # 01/08/2024 reads both ways; 05/05 and ISO do not; 13/01 is only day-first
+    assert day_month_ambiguous(u, bad).tolist() == [False, True, False, False, False]
