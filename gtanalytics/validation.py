@@ -99,8 +99,8 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
     score_codes = None
     for c in spec.columns:
         if c.name not in cleaned:
-            out[c.name] = pd.Series(pd.NA if c.dtype != "date" else pd.NaT, index=raw.index,
-                                    dtype=DTYPES[c.dtype])
+            missing = {"date": pd.NaT, "float": np.nan}.get(c.dtype, pd.NA)     # a column not in the file
+            out[c.name] = pd.Series(missing, index=raw.index, dtype=DTYPES[c.dtype])
             continue
         codes, u, hit = cleaned[c.name]
         if c.name == "upn" and pupil_key == "pseudonymous":

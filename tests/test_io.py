@@ -374,3 +374,13 @@ def test_excel_empty_trailing_cells_are_not_short_rows(tmp_path):
     wb.save(tmp_path / "pupils.xlsx")
     d = load(tmp_path)
     assert len(d.pupils) == 3 and d.quality["row"].isna().all(), d.quality              # no row-level notes
+
+
+def test_optional_number_column_absent(tmp_path):
+    """An assessments file without a score column (outcome codes only) loads: score derived, not a crash."""
+    write_csv(tmp_path / "pupils.csv", HEADER, pupil_rows())
+    write_csv(tmp_path / "assessments.csv", ["UPN", "Academic year", "Term", "Subject", "Assessment", "Score type",
+                                             "Result"],
+              [[make_upn(801, 2000, 1, 1), "2023/24", "Summer", "writing", "KS2", "ks2_ta", "EXS"]])
+    d = load(tmp_path)
+    assert d.assessments["score"].tolist() == [103.0] and str(d.assessments["score"].dtype) == "float64"
