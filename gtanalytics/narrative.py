@@ -32,6 +32,12 @@ from collections.abc import Mapping
 import pandas as pd
 
 from gtanalytics.narrative_register import describe_register, group_label
+from gtanalytics.oversight_narrative import (
+    describe_deployment,
+    describe_partnerships,
+    describe_school_standing,
+    describe_support,
+)
 from gtanalytics.selfeval import (
     JUDGEMENTS,
     KEY_AREAS,
@@ -60,6 +66,10 @@ __all__ = [
     "group_label",
     "describe_attendance",
     "describe_change",
+    "describe_support",
+    "describe_deployment",
+    "describe_school_standing",
+    "describe_partnerships",
     "cannot_answer",
     "evidence_balance",
     "self_evaluation_summary",

@@ -61,6 +61,7 @@ class _Text(HTMLParser):
 
 _PUPIL_COUNT = re.compile(r"^(n|pupils|number of pupils|n_\w+|.*\bpupils\b.*)$", re.IGNORECASE)
 _SUPPRESSED = {"", "c", "supp", "x", "z", "low", "u", "-", "\u2013", "\u2014", "nan", "<na>", "none"}
+_EPONYM = re.compile(r"(?:'s)?\s+(?:score\s+|exact\s+|log\s+)?(?:intervals?|tests?|method|correction|test's)\b")
 _N_IN_TEXT = re.compile(r"\b(?:n\s*=\s*(\d+)|(\d+) pupils?\b)", re.IGNORECASE)
 
 
@@ -198,7 +199,9 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
                         add("name", full, _context(text, i, i + len(full)))
             parts = set(pupils["forename"].dropna().astype(str)) | set(pupils["surname"].dropna().astype(str))
             for part in sorted(p.strip() for p in parts if len(p.strip()) >= 2):
-                m = re.search(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text)
+                # a method named after its author ("Welch interval", "Wilson score interval") is not a pupil
+                m = next((m for m in re.finditer(rf"(?<![\w-]){re.escape(part)}(?![\w-])", text)
+                          if not _EPONYM.match(text, m.end())), None)
                 if m and not any(p["kind"] == "name" and part in p["value"] for p in problems):
                     add("name", part, _context(text, m.start(), m.end()))
     for tbl in tables:

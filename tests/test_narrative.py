@@ -288,3 +288,62 @@ def test_describe_change_direction_and_goodness():
     assert s.judgement == "negative"
     assert nv.describe_change(dict(row, did_ci_high=0.0), label="outcome").judgement == "neutral"
     assert nv.describe_change(dict(row, n_mentees=5), label="outcome").judgement == "too_few"
+
+
+# --------------------------------------------------------------------------- key areas 1 and 5
+def _cov(n_group, n_supported, lo=None, hi=None, suppressed=""):
+    share = None if n_supported is None else n_supported / n_group
+    return {"group": "Able pupils", "support": "mentoring", "n_group": n_group, "n_supported": n_supported,
+            "share": share, "ci_low": lo, "ci_high": hi, "suppressed": suppressed}
+
+
+def test_support_sentences_judge_against_one_half():
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(18, 20, method="wilson")
+    s = nv.describe_support(_cov(20, 18, lo, hi))
+    assert s.judgement == "positive" and "18 of them (90%" in s and "most of them" in s
+    lo, hi = proportion_confint(9, 20, method="wilson")
+    assert nv.describe_support(_cov(20, 9, lo, hi)).judgement == "neutral"
+
+
+def test_support_sentences_never_write_a_hidden_count():
+    """A hidden count is judged from the bound a reader could assume (Wilson, as statsmodels)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    s = nv.describe_support(_cov(27, None, suppressed="primary"))
+    assert "fewer than 6 of them were mentored" in s and s.judgement == "negative"
+    assert proportion_confint(5, 27, method="wilson")[1] < 0.5  # even 5 of 27 is clearly under half
+    s = nv.describe_support(_cov(8, None, suppressed="primary"))
+    assert s.judgement == "neutral" and "not clear" in s  # 5 of 8 could be most of them
+    s = nv.describe_support(_cov(40, None, suppressed="secondary"))
+    assert "all but fewer than 6" in s and s.judgement == "positive"
+    assert nv.describe_support(_cov(4, None)).judgement == "too_few"
+    assert not any(ch.isdigit() for ch in str(nv.describe_support(_cov(4, None))).replace("6", ""))
+
+
+def test_deployment_sentences():
+    row = {"activity": "mentoring", "role": "LSA", "n_staff": 3, "n_pupils": 9, "pupils_per_staff": 3.0,
+           "held_rate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}
+    s = nv.describe_deployment(row)
+    assert s.judgement == "positive" and "85% of the planned sessions were held" in s
+    assert nv.describe_deployment({**row, "staff_as_planned": 0.0}).judgement == "negative"
+    hidden = {**row, "n_pupils": None, "suppressed": "primary"}
+    assert nv.describe_deployment(hidden).judgement == "too_few"
+    assert "cannot be worked out" in nv.describe_deployment({**hidden, "suppressed": "secondary"})
+
+
+def test_school_standing_and_partnerships():
+    c = pd.DataFrame({"school_id": ["A", "B"], "n": [80, 4], "va": [1.9, -1.0], "diff_from_trust": [1.5, -1.2],
+                      "diff_ci_low": [0.4, -2.5], "diff_ci_high": [2.6, 0.1], "rank": [1, 2], "n_schools": [4, 4]})
+    s = nv.describe_school_standing(c, school="A", school_name="Oak", measure_name="maths")
+    assert s.judgement == "positive" and "+1.50" in s and "ranked 1 of 4" in s
+    assert nv.describe_school_standing(c, school="B", school_name="Elm", measure_name="maths").judgement == "too_few"
+    pairs = pd.DataFrame({"mentor_school": ["A", "A"], "mentee_school": ["D", "E"], "difference": [3.8, 2.0],
+                          "diff_ci_low": [1.9, 0.2], "diff_ci_high": [5.7, 3.8], "choice": [1, 2]})
+    names = {"A": "Oak", "D": "Elm"}
+    assert [x.judgement for x in nv.describe_partnerships(pairs, school="A", names=names, measure_name="maths")] \
+        == ["positive"]  # first choices only
+    learn = nv.describe_partnerships(pairs, school="D", names=names, measure_name="maths")
+    assert learn[0].startswith("Elm could learn from Oak") and learn[0].judgement == "neutral"
+    assert nv.describe_partnerships(pairs, school="Z", names=names, measure_name="maths") == []

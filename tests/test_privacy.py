@@ -172,3 +172,12 @@ def test_block_suppression_random_tables_never_leave_a_small_unseen_total():
             bad = [(b, v) for b, v in bad if t.loc[t["characteristic"] == b, total].iloc[0] >= THRESHOLD]
             assert bad == [], (t, safe)
         assert safe.loc[safe["n_group_register"].isna(), "share_register"].isna().all()
+
+
+def test_a_method_named_after_its_author_is_not_a_pupil(data, tmp_path):
+    """A pupil surnamed like a statistician: 'Kowalczyk interval' is a method, 'Kowalczyk' alone is a leak."""
+    page = tmp_path / "m.html"
+    page.write_text("<p>Shares have Kowalczyk score intervals; gaps use Kowalczyk's test.</p>", encoding="utf-8")
+    assert check_report_privacy(page, data, THRESHOLD).empty
+    page.write_text("<p>Shares have Kowalczyk intervals. Kowalczyk did well.</p>", encoding="utf-8")
+    assert check_report_privacy(page, data, THRESHOLD)["value"].tolist() == ["Kowalczyk"]

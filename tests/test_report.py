@@ -279,3 +279,16 @@ def test_pdf_text_of_the_report_is_clean(built, trust):
         pytest.skip("no PDF text extractor (apt-get install poppler-utils): the build checked the HTML only")
     assert "Key area 2" in pdf_text(pdf)
     assert check_report_privacy(pdf, trust, THRESHOLD).empty
+
+
+def test_key_areas_1_and_5_answered_from_data(html):
+    """Leadership and capacity get data answers (support for under-achievers, staff deployment, the school
+    against the trust), and keep a plain 'cannot answer' where pupil data cannot speak."""
+    text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    ka1 = text[text.index("Key area 1: Leadership"):text.index("Key area 5: Building")]
+    ka5 = text[text.index("Key area 5: Building"):text.index("Self-evaluation against the evidence")]
+    assert "were mentored this year" in ka1 and "intervention programme this year" in ka1
+    assert "The data cannot answer this question: are the programme's plans" in ka1
+    assert re.search(r"Interventions: \d+ staff \([A-Z, ]+\) worked with \d+ pupils", ka5)
+    assert "average of the trust's schools" in ka5 and "ranked" in ka5
+    assert "LSA-0" not in text  # staff are described by role, never named
