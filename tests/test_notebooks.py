@@ -105,3 +105,57 @@ def test_notebook_runs_top_to_bottom(executed, path):
     assert shown, "the notebook shows something"
     if path.stem[:2] in {"02", "03", "04", "05", "90", "91"}:
         assert any("image/png" in o.get("data", {}) for o in shown), "charts are drawn"
+
+
+_KEY_TABLES = r'''
+import hashlib, sys, warnings
+warnings.simplefilter("ignore")
+from gtanalytics.io import load
+from gtanalytics import oversight as ov, report_data as rd
+from gtanalytics.gaps import gap_trend
+from gtanalytics.interventions import intervention_impact
+from gtanalytics.mentoring import mentor_caseloads
+from gtanalytics.progress import va_summary, value_added
+from gtanalytics.register import register_representation
+from gtanalytics.targets import under_achievers
+
+trust = load(sys.argv[1])
+data = rd.school_data(trust, "8884101")
+year = rd.years_of(data)[-1]
+va = value_added(rd.summer_progress(data, subject="maths", year=year), outcome="outcome", prior="prior")
+tables = {
+    "register": register_representation(data.pupils.query("academic_year == @year")),
+    "va_groups": va_summary(va, by="gt_register"),
+    "under_achievers": under_achievers(va, high_prior="standardised"),
+    "gap_trend": gap_trend(rd.summer_scores(data, subject="reading"), outcome="score", group="disadvantaged",
+                           focus=True).change,
+    "interventions": intervention_impact(data.interventions, by=("staff",), pupils=data.pupils,
+                                         assessments=data.assessments, rng=2024),
+    "caseloads": mentor_caseloads(data.mentoring),
+    "coverage": ov.support_coverage(ov.need_groups(data, year=year), mentoring=data.mentoring,
+                                    interventions=data.interventions, academic_year=year),
+    "deployment": ov.staff_deployment(mentoring=data.mentoring, interventions=data.interventions, academic_year=year),
+}
+for name, t in tables.items():
+    print(name, len(t), hashlib.sha256(t.to_csv(index=False).encode()).hexdigest())
+'''
+
+
+def test_leaders_key_tables_are_byte_identical_across_processes(trust_dir):
+    """The tables the leaders' notebooks show, computed in two processes with different hash seeds
+    (so set and dict order may differ), are byte-identical: same inputs and seed, same tables."""
+    import os
+    import subprocess
+    import sys
+
+    def start(seed):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        return subprocess.Popen([sys.executable, "-c", _KEY_TABLES, str(trust_dir)], env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    runs = [start(1), start(2)]
+    outs = [p.communicate(timeout=300) for p in runs]
+    assert all(p.returncode == 0 for p in runs), [err[-2000:] for _, err in outs]
+    a, b = (out.splitlines() for out, _ in outs)
+    assert len(a) == 8 and all(int(line.split()[1]) > 0 for line in a), a
+    assert a == b
