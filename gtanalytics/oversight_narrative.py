@@ -130,7 +130,7 @@ def describe_deployment(deployment, *, min_n: int = 6, key_area: int | None = 5)
             continue
         if n is None or pd.isna(n) or n < min_n:
             out.append(Statement(f"{activity.capitalize()} by staff ({role}): fewer than {min_n} pupils, "
-                                 "too few to describe without identifying them.", judgement="too_few",
+                                 "too few to describe.", judgement="too_few",
                                  key_area=key_area))
             continue
         held = "sessions held" if activity == "mentoring" else "pupils attended"
