@@ -150,7 +150,6 @@ def describe_value_added(
     return _one_or_many(out, groups)
 
 
-
 def describe_gap(
     gaps,
     *,
@@ -236,7 +235,6 @@ def describe_gap(
     return _one_or_many(out, gaps)
 
 
-
 def describe_gap_trend(
     change,
     *,
@@ -308,7 +306,6 @@ def describe_gap_trend(
             judgement = "neutral"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
     return _one_or_many(out, change)
-
 
 
 def describe_effect(
@@ -402,7 +399,6 @@ def describe_effect(
     return _one_or_many(out, effects)
 
 
-
 def describe_attendance(
     rates,
     *,
@@ -480,7 +476,6 @@ def describe_attendance(
             "in_line": (f"{base} in line with the {nat} {numbers}.", "neutral"),
         }, default=(f"{base} {value} against the {nat}; no interval is available to compare.", "neutral")))
     return _one_or_many(out, rates)
-
 
 
 def describe_change(
