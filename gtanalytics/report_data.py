@@ -61,7 +61,7 @@ def school_data(data, school=None, *, years=None):
 
     Examples
     --------
-    >>> from gtanalytics.report import school_data  # doctest: +SKIP
+    >>> from gtanalytics.report_data import school_data  # doctest: +SKIP
     >>> one = school_data(data, "8862101", years=["2023/24"])  # doctest: +SKIP
     """
     import dataclasses
