@@ -12,11 +12,15 @@ SAMPLE_DIR = ROOT / "data" / "sample"
 
 
 @pytest.fixture(scope="session")
-def sample_dir() -> Path:
-    """The committed synthetic sample trust."""
-    if not any(SAMPLE_DIR.glob("*.csv")):
-        pytest.skip("data/sample has not been generated")
-    return SAMPLE_DIR
+def sample_dir(tmp_path_factory) -> Path:
+    """The committed synthetic sample trust (written afresh from the generator if it is missing)."""
+    if any(SAMPLE_DIR.glob("*.csv")):
+        return SAMPLE_DIR
+    from gtanalytics.sample import write_sample
+
+    out = tmp_path_factory.mktemp("sample")
+    write_sample(out)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -23,19 +23,6 @@ EXPECTED = {"00-data-health", "01-leadership-for-excellence", "02-use-of-data-fo
 PARAMETERS = {"data_path", "school", "years", "threshold", "audience", "interactive"}
 
 
-@pytest.fixture(scope="module")
-def trust_dir(tmp_path_factory):
-    """data/sample, or the same synthetic trust written to a temporary folder if it is not there yet."""
-    sample = ROOT / "data" / "sample"
-    if any(sample.glob("*.csv")):
-        return sample
-    from gtanalytics.sample import write_sample
-
-    out = tmp_path_factory.mktemp("sample")
-    write_sample(out)
-    return out
-
-
 def test_all_notebooks_present():
     assert {p.stem for p in NOTEBOOKS} == EXPECTED
 
@@ -71,7 +58,7 @@ def test_key_area_notebooks_open_with_their_questions():
 
 
 @pytest.fixture(scope="module")
-def executed(trust_dir, tmp_path_factory):
+def executed(sample_dir, tmp_path_factory):
     """Run every notebook once for one school, two kernels at a time."""
     from gtanalytics.report import execute_notebook
 
@@ -79,7 +66,7 @@ def executed(trust_dir, tmp_path_factory):
 
     def run(path):
         t0 = time.perf_counter()
-        params = {"data_path": str(trust_dir), "school": "8884101", "years": None, "threshold": 6,
+        params = {"data_path": str(sample_dir), "school": "8884101", "years": None, "threshold": 6,
                   "audience": "governors" if path.stem.startswith("9") else "leaders", "interactive": False}
         try:
             execute_notebook(path, out / path.name, parameters=params)
@@ -141,7 +128,7 @@ for name, t in tables.items():
 '''
 
 
-def test_leaders_key_tables_are_byte_identical_across_processes(trust_dir):
+def test_leaders_key_tables_are_byte_identical_across_processes(sample_dir):
     """The tables the leaders' notebooks show, computed in two processes with different hash seeds
     (so set and dict order may differ), are byte-identical: same inputs and seed, same tables."""
     import os
@@ -150,7 +137,7 @@ def test_leaders_key_tables_are_byte_identical_across_processes(trust_dir):
 
     def start(seed):
         env = {**os.environ, "PYTHONHASHSEED": str(seed)}
-        return subprocess.Popen([sys.executable, "-c", _KEY_TABLES, str(trust_dir)], env=env, text=True,
+        return subprocess.Popen([sys.executable, "-c", _KEY_TABLES, str(sample_dir)], env=env, text=True,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
     runs = [start(1), start(2)]
