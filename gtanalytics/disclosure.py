@@ -7,9 +7,10 @@
 2. **Secondary suppression**: where a table shows totals (a total row and/or a total column),
    every total is an equation ``total = sum of its cells``.  If exactly one term of an equation
    is hidden it could be worked out by subtraction, so the next-smallest cell of that equation
-   is hidden too (a non-zero cell first), repeated until no equation has exactly one hidden
-   term.  This line-by-line rule is the usual heuristic; it does not solve the full linear
-   audit problem for very large tables.
+   is hidden too (never a zero; the total when no non-zero cell is left), repeated until no equation has exactly one hidden
+   term.  This line-by-line rule is the usual heuristic; the whole table is then audited
+   exactly (a linear programme per hidden cell over all the totals' equations) and more cells
+   are hidden while any hidden cell could still be worked out.
 3. **Dependent values**: a statistic (mean, %, gap, interval) about a group whose count is
    hidden is hidden too.
 4. Optional **rounding** of the shown counts to a base (e.g. 5; Ofqual/GSS practice); a non-zero
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.stats import SUPPRESSION_THRESHOLD
@@ -107,6 +109,41 @@ def _lines(table, labels, count_cols, total_row, total_col, block_col):
         for i in range(len(table)):
             lines.append(([(i, c) for c in parts], (i, total_col)))
     return lines
+
+
+def _pinned(counts, hidden, lines) -> list:
+    """Hidden cells whose value the shown cells and totals pin down exactly.
+
+    Each usable equation ``sum(cells) = total`` constrains the hidden cells (all counts are 0 or
+    more); a linear programme finds each hidden cell's smallest and largest possible value, and a
+    cell whose range is under one pupil can be worked out.  Equations with a missing term are
+    skipped, as in the line-by-line rule.
+    """
+    eqs = [(cells, tot) for cells, tot in lines
+           if not any(math.isnan(counts.at[x]) for x in [*cells, tot]) and any(hidden.at[x] for x in [*cells, tot])]
+    unknown = sorted({x for cells, tot in eqs for x in [*cells, tot] if hidden.at[x]}, key=str)
+    if not unknown:
+        return []
+    idx = {x: k for k, x in enumerate(unknown)}
+    a_eq, b_eq = [], []
+    for cells, tot in eqs:
+        row, rhs = np.zeros(len(idx)), 0.0
+        for x, sign in [*[(c, 1.0) for c in cells], (tot, -1.0)]:
+            if hidden.at[x]:
+                row[idx[x]] += sign
+            else:
+                rhs -= sign * counts.at[x]
+        a_eq.append(row)
+        b_eq.append(rhs)
+    pinned = []
+    for x, k in idx.items():
+        obj = np.zeros(len(idx))
+        obj[k] = 1.0
+        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx), method="highs")
+        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx), method="highs")
+        if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 0.5:
+            pinned.append(x)
+    return pinned
 
 
 def _counts(table, count_cols) -> pd.DataFrame:
@@ -227,8 +264,10 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
                 shut = [x for x in terms if hidden.at[x]]
                 if len(shut) != 1:
                     continue
-                free = [x for x in cells if not hidden.at[x]]
-                order = sorted(free, key=lambda x: (counts.at[x] == 0, counts.at[x]))
+                # a hidden zero protects nothing when its own line total can pin it to 0, so only
+                # non-zero cells are candidates; with none left, the total itself is hidden
+                free = [x for x in cells if not hidden.at[x] and counts.at[x] > 0]
+                order = sorted(free, key=lambda x: counts.at[x])
                 pick = order[0] if order else (tot if not hidden.at[tot] else None)
                 if pick is None:
                     continue
@@ -236,6 +275,21 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
                 hide(*pick, "secondary", f"stops row {labels[i0]!r}, column {c0!r} being worked out "
                                          f"from the total in row {labels[tot[0]]!r}, column {tot[1]!r}")
                 changed = True
+        # the line-by-line rule is a heuristic: audit the whole table exactly and, while a hidden
+        # cell can still be worked out, hide the smallest shown cell (or total) beside it
+        while not round_base:
+            pinned = _pinned(counts, hidden, lines)
+            if not pinned:
+                break
+            cell = pinned[0]
+            beside = {x for cells, tot in lines if cell in (*cells, tot) for x in (*cells, tot)}
+            # smallest non-zero first; a zero only when nothing else beside it is left to hide
+            shown = sorted((x for x in beside if not hidden.at[x] and not math.isnan(counts.at[x])),
+                           key=lambda x: (counts.at[x] == 0, counts.at[x], str(x)))
+            if not shown:
+                break
+            hide(*shown[0], "secondary", f"stops row {labels[cell[0]]!r}, column {cell[1]!r} being worked "
+                                         "out from the totals (whole-table check)")
     for v, cs in deps.items():
         for i in range(len(t)):
             if any(hidden.at[i, c] for c in cs) and not hidden.at[i, v]:

@@ -37,7 +37,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
-    "mean_ci", "poisson_exact_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
+    "welch_moments", "mean_ci", "poisson_exact_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
@@ -171,21 +171,56 @@ def welch_diff(a, b, *, confidence: float = 0.95) -> dict:
     >>> round(r["diff"], 2), round(r["df"], 3)
     (-3.0, 4.075)
     """
-    z_value(confidence)
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     n1, n2 = len(a), len(b)
     m1 = float(np.mean(a)) if n1 else math.nan
     m2 = float(np.mean(b)) if n2 else math.nan
-    out = {"n1": n1, "n2": n2, "mean1": m1, "mean2": m2, "diff": m1 - m2,
-           "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
-    if n1 >= 2 and n2 >= 2:
-        v1, v2 = float(np.var(a, ddof=1)) / n1, float(np.var(b, ddof=1)) / n2
-        se = math.sqrt(v1 + v2)
-        if se > 0:
-            df = (v1 + v2) ** 2 / (v1 ** 2 / (n1 - 1) + v2 ** 2 / (n2 - 1))
-            h = t_value(confidence, df) * se
-            out.update(se=se, df=df, ci_low=out["diff"] - h, ci_high=out["diff"] + h)
-    return out
+    v1 = float(np.var(a, ddof=1)) if n1 >= 2 else math.nan
+    v2 = float(np.var(b, ddof=1)) if n2 >= 2 else math.nan
+    r = welch_moments(n1, m1, v1, n2, m2, v2, confidence=confidence)
+    return {"n1": n1, "n2": n2, "mean1": m1, "mean2": m2, "diff": m1 - m2,
+            **{k: float(r[k][0]) for k in ("se", "df", "ci_low", "ci_high")}}
+
+
+def welch_moments(n1, mean1, var1, n2, mean2, var2, *, confidence: float = 0.95) -> dict:
+    """Welch comparisons ``mean1 − mean2`` from group sizes, means and variances (arrays allowed).
+
+    The vectorised form of :func:`welch_diff`, for many groups at once (e.g. every school).
+
+    Parameters
+    ----------
+    n1, mean1, var1, n2, mean2, var2 : array_like
+        Size, mean and sample variance (ddof=1) of each side.
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    dict of numpy.ndarray
+        ``diff, se, df, ci_low, ci_high``; ``se``, ``df`` and the limits are NaN where a side has
+        fewer than 2 values or neither side has any spread.
+
+    Examples
+    --------
+    >>> r = welch_moments([3], [2.0], [1.0], [4], [5.0], [6.6667])
+    >>> round(float(r["df"][0]), 2)
+    4.08
+    """
+    z_value(confidence)
+    n1, n2 = np.atleast_1d(np.asarray(n1, dtype=float)), np.atleast_1d(np.asarray(n2, dtype=float))
+    m1, m2 = np.atleast_1d(np.asarray(mean1, dtype=float)), np.atleast_1d(np.asarray(mean2, dtype=float))
+    ok = (n1 >= 2) & (n2 >= 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(ok, np.asarray(var1, dtype=float) / n1, np.nan)
+        b = np.where(ok, np.asarray(var2, dtype=float) / n2, np.nan)
+        se = np.sqrt(a + b)
+        ok &= se > 0
+        se = np.where(ok, se, np.nan)
+        df = np.where(ok, (a + b) ** 2 / (a ** 2 / (n1 - 1) + b ** 2 / (n2 - 1)), np.nan)
+    half = np.full(se.shape, np.nan)
+    half[ok] = stats.t.ppf(0.5 + confidence / 2, df[ok]) * se[ok]
+    diff = m1 - m2
+    return {"diff": diff, "se": se, "df": df, "ci_low": diff - half, "ci_high": diff + half}
 
 
 def mean_ci(values, *, confidence: float = 0.95) -> dict:

@@ -331,3 +331,29 @@ def test_national_attainment_reference_has_status_and_source_per_value():
     assert set(t.status) <= {"CONFIRMED", "SECONDARY", "UNCONFIRMED"} and t.source.str.startswith("http").all()
     ks2 = t[(t.key_stage == "KS2") & (t.measure == "RWM expected standard")].set_index("year")["value"]
     assert ks2.loc[2024] == 61 and ks2.loc[2019] == 65  # methodology.md §1.8
+
+
+def test_gap_by_group_equals_welch_group_by_group():
+    """The vectorised gap(by=) equals stats.welch_diff (checked against scipy) applied per group,
+    including blank group labels, groups without a focus pupil and groups of one."""
+    from gtanalytics.stats import welch_diff
+
+    rng = np.random.default_rng(7)
+    n = 400
+    d = pd.DataFrame({"score": rng.normal(100, 15, n), "dis": rng.random(n) < 0.3,
+                      "school": rng.choice(["a", "b", "c", "d", None], n)})
+    d.loc[d["school"] == "d", "dis"] = False            # a school with no focus pupil
+    d.loc[rng.choice(n, 20, replace=False), "score"] = np.nan
+    d = pd.concat([d, pd.DataFrame({"score": [90.0], "dis": [True], "school": ["e"]})], ignore_index=True)
+    with pytest.warns(GTWarning):
+        got = gap(d, outcome="score", group="dis", focus=True, by="school")
+    for _, row in got.iterrows():
+        sub = d[d["school"].isna()] if pd.isna(row["school"]) else d[d["school"] == row["school"]]
+        use = sub.dropna(subset=["score"])
+        ref = welch_diff(use.loc[use["dis"], "score"], use.loc[~use["dis"], "score"])
+        assert row["n_focus"] == ref["n1"] and row["n_other"] == ref["n2"]
+        assert row["n_excluded"] == sub["score"].isna().sum()
+        for ours, theirs in [("mean_focus", "mean1"), ("mean_other", "mean2"), ("gap", "diff"), ("se", "se"),
+                             ("df", "df"), ("ci_low", "ci_low"), ("ci_high", "ci_high")]:
+            assert np.isclose(row[ours], ref[theirs], rtol=1e-12, atol=1e-12, equal_nan=True), (row["school"], ours)
+    assert len(got) == 6
