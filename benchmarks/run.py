@@ -379,7 +379,8 @@ def worker(size: str, args) -> dict:
                   flush=True)
         if size == "national":
             res["comparisons"]["mixedlm"] = {"status": "not attempted",
-                                             "error": "statsmodels MixedLM takes > 20 s at 50,000 pupils already"}
+                                             "error": "not attempted at national size: MixedLM's time grows with the number of "
+                                                      "groups (16,000 here); see the trust size for the ratio"}
         else:
             mx = run_mixedlm(design_csv, work, args.mixedlm_timeout)
             if mx["status"] == "ok" and fit is not None:
@@ -440,7 +441,9 @@ def worker(size: str, args) -> dict:
     finally:
         res["steps"] = b.steps
         import resource
-        res["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        # clearing the high-water mark per step also resets ru_maxrss, so the size's peak is the max over steps
+        res["peak_rss_mib"] = max([s["peak_rss_mib"] or 0 for s in b.steps]
+                                  + [round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)])
         res["peak_rss_children_mib"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
         res["gtanalytics_version"] = getattr(gtanalytics, "__version__", "")
         if not args.keep_data:
@@ -468,6 +471,11 @@ def machine() -> dict:
         info["memory_gib"] = round(int(mem[0].split()[1]) / 2**20, 1)
     except OSError:
         pass
+    git = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "gtanalytics"],
+                           capture_output=True, text=True)
+    info["git_head"] = git.stdout.strip()
+    info["gtanalytics_uncommitted"] = [l[3:] for l in dirty.stdout.splitlines()]
     if shutil.which("Rscript"):
         r = subprocess.run(["Rscript", "-e", "cat(as.character(getRversion()), "
                             "tryCatch(as.character(packageVersion('lme4')), error=function(e) 'absent'))"],
@@ -570,7 +578,7 @@ def main(argv=None) -> int:
         else:
             r = {"size": size, "error": f"worker exited with {proc.returncode}", "steps": []}
         r["wall_seconds"] = wall
-        r["peak_rss_incl_waited_children_mib"] = round(usage.ru_maxrss / 1024, 1)
+        r["peak_rss_last_step_incl_waited_children_mib"] = round(usage.ru_maxrss / 1024, 1)
         results["sizes"][size] = r
         wout.unlink(missing_ok=True)
     out = Path(args.out)
