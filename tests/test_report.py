@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-from pathlib import Path
 
 import nbformat
 import pandas as pd
@@ -25,7 +24,6 @@ from gtanalytics import report_tables as rt
 from gtanalytics.privacy import check_report_privacy
 from gtanalytics.errors import GTDataError
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHOOL = "8884101"
 THRESHOLD = 6
 needs_chromium = pytest.mark.skipif(report.find_chromium() is None,
@@ -33,15 +31,9 @@ needs_chromium = pytest.mark.skipif(report.find_chromium() is None,
 
 
 @pytest.fixture(scope="module")
-def trust_dir(tmp_path_factory):
-    sample = ROOT / "data" / "sample"
-    if any(sample.glob("*.csv")):
-        return sample
-    from gtanalytics.sample import write_sample
-
-    out = tmp_path_factory.mktemp("sample")
-    write_sample(out)
-    return out
+def trust_dir(sample_dir):
+    """The sample trust (conftest's ``sample_dir``), under this module's historical name."""
+    return sample_dir
 
 
 @pytest.fixture(scope="module")
