@@ -140,6 +140,91 @@ def _koopman(x1, n1, x2, n2, confidence):
 
 
 # --------------------------------------------------------------------------- representation
+def _representation_table(p: pd.DataFrame, chars: list, by: list, *, confidence, test, ci_method) -> pd.DataFrame:
+    """The rows of :func:`register_representation` before the verdict.
+
+    Equal, row for row, to a loop over the sorted ``by`` groups, then ``chars``, then each
+    characteristic's values in that group (sorted as text; ``True`` alone for yes/no columns),
+    but the 2×2 counts of every row come from one ``bincount`` per characteristic, and the
+    interval and exact test are computed once per distinct 2×2 table.
+    """
+    if by:
+        grouped = p.groupby(by, dropna=False, sort=True)
+        gid = grouped.ngroup().to_numpy(np.int64)
+        index = grouped.size().index
+        levels = [np.asarray(index.get_level_values(j), dtype=object) for j in range(len(by))]
+    else:
+        gid, levels = np.zeros(len(p), np.int64), []
+    ngroups = int(gid.max()) + 1 if len(gid) else 0
+    reg = p["_reg"].to_numpy(bool)
+    size = np.bincount(gid, minlength=ngroups)
+    parts = []
+    for ci, ch in enumerate(chars):
+        codes, uniques = pd.factorize(p[ch], use_na_sentinel=True)
+        vals = list(uniques)
+        k = len(vals)
+        known = codes >= 0
+        cnt = np.bincount(gid[known] * (2 * k) + codes[known] * 2 + reg[known],
+                          minlength=ngroups * 2 * k).reshape(ngroups, k, 2)
+        yes, no = cnt[:, :, 1], cnt[:, :, 0]
+        n_known, n_reg = (yes + no).sum(axis=1), yes.sum(axis=1)
+        present = (yes + no) > 0
+        flaglike = np.array([v in {True, False} for v in vals], dtype=bool)
+        is_true = np.array([bool(f and v == True) for f, v in zip(flaglike, vals)], dtype=bool)  # noqa: E712
+        flag_group = ~(present & ~flaglike).any(axis=1)   # as _values: every value seen is yes/no
+        order = sorted(range(k), key=lambda i: str(vals[i]))
+        rank = np.empty(k, np.int64)
+        rank[order] = np.arange(k)
+        labels = np.array([_label(v) for v in vals] + ["yes"], dtype=object)
+        fg = np.flatnonzero(flag_group)
+        gv, cv = np.nonzero(present & ~flag_group[:, None])
+        g = np.concatenate([fg, gv])
+        parts.append(dict(
+            g=g, ci=np.full(len(g), ci), rank=np.concatenate([np.full(len(fg), -1), rank[cv]]),
+            a=np.concatenate([yes[fg][:, is_true].sum(axis=1), yes[gv, cv]]),
+            b=np.concatenate([no[fg][:, is_true].sum(axis=1), no[gv, cv]]),
+            nk=n_known[g], nr=n_reg[g], nnr=size[g] - n_known[g],
+            label=labels[np.concatenate([np.full(len(fg), k), cv])]))
+    if not parts:
+        return pd.DataFrame()
+    col = {name: np.concatenate([q[name] for q in parts]) for name in parts[0]}
+    o = np.lexsort((col["rank"], col["ci"], col["g"]))
+    col = {name: v[o] for name, v in col.items()}
+    a, b, n, nr = col["a"], col["b"], col["nk"], col["nr"]
+    ng, c = a + b, nr - a
+    d = (n - nr) - b
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share_cohort = np.where(n > 0, ng / n, np.nan)
+        share_register = np.where(nr > 0, a / nr, np.nan)
+    nan = np.full(len(a), np.nan)
+    ratio, ci_low, ci_high, rr, rr_lo, rr_hi, p_value = (nan.copy() for _ in range(7))
+    calc = (nr > 0) & (c + d > 0) & (ng > 0)
+    if calc.any():
+        tabs, inv = np.unique(np.column_stack([a, b, c, d])[calc], axis=0, return_inverse=True)
+        res = np.empty((len(tabs), 3))
+        for i, (ta, tb, tc, td) in enumerate(tabs.tolist()):   # each distinct 2x2 table once
+            lo, hi = (_koopman(ta, ta + tb, tc, tc + td, confidence) if ci_method == "koopman"
+                      else _katz(ta, tb, tc, td, confidence))
+            pv = (stats.fisher_exact([[ta, tb], [tc, td]]).pvalue if test == "fisher"
+                  else stats.binomtest(ta, ta + tc, (ta + tb) / (ta + tb + tc + td)).pvalue)
+            res[i] = lo, hi, pv
+        res = res[inv.ravel()]
+        w = share_cohort[calc]
+        lo, hi = res[:, 0], res[:, 1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = (lambda r: np.where(np.isfinite(r), r / (w * r + 1 - w), 1 / w))
+            ratio[calc], ci_low[calc], ci_high[calc] = share_register[calc] / w, f(lo), f(hi)
+            ac, cc, ngc, cdc = a[calc], c[calc], ng[calc], (c + d)[calc]
+            rr[calc] = np.where(cc > 0, (ac / ngc) / (cc / cdc), np.inf)
+        rr_lo[calc], rr_hi[calc], p_value[calc] = lo, hi, res[:, 2]
+    out = {name: levels[j][col["g"]].tolist() for j, name in enumerate(by)}
+    out.update(characteristic=np.asarray(chars, dtype=object)[col["ci"]].tolist(), value=col["label"].tolist(),
+               n_cohort=n, n_group=ng, n_register=nr, n_group_register=a, share_cohort=share_cohort,
+               share_register=share_register, ratio=ratio, ci_low=ci_low, ci_high=ci_high, risk_ratio=rr,
+               rr_ci_low=rr_lo, rr_ci_high=rr_hi, p_value=p_value, n_not_recorded=col["nnr"])
+    return pd.DataFrame(out)
+
+
 def register_representation(pupils, *, register="gt_register", characteristics=CHARACTERISTICS, by=None,
                             confidence=0.95, min_n=LOW_N, test="fisher", ci_method="koopman", in_line=(0.5, 2.0)):
     """How well each group of pupils is represented on the register.
@@ -215,33 +300,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     chars = [c for c in chars if c in p.columns]
     by = _auto_by(p, by)
     alpha = 1 - confidence
-    rows = []
-    for key, sub in iter_groups(p, by):
-        for ch in chars:
-            known = sub[sub[ch].notna()]
-            reg = known["_reg"].to_numpy(bool)
-            for v in _values(known[ch]):
-                ing = (known[ch] == v).to_numpy(bool)
-                a, b = int((ing & reg).sum()), int((ing & ~reg).sum())
-                c, d = int((~ing & reg).sum()), int((~ing & ~reg).sum())
-                n, ng, nr = a + b + c + d, a + b, a + c
-                row = {**key, "characteristic": ch, "value": _label(v), "n_cohort": n, "n_group": ng,
-                       "n_register": nr, "n_group_register": a, "share_cohort": ng / n if n else math.nan,
-                       "share_register": a / nr if nr else math.nan, "ratio": math.nan, "ci_low": math.nan,
-                       "ci_high": math.nan, "risk_ratio": math.nan, "rr_ci_low": math.nan,
-                       "rr_ci_high": math.nan, "p_value": math.nan, "n_not_recorded": int(sub[ch].isna().sum())}
-                if nr and c + d and ng:
-                    w = ng / n
-                    rr = (a / ng) / (c / (c + d)) if c else math.inf
-                    lo, hi = (_koopman(a, ng, c, c + d, confidence) if ci_method == "koopman"
-                              else _katz(a, b, c, d, confidence))
-                    f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
-                    row.update(ratio=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
-                               rr_ci_low=lo, rr_ci_high=hi)
-                    row["p_value"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
-                                      else stats.binomtest(a, nr, w).pvalue)
-                rows.append(row)
-    out = pd.DataFrame(rows)
+    out = _representation_table(p, chars, by, confidence=confidence, test=test, ci_method=ci_method)
     if out.empty:
         raise GTDataError("No characteristic could be audited: the pupils table has none of "
                           f"{', '.join(CHARACTERISTICS)}.")

@@ -27,6 +27,7 @@ Only numpy and scipy are used here.
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
@@ -69,7 +70,13 @@ def z_value(confidence: float = 0.95) -> float:
     >>> round(z_value(0.95), 4)
     1.96
     """
-    return float(stats.norm.ppf(0.5 + _check_confidence(confidence) / 2))
+    return _z(_check_confidence(confidence))
+
+
+@functools.lru_cache(maxsize=64)
+def _z(confidence: float) -> float:
+    # cached: the same level is asked for once per 2x2 table or group in vectorised loops
+    return float(stats.norm.ppf(0.5 + confidence / 2))
 
 
 def t_value(confidence: float, df) -> float:

@@ -260,3 +260,68 @@ def test_sample_register_audit_finds_planted_patterns(sample):
     m = miss.counts.set_index(["characteristic", "value"])
     assert m.loc[("disadvantaged", "yes"), "pct_missing"] > m.loc[("all", "all"), "pct_missing"]
     assert m.loc[("disadvantaged", "yes"), "p_value"] < 0.05
+
+
+def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method="koopman", characteristics=None,
+                            by=None):
+    """The former per-group loop of register_representation (before vectorising), kept as the reference."""
+    import math
+
+    from gtanalytics import register as R
+
+    p = R._with_derived(pupils)
+    p["_reg"] = R._flag(p["gt_register"], "gt_register")
+    chars = [c for c in (characteristics or R.CHARACTERISTICS) if c in p.columns]
+    rows = []
+    for key, sub in R.iter_groups(p, R._auto_by(p, by)):
+        for ch in chars:
+            known = sub[sub[ch].notna()]
+            reg = known["_reg"].to_numpy(bool)
+            for v in R._values(known[ch]):
+                ing = (known[ch] == v).to_numpy(bool)
+                a, b = int((ing & reg).sum()), int((ing & ~reg).sum())
+                c, d = int((~ing & reg).sum()), int((~ing & ~reg).sum())
+                n, ng, nr = a + b + c + d, a + b, a + c
+                row = {**key, "characteristic": ch, "value": R._label(v), "n_cohort": n, "n_group": ng,
+                       "n_register": nr, "n_group_register": a, "share_cohort": ng / n if n else math.nan,
+                       "share_register": a / nr if nr else math.nan, "ratio": math.nan, "ci_low": math.nan,
+                       "ci_high": math.nan, "risk_ratio": math.nan, "rr_ci_low": math.nan,
+                       "rr_ci_high": math.nan, "p_value": math.nan, "n_not_recorded": int(sub[ch].isna().sum())}
+                if nr and c + d and ng:
+                    w = ng / n
+                    rr = (a / ng) / (c / (c + d)) if c else math.inf
+                    lo, hi = (R._koopman(a, ng, c, c + d, confidence) if ci_method == "koopman"
+                              else R._katz(a, b, c, d, confidence))
+                    f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
+                    row.update(ratio=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
+                               rr_ci_low=lo, rr_ci_high=hi)
+                    row["p_value"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
+                                      else stats.binomtest(a, nr, w).pvalue)
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("test,ci_method", [("fisher", "koopman"), ("binomial", "katz")])
+def test_vectorised_representation_equals_the_per_group_loop(test, ci_method):
+    # Several schools and years, blanks in characteristics, a flag that is all False in one school,
+    # a school whose register is empty, a tiny school, and ethnic groups absent from some schools.
+    rng = np.random.default_rng(7)
+    parts = []
+    for i, n in enumerate([120, 35, 6, 80, 50]):
+        c = _cohort(seed=i, n=n).drop(columns="_ability")
+        c["school_id"] = f"10000{i}"
+        c["academic_year"] = rng.choice(["2022/23", "2023/24"], n)
+        parts.append(c)
+    p = pd.concat(parts, ignore_index=True)
+    p.loc[p["school_id"] == "100001", "lac"] = False
+    p.loc[p["school_id"] == "100003", "gt_register"] = False
+    p["sen"] = p["sen"].astype(object)
+    p.loc[rng.random(len(p)) < 0.05, "sen"] = None
+    p.loc[rng.random(len(p)) < 0.05, "ethnicity"] = None
+    p["eal"] = p["eal"].astype("boolean")
+    p.loc[rng.random(len(p)) < 0.05, "eal"] = pd.NA
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        new = register_representation(p, test=test, ci_method=ci_method, by="year_group")
+        old = _representation_by_loop(p, test=test, ci_method=ci_method, by="year_group")
+    pd.testing.assert_frame_equal(new.drop(columns=["low_n", "verdict", "method"]), old, check_exact=True)
