@@ -77,23 +77,35 @@ def prior_band(values, *, scheme: str = "ks2", cuts: tuple[float, float] | None 
     return out
 
 
+def _ks1_points_of(result: pd.Series) -> np.ndarray:
+    """:func:`gtanalytics.dfe.ks1_points` of every row, looked up once per distinct code."""
+    if result.dtype == object:  # mixed Python objects: equal-hashing values (1, 1.0, True) must stay apart
+        return result.map(lambda c: dfe.ks1_points(c) if pd.notna(c) else np.nan).to_numpy(float)
+    codes, uniques = pd.factorize(result, use_na_sentinel=True)
+    points = np.array([dfe.ks1_points(c) for c in uniques] + [np.nan], dtype=float)
+    return points[codes]  # the sentinel -1 picks the trailing NaN
+
+
 def _select(ass: pd.DataFrame, spec: dict, what: str) -> pd.DataFrame:
     spec = dict(spec)
     combine = spec.pop("combine", None)
     subjects = spec.get("subject")
-    rows = ass
-    for k, v in spec.items():
+    mask = np.ones(len(ass), dtype=bool)
+    for k, v in spec.items():  # one boolean mask, then one copy of only the columns used below
         _need(ass, [k])
         vals = [v] if isinstance(v, str) or not hasattr(v, "__iter__") else list(v)
-        rows = rows[rows[k].isin(vals)]
-    if rows.empty:
+        mask &= np.asarray(ass[k].isin(vals), dtype=bool)
+    if not mask.any():
         raise GTDataError(f"No assessment rows match the {what} {spec}: check the assessment, subject and term names.")
+    used = [c for c in ("upn", "academic_year", "term", "subject", "score", "result", "teaching_group", "teacher")
+            if c in ass.columns]
+    rows = ass.loc[mask, used]
     order = {"Autumn": 0, "Spring": 1, "Summer": 2}
     rows = rows.assign(_t=rows["term"].map(order) if "term" in rows else 0)
     rows = rows.sort_values(["upn", "academic_year", "_t"]).drop_duplicates(["upn", "subject"], keep="last")
     score = rows["score"].astype(float)
     if combine == "ks1_aps" and "result" in rows:
-        score = score.where(score.notna(), rows["result"].map(lambda c: dfe.ks1_points(c) if pd.notna(c) else np.nan))
+        score = score.where(score.notna(), _ks1_points_of(rows["result"]))
     rows = rows.assign(_score=score.to_numpy())
     wide = rows.pivot(index="upn", columns="subject", values="_score")
     subj = [subjects] if isinstance(subjects, str) or subjects is None else list(subjects)
