@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -437,6 +438,8 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
                 parts: dict, opts: dict) -> None:
     """Identify, map and validate one block; append its rows to ``parts``."""
     label = block.label
+    if block.columns is not None and all(is_blank(v) for v in block.records[0]):
+        block.materialise()                # no usable names: judged row by row, as a CSV would be
     for note in block.notes:
         log.add(label, None, None, None, note, "noted", "warning")
     table = next((t for t in (table_for_name(n) for n in block.names) if t), None)
@@ -451,7 +454,7 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         if scored and (len(scored) == 1 or scored[0][0] > scored[1][0]):
             table, how = scored[0][1], "headers"
     if table is None:
-        n = max(len(block.records) - 1, 0)     # rows below the first line: none of them is used
+        n = max(block.n_records - 1, 0)     # rows below the first line: none of them is used
         log.add(label, None, None, None,
                 "Not recognised as any gtanalytics table, so it was not used. Name the file (or sheet) after "
                 f"its table, e.g. pupils.csv or assessments.xlsx (recognised names - {_names_hint()}).",
@@ -466,8 +469,14 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         sources.append((label, table, block.encoding, None, "", ""))
         return
     h, span, assigned = find_header(block, spec, hmap)
+    if block.columns is not None and len(_header_row(block)) != len(block.columns):
+        block.materialise()                # blank names at the end of the header: the row checks decide
+    columns, block.columns = block.columns, None
     header, body, rownums = body_rows(block, h, span, log)
     data_rows = len(block.records) - (max(h, 0) + span)
+    if columns is not None:                # Parquet read by column: every row is as wide as the header
+        data_rows = len(columns[0])
+        rownums = np.arange(2, data_rows + 2, dtype="int64")
     if how == "headers":
         log.add(label, None, None, None, f"Recognised as the {table} table from its headers.", "noted", "info")
     if span == 2:
@@ -494,8 +503,11 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         log.add(label, None, None, None, f"The file has a header but no rows, so no {table} data were read.",
                 "noted", "warning")
     width = len(header)
-    raw = pd.DataFrame({canon: pd.Series([r[i] for r in body], dtype="object")
+    raw = pd.DataFrame({canon: pd.Series(columns[i] if columns is not None else [r[i] for r in body],
+                                         dtype="object")
                         for i, canon in assigned.items() if i < width})
+    del body, columns
+    block.records = block.records[:max(h, 0) + span]   # the rows as read are not needed any more: free them
     raw["_file"] = label
     raw["_row"] = rownums
     ignored = [header[i] for i in range(width) if i not in assigned and header[i].strip()]
@@ -510,6 +522,13 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         log.add(label, None, None, ", ".join(ignored)[:200],
                 "These columns are not part of the table and were not used (add them to a mapping file if "
                 "they hold one of the canonical columns under another name).", "noted", "info")
+
+
+def _header_row(block: Block) -> list:
+    """The header a Parquet block would have after body_rows drops blank names at its end."""
+    head = block.records[0] if block.records else []
+    nonblank = [i for i, v in enumerate(head) if not is_blank(v)]
+    return head[:nonblank[-1] + 1] if nonblank else head
 
 
 def _check_fields() -> None:

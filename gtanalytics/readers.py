@@ -88,6 +88,18 @@ class Block:
     sep: str = ""
     header_fixed: bool = False      # Parquet: the header is the schema
     notes: tuple[str, ...] = ()     # file-level notes made while reading
+    columns: list[np.ndarray] | None = None   # Parquet: the body by column (text or None); records hold the header
+
+    @property
+    def n_records(self) -> int:
+        """Number of records, header included (also when the body is held by column)."""
+        return len(self.records) + (len(self.columns[0]) if self.columns else 0)
+
+    def materialise(self) -> None:
+        """Turn a body held by column into records (for the rare file that needs the row checks)."""
+        if self.columns is not None:
+            self.records = [*self.records, *map(list, zip(*self.columns))]
+            self.columns = None
 
     @property
     def top(self) -> list[list[object]]:
@@ -156,10 +168,19 @@ def _excel_blocks(path: Path, label: str, source=None) -> list[Block]:
 
 
 def _parquet_block(path: Path, label: str) -> Block:
+    """A Parquet file as text, column by column: each distinct value is written as text once.
+
+    The text is what ``astype("string")`` gives (missing values None), as for a CSV; the body
+    is kept by column (object arrays sharing one string per distinct value), not as rows.
+    """
     df = pd.read_parquet(path)
-    text = df.astype("string").astype(object)
-    body = text.where(df.notna(), None).to_numpy().tolist()
-    return Block(label, (path.stem,), [[str(c) for c in df.columns], *body], "parquet", header_fixed=True)
+    columns = []
+    for name in df.columns:
+        codes, uniques = pd.factorize(df[name], use_na_sentinel=True)
+        text = pd.Series(uniques).astype("string").astype(object).to_numpy()
+        columns.append(np.append(text, None)[codes])   # the sentinel -1 picks the trailing None
+    header = [[str(c) for c in df.columns]]
+    return Block(label, (path.stem,), header, "parquet", header_fixed=True, columns=columns if columns else None)
 
 
 def is_blank(v: object) -> bool:

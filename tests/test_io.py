@@ -384,3 +384,41 @@ def test_optional_number_column_absent(tmp_path):
               [[make_upn(801, 2000, 1, 1), "2023/24", "Summer", "writing", "KS2", "ks2_ta", "EXS"]])
     d = load(tmp_path)
     assert d.assessments["score"].tolist() == [103.0] and str(d.assessments["score"].dtype) == "float64"
+
+
+def _loaded(d):
+    return {**d.tables, "quality": d.quality, "accounting": d.accounting, "sources": d.sources}
+
+
+@pytest.mark.parametrize("blank_last_name", [False, True])
+def test_parquet_read_by_column_equals_row_by_row(tmp_path, monkeypatch, blank_last_name):
+    # Parquet bodies are turned into text column by column (once per distinct value); the former
+    # path built a list of rows.  Same tables, quality report, accounting and sources, with typed
+    # columns (dates, floats, bools, ints), blanks, NaN, bad UPNs and values that need repairing.
+    import gtanalytics.readers as readers
+
+    p = pd.read_csv("data/sample/pupils.csv", dtype=str, keep_default_na=False).head(300)
+    p.loc[3, "upn"] = "not a upn"
+    p.loc[5, "sex"] = " m "
+    p.loc[7:9, "surname"] = None
+    p.loc[11] = None                                            # a blank row
+    p["date_of_birth"] = pd.to_datetime(p["date_of_birth"], errors="coerce")
+    p["year_group"] = pd.to_numeric(p["year_group"], errors="coerce")      # floats with NaN
+    p["fsm"] = p["fsm"].map({"Y": True, "N": False, "TRUE": True, "FALSE": False, "1": True, "0": False})
+    if blank_last_name:
+        p[""] = None
+    p.to_parquet(tmp_path / "pupils.parquet", index=False)
+    by_column = _loaded(load(tmp_path, today="2026-01-01"))
+
+    original = readers._parquet_block
+
+    def row_by_row(path, label):
+        block = original(path, label)
+        block.materialise()
+        return block
+
+    monkeypatch.setattr(readers, "_parquet_block", row_by_row)
+    by_row = _loaded(load(tmp_path, today="2026-01-01"))
+    assert len(by_column["quality"]) > 0
+    for name, frame in by_row.items():
+        pd.testing.assert_frame_equal(by_column[name], frame, check_exact=True, obj=name)
