@@ -32,7 +32,7 @@ import yaml
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
-from gtanalytics.readers import Block, Unreadable, body_rows, find_header, is_blank, read_file
+from gtanalytics.readers import Block, Unreadable, _header_labels, body_rows, find_header, is_blank, read_file
 from gtanalytics.schemas import TABLES, TableSpec, empty_frame
 from gtanalytics.validation import check_duplicates, derive_columns, normalise_labels, validate_table
 
@@ -438,8 +438,8 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
                 parts: dict, opts: dict) -> None:
     """Identify, map and validate one block; append its rows to ``parts``."""
     label = block.label
-    if block.columns is not None and all(is_blank(v) for v in block.records[0]):
-        block.materialise()                # no usable names: judged row by row, as a CSV would be
+    if block.columns is not None and not any(any(not is_blank(v) for v in r) for r in block.records):
+        block.materialise()                # nothing in the top rows: judged row by row
     for note in block.notes:
         log.add(label, None, None, None, note, "noted", "warning")
     table = next((t for t in (table_for_name(n) for n in block.names) if t), None)
@@ -469,14 +469,17 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         sources.append((label, table, block.encoding, None, "", ""))
         return
     h, span, assigned = find_header(block, spec, hmap)
-    if block.columns is not None and len(_header_row(block)) != len(block.columns):
+    first = max(h, 0) + span
+    if block.columns is not None and (first < block.columns_start
+                                      or len(_header_row(block, h, span)) != len(block.columns)):
         block.materialise()                # blank names at the end of the header: the row checks decide
-    columns, block.columns = block.columns, None
+    columns, start, block.columns = block.columns, block.columns_start, None
     header, body, rownums = body_rows(block, h, span, log)
-    data_rows = len(block.records) - (max(h, 0) + span)
-    if columns is not None:                # Parquet read by column: every row is as wide as the header
+    data_rows = len(block.records) - first
+    if columns is not None:                # read by column: every row is as wide as the header
+        columns = [c[first - start:] for c in columns]
         data_rows = len(columns[0])
-        rownums = np.arange(2, data_rows + 2, dtype="int64")
+        rownums = np.arange(first + 1, first + 1 + data_rows, dtype="int64")
     if how == "headers":
         log.add(label, None, None, None, f"Recognised as the {table} table from its headers.", "noted", "info")
     if span == 2:
@@ -524,9 +527,9 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
                 "they hold one of the canonical columns under another name).", "noted", "info")
 
 
-def _header_row(block: Block) -> list:
-    """The header a Parquet block would have after body_rows drops blank names at its end."""
-    head = block.records[0] if block.records else []
+def _header_row(block: Block, h: int, span: int) -> list:
+    """The header of a block held by column as body_rows makes it (blank names at its end dropped)."""
+    head = _header_labels(block, max(h, 0), span) if block.records else []
     nonblank = [i for i, v in enumerate(head) if not is_blank(v)]
     return head[:nonblank[-1] + 1] if nonblank else head
 

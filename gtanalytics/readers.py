@@ -88,17 +88,18 @@ class Block:
     sep: str = ""
     header_fixed: bool = False      # Parquet: the header is the schema
     notes: tuple[str, ...] = ()     # file-level notes made while reading
-    columns: list[np.ndarray] | None = None   # Parquet: the body by column (text or None); records hold the header
+    columns: list[np.ndarray] | None = None   # large files: the records by column (text or None)
+    columns_start: int = 0          # index of the record ``columns`` begin at; ``records`` then hold the top rows
 
     @property
     def n_records(self) -> int:
-        """Number of records, header included (also when the body is held by column)."""
-        return len(self.records) + (len(self.columns[0]) if self.columns else 0)
+        """Number of records, header included (also when they are held by column)."""
+        return self.columns_start + len(self.columns[0]) if self.columns else len(self.records)
 
     def materialise(self) -> None:
-        """Turn a body held by column into records (for the rare file that needs the row checks)."""
+        """Turn records held by column into lists (for the rare file that needs the row checks)."""
         if self.columns is not None:
-            self.records = [*self.records, *map(list, zip(*self.columns))]
+            self.records = [*self.records[:self.columns_start], *map(list, zip(*self.columns))]
             self.columns = None
 
     @property
@@ -121,7 +122,11 @@ def _csv_block(path: Path, label: str, raw: bytes | None = None) -> Block:
     first = text.splitlines()[:10]
     sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_sep(first)
     if '"' not in text:                  # no quoting: each line is one record, split on the separator
-        lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        block = _csv_columns(text, sep, label, path.stem, enc, tuple(notes))
+        if block is not None:
+            return block
+        lines = text.split("\n")
         if lines and lines[-1] == "":
             lines.pop()
         records: list[list[object]] = [ln.split(sep) if ln else [] for ln in lines]
@@ -142,6 +147,40 @@ def _csv_block(path: Path, label: str, raw: bytes | None = None) -> Block:
     multi = prev != len(records)         # some record runs over more than one line
     return Block(label, (path.stem,), records, enc, starts + [prev + 1] if multi else None, sep,
                  notes=tuple(notes))
+
+
+#: Unquoted CSVs at least this long (characters) are split by column when every line has the same
+#: number of values: the records are then object arrays sharing one string per distinct value.
+COLUMNAR_MIN_CHARS = 1_000_000
+
+
+def _csv_columns(text: str, sep: str, label: str, stem: str, enc: str, notes: tuple) -> Block | None:
+    """An unquoted CSV split by column (as ``line.split(sep)`` would), or None when the rows differ in width."""
+    if len(text) < COLUMNAR_MIN_CHARS:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lines = pc.split_pattern(pa.array([text], pa.large_string()), "\n").flatten()
+    if len(lines) and lines[len(lines) - 1].as_py() == "":
+        lines = lines.slice(0, len(lines) - 1)
+    n = len(lines)
+    if n == 0 or pc.any(pc.equal(pc.utf8_length(lines), 0)).as_py():
+        return None                      # an empty line: the row checks decide
+    counts = pc.min_max(pc.count_substring(lines, sep)).as_py()
+    if counts["min"] != counts["max"]:
+        return None                      # rows of different widths: the row checks decide
+    k = counts["max"] + 1
+    flat = pc.split_pattern(lines, sep).flatten()
+    del lines
+    columns = []
+    for j in range(k):
+        enc_col = flat.take(pa.array(np.arange(j, n * k, k))).dictionary_encode()
+        uniques = np.empty(len(enc_col.dictionary), dtype=object)
+        uniques[:] = enc_col.dictionary.to_pylist()
+        columns.append(uniques[enc_col.indices.to_numpy()])
+    top = [list(r) for r in zip(*(c[:HEADER_SEARCH_ROWS] for c in columns))]
+    return Block(label, (stem,), top, enc, None, sep, notes=notes, columns=columns, columns_start=0)
 
 
 def _excel_blocks(path: Path, label: str, source=None) -> list[Block]:
@@ -180,7 +219,8 @@ def _parquet_block(path: Path, label: str) -> Block:
         text = pd.Series(uniques).astype("string").astype(object).to_numpy()
         columns.append(np.append(text, None)[codes])   # the sentinel -1 picks the trailing None
     header = [[str(c) for c in df.columns]]
-    return Block(label, (path.stem,), header, "parquet", header_fixed=True, columns=columns if columns else None)
+    return Block(label, (path.stem,), header, "parquet", header_fixed=True, columns=columns if columns else None,
+                 columns_start=1)
 
 
 def is_blank(v: object) -> bool:
