@@ -268,10 +268,20 @@ def _dummies(frame: pd.DataFrame, cols) -> list[np.ndarray]:
 
 
 def _full_rank(X: np.ndarray) -> np.ndarray:
-    """Keep columns left to right while each adds rank (drops constant or aliased dummies)."""
+    """Keep columns left to right while each adds rank (drops constant or aliased dummies).
+
+    Each step is ``np.linalg.matrix_rank(X[:, cols])`` with numpy's default tolerance, computed
+    from the triangular factor of ``X = QR``: ``X[:, cols] = Q R[:, cols]`` with orthonormal ``Q``
+    has the same singular values, so each SVD is of a small ``p × k`` matrix, not of every row.
+    """
+    n, p = X.shape
+    R = np.linalg.qr(X, mode="r") if n > p else X
+    eps = np.finfo(float).eps
     keep: list[int] = []
-    for j in range(X.shape[1]):
-        if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+    for j in range(p):
+        cols = keep + [j]
+        s = np.linalg.svd(R[:, cols], compute_uv=False)
+        if int((s > s.max() * max(n, len(cols)) * eps).sum()) == len(cols):
             keep.append(j)
     return X[:, keep]
 
