@@ -411,11 +411,15 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
     tables = {}
     for name, spec in TABLES.items():
         if parts[name]:
-            df = pd.concat(parts[name], ignore_index=True)
+            frames, parts[name] = parts[name], []
+            df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+            del frames                      # one copy of a large table at a time
             df = normalise_labels(df, spec, log)
             df = check_duplicates(df, spec, log)
-            df = df[~df["_excluded"]]
-            tables[name] = df[[c.name for c in spec.columns]].reset_index(drop=True)
+            excluded = df["_excluded"].to_numpy(dtype=bool)
+            df = df[[c.name for c in spec.columns]]
+            tables[name] = (df[~excluded] if excluded.any() else df).reset_index(drop=True)
+            del df
         else:
             tables[name] = empty_frame(spec)
     quality = log.frame()

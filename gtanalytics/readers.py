@@ -152,6 +152,7 @@ def _csv_block(path: Path, label: str, raw: bytes | None = None) -> Block:
 #: Unquoted CSVs at least this long (characters) are split by column when every line has the same
 #: number of values: the records are then object arrays sharing one string per distinct value.
 COLUMNAR_MIN_CHARS = 1_000_000
+_CHUNK_ROWS = 250_000
 
 
 def _csv_columns(text: str, sep: str, label: str, stem: str, enc: str, notes: tuple) -> Block | None:
@@ -171,14 +172,20 @@ def _csv_columns(text: str, sep: str, label: str, stem: str, enc: str, notes: tu
     if counts["min"] != counts["max"]:
         return None                      # rows of different widths: the row checks decide
     k = counts["max"] + 1
-    flat = pc.split_pattern(lines, sep).flatten()
+    columns = [np.empty(n, dtype=object) for _ in range(k)]
+    shared: list[dict] = [{} for _ in range(k)]   # one string object per distinct value across chunks
+    for lo in range(0, n, _CHUNK_ROWS):            # in chunks, so only one chunk's fields exist as arrow strings
+        flat = pc.split_pattern(lines.slice(lo, _CHUNK_ROWS), sep).flatten()
+        m = len(flat) // k
+        for j in range(k):
+            enc_col = flat.take(pa.array(np.arange(j, m * k, k))).dictionary_encode()
+            uniques = np.empty(len(enc_col.dictionary), dtype=object)
+            seen = shared[j]
+            uniques[:] = [seen.setdefault(v, v) for v in enc_col.dictionary.to_pylist()]
+            columns[j][lo:lo + m] = uniques[enc_col.indices.to_numpy()]
+        del flat
     del lines
-    columns = []
-    for j in range(k):
-        enc_col = flat.take(pa.array(np.arange(j, n * k, k))).dictionary_encode()
-        uniques = np.empty(len(enc_col.dictionary), dtype=object)
-        uniques[:] = enc_col.dictionary.to_pylist()
-        columns.append(uniques[enc_col.indices.to_numpy()])
+    pa.default_memory_pool().release_unused()      # give the arrow buffers back before validation allocates
     top = [list(r) for r in zip(*(c[:HEADER_SEARCH_ROWS] for c in columns))]
     return Block(label, (stem,), top, enc, None, sep, notes=notes, columns=columns, columns_start=0)
 

@@ -309,6 +309,11 @@ def _assessment_scores(out, log, label, live, exclude) -> None:
                 f"and export again.")
 
 
+def _where(df: pd.DataFrame) -> pd.Series:
+    """``"<file> row <n>"`` of each row (made only for the rows a message needs)."""
+    return df["_file"].astype("string") + " row " + df["_row"].astype("string")
+
+
 def check_duplicates(df: pd.DataFrame, spec, log: ProblemLog) -> pd.DataFrame:
     """Exact copies: keep one, report the others; same key with different values: exclude all.
 
@@ -319,23 +324,22 @@ def check_duplicates(df: pd.DataFrame, spec, log: ProblemLog) -> pd.DataFrame:
         return df
     cols = [c.name for c in spec.columns]
     alive = ~df["_excluded"].to_numpy(dtype=bool)
-    where = df["_file"].astype("string") + " row " + df["_row"].astype("string")
-    sub = df.loc[alive, cols]
+    sub = df.loc[alive, cols] if not alive.all() else df[cols]   # no copy of a table with nothing excluded
     h = pd.util.hash_pandas_object(sub, index=False)
     dup = h.duplicated(keep="first")
     if dup.any():
-        first_where = where[alive].groupby(h.to_numpy()).transform("first")
+        first_where = _where(df.loc[alive]).groupby(h.to_numpy()).transform("first")
         idx = dup[dup].index
         log.add(df.loc[idx, "_file"], df.loc[idx, "_row"], None, None,
                 "Exact copy of " + first_where.loc[idx] + "; one copy was kept.", "excluded", "warning")
         df.loc[idx, "_excluded"] = True
     alive = ~df["_excluded"].to_numpy(dtype=bool)
-    keyed = df.loc[alive, list(spec.key)]
+    keyed = df.loc[alive, list(spec.key)] if not alive.all() else df[list(spec.key)]
     clash = keyed.duplicated(keep=False)
     if clash.any():
         c = df.loc[clash[clash].index]
         gid = c.groupby(list(spec.key), dropna=False, sort=False).ngroup()
-        wc = where.loc[c.index]
+        wc = _where(c)
         others = wc.groupby(gid).transform(lambda s: ", ".join(s))
         nun = c[cols].astype("string").fillna("\x00").groupby(gid).nunique()
         differ = nun.apply(lambda r: ", ".join(r.index[r > 1]), axis=1)

@@ -444,6 +444,7 @@ def test_csv_read_by_column_equals_row_by_row(tmp_path, monkeypatch):
     lines += [sep.join(r) for r in p.to_numpy().tolist()]
     (tmp_path / "pupils.csv").write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     monkeypatch.setattr(readers, "COLUMNAR_MIN_CHARS", 0)
+    monkeypatch.setattr(readers, "_CHUNK_ROWS", 7)               # several chunks per file
     by_column = _loaded(load(tmp_path, today="2026-01-01"))
     monkeypatch.setattr(readers, "COLUMNAR_MIN_CHARS", 10**12)
     by_row = _loaded(load(tmp_path, today="2026-01-01"))
