@@ -518,7 +518,9 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
     raw["_file"] = label
     raw["_row"] = rownums
     ignored = [header[i] for i in range(width) if i not in assigned and header[i].strip()]
-    typed = validate_table(raw, spec, values=hmap.values, log=log, label=label, **opts)
+    frame = [raw]
+    del raw                                # validate_table then holds the only reference and frees it early
+    typed = validate_table(frame.pop(), spec, values=hmap.values, log=log, label=label, **opts)
     typed = derive_columns(typed, spec, present=set(assigned.values()), log=log, label=label)
     parts[table].append(typed)
     reads.append((label, table, data_rows, False))

@@ -59,7 +59,8 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
     n = len(raw)
     rows = raw["_row"].to_numpy()
-    out = pd.DataFrame({"_file": raw["_file"].to_numpy(), "_row": rows}, index=raw.index)
+    index = raw.index
+    out = pd.DataFrame({"_file": raw["_file"].to_numpy().copy(), "_row": rows}, index=index)
     cleaned: dict[str, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
     blank = np.ones(n, dtype=bool)
     for name in raw.columns.drop(["_file", "_row"]):
@@ -79,6 +80,7 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
         row_blank = _per_row(is_blank, codes, True)
         blank &= row_blank
         cleaned[name] = (codes, u, hit)
+    del raw   # the text is in ``cleaned`` now (codes and distinct values): let the caller's frame go
     excluded = blank.copy()
     if blank.any():
         log.add(label, rows[blank], None, None, "Blank row (no values in any column used).", "excluded", "warning")
@@ -100,15 +102,15 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
     for c in spec.columns:
         if c.name not in cleaned:
             missing = {"date": pd.NaT, "float": np.nan}.get(c.dtype, pd.NA)     # a column not in the file
-            out[c.name] = pd.Series(missing, index=raw.index, dtype=DTYPES[c.dtype])
+            out[c.name] = pd.Series(missing, index=index, dtype=DTYPES[c.dtype])
             continue
         codes, u, hit = cleaned[c.name]
         if c.name == "upn" and pupil_key == "pseudonymous":
             pu, badu = u, pd.Series(False, index=u.index)
         else:
             pu, badu = parse_column(c, u)
-        parsed = take_codes(pu.astype(DTYPES[c.dtype]), codes, raw.index)
-        raw_s = take_codes(u, codes, raw.index)
+        parsed = take_codes(pu.astype(DTYPES[c.dtype]), codes, index)
+        raw_s = take_codes(u, codes, index)
         bad = _per_row(badu.to_numpy(dtype=bool), codes, False)
         exclude_bad = c.required or c.dtype in ("int", "float") or c.name == "upn"
         if c.name == "ethnicity" and hit.any():
@@ -137,7 +139,7 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
                     parsed = parsed.mask(amb_rows)
         if spec.name == "assessments" and c.name == "score" and "result" in cleaned:
             score_codes = raw_s.str.upper().where(bad)        # outcome codes typed into score
-            res_blank = take_codes(cleaned["result"][1], cleaned["result"][0], raw.index).isna().to_numpy()
+            res_blank = take_codes(cleaned["result"][1], cleaned["result"][0], index).isna().to_numpy()
             move = (score_codes.isin(list(OUTCOME_CODES)).to_numpy(dtype=bool) & res_blank & live)
             if move.any():
                 log.add(label, rows[move], c.name, raw_s[move], "An outcome code was written in the score "
@@ -167,6 +169,8 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
                 report(missing, c.name, None, f"{c.name} is required but blank: it must be {describe(c)}. "
                        f"Fill it in and export again.", True)
         out[c.name] = parsed.astype(DTYPES[c.dtype])
+        if c.name != "result":            # result's codes are still needed by the score check
+            del cleaned[c.name]
     if score_codes is not None and score_codes.notna().any():
         out["result"] = out["result"].mask(score_codes.notna(), score_codes)
     out["_excluded"] = excluded
