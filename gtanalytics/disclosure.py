@@ -10,7 +10,11 @@
    is hidden too (never a zero; the total when no non-zero cell is left), repeated until no equation has exactly one hidden
    term.  This line-by-line rule is the usual heuristic; the whole table is then audited
    exactly (a linear programme per hidden cell over all the totals' equations) and more cells
-   are hidden while any hidden cell could still be worked out.
+   are hidden while any hidden cell could still be worked out.  With ``protect_combined`` (the
+   default) no *set* of hidden cells may have a combined count of 1 to ``threshold - 1`` that the
+   totals pin down either (register 87, no SEN 82 shown, SEN support 4 and EHC plan 1 hidden:
+   "5 pupils with SEN" could be worked out, so no SEN is hidden too); a mixed-integer programme
+   finds such sets exactly.
 3. **Dependent values**: a statistic (mean, %, gap, interval) about a group whose count is
    hidden is hidden too.
 4. Optional **rounding** of the shown counts to a base (e.g. 5; Ofqual/GSS practice); a non-zero
@@ -100,8 +104,8 @@ def _lines(table, labels, count_cols, total_row, total_col, block_col):
                 raise GTDataError(f"Block {key!r} has no total row and the table has several; "
                                   "give each block its own total row.")
             inner = [i for i in rows if i not in totals]
-            if key is None and block_col is not None and not inner:
-                continue
+            if block_col is not None and not inner:
+                continue  # the total row's own block (its block value is empty, or "x" once displayed)
             for c in count_cols:
                 lines.append(([(i, c) for i in inner], (tot, c)))
     if total_col is not None:
@@ -111,39 +115,88 @@ def _lines(table, labels, count_cols, total_row, total_col, block_col):
     return lines
 
 
-def _pinned(counts, hidden, lines) -> list:
-    """Hidden cells whose value the shown cells and totals pin down exactly.
+def _system(counts, hidden, lines):
+    """The totals' equations in the hidden cells: (unknown cells, A, b) with ``A x = b``, ``x >= 0``.
 
-    Each usable equation ``sum(cells) = total`` constrains the hidden cells (all counts are 0 or
-    more); a linear programme finds each hidden cell's smallest and largest possible value, and a
-    cell whose range is under one pupil can be worked out.  Equations with a missing term are
-    skipped, as in the line-by-line rule.
+    Each usable equation ``sum(cells) = total`` with a hidden term becomes one row; shown terms
+    move to the right-hand side.  Equations with a missing term are skipped, as in the
+    line-by-line rule.
     """
     eqs = [(cells, tot) for cells, tot in lines
            if not any(math.isnan(counts.at[x]) for x in [*cells, tot]) and any(hidden.at[x] for x in [*cells, tot])]
     unknown = sorted({x for cells, tot in eqs for x in [*cells, tot] if hidden.at[x]}, key=str)
-    if not unknown:
-        return []
     idx = {x: k for k, x in enumerate(unknown)}
-    a_eq, b_eq = [], []
-    for cells, tot in eqs:
-        row, rhs = np.zeros(len(idx)), 0.0
+    a_eq, b_eq = np.zeros((len(eqs), len(idx))), np.zeros(len(eqs))
+    for r, (cells, tot) in enumerate(eqs):
         for x, sign in [*[(c, 1.0) for c in cells], (tot, -1.0)]:
             if hidden.at[x]:
-                row[idx[x]] += sign
+                a_eq[r, idx[x]] += sign
             else:
-                rhs -= sign * counts.at[x]
-        a_eq.append(row)
-        b_eq.append(rhs)
-    pinned = []
-    for x, k in idx.items():
-        obj = np.zeros(len(idx))
-        obj[k] = 1.0
-        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx), method="highs")
-        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx), method="highs")
-        if lo.status == 0 and hi.status == 0 and (-hi.fun) - lo.fun < 0.5:
-            pinned.append(x)
-    return pinned
+                b_eq[r] -= sign * counts.at[x]
+    return unknown, a_eq, b_eq
+
+
+def _ranges(a_eq, b_eq):
+    """Smallest and largest value of each unknown given ``A x = b, x >= 0`` (linear programmes).
+
+    NaN where the equations have no solution (an inconsistent display table).
+    """
+    k = a_eq.shape[1]
+    lo, hi = np.full(k, np.nan), np.full(k, np.nan)
+    for j in range(k):
+        obj = np.zeros(k)
+        obj[j] = 1.0
+        a = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * k, method="highs")
+        z = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * k, method="highs")
+        if a.status == 0 and z.status == 0:
+            lo[j], hi[j] = a.fun, -z.fun
+    return lo, hi
+
+
+def _small_sums(a_eq, b_eq, x0, hi, candidates, threshold, limit=25) -> list:
+    """Sets of two or more unknowns whose combined count is fixed by the totals at 1 to ``threshold - 1``.
+
+    A sum ``c . x`` of unknowns is the same in every non-negative solution of ``A x = b`` exactly
+    when ``c`` is a combination of the equations' rows plus unit vectors of the unknowns that are
+    0 in every solution (``hi == 0``: the implicit equalities, which span the rest of the
+    solutions' affine hull).  So a 0/1 vector ``c`` with ``c = A' y`` on every other unknown (``y``
+    free), ``sum(c) >= 2`` and ``1 <= c . x0 <= threshold - 1`` (``x0`` any solution) is a small
+    combined total a reader can work out.  A mixed-integer programme (scipy.optimize.milp, HiGHS)
+    finds the smallest such set; sets containing one already found are then excluded, so the sets
+    come back smallest first and none contains another.  Only ``candidates`` (unknown positions)
+    may be in a set.
+    """
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    m, k = a_eq.shape
+    free = [j for j in candidates if not hi[j] < 1e-7]
+    if len(free) < 2 or threshold < 2:
+        return []
+    nf = len(free)
+    rows = [j for j in range(k) if not hi[j] < 1e-7]  # implicit zeros drop out of c = A' y
+    eq = np.zeros((len(rows), nf + m))
+    for r, j in enumerate(rows):
+        if j in free:
+            eq[r, free.index(j)] = 1.0
+        eq[r, nf:] = -a_eq[:, j]
+    value = np.concatenate([np.asarray(x0, float)[free], np.zeros(m)])
+    size = np.concatenate([np.ones(nf), np.zeros(m)])
+    cons = [LinearConstraint(eq, 0, 0), LinearConstraint(value, 1 - 1e-6, threshold - 1 + 1e-6),
+            LinearConstraint(size, 2, np.inf)]
+    bounds = Bounds(np.concatenate([np.zeros(nf), np.full(m, -np.inf)]),
+                    np.concatenate([np.ones(nf), np.full(m, np.inf)]))
+    integrality = np.concatenate([np.ones(nf), np.zeros(m)])
+    found = []
+    while len(found) < limit:
+        res = milp(size, constraints=cons, bounds=bounds, integrality=integrality)
+        if res.status != 0 or res.x is None:
+            break
+        chosen = [free[i] for i in range(nf) if res.x[i] > 0.5]
+        found.append(chosen)
+        cut = np.zeros(nf + m)
+        cut[[free.index(j) for j in chosen]] = 1.0
+        cons.append(LinearConstraint(cut, -np.inf, len(chosen) - 1))  # no set containing this one again
+    return found
 
 
 def _counts(table, count_cols) -> pd.DataFrame:
@@ -170,7 +223,7 @@ def _fmt(v, decimals) -> str:
 
 def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESHOLD, secondary=True, round_base=None,
              symbol="c", total_row=None, total_col=None, label_col=None, block_col=None,
-             suppress_zeros=False, decimals=1, not_applicable=None):
+             suppress_zeros=False, decimals=1, not_applicable=None, protect_combined=True, unpublished=None):
     """Suppress small groups (and anything that would reveal them) and format a table for display.
 
     Parameters
@@ -207,6 +260,20 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
         Decimal places for float statistics (per column with a dict); None: as they are.
     not_applicable : pandas.DataFrame of bool, optional
         Cells to show as ``z``.
+    protect_combined : bool
+        Also protect small *combined* totals (default True): no set of hidden cells may add up
+        to a number from 1 to ``threshold - 1`` that the shown cells and totals pin down.  E.g.
+        a register of 87 with no SEN 82, SEN support 4 (hidden) and EHC plan 1 (hidden): neither
+        hidden cell can be worked out alone, but 87 - 82 = 5 pupils with SEN can, so no SEN is
+        hidden too.  Checked exactly over the whole table (a mixed-integer programme over all the
+        totals' equations); like the whole-table check of single cells, it is skipped when
+        counts are rounded (``round_base``).
+    unpublished : pandas.DataFrame of bool, optional
+        Count cells the reader never sees although they belong to an equation (e.g. the
+        remainder row that makes a breakdown add up to a known total: the "no" of a yes/no
+        flag).  They count as unknown in the equations; one need not be protected itself unless
+        it is below ``threshold``, but it does count towards combined totals.  They are shown as
+        ``symbol`` and not listed in ``record``; drop those rows before showing the table.
 
     Returns
     -------
@@ -243,6 +310,22 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
     counts = _counts(t, count_cols)
     hidden = pd.DataFrame(False, index=range(len(t)), columns=t.columns)
     record = []
+    unseen = set()
+    if unpublished is not None:
+        mask = np.asarray(unpublished, dtype=bool)
+        if mask.shape != t.shape:
+            raise GTDataError(f"unpublished must be a mask of the table's shape {t.shape}, not {mask.shape}.")
+        for i, j in zip(*np.nonzero(mask)):
+            if t.columns[j] in count_cols:
+                hidden.iat[i, j] = True
+                unseen.add((int(i), t.columns[j]))
+
+    def secret(x):
+        """Must this hidden cell not be worked out? (an unpublished cell only when it is small)"""
+        if x not in unseen:
+            return True
+        v = counts.at[x]
+        return not math.isnan(v) and v < threshold and (v > 0 or suppress_zeros)
 
     def hide(i, c, rule, reason):
         hidden.loc[i, c] = True
@@ -250,7 +333,7 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
 
     for c in count_cols:
         for i, v in enumerate(counts[c]):
-            if not math.isnan(v) and v < threshold and (v > 0 or suppress_zeros):
+            if not math.isnan(v) and v < threshold and (v > 0 or suppress_zeros) and (i, c) not in unseen:
                 hide(i, c, "primary", f"fewer than {threshold} pupils")
     if secondary:
         lines = _lines(t, labels, count_cols, total_row, total_col, block_col)
@@ -262,7 +345,7 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
                 if any(math.isnan(counts.at[i, c]) for i, c in terms):
                     continue  # not a usable equation: a term is missing anyway
                 shut = [x for x in terms if hidden.at[x]]
-                if len(shut) != 1:
+                if len(shut) != 1 or not secret(shut[0]):
                     continue
                 # a hidden zero protects nothing when its own line total can pin it to 0, so only
                 # non-zero cells are candidates; with none left, the total itself is hidden
@@ -276,20 +359,37 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
                                          f"from the total in row {labels[tot[0]]!r}, column {tot[1]!r}")
                 changed = True
         # the line-by-line rule is a heuristic: audit the whole table exactly and, while a hidden
-        # cell can still be worked out, hide the smallest shown cell (or total) beside it
+        # cell (or, with protect_combined, a small combined total of hidden cells) can still be
+        # worked out, hide the smallest shown cell (or total) beside it
         while not round_base:
-            pinned = _pinned(counts, hidden, lines)
-            if not pinned:
+            unknown, a_eq, b_eq = _system(counts, hidden, lines)
+            if not unknown:
                 break
-            cell = pinned[0]
-            beside = {x for cells, tot in lines if cell in (*cells, tot) for x in (*cells, tot)}
+            lo, hi = _ranges(a_eq, b_eq)
+            fixed = [j for j, x in enumerate(unknown) if hi[j] - lo[j] < 0.5]
+            pinned = [unknown[j] for j in fixed if secret(unknown[j])]
+            if pinned:
+                group = pinned[:1]
+                why = (f"stops row {labels[group[0][0]]!r}, column {group[0][1]!r} being worked out from the "
+                       "totals (whole-table check)")
+            elif protect_combined:
+                x0 = [counts.at[x] for x in unknown]
+                sets = _small_sums(a_eq, b_eq, x0, hi, [j for j in range(len(unknown)) if j not in fixed],
+                                   threshold, limit=1)
+                if not sets:
+                    break
+                group = [unknown[j] for j in sets[0]]
+                why = ("stops the combined count of " + ", ".join(f"row {labels[i]!r} column {c!r}" for i, c in group)
+                       + f" (fewer than {threshold}) being worked out from the totals")
+            else:
+                break
+            beside = {x for cells, tot in lines if set(group) & {*cells, tot} for x in (*cells, tot)}
             # smallest non-zero first; a zero only when nothing else beside it is left to hide
             shown = sorted((x for x in beside if not hidden.at[x] and not math.isnan(counts.at[x])),
                            key=lambda x: (counts.at[x] == 0, counts.at[x], str(x)))
             if not shown:
                 break
-            hide(*shown[0], "secondary", f"stops row {labels[cell[0]]!r}, column {cell[1]!r} being worked "
-                                         "out from the totals (whole-table check)")
+            hide(*shown[0], "secondary", why)
     for v, cs in deps.items():
         for i in range(len(t)):
             if any(hidden.at[i, c] for c in cs) and not hidden.at[i, v]:
@@ -329,7 +429,16 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
 
 def check_disclosure(table, threshold=SUPPRESSION_THRESHOLD, *, count_cols, value_cols=None, total_row=None, total_col=None,
                      label_col=None, block_col=None, suppress_zeros=False, symbols=("c", "SUPP")):
-    """Audit a display table: is any small count shown, or derivable from a total?
+    """Audit a display table: is any small count shown, or derivable from the totals?
+
+    Four kinds of problem are found: a shown count below ``threshold``; a hidden cell that
+    one total gives away by subtraction (line by line) or that all the totals pin down
+    together (a linear programme per hidden cell gives its smallest and largest value; a range
+    under one pupil is a derivation); a *small combined total*: two or more hidden cells whose
+    sum the totals pin down at 1 to ``threshold - 1`` (e.g. SEN support and EHC plan hidden,
+    but register 87 - no SEN 82 = 5); and a statistic shown for a hidden group.  Combined
+    totals are found exactly by a mixed-integer programme (see :func:`suppress`); each set
+    reported contains no smaller set that is also reported (at most 25 per table).
 
     Parameters
     ----------
@@ -367,16 +476,44 @@ def check_disclosure(table, threshold=SUPPRESSION_THRESHOLD, *, count_cols, valu
         for i, v in enumerate(shown[c]):
             if not pd.isna(v) and v < threshold and (v > 0 or suppress_zeros):
                 problems.append({"row": labels[i], "column": c, "problem": f"shows a count below {threshold}"})
-    for cells, tot in _lines(t, labels, count_cols, total_row, total_col, block_col):
+    lines = _lines(t, labels, count_cols, total_row, total_col, block_col)
+    flagged = set()
+    for cells, tot in lines:
         terms = [*cells, tot]
         unknown = [x for x in terms if pd.isna(shown[x[1]][x[0]])]
         if len(unknown) == 1 and secret[unknown[0][1]][unknown[0][0]]:
             i, c = unknown[0]
             known = sum(shown[cc][ii] for ii, cc in cells if (ii, cc) != (i, c))
             value = known if (i, c) == tot else shown[tot[1]][tot[0]] - known
+            flagged.add((i, c))
+            if value == 0 and not suppress_zeros:
+                continue  # a hidden zero reveals no pupil
             problems.append({"row": labels[i], "column": c,
                              "problem": f"can be worked out as {value:g} from the total in row {labels[tot[0]]!r}"
                              + (f", column {tot[1]!r}" if total_col is not None else "")})
+    counts = pd.DataFrame({c: shown[c].fillna(0).where(~pd.isna(shown[c]) | secret[c], np.nan).astype(float)
+                           for c in count_cols})
+    unknown, a_eq, b_eq = _system(counts, pd.DataFrame(secret), lines)
+    if unknown:
+        lo, hi = _ranges(a_eq, b_eq)
+        point = linprog(np.zeros(len(unknown)), A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(unknown),
+                        method="highs")
+        if point.status == 0:  # else the shown counts do not add up (e.g. rounded): nothing can be worked out
+            fixed = [j for j in range(len(unknown)) if hi[j] - lo[j] < 0.5]
+            for j in fixed:
+                v = float(np.round(point.x[j], 6))
+                if unknown[j] not in flagged and (v > 0 or suppress_zeros):
+                    i, c = unknown[j]
+                    problems.append({"row": labels[i], "column": c,
+                                     "problem": f"can be worked out as {v:g} from the totals taken together"})
+            for group in _small_sums(a_eq, b_eq, point.x, hi, [j for j in range(len(unknown)) if j not in fixed],
+                                     threshold):
+                cells = [unknown[j] for j in group]
+                v = float(np.round(sum(point.x[j] for j in group), 6))
+                others = "; ".join(f"row {labels[i]!r}, column {c!r}" for i, c in cells[1:])
+                problems.append({"row": labels[cells[0][0]], "column": cells[0][1],
+                                 "problem": f"adds up with {others} to {v:g} (fewer than {threshold}), "
+                                            "which can be worked out from the totals"})
     deps = ({v: _cols(c) for v, c in value_cols.items()} if isinstance(value_cols, dict)
             else {v: count_cols for v in _cols(value_cols)})
     for v, cs in deps.items():

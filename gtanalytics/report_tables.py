@@ -229,20 +229,14 @@ def _block_hidden(safe: pd.DataFrame, counts: list, value_cols, threshold: int, 
         eq.append({"_label": "Total", "_block": key, **total})
         origin.append(None)
     eq = pd.DataFrame(eq)
+    # the remainder is never shown: unknown to the reader, to be protected only when it is small; suppress's
+    # protect_combined rule then keeps what the reader cannot see in a block at 0 or at least the threshold
+    unpublished = pd.DataFrame(False, index=eq.index, columns=eq.columns)
+    unpublished.loc[eq["_label"] == "rest", counts] = True
     res = suppress(eq, count_cols=counts, threshold=threshold, total_row="Total", label_col="_label",
-                   block_col="_block")
-    shut = res.hidden[counts].to_numpy(bool).copy()
-    # the rule suppress lacks: what a reader cannot see in a block adds up to 0 or to >= threshold
+                   block_col="_block", protect_combined=True, unpublished=unpublished)
+    shut = res.hidden[counts].to_numpy(bool)
     values, labels = eq[counts].to_numpy(float), eq["_label"].to_numpy()
-    for key in dict.fromkeys(eq["_block"]):
-        inner = [j for j in range(len(eq)) if eq.at[j, "_block"] == key and labels[j] != "Total"]
-        for k in range(len(counts)):
-            while True:
-                unseen = [j for j in inner if (shut[j, k] or labels[j] == "rest") and values[j, k] > 0]
-                seen = [j for j in inner if not shut[j, k] and labels[j] != "rest" and values[j, k] > 0]
-                if not unseen or not seen or sum(values[j, k] for j in unseen) >= threshold:
-                    break
-                shut[min(seen, key=lambda j: (values[j, k], j)), k] = True
     hidden = pd.DataFrame(False, index=safe.index, columns=safe.columns)
     rule = pd.Series("", index=safe.index, dtype=object)
     total_hidden = {c: pd.Series(False, index=safe.index) for c in totals.values()}

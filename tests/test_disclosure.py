@@ -109,16 +109,23 @@ def test_blocks_add_up_to_one_total_row():
         "on_register": [6, 7, 8, 4, 1, 13],
         "pct": [20.0, 25.0, 20.0, 26.7, 33.3, 22.4],
     })
-    s = suppress(t, count_cols=["n", "on_register"], value_cols={"pct": ["n", "on_register"]},
-                 total_row="All pupils", label_col="value", block_col="characteristic")
+    kw = dict(count_cols=["n", "on_register"], total_row="All pupils", label_col="value", block_col="characteristic")
+    s = suppress(t, value_cols={"pct": ["n", "on_register"]}, protect_combined=False, **kw)
     d = s.display.set_index("value")
     assert d.loc["Black", "n"] == "c" and d.loc["Asian", "n"] == "c"  # 58 - 40 - 15 would give 3
-    # on the register: Asian 4 and Black 1 are both hidden already, so White 8 can stay
+    # on the register: Asian 4 and Black 1 are both hidden already, so (cell by cell) White 8 can stay
     assert d.loc[["Asian", "Black"], "on_register"].tolist() == ["c", "c"]
     assert d.loc["F", "on_register"] == "6" and d.loc["White", "on_register"] == "8"
     assert d.loc["Black", "pct"] == "c" and d.loc["F", "pct"] == "20.0"
-    assert check_disclosure(s.display, count_cols=["n", "on_register"], total_row="All pupils",
-                            label_col="value", block_col="characteristic").empty
+    # ... but 13 - 8 = 5 pupils on the register are Asian or Black: a small combined total
+    probs = check_disclosure(s.display, **kw)
+    assert probs["problem"].tolist() == [
+        "adds up with row 'Black', column 'on_register' to 5 (fewer than 6), which can be worked out from the totals"]
+    # the default (protect_combined=True) hides White too, and then the table passes the audit
+    d = suppress(t, value_cols={"pct": ["n", "on_register"]}, **kw).display.set_index("value")
+    assert d.loc[["White", "Asian", "Black"], "on_register"].tolist() == ["c", "c", "c"]
+    assert d.loc["F", "on_register"] == "6" and d.loc["M", "on_register"] == "7"
+    assert check_disclosure(d.reset_index(), **kw).empty
 
 
 def test_rounding_symbols_and_missing():
@@ -183,3 +190,178 @@ def test_register_table_for_governors_passes_audit():
     assert check_disclosure(s.display, value_cols=["ratio", "verdict"], **kw).empty
     assert (s.display.loc[table.n_group_register.between(1, 5), "n_group_register"] == "c").all()
     assert not check_disclosure(table.astype({"n_group": int}), **kw).empty  # the raw table is not safe
+
+
+# --------------------------------------------------------------------------- small combined totals
+def test_sen_register_small_combined_total():
+    """The governor-report case: register 87, no SEN 82, SEN support 4, EHC plan 1.
+
+    Both small cells are hidden and neither can be worked out alone, but 87 - 82 = 5 pupils with
+    SEN can; protect_combined (the default) hides no SEN too."""
+    t = pd.DataFrame({"sen": ["No SEN", "SEN support", "EHC plan", "Register"], "n": [82, 4, 1, 87],
+                      "pct": [94.3, 4.6, 1.1, 100.0]})
+    kw = dict(count_cols="n", total_row="Register", label_col="sen")
+    old = suppress(t, value_cols=["pct"], protect_combined=False, **kw)
+    assert old.display["n"].tolist() == ["82", "c", "c", "87"]
+    assert check_disclosure(old.display, **kw)["problem"].tolist() == [
+        "adds up with row 'EHC plan', column 'n' to 5 (fewer than 6), which can be worked out from the totals"]
+    s = suppress(t, value_cols=["pct"], **kw)
+    assert s.display["n"].tolist() == ["c", "c", "c", "87"]
+    assert s.display["pct"].tolist() == ["c", "c", "c", "100.0"]
+    assert s.record.query("rule == 'secondary'")["row"].tolist() == ["No SEN"]
+    assert "combined count" in s.record.query("rule == 'secondary'")["reason"].iloc[0]
+    assert check_disclosure(s.display, value_cols=["pct"], **kw).empty
+    # a combined total of 6 or more is no disclosure: nothing more is hidden
+    t6 = t.assign(n=[81, 4, 2, 87])
+    assert suppress(t6, **kw).display["n"].tolist() == ["81", "c", "c", "87"]
+
+
+def test_unpublished_remainder_counts_towards_combined_totals():
+    """A yes/no flag shown as its 'yes' row only: the 'no' (the remainder) is unknown to the reader."""
+    t = pd.DataFrame({"g": ["yes", "rest", "All"], "n": [20, 3, 23]})
+    un = pd.DataFrame({"g": [False, True, False], "n": [False, True, False]})
+    s = suppress(t, count_cols="n", total_row="All", label_col="g", unpublished=un)
+    assert s.display["n"].tolist() == ["c", "c", "23"]  # 23 - 20 would give the 3 'no' away
+    assert s.record["row"].tolist() == ["yes"]
+    big = suppress(t.assign(n=[20, 30, 50]), count_cols="n", total_row="All", label_col="g", unpublished=un)
+    assert big.display["n"].tolist() == ["20", "c", "50"] and big.record.empty  # a large remainder needs nothing
+    with pytest.raises(GTDataError, match="unpublished"):
+        suppress(t, count_cols="n", unpublished=un.iloc[:2])
+
+
+# An independent audit by brute force: every subset of the hidden cells, its smallest and largest possible sum
+# from a linear programme (scipy.optimize.linprog) over the table's equations and non-negativity.
+def _equations_blocks(sizes):
+    """Blocks of rows (e.g. the sexes, the SEN groups) each adding up to one shared total row (the last row)."""
+    eqs, pos, total = [], 0, sum(sizes)
+    for k in sizes:
+        eqs.append(([(pos + i, 0) for i in range(k)], (total, 0)))
+        pos += k
+    return eqs
+
+
+def _equations_2d(r, c):
+    """A crosstab with a total column (last) and total row (last)."""
+    return ([([(i, j) for j in range(c)], (i, c)) for i in range(r + 1)]
+            + [([(i, j) for i in range(r)], (r, j)) for j in range(c + 1)])
+
+
+def _brute_force_small_sets(full, hidden, eqs, threshold=6):
+    """(pinned singletons {cell: value}, minimal hidden sets of 2+ cells pinned at 1..threshold-1)."""
+    from itertools import combinations
+
+    unknown = sorted(zip(*np.nonzero(hidden)))
+    idx = {x: k for k, x in enumerate(unknown)}
+    a_eq, b_eq = [], []
+    for cells, tot in eqs:
+        if not any(x in idx for x in [*cells, tot]):
+            continue
+        row, rhs = np.zeros(len(idx)), 0.0
+        for x, sign in [*[(c, 1.0) for c in cells], (tot, -1.0)]:
+            if x in idx:
+                row[idx[x]] += sign
+            else:
+                rhs -= sign * full[x]
+        a_eq.append(row)
+        b_eq.append(rhs)
+
+    def span(members):
+        obj = np.zeros(len(idx))
+        obj[[idx[x] for x in members]] = 1.0
+        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx)).fun
+        top = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx))
+        return lo, (np.inf if top.status == 3 else -top.fun)  # status 3: unbounded (a hidden total over hidden cells)
+
+    single = {x: span([x]) for x in unknown}
+    pinned = {(int(x[0]), int(x[1])): lo for x, (lo, hi) in single.items() if hi - lo < 0.5}
+    pool = [x for x in unknown if (int(x[0]), int(x[1])) not in pinned and single[x][1] > 1e-7]
+    bad = []
+    for size in range(2, len(pool) + 1):
+        for members in combinations(pool, size):
+            if any(set(b) <= set(members) for b in bad):
+                continue
+            lo, hi = span(members)
+            if hi - lo < 0.5 and 1 - 1e-6 <= lo <= threshold - 1 + 1e-6:
+                bad.append(members)
+    return pinned, {frozenset((int(i), int(j)) for i, j in b) for b in bad}
+
+
+def _reported_sets(problems, row_of, col_of):
+    """Sets of cells named in check_disclosure's 'adds up with ...' problems."""
+    import re
+
+    out = set()
+    for _, p in problems.iterrows():
+        if p["problem"].startswith("adds up with"):
+            cells = [(p["row"], p["column"])] + re.findall(r"row '([^']*)', column '([^']*)'", p["problem"])
+            out.add(frozenset((row_of[r], col_of[c]) for r, c in cells))
+    return out
+
+
+def _random_table(rng, high=9):
+    """A random register-style block table or crosstab with small counts: (table, values, equations, keywords,
+    count columns)."""
+    if rng.random() < 0.5:
+        total = int(rng.integers(4, 2 * high + 2))
+        sizes = [int(k) for k in rng.integers(2, 4, size=rng.integers(1, 3))]
+        vals, rows, blocks = [], [], []
+        for b, k in enumerate(sizes):
+            cuts = np.sort(rng.integers(0, total + 1, size=k - 1))
+            vals += list(np.diff([0, *cuts, total]))
+            rows += [f"b{b}r{i}" for i in range(k)]
+            blocks += [f"b{b}"] * k
+        t = pd.DataFrame({"g": [*rows, "All"], "block": [*blocks, None], "n": [*vals, total]})
+        kw = dict(count_cols="n", total_row="All", label_col="g", block_col="block")
+        return t, t[["n"]].to_numpy(float), _equations_blocks(sizes), kw, ["n"]
+    r, c = int(rng.integers(2, 4)), int(rng.integers(2, 4))
+    t, cols = _crosstab(rng.integers(0, high, size=(r, c)))
+    return t, t[[*cols, "total"]].to_numpy(float), _equations_2d(r, c), dict(
+        count_cols=cols, total_col="total", total_row="All", label_col="group"), [*cols, "total"]
+
+
+def test_check_disclosure_agrees_with_brute_force_audit():
+    """Random hiding patterns on tables of small counts: check_disclosure's derivable cells and small combined
+    totals are exactly those the brute-force linprog audit finds (combined: minimal sets of two or more hidden
+    cells).  Seeded; the tables are drawn so that small combined totals do occur (counted at the end)."""
+    rng = np.random.default_rng(100)
+    tables = n_sets = n_pinned = 0
+    while tables < 40:
+        t, full, eqs, kw, cols = _random_table(rng, high=4)
+        is_total = np.zeros(full.shape, bool)
+        for _, tot in eqs:
+            is_total[tot] = True
+        hidden = rng.random(full.shape) < np.where(is_total, 0.15, 0.5)
+        if not 2 <= hidden.sum() <= 7:
+            continue
+        tables += 1
+        display = t.astype({c: object for c in cols})
+        for i, j in zip(*np.nonzero(hidden)):
+            display.iat[i, display.columns.get_loc(cols[j])] = "c"
+        problems = check_disclosure(display, threshold=6, **kw)
+        pinned, bad = _brute_force_small_sets(full, hidden, eqs)
+        row_of = {lab: i for i, lab in enumerate(t[kw["label_col"]])}
+        col_of = {c: j for j, c in enumerate(cols)}
+        assert _reported_sets(problems, row_of, col_of) == bad, (t, hidden, problems)
+        derived = problems[problems["problem"].str.startswith("can be worked out")]
+        expected = {x for x, v in pinned.items() if v > 1e-7}
+        assert {(row_of[r], col_of[c]) for r, c in zip(derived["row"], derived["column"])} == expected, (
+            t, hidden, problems, pinned)
+        n_sets, n_pinned = n_sets + len(bad), n_pinned + len(expected)
+    assert n_sets >= 8 and n_pinned >= 20  # the comparison was not vacuous (seeded: 10 sets, 40+ cells)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_suppress_leaves_no_small_combined_total(seed):
+    """Random tables suppressed with the defaults: the brute-force audit finds no derivable hidden cell and no
+    small combined total, and check_disclosure agrees that the table is safe."""
+    rng = np.random.default_rng(200 + seed)
+    for _ in range(3):
+        t, full, eqs, kw, cols = _random_table(rng)
+        s = suppress(t, **kw)
+        hidden = s.hidden[cols].to_numpy()
+        if hidden.sum() > 9:  # everything hidden in a tiny table: the brute force would take too long
+            continue
+        pinned, bad = _brute_force_small_sets(full, hidden, eqs)
+        assert bad == set(), (t, s.display)
+        assert not any(v > 1e-7 for v in pinned.values()), (t, s.display)
+        assert check_disclosure(s.display, **kw).empty
