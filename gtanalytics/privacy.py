@@ -33,6 +33,8 @@ class _Text(HTMLParser):
         self.skip = 0
         self.tables: list[list[list[str]]] = []
         self._cell: list[str] | None = None
+        self.section = 0                       # headings seen so far
+        self.items: list[tuple[int, list[str]]] = []  # (section, text) of each list item / paragraph
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style"):
@@ -43,6 +45,10 @@ class _Text(HTMLParser):
             self.tables[-1].append([])
         elif tag in ("td", "th") and self.tables:
             self._cell = []
+        if tag in ("h1", "h2", "h3", "h4"):
+            self.section += 1
+        elif tag in ("li", "p"):
+            self.items.append((self.section, []))
 
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
@@ -57,12 +63,47 @@ class _Text(HTMLParser):
             self.parts.append(data)
             if self._cell is not None:
                 self._cell.append(data)
+            if self.items:
+                self.items[-1][1].append(data)
 
 
 _PUPIL_COUNT = re.compile(r"^(n|pupils|number of pupils|n_\w+|.*\bpupils\b.*)$", re.IGNORECASE)
 _SUPPRESSED = {"", "c", "supp", "x", "z", "low", "u", "-", "\u2013", "\u2014", "nan", "<na>", "none"}
 _EPONYM = re.compile(r"(?:'s)?\s+(?:score\s+|exact\s+|log\s+)?(?:intervals?|tests?|method|correction|test's)\b")
 _N_IN_TEXT = re.compile(r"\b(?:n\s*=\s*(\d+)|(\d+) pupils?\b)", re.IGNORECASE)
+# a count of pupils or mentees, not a bound ("fewer than 10 pupils" is a rule, not a group)
+_COUNT_NOUN = re.compile(r"(?<!fewer than )(?<!less than )(?<!more than )(?<!at least )(?<!under )(?<!over )"
+                         r"\b(\d+) (pupils?|mentees?)\b", re.IGNORECASE)
+
+
+def _near_counts(items, threshold: int) -> list[dict]:
+    """Pairs of pupil counts in one section, about the same population, that differ by 1 to threshold - 1.
+
+    A reader can subtract two counts of the same population: "16 mentees" for one outcome and "14 mentees"
+    for another say that 2 mentees had no data for the second.  Two counts (``N pupils`` / ``N mentees``,
+    each at least ``threshold``) in the same section (between two headings) are about the same population
+    when they name a specific group noun (``mentees``), or when they say ``pupils`` in sentences with the
+    same label (the text before the sentence's first colon, numbers left out: "Pupils not on the
+    register: ... reading" and "...: ... maths").  Counts of different labels (two intervention
+    programmes, boys and girls) are different groups and are never compared, so an honest report is
+    not blocked by two groups that happen to be of similar size; nor are bounds ("fewer than 10 pupils").
+    """
+    seen: dict[tuple, list[tuple[int, str]]] = {}
+    out = []
+    for section, parts in items:
+        sentence = " ".join("".join(parts).split())
+        label = re.sub(r"[\d,.%()]+", "", sentence.split(":", 1)[0]).strip().lower() if ":" in sentence else sentence
+        for m in _COUNT_NOUN.finditer(sentence):
+            n, noun = int(m.group(1)), m.group(2).lower().rstrip("s")
+            if n < threshold:
+                continue  # a small count is reported on its own
+            key = (section, noun) if noun != "pupil" else (section, noun, label)
+            for other, ctx in seen.get(key, []):
+                if 0 < abs(n - other) < threshold:
+                    out.append({"kind": "small_difference", "value": f"{other} - {n} = {abs(other - n)} {noun}s",
+                                "context": f"{ctx} | {_context(sentence, m.start(), m.end())}"})
+            seen.setdefault(key, []).append((n, _context(sentence, m.start(), m.end())))
+    return out
 
 
 def _dob_forms(d: pd.Timestamp) -> set[str]:
@@ -108,7 +149,12 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
     "surname, forename"), and every surname or forename as a whole,
     capitalised word. It also checks pupil counts: table columns headed
     ``n``, ``pupils`` or ``n_...`` and phrases such as "4 pupils" or "n=4" must
-    not show a number from 1 to ``threshold - 1``. Finally it reports code
+    not show a number from 1 to ``threshold - 1``; and two counts of the same
+    population in one section ("16 mentees" and "14 mentees"; the same
+    sentence label with "N pupils") must not differ by 1 to ``threshold - 1``
+    (``small_difference``: the difference is a small group; see
+    :func:`_near_counts` for when two counts are taken to be of the same
+    population). Finally it reports code
     cells (input areas or prompts) and anything loaded from the internet.
 
     A ``.pdf`` file is checked on its extracted text (:func:`pdf_text`):
@@ -134,7 +180,7 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per problem with columns ``kind`` (``upn``, ``date_of_birth``,
-        ``name``, ``small_group``, ``code``, ``external``), ``value`` (what was
+        ``name``, ``small_group``, ``small_difference``, ``code``, ``external``), ``value`` (what was
         found) and ``context`` (the text around it). Empty when the report is
         clean.
 
@@ -225,6 +271,8 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
         v = int(m.group(1) or m.group(2))
         if 0 < v < threshold:
             add("small_group", m.group(0), _context(text, m.start(), m.end()))
+    if path.suffix.lower() != ".pdf":
+        problems.extend(_near_counts(parser.items, threshold))
     if path.suffix.lower() == ".pdf":
         return pd.DataFrame(problems, columns=["kind", "value", "context"]).drop_duplicates(ignore_index=True)
     for m in re.finditer(r"<[^>]+class=([\"'])(.*?)\1[^>]*>", raw):

@@ -181,3 +181,28 @@ def test_a_method_named_after_its_author_is_not_a_pupil(data, tmp_path):
     assert check_report_privacy(page, data, THRESHOLD).empty
     page.write_text("<p>Shares have Kowalczyk intervals. Kowalczyk did well.</p>", encoding="utf-8")
     assert check_report_privacy(page, data, THRESHOLD)["value"].tolist() == ["Kowalczyk"]
+
+
+def test_small_difference_between_counts_of_the_same_population(data, tmp_path):
+    """Two counts a reader can subtract: same noun ('mentees') or same sentence label with 'pupils', one section."""
+    page = tmp_path / "d.html"
+    page.write_text("<h3>Mentoring</h3><ul><li>Attainment: maths: mentees rose (16 mentees).</li>"
+                    "<li>Attendance %: mentees changed about as much (14 mentees).</li></ul>"
+                    "<h3>Progress</h3><ul><li>Pupils not on the register: reading in line (523 pupils).</li>"
+                    "<li>Pupils not on the register: maths in line (520 pupils).</li></ul>", encoding="utf-8")
+    found = check_report_privacy(page, data, THRESHOLD)
+    assert found["kind"].tolist() == ["small_difference", "small_difference"]
+    assert found["value"].tolist() == ["16 - 14 = 2 mentees", "523 - 520 = 3 pupils"]
+
+
+def test_different_groups_and_bounds_are_not_subtracted(data, tmp_path):
+    """No false alarm: two programmes of similar size, a difference of 0 or >= threshold, a rule ('fewer than'),
+    and the same noun in different sections."""
+    page = tmp_path / "ok.html"
+    page.write_text("<h3>Interventions</h3><ul><li>Catch-up Literacy: effect (29 pupils).</li>"
+                    "<li>Precision Reading: no clear effect (26 pupils).</li></ul>"
+                    "<p>Groups of fewer than 6 pupils are not shown; fewer than 10 pupils: too few to say.</p>"
+                    "<h3>Mentoring</h3><ul><li>Maths: (16 mentees).</li><li>Reading: (16 mentees).</li>"
+                    "<li>Attendance: (9 mentees).</li></ul><h3>Staff</h3><ul><li>Mentoring: 14 mentees.</li></ul>",
+                    encoding="utf-8")
+    assert check_report_privacy(page, data, THRESHOLD).empty
