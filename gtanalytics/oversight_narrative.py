@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from gtanalytics.selfeval import Statement
-from gtanalytics.stats import wilson_ci
+from gtanalytics.stats import SUPPRESSION_THRESHOLD, wilson_ci
 from gtanalytics.wording import _f, _one_or_many, _rows, _verdict, judge_interval
 
 __all__ = ["describe_support", "describe_deployment", "describe_school_standing", "describe_partnerships"]
@@ -28,14 +28,15 @@ def _pct(x) -> str:
     return f"{_f(100 * x, 0, sign=False)}%"
 
 
-def describe_support(coverage, *, min_n: int = 6, key_area: int | None = 1):
+def describe_support(coverage, *, min_n: int = 6, threshold: int = SUPPRESSION_THRESHOLD,
+                     key_area: int | None = 1):
     """Sentences on whether the pupils who most need support got it.
 
     The rule, stated in each sentence: *most* of a group were supported when
     the share's interval lies wholly above one half (``positive``), *fewer
     than half* when wholly below (``negative``), otherwise it is not clear
     (``neutral``). Where the count of supported pupils is hidden for
-    governors (fewer than ``min_n``, or fewer than ``min_n`` not supported),
+    governors (fewer than ``threshold``, or fewer than ``threshold`` not supported),
     the judgement uses the most favourable (or least favourable) count the
     reader could assume, so it never rests on the hidden number.
 
@@ -47,6 +48,13 @@ def describe_support(coverage, *, min_n: int = 6, key_area: int | None = 1):
         suppressed by :func:`gtanalytics.report_tables.for_audience` (hidden
         cells missing; ``suppressed`` column).
     min_n : int
+        Groups of fewer pupils are too few to say anything about (default 6,
+        as the other ``describe_*`` functions; the governor report passes
+        :data:`gtanalytics.stats.LOW_N`, 10).
+    threshold : int
+        The suppression threshold the counts were hidden with (default
+        :data:`gtanalytics.stats.SUPPRESSION_THRESHOLD`, 6): a hidden count is
+        "fewer than ``threshold``".
     key_area : int, optional
 
     Returns
@@ -73,12 +81,12 @@ def describe_support(coverage, *, min_n: int = 6, key_area: int | None = 1):
         n = int(n)
         k = row.get("n_supported")
         if k is None or pd.isna(k):
-            # hidden: either fewer than min_n were supported (primary) or fewer than min_n were not
+            # hidden: either fewer than threshold were supported (primary) or fewer than threshold were not
             few = row.get("suppressed") != "secondary"
-            bound = (min_n - 1) if few else n - (min_n - 1)
+            bound = (threshold - 1) if few else n - (threshold - 1)
             lo, hi = (float(v) for v in wilson_ci(bound, n))
             kind = ("below" if hi < 0.5 else "too_few") if few else ("above" if lo > 0.5 else "too_few")
-            count = f"fewer than {min_n} of them {did}" if few else f"all but fewer than {min_n} of them {did}"
+            count = f"fewer than {threshold} of them {did}" if few else f"all but fewer than {threshold} of them {did}"
             numbers = f"{group} ({n} pupils): {count} this year (the exact number is not shown)"
         else:
             kind = judge_interval(row.get("ci_low"), row.get("ci_high"), reference=0.5)
@@ -101,7 +109,10 @@ def describe_deployment(deployment, *, min_n: int = 6, key_area: int | None = 5)
     deployment : DataFrame, Series or dict
         Rows of :func:`gtanalytics.oversight.staff_deployment`, possibly
         suppressed for governors.
-    min_n, key_area
+    min_n : int
+        Roles with fewer pupils are too few to describe (default 6; the
+        governor report passes :data:`gtanalytics.stats.LOW_N`, 10).
+    key_area : int, optional
 
     Returns
     -------

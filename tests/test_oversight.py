@@ -98,3 +98,25 @@ def trust_one_school():
     if not any(sample.glob("*.csv")):
         pytest.skip("data/sample is not generated")
     return school_data(load(sample), "8884101"), "2023/24"
+
+
+def test_support_sentence_keeps_suppression_threshold_apart_from_min_n():
+    """A hidden count is 'fewer than <threshold>' (6), while groups under min_n (10, LOW_N) are too few to judge.
+
+    The judgement on a hidden count uses the least favourable count a reader could assume (threshold - 1 = 5 of
+    27): its Wilson interval, checked against statsmodels' proportion_confint, lies below one half."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from gtanalytics.oversight_narrative import describe_support
+    from gtanalytics.stats import LOW_N, SUPPRESSION_THRESHOLD
+
+    row = {"group": "G", "support": "mentoring", "n_group": 27, "n_supported": None, "share": None,
+           "ci_low": None, "ci_high": None, "suppressed": "primary"}
+    s = describe_support(row, min_n=LOW_N, threshold=SUPPRESSION_THRESHOLD)
+    assert "fewer than 6 of them were mentored" in s and "fewer than 10" not in s
+    assert proportion_confint(5, 27, method="wilson")[1] < 0.5 and s.judgement == "negative"
+    s = describe_support({**row, "suppressed": "secondary"}, min_n=LOW_N, threshold=SUPPRESSION_THRESHOLD)
+    assert "all but fewer than 6 of them" in s  # 22 of 27 at least: Wilson lower bound above one half
+    assert proportion_confint(22, 27, method="wilson")[0] > 0.5 and s.judgement == "positive"
+    small = describe_support({**row, "n_group": 8, "n_supported": 6}, min_n=LOW_N)
+    assert small.judgement == "too_few" and "fewer than 10 pupils" in small

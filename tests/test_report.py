@@ -284,3 +284,13 @@ def test_key_areas_1_and_5_answered_from_data(html):
     assert re.search(r"Interventions: \d+ staff \([A-Z, ]+\) worked with \d+ pupils", ka5)
     assert "average of the trust's schools" in ka5 and "ranked" in ka5
     assert "LSA-0" not in text  # staff are described by role, never named
+
+
+def test_how_to_read_states_both_small_group_rules(html):
+    """Groups under the threshold (6) are not shown; groups under LOW_N (10) are too few to conclude about."""
+    from gtanalytics.stats import LOW_N
+
+    text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    assert f"Groups of fewer than {THRESHOLD} pupils are not shown" in text
+    assert f"groups of fewer than {LOW_N} pupils are described as \"too few pupils to say\"" in text
+    assert "Mentoring" in text and "mentees" in text
