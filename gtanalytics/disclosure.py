@@ -385,8 +385,11 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
                 break
             beside = {x for cells, tot in lines if set(group) & {*cells, tot} for x in (*cells, tot)}
             # smallest non-zero first; a zero only when nothing else beside it is left to hide
-            shown = sorted((x for x in beside if not hidden.at[x] and not math.isnan(counts.at[x])),
-                           key=lambda x: (counts.at[x] == 0, counts.at[x], str(x)))
+            order = (lambda x: (counts.at[x] == 0, counts.at[x], str(x)))
+            shown = sorted((x for x in beside if not hidden.at[x] and not math.isnan(counts.at[x])), key=order)
+            if not shown:   # every line through the group is hidden: the totals that give it away lie further off
+                shown = sorted({x for cells, tot in lines for x in (*cells, tot)
+                                if not hidden.at[x] and not math.isnan(counts.at[x])}, key=order)
             if not shown:
                 break
             hide(*shown[0], "secondary", why)

@@ -510,17 +510,18 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         log.add(label, None, None, None, f"The file has a header but no rows, so no {table} data were read.",
                 "noted", "warning")
     width = len(header)
-    raw = pd.DataFrame({canon: pd.Series(columns[i] if columns is not None else [r[i] for r in body],
-                                         dtype="object")
-                        for i, canon in assigned.items() if i < width})
-    del body, columns
+    cols = {canon: columns[i] if columns is not None else pd.Series([r[i] for r in body], dtype="object").to_numpy()
+            for i, canon in assigned.items() if i < width}
+    cols["_file"] = np.full(len(rownums), label, dtype=object)
+    cols["_row"] = rownums
+    raw = pd.DataFrame({k: pd.Series(v, dtype=v.dtype, copy=False) for k, v in cols.items()},
+                       copy=False)         # object kept as object; one array per column, not a consolidated copy
+    del body, columns, cols
     block.records = block.records[:max(h, 0) + span]   # the rows as read are not needed any more: free them
-    raw["_file"] = label
-    raw["_row"] = rownums
     ignored = [header[i] for i in range(width) if i not in assigned and header[i].strip()]
     frame = [raw]
-    del raw                                # validate_table then holds the only reference and frees it early
-    typed = validate_table(frame.pop(), spec, values=hmap.values, log=log, label=label, **opts)
+    del raw                                # validate_table takes it out of the list and frees it early
+    typed = validate_table(frame, spec, values=hmap.values, log=log, label=label, **opts)
     typed = derive_columns(typed, spec, present=set(assigned.values()), log=log, label=label)
     parts[table].append(typed)
     reads.append((label, table, data_rows, False))

@@ -38,6 +38,7 @@ from gtanalytics.oversight_narrative import (
     describe_school_standing,
     describe_support,
 )
+from gtanalytics.stats import LOW_N
 from gtanalytics.selfeval import (
     JUDGEMENTS,
     KEY_AREAS,
@@ -49,7 +50,7 @@ from gtanalytics.selfeval import (
     self_evaluation_summary,
     self_evaluation_table,
 )
-from gtanalytics.wording import _ci, _f, _name, _one_or_many, _rows, _verdict, judge_interval
+from gtanalytics.wording import HIDDEN_WHY, _ci, _f, _name, _one_or_many, _rows, _verdict, judge_interval
 
 __all__ = [
     "Statement",
@@ -83,7 +84,7 @@ def describe_value_added(
     measure_name: str,
     label: str | None = None,
     names: Mapping | None = None,
-    min_n: int = 6,
+    min_n: int = LOW_N,
     comparison: str = "pupils with similar starting points",
     confidence: float = 0.95,
     decimals: int = 2,
@@ -158,7 +159,7 @@ def describe_gap(
     other_label: str = "other pupils",
     label: str | None = None,
     names: Mapping | None = None,
-    min_n: int = 6,
+    min_n: int = LOW_N,
     higher_is_better: bool = True,
     unit: str = "points",
     confidence: float = 0.95,
@@ -319,7 +320,7 @@ def describe_effect(
     ci_high: str = "ci_high",
     n_treatment: str = "n_treatment",
     n_comparison: str = "n_comparison",
-    min_n: int = 6,
+    min_n: int = LOW_N,
     confidence: float = 0.95,
     decimals: int = 2,
     key_area: int | None = 3,
@@ -335,7 +336,10 @@ def describe_effect(
     ----------
     effects : DataFrame, Series or dict
         Rows of :func:`gtanalytics.effects.effect_size` (``g, ci_low, ci_high,
-        n_treatment, n_comparison, months``), or one row.
+        n_treatment, n_comparison, months``), or one row.  A row whose
+        ``suppressed`` column (:func:`gtanalytics.report_tables.for_audience`
+        with ``block_col``) is ``"secondary"`` is not small: its numbers were
+        hidden so that another group's cannot be worked out, and it is said so.
     estimate, ci_low, ci_high, n_treatment, n_comparison : str
         Column names.
     outcome_name : str
@@ -365,6 +369,10 @@ def describe_effect(
         who = _name(row, label, names, "The programme")
         nt = row.get(n_treatment, row.get("n"))
         nc = row.get(n_comparison)
+        if row.get("suppressed") == "secondary":
+            out.append(Statement(f"{who}: {HIDDEN_WHY}, so whether it made a difference to {outcome_name} is not "
+                                 f"reported here.", judgement="too_few", key_area=key_area))
+            continue
         if nt is None or pd.isna(nt) or nt < min_n:
             out.append(Statement(f"{who}: fewer than {min_n} pupils in the programme, too few to say whether it "
                                  f"made a difference to {outcome_name}.", judgement="too_few", key_area=key_area))
@@ -410,7 +418,7 @@ def describe_attendance(
     ci_low: str = "ci_low",
     ci_high: str = "ci_high",
     n: str = "n",
-    min_n: int = 6,
+    min_n: int = LOW_N,
     measure_name: str = "overall absence",
     decimals: int = 1,
     key_area: int | None = 4,
@@ -489,7 +497,7 @@ def describe_change(
     who: str = "mentees",
     comparison: str = "comparable pupils who were not mentored",
     higher_is_better=True,
-    min_n: int = 6,
+    min_n: int = LOW_N,
     decimals: int = 1,
     key_area: int | None = 4,
 ):
@@ -500,7 +508,9 @@ def describe_change(
     frame : DataFrame, Series or dict
         :func:`gtanalytics.mentoring.mentoring_impact` rows (``outcome,
         n_mentees, did, did_ci_low, did_ci_high``) or any frame with a label,
-        an estimate, its interval and a count.
+        an estimate, its interval and a count.  A row with ``suppressed ==
+        "secondary"`` had its numbers hidden although it is not small, and is
+        described so (not as "fewer than ``min_n``").
     label : str
         Column naming each row (e.g. ``"outcome"``).
     higher_is_better : bool or callable
@@ -513,7 +523,7 @@ def describe_change(
 
     Examples
     --------
-    >>> row = {"outcome": "attainment: maths", "n_mentees": 9, "did": 3.1, "did_ci_low": 0.4, "did_ci_high": 5.8}
+    >>> row = {"outcome": "attainment: maths", "n_mentees": 12, "did": 3.1, "did_ci_low": 0.4, "did_ci_high": 5.8}
     >>> describe_change(row, label="outcome").judgement
     'positive'
     """
@@ -524,6 +534,10 @@ def describe_change(
         nn = row.get(n)
         kind = judge_interval(row.get(ci_low), row.get(ci_high), n=nn, min_n=min_n)
         good_up = higher_is_better(raw) if callable(higher_is_better) else higher_is_better
+        if row.get("suppressed") == "secondary":
+            out.append(Statement(f"{what}: {HIDDEN_WHY}, so whether {who} changed differently from {comparison} "
+                                 f"is not reported here.", judgement="too_few", key_area=key_area))
+            continue
         if kind == "too_few":
             out.append(Statement(f"{what}: fewer than {min_n} {who} with data, too few to say whether they changed "
                                  f"differently from {comparison}.", judgement="too_few", key_area=key_area))

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gtanalytics.stats import LOW_N
 from gtanalytics.selfeval import Statement
-from gtanalytics.wording import _f, _one_or_many, _rows, _verdict
+from gtanalytics.wording import HIDDEN_WHY, _f, _one_or_many, _rows, _verdict
 
 __all__ = ["group_label", "describe_register"]
 
@@ -53,7 +54,7 @@ def group_label(characteristic, value) -> str:
     return f"{c.replace('_', ' ').capitalize()}: {v}"
 
 
-def describe_register(composition, *, min_n: int = 6, decimals: int = 0, key_area: int | None = 2):
+def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key_area: int | None = 2):
     """Sentences on whether each group is fairly represented on the G&T register.
 
     Parameters
@@ -124,14 +125,11 @@ def describe_register(composition, *, min_n: int = 6, decimals: int = 0, key_are
     return _one_or_many(out, composition)
 
 
-_HIDDEN_WHY = "numbers not shown, so that a smaller group cannot be worked out from them"
-
-
 def _secondary(who: str, verdict: str, key_area) -> Statement:
     """The sentence for a group hidden by secondary suppression: the verdict, no numbers."""
     chance = "the difference is unlikely to be chance"
     return _verdict(verdict, key_area, {
-        "under-represented": (f"{who} are under-represented on the register ({_HIDDEN_WHY}); {chance}.", "negative"),
-        "over-represented": (f"{who} are over-represented on the register ({_HIDDEN_WHY}); {chance}.", "neutral"),
-        "in line": (f"{who} are represented on the register in line with the cohort ({_HIDDEN_WHY}).", "neutral"),
-    }, default=(f"{who}: too few pupils to say whether they are fairly represented ({_HIDDEN_WHY}).", "too_few"))
+        "under-represented": (f"{who} are under-represented on the register ({HIDDEN_WHY}); {chance}.", "negative"),
+        "over-represented": (f"{who} are over-represented on the register ({HIDDEN_WHY}); {chance}.", "neutral"),
+        "in line": (f"{who} are represented on the register in line with the cohort ({HIDDEN_WHY}).", "neutral"),
+    }, default=(f"{who}: too few pupils to say whether they are fairly represented ({HIDDEN_WHY}).", "too_few"))

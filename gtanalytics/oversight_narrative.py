@@ -15,8 +15,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from gtanalytics.selfeval import Statement
-from gtanalytics.stats import SUPPRESSION_THRESHOLD, wilson_ci
-from gtanalytics.wording import _f, _one_or_many, _rows, _verdict, judge_interval
+from gtanalytics.stats import LOW_N, SUPPRESSION_THRESHOLD, wilson_ci
+from gtanalytics.wording import HIDDEN_WHY, _f, _one_or_many, _rows, _verdict, judge_interval
 
 __all__ = ["describe_support", "describe_deployment", "describe_school_standing", "describe_partnerships"]
 
@@ -28,7 +28,7 @@ def _pct(x) -> str:
     return f"{_f(100 * x, 0, sign=False)}%"
 
 
-def describe_support(coverage, *, min_n: int = 6, threshold: int = SUPPRESSION_THRESHOLD,
+def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSION_THRESHOLD,
                      key_area: int | None = 1):
     """Sentences on whether the pupils who most need support got it.
 
@@ -48,9 +48,9 @@ def describe_support(coverage, *, min_n: int = 6, threshold: int = SUPPRESSION_T
         suppressed by :func:`gtanalytics.report_tables.for_audience` (hidden
         cells missing; ``suppressed`` column).
     min_n : int
-        Groups of fewer pupils are too few to say anything about (default 6,
-        as the other ``describe_*`` functions; the governor report passes
-        :data:`gtanalytics.stats.LOW_N`, 10).
+        Groups of fewer pupils are too few to say anything about (default
+        :data:`gtanalytics.stats.LOW_N`, 10, as the other ``describe_*``
+        functions and the metrics' ``low_n`` flags).
     threshold : int
         The suppression threshold the counts were hidden with (default
         :data:`gtanalytics.stats.SUPPRESSION_THRESHOLD`, 6): a hidden count is
@@ -101,7 +101,7 @@ def describe_support(coverage, *, min_n: int = 6, threshold: int = SUPPRESSION_T
     return _one_or_many(out, coverage)
 
 
-def describe_deployment(deployment, *, min_n: int = 6, key_area: int | None = 5):
+def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None = 5):
     """Sentences on how support staff were deployed, by role (no member of staff is named).
 
     Parameters
@@ -110,8 +110,8 @@ def describe_deployment(deployment, *, min_n: int = 6, key_area: int | None = 5)
         Rows of :func:`gtanalytics.oversight.staff_deployment`, possibly
         suppressed for governors.
     min_n : int
-        Roles with fewer pupils are too few to describe (default 6; the
-        governor report passes :data:`gtanalytics.stats.LOW_N`, 10).
+        Roles with fewer pupils are too few to describe (default
+        :data:`gtanalytics.stats.LOW_N`, 10).
     key_area : int, optional
 
     Returns
@@ -135,8 +135,7 @@ def describe_deployment(deployment, *, min_n: int = 6, key_area: int | None = 5)
         activity, role = str(row["activity"]), str(row["role"])
         n = row.get("n_pupils")
         if row.get("suppressed") == "secondary":
-            out.append(Statement(f"{activity.capitalize()} by staff ({role}): numbers not shown, so that a "
-                                 "smaller group cannot be worked out from them.", judgement="too_few",
+            out.append(Statement(f"{activity.capitalize()} by staff ({role}): {HIDDEN_WHY}.", judgement="too_few",
                                  key_area=key_area))
             continue
         if n is None or pd.isna(n) or n < min_n:
@@ -161,7 +160,7 @@ def describe_deployment(deployment, *, min_n: int = 6, key_area: int | None = 5)
     return _one_or_many(out, deployment)
 
 
-def describe_school_standing(comparison, *, school, school_name: str, measure_name: str, min_n: int = 6,
+def describe_school_standing(comparison, *, school, school_name: str, measure_name: str, min_n: int = LOW_N,
                              key_area: int | None = 5) -> Statement:
     """One sentence: the school's value added against the mean of its trust's schools.
 

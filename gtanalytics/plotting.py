@@ -38,6 +38,7 @@ from gtanalytics.chart_style import (
     _label_column,
     set_style,
 )
+from gtanalytics.stats import LOW_N
 from gtanalytics.wording import judge_interval
 
 __all__ = [
@@ -130,7 +131,7 @@ def estimates(
     n: str = "n",
     ci_low: str = "ci_low",
     ci_high: str = "ci_high",
-    min_n: int = 6,
+    min_n: int = LOW_N,
     order: bool = True,
     reference: float = 0.0,
     ax=None,
@@ -231,7 +232,7 @@ def _interval_words(frame: pd.DataFrame) -> str:
     return f"{conf:.0%} interval"
 
 
-def value_added_by_group(groups: pd.DataFrame, *, label: str | None = None, min_n: int = 6, ax=None,
+def value_added_by_group(groups: pd.DataFrame, *, label: str | None = None, min_n: int = LOW_N, ax=None,
                          title: str | None = None, xlabel: str = "Value added (actual - expected)"):
     """Value added by group or by school, as ordered estimates with intervals.
 
@@ -427,7 +428,7 @@ def effects_forest(
     ci_high: str = "ci_high",
     months: str | None = "months",
     n: str | None = None,
-    min_n: int = 6,
+    min_n: int = LOW_N,
     ax=None,
     title: str | None = None,
     xlabel: str = "Effect size with 95% interval",

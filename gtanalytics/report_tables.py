@@ -2,7 +2,9 @@
 
 :func:`for_audience` applies :func:`gtanalytics.disclosure.suppress` to a
 result frame and keeps it numeric (hidden cells become missing, so charts and
-sentences say "too few pupils"). :func:`header_markdown` and :func:`table`
+sentences say "too few pupils"); :func:`programmes_for_audience` does so for
+intervention programmes whose counts add up to a total shown elsewhere in the
+report. :func:`header_markdown` and :func:`table`
 write the report's title block and its tables deterministically.
 """
 
@@ -14,7 +16,7 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError
 
-__all__ = ["AUDIENCES", "header_markdown", "table", "for_audience"]
+__all__ = ["AUDIENCES", "header_markdown", "table", "for_audience", "programmes_for_audience"]
 
 #: Who a report is for: governors get no names/UPNs/dates of birth and suppressed small groups.
 AUDIENCES = ("governors", "leaders")
@@ -198,6 +200,74 @@ def for_audience(frame: pd.DataFrame, *, count_cols, value_cols=None, threshold:
             out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).mask(mask)
         out["suppressed"] = rule
     return out
+
+
+def programmes_for_audience(impact: pd.DataFrame, interventions: pd.DataFrame, *, academic_year: str,
+                            count_cols=("n_pupils", "n_comparison"), value_cols=None, threshold: int = 6,
+                            audience: str = "governors", label: str = "programme") -> pd.DataFrame:
+    """Intervention programme results made safe for governors when the year's total is shown too.
+
+    A report that also gives the number of pupils in interventions this year
+    (key area 5, :func:`gtanalytics.oversight.staff_deployment`) lets a reader
+    subtract: a programme whose records all start in ``academic_year`` counts
+    only this year's pupils, so when every programme with records this year is
+    such a programme and no pupil is in two of them, their ``n_pupils`` add up
+    to that total, and a hidden programme's count is the total minus the
+    others. Those programmes then form one block whose total is the year's
+    number of pupils (:func:`for_audience` with ``block_col``): what a reader
+    cannot see adds up to 0 or to at least ``threshold``. Otherwise (records
+    spread over years, or pupils in two programmes) the counts give a reader
+    bounds only, and each programme is suppressed on its own.
+
+    Parameters
+    ----------
+    impact : DataFrame
+        :func:`gtanalytics.interventions.intervention_impact` rows by ``label``.
+    interventions : DataFrame
+        The interventions table ``impact`` was computed from (``upn``,
+        ``start_date``, ``label``).
+    academic_year : str
+        The year whose total the report shows, e.g. ``"2023/24"``.
+    count_cols, value_cols, threshold, audience
+        As for :func:`for_audience`.
+    label : str
+        The column naming each programme.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`for_audience`; with the block, also ``suppressed``
+        (``""``, ``"primary"``, ``"secondary"``) and ``n_year_total``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> iv = pd.DataFrame({"programme": ["A"] * 3 + ["B"] * 20, "upn": [f"p{i}" for i in range(23)],
+    ...                    "start_date": pd.Timestamp("2024-01-08")})
+    >>> impact = pd.DataFrame({"programme": ["A", "B"], "n_pupils": [3, 20], "n_comparison": [40, 40]})
+    >>> programmes_for_audience(impact, iv, academic_year="2023/24")["suppressed"].tolist()
+    ['primary', 'secondary']
+    """
+    from gtanalytics.comparison import school_calendar
+
+    counts = [count_cols] if isinstance(count_cols, str) else list(count_cols)
+    kw = dict(count_cols=counts, value_cols=value_cols, threshold=threshold, audience=audience)
+    if audience != "governors" or impact.empty or interventions.empty:
+        return for_audience(impact, **kw)
+    now = school_calendar(interventions["start_date"])["academic_year"].to_numpy() == academic_year
+    this_year, other = interventions[now], interventions[~now]
+    spread = set(this_year[label]) & set(other[label])
+    year_total = this_year["upn"].nunique()
+    per_programme = this_year.groupby(label)["upn"].nunique()
+    if spread or not len(this_year) or per_programme.sum() != year_total:
+        return for_audience(impact, **kw)       # bounds only: each programme on its own
+    inside = impact[label].isin(per_programme.index).to_numpy()
+    block = for_audience(impact[inside].assign(_block="this year", n_year_total=year_total), block_col="_block",
+                         totals={counts[0]: "n_year_total"}, **kw)
+    rest = for_audience(impact[~inside], **kw).assign(suppressed="", n_year_total=float("nan"))
+    out = pd.concat([block.drop(columns="_block"), rest], ignore_index=True)
+    order = {p: i for i, p in enumerate(impact[label])}
+    return out.sort_values(label, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
 
 
 def _block_hidden(safe: pd.DataFrame, counts: list, value_cols, threshold: int, block_col, totals: dict):

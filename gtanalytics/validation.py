@@ -29,7 +29,7 @@ def _per_row(per_value: np.ndarray, codes: np.ndarray, blank) -> np.ndarray:
     return np.append(np.asarray(per_value, dtype=bool), bool(blank))[codes]
 
 
-def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, label: str,
+def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: ProblemLog, label: str,
                    pupil_key: str = "upn", today=None) -> pd.DataFrame:
     """Type and check one file's rows of table ``spec``; record every problem in ``log``.
 
@@ -38,8 +38,11 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
 
     Parameters
     ----------
-    raw : pandas.DataFrame
-        Text of the canonical columns found in the file, plus ``_file`` and ``_row``.
+    raw : pandas.DataFrame or list
+        Text of the canonical columns found in the file, plus ``_file`` and ``_row``.  Or a
+        list holding that one frame, which is then taken out of the list, so that the text
+        can be freed as soon as it has been read (the loader does this: an argument passed
+        directly stays referenced by the caller until the function returns).
     spec : gtanalytics.schemas.TableSpec
     values : dict
         Value mapping (canonical column -> {lower-case text: canonical value}).
@@ -57,6 +60,9 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
         All canonical columns (typed) plus ``_file``, ``_row`` and ``_excluded``.
     """
     today = pd.Timestamp.today().normalize() if today is None else pd.Timestamp(today)
+    owned = isinstance(raw, list)        # the frame was handed over: its columns may be dropped once read
+    if owned:
+        raw = raw.pop()
     n = len(raw)
     rows = raw["_row"].to_numpy()
     index = raw.index
@@ -65,6 +71,9 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
     blank = np.ones(n, dtype=bool)
     for name in raw.columns.drop(["_file", "_row"]):
         codes, uniq = pd.factorize(raw[name].astype("object"), use_na_sentinel=True)
+        codes = codes.astype(np.int32) if len(uniq) < 2**31 else codes    # half the memory of the row codes
+        if owned:
+            del raw[name]                # its text is now held as codes and distinct values
         u = pd.Series(uniq, dtype="object").astype("string").str.strip()
         u = u.mask(u == "")
         vmap = values.get(name)
@@ -125,7 +134,7 @@ def validate_table(raw: pd.DataFrame, spec, *, values: dict, log: ProblemLog, la
                 log.add(label, None, c.name, None, f"{nlang} first-language value(s) read as EAL: English -> N, "
                         f"any other language -> Y (not known/refused -> blank).", "derived", "info")
         if c.name == "upn":
-            bad_upn = _check_upns(parsed, raw_s, live, pupil_key, log, label, rows)
+            bad_upn = _check_upns(parsed, raw_s, pu, u, codes, live, pupil_key, log, label, rows)
             report(bad_upn, c.name, raw_s, _upn_messages(parsed, bad_upn), True)
         if c.dtype == "date" and us_example is not None:
             amb_rows = _per_row(day_month_ambiguous(u, badu), codes, False)
@@ -199,21 +208,25 @@ def _upn_messages(parsed: pd.Series, bad: np.ndarray) -> pd.Series:
     return msgs
 
 
-def _check_upns(parsed, raw_s, live, pupil_key, log, label, rows) -> np.ndarray:
-    """Report rewritten, temporary and (mostly) non-UPN keys; return the mask of invalid UPNs."""
-    given = parsed.notna().to_numpy(dtype=bool) & live
+def _check_upns(parsed, raw_s, pu, u, codes, live, pupil_key, log, label, rows) -> np.ndarray:
+    """Report rewritten, temporary and (mostly) non-UPN keys; return the mask of invalid UPNs.
+
+    ``parsed`` and ``raw_s`` are the rows; ``pu`` (parsed) and ``u`` (as written) the distinct
+    values they were expanded from by ``codes``: the checks run once per distinct value.
+    """
+    given = _per_row(pu.notna().to_numpy(dtype=bool), codes, False) & live
     if pupil_key == "pseudonymous":
         if given.any():
             log.add(label, None, "upn", None, "Pupil keys were read as pseudonymous keys (pupil_key='pseudonymous') "
                     "and not checked as UPNs.", "noted", "info")
         return np.zeros(len(parsed), dtype=bool)
-    valid = upn_check_vectorised(parsed.fillna("")).to_numpy()
+    valid = _per_row(upn_check_vectorised(pu.fillna("")).to_numpy(dtype=bool), codes, False)
     bad = given & ~valid
-    changed = given & valid & (parsed != raw_s).fillna(False).to_numpy(dtype=bool)
+    changed = given & valid & _per_row((pu != u).fillna(False).to_numpy(dtype=bool), codes, False)
     if changed.any():
         log.add(label, rows[changed], "upn", raw_s[changed], "UPN written with spaces or lower-case letters; read "
                 "as " + parsed[changed] + ".", "repaired", "warning")
-    temp = given & valid & parsed.str[-1].str.isalpha().fillna(False).to_numpy(dtype=bool)
+    temp = given & valid & _per_row(pu.str[-1].str.isalpha().fillna(False).to_numpy(dtype=bool), codes, False)
     if temp.any():
         log.add(label, rows[temp], "upn", parsed[temp], "Temporary UPN (it ends in a letter). The row was used, but "
                 "a temporary UPN will not match the pupil's permanent UPN in other years or files; replace it "
@@ -287,10 +300,16 @@ def _assessment_scores(out, log, label, live, exclude) -> None:
     rows = out["_row"].to_numpy()
     res = out["result"].str.upper()
     out["result"] = res
-    points = pd.Series(np.nan, index=out.index)
+    rcodes, rvals = pd.factorize(res, use_na_sentinel=True)      # per distinct code, not per row
+    rvals = pd.Series(rvals, dtype="object")
+    stype_rows = out["score_type"]
+    values = np.full(len(out), np.nan)
     for stype, table in (("ks1_outcome", KS1_POINTS), ("ks2_ta", KS2_TA_POINTS), ("gcse_grade", {"U": 0.0})):
-        sel = (out["score_type"] == stype).fillna(False)
-        points = points.mask(sel, res.map(table).astype("float64"))
+        sel = (stype_rows == stype).fillna(False).to_numpy(dtype=bool)
+        if sel.any():
+            per_code = np.append(rvals.map(table).to_numpy(dtype="float64", na_value=np.nan), np.nan)
+            values[sel] = per_code[rcodes[sel]]
+    points = pd.Series(values, index=out.index)
     has = points.notna().to_numpy(dtype=bool) & live & ~out["_excluded"].to_numpy(dtype=bool)
     score = out["score"]
     fill = has & score.isna().to_numpy()
@@ -420,8 +439,9 @@ def _future_checks(out: pd.DataFrame, spec, log: ProblemLog, label: str, live: n
                     f"final.", "noted", "info")
     if "academic_year" in out.columns:
         next_start = today.year + (1 if today.month >= 9 else 0)
-        first = pd.to_numeric(out["academic_year"].str[:4], errors="coerce").astype("float64")
-        m = (first > next_start).fillna(False).to_numpy(dtype=bool) & alive
+        codes, years = pd.factorize(out["academic_year"], use_na_sentinel=True)   # per distinct year, not per row
+        first = pd.to_numeric(pd.Series(years, dtype="string").str[:4], errors="coerce").astype("float64")
+        m = _per_row((first > next_start).fillna(False).to_numpy(dtype=bool), codes, False) & alive
         if m.any():
             log.add(label, rows[m], "academic_year", out.loc[m, "academic_year"],
                     f"academic_year begins after next year (today is {day}). The row was not used; correct the "

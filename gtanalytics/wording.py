@@ -13,12 +13,16 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from gtanalytics.stats import LOW_N
 from gtanalytics.selfeval import Statement
 
-__all__ = ["judge_interval"]
+__all__ = ["judge_interval", "HIDDEN_WHY"]
+
+#: Why a group that is not small shows no numbers (secondary suppression, ``suppressed == "secondary"``).
+HIDDEN_WHY = "numbers not shown, so that a smaller group cannot be worked out from them"
 
 
-def judge_interval(ci_low, ci_high, *, n=None, min_n: int = 6, reference: float = 0.0) -> str:
+def judge_interval(ci_low, ci_high, *, n=None, min_n: int = LOW_N, reference: float = 0.0) -> str:
     """Read an interval the way DfE reads a progress score (methodology 1.5).
 
     Parameters
@@ -29,7 +33,8 @@ def judge_interval(ci_low, ci_high, *, n=None, min_n: int = 6, reference: float 
         Pupils behind the estimate; fewer than ``min_n`` (or missing when given
         as NA) gives ``"too_few"``.
     min_n : int
-        Smallest group the sentence may draw a conclusion about.
+        Smallest group the sentence may draw a conclusion about (default
+        :data:`gtanalytics.stats.LOW_N`, 10: the metrics' ``low_n`` rule).
     reference : float
         What the interval is compared with.
 

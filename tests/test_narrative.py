@@ -120,11 +120,12 @@ def test_gap_lower_is_better_flips_the_judgement():
 
 
 def test_gap_too_few_names_the_small_group_without_its_size():
-    s = nv.describe_gap(_gap(5, 90, -8.0, -12.0, -4.0), measure_name="maths")
+    assert "ewer than 10 disadvantaged pupils" in nv.describe_gap(_gap(9, 90, -8.0, -12.0, -4.0), measure_name="maths")
+    s = nv.describe_gap(_gap(5, 90, -8.0, -12.0, -4.0), measure_name="maths", min_n=6)
     assert s.judgement == "too_few" and "ewer than 6 disadvantaged pupils" in s and "5" not in s
-    s = nv.describe_gap(_gap(40, 3, -8.0, -12.0, -4.0), measure_name="maths")
+    s = nv.describe_gap(_gap(40, 3, -8.0, -12.0, -4.0), measure_name="maths", min_n=6)
     assert "ewer than 6 other pupils" in s
-    s = nv.describe_gap(_gap(6, 6, -8.0, -12.0, -4.0), measure_name="maths")
+    s = nv.describe_gap(_gap(6, 6, -8.0, -12.0, -4.0), measure_name="maths", min_n=6)
     assert s.judgement == "negative"
 
 
@@ -290,6 +291,22 @@ def test_describe_change_direction_and_goodness():
     assert nv.describe_change(dict(row, n_mentees=5), label="outcome").judgement == "too_few"
 
 
+def test_secondary_suppression_is_not_called_small():
+    """A count hidden only so that another cannot be worked out is not "fewer than min_n" (it may be 40)."""
+    row = {"outcome": "attainment: maths", "n_mentees": None, "did": None, "did_ci_low": None,
+           "did_ci_high": None, "suppressed": "secondary"}
+    s = nv.describe_change(row, label="outcome", min_n=10)
+    assert s.judgement == "too_few" and "fewer than" not in s and "cannot be worked out" in s
+    assert "fewer than 10 mentees" in nv.describe_change(dict(row, suppressed="primary"), label="outcome", min_n=10)
+    eff = {"programme": "Reading Plus", "es": None, "es_ci_low": None, "es_ci_high": None, "n_pupils": None,
+           "n_comparison": None, "suppressed": "secondary"}
+    kw = dict(outcome_name="reading", label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
+              n_treatment="n_pupils", min_n=10)
+    s = nv.describe_effect(eff, **kw)
+    assert "fewer than" not in s and "cannot be worked out" in s and str(s).startswith("Reading Plus")
+    assert "fewer than 10 pupils in the programme" in nv.describe_effect(dict(eff, suppressed="primary"), **kw)
+
+
 # --------------------------------------------------------------------------- key areas 1 and 5
 def _cov(n_group, n_supported, lo=None, hi=None, suppressed=""):
     share = None if n_supported is None else n_supported / n_group
@@ -314,16 +331,16 @@ def test_support_sentences_never_write_a_hidden_count():
     s = nv.describe_support(_cov(27, None, suppressed="primary"))
     assert "fewer than 6 of them were mentored" in s and s.judgement == "negative"
     assert proportion_confint(5, 27, method="wilson")[1] < 0.5  # even 5 of 27 is clearly under half
-    s = nv.describe_support(_cov(8, None, suppressed="primary"))
+    s = nv.describe_support(_cov(8, None, suppressed="primary"), min_n=6)
     assert s.judgement == "neutral" and "not clear" in s  # 5 of 8 could be most of them
     s = nv.describe_support(_cov(40, None, suppressed="secondary"))
     assert "all but fewer than 6" in s and s.judgement == "positive"
     assert nv.describe_support(_cov(4, None)).judgement == "too_few"
-    assert not any(ch.isdigit() for ch in str(nv.describe_support(_cov(4, None))).replace("6", ""))
+    assert not any(ch.isdigit() for ch in str(nv.describe_support(_cov(4, None), min_n=6)).replace("6", ""))
 
 
 def test_deployment_sentences():
-    row = {"activity": "mentoring", "role": "LSA", "n_staff": 3, "n_pupils": 9, "pupils_per_staff": 3.0,
+    row = {"activity": "mentoring", "role": "LSA", "n_staff": 4, "n_pupils": 12, "pupils_per_staff": 3.0,
            "held_rate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}
     s = nv.describe_deployment(row)
     assert s.judgement == "positive" and "85% of the planned sessions were held" in s

@@ -211,6 +211,43 @@ def test_for_audience_matches_disclosure(trust):
     assert rt.for_audience(g, count_cols="n", audience="leaders").equals(g)
 
 
+def _iv(sizes: dict, start="2024-01-08"):
+    rows = [(p, f"{p}{i}") for p, n in sizes.items() for i in range(n)]
+    return pd.DataFrame(rows, columns=["programme", "upn"]).assign(start_date=pd.Timestamp(start))
+
+
+@pytest.mark.parametrize("sizes", [{"A": 3, "B": 20}, {"A": 3, "B": 20, "C": 9}, {"A": 2, "B": 3, "C": 30},
+                                   {"A": 0, "B": 12, "C": 14}])
+def test_programme_counts_cannot_be_subtracted_from_the_years_total(sizes):
+    """Key area 5 shows the year's pupils in interventions; the programmes shown must not give a hidden one away.
+
+    Audited with the exact whole-table check of gtanalytics.disclosure.check_disclosure (a linear programme per
+    hidden cell and a MILP for small combined totals), on the table a reader can assemble: the programme
+    counts as shown plus the year's total.
+    """
+    from gtanalytics.disclosure import check_disclosure
+
+    iv = _iv({p: n for p, n in sizes.items() if n})
+    impact = pd.DataFrame({"programme": list(sizes), "n_pupils": list(sizes.values()), "n_comparison": 50,
+                           "es": 0.2})
+    safe = rt.programmes_for_audience(impact, iv, academic_year="2023/24", threshold=6)
+    assert safe["programme"].tolist() == list(sizes)
+    shown = safe["n_pupils"].map(lambda v: "c" if pd.isna(v) else str(int(v))).tolist()
+    reader = pd.DataFrame({"programme": [*sizes, "Total"], "n_pupils": [*shown, str(sum(sizes.values()))]})
+    assert check_disclosure(reader, 6, count_cols=["n_pupils"], total_row="Total", label_col="programme").empty
+    assert all(safe["n_pupils"].isna() | (safe["n_pupils"] >= 6) | (safe["n_pupils"] == 0))
+    assert safe.loc[safe["n_pupils"].isna(), "es"].isna().all()        # a hidden programme's effect is hidden too
+
+
+def test_programme_counts_spread_over_years_are_suppressed_one_by_one():
+    """Records in two years: a programme's count is not part of this year's total, so no block is formed."""
+    iv = pd.concat([_iv({"A": 3}), _iv({"B": 20}, start="2022-01-10"), _iv({"B": 5})], ignore_index=True)
+    impact = pd.DataFrame({"programme": ["A", "B"], "n_pupils": [3, 25], "n_comparison": 50, "es": 0.2})
+    safe = rt.programmes_for_audience(impact, iv, academic_year="2023/24", threshold=6)
+    assert safe["n_pupils"].isna().tolist() == [True, False]
+    assert rt.programmes_for_audience(impact, iv, academic_year="2023/24", audience="leaders").equals(impact)
+
+
 def test_table_rounds_and_marks_missing():
     t = rt.table(pd.DataFrame({"n": [12, None], "va": [0.1234, None], "ok": [True, None]}).astype(
         {"n": "Int64", "ok": "boolean"}), columns={"n": "Pupils", "va": "Value added", "ok": "OK"})
