@@ -24,6 +24,7 @@ re-exported here for older code.
 
 from __future__ import annotations
 
+import pickle
 import re
 import shutil
 import subprocess
@@ -324,6 +325,10 @@ def _error_text(exc: BaseException) -> str:
     return " ".join(msg.split())[:400]
 
 
+#: The trust's loaded data, written once per build into the build's private temporary folder.
+_CACHE = "trust-data.pickle"
+
+
 def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience, pdf, years, threshold,
                kernel_name, work: Path) -> None:
     """Build every notebook for one school; raise on the first failure."""
@@ -333,7 +338,8 @@ def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience,
         nb = _notebook_path(name)
         executed = work / f"{_slug(school)}-{nb.stem}.ipynb"
         params = {"data_path": str(data_path), "school": school, "years": list(years) if years else None,
-                  "threshold": int(threshold), "audience": audience, "interactive": False}
+                  "threshold": int(threshold), "audience": audience, "interactive": False,
+                  "data_cache": str(work / _CACHE)}
         execute_notebook(nb, executed, parameters=params, kernel_name=kernel_name)
         html = target / f"{nb.stem}.html"
         export_html(executed, html, title=f"{nb.stem} {school or ''}".strip(), drop_stderr=audience == "governors")
@@ -365,8 +371,11 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
                   trust_overview: bool | None = None, kernel_name: str = KERNEL_NAME) -> pd.DataFrame:
     """Build the reports for every school (or the ones named) into ``out``.
 
-    For each school and notebook: run it with papermill (parameters
-    ``data_path, school, years, threshold, audience, interactive=False``),
+    The exports are loaded and validated once; every notebook kernel reads
+    that loaded copy (a pickle in the build's private temporary folder,
+    deleted with it: :func:`gtanalytics.report_data.load_trust`). For each
+    school and notebook: run it with papermill (parameters ``data_path,
+    school, years, threshold, audience, interactive=False, data_cache``),
     export HTML without code to ``out/<school_id>/<notebook>.html``, check a
     governor report for personal data and small groups and, with
     ``pdf=True``, print it to PDF next to the HTML and check the PDF's text
@@ -461,6 +470,8 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
 
     with tempfile.TemporaryDirectory(prefix="gt-report-") as tmp:
         work = Path(tmp)
+        with open(work / _CACHE, "wb") as f:    # loaded once: every kernel reads this copy (report_data.load_trust)
+            pickle.dump(loaded, f, protocol=pickle.HIGHEST_PROTOCOL)
         if jobs == 1 or total == 1:
             for i, (s, nbs) in enumerate(tasks):
                 run(i, s, nbs, work)

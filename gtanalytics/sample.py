@@ -72,7 +72,10 @@ PLANTED: dict = {
                        "share_of_high_prior": "25% of those on the register, 12% of the others",
                        "drift_sd_per_year": -0.45},
     "mentoring": {"years": ["2022/23", "2023/24"], "who": "under-achievers on the register (75% of them)",
-                  "mentees_per_mentor": 3, "attainment_effect_sd_per_year": 0.25, "absence_multiplier": 0.75},
+                  "mentees_per_mentor": 3, "attainment_effect_sd_per_year": 0.25, "absence_multiplier": 0.75,
+                  "attainment_effect_points_per_year": 0.25 * POINTS,
+                  "units": "latent ability SD (13.5 standardised-score points each, see POINTS), not the "
+                           "observed SD of 15 that effect_sd of the interventions refers to"},
     "interventions": {p[0]: {"subject": p[1], "measure": p[2], "year_groups": list(range(p[3][0], p[3][1] + 1)),
                              "term": TERMS[p[4]], "weeks": p[8], "sessions": 3 * p[8],
                              "half_term": ("Spring 1" if p[4] == 1 else "Summer 1") + ("" if p[8] == 6 else "-2"),

@@ -20,7 +20,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = {"00-data-health", "01-leadership-for-excellence", "02-use-of-data-for-excellence",
             "03-effective-learning-for-excellence", "04-engaging-pupils-and-parents",
             "05-building-capacity-whole-school-community", "90-governor-report", "91-trust-overview"}
-PARAMETERS = {"data_path", "school", "years", "threshold", "audience", "interactive"}
+PARAMETERS = {"data_path", "school", "years", "threshold", "audience", "interactive", "data_cache"}
 
 
 def test_all_notebooks_present():

@@ -248,6 +248,24 @@ def test_programme_counts_spread_over_years_are_suppressed_one_by_one():
     assert rt.programmes_for_audience(impact, iv, academic_year="2023/24", audience="leaders").equals(impact)
 
 
+def test_load_trust_reads_the_copy_a_build_loaded_once(trust, trust_dir, tmp_path):
+    """A kernel given the build's pickle gets the same tables, quality log and accounting as loading afresh."""
+    import pickle
+
+    fresh = trust
+    cache = tmp_path / "trust-data.pickle"
+    cache.write_bytes(pickle.dumps(fresh))
+    copy = rd.load_trust(trust_dir, cache=cache)
+    for name, df in fresh.tables.items():
+        pd.testing.assert_frame_equal(copy.tables[name], df)
+    pd.testing.assert_frame_equal(copy.quality, fresh.quality)
+    pd.testing.assert_frame_equal(copy.accounting, fresh.accounting)
+    pd.testing.assert_frame_equal(rd.load_trust(trust_dir).pupils, fresh.pupils)   # no cache: loaded from the path
+    cache.write_bytes(pickle.dumps({"not": "data"}))
+    with pytest.raises(GTDataError, match="not a trust's data"):
+        rd.load_trust(trust_dir, cache=cache)
+
+
 def test_table_rounds_and_marks_missing():
     t = rt.table(pd.DataFrame({"n": [12, None], "va": [0.1234, None], "ok": [True, None]}).astype(
         {"n": "Int64", "ok": "boolean"}), columns={"n": "Pupils", "va": "Value added", "ok": "OK"})
