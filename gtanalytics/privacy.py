@@ -140,6 +140,11 @@ def pdf_text(pdf_path) -> str | None:
     return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(str(pdf_path)).pages)
 
 
+#: A UPN's shape (a letter, 11 digits, a digit or letter), and every such run in a text, overlapping.
+_UPN_SHAPE = re.compile(r"[A-Z][0-9]{11}[0-9A-Z]")
+_UPN_ANYWHERE = re.compile(r"(?=([A-Z][0-9]{11}[0-9A-Z]))")
+
+
 def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
     """Scan a governor report (HTML, or the text of its PDF) for personal data and small groups.
 
@@ -221,10 +226,14 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
                  "exclusions", "parents_evenings", "surveys"):
         t = getattr(data, name, None)
         if isinstance(t, pd.DataFrame) and "upn" in t.columns:
-            upns.update(str(u).strip().upper() for u in t["upn"].dropna() if str(u).strip())
+            upns.update(str(u).strip().upper() for u in t["upn"].dropna().unique() if str(u).strip())
     raw_upper = raw.upper()
+    # UPN-shaped keys: every UPN-shaped run of 13 characters in the file (overlapping, so inside longer runs
+    # too) is looked up in the set, one pass over the file; other keys (pseudonymous) are searched one by one
+    shaped = {u for u in upns if _UPN_SHAPE.fullmatch(u)}
+    seen = {m.group(1): m.start() for m in _UPN_ANYWHERE.finditer(raw_upper) if m.group(1) in shaped}
     for u in sorted(upns):
-        i = raw_upper.find(u)
+        i = seen.get(u, -1) if u in shaped else raw_upper.find(u)
         if i >= 0:
             add("upn", u, _context(raw, i, i + len(u)))
     if isinstance(pupils, pd.DataFrame):

@@ -59,6 +59,21 @@ def test_finds_planted_leaks(data, tmp_path):
     assert "Amelia Hartley-Jones" in set(found["value"])
 
 
+def test_finds_upns_wherever_they_are_and_other_pupil_keys(tmp_path):
+    """UPN-shaped keys are found by one scan of the file (overlapping runs), other keys one by one: both find
+    a key inside a longer run of letters and digits, in any case, as the plain substring search (str.find) does."""
+    keys = ["A123456789012", "B12345678901C", "pseudo-7f3a9c", "D123456789015"]   # permanent, temporary, hashed
+    data = SimpleNamespace(pupils=pd.DataFrame({"upn": keys}),
+                           assessments=pd.DataFrame({"upn": ["E123456789016"] * 3}))
+    page = tmp_path / "k.html"
+    page.write_text("<p>x</p><img src='data:image/png;base64,QQa123456789012Zb12345678901c9'>"
+                    "<script>var k='PSEUDO-7F3A9C';</script><p>E123456789016</p>", encoding="utf-8")
+    found = set(check_report_privacy(page, data, THRESHOLD).query("kind == 'upn'")["value"])
+    text = page.read_text(encoding="utf-8").upper()
+    expected = {k.upper() for k in [*keys, "E123456789016"] if k.upper() in text}      # the plain search
+    assert found == expected == {"A123456789012", "B12345678901C", "PSEUDO-7F3A9C", "E123456789016"}
+
+
 def test_finds_a_single_name_and_long_dates(data, tmp_path):
     page = tmp_path / "p.html"
     page.write_text("<p>Kowalczyk has improved.</p><p>Date: 30 June 2013</p>", encoding="utf-8")
