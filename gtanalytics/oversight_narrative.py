@@ -135,18 +135,19 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
         activity, role = str(row["activity"]), str(row["role"])
         n = row.get("n_pupils")
         if row.get("suppressed") == "secondary":
-            out.append(Statement(f"{activity.capitalize()} by staff ({role}): {HIDDEN_WHY}.", judgement="too_few",
+            out.append(Statement(f"{activity.capitalize()} ({role}): {HIDDEN_WHY}.", judgement="too_few",
                                  key_area=key_area))
             continue
         if n is None or pd.isna(n) or n < min_n:
-            out.append(Statement(f"{activity.capitalize()} by staff ({role}): fewer than {min_n} pupils, "
+            out.append(Statement(f"{activity.capitalize()} ({role}): fewer than {min_n} pupils, "
                                  "too few to describe.", judgement="too_few",
                                  key_area=key_area))
             continue
         held = "sessions held" if activity == "mentoring" else "pupils attended"
         rate = "not available" if pd.isna(row.get("held_rate")) else _pct(row["held_rate"])
         interval = "" if pd.isna(row.get("ci_low")) else f" (95% interval {_pct(row['ci_low'])} to {_pct(row['ci_high'])})"
-        text = (f"{activity.capitalize()}: {int(row['n_staff'])} staff ({role}) worked with {int(n)} pupils "
+        staff = "mentors" if activity == "mentoring" else "staff"     # peer mentors are pupils, not staff
+        text = (f"{activity.capitalize()}: {int(row['n_staff'])} {staff} ({role}) worked with {int(n)} pupils "
                 f"(about {_f(row['pupils_per_staff'], 0, sign=False)} each); "
                 + (f"{rate} of the planned sessions were held{interval}" if activity == "mentoring"
                    else f"{held} {rate} of the sessions planned{interval}"))

@@ -344,6 +344,8 @@ def test_deployment_sentences():
            "held_rate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}
     s = nv.describe_deployment(row)
     assert s.judgement == "positive" and "85% of the planned sessions were held" in s
+    assert "4 mentors (LSA) worked with 12 pupils" in s          # mentors may be peers: pupils, not staff
+    assert "4 staff (LSA)" in nv.describe_deployment({**row, "activity": "interventions"})
     assert nv.describe_deployment({**row, "staff_as_planned": 0.0}).judgement == "negative"
     hidden = {**row, "n_pupils": None, "suppressed": "primary"}
     assert nv.describe_deployment(hidden).judgement == "too_few"
