@@ -46,7 +46,9 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
         Rows of :func:`gtanalytics.oversight.support_coverage` (``group,
         support, n_group, n_supported, share, ci_low, ci_high``), possibly
         suppressed by :func:`gtanalytics.report_tables.for_audience` (hidden
-        cells missing; ``suppressed`` column).
+        cells missing; ``suppressed`` column) and
+        :func:`gtanalytics.report_tables.hide_near_totals` (``suppressed ==
+        "elsewhere"``: the count is not shown and nothing is concluded).
     min_n : int
         Groups of fewer pupils are too few to say anything about (default
         :data:`gtanalytics.stats.LOW_N`, 10, as the other ``describe_*``
@@ -80,6 +82,11 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
             continue
         n = int(n)
         k = row.get("n_supported")
+        if row.get("suppressed") == "elsewhere":     # hidden against a total in another section
+            out.append(Statement(f"{group} ({n} pupils): how many of them {did} this year is not shown, so that "
+                                 f"a smaller group cannot be worked out from it and the totals in key area 5.",
+                                 judgement="too_few", key_area=key_area))
+            continue
         if k is None or pd.isna(k):
             # hidden: either fewer than threshold were supported (primary) or fewer than threshold were not
             few = row.get("suppressed") != "secondary"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError
 
-__all__ = ["AUDIENCES", "header_markdown", "table", "for_audience", "programmes_for_audience"]
+__all__ = ["AUDIENCES", "header_markdown", "table", "for_audience", "programmes_for_audience", "hide_near_totals"]
 
 #: Who a report is for: governors get no names/UPNs/dates of birth and suppressed small groups.
 AUDIENCES = ("governors", "leaders")
@@ -268,6 +268,67 @@ def programmes_for_audience(impact: pd.DataFrame, interventions: pd.DataFrame, *
     out = pd.concat([block.drop(columns="_block"), rest], ignore_index=True)
     order = {p: i for i, p in enumerate(impact[label])}
     return out.sort_values(label, key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+def hide_near_totals(frame: pd.DataFrame, *, count_col: str, key_col: str, totals: dict, value_cols=(),
+                     threshold: int = 6, audience: str = "governors") -> pd.DataFrame:
+    """Hide counts that fall short of a total shown elsewhere in the report by 1 to ``threshold - 1``.
+
+    Two sections of one report may count overlapping pupils: key area 1 how
+    many able under-achievers were mentored this year (``M``), key area 5 how
+    many pupils were mentored this year (``T``, every mentee). When ``0 < T - M
+    < threshold``, the two together reveal a small group (the mentees who are
+    not under-achievers). Such a count is hidden, with its ``value_cols``, and
+    its row marked ``suppressed = "elsewhere"``. A count already hidden, or
+    whose row has no total, is left as it is.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A result already made safe by :func:`for_audience` (hidden cells missing).
+    count_col : str
+        The count compared with the totals (e.g. ``"n_supported"``).
+    key_col : str
+        The column whose value picks a row's total (e.g. ``"support"``).
+    totals : dict
+        ``{key value: the total shown elsewhere}``; a missing or NaN total is
+        not shown and constrains nothing.
+    value_cols : sequence of str
+        Statistics of the count (e.g. its share and interval), hidden with it.
+    threshold : int
+    audience : {"governors", "leaders"}
+        Leaders' frames are returned unchanged.
+
+    Returns
+    -------
+    DataFrame
+        A copy with ``suppressed`` added if it was missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cov = pd.DataFrame({"support": ["mentoring", "intervention"], "n_supported": [14, 9],
+    ...                     "share": [0.5, 0.3]})
+    >>> out = hide_near_totals(cov, count_col="n_supported", key_col="support", value_cols=["share"],
+    ...                        totals={"mentoring": 17, "intervention": 40})
+    >>> out["n_supported"].tolist(), out["suppressed"].tolist()
+    ([nan, 9.0], ['elsewhere', ''])
+    """
+    if audience not in AUDIENCES:
+        raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
+    out = frame.reset_index(drop=True).copy()
+    if audience != "governors" or out.empty:
+        return out
+    if "suppressed" not in out.columns:
+        out["suppressed"] = ""
+    shown = pd.to_numeric(out[count_col], errors="coerce")
+    total = pd.to_numeric(out[key_col].map(lambda k: totals.get(k)), errors="coerce")
+    gap = total - shown
+    near = (shown.notna() & total.notna() & (gap > 0) & (gap < threshold)).to_numpy(bool)
+    for c in [count_col, *value_cols]:
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype(float).mask(near)
+    out.loc[near, "suppressed"] = "elsewhere"
+    return out
 
 
 def _block_hidden(safe: pd.DataFrame, counts: list, value_cols, threshold: int, block_col, totals: dict):

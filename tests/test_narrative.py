@@ -339,6 +339,12 @@ def test_support_sentences_never_write_a_hidden_count():
     assert not any(ch.isdigit() for ch in str(nv.describe_support(_cov(4, None), min_n=6)).replace("6", ""))
 
 
+def test_support_hidden_against_another_section_concludes_nothing():
+    s = nv.describe_support(_cov(27, None, suppressed="elsewhere"))
+    assert s.judgement == "too_few" and "key area 5" in s and not any(ch.isdigit() for ch in
+                                                                        str(s).replace("27", "").replace("5", ""))
+
+
 def test_deployment_sentences():
     row = {"activity": "mentoring", "role": "LSA", "n_staff": 4, "n_pupils": 12, "pupils_per_staff": 3.0,
            "held_rate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}

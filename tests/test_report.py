@@ -239,6 +239,25 @@ def test_programme_counts_cannot_be_subtracted_from_the_years_total(sizes):
     assert safe.loc[safe["n_pupils"].isna(), "es"].isna().all()        # a hidden programme's effect is hidden too
 
 
+@pytest.mark.parametrize("mentored_ua, mentees", [(14, 17), (14, 14), (14, 40), (3, 8)])
+def test_key_area_1_count_cannot_be_subtracted_from_key_area_5(mentored_ua, mentees):
+    """Mentored under-achievers (key area 1) against all mentees this year (key area 5): the pair must not
+    reveal a group of 1 to 5, the other mentees (their number is the difference a reader can take)."""
+    cov = pd.DataFrame({"group": "UA", "support": ["mentoring"], "n_group": 30, "n_supported": [mentored_ua],
+                        "share": [mentored_ua / 30], "ci_low": 0.1, "ci_high": 0.9})
+    safe = rt.for_audience(cov, count_cols="n_supported", value_cols=["share", "ci_low", "ci_high"],
+                           block_col=["group", "support"], totals={"n_supported": "n_group"})
+    safe = rt.hide_near_totals(safe, count_col="n_supported", key_col="support", totals={"mentoring": mentees},
+                               value_cols=["share", "ci_low", "ci_high"])
+    k = safe.loc[0, "n_supported"]
+    assert pd.isna(k) or not 0 < mentees - k < 6          # the other mentees: none, or at least 6
+    assert pd.isna(k) or k >= 6
+    assert pd.isna(k) == (0 < mentees - mentored_ua < 6 or mentored_ua < 6)
+    assert pd.isna(k) <= pd.isna(safe.loc[0, "share"])
+    assert rt.hide_near_totals(cov, count_col="n_supported", key_col="support", totals={"mentoring": mentees},
+                               audience="leaders").equals(cov)
+
+
 def test_programme_counts_spread_over_years_are_suppressed_one_by_one():
     """Records in two years: a programme's count is not part of this year's total, so no block is formed."""
     iv = pd.concat([_iv({"A": 3}), _iv({"B": 20}, start="2022-01-10"), _iv({"B": 5})], ignore_index=True)
