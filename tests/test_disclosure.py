@@ -1,10 +1,10 @@
 """Tests of gtanalytics.disclosure.
 
 The independent check of secondary suppression is a linear-programming audit (the standard
-"interval audit" of cell suppression: Cox 1980, Fischetti & Salazar 1999): for every suppressed
-cell, scipy.optimize.linprog finds the smallest and largest value it can take given every shown
-cell, every total equation and non-negativity.  A cell is protected only if that range is
-wider than 0 (it cannot be worked out exactly).
+"interval audit" of cell suppression: Cox 1980, Fischetti & Salazar 1999; ``tests/lp_audit.py``):
+for every suppressed cell, scipy.optimize.linprog finds the smallest and largest value it can take
+given every shown cell, every total equation and non-negativity.  A cell is protected only if that
+range is wider than 0 (it cannot be worked out exactly).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import linprog
+from lp_audit import Audit, lp_ranges, margin_lines
 
 from gtanalytics.disclosure import check_disclosure, suppress, wales_rule
 from gtanalytics.errors import GTDataError
@@ -28,37 +28,6 @@ def _crosstab(m: np.ndarray) -> pd.DataFrame:
     return t, cols
 
 
-def _lp_ranges(full: np.ndarray, hidden: np.ndarray):
-    """Min and max of each hidden interior/margin cell of a table with margins (full includes them)."""
-    r, c = full.shape  # last row and column are the totals
-    idx = {(i, j): k for k, (i, j) in enumerate(zip(*np.nonzero(hidden)))}
-    nv = len(idx)
-    a_eq, b_eq = [], []
-
-    def equation(cells, total):
-        row, rhs = np.zeros(nv), 0.0
-        for cell, sign in [*[(x, 1.0) for x in cells], (total, -1.0)]:
-            if cell in idx:
-                row[idx[cell]] += sign
-            else:
-                rhs -= sign * full[cell]
-        a_eq.append(row)
-        b_eq.append(rhs)
-
-    for i in range(r):
-        equation([(i, j) for j in range(c - 1)], (i, c - 1))
-    for j in range(c):
-        equation([(i, j) for i in range(r - 1)], (r - 1, j))
-    out = {}
-    for cell, k in idx.items():
-        obj = np.zeros(nv)
-        obj[k] = 1
-        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * nv).fun
-        hi = -linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * nv).fun
-        out[cell] = (lo, hi)
-    return out
-
-
 @pytest.mark.parametrize("seed", range(12))
 def test_secondary_suppression_passes_linear_programming_audit(seed):
     rng = np.random.default_rng(seed)
@@ -71,7 +40,7 @@ def test_secondary_suppression_passes_linear_programming_audit(seed):
     small = (full > 0) & (full < 6)
     assert mask[small].all()  # every small cell (margins included) is hidden
     if mask.any():
-        for cell, (lo, hi) in _lp_ranges(full, mask).items():
+        for cell, (lo, hi) in lp_ranges(full, mask).items():
             assert hi - lo > 0.5, f"cell {cell} = {full[cell]} can be worked out exactly"
     assert check_disclosure(s.display, count_cols=cols, total_col="total", total_row="All",
                             label_col="group").empty
@@ -240,41 +209,15 @@ def _equations_blocks(sizes):
     return eqs
 
 
-def _equations_2d(r, c):
-    """A crosstab with a total column (last) and total row (last)."""
-    return ([([(i, j) for j in range(c)], (i, c)) for i in range(r + 1)]
-            + [([(i, j) for i in range(r)], (r, j)) for j in range(c + 1)])
-
-
 def _brute_force_small_sets(full, hidden, eqs, threshold=6):
     """(pinned singletons {cell: value}, minimal hidden sets of 2+ cells pinned at 1..threshold-1)."""
     from itertools import combinations
 
-    unknown = sorted(zip(*np.nonzero(hidden)))
-    idx = {x: k for k, x in enumerate(unknown)}
-    a_eq, b_eq = [], []
-    for cells, tot in eqs:
-        if not any(x in idx for x in [*cells, tot]):
-            continue
-        row, rhs = np.zeros(len(idx)), 0.0
-        for x, sign in [*[(c, 1.0) for c in cells], (tot, -1.0)]:
-            if x in idx:
-                row[idx[x]] += sign
-            else:
-                rhs -= sign * full[x]
-        a_eq.append(row)
-        b_eq.append(rhs)
-
-    def span(members):
-        obj = np.zeros(len(idx))
-        obj[[idx[x] for x in members]] = 1.0
-        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx)).fun
-        top = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx))
-        return lo, (np.inf if top.status == 3 else -top.fun)  # status 3: unbounded (a hidden total over hidden cells)
-
+    audit = Audit(full, hidden, eqs)
+    unknown, span = audit.unknown, audit.span
     single = {x: span([x]) for x in unknown}
-    pinned = {(int(x[0]), int(x[1])): lo for x, (lo, hi) in single.items() if hi - lo < 0.5}
-    pool = [x for x in unknown if (int(x[0]), int(x[1])) not in pinned and single[x][1] > 1e-7]
+    pinned = {x: lo for x, (lo, hi) in single.items() if hi - lo < 0.5}
+    pool = [x for x in unknown if x not in pinned and single[x][1] > 1e-7]
     bad = []
     for size in range(2, len(pool) + 1):
         for members in combinations(pool, size):
@@ -283,7 +226,7 @@ def _brute_force_small_sets(full, hidden, eqs, threshold=6):
             lo, hi = span(members)
             if hi - lo < 0.5 and 1 - 1e-6 <= lo <= threshold - 1 + 1e-6:
                 bad.append(members)
-    return pinned, {frozenset((int(i), int(j)) for i, j in b) for b in bad}
+    return pinned, {frozenset(b) for b in bad}
 
 
 def _reported_sets(problems, row_of, col_of):
@@ -315,7 +258,7 @@ def _random_table(rng, high=9):
         return t, t[["n"]].to_numpy(float), _equations_blocks(sizes), kw, ["n"]
     r, c = int(rng.integers(2, 4)), int(rng.integers(2, 4))
     t, cols = _crosstab(rng.integers(0, high, size=(r, c)))
-    return t, t[[*cols, "total"]].to_numpy(float), _equations_2d(r, c), dict(
+    return t, t[[*cols, "total"]].to_numpy(float), margin_lines(r + 1, c + 1), dict(
         count_cols=cols, total_col="total", total_row="All", label_col="group"), [*cols, "total"]
 
 

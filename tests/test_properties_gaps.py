@@ -27,7 +27,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import linprog
+from lp_audit import lp_ranges
 
 from gtanalytics.attendance import absence_rates
 from gtanalytics.disclosure import check_disclosure, suppress
@@ -113,32 +113,6 @@ def test_gaps_shift_invariant_and_scale_equivariant(d, shift, scale):
 
 
 # ------------------------------------------------------------------ disclosure
-def _lp_ranges(full: np.ndarray, hidden: np.ndarray):
-    """Min and max each hidden cell can take (tables whose last row and column are totals)."""
-    r, c = full.shape
-    idx = {(i, j): k for k, (i, j) in enumerate(zip(*np.nonzero(hidden)))}
-    a_eq, b_eq = [], []
-    lines = [([(i, j) for j in range(c - 1)], (i, c - 1)) for i in range(r)]
-    lines += [([(i, j) for i in range(r - 1)], (r - 1, j)) for j in range(c)]
-    for cells, total in lines:
-        row, rhs = np.zeros(len(idx)), 0.0
-        for cell, sign in [*[(x, 1.0) for x in cells], (total, -1.0)]:
-            if cell in idx:
-                row[idx[cell]] += sign
-            else:
-                rhs -= sign * full[cell]
-        a_eq.append(row)
-        b_eq.append(rhs)
-    out = {}
-    for cell, k in idx.items():
-        obj = np.zeros(len(idx))
-        obj[k] = 1
-        lo = linprog(obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx))
-        hi = linprog(-obj, A_eq=a_eq, b_eq=b_eq, bounds=[(0, None)] * len(idx))
-        out[cell] = (lo.fun, math.inf if hi.status == 3 else -hi.fun)  # status 3: unbounded above
-    return out
-
-
 @settings(max_examples=40, deadline=None)
 @given(m=st.integers(1, 4).flatmap(lambda r: st.integers(1, 4).flatmap(
     lambda c: st.lists(st.lists(st.one_of(st.integers(0, 7), st.integers(0, 40)), min_size=c, max_size=c),
@@ -164,7 +138,7 @@ def test_suppress_hides_small_counts_and_totals_cannot_reveal_them(m, threshold)
     assert check_disclosure(s.display, threshold, count_cols=cols, total_col="total", total_row="All",
                             label_col="group").empty
     if mask.any():
-        for cell, (lo, hi) in _lp_ranges(full, mask).items():
+        for cell, (lo, hi) in lp_ranges(full, mask).items():
             assert hi - lo > 0.5, f"hidden cell {cell} = {full[cell]} can be worked out exactly from the totals"
 
 
