@@ -231,7 +231,10 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
     # UPN-shaped keys: every UPN-shaped run of 13 characters in the file (overlapping, so inside longer runs
     # too) is looked up in the set, one pass over the file; other keys (pseudonymous) are searched one by one
     shaped = {u for u in upns if _UPN_SHAPE.fullmatch(u)}
-    seen = {m.group(1): m.start() for m in _UPN_ANYWHERE.finditer(raw_upper) if m.group(1) in shaped}
+    seen: dict[str, int] = {}
+    for m in _UPN_ANYWHERE.finditer(raw_upper):
+        if m.group(1) in shaped:
+            seen.setdefault(m.group(1), m.start())      # the first occurrence, as str.find gives
     for u in sorted(upns):
         i = seen.get(u, -1) if u in shaped else raw_upper.find(u)
         if i >= 0:

@@ -54,15 +54,15 @@ def load_trust(data_path, *, cache=None):
     -------
     gtanalytics.io.SchoolData
     """
-    if cache is None:
-        from gtanalytics.io import load
+    from gtanalytics.io import SchoolData, load
 
+    if cache is None:
         return load(data_path)
     import pickle
 
     with open(cache, "rb") as f:
         data = pickle.load(f)
-    if type(data).__name__ != "SchoolData":
+    if not isinstance(data, SchoolData):
         raise GTDataError(f"{cache} is not a trust's data written by a report build.")
     return data
 
