@@ -5,11 +5,20 @@ Each table is a CSV file in ``gtanalytics/reference/``.  Its first lines are
 CONFIRMED, SECONDARY or UNCONFIRMED as in the methodology notes) and the rest
 is the data.  Values are never invented: where a national table is not shipped,
 the functions that need it take it as an argument.
+
+National benchmarks by year, phase and group (absence, exclusions, key stage 2,
+key stage 4) are looked up with :func:`national`, which returns a
+:class:`NationalFigure` (value, unit, source, status) or ``None`` when DfE's
+figure for that year, phase and group was not found in a retrievable source, or
+was found only as UNCONFIRMED: then nothing is compared.  :func:`national_benchmarks`
+gives the whole table, e.g. for a governor report's page-1 summary.
 """
 
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -17,7 +26,18 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError
 
-__all__ = ["load_reference", "reference_metadata", "list_references"]
+__all__ = ["load_reference", "reference_metadata", "list_references", "NationalFigure", "national",
+           "national_benchmarks", "national_group", "academic_year", "BENCHMARK_TABLES", "COMPARABLE_STATUS"]
+
+#: Shipped tables of national benchmarks (same columns: academic_year, measure, phase, group, value,
+#: unit, status, source, note).
+BENCHMARK_TABLES = ("national_attendance", "national_exclusions", "national_ks2", "national_ks4")
+#: Statuses a comparison may use; an UNCONFIRMED figure is never compared with.
+COMPARABLE_STATUS = ("CONFIRMED", "SECONDARY")
+_PHASES = ("all", "primary", "secondary")
+_GROUPS = ("all", "fsm", "not_fsm", "disadvantaged", "not_disadvantaged")
+_TRUE = {"true", "y", "yes", "1", "1.0"}
+_FALSE = {"false", "n", "no", "0", "0.0"}
 
 
 def _read(name: str) -> tuple[dict[str, str], str]:
@@ -80,3 +100,187 @@ def list_references() -> list[str]:
     """Names of the reference tables shipped with this version."""
     folder = resources.files("gtanalytics").joinpath("reference")
     return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".csv"))
+
+
+@dataclass(frozen=True)
+class NationalFigure:
+    """One published national figure and where it comes from.
+
+    Attributes
+    ----------
+    measure, academic_year, phase, group : str
+        What the figure is (``phase`` ``all``/``primary``/``secondary``; ``group`` ``all``, ``fsm``,
+        ``not_fsm``, ``disadvantaged`` or ``not_disadvantaged``).
+    value : float
+        The figure, in ``unit``.
+    unit, status, source, note, table : str
+        Unit; CONFIRMED or SECONDARY (see the module notes); the address it was read from; any
+        caveat (provisional, rounded...); the shipped table holding it.
+    """
+
+    measure: str
+    academic_year: str
+    phase: str
+    group: str
+    value: float
+    unit: str
+    status: str
+    source: str
+    note: str
+    table: str
+
+    @property
+    def basis(self) -> str:
+        """Plain words for what the figure covers, e.g. ``"England 2023/24, primary schools, all pupils"``."""
+        phase = {"all": "all state-funded schools", "primary": "primary schools",
+                 "secondary": "secondary schools"}[self.phase]
+        group = {"all": "all pupils", "fsm": "pupils eligible for free school meals",
+                 "not_fsm": "pupils not eligible for free school meals",
+                 "disadvantaged": "disadvantaged pupils", "not_disadvantaged": "other (non-disadvantaged) pupils",
+                 }[self.group]
+        return f"England {self.academic_year}, {phase}, {group} ({self.status.lower()})"
+
+
+def academic_year(year) -> str:
+    """Normalise a year to ``"2023/24"``.
+
+    Accepts ``"2023/24"``, ``"2023-24"``, ``"202324"`` or the calendar year an academic year ends
+    in (``2024`` is 2023/24: the summer of KS2 tests and GCSEs).
+
+    Examples
+    --------
+    >>> academic_year(2024), academic_year("2023-24"), academic_year("202324")
+    ('2023/24', '2023/24', '2023/24')
+    """
+    text = str(year).strip()
+    m = re.fullmatch(r"(\d{4})\s*[/-]?\s*(\d{2})", text)
+    if m and (int(m.group(1)) + 1) % 100 == int(m.group(2)):
+        return f"{m.group(1)}/{m.group(2)}"
+    if re.fullmatch(r"\d{4}", text):
+        end = int(text)
+        return f"{end - 1}/{end % 100:02d}"
+    raise GTDataError(f"{year!r} is not an academic year: write it as '2023/24' (or 2024 for the year ending in "
+                      "summer 2024).")
+
+
+def national_benchmarks(measure: str | None = None, *, year=None, phase: str | None = None,
+                        group: str | None = None) -> pd.DataFrame:
+    """All shipped national benchmarks in one tidy table (optionally filtered).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table, academic_year, measure, phase, group, value, unit, status, source, note``; every
+        status is listed, UNCONFIRMED included (:func:`national` never returns those).
+
+    Examples
+    --------
+    >>> t = national_benchmarks("overall_absence", year="2023/24")
+    >>> t.set_index("phase")["value"].to_dict()
+    {'all': 7.1, 'primary': 5.5, 'secondary': 8.9}
+    """
+    parts = [load_reference(name).assign(table=name) for name in BENCHMARK_TABLES]
+    out = pd.concat(parts, ignore_index=True)
+    out["note"] = out["note"].fillna("")
+    out = out[["table", "academic_year", "measure", "phase", "group", "value", "unit", "status", "source", "note"]]
+    if measure is not None:
+        out = out[out["measure"] == measure]
+    if year is not None:
+        out = out[out["academic_year"] == academic_year(year)]
+    if phase is not None:
+        out = out[out["phase"] == phase]
+    if group is not None:
+        out = out[out["group"] == group]
+    return out.reset_index(drop=True)
+
+
+def national(measure: str, *, year, phase: str = "all", group: str = "all",
+             table: pd.DataFrame | None = None) -> NationalFigure | None:
+    """The published national figure for one measure, year, phase and group, or ``None``.
+
+    ``None`` means there is nothing to compare with: DfE's figure for exactly that year, phase and
+    group was not found in a retrievable source (or only as UNCONFIRMED).  No other figure is
+    substituted (a primary school is never set against an all-schools figure, nor disadvantaged
+    pupils against all pupils).
+
+    Parameters
+    ----------
+    measure : str
+        E.g. ``overall_absence``, ``persistent_absence``, ``suspension_rate``,
+        ``permanent_exclusion_rate``, ``ks2_rwm_expected``, ``ks2_rwm_higher``,
+        ``ks2_reading_expected``, ``ks2_reading_scaled_score``, ``ks4_attainment8``,
+        ``ks4_progress8``, ``ks4_english_maths_4plus``, ``ks4_english_maths_5plus``
+        (see :func:`national_benchmarks` for all).
+    year : str or int
+        Academic year (``"2023/24"``) or the calendar year it ends in (``2024``).
+    phase : {"all", "primary", "secondary"}
+        For key stage results (``ks2_...``, ``ks4_...``) the phase is implied by the measure and
+        ignored: DfE publishes them for all state-funded schools with pupils at that key stage.
+    group : {"all", "fsm", "not_fsm", "disadvantaged", "not_disadvantaged"}
+    table : pandas.DataFrame, optional
+        Your own benchmarks (columns ``academic_year, measure, value`` and optionally ``phase, group,
+        unit, status, source, note``) instead of the shipped ones.
+
+    Returns
+    -------
+    NationalFigure or None
+
+    Examples
+    --------
+    >>> national("overall_absence", year=2024, phase="primary").value
+    5.5
+    >>> national("ks2_rwm_expected", year="2023/24", group="disadvantaged").value
+    46.0
+    >>> national("overall_absence", year="2023/24", group="fsm") is None  # not found: no comparison
+    True
+    """
+    if phase not in _PHASES:
+        raise GTDataError(f"phase must be one of {', '.join(_PHASES)}, not {phase!r}.")
+    if group not in _GROUPS:
+        raise GTDataError(f"group must be one of {', '.join(_GROUPS)}, not {group!r}.")
+    if measure.startswith(("ks2_", "ks4_")):
+        phase = "all"
+    t = national_benchmarks() if table is None else _user_table(table)
+    hit = t[(t["measure"] == measure) & (t["academic_year"] == academic_year(year)) & (t["phase"] == phase)
+            & (t["group"] == group) & t["status"].isin(COMPARABLE_STATUS)]
+    if hit.empty:
+        return None
+    r = hit.iloc[0]
+    return NationalFigure(measure=measure, academic_year=str(r["academic_year"]), phase=phase, group=group,
+                          value=float(r["value"]), unit=str(r["unit"]), status=str(r["status"]),
+                          source=str(r["source"]), note=str(r["note"]), table=str(r["table"]))
+
+
+def _user_table(table: pd.DataFrame) -> pd.DataFrame:
+    missing = [c for c in ("academic_year", "measure", "value") if c not in table.columns]
+    if missing:
+        raise GTDataError(f"The national table has no column {', '.join(missing)}; it needs academic_year, "
+                          "measure and value (and optionally phase, group, unit, status, source, note).")
+    out = table.copy()
+    for col, default in (("phase", "all"), ("group", "all"), ("unit", ""), ("status", "CONFIRMED"),
+                         ("source", "user-supplied"), ("note", ""), ("table", "user-supplied")):
+        out[col] = out[col].fillna(default) if col in out.columns else default
+    out["academic_year"] = [academic_year(y) for y in out["academic_year"]]
+    return out
+
+
+def national_group(column: str, value) -> str | None:
+    """The national group matching a pupil grouping, or ``None`` when DfE has no such breakdown.
+
+    ``fsm`` (free school meals now) maps to ``fsm``/``not_fsm``; ``disadvantaged`` to
+    ``disadvantaged``/``not_disadvantaged``.  Any other column (sex, SEN, year group, class...)
+    has no matching national figure here, so ``None``.
+
+    Examples
+    --------
+    >>> national_group("fsm", "Y"), national_group("disadvantaged", False), national_group("sex", "F")
+    ('fsm', 'not_disadvantaged', None)
+    """
+    if column not in ("fsm", "disadvantaged"):
+        return None
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return "fsm" if column == "fsm" else "disadvantaged"
+    if text in _FALSE:
+        return "not_fsm" if column == "fsm" else "not_disadvantaged"
+    return None

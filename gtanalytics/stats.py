@@ -38,7 +38,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
-    "welch_moments", "mean_ci", "poisson_exact_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
+    "welch_moments", "mean_ci", "poisson_exact_ci", "quasi_poisson_rate_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
@@ -283,6 +283,46 @@ def poisson_exact_ci(count, *, confidence: float = 0.95):
     low = np.where(k > 0, stats.chi2.ppf(alpha / 2, 2 * k) / 2, 0.0)
     high = stats.chi2.ppf(1 - alpha / 2, 2 * k + 2) / 2
     return low, high
+
+
+def quasi_poisson_rate_ci(counts, *, confidence: float = 0.95):
+    """Rate of events per person when the same people have repeat events (overdispersion).
+
+    ``rate = sum(counts) / n``.  The overdispersion ``phi = max(1, s^2 / mean)`` (s^2 the
+    variance of the per-person counts, n - 1; the quasi-Poisson Pearson scale) shrinks the
+    information to an effective count ``k / phi``; the exact (Garwood) interval of that
+    effective count, times ``phi / n``, is the interval.  With no repeats (``phi = 1``) it is
+    the exact Poisson interval of the count.
+
+    Parameters
+    ----------
+    counts : array_like
+        Events per person, one entry for every person in the denominator (zeros included).
+    confidence : float
+        Two-sided coverage.
+
+    Returns
+    -------
+    tuple of float
+        ``(rate, phi, low, high)`` per person.
+
+    Examples
+    --------
+    >>> rate, phi, lo, hi = quasi_poisson_rate_ci([0] * 95 + [1, 1, 3, 4, 6])
+    >>> round(rate, 2), round(phi, 2)
+    (0.15, 4.4)
+    """
+    alpha = 1 - _check_confidence(confidence)
+    y = np.asarray(counts, dtype=float)
+    n = len(y)
+    if n == 0:
+        return np.nan, np.nan, np.nan, np.nan
+    k, m = float(y.sum()), float(y.mean())
+    phi = max(1.0, float(y.var(ddof=1)) / m) if n > 1 and m > 0 else 1.0
+    eff = k / phi
+    low = stats.chi2.ppf(alpha / 2, 2 * eff) / 2 if k > 0 else 0.0
+    high = stats.chi2.ppf(1 - alpha / 2, 2 * eff + 2) / 2
+    return m, phi, float(low) * phi / n, float(high) * phi / n
 
 
 def ratio_cluster_ci(y, x, *, confidence: float = 0.95):

@@ -1,0 +1,74 @@
+"""Tests for the national benchmark tables and their loader (gtanalytics.reference).
+
+Independent references: the published figures themselves, read from the DfE releases cited in
+each row's ``source`` (e.g. https://explore-education-statistics.service.gov.uk/find-statistics/
+pupil-absence-in-schools-in-england/2023-24: "overall absence ... decreased in primary schools from
+5.9% to 5.5%, decreased in secondary schools from 9.0% to 8.9%").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gtanalytics.errors import GTDataError
+from gtanalytics.reference import (BENCHMARK_TABLES, COMPARABLE_STATUS, academic_year, national,
+                                   national_benchmarks, national_group, reference_metadata)
+
+
+def test_every_benchmark_has_a_source_a_status_and_a_known_phase_and_group():
+    t = national_benchmarks()
+    assert set(t["table"]) == set(BENCHMARK_TABLES)
+    assert t["source"].str.startswith("https://").all()
+    assert set(t["status"]) <= {"CONFIRMED", "SECONDARY", "UNCONFIRMED"}
+    assert set(t["phase"]) <= {"all", "primary", "secondary"}
+    assert set(t["group"]) <= {"all", "fsm", "not_fsm", "disadvantaged", "not_disadvantaged"}
+    assert not t.duplicated(["measure", "academic_year", "phase", "group"]).any()
+    for name in BENCHMARK_TABLES:
+        meta = reference_metadata(name)
+        assert {"title", "source", "status", "version"} <= set(meta)
+
+
+@pytest.mark.parametrize("measure, year, phase, group, value", [
+    ("overall_absence", "2023/24", "all", "all", 7.1),            # EES absence 2023/24 release text
+    ("overall_absence", "2023/24", "primary", "all", 5.5),
+    ("overall_absence", "2022/23", "secondary", "all", 9.0),
+    ("persistent_absence", "2021/22", "all", "fsm", 37.2),         # press report of DfE 2021/22
+    ("suspension_rate", "2023/24", "all", "all", 11.31),           # EES exclusions 2023/24 release text
+    ("suspension_rate", "2023/24", "primary", "all", 2.27093),     # EES data set 39e3d41f...
+    ("ks2_rwm_expected", 2024, "all", "all", 61),                  # EES KS2 2023/24
+    ("ks2_rwm_expected", 2024, "primary", "disadvantaged", 46),    # phase implied by the key stage
+    ("ks2_rwm_higher", 2023, "all", "all", 8),                     # EES KS2 2022/23 release text
+    ("ks4_progress8", "2022/23", "secondary", "all", -0.03),       # EES KS4 permalink af178607...
+    ("ks4_english_maths_4plus", 2023, "all", "disadvantaged", 43.1),
+])
+def test_published_figures(measure, year, phase, group, value):
+    fig = national(measure, year=year, phase=phase, group=group)
+    assert fig is not None and fig.value == pytest.approx(value)
+    assert fig.status in COMPARABLE_STATUS and fig.source.startswith("https://")
+
+
+def test_no_figure_means_no_comparison():
+    # not found for that phase or group: never replaced by another figure
+    assert national("overall_absence", year="2023/24", group="fsm") is None
+    assert national("suspension_rate", year="2023/24", phase="secondary") is None
+    assert national("ks4_attainment8", year="2023/24", group="disadvantaged") is None
+    # UNCONFIRMED rows are listed but never returned (2018/19 overall absence)
+    listed = national_benchmarks("overall_absence", year="2018/19")
+    assert listed["status"].tolist() == ["UNCONFIRMED"]
+    assert national("overall_absence", year="2018/19") is None
+    with pytest.raises(GTDataError, match="phase"):
+        national("overall_absence", year="2023/24", phase="special")
+
+
+def test_years_groups_and_own_tables():
+    assert academic_year(2024) == academic_year("2023-24") == academic_year("2023/24") == "2023/24"
+    with pytest.raises(GTDataError, match="academic year"):
+        academic_year("2023/25")
+    assert national_group("fsm", True) == "fsm" and national_group("disadvantaged", "N") == "not_disadvantaged"
+    assert national_group("sen", "K") is None and national_group("fsm", None) is None
+    mine = pd.DataFrame({"academic_year": [2024], "measure": ["overall_absence"], "value": [6.2]})
+    fig = national("overall_absence", year="2023/24", table=mine)
+    assert fig.value == 6.2 and fig.source == "user-supplied"
+    assert "England 2023/24, primary schools, all pupils" in national("overall_absence", year=2024,
+                                                                        phase="primary").basis
