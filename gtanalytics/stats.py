@@ -310,7 +310,7 @@ def quasi_poisson_rate_ci(counts, *, confidence: float = 0.95):
     --------
     >>> rate, phi, lo, hi = quasi_poisson_rate_ci([0] * 95 + [1, 1, 3, 4, 6])
     >>> round(rate, 2), round(phi, 2)
-    (0.15, 4.4)
+    (0.15, 4.09)
     """
     alpha = 1 - _check_confidence(confidence)
     y = np.asarray(counts, dtype=float)
