@@ -1,10 +1,12 @@
 """Targets, on-track status and the under-achiever list (internal, senior leaders only).
 
-* :func:`estimate_targets`: FFT-style estimates from a value-added model's
-  conditional distribution: the expected outcome (median) and the outcome a
-  pupil would reach at the 80th (top 20%) and 95th (top 5%) percentile of
-  pupils with the same prior attainment: ``expected + z_q * sigma`` with
-  ``sigma = model.residual_sd``.
+* :func:`estimate_targets`: estimates from a value-added model, in the units of
+  the outcome: the expected outcome, the outcome reached by the 80th and 95th
+  percentile of *pupils* with the same prior attainment (``pupil_p80``,
+  ``pupil_p95``: ``expected + z_q * sigma``), and, for a multilevel model, the
+  outcome expected at a *school* at the 80th or 95th percentile of school value
+  added among the schools in the data (``school_p80``, ``school_p95``). FFT's
+  "top 20% / top 5%" estimates mean the latter, with all schools in England.
 * :func:`on_track`: compares the latest internal assessment with the target
   percentile, on a scale-free basis (residual z-scores within the cohort).
 * :func:`under_achievers`: G&T or high-prior-attaining pupils whose progress is
@@ -28,46 +30,66 @@ __all__ = ["estimate_targets", "on_track", "under_achievers"]
 
 def estimate_targets(result: ValueAddedResult, df: pd.DataFrame | None = None, *,
                      percentiles=(50, 80, 95)) -> pd.DataFrame:
-    """Expected outcome and challenge estimates for each pupil.
+    """Expected outcome and stretching estimates for each pupil, in the outcome's units.
+
+    Two kinds of estimate, named for what they are:
+
+    * ``pupil_p<q>``: the outcome reached by the q-th percentile of pupils with the
+      same prior attainment (``expected + z_q * sigma``; ``pupil_p80`` is beaten by
+      about 20% of such pupils).  This is a spread of *pupils*.
+    * ``school_p<q>`` (multilevel models only): the outcome expected for the pupil
+      at a school at the q-th percentile of school value added among the schools
+      in the data (``expected + z_q * sqrt(s2_between)``).  This is what FFT's
+      "top 20% / top 5% of schools" estimates mean, but measured against the
+      schools given, not all schools in England.
 
     Parameters
     ----------
     result : ValueAddedResult
-        A fitted model (OLS or multilevel; a benchmark uses the SD of its VA).
+        A fitted model (OLS, multilevel or benchmark).
     df : DataFrame, optional
         Pupils to set estimates for (e.g. the current Year 10, who have a
         prior but no outcome yet); default ``result.pupils``.
     percentiles : sequence of float
-        Percentiles of the conditional distribution (50 = expected, 80 = top
-        20% challenge, 95 = top 5% challenge).
+        Percentiles (50 = the expected outcome, 80 and 95 = stretching).
 
     Returns
     -------
     pandas.DataFrame
-        ``df`` plus ``expected``, ``sigma`` and ``estimate_p<q>`` per
-        percentile (``expected + z_q * sigma``).  A multilevel model gives the
-        expectation in an average school and ``sigma = sqrt(s2_between +
-        s2_within)``; an OLS model its residual SD.
+        ``df`` plus ``expected``, ``sigma`` (SD of pupils' outcomes around their
+        expectation, in outcome units) and ``pupil_p<q>`` per percentile; a
+        multilevel model adds ``sigma_schools`` (SD of school effects) and
+        ``school_p<q>``.  For a benchmark model with ``divisor`` (10 for Progress
+        8) ``sigma`` is the SD of pupil scores times the divisor, so that a
+        Progress 8 model's estimates are Attainment 8 points like ``expected``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"ks2": [95.0, 100, 105, 110, 98, 104], "gcse": [3.0, 4, 6, 7, 5, 5]})
     >>> t = estimate_targets(value_added(d, outcome="gcse", prior="ks2", min_n=1))
-    >>> [c for c in t.columns if c.startswith("estimate_")]
-    ['estimate_p50', 'estimate_p80', 'estimate_p95']
+    >>> [c for c in t.columns if c.startswith("pupil_")]
+    ['pupil_p50', 'pupil_p80', 'pupil_p95']
     """
     base = result.pupils if df is None else df
     out = base.copy()
     out["expected"] = predict_expected(result, base).to_numpy()
-    sigma = result.model.residual_sd
+    m = result.model
+    sigma = m.residual_sd * m.divisor   # va is (actual - expected) / divisor: back to outcome units
     out["sigma"] = sigma
+    schools = m.method == "multilevel"
+    if schools:
+        out["sigma_schools"] = np.sqrt(m.sigma2_between)
     for q in percentiles:
         if not 0 < q < 100:
             raise GTDataError(f"percentiles must lie between 0 and 100, not {q!r}.")
-        out[f"estimate_p{q:g}"] = out["expected"] + stats.norm.ppf(q / 100) * sigma
-    out.attrs["method"] = (f"normal conditional distribution: expected + z_q x {sigma:.4g} "
-                           f"({result.model.method} model)")
+        z = stats.norm.ppf(q / 100)
+        out[f"pupil_p{q:g}"] = out["expected"] + z * sigma
+        if schools:
+            out[f"school_p{q:g}"] = out["expected"] + z * out["sigma_schools"]
+    out.attrs["method"] = (f"normal: expected + z_q x {sigma:.4g} (pupils)"
+                           + (f", + z_q x {np.sqrt(m.sigma2_between):.4g} (schools in the data)" if schools else "")
+                           + f"; {m.method} model")
     return out
 
 

@@ -1,7 +1,9 @@
 """Tests for gtanalytics.targets.
 
 Independent checks: statsmodels OLS residual SD and residuals (live); scipy normal quantiles and a
-binomial test of the coverage of the top-20% estimate on simulated data; the planted under-achievers
+binomial test of the coverage of the pupil-80th-percentile estimate on simulated data (OLS and a
+Progress 8 benchmark with divisor 10, whose estimates must be in Attainment 8 points); statsmodels
+MixedLM for the between-school SD behind the school-percentile estimates; the planted under-achievers
 and school effects of the synthetic sample trust (gtanalytics.sample.planted_truth), found with a
 one-sided Fisher exact test (scipy).
 """
@@ -35,17 +37,64 @@ def test_estimates_use_residual_sd_and_normal_quantiles():
     ref = smf.ols("gcse ~ ks2", data=d).fit()
     sigma = np.sqrt(ref.scale)
     np.testing.assert_allclose(t["expected"], ref.fittedvalues, atol=1e-9)
-    np.testing.assert_allclose(t["estimate_p80"], ref.fittedvalues + stats.norm.ppf(0.8) * sigma, atol=1e-9)
-    np.testing.assert_allclose(t["estimate_p95"], ref.fittedvalues + 1.6448536269514722 * sigma, atol=1e-9)
-    np.testing.assert_allclose(t["estimate_p50"], t["expected"], atol=1e-12)
-    # coverage: about 20% of pupils beat their top-20% estimate (binomial test, not significantly different)
-    beat = int((d["gcse"] > t["estimate_p80"]).sum())
+    np.testing.assert_allclose(t["pupil_p80"], ref.fittedvalues + stats.norm.ppf(0.8) * sigma, atol=1e-9)
+    np.testing.assert_allclose(t["pupil_p95"], ref.fittedvalues + 1.6448536269514722 * sigma, atol=1e-9)
+    np.testing.assert_allclose(t["pupil_p50"], t["expected"], atol=1e-12)
+    assert not any(c.startswith("school_") for c in t.columns)   # OLS knows nothing of schools
+    # coverage: about 20% of pupils beat their pupil-80th-percentile estimate (binomial test)
+    beat = int((d["gcse"] > t["pupil_p80"]).sum())
     assert stats.binomtest(beat, len(d), 0.2).pvalue > 0.01
     # estimates for next year's pupils who have no outcome yet
     new = estimate_targets(r, pd.DataFrame({"ks2": [100.0, 110.0]}), percentiles=(50, 80))
-    assert list(new.columns) == ["ks2", "expected", "sigma", "estimate_p50", "estimate_p80"]
+    assert list(new.columns) == ["ks2", "expected", "sigma", "pupil_p50", "pupil_p80"]
     with pytest.raises(GTDataError):
         estimate_targets(r, percentiles=(100,))
+
+
+def test_progress8_benchmark_estimates_are_in_attainment8_points():
+    """Issue 15 item 2: with divisor=10 the spread was added in P8 units to an A8 expectation
+    (pupil 80th percentile +1.2 A8 points instead of about +11.8).  Simulated Attainment 8 scores
+    around DfE's 2024 estimates (shipped table) with an SD of 14 points: the 80th percentile sits
+    0.8416 x 14 = 11.8 points above expected and about 20% of pupils beat it."""
+    from gtanalytics import dfe
+
+    rng = np.random.default_rng(15)
+    n = 3000
+    ks2 = np.clip(rng.normal(104, 6, n), 80, 120)
+    tab = dfe.p8_estimates()
+    expected = dfe.assign_pag(pd.Series(ks2), tab).map(tab.set_index("pag")["a8"]).to_numpy()
+    d = pd.DataFrame({"ks2": ks2, "a8": expected + rng.normal(0, 14, n)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        p8 = estimate_targets(value_added(d, outcome="a8", prior="ks2", method="benchmark", divisor=10))
+        a8 = estimate_targets(value_added(d, outcome="a8", prior="ks2", method="benchmark", divisor=1))
+    sd_a8 = np.std(d["a8"] - expected, ddof=1)          # numpy, in A8 points
+    np.testing.assert_allclose(p8["sigma"], sd_a8, rtol=1e-12)
+    np.testing.assert_allclose(p8["pupil_p80"], expected + stats.norm.ppf(0.8) * sd_a8, rtol=1e-12)
+    np.testing.assert_allclose(p8["pupil_p95"], a8["pupil_p95"], rtol=1e-12)   # the divisor does not matter
+    lift = float((p8["pupil_p80"] - p8["expected"]).iloc[0])
+    assert 11.0 < lift < 12.6
+    assert stats.binomtest(int((d["a8"] > p8["pupil_p80"]).sum()), n, 0.2).pvalue > 0.01
+
+
+def test_school_percentile_estimates_from_a_multilevel_model():
+    smf = pytest.importorskip("statsmodels.formula.api")
+    rng = np.random.default_rng(8)
+    schools, per = 30, 40
+    sid = np.repeat([f"S{i:02d}" for i in range(schools)], per)
+    effect = np.repeat(rng.normal(0, 0.5, schools), per)
+    ks2 = rng.normal(104, 6, schools * per)
+    d = pd.DataFrame({"school_id": sid, "ks2": ks2, "gcse": 0.3 * ks2 - 26 + effect + rng.normal(0, 1, len(sid))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        r = value_added(d, outcome="gcse", prior="ks2", by="school_id", method="multilevel")
+    t = estimate_targets(r)
+    ref = smf.mixedlm("gcse ~ ks2", d, groups=d["school_id"]).fit(reml=True)
+    sd_b = float(np.sqrt(ref.cov_re.iloc[0, 0]))
+    np.testing.assert_allclose(t["sigma_schools"], sd_b, rtol=1e-3)
+    np.testing.assert_allclose(t["school_p80"] - t["expected"], stats.norm.ppf(0.8) * sd_b, rtol=1e-3)
+    np.testing.assert_allclose(t["sigma"], np.sqrt(ref.cov_re.iloc[0, 0] + ref.scale), rtol=1e-3)
+    assert (t["school_p80"] < t["pupil_p80"]).all()   # schools vary less than pupils
 
 
 def test_on_track_status_from_cohort_z_scores():
