@@ -16,8 +16,9 @@ Three designs are covered by :func:`effect_size`:
   intraclass correlation and the adjusted difference, and Hedges (2007) "Effect
   sizes in cluster-randomized designs", *JEBS* 32(4), 341-370, gives the
   within-cluster and total-variance effect sizes with their variances
-  (his equations for ``d_W`` and ``d_T``; for unequal clusters the ANOVA average
-  cluster size is used, as Hedges suggests on p. 351).
+  (:func:`hedges2007`: his unequal-cluster-size formulas, every cluster with its
+  own size; an average cluster size made the variance of ``d_W`` about half the
+  true one and the intervals cover 86% instead of 95%).
 
 :func:`es_to_months` converts an effect size to the EEF Teaching and Learning
 Toolkit's months of additional progress (shipped table ``eef_months``);
@@ -41,6 +42,7 @@ from gtanalytics.stats import LOW_N, t_value, z_value
 __all__ = [
     "effect_size",
     "hedges_g",
+    "hedges2007",
     "standardised_mean_change",
     "es_to_months",
     "months_label",
@@ -307,40 +309,90 @@ def _ols(y: np.ndarray, X: np.ndarray):
     return beta, cov, df
 
 
-def _hedges2007(y: np.ndarray, treat: np.ndarray, cluster: np.ndarray, icc: float, z: float) -> dict:
-    """Hedges (2007) d_W and d_T with their variances, given the intraclass correlation."""
+def hedges2007(outcome, treatment, cluster, *, icc: float, confidence: float = 0.95) -> dict:
+    """Hedges (2007) within-cluster and total-variance effect sizes for unequal clusters.
+
+    Hedges, L. V. (2007). Effect sizes in cluster-randomized designs. *JEBS* 32(4), 341-370,
+    section on unequal cluster sizes: every cluster keeps its own size.  With ``N_T, N_C``
+    pupils and clusters of sizes ``n_i`` in each arm (``M`` clusters in all, ``N`` pupils),
+
+    * ``n_U = N_C sum(n_Ti^2) / (N_T N) + N_T sum(n_Ci^2) / (N_C N)``;
+    * ``d_W = D / S_W``, ``V(d_W) = N / (N_T N_C) (1 + (n_U - 1) rho) / (1 - rho) + d_W^2 / (2 (N - M))``;
+    * ``d_T = D / S_T sqrt(1 - (K - 2) rho / (N - 2))`` with ``K = sum(n_Ti^2)/N_T + sum(n_Ci^2)/N_C``
+      (``E[S_T^2] = sigma^2 (1 - (K - 2) rho / (N - 2))``, exactly);
+    * ``V(d_T) = N / (N_T N_C) (1 + (n_U - 1) rho)
+      + d_T^2 ((N - 2)(1 - rho)^2 + A rho^2 + 2 B rho (1 - rho)) / (2 (N - 2) ((N - 2) - (K - 2) rho))``,
+      ``A = sum over arms of (N_a^2 sum(n^2) + (sum(n^2))^2 - 2 N_a sum(n^3)) / N_a^2``,
+      ``B = sum over arms of (N_a - sum(n^2) / N_a)``.
+
+    With equal clusters of size ``n`` these reduce to Hedges's equations for equal sizes
+    (``n_U = n``, ``K = 2n``, ``A = n (N - 2n)``, ``B = N - 2n``).  ``D`` is the difference of
+    the arm means, ``S_T`` the pooled total SD, ``S_W`` the pooled within-cluster SD.
+
+    Parameters
+    ----------
+    outcome : array-like
+        Post-test scores.
+    treatment : array-like of bool
+        True for pupils in the intervention arm.
+    cluster : array-like
+        Cluster (class or school) of each pupil; a cluster belongs to one arm.
+    icc : float
+        Intraclass correlation ``rho`` (between-cluster variance / total, within arms).
+    confidence : float
+        Coverage of the normal intervals ``d +/- z sqrt(V)``.
+
+    Returns
+    -------
+    dict
+        ``d_within, variance_within, ci_low_within, ci_high_within, d_total, variance_total,
+        ci_low_total, ci_high_total, icc, n_clusters, mean_cluster_size, n_u, sd_total, sd_within``.
+
+    Examples
+    --------
+    >>> r = hedges2007([5, 6, 7, 4, 6, 5, 3, 4, 5, 2], [True] * 5 + [False] * 5,
+    ...                ["a", "a", "a", "b", "b", "c", "c", "d", "d", "d"], icc=0.1)
+    >>> round(r["n_u"], 3), round(r["d_total"], 3)
+    (2.6, 1.44)
+    """
+    y = np.asarray(outcome, dtype=float)
+    treat = np.asarray(treatment, dtype=bool)
+    frame = pd.DataFrame({"y": y, "t": treat, "c": np.asarray(cluster).astype(str)})
+    if frame.groupby("c")["t"].nunique().gt(1).any():
+        raise GTDataError("A cluster holds pupils of both groups; Hedges (2007) needs whole clusters in one group "
+                          "(use effect_size without cluster= for pupils randomised within classes).")
+    rho = float(icc)
+    if not 0 <= rho < 1:
+        raise GTDataError(f"The intraclass correlation must lie in [0, 1); got {icc!r}.")
+    z = z_value(confidence)
     yt, yc = y[treat], y[~treat]
     n_t, n_c = len(yt), len(yc)
     N = n_t + n_c
     diff = yt.mean() - yc.mean()
-    # total SD pooled over the two arms (S_T) and pooled within-cluster SD (S_W)
     s_t = np.sqrt(((n_t - 1) * yt.var(ddof=1) + (n_c - 1) * yc.var(ddof=1)) / (N - 2))
-    frame = pd.DataFrame({"y": y, "c": cluster, "t": treat})
-    keys = frame["t"].astype(str) + "\x1f" + frame["c"].astype(str)
-    ssw = float(((frame["y"] - frame.groupby(keys)["y"].transform("mean")) ** 2).sum())
-    M = keys.nunique()
+    ssw = float(((frame["y"] - frame.groupby("c")["y"].transform("mean")) ** 2).sum())
+    M = frame["c"].nunique()
     s_w = np.sqrt(ssw / (N - M))
-
-    def n_tilde(sizes: np.ndarray) -> float:
-        tot = sizes.sum()
-        return float(tot) if len(sizes) == 1 else float((tot**2 - (sizes**2).sum()) / (tot * (len(sizes) - 1)))
-
-    sizes_t = frame[frame["t"]].groupby("c").size().to_numpy(dtype=float)
-    sizes_c = frame[~frame["t"]].groupby("c").size().to_numpy(dtype=float)
-    n = (n_tilde(sizes_t) + n_tilde(sizes_c)) / 2
-    rho = float(icc)
-    first = (n_t + n_c) / (n_t * n_c)
+    sizes = [frame.loc[frame["t"] == arm].groupby("c").size().to_numpy(dtype=float) for arm in (True, False)]
+    sq = [float((n ** 2).sum()) for n in sizes]
+    cube = [float((n ** 3).sum()) for n in sizes]
+    tot = [float(n_t), float(n_c)]
+    n_u = tot[1] * sq[0] / (tot[0] * N) + tot[0] * sq[1] / (tot[1] * N)
+    k = sq[0] / tot[0] + sq[1] / tot[1]
+    a = sum((na ** 2 * s2 + s2 ** 2 - 2 * na * s3) / na ** 2 for na, s2, s3 in zip(tot, sq, cube))
+    b = sum(na - s2 / na for na, s2 in zip(tot, sq))
+    first = N / (n_t * n_c) * (1 + (n_u - 1) * rho)
     d_w = diff / s_w
-    var_w = first * (1 + (n - 1) * rho) / (1 - rho) + d_w**2 / (2 * (N - M))
-    d_t = diff / s_t * np.sqrt(1 - 2 * (n - 1) * rho / (N - 2))
-    num = (N - 2) * (1 - rho) ** 2 + n * (N - 2 * n) * rho**2 + 2 * (N - 2 * n) * rho * (1 - rho)
-    den = 2 * (N - 2) * ((N - 2) - 2 * (n - 1) * rho)
-    var_t = first * (1 + (n - 1) * rho) + d_t**2 * num / den
-    return dict(d_within=d_w, variance_within=var_w,
-                ci_low_within=d_w - z * np.sqrt(var_w), ci_high_within=d_w + z * np.sqrt(var_w),
-                d_total=d_t, variance_total=var_t,
-                ci_low_total=d_t - z * np.sqrt(var_t), ci_high_total=d_t + z * np.sqrt(var_t),
-                icc=rho, n_clusters=M, mean_cluster_size=n, sd_total=s_t, sd_within=s_w)
+    var_w = first / (1 - rho) + d_w ** 2 / (2 * (N - M))
+    d_t = diff / s_t * np.sqrt(1 - (k - 2) * rho / (N - 2))
+    num = (N - 2) * (1 - rho) ** 2 + a * rho ** 2 + 2 * b * rho * (1 - rho)
+    var_t = first + d_t ** 2 * num / (2 * (N - 2) * ((N - 2) - (k - 2) * rho))
+    out = dict(d_within=d_w, variance_within=var_w,
+               ci_low_within=d_w - z * np.sqrt(var_w), ci_high_within=d_w + z * np.sqrt(var_w),
+               d_total=d_t, variance_total=var_t,
+               ci_low_total=d_t - z * np.sqrt(var_t), ci_high_total=d_t + z * np.sqrt(var_t),
+               icc=rho, mean_cluster_size=N / M, n_u=n_u, sd_total=s_t, sd_within=s_w)
+    return {**{k: float(v) for k, v in out.items()}, "n_clusters": int(M)}
 
 
 def _fit_multilevel(y, X, groups):
@@ -401,9 +453,10 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
         * ``n_treatment, n_comparison`` - pupils with usable scores;
         * ``months, months_label`` - EEF Toolkit months of progress (point estimate);
         * ``low_n`` - fewer than :data:`LOW_N` pupils in a group;
-        * with ``cluster`` also ``icc, n_clusters, mean_cluster_size, d_within,
+        * with ``cluster`` also ``icc`` (from a random-intercept model of the post-test
+          with the treatment), ``n_clusters, mean_cluster_size, n_u, d_within,
           variance_within, ci_low_within, ci_high_within, d_total, variance_total,
-          ci_low_total, ci_high_total`` (Hedges 2007, post-test only).
+          ci_low_total, ci_high_total`` (:func:`hedges2007`, post-test only).
 
     Examples
     --------
@@ -468,8 +521,10 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
         cols = [np.ones(len(y)), treat.astype(float)]
         if pretest:
             cols.append(data[pretest].to_numpy(dtype=float))
-        beta, se_beta, _, _ = _fit_multilevel(y, np.column_stack(cols), groups)
+        beta, se_beta, s2b, s2w = _fit_multilevel(y, np.column_stack(cols), groups)
         _, _, s2b0, s2w0 = _fit_multilevel(y, np.ones((len(y), 1)), groups)
+        if pretest:   # the ICC of the post-test within arms: a model with the treatment only
+            _, _, s2b, s2w = _fit_multilevel(y, np.column_stack(cols[:2]), groups)
         sd = np.sqrt(s2b0 + s2w0)
         b, se_b = beta[1], se_beta[1]
         out = dict(method="multilevel", g=b / sd, d=b / sd, variance=(se_b / sd) ** 2, se=se_b / sd,
@@ -477,7 +532,7 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
                    ci_method="normal interval of the random-intercept (REML) difference divided by the SD",
                    difference=b, difference_se=se_b, sd=sd,
                    sd_method="total SD (between + within) of the unconditional random-intercept model (EEF)")
-        hedges = _hedges2007(y, treat, groups, s2b0 / (s2b0 + s2w0), z)
+        hedges = hedges2007(y, treat, groups, icc=s2b / (s2b + s2w), confidence=confidence)
         for k in ("sd_total", "sd_within"):
             hedges.pop(k)
         out.update(hedges)

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from gtanalytics.effects import (
-    _hedges2007,
     effect_size,
     es_to_months,
+    hedges2007,
     hedges_g,
     months_label,
     standardised_mean_change,
@@ -131,15 +131,83 @@ def test_ancova_matches_statsmodels():
     assert (r["n_treatment"], r["n_comparison"]) == (treat.sum(), n - treat.sum())
 
 
-def test_hedges2007_matches_r(rdata, rexp):
-    """Hedges (2007) d_W, d_T and their variances equal the formulas coded separately in R
-    (tests/reference/metafor_effects.R) at R's lme4 REML intraclass correlation."""
+def _equal_size_hedges(y, treat, n, rho):
+    """Hedges (2007) equations for equal clusters of size n, written out here as in
+    tests/reference/metafor_effects.R: d_T = D/S_T sqrt(1 - 2(n-1)rho/(N-2)) and its variance."""
+    yt, yc = y[treat], y[~treat]
+    nt, nc = len(yt), len(yc)
+    N = nt + nc
+    st = np.sqrt(((nt - 1) * yt.var(ddof=1) + (nc - 1) * yc.var(ddof=1)) / (N - 2))
+    dt = (yt.mean() - yc.mean()) / st * np.sqrt(1 - 2 * (n - 1) * rho / (N - 2))
+    vt = (N / (nt * nc) * (1 + (n - 1) * rho) + dt ** 2 * ((N - 2) * (1 - rho) ** 2 + n * (N - 2 * n) * rho ** 2
+                                                          + 2 * (N - 2 * n) * rho * (1 - rho))
+          / (2 * (N - 2) * ((N - 2) - 2 * (n - 1) * rho)))
+    return dt, vt
+
+
+def test_hedges2007_d_within_matches_r_and_equal_sizes_reduce_to_hedges(rdata, rexp):
+    """d_W (which does not depend on cluster sizes) equals the R fixture; with equal cluster sizes
+    the unequal-size formulas reduce exactly to Hedges's equal-size equations."""
     d = rdata[rdata["dataset"] == "cluster"]
-    h = _hedges2007(d["post"].to_numpy(), (d["arm"] == "T").to_numpy(), d["cluster"].to_numpy(),
-                    rexp[("cluster", "icc")], 1.959963984540054)
-    for q in ("d_within", "variance_within", "d_total", "variance_total", "mean_cluster_size"):
-        assert h[q] == pytest.approx(rexp[("cluster", q)], rel=1e-9), q
+    h = hedges2007(d["post"].to_numpy(), (d["arm"] == "T").to_numpy(), d["cluster"].to_numpy(),
+                   icc=rexp[("cluster", "icc")])
+    assert h["d_within"] == pytest.approx(rexp[("cluster", "d_within")], rel=1e-9)
     assert h["n_clusters"] == 14
+    rng = np.random.default_rng(3)
+    cl = np.repeat(np.arange(12), 9)
+    treat = cl < 5
+    y = rng.normal(0, 1, len(cl)) + rng.normal(0, 0.5, 12)[cl] + 0.3 * treat
+    h = hedges2007(y, treat, cl, icc=0.2)
+    dt, vt = _equal_size_hedges(y, treat, 9, 0.2)
+    assert h["n_u"] == pytest.approx(9)
+    assert h["d_total"] == pytest.approx(dt) and h["variance_total"] == pytest.approx(vt)
+    nt, nc = treat.sum(), (~treat).sum()
+    assert h["variance_within"] == pytest.approx(len(y) / (nt * nc) * (1 + 8 * 0.2) / 0.8
+                                                 + h["d_within"] ** 2 / (2 * (len(y) - 12)))
+
+
+def test_hedges2007_unequal_terms_are_the_exact_design_moments():
+    """n_U, K, A and B are exact moments of the design, computed here with explicit covariance
+    matrices (numpy): Var(D) = w' Sigma w, E[S_T^2] = tr(P Sigma)/(N-2), Var(S_T^2) = 2 tr(P Sigma P Sigma)/(N-2)^2,
+    with P the within-arm centring matrix.  Hedges's variance of d_T is Var(D)/sigma^2
+    + d_T^2 Var(S_T^2) / (4 E[S_T^2]) in these terms (sigma^2 = 1)."""
+    sizes, rho = [3, 12, 40, 5, 5, 30, 2], 0.15
+    cl = np.repeat(np.arange(7), sizes)
+    treat = cl < 3
+    N, nt, nc = len(cl), treat.sum(), (~treat).sum()
+    sigma = (1 - rho) * np.eye(N) + rho * (cl[:, None] == cl[None, :])
+    w = np.where(treat, 1 / nt, -1 / nc)
+    var_d = w @ sigma @ w
+    P = np.zeros((N, N))
+    for arm in (treat, ~treat):
+        idx = np.flatnonzero(arm)
+        P[np.ix_(idx, idx)] = np.eye(len(idx)) - 1 / len(idx)
+    e_s2 = np.trace(P @ sigma) / (N - 2)
+    v_s2 = 2 * np.trace(P @ sigma @ P @ sigma) / (N - 2) ** 2
+    y = np.where(treat, 1.0, 0.0) + np.sin(np.arange(N))          # any data: D and S_T are plugged in
+    h = hedges2007(y, treat, cl, icc=rho)
+    D = y[treat].mean() - y[~treat].mean()
+    assert h["d_total"] == pytest.approx(D / h["sd_total"] * np.sqrt(e_s2), rel=1e-12)
+    assert h["variance_total"] == pytest.approx(var_d + h["d_total"] ** 2 * v_s2 / (4 * e_s2), rel=1e-12)
+    assert h["variance_within"] == pytest.approx(var_d / (1 - rho) + h["d_within"] ** 2 / (2 * (N - 7)), rel=1e-12)
+
+
+def test_hedges2007_intervals_cover_with_unequal_clusters():
+    """Monte Carlo with known truth (issue 15 item 4): 16 classes of 4, 8, 30 or 60 pupils, ICC 0.2,
+    true total effect 0.3.  Every cluster keeping its size, the 95% intervals for d_W and d_T cover
+    about 95%; an average cluster size (the previous method) covered about 86%."""
+    rng = np.random.default_rng(2007)
+    rho, delta, runs = 0.2, 0.3, 600
+    hit_w = hit_t = 0
+    for _ in range(runs):
+        sizes = rng.choice([4, 8, 30, 60], size=16)
+        cl = np.repeat(np.arange(16), sizes)
+        treat = cl < 8
+        y = delta * treat + rng.normal(0, np.sqrt(rho), 16)[cl] + rng.normal(0, np.sqrt(1 - rho), len(cl))
+        h = hedges2007(y, treat, cl, icc=rho)
+        hit_w += h["ci_low_within"] <= delta / np.sqrt(1 - rho) <= h["ci_high_within"]
+        hit_t += h["ci_low_total"] <= delta <= h["ci_high_total"]
+    assert 0.92 <= hit_w / runs <= 0.975 and 0.92 <= hit_t / runs <= 0.975
 
 
 def test_hedges2007_reduces_to_hedges_without_clustering():
@@ -148,7 +216,7 @@ def test_hedges2007_reduces_to_hedges_without_clustering():
     y = rng.normal(0, 1, 60)
     treat = np.arange(60) < 25
     cl = np.repeat(np.arange(12), 5)
-    h = _hedges2007(y, treat, cl, 0.0, 1.96)
+    h = hedges2007(y, treat, cl, icc=0.0)
     r = hedges_g(y[treat], y[~treat])
     assert h["d_total"] == pytest.approx(r["d"])
     assert h["variance_total"] == pytest.approx(1 / 25 + 1 / 35 + r["d"] ** 2 / (2 * 58))
@@ -156,18 +224,24 @@ def test_hedges2007_reduces_to_hedges_without_clustering():
 
 def test_multilevel_effect_matches_lme4(rdata, rexp):
     """With cluster=, the random-intercept (REML) difference and SE equal lme4::lmer, and g is that
-    difference over the unconditional total SD (fixture from R)."""
+    difference over the unconditional total SD (fixture from R); the Hedges (2007) part uses the
+    ICC of the model with the treatment (statsmodels MixedLM)."""
     pytest.importorskip("gtanalytics.multilevel")
     d = rdata[rdata["dataset"] == "cluster"]
     r = effect_size(d, outcome="post", group="arm", treatment="T", cluster="cluster").iloc[0]
     sd = rexp[("cluster", "sd_total_uncond")]
     assert r["method"] == "multilevel"
-    assert r["icc"] == pytest.approx(rexp[("cluster", "icc")], rel=1e-4)
+    # Hedges's rho is the ICC within arms: statsmodels MixedLM (REML) of post ~ arm with a class intercept
+    smf = pytest.importorskip("statsmodels.formula.api")
+    ml = smf.mixedlm("post ~ arm", d, groups=d["cluster"]).fit(reml=True)
+    rho = float(ml.cov_re.iloc[0, 0] / (ml.cov_re.iloc[0, 0] + ml.scale))
+    assert r["icc"] == pytest.approx(rho, rel=1e-3)
+    h = hedges2007(d["post"].to_numpy(), (d["arm"] == "T").to_numpy(), d["cluster"].to_numpy(), icc=r["icc"])
+    assert r["d_total"] == pytest.approx(h["d_total"]) and r["variance_within"] == pytest.approx(h["variance_within"])
     assert r["sd"] == pytest.approx(sd, rel=1e-5)
     assert r["difference"] == pytest.approx(rexp[("cluster", "beta_tr")], rel=1e-5)
     assert r["difference_se"] == pytest.approx(rexp[("cluster", "se_tr")], rel=1e-4)
     assert r["g"] == pytest.approx(rexp[("cluster", "beta_tr")] / sd, rel=1e-4)
-    assert r["d_total"] == pytest.approx(rexp[("cluster", "d_total")], rel=1e-4)
     r2 = effect_size(d, outcome="post", group="arm", treatment="T", cluster="cluster", pretest="pre").iloc[0]
     assert r2["difference"] == pytest.approx(rexp[("cluster", "beta_tr_pre")], rel=1e-4, abs=1e-6)
     assert r2["difference_se"] == pytest.approx(rexp[("cluster", "se_tr_pre")], rel=1e-4)
