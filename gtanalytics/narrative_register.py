@@ -62,7 +62,7 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
     composition : DataFrame, Series or dict
         :func:`gtanalytics.register.register_representation` (``characteristic,
         value, n_group, share_cohort, share_register, ratio, ci_low, ci_high,
-        verdict``), or one row of it. The verdict (its exact test) decides the
+        verdict``), or one row of it. The verdict (read from the interval) decides the
         sentence; the ratio and its interval are quoted.
     min_n : int
         Groups smaller than this (``n_group``) are "too few pupils to say"

@@ -115,6 +115,27 @@ def _katz(a, b, c, d, confidence):
     return math.exp(centre - z * se), math.exp(centre + z * se)
 
 
+def _interval_p(a, b, c, d, ci_method):
+    """Two-sided p-value of the test the interval inverts, at risk ratio 1.
+
+    Koopman: the score statistic at theta = 1 is the pooled two-proportion z (Pearson
+    chi-square without continuity correction); Katz: the Wald z of log(RR) with zero cells
+    replaced by 0.5.  So p < 1 - confidence exactly when the interval excludes 1.
+    """
+    if ci_method == "katz":
+        a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))
+        se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+        zs = math.log((a / (a + b)) / (c / (c + d))) / se
+    else:
+        n1, n2 = a + b, c + d
+        pool = (a + c) / (n1 + n2)
+        v = pool * (1 - pool) * (1 / n1 + 1 / n2)
+        if v == 0:
+            return 1.0
+        zs = (a / n1 - c / n2) / math.sqrt(v)
+    return float(2 * stats.norm.sf(abs(zs)))
+
+
 def _koopman(x1, n1, x2, n2, confidence):
     """Koopman (1984) score interval for the ratio of proportions (x1/n1) / (x2/n2).
 
@@ -197,17 +218,17 @@ def _representation_table(p: pd.DataFrame, chars: list, by: list, *, confidence,
         share_cohort = np.where(n > 0, ng / n, np.nan)
         share_register = np.where(nr > 0, a / nr, np.nan)
     nan = np.full(len(a), np.nan)
-    ratio, ci_low, ci_high, rr, rr_lo, rr_hi, p_value = (nan.copy() for _ in range(7))
+    ratio, ci_low, ci_high, rr, rr_lo, rr_hi, p_value, p_exact = (nan.copy() for _ in range(8))
     calc = (nr > 0) & (c + d > 0) & (ng > 0)
     if calc.any():
         tabs, inv = np.unique(np.column_stack([a, b, c, d])[calc], axis=0, return_inverse=True)
-        res = np.empty((len(tabs), 3))
+        res = np.empty((len(tabs), 4))
         for i, (ta, tb, tc, td) in enumerate(tabs.tolist()):   # each distinct 2x2 table once
             lo, hi = (_koopman(ta, ta + tb, tc, tc + td, confidence) if ci_method == "koopman"
                       else _katz(ta, tb, tc, td, confidence))
             pv = (stats.fisher_exact([[ta, tb], [tc, td]]).pvalue if test == "fisher"
                   else stats.binomtest(ta, ta + tc, (ta + tb) / (ta + tb + tc + td)).pvalue)
-            res[i] = lo, hi, pv
+            res[i] = lo, hi, _interval_p(ta, tb, tc, td, ci_method), pv
         res = res[inv.ravel()]
         w = share_cohort[calc]
         lo, hi = res[:, 0], res[:, 1]
@@ -216,12 +237,12 @@ def _representation_table(p: pd.DataFrame, chars: list, by: list, *, confidence,
             ratio[calc], ci_low[calc], ci_high[calc] = share_register[calc] / w, f(lo), f(hi)
             ac, cc, ngc, cdc = a[calc], c[calc], ng[calc], (c + d)[calc]
             rr[calc] = np.where(cc > 0, (ac / ngc) / (cc / cdc), np.inf)
-        rr_lo[calc], rr_hi[calc], p_value[calc] = lo, hi, res[:, 2]
+        rr_lo[calc], rr_hi[calc], p_value[calc], p_exact[calc] = lo, hi, res[:, 2], res[:, 3]
     out = {name: levels[j][col["g"]].tolist() for j, name in enumerate(by)}
     out.update(characteristic=np.asarray(chars, dtype=object)[col["ci"]].tolist(), value=col["label"].tolist(),
                n_cohort=n, n_group=ng, n_register=nr, n_group_register=a, share_cohort=share_cohort,
                share_register=share_register, ratio=ratio, ci_low=ci_low, ci_high=ci_high, risk_ratio=rr,
-               rr_ci_low=rr_lo, rr_ci_high=rr_hi, p_value=p_value, n_not_recorded=col["nnr"])
+               rr_ci_low=rr_lo, rr_ci_high=rr_hi, p_value=p_value, p_exact=p_exact, n_not_recorded=col["nnr"])
     return pd.DataFrame(out)
 
 
@@ -243,16 +264,17 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     by : str or list of str, optional
         Further columns to split by (e.g. ``"year_group"``).
     confidence : float
-        Confidence level of the intervals; the test's significance level is ``1 − confidence``.
+        Confidence level of the intervals.
     min_n : int
         Groups smaller than this (default :data:`gtanalytics.stats.LOW_N`, 10: too few pupils to
         conclude) get the verdict "too few to say" and ``low_n``.
     test : {"fisher", "binomial"}
-        Fisher's exact test of the 2×2 table (group × register), or the exact binomial test of
-        the group's count on the register against its share of the cohort.
+        The exact test reported alongside in ``p_exact``: Fisher's exact test of the 2×2 table
+        (group × register), or the exact binomial test of the group's count on the register
+        against its share of the cohort.  It does not decide the verdict.
     ci_method : {"koopman", "katz"}
-        Interval for the risk ratio: Koopman's score interval (default; sound with zero cells)
-        or the Katz log interval.
+        Interval for the risk ratio, and so the verdict: Koopman's score interval (default;
+        sound with zero cells) or the Katz log interval.
     in_line : tuple of float
         A group whose difference is not significant is "in line" only if its ratio's interval
         lies within these bounds (default half to double its fair share); otherwise the data
@@ -265,10 +287,13 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
         ``value`` (text; "yes" for yes/no flags), ``n_cohort``, ``n_group``, ``n_register``,
         ``n_group_register``, ``share_cohort``, ``share_register``, ``ratio`` (share on register /
         share in cohort; 1 = in line), ``ci_low``, ``ci_high``, ``risk_ratio`` (in group vs not),
-        ``rr_ci_low``, ``rr_ci_high``, ``p_value``, ``n_not_recorded``, ``low_n``, ``verdict``, ``method``.
-        The verdict: "under-represented" / "over-represented" when the exact test is significant
-        at ``1 − confidence``; "too few to say" when the group is smaller than ``min_n`` or the
-        interval reaches outside ``in_line``; otherwise "in line".
+        ``rr_ci_low``, ``rr_ci_high``, ``p_value`` (the test the interval inverts: score test for
+        Koopman, Wald log test for Katz), ``p_exact`` (the exact test of ``test``),
+        ``n_not_recorded``, ``low_n``, ``verdict``, ``method``.
+        The verdict comes from the interval shown: "under-represented" when the whole interval
+        lies below 1, "over-represented" when it lies above 1; "too few to say" when the group
+        is smaller than ``min_n`` or the interval reaches outside ``in_line``; otherwise "in line".
+        ``p_value < 1 − confidence`` exactly when the interval excludes 1.
 
     Examples
     --------
@@ -299,7 +324,6 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
                           "needs date_of_birth.")
     chars = [c for c in chars if c in p.columns]
     by = _auto_by(p, by)
-    alpha = 1 - confidence
     out = _representation_table(p, chars, by, confidence=confidence, test=test, ci_method=ci_method)
     if out.empty:
         raise GTDataError("No characteristic could be audited: the pupils table has none of "
@@ -308,11 +332,11 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     lo, hi = in_line
     vague = (out["ci_low"] < lo) | (out["ci_high"] > hi)
     out["verdict"] = np.select(
-        [out["low_n"] | out["p_value"].isna(), (out["p_value"] < alpha) & (out["ratio"] < 1),
-         (out["p_value"] < alpha) & (out["ratio"] > 1), vague],
+        [out["low_n"] | out["ci_low"].isna(), out["ci_high"] < 1, out["ci_low"] > 1, vague],
         ["too few to say", "under-represented", "over-represented", "too few to say"], "in line")
-    out["method"] = (f"ratio CI: {'Koopman score' if ci_method == 'koopman' else 'Katz log'} interval for the "
-                     f"risk ratio, transformed; test: "
+    out["method"] = (f"verdict and ratio CI: {'Koopman score' if ci_method == 'koopman' else 'Katz log'} interval "
+                     f"for the risk ratio, transformed (p_value: the same "
+                     f"{'score' if ci_method == 'koopman' else 'Wald log'} test); p_exact: "
                      f"{'Fisher exact (two-sided)' if test == 'fisher' else 'exact binomial (two-sided)'}")
     out.attrs.update(skipped=[c for c in CHARACTERISTICS if c not in chars] if not absent else absent,
                      audience="governors (counts only; suppress before showing)")

@@ -6,7 +6,9 @@ statsmodels' closed form breaks down at p1 = 1, against the defining property ch
 numerically maximised restricted likelihood); the Katz interval against statsmodels
 ``Table2x2.riskratio_confint()`` (``shift_zeros`` for a zero cell); the exact tests against
 scipy.stats.fisher_exact and scipy.stats.binomtest on 2x2 tables built independently with
-pandas.crosstab; Wilson intervals against statsmodels ``proportion_confint(method="wilson")``.
+pandas.crosstab; the interval's own p-value against scipy ``chi2_contingency(correction=False)``
+(Koopman) and the Wald log test (Katz); Wilson intervals against statsmodels
+``proportion_confint(method="wilson")``.
 """
 
 from __future__ import annotations
@@ -61,14 +63,45 @@ def test_risk_ratio_interval_and_exact_tests_match_statsmodels_and_scipy():
         (a, b), (c, d) = tab
         ref = confint_proportions_2indep(a, a + b, c, c + d, compare="ratio", method="score", correction=False)
         assert (row["rr_ci_low"], row["rr_ci_high"]) == pytest.approx(ref, rel=1e-8)
-        assert row["p_value"] == pytest.approx(stats.fisher_exact(tab).pvalue, rel=1e-12)
+        assert row["p_exact"] == pytest.approx(stats.fisher_exact(tab).pvalue, rel=1e-12)
+        # the interval's own test: the score test at RR = 1 is Pearson's chi-square without correction
+        assert row["p_value"] == pytest.approx(stats.chi2_contingency(tab, correction=False)[1], rel=1e-9)
         # the representation ratio: share of the register / share of the cohort = P(reg | group) / P(reg)
         assert row["ratio"] == pytest.approx(p.gt_register[ing.to_numpy()].mean() / p.gt_register.mean())
         assert row["ci_low"] < row["ratio"] < row["ci_high"]
     b = register_representation(p, characteristics=["disadvantaged"], test="binomial").iloc[0]
     ref = stats.binomtest(int((p.disadvantaged & p.gt_register).sum()), int(p.gt_register.sum()),
                           p.disadvantaged.mean())
-    assert b["p_value"] == pytest.approx(ref.pvalue)
+    assert b["p_exact"] == pytest.approx(ref.pvalue)
+
+
+def test_verdict_always_agrees_with_the_interval_shown():
+    """Issue 15 item 6: a scan of 524 2x2 tables (cohort 120; 10-60 in the group, 10-40 on the register,
+    every overlap).  Before, 2 of them (9 of 1722 on a grid twice as fine) were "in line" (Fisher
+    p >= 0.05) under a risk-ratio interval entirely above or below 1; now the verdict is read from the interval, and the p-value shown is the
+    test that interval inverts, so p < 0.05 exactly when the interval excludes 1."""
+    frames, n = [], 120
+    for ng in range(10, 61, 10):
+        for nr in range(10, 41, 10):
+            for a in range(0, min(ng, nr) + 1):
+                if nr - a > n - ng:
+                    continue
+                reg = np.zeros(n, bool)
+                reg[:a] = True
+                reg[ng:ng + nr - a] = True
+                frames.append(pd.DataFrame({"gt_register": reg, "disadvantaged": np.arange(n) < ng,
+                                            "school_id": f"{ng}-{nr}-{a}"}))
+    for method in ("koopman", "katz"):
+        r = register_representation(pd.concat(frames), characteristics=["disadvantaged"], by="school_id",
+                                    ci_method=method)
+        r = r[r["ci_low"].notna()]
+        assert len(r) == 524
+        above, below = r["rr_ci_low"] > 1, r["rr_ci_high"] < 1
+        assert (r.loc[above, "verdict"] == "over-represented").all()
+        assert (r.loc[below, "verdict"] == "under-represented").all()
+        assert not r.loc[~above & ~below, "verdict"].isin(["over-represented", "under-represented"]).any()
+        clear = (r["p_value"] - 0.05).abs() > 1e-9
+        assert ((r["p_value"] < 0.05) == (above | below))[clear].all()
 
 
 def test_zero_cells():
@@ -286,7 +319,8 @@ def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method
                        "n_register": nr, "n_group_register": a, "share_cohort": ng / n if n else math.nan,
                        "share_register": a / nr if nr else math.nan, "ratio": math.nan, "ci_low": math.nan,
                        "ci_high": math.nan, "risk_ratio": math.nan, "rr_ci_low": math.nan,
-                       "rr_ci_high": math.nan, "p_value": math.nan, "n_not_recorded": int(sub[ch].isna().sum())}
+                       "rr_ci_high": math.nan, "p_value": math.nan, "p_exact": math.nan,
+                       "n_not_recorded": int(sub[ch].isna().sum())}
                 if nr and c + d and ng:
                     w = ng / n
                     rr = (a / ng) / (c / (c + d)) if c else math.inf
@@ -295,7 +329,8 @@ def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method
                     f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
                     row.update(ratio=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
                                rr_ci_low=lo, rr_ci_high=hi)
-                    row["p_value"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
+                    row["p_value"] = R._interval_p(a, b, c, d, ci_method)
+                    row["p_exact"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
                                       else stats.binomtest(a, nr, w).pvalue)
                 rows.append(row)
     return pd.DataFrame(rows)
