@@ -3,14 +3,21 @@
 Three designs are covered by :func:`effect_size`:
 
 * **post-test only** (no ``pretest``): Hedges' *g* from the two post-test means
-  and the pooled SD, with the small-sample correction
-  ``J = 1 - 3 / (4 (N - 2) - 1)`` and the large-sample variance
-  ``1/n1 + 1/n2 + g^2 / (2 (n1 + n2))`` (the EEF DIY guide's effect size;
-  methodology notes §5.2-5.3; the same as R ``metafor::escalc(measure="SMD")``).
-* **with a pre-test** (``pretest=``): the ANCOVA-adjusted difference (ordinary
-  least squares of outcome on treatment and pre-test) divided by the
-  unconditional (total) SD of the outcome, the EEF convention; its interval is
-  the adjusted difference's *t* interval divided by the same SD.
+  and the pooled SD, with Hedges's exact small-sample correction
+  ``J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))``, ``m = N - 2``, and the
+  large-sample variance ``1/n1 + 1/n2 + g^2 / (2 (n1 + n2))`` (the EEF DIY guide's
+  effect size; methodology notes §5.2-5.3; equal to R
+  ``metafor::escalc(measure="SMD")``, which uses the same exact ``J`` and "LS" variance).
+* **with a pre-test** (``pretest=``): the ANCOVA-adjusted difference ``b``
+  (ordinary least squares of outcome on treatment and pre-test) divided by the
+  unconditional (total) SD of the outcome (the EEF convention for the point
+  estimate) and multiplied by the same ``J``; its interval is ``J`` times the
+  adjusted difference's *t* interval divided by the SD.  This interval uses the
+  precision the pre-test buys; the Hedges-Olkin variance ``1/n1 + 1/n2 +
+  g^2/(2N)`` seen in some evaluation reports ignores the pre-test and is wider by
+  about ``1/sqrt(1 - r^2)`` (r the pre-post correlation).  The exact text of EEF's
+  statistical analysis guidance could not be retrieved, so no other EEF rule is
+  claimed here.
 * **whole classes or schools** (``cluster=``): a random-intercept model per
   cluster (:func:`gtanalytics.multilevel.fit_random_intercept`, REML) gives the
   intraclass correlation and the adjusted difference, and Hedges (2007) "Effect
@@ -31,9 +38,11 @@ UNCONFIRMED).
 from __future__ import annotations
 
 import warnings
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
+from scipy import special
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import load_reference
@@ -56,14 +65,28 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- months
+def _round2(x: float) -> float:
+    """Round to 2 d.p. by the shortest decimal that represents ``x``, halves away from zero."""
+    if not np.isfinite(x):
+        return x
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _j_exact(m: float) -> float:
+    """Hedges's exact small-sample correction J(m) = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))."""
+    return float(np.exp(special.gammaln(m / 2) - 0.5 * np.log(m / 2) - special.gammaln((m - 1) / 2)))
+
+
 def es_to_months(es):
     """Convert an effect size to the EEF Toolkit's months of additional progress.
 
     The effect size is rounded to 2 decimal places and looked up in the
     shipped table ``eef_months`` (EEF Teaching and Learning Toolkit, CONFIRMED;
-    methodology notes §5.1). Negative effect sizes map symmetrically to
-    negative months; anything beyond 1.00 is 12 months (say "12+", see
-    :func:`months_label`).
+    methodology notes §5.1). Rounding is by the written decimal value, halves
+    away from zero (as Excel's ROUND in EEF's effect size calculator): 0.185 is
+    0.19, not 0.18 as binary floating point and round-half-even would give.
+    Negative effect sizes map symmetrically to negative months; anything beyond
+    1.00 is 12 months (say "12+", see :func:`months_label`).
 
     Parameters
     ----------
@@ -77,12 +100,12 @@ def es_to_months(es):
 
     Examples
     --------
-    >>> es_to_months(0.18), es_to_months(0.19), es_to_months(-0.4), es_to_months(1.3)
+    >>> es_to_months(0.18), es_to_months(0.185), es_to_months(-0.4), es_to_months(1.3)
     (2.0, 3.0, -5.0, 12.0)
     """
     table = load_reference("eef_months")
     arr = np.asarray(es, dtype=float)
-    mag = np.round(np.abs(arr), 2)
+    mag = np.vectorize(_round2, otypes=[float])(np.abs(arr)) if arr.size else np.abs(arr)
     # the table's upper bounds are inclusive at 2 d.p.; add half a unit of the
     # last decimal so floating representation of e.g. 0.18 never falls between rows
     uppers = table["es_to"].to_numpy(dtype=float) + 0.005
@@ -118,7 +141,7 @@ def months_label(es) -> str | list[str]:
         if np.isnan(e):
             labels.append("not available")
             continue
-        plus = "+" if np.round(abs(e), 2) > 1.0 else ""
+        plus = "+" if _round2(abs(e)) > 1.0 else ""
         sign = "+" if m > 0 and not plus else ("-" if m < 0 else "")
         unit = "month" if abs(m) == 1 and not plus else "months"
         labels.append(f"{sign}{int(abs(m))}{plus} {unit}")
@@ -191,9 +214,10 @@ def ratio_gain_band(rg, *, thresholds=None):
 def hedges_g(treatment, comparison, *, confidence: float = 0.95) -> dict:
     """Hedges' g for two independent groups from their raw scores.
 
-    ``d = (mean_t - mean_c) / S_pooled``; ``g = J d`` with
-    ``J = 1 - 3 / (4 (N - 2) - 1)``; ``var = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))``;
-    interval ``g +/- z se``. The same as ``metafor::escalc(measure="SMD")``.
+    ``d = (mean_t - mean_c) / S_pooled``; ``g = J d`` with Hedges's exact
+    ``J = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2))``, ``m = N - 2``;
+    ``var = 1/n1 + 1/n2 + g^2 / (2 (n1 + n2))``; interval ``g +/- z se``.
+    Equal to ``metafor::escalc(measure="SMD")`` (exact ``J``, "LS" variance).
 
     Parameters
     ----------
@@ -212,7 +236,7 @@ def hedges_g(treatment, comparison, *, confidence: float = 0.95) -> dict:
     --------
     >>> r = hedges_g([5, 6, 7, 8], [4, 5, 6, 5])
     >>> round(float(r["g"]), 3)
-    1.208
+    1.206
     """
     t = np.asarray(treatment, dtype=float)
     c = np.asarray(comparison, dtype=float)
@@ -227,7 +251,7 @@ def hedges_g(treatment, comparison, *, confidence: float = 0.95) -> dict:
     if sp == 0:
         raise GTDataError("Every score is the same within each group, so no standardised effect can be computed.")
     d = (t.mean() - c.mean()) / sp
-    j = 1 - 3 / (4 * (n1 + n2 - 2) - 1)
+    j = _j_exact(n1 + n2 - 2)
     g = j * d
     var = 1 / n1 + 1 / n2 + g**2 / (2 * (n1 + n2))
     se = np.sqrt(var)
@@ -242,8 +266,8 @@ def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) ->
 
     With ``sd=None`` this is the standardised mean change with raw-score
     standardisation (Becker 1988; ``metafor::escalc(measure="SMCR")``):
-    ``d = (mean_post - mean_pre) / SD_pre``, bias-corrected by
-    ``J = 1 - 3 / (4 (n - 1) - 1)``, variance ``2 (1 - r) / n + g^2 / (2 n)``
+    ``d = (mean_post - mean_pre) / SD_pre``, bias-corrected by Hedges's exact
+    ``J(n - 1)`` (as metafor), variance ``2 (1 - r) / n + g^2 / (2 n)``
     with ``r`` the pre-post correlation. With ``sd`` given (for example 15 for
     nationally standardised scores, avoiding the narrow SD of pupils chosen for
     low scores) the gain is divided by that SD and its variance is
@@ -286,7 +310,7 @@ def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) ->
         if s == 0:
             raise GTDataError("Every pre-test score is the same, so the pre-test SD cannot standardise the gain; "
                               "pass sd= (for example 15 for standardised scores).")
-        j = 1 - 3 / (4 * (n - 1) - 1)
+        j = _j_exact(n - 1)
         es = j * gain.mean() / s
         var = 2 * (1 - r) / n + es**2 / (2 * n)
         label = "SD of pre-test scores (Becker SMCR, bias-corrected)"
@@ -428,7 +452,8 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
     pretest : str, optional
         Column holding the pre-test score. When given, the effect is the
         ANCOVA-adjusted difference divided by the unconditional SD of the
-        outcome (EEF convention).
+        outcome (EEF convention), times Hedges's exact small-sample ``J``;
+        the interval is ``J`` times the ANCOVA t interval over the SD.
     cluster : str, optional
         Column naming the class or school when whole clusters took part. A
         random-intercept model (REML) is fitted; the headline ``g`` is the
@@ -445,7 +470,8 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
 
         * ``method`` - ``"hedges_g"``, ``"ancova"`` or ``"multilevel"``;
         * ``g`` - the effect size (Hedges' g, or the standardised adjusted difference);
-        * ``d`` - the uncorrected standardised difference (equals ``g`` for ANCOVA/multilevel);
+        * ``d`` - the uncorrected standardised difference (``g = J d`` for Hedges' g and
+          ANCOVA; ``d = g`` for multilevel);
         * ``variance, se, ci_low, ci_high`` - its sampling variance, standard error and interval;
         * ``ci_method`` - how the interval was made;
         * ``difference, difference_se`` - the raw (adjusted) difference in outcome points;
@@ -464,7 +490,7 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
     >>> df = pd.DataFrame({"post": [5, 6, 7, 8, 4, 5, 6, 5], "arm": ["T"] * 4 + ["C"] * 4})
     >>> r = effect_size(df, outcome="post", group="arm", treatment="T")
     >>> round(float(r["g"].iloc[0]), 3), int(r["months"].iloc[0])
-    (1.208, 12)
+    (1.206, 12)
     """
     if not isinstance(df, pd.DataFrame):
         raise GTDataError("effect_size needs a pandas DataFrame with one row per pupil.")
@@ -508,11 +534,13 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
         sd = y.std(ddof=1)
         b, se_b = beta[1], np.sqrt(cov[1, 1])
         tq = t_value(confidence, dfree)
-        out = dict(method="ancova", g=b / sd, d=b / sd, variance=(se_b / sd) ** 2, se=se_b / sd,
-                   ci_low=(b - tq * se_b) / sd, ci_high=(b + tq * se_b) / sd,
-                   ci_method=f"t interval of the ANCOVA difference ({dfree} df) divided by the SD",
+        j = _j_exact(len(y) - 2)
+        out = dict(method="ancova", g=j * b / sd, d=b / sd, variance=(j * se_b / sd) ** 2, se=j * se_b / sd,
+                   ci_low=j * (b - tq * se_b) / sd, ci_high=j * (b + tq * se_b) / sd,
+                   ci_method=(f"J x t interval of the ANCOVA difference ({dfree} df) / SD; uses the pre-test's "
+                              "precision (narrower than the Hedges-Olkin 1/n1 + 1/n2 + g^2/(2N))"),
                    difference=b, difference_se=se_b, sd=sd,
-                   sd_method="unconditional (total) SD of the outcome (EEF)")
+                   sd_method="unconditional (total) SD of the outcome (EEF convention for the point estimate)")
     else:
         groups = data[cluster].astype(str).to_numpy()
         if len(y) <= len(set(zip(groups, treat))):

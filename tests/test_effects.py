@@ -41,10 +41,9 @@ def rexp():
 
 @pytest.mark.parametrize("dataset", ["small", "medium", "unbalanced"])
 def test_hedges_g_matches_metafor_smd(rdata, rexp, dataset):
-    """d equals metafor::escalc(measure="SMD") exactly (metafor's g divided by its exact gamma-function
-    correction, recorded by the R script); our g uses the approximate J = 1 - 3/(4(N-2) - 1) that the
-    design specifies, so g, the LS variance 1/n1 + 1/n2 + g^2/(2N) and the CI agree with metafor to the
-    size of the difference between the two corrections (< 3e-4 relative for N >= 15)."""
+    """g, its LS variance 1/n1 + 1/n2 + g^2/(2N) and the CI equal metafor::escalc(measure="SMD") with
+    its exact gamma-function correction J = Gamma(m/2) / (sqrt(m/2) Gamma((m-1)/2)), m = N - 2 (issue 15
+    item 7: before, the approximate J = 1 - 3/(4m - 1) agreed only to 3e-4)."""
     d = rdata[rdata["dataset"] == dataset]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
@@ -52,11 +51,12 @@ def test_hedges_g_matches_metafor_smd(rdata, rexp, dataset):
     n = len(d)
     assert r["method"] == "hedges_g"
     assert r["d"] == pytest.approx(rexp[(dataset, "g")] / rexp[(dataset, "j_exact")], rel=1e-9)
-    assert r["g"] == pytest.approx(r["d"] * (1 - 3 / (4 * (n - 2) - 1)), rel=1e-12)
-    assert r["g"] == pytest.approx(rexp[(dataset, "g")], rel=3e-4)
-    assert r["variance"] == pytest.approx(rexp[(dataset, "variance")], rel=1e-5)
-    assert r["ci_low"] == pytest.approx(rexp[(dataset, "ci_low")], rel=1e-3, abs=1e-4)
-    assert r["ci_high"] == pytest.approx(rexp[(dataset, "ci_high")], rel=1e-3, abs=1e-4)
+    assert r["g"] / r["d"] == pytest.approx(rexp[(dataset, "j_exact")], rel=1e-10)
+    assert r["g"] == pytest.approx(rexp[(dataset, "g")], rel=1e-9)
+    assert r["variance"] == pytest.approx(rexp[(dataset, "variance")], rel=1e-9)
+    assert r["ci_low"] == pytest.approx(rexp[(dataset, "ci_low")], rel=1e-8)
+    assert r["ci_high"] == pytest.approx(rexp[(dataset, "ci_high")], rel=1e-8)
+    assert abs(r["d"] * (1 - 3 / (4 * (n - 2) - 1)) - r["g"]) < 3e-4 * abs(r["g"])   # the approximation
     assert r["n_treatment"] == (d["arm"] == "T").sum()
     assert r["months"] == es_to_months(r["g"])
 
@@ -79,17 +79,14 @@ def test_borenstein_worked_example():
 
 
 def test_paired_change_matches_metafor_smcr(rdata, rexp):
-    """Paired pre->post effect standardised by the pre-test SD = metafor escalc(measure="SMCR"):
-    the uncorrected value exactly, the bias-corrected one up to exact-vs-approximate J (n = 14)."""
+    """Paired pre->post effect standardised by the pre-test SD = metafor escalc(measure="SMCR"),
+    with the same exact J(n - 1)."""
     d = rdata[rdata["dataset"] == "paired"]
     r = standardised_mean_change(d["pre"], d["post"])
-    n = len(d)
-    j = 1 - 3 / (4 * (n - 1) - 1)
-    assert r["es"] / j == pytest.approx(rexp[("paired", "es")] / rexp[("paired", "j_exact")], rel=1e-9)
-    assert r["es"] == pytest.approx(rexp[("paired", "es")], rel=1e-3)
-    assert r["variance"] == pytest.approx(rexp[("paired", "variance")], rel=1e-3)
-    assert r["ci_low"] == pytest.approx(rexp[("paired", "ci_low")], rel=2e-3)
-    assert r["ci_high"] == pytest.approx(rexp[("paired", "ci_high")], rel=2e-3)
+    assert r["es"] == pytest.approx(rexp[("paired", "es")], rel=1e-9)
+    assert r["variance"] == pytest.approx(rexp[("paired", "variance")], rel=1e-9)
+    assert r["ci_low"] == pytest.approx(rexp[("paired", "ci_low")], rel=1e-8)
+    assert r["ci_high"] == pytest.approx(rexp[("paired", "ci_high")], rel=1e-8)
 
 
 def test_paired_change_fixed_sd_matches_scipy():
@@ -110,7 +107,9 @@ def test_paired_change_fixed_sd_matches_scipy():
 
 def test_ancova_matches_statsmodels():
     """The adjusted difference, its SE and t interval equal statsmodels OLS(post ~ treat + pre);
-    the standardiser is the total SD of the outcome (EEF)."""
+    the standardiser is the total SD of the outcome (EEF); g and the interval carry Hedges's exact
+    small-sample J(N - 2) (scipy.special.gamma)."""
+    from scipy.special import gamma
     sm = pytest.importorskip("statsmodels.api")
     rng = np.random.default_rng(11)
     n = 80
@@ -124,10 +123,14 @@ def test_ancova_matches_statsmodels():
     assert r["method"] == "ancova"
     assert r["difference"] == pytest.approx(fit.params[1], rel=1e-10)
     assert r["difference_se"] == pytest.approx(fit.bse[1], rel=1e-10)
-    assert r["g"] == pytest.approx(fit.params[1] / sd, rel=1e-10)
+    m = n - 2
+    j = gamma(m / 2) / (np.sqrt(m / 2) * gamma((m - 1) / 2))
+    assert r["d"] == pytest.approx(fit.params[1] / sd, rel=1e-10)
+    assert r["g"] == pytest.approx(j * fit.params[1] / sd, rel=1e-10)
     lo, hi = fit.conf_int(alpha=0.1)[1]
-    assert r["ci_low"] == pytest.approx(lo / sd, rel=1e-10)
-    assert r["ci_high"] == pytest.approx(hi / sd, rel=1e-10)
+    assert r["ci_low"] == pytest.approx(j * lo / sd, rel=1e-10)
+    assert r["ci_high"] == pytest.approx(j * hi / sd, rel=1e-10)
+    assert "Hedges-Olkin" in r["ci_method"]
     assert (r["n_treatment"], r["n_comparison"]) == (treat.sum(), n - treat.sum())
 
 
@@ -257,6 +260,13 @@ def test_months_match_the_eef_table():
         assert es_to_months(-row.es_to) == -row.months
     # rounding to 2 d.p. before the lookup: 0.184 -> 0.18 (2 months), 0.186 -> 0.19 (3 months)
     assert es_to_months(0.184) == 2 and es_to_months(0.186) == 3
+    # exact .xx5 ties round away from zero, as the written decimal (Python's decimal ROUND_HALF_UP; Excel
+    # ROUND): before, 0.185 (stored as 0.18499...) gave 0.18 -> 2 months, and 0.445 gave 5 months
+    from decimal import ROUND_HALF_UP, Decimal
+    for es in (0.015, 0.095, 0.185, 0.265, 0.355, 0.445, 0.525, 0.615, 0.695, 0.785, 0.875, 0.955):
+        want = float(Decimal(str(es)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        assert es_to_months(es) == es_to_months(want) and es_to_months(-es) == -es_to_months(want)
+    assert es_to_months(0.185) == 3 and es_to_months(0.445) == 6 and es_to_months(0.005) == 0
     assert list(es_to_months([0.0, 0.44, 0.45, 1.0, 1.01, 2.5])) == [0, 5, 6, 12, 12, 12]
     assert np.isnan(es_to_months(np.nan))
     assert months_label(1.01) == "12+ months" and months_label(0.96) == "+12 months"
