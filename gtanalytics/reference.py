@@ -27,7 +27,8 @@ import pandas as pd
 from gtanalytics.errors import GTDataError
 
 __all__ = ["load_reference", "reference_metadata", "list_references", "NationalFigure", "national",
-           "national_benchmarks", "national_group", "academic_year", "BENCHMARK_TABLES", "COMPARABLE_STATUS"]
+           "national_benchmarks", "national_headlines", "national_group", "academic_year", "BENCHMARK_TABLES",
+           "COMPARABLE_STATUS"]
 
 #: Shipped tables of national benchmarks (same columns: academic_year, measure, phase, group, value,
 #: unit, status, source, note).
@@ -36,6 +37,10 @@ BENCHMARK_TABLES = ("national_attendance", "national_exclusions", "national_ks2"
 COMPARABLE_STATUS = ("CONFIRMED", "SECONDARY")
 _PHASES = ("all", "primary", "secondary")
 _GROUPS = ("all", "fsm", "not_fsm", "disadvantaged", "not_disadvantaged")
+_HEADLINES = {
+    "primary": ("ks2_rwm_expected", "ks2_rwm_higher", "ks2_reading_scaled_score", "ks2_maths_scaled_score"),
+    "secondary": ("ks4_attainment8", "ks4_progress8", "ks4_english_maths_4plus", "ks4_english_maths_5plus"),
+}
 _TRUE = {"true", "y", "yes", "1", "1.0"}
 _FALSE = {"false", "n", "no", "0", "0.0"}
 
@@ -163,6 +168,14 @@ def academic_year(year) -> str:
                       "summer 2024).")
 
 
+@lru_cache(maxsize=None)
+def _benchmarks() -> pd.DataFrame:
+    parts = [load_reference(name).assign(table=name) for name in BENCHMARK_TABLES]
+    out = pd.concat(parts, ignore_index=True)
+    out["note"] = out["note"].fillna("")
+    return out[["table", "academic_year", "measure", "phase", "group", "value", "unit", "status", "source", "note"]]
+
+
 def national_benchmarks(measure: str | None = None, *, year=None, phase: str | None = None,
                         group: str | None = None) -> pd.DataFrame:
     """All shipped national benchmarks in one tidy table (optionally filtered).
@@ -179,10 +192,7 @@ def national_benchmarks(measure: str | None = None, *, year=None, phase: str | N
     >>> t.set_index("phase")["value"].to_dict()
     {'all': 7.1, 'primary': 5.5, 'secondary': 8.9}
     """
-    parts = [load_reference(name).assign(table=name) for name in BENCHMARK_TABLES]
-    out = pd.concat(parts, ignore_index=True)
-    out["note"] = out["note"].fillna("")
-    out = out[["table", "academic_year", "measure", "phase", "group", "value", "unit", "status", "source", "note"]]
+    out = _benchmarks().copy()
     if measure is not None:
         out = out[out["measure"] == measure]
     if year is not None:
@@ -240,7 +250,12 @@ def national(measure: str, *, year, phase: str = "all", group: str = "all",
         raise GTDataError(f"group must be one of {', '.join(_GROUPS)}, not {group!r}.")
     if measure.startswith(("ks2_", "ks4_")):
         phase = "all"
-    t = national_benchmarks() if table is None else _user_table(table)
+    if table is None:
+        t = _benchmarks()
+    elif "table" in table.columns and set(table["table"]) <= set(BENCHMARK_TABLES):
+        t = table
+    else:
+        t = _user_table(table)
     hit = t[(t["measure"] == measure) & (t["academic_year"] == academic_year(year)) & (t["phase"] == phase)
             & (t["group"] == group) & t["status"].isin(COMPARABLE_STATUS)]
     if hit.empty:
@@ -284,3 +299,47 @@ def national_group(column: str, value) -> str | None:
     if text in _FALSE:
         return "not_fsm" if column == "fsm" else "not_disadvantaged"
     return None
+
+
+def national_headlines(year, *, phase: str) -> pd.DataFrame:
+    """The national figures a governor report's first page sets a school against.
+
+    For a primary school: KS2 reading, writing and maths at the expected and higher standard and
+    the reading and maths scaled scores; for a secondary: Attainment 8, Progress 8 and grade 4+ /
+    5+ in English and maths; each for all, disadvantaged and other pupils.  Then overall and
+    persistent absence for the phase, for all pupils and by free-school-meal eligibility (the
+    breakdown DfE publishes for absence).  A figure not found is a row with ``value`` NaN and a
+    ``basis`` that says so: compare with nothing there.
+
+    Parameters
+    ----------
+    year : str or int
+        Academic year (``"2023/24"`` or ``2024``).
+    phase : {"primary", "secondary"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure, group, value, unit, status, source, basis``.
+
+    Examples
+    --------
+    >>> h = national_headlines(2024, phase="primary").set_index(["measure", "group"])
+    >>> float(h.loc[("ks2_rwm_expected", "disadvantaged"), "value"])
+    46.0
+    """
+    if phase not in _HEADLINES:
+        raise GTDataError(f"phase must be 'primary' or 'secondary' for headline figures, not {phase!r}.")
+    wanted = [(m, g) for m in _HEADLINES[phase] for g in ("all", "disadvantaged", "not_disadvantaged")]
+    wanted += [(m, g) for m in ("overall_absence", "persistent_absence") for g in ("all", "fsm", "not_fsm")]
+    table = national_benchmarks()
+    rows = []
+    for measure, group in wanted:
+        fig = national(measure, year=year, phase=phase, group=group, table=table)
+        if fig is None:
+            rows.append({"measure": measure, "group": group, "value": float("nan"), "unit": "", "status": "",
+                         "source": "", "basis": f"no published national figure found for {academic_year(year)}"})
+        else:
+            rows.append({"measure": measure, "group": group, "value": fig.value, "unit": fig.unit,
+                         "status": fig.status, "source": fig.source, "basis": fig.basis})
+    return pd.DataFrame(rows)

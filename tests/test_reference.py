@@ -72,3 +72,18 @@ def test_years_groups_and_own_tables():
     assert fig.value == 6.2 and fig.source == "user-supplied"
     assert "England 2023/24, primary schools, all pupils" in national("overall_absence", year=2024,
                                                                         phase="primary").basis
+
+
+def test_headlines_for_a_governor_report():
+    """Page-1 figures: each found value is the one national() returns; missing ones say so."""
+    from gtanalytics.reference import national_headlines
+
+    h = national_headlines("2023/24", phase="secondary").set_index(["measure", "group"])
+    assert len(h) == 4 * 3 + 2 * 3
+    assert h.loc[("ks4_progress8", "disadvantaged"), "value"] == -0.57       # EEF press release of the DfE data
+    assert h.loc[("ks4_progress8", "not_disadvantaged"), "value"] == 0.16
+    assert h.loc[("overall_absence", "all"), "value"] == 8.9                 # secondary phase, not 7.1
+    missing = h.loc[("ks4_attainment8", "disadvantaged")]
+    assert pd.isna(missing["value"]) and missing["basis"].startswith("no published national figure")
+    with pytest.raises(GTDataError, match="phase"):
+        national_headlines(2024, phase="all")
