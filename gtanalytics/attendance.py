@@ -25,8 +25,16 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import national, national_group
-from gtanalytics.stats import (LOW_N, as_list, iter_groups, poisson_exact_ci, quasi_poisson_rate_ci, ratio_cluster_ci,
-                               warn_low_n, wilson_ci)
+from gtanalytics.stats import (
+    LOW_N,
+    as_list,
+    iter_groups,
+    poisson_exact_ci,
+    quasi_poisson_rate_ci,
+    ratio_cluster_ci,
+    warn_low_n,
+    wilson_ci,
+)
 
 __all__ = [
     "absence_rates",

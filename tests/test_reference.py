@@ -12,8 +12,15 @@ import pandas as pd
 import pytest
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.reference import (BENCHMARK_TABLES, COMPARABLE_STATUS, academic_year, national,
-                                   national_benchmarks, national_group, reference_metadata)
+from gtanalytics.reference import (
+    BENCHMARK_TABLES,
+    COMPARABLE_STATUS,
+    academic_year,
+    national,
+    national_benchmarks,
+    national_group,
+    reference_metadata,
+)
 
 
 def test_every_benchmark_has_a_source_a_status_and_a_known_phase_and_group():
