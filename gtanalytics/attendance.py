@@ -110,9 +110,9 @@ def _phase_of(g: pd.DataFrame, phase) -> str:
         vals = set(g["phase"].astype("string").str.strip().str.lower().dropna())
         return _PHASE_WORDS.get(vals.pop(), "all") if len(vals) == 1 else "all"
     if "year_group" in g.columns:
-        yg = g["year_group"].astype("string").str.strip().str.upper().replace({"R": "0", "N": "0", "N1": "0",
-                                                                                "N2": "0"})
-        num = pd.to_numeric(yg, errors="coerce")
+        yg = g["year_group"].astype("string").str.strip().str.upper()
+        num = pd.to_numeric(yg.str.extract(r"(\d+)", expand=False), errors="coerce")
+        num = num.mask(yg.isin(["R", "N", "N1", "N2", "RECEPTION", "NURSERY"]), 0)
         if len(num) and num.notna().all():
             if (num <= 6).all():
                 return "primary"

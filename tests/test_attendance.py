@@ -126,7 +126,7 @@ def test_national_figure_matches_phase_and_fsm_group():
     overall absence 7.1% (all), 5.5% (primary), 8.9% (secondary); 2022/23 5.9% primary, 9.0% secondary.
     2021/22 persistent absence 37.2% (FSM eligible) vs 17.5% (not eligible), press report of the DfE release."""
     att = _hand_example()
-    for yg, want in (("3", 5.5), ("R", 5.5), ("9", 8.9)):
+    for yg, want in (("3", 5.5), ("R", 5.5), ("9", 8.9), ("Year 10", 8.9)):
         pupils = pd.DataFrame({"upn": [f"P{i}" for i in range(1, 7)], "academic_year": "2023/24", "year_group": yg})
         r = absence_rates(att, pupils=pupils, min_n=1).set_index("measure").loc["overall_absence"]
         assert r["national"] == want and r["national_basis"].startswith("England 2023/24, ")
