@@ -1,0 +1,540 @@
+"""Page 1 of a governor report: the school in a line, headline outcomes against national, key findings.
+
+A metric module: frames in, tidy frames out (no charts, no suppression; the report layer
+suppresses small groups through :mod:`gtanalytics.disclosure`).
+
+* :func:`school_in_a_line`: pupils on roll, disadvantaged pupils and the G&T register (counts).
+* :func:`headline_outcomes`: the outcomes DfE's Analyse School Performance and FFT's governor
+  dashboard put first, for all, disadvantaged and other pupils, each with ``n``, an interval and
+  the national figure for the same year, phase and group where one is shipped (never an
+  UNCONFIRMED one, never another year's, phase's or group's).
+* :func:`key_findings`: the 3-5 findings that matter most, ranked by certainty and size, each with
+  ``n``, its interval and one plain sentence; :func:`questions_for_governors` turns them into
+  questions.
+
+Definitions (DfE)
+-----------------
+* KS2 expected standard: a scaled score of 100 or above in the reading and maths tests and a
+  writing teacher assessment of "working at the expected standard" (EXS) or "working at greater
+  depth" (GDS); reading, writing and maths combined = all three.  Percentages are of the pupils
+  with a KS2 result (a pupil with no score, e.g. ``N``, has not met the standard).  Average
+  scaled scores include only pupils who took the test and achieved a scaled score (80-120).
+  Source: DfE, Key stage 2 attainment: national headlines, data guidance (footnotes),
+  https://explore-education-statistics.service.gov.uk/find-statistics/key-stage-2-attainment-national-headlines/data-guidance
+* KS2 higher standard: "greater depth" (GDS) in writing teacher assessment (same DfE data
+  guidance) and a scaled score of 110 or more in the tests (methodology notes §8; schools'
+  published results, e.g. https://www.st-edmundsrc.suffolk.sch.uk/page/?title=School+Performance&pid=57);
+  combined = all three.
+* KS4: Attainment 8 (points, 0-90), Progress 8 (the school's own estimate from DfE's shipped 2024
+  national Attainment 8 estimates by KS2 prior-attainment group, with DfE's interval
+  mean ± 1.96 × national SD / √n; :func:`gtanalytics.progress.value_added` ``method="benchmark"``),
+  grade 4 or above (standard pass) and grade 5 or above (strong pass) in both English and maths.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from gtanalytics.attendance import absence_rates
+from gtanalytics.errors import GTDataError, GTWarning
+from gtanalytics.prior_attainment import pair_assessments
+from gtanalytics.progress import value_added
+from gtanalytics.reference import academic_year, national
+from gtanalytics.stats import LOW_N, mean_ci, wilson_ci, z_value
+
+__all__ = ["GROUPS", "school_phase", "school_in_a_line", "headline_outcomes", "key_findings",
+           "questions_for_governors", "describe_school"]
+
+#: The three groups every headline is given for, and their plain-English names.
+GROUPS = {"all": "all pupils", "disadvantaged": "disadvantaged pupils", "not_disadvantaged": "other pupils"}
+
+_PCT = "% of pupils"
+_MEASURES = {  # measure -> (label, unit)
+    "ks2_rwm_expected": ("KS2 reading, writing and maths: expected standard", _PCT),
+    "ks2_rwm_higher": ("KS2 reading, writing and maths: higher standard", _PCT),
+    "ks2_reading_expected": ("KS2 reading: expected standard", _PCT),
+    "ks2_reading_higher": ("KS2 reading: higher standard", _PCT),
+    "ks2_writing_expected": ("KS2 writing: expected standard", _PCT),
+    "ks2_writing_higher": ("KS2 writing: greater depth", _PCT),
+    "ks2_maths_expected": ("KS2 maths: expected standard", _PCT),
+    "ks2_maths_higher": ("KS2 maths: higher standard", _PCT),
+    "ks2_reading_scaled_score": ("KS2 reading: average scaled score", "scaled-score points"),
+    "ks2_maths_scaled_score": ("KS2 maths: average scaled score", "scaled-score points"),
+    "ks1_ks2_progress_reading": ("KS1 to KS2 progress in reading (against these data, not national)",
+                                 "scaled-score points"),
+    "ks1_ks2_progress_maths": ("KS1 to KS2 progress in maths (against these data, not national)",
+                               "scaled-score points"),
+    "ks4_attainment8": ("Attainment 8", "A8 points"),
+    "ks4_progress8": ("Progress 8 (school's own estimate from DfE's 2024 national tables)", "P8 points"),
+    "ks4_english_maths_4plus": ("Grade 4 or above in English and maths", _PCT),
+    "ks4_english_maths_5plus": ("Grade 5 or above in English and maths", _PCT),
+    "overall_absence": ("Overall absence", "% of sessions missed"),
+    "persistent_absence": ("Persistent absence (missing 10% or more of sessions)", _PCT),
+}
+_COLUMNS = ["measure", "label", "group", "group_label", "n", "value", "unit", "se", "ci_low", "ci_high",
+            "ci_method", "national", "national_source", "national_status", "national_basis", "difference",
+            "low_n", "note"]
+_PRIMARY_YEARS = range(0, 7)
+
+
+# --------------------------------------------------------------------------- scope
+def _school_rows(data, school) -> tuple[str, pd.DataFrame]:
+    sid = str(school).strip()
+    pupils = data.pupils
+    rows = pupils[pupils["school_id"].astype("string") == sid]
+    if rows.empty:
+        known = ", ".join(sorted(pupils["school_id"].astype(str).unique())[:10])
+        raise GTDataError(f"School {sid!r} has no pupils in the pupils table (schools found: {known}). "
+                          "Check the school_id.")
+    return sid, rows
+
+
+def school_phase(data, *, school) -> str:
+    """The phase of a school: its ``phase`` in the schools table, else its pupils' year groups.
+
+    Reception to Year 6 only is ``"primary"``; Year 7 and above only is ``"secondary"``; both is
+    ``"all-through"``.
+
+    Examples
+    --------
+    >>> import gtanalytics
+    >>> d = gtanalytics.load_sample()
+    >>> school_phase(d, school=8862101), school_phase(d, school="8884101")
+    ('primary', 'secondary')
+    """
+    sid, rows = _school_rows(data, school)
+    schools = data.schools
+    if len(schools) and "phase" in schools.columns:
+        ph = schools.loc[schools["school_id"].astype("string") == sid, "phase"].dropna()
+        if len(ph) and str(ph.iloc[0]).strip().lower() in ("primary", "secondary", "all-through"):
+            return str(ph.iloc[0]).strip().lower()
+    years = pd.to_numeric(rows["year_group"], errors="coerce").dropna()
+    if years.empty:
+        raise GTDataError(f"School {sid}: no year groups recorded, so its phase cannot be worked out. Add a "
+                          "schools table with a phase column (primary or secondary).")
+    if years.max() <= 6:
+        return "primary"
+    if years.min() >= 7:
+        return "secondary"
+    return "all-through"
+
+
+def _cohort(data, sid: str, year: str) -> pd.DataFrame:
+    p = data.pupils
+    return p[(p["school_id"].astype("string") == sid) & (p["academic_year"].astype("string") == year)]
+
+
+def _disadvantaged(pupils: pd.DataFrame) -> pd.Series:
+    if "disadvantaged" not in pupils.columns:
+        return pd.Series(pd.NA, index=pupils.index, dtype="boolean")
+    return pupils["disadvantaged"].astype("boolean")
+
+
+# --------------------------------------------------------------------------- school in a line
+def school_in_a_line(data, *, school, year) -> pd.DataFrame:
+    """The school in one line: pupils on roll, disadvantaged pupils and the G&T register.
+
+    Counts, not suppressed: the report layer decides what an audience may see.
+
+    Parameters
+    ----------
+    data : SchoolData
+    school : str or int
+        The school's ``school_id``.
+    year : str or int
+        Academic year (``"2023/24"`` or ``2024``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row: ``school_id, school_name, phase, academic_year, year_groups`` (words),
+        ``n_pupils`` (pupils on roll in the census), ``n_disadvantaged``, ``n_disadvantaged_known``
+        (pupils whose status is recorded), ``pct_disadvantaged`` (of those known),
+        ``n_register``, ``pct_register`` (of pupils on roll).
+
+    Examples
+    --------
+    >>> import gtanalytics
+    >>> line = school_in_a_line(gtanalytics.load_sample(), school=8862101, year="2023/24")
+    >>> int(line.loc[0, "n_pupils"]), line.loc[0, "year_groups"]
+    (350, 'Reception to Year 6')
+    """
+    sid, _ = _school_rows(data, school)
+    yr = academic_year(year)
+    p = _cohort(data, sid, yr)
+    if p.empty:
+        raise GTDataError(f"School {sid} has no pupils in {yr}. Years in the data: "
+                          f"{', '.join(sorted(data.pupils['academic_year'].astype(str).unique()))}.")
+    dis = _disadvantaged(p)
+    known = int(dis.notna().sum())
+    n_dis = int(dis.fillna(False).sum())
+    reg = p["gt_register"].astype("boolean").fillna(False) if "gt_register" in p else pd.Series(False, index=p.index)
+    yg = pd.to_numeric(p["year_group"], errors="coerce").dropna().astype(int)
+    words = (lambda y: "Reception" if y == 0 else f"Year {y}")
+    groups = f"{words(yg.min())} to {words(yg.max())}" if len(yg) and yg.min() != yg.max() else (
+        words(yg.min()) if len(yg) else "not recorded")
+    name = sid
+    if len(data.schools) and "school_name" in data.schools:
+        hit = data.schools.loc[data.schools["school_id"].astype("string") == sid, "school_name"].dropna()
+        name = str(hit.iloc[0]) if len(hit) else sid
+    n = len(p)
+    return pd.DataFrame([{
+        "school_id": sid, "school_name": name, "phase": school_phase(data, school=sid), "academic_year": yr,
+        "year_groups": groups, "n_pupils": n, "n_disadvantaged": n_dis, "n_disadvantaged_known": known,
+        "pct_disadvantaged": 100 * n_dis / known if known else math.nan,
+        "n_register": int(reg.sum()), "pct_register": 100 * int(reg.sum()) / n,
+    }])
+
+
+def describe_school(line) -> str:
+    """One sentence from a (suppressed, if need be) :func:`school_in_a_line` row.
+
+    Examples
+    --------
+    >>> describe_school({"school_name": "Oakfield Primary", "phase": "primary", "academic_year": "2023/24",
+    ...     "year_groups": "Reception to Year 6", "n_pupils": 350, "pct_disadvantaged": 31.43,
+    ...     "n_register": 40, "pct_register": 11.43})
+    'Oakfield Primary (primary, Reception to Year 6) had 350 pupils on roll in 2023/24; 31% of them disadvantaged; 40 pupils (11%) on the gifted and talented register.'
+    """
+    r = dict(line)
+    dis = r.get("pct_disadvantaged")
+    dis_text = "disadvantage not recorded" if dis is None or pd.isna(dis) else f"{dis:.0f}% of them disadvantaged"
+    reg = r.get("n_register")
+    reg_text = ("register size withheld (small number)" if reg is None or pd.isna(reg)
+                else f"{int(reg)} pupils ({r['pct_register']:.0f}%) on the gifted and talented register")
+    return (f"{r['school_name']} ({r['phase']}, {r['year_groups']}) had {int(r['n_pupils'])} pupils on roll in "
+            f"{r['academic_year']}; {dis_text}; {reg_text}.")
+
+
+# --------------------------------------------------------------------------- headline rows
+def _row(measure: str, group: str, *, n=0, value=math.nan, se=math.nan, ci_low=math.nan, ci_high=math.nan,
+         ci_method="", note="") -> dict:
+    label, unit = _MEASURES[measure]
+    return {"measure": measure, "label": label, "group": group, "group_label": GROUPS[group], "n": int(n),
+            "value": value, "unit": unit, "se": se, "ci_low": ci_low, "ci_high": ci_high, "ci_method": ci_method,
+            "note": note}
+
+
+def _split(frame: pd.DataFrame, dis: pd.Series):
+    """(group, rows) for all, disadvantaged and other pupils (pupils of unknown status only in 'all')."""
+    yield "all", frame
+    yield "disadvantaged", frame[dis.reindex(frame.index).fillna(False).to_numpy(bool)]
+    yield "not_disadvantaged", frame[(~dis.reindex(frame.index).fillna(True)).to_numpy(bool)]
+
+
+def _percent_rows(measure, met: pd.Series, dis: pd.Series, confidence: float, note: str) -> list[dict]:
+    rows = []
+    for group, m in _split(met.to_frame("met"), dis):
+        n, k = len(m), int(m["met"].sum())
+        if n == 0:
+            rows.append(_row(measure, group, note=f"no {GROUPS[group]} with a result"))
+            continue
+        lo, hi = wilson_ci(k, n, confidence=confidence)
+        rows.append(_row(measure, group, n=n, value=100 * k / n, se=100 * math.sqrt(k / n * (1 - k / n) / n),
+                         ci_low=100 * float(lo), ci_high=100 * float(hi),
+                         ci_method=f"Wilson score {confidence:.0%} interval", note=note))
+    return rows
+
+
+def _mean_rows(measure, values: pd.Series, dis: pd.Series, confidence: float, note: str) -> list[dict]:
+    rows = []
+    for group, v in _split(values.dropna().to_frame("v"), dis):
+        r = mean_ci(v["v"], confidence=confidence)
+        if r["n"] == 0:
+            rows.append(_row(measure, group, note=f"no {GROUPS[group]} with a score"))
+            continue
+        rows.append(_row(measure, group, n=r["n"], value=r["mean"], se=r["se"], ci_low=r["ci_low"],
+                         ci_high=r["ci_high"], ci_method=f"t {confidence:.0%} interval (n - 1 df)", note=note))
+    return rows
+
+
+def _missing_rows(measures, why: str) -> list[dict]:
+    return [_row(m, g, note=why) for m in measures for g in GROUPS]
+
+
+def _results(data, upns: pd.Index, year: str, assessment: str) -> pd.DataFrame:
+    a = data.assessments
+    return a[a["upn"].isin(upns) & (a["academic_year"].astype("string") == year)
+             & (a["assessment"].astype("string").str.upper() == assessment)]
+
+
+def _wide(res: pd.DataFrame, column: str) -> pd.DataFrame:
+    return res.drop_duplicates(["upn", "subject"], keep="last").pivot(index="upn", columns="subject",
+                                                                       values=column)
+
+
+def _ks2(data, cohort: pd.DataFrame, year: str, confidence: float) -> list[dict]:
+    y6 = cohort[pd.to_numeric(cohort["year_group"], errors="coerce") == 6].set_index("upn")
+    res = _results(data, y6.index, year, "KS2")
+    measures = [m for m in _MEASURES if m.startswith("ks2_")]
+    if res.empty:
+        why = (f"no Year 6 pupils on roll in {year}" if y6.empty else
+               f"no KS2 results for the {len(y6)} Year 6 pupils in {year} in the data")
+        return _missing_rows(measures, why)
+    dis = _disadvantaged(y6)
+    score = _wide(res, "score").astype(float).reindex(y6.index[y6.index.isin(res["upn"])])
+    result = _wide(res, "result").reindex(score.index).astype("string").apply(lambda s: s.str.strip().str.upper())
+    empty = pd.Series(np.nan, index=score.index)
+    read, maths = score.get("reading", empty), score.get("maths", empty)
+    wta = result.get("writing", pd.Series(pd.NA, index=score.index, dtype="string"))
+    met = {"reading": (read >= 100, read >= 110), "maths": (maths >= 100, maths >= 110),
+           "writing": (wta.isin(["EXS", "GDS"]).fillna(False), (wta == "GDS").fillna(False))}
+    have = {s: (s in score.columns and score[s].notna().any()) or (s == "writing" and wta.notna().any())
+            for s in met}
+    rows = []
+    if all(have.values()):
+        rows += _percent_rows("ks2_rwm_expected", met["reading"][0] & met["maths"][0] & met["writing"][0], dis,
+                              confidence, "")
+        rows += _percent_rows("ks2_rwm_higher", met["reading"][1] & met["maths"][1] & met["writing"][1], dis,
+                              confidence, "")
+    else:
+        lack = ", ".join(s for s, ok in have.items() if not ok)
+        rows += _missing_rows(["ks2_rwm_expected", "ks2_rwm_higher"], f"no KS2 {lack} results in {year}")
+    for subject in ("reading", "writing", "maths"):
+        names = [f"ks2_{subject}_expected", f"ks2_{subject}_higher"]
+        if not have[subject]:
+            rows += _missing_rows(names, f"no KS2 {subject} results in {year}")
+            continue
+        took = res.loc[res["subject"] == subject, "upn"].unique()
+        for name, flag in zip(names, met[subject]):
+            rows += _percent_rows(name, flag[flag.index.isin(took)], dis, confidence, "")
+    for subject in ("reading", "maths"):
+        name = f"ks2_{subject}_scaled_score"
+        if not have[subject]:
+            rows += _missing_rows([name], f"no KS2 {subject} scaled scores in {year}")
+            continue
+        s = score[subject]
+        rows += _mean_rows(name, s.where(s.between(80, 120)), dis, confidence,
+                           "pupils who achieved a scaled score (80-120) only")
+    return rows + _ks1_ks2(data, y6, year, confidence)
+
+
+def _ks1_ks2(data, y6: pd.DataFrame, year: str, confidence: float) -> list[dict]:
+    """KS1-KS2 value added against every pupil in ``data`` with both (no national KS1-KS2 table is shipped)."""
+    rows = []
+    a = data.assessments
+    ks2_all = a[(a["assessment"].astype("string").str.upper() == "KS2") & (a["academic_year"] == year)]
+    has_ks1 = (a["assessment"].astype("string").str.upper() == "KS1") & a["upn"].isin(ks2_all["upn"])
+    for subject in ("reading", "maths"):
+        name = f"ks1_ks2_progress_{subject}"
+        if not has_ks1.any() or not (ks2_all["subject"] == subject).any():
+            rows += _missing_rows([name], "no KS1 teacher assessments for these pupils: KS1 to KS2 progress "
+                                          "cannot be worked out")
+            continue
+        pairs = pair_assessments(a[a["upn"].isin(ks2_all["upn"])], data.pupils,
+                                 outcome=dict(assessment="KS2", subject=subject, academic_year=year),
+                                 prior=dict(assessment="KS1", subject=["reading", "writing", "maths"],
+                                            combine="ks1_aps"))
+        pairs = pairs[pairs["outcome"].between(80, 120) & pairs["prior"].notna()]
+        mine = pairs["upn"].isin(y6.index)
+        if mine.sum() < 2 or len(pairs) < 3:
+            rows += _missing_rows([name], "too few pupils with both KS1 and KS2 results")
+            continue
+        n_schools = pairs["school_id"].nunique() if "school_id" in pairs else 1
+        note = ("relative to all pupils in these data with KS1 and KS2 results "
+                f"({n_schools} school{'s' if n_schools != 1 else ''}, {len(pairs)} pupils; linear regression on "
+                "KS1 average point score); for one school alone the all-pupil figure is 0 by construction")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GTWarning)
+            fit = value_added(pairs, outcome="outcome", prior="prior", confidence=confidence, min_n=1)
+        va = fit.pupils.loc[mine.to_numpy()].set_index("upn")["va"]
+        sd = float(np.std(fit.pupils["va"].dropna(), ddof=1))
+        z = z_value(confidence)
+        dis = _disadvantaged(y6)
+        for group, v in _split(va.dropna().to_frame("va"), dis):
+            n = len(v)
+            if n == 0:
+                rows.append(_row(name, group, note=f"no {GROUPS[group]} with KS1 and KS2"))
+                continue
+            m, se = float(v["va"].mean()), sd / math.sqrt(n)
+            rows.append(_row(name, group, n=n, value=m, se=se, ci_low=m - z * se, ci_high=m + z * se,
+                             ci_method=f"DfE style: mean +/- z({confidence:g}) x SD of all pupils' residuals / "
+                                       "sqrt(n)", note=note))
+    return rows
+
+
+def _ks4(data, cohort: pd.DataFrame, year: str, confidence: float) -> list[dict]:
+    y11 = cohort[pd.to_numeric(cohort["year_group"], errors="coerce") == 11].set_index("upn")
+    res = _results(data, y11.index, year, "KS4")
+    measures = [m for m in _MEASURES if m.startswith("ks4_")]
+    if res.empty:
+        why = (f"no Year 11 pupils on roll in {year}" if y11.empty else
+               f"no KS4 results for the {len(y11)} Year 11 pupils in {year} in the data")
+        return _missing_rows(measures, why)
+    dis = _disadvantaged(y11)
+    score = _wide(res, "score").astype(float).reindex(y11.index[y11.index.isin(res["upn"])])
+    rows = []
+    if "A8" in score.columns and score["A8"].notna().any():
+        rows += _mean_rows("ks4_attainment8", score["A8"], dis, confidence, "")
+        rows += _progress8(data, score["A8"].dropna(), dis, confidence, year)
+    else:
+        rows += _missing_rows(["ks4_attainment8", "ks4_progress8"], f"no Attainment 8 totals (subject A8) in {year}")
+    if {"english", "maths"} <= set(score.columns):
+        for grade, name in ((4, "ks4_english_maths_4plus"), (5, "ks4_english_maths_5plus")):
+            met = (score["english"] >= grade) & (score["maths"] >= grade)
+            rows += _percent_rows(name, met, dis, confidence, "pupils with a KS4 result; no grade counts as not "
+                                                              "reached")
+    else:
+        rows += _missing_rows(["ks4_english_maths_4plus", "ks4_english_maths_5plus"],
+                              f"no GCSE English and maths grades in {year}")
+    return rows
+
+
+def _progress8(data, a8: pd.Series, dis: pd.Series, confidence: float, year: str) -> list[dict]:
+    a = data.assessments
+    ks2 = a[a["upn"].isin(a8.index) & (a["assessment"].astype("string").str.upper() == "KS2")
+            & a["subject"].isin(["reading", "maths"])]
+    if ks2.empty:
+        return _missing_rows(["ks4_progress8"], "no KS2 reading and maths scaled scores for these pupils")
+    latest = ks2.sort_values("academic_year").drop_duplicates(["upn", "subject"], keep="last")
+    wide = latest.pivot(index="upn", columns="subject", values="score").reindex(columns=["reading", "maths"])
+    frame = a8.to_frame("a8").join(wide.astype(float).mean(axis=1, skipna=False).rename("ks2")).dropna()
+    if len(frame) < 3:
+        return _missing_rows(["ks4_progress8"], "fewer than 3 pupils with both Attainment 8 and KS2 scores")
+    frame["dis"] = dis.reindex(frame.index)
+    left = len(a8) - len(frame)
+    note = ("an estimate, not DfE's published figure: A8 against DfE's 2024 national estimates by KS2 "
+            "prior-attainment group" + ("" if year == "2023/24" else f" (the {year} tables are not shipped)")
+            + (f"; {left} pupils without both KS2 reading and maths scaled scores left out" if left else ""))
+    rows = []
+    for group, f in _split(frame, frame["dis"].astype("boolean")):
+        if len(f) == 0:
+            rows.append(_row("ks4_progress8", group, note=f"no {GROUPS[group]} with KS2 and A8"))
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", GTWarning)
+            g = value_added(f.reset_index(), outcome="a8", prior="ks2", method="benchmark", divisor=10,
+                            confidence=confidence, min_n=1).groups.iloc[0] if len(f) >= 3 else None
+        if g is None:
+            rows.append(_row("ks4_progress8", group, n=len(f), note="fewer than 3 pupils: no estimate"))
+            continue
+        rows.append(_row("ks4_progress8", group, n=int(g["n"]), value=float(g["va"]), se=float(g["se"]),
+                         ci_low=float(g["ci_low"]), ci_high=float(g["ci_high"]), ci_method=str(g["ci_method"]),
+                         note=note))
+    return rows
+
+
+def _absence(data, cohort: pd.DataFrame, year: str, phase: str, confidence: float) -> list[dict]:
+    measures = ["overall_absence", "persistent_absence"]
+    att = data.attendance
+    att = att[att["upn"].isin(cohort["upn"]) & (att["academic_year"].astype("string") == year)]
+    if att.empty:
+        return _missing_rows(measures, f"no attendance records for {year}")
+    p = cohort.assign(group=_disadvantaged(cohort).map({True: "disadvantaged", False: "not_disadvantaged"}))
+    ph = phase if phase in ("primary", "secondary") else "all"
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        whole = absence_rates(att, pupils=p, phase=ph, confidence=confidence, min_n=1).assign(group="all")
+        parts = absence_rates(att, pupils=p, by="group", phase=ph, confidence=confidence, min_n=1)
+    res = pd.concat([whole, parts.dropna(subset=["group"])], ignore_index=True)
+    for measure in measures:
+        for group in GROUPS:
+            hit = res[(res["measure"] == measure) & (res["group"] == group)]
+            if hit.empty:
+                rows.append(_row(measure, group, note=f"no {GROUPS[group]} with attendance records"))
+                continue
+            r = hit.iloc[0]
+            rows.append(_row(measure, group, n=int(r["n"]), value=float(r["estimate"]), se=float(r["se"]),
+                             ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]), ci_method=str(r["method"]),
+                             note="pupils on roll in the year, all year groups"))
+    return rows
+
+
+def _national_columns(out: pd.DataFrame, year: str, phase: str) -> pd.DataFrame:
+    where = {"primary": "primary schools", "secondary": "secondary schools"}.get(phase, "all schools")
+    nat, src, status, basis = [], [], [], []
+    for r in out.itertuples(index=False):
+        ph = phase if phase in ("primary", "secondary") else "all"
+        fig = None
+        if r.measure.startswith("ks1_ks2"):
+            why = "no national comparison: DfE's KS1 to KS2 estimates are not shipped, so this is within the data"
+        else:
+            fig = national(r.measure, year=year, phase=ph, group=r.group)
+            why = f"no confirmed national figure shipped for {where}, {GROUPS[r.group]}, {year}"
+        if fig is None:
+            nat.append(math.nan), src.append(""), status.append("none"), basis.append(why)
+        else:
+            nat.append(fig.value), src.append(fig.source), status.append(fig.status), basis.append(fig.basis)
+    out["national"], out["national_source"], out["national_status"], out["national_basis"] = nat, src, status, basis
+    out["difference"] = out["value"] - out["national"]
+    return out
+
+
+def headline_outcomes(data, *, school, year, confidence: float = 0.95, min_n: int = LOW_N,
+                      phase: str | None = None) -> pd.DataFrame:
+    """Headline outcomes of one school's phase, for all, disadvantaged and other pupils, against national.
+
+    Primary: KS2 reading, writing and maths combined and each subject at the expected and higher
+    standard, average scaled scores in reading and maths, and KS1-KS2 progress where the pupils
+    have KS1 results.  Secondary: Attainment 8, Progress 8 (the school's own estimate, labelled
+    so), grade 4+ and 5+ in English and maths.  Both: overall and persistent absence.  See the
+    module notes for the DfE definitions and their sources.
+
+    National figures are the shipped ones (:func:`gtanalytics.reference.national`) for the same
+    academic year, the school's phase (absence) and the same group; UNCONFIRMED figures are never
+    used.  Where there is none, ``national`` is NaN and ``national_basis`` says why.  KS1-KS2
+    progress is value added against all pupils in ``data`` with KS1 and KS2 results (DfE's
+    national KS1-KS2 estimates are not shipped, and DfE published no KS1-KS2 progress for
+    2023/24), so it is never compared with national.
+
+    Parameters
+    ----------
+    data : SchoolData
+        A loaded dataset (one school or a trust).
+    school : str or int
+        The school's ``school_id``.
+    year : str or int
+        Academic year (``"2023/24"`` or ``2024``).
+    confidence : float
+        Coverage of the intervals.
+    min_n : int
+        Rows with fewer pupils are flagged ``low_n`` (default 10).
+    phase : {"primary", "secondary"}, optional
+        Default :func:`school_phase`; an all-through school gets both sets of measures.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measure and group: ``measure, label`` (plain words), ``group`` (``all``,
+        ``disadvantaged``, ``not_disadvantaged``), ``group_label``, ``n`` (pupils), ``value``,
+        ``unit`` (plain words), ``se``, ``ci_low, ci_high, ci_method``, ``national,
+        national_source, national_status`` (CONFIRMED/SECONDARY, or ``none``), ``national_basis``
+        (what the national figure covers, or why there is none), ``difference`` (value -
+        national), ``low_n``, ``note`` (what could not be computed and why, or a caveat).  A
+        measure that cannot be computed is still a row, with ``n`` 0, ``value`` NaN and the
+        reason in ``note``.
+
+    Examples
+    --------
+    >>> import gtanalytics
+    >>> h = headline_outcomes(gtanalytics.load_sample(), school=8862101, year="2023/24")
+    >>> r = h.set_index(["measure", "group"]).loc[("ks2_rwm_expected", "all")]
+    >>> int(r["n"]), r["unit"], float(r["national"])
+    (42, '% of pupils', 61.0)
+    """
+    sid, _ = _school_rows(data, school)
+    yr = academic_year(year)
+    ph = phase or school_phase(data, school=sid)
+    cohort = _cohort(data, sid, yr)
+    if cohort.empty:
+        raise GTDataError(f"School {sid} has no pupils in {yr}. Years in the data: "
+                          f"{', '.join(sorted(data.pupils['academic_year'].astype(str).unique()))}.")
+    rows = []
+    if ph in ("primary", "all-through"):
+        rows += _ks2(data, cohort, yr, confidence)
+    if ph in ("secondary", "all-through"):
+        rows += _ks4(data, cohort, yr, confidence)
+    if ph not in ("primary", "secondary", "all-through"):
+        raise GTDataError(f"phase must be 'primary' or 'secondary' (or 'all-through'), not {ph!r}.")
+    rows += _absence(data, cohort, yr, ph, confidence)
+    out = _national_columns(pd.DataFrame(rows), yr, ph)
+    out["low_n"] = (out["n"] < min_n) & (out["n"] > 0)
+    if "disadvantaged" not in data.pupils.columns or _disadvantaged(cohort).isna().all():
+        split = out["group"] != "all"
+        out.loc[split, "note"] = "disadvantage is not recorded in the pupils table"
+    return out[_COLUMNS].reset_index(drop=True)
