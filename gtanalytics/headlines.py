@@ -46,8 +46,8 @@ from gtanalytics.progress import value_added
 from gtanalytics.reference import academic_year, national
 from gtanalytics.stats import LOW_N, mean_ci, wilson_ci, z_value
 
-__all__ = ["GROUPS", "school_phase", "school_in_a_line", "headline_outcomes", "key_findings",
-           "questions_for_governors", "describe_school"]
+__all__ = ["GROUPS", "describe_school", "headline_outcomes", "key_findings", "questions_for_governors",
+           "school_in_a_line", "school_phase"]
 
 #: The three groups every headline is given for, and their plain-English names.
 GROUPS = {"all": "all pupils", "disadvantaged": "disadvantaged pupils", "not_disadvantaged": "other pupils"}
@@ -78,7 +78,6 @@ _MEASURES = {  # measure -> (label, unit)
 _COLUMNS = ["measure", "label", "group", "group_label", "n", "value", "unit", "se", "ci_low", "ci_high",
             "ci_method", "national", "national_source", "national_status", "national_basis", "difference",
             "low_n", "note"]
-_PRIMARY_YEARS = range(0, 7)
 
 
 # --------------------------------------------------------------------------- scope
@@ -326,9 +325,9 @@ def _ks1_ks2(data, y6: pd.DataFrame, year: str, confidence: float) -> list[dict]
                                           "cannot be worked out")
             continue
         pairs = pair_assessments(a[a["upn"].isin(ks2_all["upn"])], data.pupils,
-                                 outcome=dict(assessment="KS2", subject=subject, academic_year=year),
-                                 prior=dict(assessment="KS1", subject=["reading", "writing", "maths"],
-                                            combine="ks1_aps"))
+                                 outcome={"assessment": "KS2", "subject": subject, "academic_year": year},
+                                 prior={"assessment": "KS1", "subject": ["reading", "writing", "maths"],
+                                        "combine": "ks1_aps"})
         pairs = pairs[pairs["outcome"].between(80, 120) & pairs["prior"].notna()]
         mine = pairs["upn"].isin(y6.index)
         if mine.sum() < 2 or len(pairs) < 3:
@@ -433,10 +432,10 @@ def _absence(data, cohort: pd.DataFrame, year: str, phase: str, confidence: floa
         parts = absence_rates(att, pupils=p, by="group", phase=ph, confidence=confidence, min_n=1)
     res = pd.concat([whole, parts.dropna(subset=["group"])], ignore_index=True)
     for measure in measures:
-        for group in GROUPS:
+        for group, words in GROUPS.items():
             hit = res[(res["measure"] == measure) & (res["group"] == group)]
             if hit.empty:
-                rows.append(_row(measure, group, note=f"no {GROUPS[group]} with attendance records"))
+                rows.append(_row(measure, group, note=f"no {words} with attendance records"))
                 continue
             r = hit.iloc[0]
             rows.append(_row(measure, group, n=int(r["n"]), value=float(r["estimate"]), se=float(r["se"]),
@@ -538,3 +537,308 @@ def headline_outcomes(data, *, school, year, confidence: float = 0.95, min_n: in
         split = out["group"] != "all"
         out.loc[split, "note"] = "disadvantage is not recorded in the pupils table"
     return out[_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- key findings
+_FINDING_COLUMNS = ["rank", "source", "topic", "measure", "group", "n", "estimate", "reference", "ci_low",
+                    "ci_high", "unit", "z", "clear", "direction", "low_n", "statement"]
+
+
+def _num(x, digits: int = 1) -> str:
+    """A number for display: rounded here only, with a real minus sign and no '-0.0'."""
+    text = f"{x:.{digits}f}"
+    if float(text) == 0:
+        text = f"{0:.{digits}f}"
+    return text.replace("-", "\u2212")
+
+
+def _value_text(value, unit: str, digits: int = 1) -> str:
+    """``81.8% of pupils``, ``40.1 A8 points``."""
+    return f"{_num(value, digits)}{unit}" if unit.startswith("%") else f"{_num(value, digits)} {unit}"
+
+
+def _se_of(lo, hi, confidence: float) -> float:
+    return (hi - lo) / (2 * z_value(confidence))
+
+
+def _diff_unit(unit: str) -> str:
+    return "percentage points" if unit.startswith("%") else unit
+
+
+def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -> list[dict]:
+    out = []
+    lower_is_better = ("overall_absence", "persistent_absence")
+    for r in h.itertuples(index=False):
+        if not (r.n > 0 and pd.notna(r.value) and pd.notna(r.national) and pd.notna(r.ci_low)):
+            continue
+        se = _se_of(r.ci_low, r.ci_high, confidence)
+        diff = r.value - r.national
+        clear = bool(r.ci_low > r.national or r.ci_high < r.national)
+        dp = 2 if r.unit == "P8 points" else 1
+        side = "above" if diff > 0 else "below"
+        better = (diff < 0) if r.measure in lower_is_better else (diff > 0)
+        if clear:
+            verdict = (f"{_num(abs(diff), dp)} {_diff_unit(r.unit)} {side} the national figure of "
+                       f"{_num(r.national, dp)} for {r.group_label}")
+        else:
+            verdict = (f"in line with the national figure of {_num(r.national, dp)} for {r.group_label} "
+                       "(the interval includes it)")
+        estimate_words = "an estimate; " if r.measure == "ks4_progress8" else ""
+        when = f", {year}" if year else ""
+        statement = (f"{r.label}, {r.group_label}{when}: {_value_text(r.value, r.unit, dp)} ({estimate_words}"
+                     f"{r.n} pupils; {confidence:.0%} interval {_num(r.ci_low, dp)} to {_num(r.ci_high, dp)}), "
+                     f"{verdict}.")
+        out.append({"source": "headline", "topic": r.measure, "measure": r.label, "group": r.group, "n": r.n,
+                    "estimate": diff, "reference": r.national, "ci_low": r.ci_low - r.national,
+                    "ci_high": r.ci_high - r.national, "unit": _diff_unit(r.unit),
+                    "z": abs(diff) / se if se > 0 else math.inf, "clear": clear,
+                    "direction": ("better" if better else "worse") if clear else "in line",
+                    "low_n": bool(r.n < min_n), "statement": statement})
+    return out
+
+
+def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> list[dict]:
+    out = []
+    for name, trend in gap_trends.items():
+        change = trend.change if hasattr(trend, "change") else trend
+        for r in change.itertuples(index=False):
+            g1, g2 = float(r.gap_first), float(r.gap_last)
+            sign = -1.0 if (g1 + g2) < 0 else 1.0  # gaps are focus - other: negative means the focus group is behind
+            if np.sign(g1) != np.sign(g2) and g1 != 0 and g2 != 0:
+                size, lo, hi = sign * (g2 - g1), *sorted((sign * r.ci_low, sign * r.ci_high))
+                words = (f"the gap between disadvantaged and other pupils in {name} reversed, from "
+                         f"{_num(abs(g1))} {unit} {'behind' if g1 < 0 else 'ahead'} in {r.first_year} to "
+                         f"{_num(abs(g2))} {unit} {'behind' if g2 < 0 else 'ahead'} in {r.last_year}")
+            else:
+                size = abs(g2) - abs(g1)
+                lo, hi = sorted((sign * r.ci_low, sign * r.ci_high))
+                behind = "disadvantaged pupils behind" if sign < 0 else "disadvantaged pupils ahead"
+                verb = "widened" if size > 0 else "narrowed"
+                words = (f"the gap between disadvantaged and other pupils in {name} {verb} from {_num(abs(g1))} to "
+                         f"{_num(abs(g2))} {unit} ({behind}) between {r.first_year} and {r.last_year}")
+            clear = bool(lo > 0 or hi < 0)
+            if not clear:
+                words = words.replace(" widened from", " changed from").replace(" narrowed from", " changed from")
+            se = _se_of(lo, hi, confidence)
+            n = int(r.n_focus) + int(r.n_other)
+            sentence = (f"{words[0].upper()}{words[1:]}: a change of {_num(size)} {unit} ({confidence:.0%} interval "
+                        f"{_num(lo)} to {_num(hi)}; {int(r.n_focus)} disadvantaged and {int(r.n_other)} other "
+                        f"pupil results)" + ("" if clear else ", which chance alone could produce") + ".")
+            cls = str(getattr(r, "classification", ""))
+            if clear and "because" in cls:
+                sentence = sentence[:-1] + f", {cls.split(': ', 1)[-1]}."
+            out.append({"source": "gap_trend", "topic": name, "measure": f"disadvantage gap in {name}",
+                        "group": "disadvantaged", "n": n, "estimate": size, "reference": 0.0, "ci_low": lo,
+                        "ci_high": hi, "unit": unit, "z": abs(size) / se if se > 0 else math.inf, "clear": clear,
+                        "direction": (("worse" if size > 0 else "better") if sign < 0 else
+                                      ("better" if size > 0 else "worse")) if clear else "no clear change",
+                        "low_n": bool(r.low_n), "statement": sentence})
+    return out
+
+
+def _group_words(characteristic: str, value) -> str:
+    v = str(value)
+    known = {("disadvantaged", "yes"): "Disadvantaged pupils", ("disadvantaged", "True"): "Disadvantaged pupils",
+             ("lac", "yes"): "Looked-after children", ("lac", "True"): "Looked-after children",
+             ("eal", "yes"): "Pupils with English as an additional language",
+             ("sen", "K"): "Pupils receiving SEN support", ("sen", "E"): "Pupils with an EHC plan",
+             ("sex", "F"): "Girls", ("sex", "M"): "Boys"}
+    return known.get((characteristic, v), f"Pupils with {characteristic.replace('_', ' ')} {v}")
+
+
+def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
+    out = []
+    for r in reg.itertuples(index=False):
+        if not (pd.notna(r.ratio) and pd.notna(r.ci_low) and pd.notna(r.ci_high)) or r.n_group == 0:
+            continue
+        if str(r.characteristic) in ("disadvantaged", "lac", "eal") and str(r.value) in ("no", "False"):
+            continue  # the complement of a group says the same thing again
+        clear = bool(r.ci_low > 1 or r.ci_high < 1)
+        lo, hi = max(r.ci_low, 1e-3), max(r.ci_high, 1e-3)
+        se = (math.log(hi) - math.log(lo)) / (2 * z_value(confidence))
+        z = abs(math.log(max(r.ratio, 1e-3))) / se if se > 0 else math.inf
+        who = _group_words(str(r.characteristic), r.value)
+        share = (f"{who} are {_num(100 * r.share_cohort, 0)}% of pupils but {_num(100 * r.share_register, 0)}% of "
+                 f"the gifted and talented register ({int(r.n_group_register)} of {int(r.n_register)} register "
+                 f"pupils)")
+        if clear:
+            how = "under-represented" if r.ratio < 1 else "over-represented"
+            tail = (f": {how}, at {_num(r.ratio, 2)} times their share of pupils ({confidence:.0%} interval "
+                    f"{_num(r.ci_low, 2)} to {_num(r.ci_high, 2)}).")
+        else:
+            tail = (f"; {_num(r.ratio, 2)} times their share ({confidence:.0%} interval {_num(r.ci_low, 2)} to "
+                    f"{_num(r.ci_high, 2)}), which does not show a clear difference.")
+        out.append({"source": "register", "topic": f"{r.characteristic}={r.value}", "measure": "register share",
+                    "group": who, "n": int(r.n_group), "estimate": float(r.ratio), "reference": 1.0,
+                    "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "unit": "times their share of pupils",
+                    "z": z, "clear": clear, "direction": ("worse" if r.ratio < 1 else "better") if clear else "in line",
+                    "low_n": bool(r.low_n), "statement": share + tail})
+    return out
+
+
+def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
+    out = []
+    for r in imp.itertuples(index=False):
+        if not (pd.notna(r.effect) and pd.notna(r.effect_ci_low)):
+            continue
+        clear = bool(r.effect_ci_low > 0 or r.effect_ci_high < 0)
+        se = _se_of(r.effect_ci_low, r.effect_ci_high, confidence)
+        sign = "+" if r.effect > 0 else ""
+        months = f", about {r.months_label} of progress" if clear and isinstance(r.months_label, str) else ""
+        verdict = ("" if clear else ": no clear difference from comparable pupils")
+        text = (f"{r.programme} ({int(r.n_pupils)} pupils): {sign}{_num(r.effect)} standardised-score points on "
+                f"the next termly "
+                f"standardised test against comparable pupils ({confidence:.0%} interval {_num(r.effect_ci_low)} to "
+                f"{_num(r.effect_ci_high)}){months}{verdict}.")
+        out.append({"source": "intervention", "topic": str(r.programme), "measure": f"impact of {r.programme}",
+                    "group": "participants", "n": int(r.n_pupils), "estimate": float(r.effect), "reference": 0.0,
+                    "ci_low": float(r.effect_ci_low), "ci_high": float(r.effect_ci_high),
+                    "unit": "standardised-score points", "z": abs(r.effect) / se if se > 0 else math.inf,
+                    "clear": clear, "direction": ("better" if r.effect > 0 else "worse") if clear else "no clear impact",
+                    "low_n": bool(r.low_n), "statement": text})
+    return out
+
+
+def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | None = None,
+                 register: pd.DataFrame | None = None, interventions: pd.DataFrame | None = None,
+                 year=None, gap_unit: str = "standardised-score points", confidence: float = 0.95,
+                 min_n: int = LOW_N, max_findings: int = 5, min_findings: int = 3,
+                 per_source: int = 2) -> pd.DataFrame:
+    """The findings that matter most, ranked, each with ``n``, its interval and one plain sentence.
+
+    Every result given is turned into candidate findings, each a difference from a reference:
+    a headline outcome against the national figure for the same year, phase and group (only
+    rows with one); a change in the disadvantage gap against no change; a group's share of the
+    G&T register against its share of pupils (ratio 1); an intervention's effect against
+    comparable pupils (0).
+
+    Ranking rule, in order:
+
+    1. findings whose interval excludes the reference ("clear") come before the rest;
+    2. findings from groups of at least ``min_n`` pupils come before small ones;
+    3. then by ``z``, the size of the difference in units of its standard error (the standard
+       error read from the interval: width / (2 x 1.96); log scale for register ratios).
+       A large, certain difference ranks above a small or uncertain one.
+
+    At most ``per_source`` findings come from each kind of result (so one table cannot fill the
+    page), at most ``max_findings`` in all, and at least ``min_findings`` where there are that
+    many candidates (topped up with the strongest unclear ones, which say so in words).
+
+    Parameters
+    ----------
+    headlines : pandas.DataFrame, optional
+        From :func:`headline_outcomes`.
+    gap_trends : dict, optional
+        ``{what was measured (e.g. "the reading summer test"): GapTrend or its .change frame}``
+        from :func:`gtanalytics.gap_trends.gap_trend` with focus = disadvantaged pupils (gap
+        = focus - other).
+    register : pandas.DataFrame, optional
+        From :func:`gtanalytics.register.register_representation`.
+    interventions : pandas.DataFrame, optional
+        From :func:`gtanalytics.interventions.intervention_impact`.
+    year : str or int, optional
+        Academic year named in headline sentences (default: from nothing, so omitted).
+    gap_unit : str
+        Unit of the gap outcomes.
+    confidence : float
+        Coverage of the intervals given (used to read standard errors from them).
+    min_n, max_findings, min_findings, per_source : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``rank, source`` (headline, gap_trend, register, intervention), ``topic``, ``measure``,
+        ``group, n, estimate`` (difference from the reference, in ``unit``), ``reference,
+        ci_low, ci_high`` (of ``estimate``), ``unit, z, clear, direction`` (better, worse, in
+        line / no clear change), ``low_n, statement`` (one sentence, numbers rounded only here).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> change = pd.DataFrame({"first_year": ["2021/22"], "last_year": ["2023/24"], "gap_first": [-6.6],
+    ...     "gap_last": [-11.6], "ci_low": [-8.2], "ci_high": [-1.8], "n_focus": [489], "n_other": [956],
+    ...     "low_n": [False], "classification": ["widening"]})
+    >>> print(key_findings(gap_trends={"the reading summer test": change}).statement[0])
+    The gap between disadvantaged and other pupils in the reading summer test widened from 6.6 to 11.6 standardised-score points (disadvantaged pupils behind) between 2021/22 and 2023/24: a change of 5.0 standardised-score points (95% interval 1.8 to 8.2; 489 disadvantaged and 956 other pupil results).
+    """
+    yr = academic_year(year) if year is not None else ""
+    cands = []
+    if headlines is not None and len(headlines):
+        cands += _from_headlines(headlines, confidence, min_n, yr)
+    if gap_trends:
+        cands += _from_gaps(gap_trends, confidence, min_n, gap_unit)
+    if register is not None and len(register):
+        cands += _from_register(register, confidence)
+    if interventions is not None and len(interventions):
+        cands += _from_interventions(interventions, confidence)
+    if not cands:
+        return pd.DataFrame(columns=_FINDING_COLUMNS)
+    c = pd.DataFrame(cands)
+    c = c.sort_values(["clear", "low_n", "z"], ascending=[False, True, False], kind="stable")
+    c = c[c.groupby("source").cumcount() < per_source]
+    chosen = c[c["clear"]].head(max_findings)
+    if len(chosen) < min_findings:
+        chosen = c.head(min(min_findings, len(c)))
+    out = chosen.reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out[_FINDING_COLUMNS]
+
+
+def _question(f) -> str:
+    src, d = f["source"], f["direction"]
+    if src == "headline":
+        who = GROUPS.get(f["group"], f["group"])
+        what = f"{f['measure']} for {who}"
+        side = "above" if f["estimate"] > 0 else "below"
+        if d == "worse":
+            return (f"{what} is {side} the national figure: what is the plan to improve it, and how will governors "
+                    "see whether it is working?")
+        if d == "better":
+            return (f"{what} is {side} the national figure, which is better: what lies behind it, and can other "
+                    "groups or subjects learn from it?")
+        return f"{what} is in line with the national figure: is that the school's ambition, or should it be higher?"
+    if src == "gap_trend":
+        if d == "worse":
+            return (f"Why has the disadvantage gap in {f['topic']} widened, and how is pupil premium funding "
+                    "being targeted at it this year?")
+        if d == "better":
+            return (f"The disadvantage gap in {f['topic']} narrowed: which actions made the difference, and are "
+                    "disadvantaged pupils themselves doing better?")
+        return (f"Is the disadvantage gap in {f['topic']} closing? The change is too small to tell: "
+                "what evidence will the school look at next?")
+    if src == "register":
+        if d == "worse":
+            return (f"{f['group']} are under-represented on the gifted and talented register: how are able pupils "
+                    "in this group identified, and will the criteria be reviewed?")
+        if d == "better":
+            return f"{f['group']} are over-represented on the register: are the identification criteria fair to other groups?"
+        return f"Does the register represent {f['group'].lower()} fairly? What would the school need to know to be sure?"
+    if src == "intervention":
+        if d == "better":
+            return f"{f['topic']} shows a clear impact: could more of the pupils who need it take part, and at what cost?"
+        if d == "worse":
+            return f"Pupils in {f['topic']} did worse than comparable pupils: should it continue in its current form?"
+        return f"{f['topic']} shows no clear impact against comparable pupils: should the school keep funding it, or change it?"
+    raise GTDataError(f"Unknown kind of finding {src!r}.")
+
+
+def questions_for_governors(findings: pd.DataFrame, *, max_questions: int = 5) -> list[str]:
+    """Questions a governor could ask, one from each finding (in rank order, no repeats).
+
+    Each question names the measure, the group and the direction of its finding, so it is about
+    this school's data, not generic.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"source": ["gap_trend"], "direction": ["worse"], "topic": ["the reading test"],
+    ...                   "measure": ["disadvantage gap"], "group": ["disadvantaged"]})
+    >>> questions_for_governors(f)
+    ['Why has the disadvantage gap in the reading test widened, and how is pupil premium funding being targeted at it this year?']
+    """
+    out = []
+    for _, f in findings.iterrows():
+        q = _question(f)
+        if q not in out:
+            out.append(q)
+    return out[:max_questions]
