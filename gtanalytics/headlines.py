@@ -44,7 +44,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.prior_attainment import pair_assessments
 from gtanalytics.progress import value_added
 from gtanalytics.reference import academic_year, national
-from gtanalytics.stats import LOW_N, mean_ci, wilson_ci, z_value
+from gtanalytics.stats import LOW_N, mean_ci, newcombe_ci, welch_moments, wilson_ci, z_value
 
 __all__ = ["GROUPS", "describe_school", "headline_outcomes", "key_findings", "questions_for_governors",
            "school_in_a_line", "school_phase"]
@@ -541,7 +541,9 @@ def headline_outcomes(data, *, school, year, confidence: float = 0.95, min_n: in
 
 # --------------------------------------------------------------------------- key findings
 _FINDING_COLUMNS = ["rank", "source", "topic", "measure", "group", "n", "estimate", "reference", "ci_low",
-                    "ci_high", "unit", "z", "clear", "direction", "low_n", "statement"]
+                    "ci_high", "ci_method", "unit", "z", "clear", "direction", "low_n", "statement"]
+_LOWER_IS_BETTER = ("overall_absence", "persistent_absence")
+_T_MEANS = ("ks2_reading_scaled_score", "ks2_maths_scaled_score", "ks4_attainment8")
 
 
 def _num(x, digits: int = 1) -> str:
@@ -567,7 +569,6 @@ def _diff_unit(unit: str) -> str:
 
 def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -> list[dict]:
     out = []
-    lower_is_better = ("overall_absence", "persistent_absence")
     for r in h.itertuples(index=False):
         if not (r.n > 0 and pd.notna(r.value) and pd.notna(r.national) and pd.notna(r.ci_low)):
             continue
@@ -576,7 +577,7 @@ def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -
         clear = bool(r.ci_low > r.national or r.ci_high < r.national)
         dp = 2 if r.unit == "P8 points" else 1
         side = "above" if diff > 0 else "below"
-        better = (diff < 0) if r.measure in lower_is_better else (diff > 0)
+        better = (diff < 0) if r.measure in _LOWER_IS_BETTER else (diff > 0)
         if clear:
             verdict = (f"{_num(abs(diff), dp)} {_diff_unit(r.unit)} {side} the national figure of "
                        f"{_num(r.national, dp)} for {r.group_label}")
@@ -590,10 +591,94 @@ def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -
                      f"{verdict}.")
         out.append({"source": "headline", "topic": r.measure, "measure": r.label, "group": r.group, "n": r.n,
                     "estimate": diff, "reference": r.national, "ci_low": r.ci_low - r.national,
-                    "ci_high": r.ci_high - r.national, "unit": _diff_unit(r.unit),
+                    "ci_high": r.ci_high - r.national, "ci_method": f"{r.ci_method}; national figure as fixed",
+                    "unit": _diff_unit(r.unit),
                     "z": abs(diff) / se if se > 0 else math.inf, "clear": clear,
                     "direction": ("better" if better else "worse") if clear else "in line",
                     "low_n": bool(r.n < min_n), "statement": statement})
+    return out
+
+
+def _gap_interval(dis, oth, confidence: float) -> tuple[float, float, float, str]:
+    """Disadvantaged minus other pupils on one headline measure: (difference, low, high, method)."""
+    diff = dis.value - oth.value
+    if dis.unit == _PCT:
+        k1, k2 = round(dis.value * dis.n / 100), round(oth.value * oth.n / 100)
+        lo, hi = newcombe_ci(k1, dis.n, k2, oth.n, confidence=confidence)
+        return diff, 100 * lo, 100 * hi, f"Newcombe hybrid score {confidence:.0%} interval"
+    if dis.measure in _T_MEANS:
+        w = welch_moments(dis.n, dis.value, dis.se ** 2 * dis.n, oth.n, oth.value, oth.se ** 2 * oth.n,
+                          confidence=confidence)
+        return diff, float(w["ci_low"][0]), float(w["ci_high"][0]), f"Welch t {confidence:.0%} interval"
+    half = z_value(confidence) * math.hypot(dis.se, oth.se)
+    return diff, diff - half, diff + half, f"normal {confidence:.0%} interval from the two groups' standard errors"
+
+
+def _from_headline_gaps(h: pd.DataFrame, confidence: float, min_n: int, year: str) -> list[dict]:
+    """The school's disadvantage gap on a headline measure against the national gap (same year, same measure)."""
+    out = []
+    rows = h.set_index(["measure", "group"])
+    for measure in h["measure"].unique():
+        if (measure, "disadvantaged") not in rows.index or (measure, "not_disadvantaged") not in rows.index:
+            continue
+        dis = pd.Series({**rows.loc[(measure, "disadvantaged")].to_dict(), "measure": measure})
+        oth = rows.loc[(measure, "not_disadvantaged")]
+        if not (dis["n"] > 0 and oth["n"] > 0 and pd.notna(dis["se"]) and pd.notna(oth["se"])
+                and pd.notna(dis["national"]) and pd.notna(oth["national"])):
+            continue  # no national gap to set it against: the headline table shows both groups already
+        diff, lo, hi, method = _gap_interval(dis, oth, confidence)
+        if not (pd.notna(lo) and pd.notna(hi)):
+            continue
+        nat = float(dis["national"] - oth["national"])
+        clear = bool(lo > nat or hi < nat)
+        se = _se_of(lo, hi, confidence)
+        dp = 2 if dis["unit"] == "P8 points" else 1
+        unit = _diff_unit(dis["unit"])
+        # a gap is 'wider' when disadvantaged pupils are further behind (ahead, for absence) than nationally
+        behind = diff > nat if measure in _LOWER_IS_BETTER else diff < nat
+        when = f", {year}" if year else ""
+        head = (f"{dis['label']}{when}: disadvantaged pupils {_value_text(dis['value'], dis['unit'], dp)}, other "
+                f"pupils {_value_text(oth['value'], oth['unit'], dp)} ({int(dis['n'])} and {int(oth['n'])} pupils), "
+                f"a difference of {_num(diff, dp)} {unit} ({confidence:.0%} interval {_num(lo, dp)} to "
+                f"{_num(hi, dp)}) against {_num(nat, dp)} nationally")
+        if clear:
+            tail = (": disadvantaged pupils are further behind other pupils than nationally." if behind else
+                    ": disadvantaged pupils are closer to other pupils than nationally.")
+        else:
+            tail = ": in line with the national difference (the interval includes it)."
+        out.append({"source": "headline_gap", "topic": measure, "measure": str(dis["label"]), "group": "disadvantaged",
+                    "n": int(dis["n"] + oth["n"]), "estimate": diff - nat, "reference": nat, "ci_low": lo - nat,
+                    "ci_high": hi - nat, "ci_method": f"{method}; national figures as fixed", "unit": unit,
+                    "z": abs(diff - nat) / se if se > 0 else math.inf, "clear": clear,
+                    "direction": ("worse" if behind else "better") if clear else "in line",
+                    "low_n": bool(min(dis["n"], oth["n"]) < min_n), "statement": head + tail})
+    return out
+
+
+def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) -> list[dict]:
+    stats_cols = {"n", "va", "se", "ci_low", "ci_high", "band", "low_n", "ci_method", "sd", "mean_residual"}
+    out = []
+    for name, frame in frames.items():
+        groups = frame.groups if hasattr(frame, "groups") else frame
+        keys = [c for c in groups.columns if c not in stats_cols]
+        for _, r in groups.iterrows():
+            if not (pd.notna(r["va"]) and pd.notna(r["ci_low"])):
+                continue
+            who = ", ".join(f"{k} {r[k]}" for k in keys) or "all pupils"
+            clear = bool(r["ci_low"] > 0 or r["ci_high"] < 0)
+            se = _se_of(r["ci_low"], r["ci_high"], confidence)
+            sign = "+" if r["va"] > 0 else ""
+            verdict = ("above" if r["va"] > 0 else "below") + " the expected outcome" if clear else \
+                "not clearly different from the expected outcome"
+            out.append({"source": "value_added", "topic": name, "measure": f"value added in {name}", "group": who,
+                        "n": int(r["n"]), "estimate": float(r["va"]), "reference": 0.0, "ci_low": float(r["ci_low"]),
+                        "ci_high": float(r["ci_high"]), "ci_method": str(r.get("ci_method", "")), "unit": unit,
+                        "z": abs(r["va"]) / se if se > 0 else math.inf, "clear": clear,
+                        "direction": ("better" if r["va"] > 0 else "worse") if clear else "in line",
+                        "low_n": bool(r["n"] < min_n),
+                        "statement": (f"Value added in {name}, {who}: {sign}{_num(r['va'])} {unit} ({int(r['n'])} "
+                                      f"pupils; {confidence:.0%} interval {_num(r['ci_low'])} to "
+                                      f"{_num(r['ci_high'])}), {verdict}.")})
     return out
 
 
@@ -629,7 +714,8 @@ def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> li
                 sentence = sentence[:-1] + f", {cls.split(': ', 1)[-1]}."
             out.append({"source": "gap_trend", "topic": name, "measure": f"disadvantage gap in {name}",
                         "group": "disadvantaged", "n": n, "estimate": size, "reference": 0.0, "ci_low": lo,
-                        "ci_high": hi, "unit": unit, "z": abs(size) / se if se > 0 else math.inf, "clear": clear,
+                        "ci_high": hi, "ci_method": str(getattr(r, "method", "")), "unit": unit,
+                        "z": abs(size) / se if se > 0 else math.inf, "clear": clear,
                         "direction": (("worse" if size > 0 else "better") if sign < 0 else
                                       ("better" if size > 0 else "worse")) if clear else "no clear change",
                         "low_n": bool(r.low_n), "statement": sentence})
@@ -670,7 +756,8 @@ def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
                     f"{_num(r.ci_high, 2)}), which does not show a clear difference.")
         out.append({"source": "register", "topic": f"{r.characteristic}={r.value}", "measure": "register share",
                     "group": who, "n": int(r.n_group), "estimate": float(r.ratio), "reference": 1.0,
-                    "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "unit": "times their share of pupils",
+                    "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "ci_method": str(r.method),
+                    "unit": "times their share of pupils",
                     "z": z, "clear": clear, "direction": ("worse" if r.ratio < 1 else "better") if clear else "in line",
                     "low_n": bool(r.low_n), "statement": share + tail})
     return out
@@ -693,7 +780,7 @@ def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
         out.append({"source": "intervention", "topic": str(r.programme), "measure": f"impact of {r.programme}",
                     "group": "participants", "n": int(r.n_pupils), "estimate": float(r.effect), "reference": 0.0,
                     "ci_low": float(r.effect_ci_low), "ci_high": float(r.effect_ci_high),
-                    "unit": "standardised-score points", "z": abs(r.effect) / se if se > 0 else math.inf,
+                    "ci_method": str(r.comparison_method), "unit": "standardised-score points", "z": abs(r.effect) / se if se > 0 else math.inf,
                     "clear": clear, "direction": ("better" if r.effect > 0 else "worse") if clear else "no clear impact",
                     "low_n": bool(r.low_n), "statement": text})
     return out
@@ -701,28 +788,35 @@ def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
 
 def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | None = None,
                  register: pd.DataFrame | None = None, interventions: pd.DataFrame | None = None,
-                 year=None, gap_unit: str = "standardised-score points", confidence: float = 0.95,
+                 value_added: dict | None = None, year=None, gap_unit: str = "standardised-score points",
+                 va_unit: str = "standardised-score points", confidence: float = 0.95,
                  min_n: int = LOW_N, max_findings: int = 5, min_findings: int = 3,
                  per_source: int = 2) -> pd.DataFrame:
     """The findings that matter most, ranked, each with ``n``, its interval and one plain sentence.
 
     Every result given is turned into candidate findings, each a difference from a reference:
     a headline outcome against the national figure for the same year, phase and group (only
-    rows with one); a change in the disadvantage gap against no change; a group's share of the
-    G&T register against its share of pupils (ratio 1); an intervention's effect against
-    comparable pupils (0).
+    rows with one); the difference between disadvantaged and other pupils on a headline outcome
+    against the national difference, where both national figures are shipped (Newcombe interval
+    for percentages, Welch for mean scores, normal from the two standard errors otherwise); a change in the disadvantage gap against no change; a group's share of
+    the G&T register against its share of pupils (ratio 1); an intervention's effect against
+    comparable pupils (0); a group's value added against the expected outcome (0).
 
     Ranking rule, in order:
 
     1. findings whose interval excludes the reference ("clear") come before the rest;
     2. findings from groups of at least ``min_n`` pupils come before small ones;
-    3. then by ``z``, the size of the difference in units of its standard error (the standard
+    3. concerns (worse than the reference) before strengths: they are what a governor must ask
+       about (the "areas to investigate" of Ofsted's IDSR);
+    4. then by ``z``, the size of the difference in units of its standard error (the standard
        error read from the interval: width / (2 x 1.96); log scale for register ratios).
        A large, certain difference ranks above a small or uncertain one.
 
     At most ``per_source`` findings come from each kind of result (so one table cannot fill the
-    page), at most ``max_findings`` in all, and at least ``min_findings`` where there are that
-    many candidates (topped up with the strongest unclear ones, which say so in words).
+    page); at most ``max_findings`` in all, of which at most ``max_findings - 1`` concerns when
+    there is a clear strength (so the page is not only bad news when there is good news too);
+    at least ``min_findings`` where there are that many candidates (topped up with the strongest
+    unclear ones, which say so in words).
 
     Parameters
     ----------
@@ -736,10 +830,13 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
         From :func:`gtanalytics.register.register_representation`.
     interventions : pandas.DataFrame, optional
         From :func:`gtanalytics.interventions.intervention_impact`.
+    value_added : dict, optional
+        ``{what was measured: ValueAddedResult or its .groups frame}`` (e.g. value added by
+        register membership or disadvantage from :func:`gtanalytics.progress.value_added`).
     year : str or int, optional
         Academic year named in headline sentences (default: from nothing, so omitted).
-    gap_unit : str
-        Unit of the gap outcomes.
+    gap_unit, va_unit : str
+        Units of the gap-trend outcomes and of value added.
     confidence : float
         Coverage of the intervals given (used to read standard errors from them).
     min_n, max_findings, min_findings, per_source : int
@@ -747,10 +844,11 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     Returns
     -------
     pandas.DataFrame
-        ``rank, source`` (headline, gap_trend, register, intervention), ``topic``, ``measure``,
-        ``group, n, estimate`` (difference from the reference, in ``unit``), ``reference,
-        ci_low, ci_high`` (of ``estimate``), ``unit, z, clear, direction`` (better, worse, in
-        line / no clear change), ``low_n, statement`` (one sentence, numbers rounded only here).
+        ``rank, source`` (headline, headline_gap, gap_trend, register, intervention,
+        value_added), ``topic``, ``measure``, ``group, n, estimate`` (difference from the
+        reference, in ``unit``), ``reference, ci_low, ci_high`` (of ``estimate``), ``ci_method,
+        unit, z, clear, direction`` (better, worse, in line / no clear change / no clear impact),
+        ``low_n, statement`` (one sentence, numbers rounded only here).
 
     Examples
     --------
@@ -765,20 +863,27 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     cands = []
     if headlines is not None and len(headlines):
         cands += _from_headlines(headlines, confidence, min_n, yr)
+        cands += _from_headline_gaps(headlines, confidence, min_n, yr)
     if gap_trends:
         cands += _from_gaps(gap_trends, confidence, min_n, gap_unit)
     if register is not None and len(register):
         cands += _from_register(register, confidence)
     if interventions is not None and len(interventions):
         cands += _from_interventions(interventions, confidence)
+    if value_added:
+        cands += _from_value_added(value_added, confidence, min_n, va_unit)
     if not cands:
         return pd.DataFrame(columns=_FINDING_COLUMNS)
     c = pd.DataFrame(cands)
-    c = c.sort_values(["clear", "low_n", "z"], ascending=[False, True, False], kind="stable")
-    c = c[c.groupby("source").cumcount() < per_source]
-    chosen = c[c["clear"]].head(max_findings)
+    c["_concern"] = c["direction"] != "worse"
+    c = c.sort_values(["clear", "low_n", "_concern", "z"], ascending=[False, True, True, False], kind="stable")
+    c = c[c.groupby("source").cumcount() < per_source].drop(columns="_concern")
+    clear = c[c["clear"]]
+    concerns, strengths = clear[clear["direction"] == "worse"], clear[clear["direction"] != "worse"]
+    room = max_findings - 1 if len(strengths) else max_findings
+    chosen = pd.concat([concerns.head(room), strengths]).head(max_findings)
     if len(chosen) < min_findings:
-        chosen = c.head(min(min_findings, len(c)))
+        chosen = pd.concat([chosen, c[~c["clear"]]]).head(min_findings)
     out = chosen.reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     return out[_FINDING_COLUMNS]
@@ -797,6 +902,22 @@ def _question(f) -> str:
             return (f"{what} is {side} the national figure, which is better: what lies behind it, and can other "
                     "groups or subjects learn from it?")
         return f"{what} is in line with the national figure: is that the school's ambition, or should it be higher?"
+    if src == "headline_gap":
+        if d == "worse":
+            return (f"In {f['measure']}, disadvantaged pupils are further behind other pupils than nationally: "
+                    "what is the school doing about it, and how is pupil premium funding used for it?")
+        if d == "better":
+            return (f"In {f['measure']}, disadvantaged pupils are closer to other pupils than nationally: what is "
+                    "working for them that the school should keep doing?")
+        return (f"In {f['measure']}, the gap between disadvantaged and other pupils is like the national gap: is "
+                "the school aiming to close it, and by when?")
+    if src == "value_added":
+        if d == "worse":
+            return f"Why is value added in {f['topic']} below expected for {f['group']}, and what will change?"
+        if d == "better":
+            return f"Value added in {f['topic']} is above expected for {f['group']}: what is working?"
+        return (f"Value added in {f['topic']} for {f['group']} is not clearly different from expected: is that "
+                "good enough for these pupils?")
     if src == "gap_trend":
         if d == "worse":
             return (f"Why has the disadvantage gap in {f['topic']} widened, and how is pupil premium funding "

@@ -274,7 +274,8 @@ def test_ranking_rule_clear_first_then_size_in_standard_errors():
         "group_label": ["all pupils"] * 4, "n": [50, 50, 50, 5], "unit": ["A8 points"] * 4,
         "value": [50.0, 40.0, 46.0, 60.0], "national": [45.0] * 4,
         "ci_low": [50 - 1.96 * 2, 40 - 1.96, 46 - 1.96 * 2, 60 - 1.96 * 3],
-        "ci_high": [50 + 1.96 * 2, 40 + 1.96, 46 + 1.96 * 2, 60 + 1.96 * 3]})
+        "ci_high": [50 + 1.96 * 2, 40 + 1.96, 46 + 1.96 * 2, 60 + 1.96 * 3], "se": [2.0, 1.0, 2.0, 3.0],
+        "ci_method": "t"})
     f = key_findings(h, per_source=5, max_findings=5, min_findings=3, min_n=10)
     # z: a 2.5, b 5.0, c 0.5 (not clear), d 5.0 but only 5 pupils
     assert f["measure"].tolist() == ["B", "A", "D"]
@@ -297,7 +298,7 @@ def test_findings_rule_under_no_difference_and_a_real_difference():
         lo, hi = wilson_ci(k, n)
         h = pd.DataFrame({"measure": "ks2_rwm_expected", "label": "RWM", "group": "all", "group_label": "all pupils",
                           "n": n, "unit": "% of pupils", "value": 100 * k / n, "national": 61.0,
-                          "ci_low": 100 * lo, "ci_high": 100 * hi})
+                          "ci_low": 100 * lo, "ci_high": 100 * hi, "se": np.nan, "ci_method": "Wilson"})
         f = key_findings(h, per_source=reps, max_findings=reps, min_findings=0)
         return len(f) / reps
 
@@ -327,3 +328,41 @@ def test_unknown_school_and_year_are_plain_errors(sample):
         headline_outcomes(sample, school="999", year=YEAR)
     with pytest.raises(GTDataError, match="no pupils in 2019/20"):
         headline_outcomes(sample, school="8862101", year="2019/20")
+
+
+def test_disadvantage_gap_on_a_headline_is_set_against_the_national_gap():
+    """Newcombe interval checked against statsmodels confint_proportions_2indep(method="newcomb")."""
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    h = pd.DataFrame({"measure": ["ks2_rwm_expected"] * 2, "label": ["RWM"] * 2,
+                      "group": ["disadvantaged", "not_disadvantaged"],
+                      "group_label": ["disadvantaged pupils", "other pupils"], "n": [40, 60],
+                      "value": [100 * 10 / 40, 100 * 45 / 60], "unit": ["% of pupils"] * 2, "se": [6.8, 5.6],
+                      "ci_low": [14.0, 62.0], "ci_high": [40.0, 84.0], "ci_method": ["Wilson"] * 2,
+                      "national": [46.0, 67.0]})
+    f = key_findings(h, per_source=5, min_findings=0)
+    gapf = f[f["source"] == "headline_gap"].iloc[0]
+    lo, hi = confint_proportions_2indep(10, 40, 45, 60, method="newcomb", compare="diff")
+    assert (gapf["ci_low"] + gapf["reference"], gapf["ci_high"] + gapf["reference"]) == pytest.approx(
+        (100 * lo, 100 * hi), abs=1e-6)
+    assert gapf["reference"] == pytest.approx(-21.0) and gapf["estimate"] == pytest.approx(-50.0 + 21.0)
+    assert gapf["direction"] == "worse"
+    assert "further behind other pupils than nationally" in gapf["statement"]
+    assert "a difference of \u221250.0 percentage points" in gapf["statement"]
+
+
+def test_concerns_lead_but_leave_room_for_a_strength_and_value_added_findings():
+    va = pd.DataFrame({"gt_register": [True, False], "n": [40, 300], "va": [-3.0, 0.4], "se": [1.0, 0.4],
+                       "ci_low": [-4.96, -0.384], "ci_high": [-1.04, 1.184], "ci_method": ["DfE style"] * 2})
+    imp = pd.DataFrame({"programme": ["P1", "P2", "P3"], "n_pupils": [30, 30, 30], "low_n": [False] * 3,
+                        "effect": [-4.0, -3.0, 5.0], "effect_ci_low": [-6.0, -5.0, 3.0],
+                        "effect_ci_high": [-2.0, -1.0, 7.0], "months_label": ["-3 months", "-2 months", "+4 months"],
+                        "comparison_method": ["regression"] * 3})
+    f = key_findings(interventions=imp, value_added={"reading": va}, per_source=3, max_findings=3)
+    assert f["direction"].tolist() == ["worse", "worse", "better"]  # 3 concerns exist, one place kept for P3
+    assert "P3" in f["statement"].iloc[-1]
+    vaf = key_findings(value_added={"reading": va}, min_findings=1).iloc[0]
+    assert vaf["group"] == "gt_register True" and vaf["direction"] == "worse"
+    assert "below the expected outcome" in vaf["statement"]
+    q = questions_for_governors(key_findings(value_added={"reading": va}, min_findings=1))
+    assert q == ["Why is value added in reading below expected for gt_register True, and what will change?"]
