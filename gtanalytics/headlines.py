@@ -44,7 +44,14 @@ from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.prior_attainment import pair_assessments
 from gtanalytics.progress import value_added
 from gtanalytics.reference import academic_year, national
-from gtanalytics.stats import LOW_N, mean_ci, newcombe_ci, welch_moments, wilson_ci, z_value
+from gtanalytics.stats import (
+    LOW_N,
+    mean_ci,
+    newcombe_ci,
+    welch_moments,
+    wilson_ci,
+    z_value,
+)
 
 __all__ = ["GROUPS", "describe_school", "headline_outcomes", "key_findings", "questions_for_governors",
            "school_in_a_line", "school_phase"]
@@ -316,7 +323,9 @@ def _ks1_ks2(data, y6: pd.DataFrame, year: str, confidence: float) -> list[dict]
     """KS1-KS2 value added against every pupil in ``data`` with both (no national KS1-KS2 table is shipped)."""
     rows = []
     a = data.assessments
-    ks2_all = a[(a["assessment"].astype("string").str.upper() == "KS2") & (a["academic_year"] == year)]
+    census = data.pupils.loc[data.pupils["academic_year"].astype("string") == year, "upn"]
+    ks2_all = a[(a["assessment"].astype("string").str.upper() == "KS2") & (a["academic_year"] == year)
+                & a["upn"].isin(census)]
     has_ks1 = (a["assessment"].astype("string").str.upper() == "KS1") & a["upn"].isin(ks2_all["upn"])
     for subject in ("reading", "maths"):
         name = f"ks1_ks2_progress_{subject}"
@@ -336,7 +345,7 @@ def _ks1_ks2(data, y6: pd.DataFrame, year: str, confidence: float) -> list[dict]
         n_schools = pairs["school_id"].nunique() if "school_id" in pairs else 1
         note = ("relative to all pupils in these data with KS1 and KS2 results "
                 f"({n_schools} school{'s' if n_schools != 1 else ''}, {len(pairs)} pupils; linear regression on "
-                "KS1 average point score); for one school alone the all-pupil figure is 0 by construction")
+                "KS1 average point score)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GTWarning)
             fit = value_added(pairs, outcome="outcome", prior="prior", confidence=confidence, min_n=1)
@@ -348,6 +357,11 @@ def _ks1_ks2(data, y6: pd.DataFrame, year: str, confidence: float) -> list[dict]
             n = len(v)
             if n == 0:
                 rows.append(_row(name, group, note=f"no {GROUPS[group]} with KS1 and KS2"))
+                continue
+            if group == "all" and n_schools == 1:
+                rows.append(_row(name, group, n=n, note="only this school's pupils are in the data, so its "
+                                 "all-pupil progress is 0 by construction; only disadvantaged against other pupils "
+                                 "is informative"))
                 continue
             m, se = float(v["va"].mean()), sd / math.sqrt(n)
             rows.append(_row(name, group, n=n, value=m, se=se, ci_low=m - z * se, ci_high=m + z * se,

@@ -366,3 +366,34 @@ def test_concerns_lead_but_leave_room_for_a_strength_and_value_added_findings():
     assert "below the expected outcome" in vaf["statement"]
     q = questions_for_governors(key_findings(value_added={"reading": va}, min_findings=1))
     assert q == ["Why is value added in reading below expected for gt_register True, and what will change?"]
+
+
+def test_ks1_ks2_progress_is_the_mean_ols_residual_against_all_pupils_in_the_data(sample):
+    """Independent fit: statsmodels OLS of KS2 reading on KS1 APS ((R + W) / 2 + M) / 2 over every pupil
+    in the sample with KS1 and a KS2 reading scaled score in 2023/24; DfE-style se = SD(resid) / sqrt(n)."""
+    import statsmodels.api as sm
+
+    a = sample.assessments
+    ks2 = a[(a["assessment"] == "KS2") & (a["subject"] == "reading") & (a["academic_year"] == YEAR)]
+    ks2 = ks2[ks2["score"].between(80, 120)].set_index("upn")["score"]
+    ks1 = a[a["assessment"] == "KS1"].pivot_table(index="upn", columns="subject", values="score", aggfunc="last")
+    aps = ((ks1["reading"] + ks1["writing"]) / 2 + ks1["maths"]) / 2
+    f = pd.concat([ks2.rename("ks2"), aps.rename("aps")], axis=1, join="inner").dropna()
+    fit = sm.OLS(f["ks2"], sm.add_constant(f["aps"])).fit()
+    y6 = sample.pupils.query("school_id == '8862101' and academic_year == @YEAR and year_group == 6")
+    mine = fit.resid[fit.resid.index.isin(y6["upn"])]
+    h = headline_outcomes(sample, school="8862101", year=YEAR).set_index(["measure", "group"])
+    r = h.loc[("ks1_ks2_progress_reading", "all")]
+    se = np.std(fit.resid, ddof=1) / math.sqrt(len(mine))
+    assert (r["n"], r["value"], r["se"]) == (len(mine), pytest.approx(mine.mean()), pytest.approx(se))
+    assert r["ci_low"] == pytest.approx(mine.mean() - 1.959964 * se, abs=1e-5)
+    # one school alone: the all-pupil figure would be 0 by construction, so it is not given
+    from gtanalytics.io import SchoolData
+
+    one = SchoolData(**{**{k: getattr(sample, k) for k in sample.tables},
+                        "pupils": sample.pupils[sample.pupils["school_id"] == "8862101"],
+                        "quality": sample.quality, "accounting": sample.accounting, "sources": sample.sources})
+    alone = headline_outcomes(one, school="8862101", year=YEAR).set_index(["measure", "group"])
+    assert math.isnan(alone.loc[("ks1_ks2_progress_reading", "all"), "value"])
+    assert "0 by construction" in alone.loc[("ks1_ks2_progress_reading", "all"), "note"]
+    assert alone.loc[("ks1_ks2_progress_reading", "disadvantaged"), "n"] > 0
