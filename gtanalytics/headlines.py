@@ -584,7 +584,8 @@ def _diff_unit(unit: str) -> str:
 def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -> list[dict]:
     out = []
     for r in h.itertuples(index=False):
-        if not (r.n > 0 and pd.notna(r.value) and pd.notna(r.national) and pd.notna(r.ci_low)):
+        if not (r.n > 0 and pd.notna(r.value) and pd.notna(r.national) and pd.notna(r.ci_low)
+                and pd.notna(r.ci_high)):
             continue
         se = _se_of(r.ci_low, r.ci_high, confidence)
         diff = r.value - r.national
@@ -676,7 +677,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
         groups = frame.groups if hasattr(frame, "groups") else frame
         keys = [c for c in groups.columns if c not in stats_cols]
         for _, r in groups.iterrows():
-            if not (pd.notna(r["va"]) and pd.notna(r["ci_low"])):
+            if any(pd.isna(r[c]) for c in ("va", "ci_low", "ci_high", "n")):
                 continue
             who = ", ".join(f"{k} {r[k]}" for k in keys) or "all pupils"
             clear = bool(r["ci_low"] > 0 or r["ci_high"] < 0)
@@ -701,6 +702,8 @@ def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> li
     for name, trend in gap_trends.items():
         change = trend.change if hasattr(trend, "change") else trend
         for r in change.itertuples(index=False):
+            if any(pd.isna(v) for v in (r.gap_first, r.gap_last, r.ci_low, r.ci_high, r.n_focus, r.n_other)):
+                continue  # too few to say, or suppressed for the audience
             g1, g2 = float(r.gap_first), float(r.gap_last)
             sign = -1.0 if (g1 + g2) < 0 else 1.0  # gaps are focus - other: negative means the focus group is behind
             if np.sign(g1) != np.sign(g2) and g1 != 0 and g2 != 0:
@@ -749,8 +752,10 @@ def _group_words(characteristic: str, value) -> str:
 def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
     out = []
     for r in reg.itertuples(index=False):
-        if not (pd.notna(r.ratio) and pd.notna(r.ci_low) and pd.notna(r.ci_high)) or r.n_group == 0:
-            continue
+        shown = (r.ratio, r.ci_low, r.ci_high, r.n_group, r.n_group_register, r.n_register, r.share_cohort,
+                 r.share_register)
+        if any(pd.isna(v) for v in shown) or r.n_group == 0:
+            continue  # suppressed for the audience, or nothing to compare
         if str(r.characteristic) in ("disadvantaged", "lac", "eal") and str(r.value) in ("no", "False"):
             continue  # the complement of a group says the same thing again
         clear = bool(r.ci_low > 1 or r.ci_high < 1)
@@ -780,8 +785,8 @@ def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
 def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
     out = []
     for r in imp.itertuples(index=False):
-        if not (pd.notna(r.effect) and pd.notna(r.effect_ci_low)):
-            continue
+        if any(pd.isna(v) for v in (r.effect, r.effect_ci_low, r.effect_ci_high, r.n_pupils)):
+            continue  # no comparison, or suppressed for the audience
         clear = bool(r.effect_ci_low > 0 or r.effect_ci_high < 0)
         se = _se_of(r.effect_ci_low, r.effect_ci_high, confidence)
         sign = "+" if r.effect > 0 else ""
@@ -825,6 +830,11 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     4. then by ``z``, the size of the difference in units of its standard error (the standard
        error read from the interval: width / (2 x 1.96); log scale for register ratios).
        A large, certain difference ranks above a small or uncertain one.
+
+    Findings are built only from the numbers in the frames given: pass frames already
+    suppressed for the audience (small groups' values and counts blank, e.g. through
+    :mod:`gtanalytics.disclosure`) and a blank row gives no finding, so no sentence can show a
+    number the tables hide.
 
     At most ``per_source`` findings come from each kind of result (so one table cannot fill the
     page); at most ``max_findings`` in all, of which at most ``max_findings - 1`` concerns when

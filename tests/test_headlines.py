@@ -397,3 +397,20 @@ def test_ks1_ks2_progress_is_the_mean_ols_residual_against_all_pupils_in_the_dat
     assert math.isnan(alone.loc[("ks1_ks2_progress_reading", "all"), "value"])
     assert "0 by construction" in alone.loc[("ks1_ks2_progress_reading", "all"), "note"]
     assert alone.loc[("ks1_ks2_progress_reading", "disadvantaged"), "n"] > 0
+
+
+def test_suppressed_rows_give_no_finding_and_no_error(sample):
+    """Frames blanked for the audience (values and counts NaN) are skipped, never turned into sentences."""
+    h = headline_outcomes(sample, school="8884101", year=YEAR)
+    blank = h["group"] == "disadvantaged"
+    h.loc[blank, ["n", "value", "se", "ci_low", "ci_high"]] = np.nan
+    reg = pd.DataFrame({"characteristic": ["disadvantaged"], "value": ["yes"], "n_cohort": [718], "n_group": [243],
+                        "n_register": [87], "n_group_register": [np.nan], "share_cohort": [0.34],
+                        "share_register": [np.nan], "ratio": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan],
+                        "low_n": [False], "method": ["Koopman"]})
+    change = pd.DataFrame({"first_year": ["2021/22"], "last_year": [YEAR], "gap_first": [np.nan],
+                           "gap_last": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan], "n_focus": [np.nan],
+                           "n_other": [np.nan], "low_n": [True], "method": ["Welch"]})
+    f = key_findings(h, register=reg, gap_trends={"reading": change}, per_source=50, max_findings=50)
+    assert len(f) and (f["group"] != "disadvantaged").all()
+    assert set(f["source"]) == {"headline"}
