@@ -414,3 +414,24 @@ def test_suppressed_rows_give_no_finding_and_no_error(sample):
     f = key_findings(h, register=reg, gap_trends={"reading": change}, per_source=50, max_findings=50)
     assert len(f) and (f["group"] != "disadvantaged").all()
     assert set(f["source"]) == {"headline"}
+
+
+def test_bare_minimum_export_no_ks2_no_attendance_no_disadvantage(tmp_path):
+    upns = [_upn(3000, i) for i in range(8)]
+    pd.DataFrame({"upn": upns, "academic_year": YEAR, "school_id": "300001", "year_group": [5, 6] * 4,
+                  "sex": "F", "gt_register": "N"}).to_csv(tmp_path / "pupils.csv", index=False)
+    pd.DataFrame({"upn": upns, "academic_year": YEAR, "term": "Summer", "subject": "maths", "assessment": "PUMA",
+                  "score_type": "standardised", "score": range(95, 103)}).to_csv(tmp_path / "assessments.csv",
+                                                                                 index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load(tmp_path)
+    h = headline_outcomes(data, school=300001, year=2024)
+    assert h["value"].isna().all() and (h["note"] != "").all()
+    assert h.loc[h["group"] == "all", "note"].str.contains("no KS2 results for the 4 Year 6 pupils|no attendance "
+                                                           "records").all()
+    assert (h.loc[h["group"] != "all", "note"] == "disadvantage is not recorded in the pupils table").all()
+    line = school_in_a_line(data, school=300001, year=2024).iloc[0]
+    assert line["n_pupils"] == 8 and line["n_disadvantaged_known"] == 0 and math.isnan(line["pct_disadvantaged"])
+    assert "disadvantage not recorded" in describe_school(line)
+    assert key_findings(h).empty and questions_for_governors(key_findings(h)) == []
