@@ -276,7 +276,7 @@ def _wide(res: pd.DataFrame, column: str) -> pd.DataFrame:
 def _ks2(data, cohort: pd.DataFrame, year: str, confidence: float) -> list[dict]:
     y6 = cohort[pd.to_numeric(cohort["year_group"], errors="coerce") == 6].set_index("upn")
     res = _results(data, y6.index, year, "KS2")
-    measures = [m for m in _MEASURES if m.startswith("ks2_")]
+    measures = [m for m in _MEASURES if m.startswith(("ks2_", "ks1_ks2_"))]
     if res.empty:
         why = (f"no Year 6 pupils on roll in {year}" if y6.empty else
                f"no KS2 results for the {len(y6)} Year 6 pupils in {year} in the data")
@@ -287,6 +287,8 @@ def _ks2(data, cohort: pd.DataFrame, year: str, confidence: float) -> list[dict]
     empty = pd.Series(np.nan, index=score.index)
     read, maths = score.get("reading", empty), score.get("maths", empty)
     wta = result.get("writing", pd.Series(pd.NA, index=score.index, dtype="string"))
+    if "writing" in score.columns:  # TA given only as DfE points (113 GDS, 103 EXS, 91 WTS)
+        wta = wta.fillna(score["writing"].map({113.0: "GDS", 103.0: "EXS", 91.0: "WTS"}).astype("string"))
     met = {"reading": (read >= 100, read >= 110), "maths": (maths >= 100, maths >= 110),
            "writing": (wta.isin(["EXS", "GDS"]).fillna(False), (wta == "GDS").fillna(False))}
     have = {s: (s in score.columns and score[s].notna().any()) or (s == "writing" and wta.notna().any())

@@ -57,7 +57,7 @@ def _upn(school: int, i: int) -> str:
     return make_upn(801, school, 12, i)
 
 
-def _write(folder, *, with_ks2: bool = True):
+def _write(folder, *, with_ks2: bool = True, writing_codes: bool = True):
     pupils, ass, att = [], [], []
     for i in range(12):
         u = _upn(1000, i)
@@ -74,7 +74,7 @@ def _write(folder, *, with_ks2: bool = True):
                             "result": "N" if v is None else ""})
             ass.append({"upn": u, "academic_year": YEAR, "term": "Summer", "subject": "writing", "assessment": "KS2",
                         "score_type": "ks2_ta", "score": {"GDS": 113, "EXS": 103, "WTS": 91}[WRIT[i]],
-                        "result": WRIT[i]})
+                        "result": WRIT[i] if writing_codes else ""})
     u5 = _upn(1000, 50)  # one Year 5 pupil: not in the KS2 cohort, but on roll
     pupils.append({"upn": u5, "academic_year": YEAR, "school_id": "100001", "year_group": 5, "sex": "F",
                    "disadvantaged": "N", "gt_register": "N"})
@@ -435,3 +435,12 @@ def test_bare_minimum_export_no_ks2_no_attendance_no_disadvantage(tmp_path):
     assert line["n_pupils"] == 8 and line["n_disadvantaged_known"] == 0 and math.isnan(line["pct_disadvantaged"])
     assert "disadvantage not recorded" in describe_school(line)
     assert key_findings(h).empty and questions_for_governors(key_findings(h)) == []
+
+
+def test_writing_teacher_assessment_given_only_as_dfe_points(tmp_path, hand_primary):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = load(_write(tmp_path, writing_codes=False))
+    h = headline_outcomes(data, school="100001", year=YEAR, min_n=3).set_index(["measure", "group"])
+    for measure in ("ks2_rwm_expected", "ks2_rwm_higher", "ks2_writing_higher"):
+        assert h.loc[(measure, "all"), "value"] == hand_primary.loc[(measure, "all"), "value"]
