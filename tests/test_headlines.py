@@ -444,3 +444,11 @@ def test_writing_teacher_assessment_given_only_as_dfe_points(tmp_path, hand_prim
     h = headline_outcomes(data, school="100001", year=YEAR, min_n=3).set_index(["measure", "group"])
     for measure in ("ks2_rwm_expected", "ks2_rwm_higher", "ks2_writing_higher"):
         assert h.loc[(measure, "all"), "value"] == hand_primary.loc[(measure, "all"), "value"]
+
+
+def test_progress8_estimate_is_compared_with_national_only_in_the_year_of_its_tables(sample):
+    h = headline_outcomes(sample, school="8884101", year="2022/23").set_index(["measure", "group"])
+    r = h.loc[("ks4_progress8", "all")]
+    assert r["n"] > 0 and math.isnan(r["national"]) and "2023/24 tables" in r["national_basis"]
+    assert "the 2022/23 tables are not shipped" in r["note"]
+    assert h.loc[("ks4_english_maths_4plus", "all"), "national"] == 64.8  # 2022/23 figure, same year
