@@ -60,6 +60,7 @@ __all__ = ["GROUPS", "describe_school", "headline_outcomes", "key_findings", "qu
 GROUPS = {"all": "all pupils", "disadvantaged": "disadvantaged pupils", "not_disadvantaged": "other pupils"}
 
 _PCT = "% of pupils"
+_P8_TABLE_YEAR = "2023/24"  # the shipped Progress 8 estimates (p8_2024_*) are DfE's for summer 2024
 _MEASURES = {  # measure -> (label, unit)
     "ks2_rwm_expected": ("KS2 reading, writing and maths: expected standard", _PCT),
     "ks2_rwm_higher": ("KS2 reading, writing and maths: higher standard", _PCT),
@@ -413,7 +414,7 @@ def _progress8(data, a8: pd.Series, dis: pd.Series, confidence: float, year: str
     frame["dis"] = dis.reindex(frame.index)
     left = len(a8) - len(frame)
     note = ("an estimate, not DfE's published figure: A8 against DfE's 2024 national estimates by KS2 "
-            "prior-attainment group" + ("" if year == "2023/24" else f" (the {year} tables are not shipped)")
+            "prior-attainment group" + ("" if year == _P8_TABLE_YEAR else f" (the {year} tables are not shipped)")
             + (f"; {left} pupils without both KS2 reading and maths scaled scores left out" if left else ""))
     rows = []
     for group, f in _split(frame, frame["dis"].astype("boolean")):
@@ -468,6 +469,9 @@ def _national_columns(out: pd.DataFrame, year: str, phase: str) -> pd.DataFrame:
         fig = None
         if r.measure.startswith("ks1_ks2"):
             why = "no national comparison: DfE's KS1 to KS2 estimates are not shipped, so this is within the data"
+        elif r.measure == "ks4_progress8" and year != _P8_TABLE_YEAR:
+            why = (f"no national comparison: the estimate uses DfE's {_P8_TABLE_YEAR} tables, national Progress 8 "
+                   f"for {year} was measured against that year's own tables")
         else:
             fig = national(r.measure, year=year, phase=ph, group=r.group)
             why = f"no confirmed national figure shipped for {where}, {GROUPS[r.group]}, {year}"
