@@ -521,7 +521,8 @@ def headline_outcomes(data, *, school, year, confidence: float = 0.95, min_n: in
     pandas.DataFrame
         One row per measure and group: ``measure, label`` (plain words), ``group`` (``all``,
         ``disadvantaged``, ``not_disadvantaged``), ``group_label``, ``n`` (pupils), ``value``,
-        ``unit`` (plain words), ``se``, ``ci_low, ci_high, ci_method``, ``national,
+        ``unit`` (plain words), ``se`` (for percentages the binomial sqrt(p(1-p)/n), the
+        interval itself being Wilson's), ``ci_low, ci_high, ci_method``, ``national,
         national_source, national_status`` (CONFIRMED/SECONDARY, or ``none``), ``national_basis``
         (what the national figure covers, or why there is none), ``difference`` (value -
         national), ``low_n``, ``note`` (what could not be computed and why, or a caveat).  A
