@@ -692,7 +692,8 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
             sign = "+" if r["va"] > 0 else ""
             verdict = ("above" if r["va"] > 0 else "below") + " the expected outcome" if clear else \
                 "not clearly different from the expected outcome"
-            out.append({"source": "value_added", "topic": name, "measure": f"value added in {name}", "group": who,
+            out.append({"source": "value_added", "topic": f"{name}: {who}", "measure": f"value added in {name}",
+                        "group": who,
                         "n": int(r["n"]), "estimate": float(r["va"]), "reference": 0.0, "ci_low": float(r["ci_low"]),
                         "ci_high": float(r["ci_high"]), "ci_method": str(r.get("ci_method", "")), "unit": unit,
                         "z": abs(r["va"]) / se if se > 0 else math.inf, "clear": clear,
@@ -843,7 +844,9 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     :mod:`gtanalytics.disclosure`) and a blank row gives no finding, so no sentence can show a
     number the tables hide.
 
-    At most ``per_source`` findings come from each kind of result (so one table cannot fill the
+    One finding per topic (a measure, a programme, a register group: the first in this order,
+    so a measure is not reported for all pupils and again for disadvantaged pupils).  At most
+    ``per_source`` findings come from each kind of result (so one table cannot fill the
     page); at most ``max_findings`` in all, of which at most ``max_findings - 1`` concerns when
     there is a clear strength (so the page is not only bad news when there is good news too);
     at least ``min_findings`` where there are that many candidates (topped up with the strongest
@@ -908,6 +911,7 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     c = pd.DataFrame(cands)
     c["_concern"] = c["direction"] != "worse"
     c = c.sort_values(["clear", "low_n", "_concern", "z"], ascending=[False, True, True, False], kind="stable")
+    c = c.drop_duplicates("topic")  # one finding per fact: a measure's strongest finding only
     c = c[c.groupby("source").cumcount() < per_source].drop(columns="_concern")
     clear = c[c["clear"]]
     concerns, strengths = clear[clear["direction"] == "worse"], clear[clear["direction"] != "worse"]
@@ -943,12 +947,13 @@ def _question(f) -> str:
         return (f"In {f['measure']}, the gap between disadvantaged and other pupils is like the national gap: is "
                 "the school aiming to close it, and by when?")
     if src == "value_added":
+        what = f["measure"][0].upper() + f["measure"][1:]
         if d == "worse":
-            return f"Why is value added in {f['topic']} below expected for {f['group']}, and what will change?"
+            return f"Why is {f['measure']} below expected for {f['group']}, and what will change?"
         if d == "better":
-            return f"Value added in {f['topic']} is above expected for {f['group']}: what is working?"
-        return (f"Value added in {f['topic']} for {f['group']} is not clearly different from expected: is that "
-                "good enough for these pupils?")
+            return f"{what} is above expected for {f['group']}: what is working?"
+        return (f"{what} for {f['group']} is not clearly different from expected: is that good enough for these "
+                "pupils?")
     if src == "gap_trend":
         if d == "worse":
             return (f"Why has the disadvantage gap in {f['topic']} widened, and how is pupil premium funding "

@@ -296,7 +296,7 @@ def test_findings_rule_under_no_difference_and_a_real_difference():
     def share_clear(p, n=100, reps=2000):
         k = rng.binomial(n, p, reps)
         lo, hi = wilson_ci(k, n)
-        h = pd.DataFrame({"measure": "ks2_rwm_expected", "label": "RWM", "group": "all", "group_label": "all pupils",
+        h = pd.DataFrame({"measure": [f"school {i}" for i in range(reps)], "label": "RWM", "group": "all", "group_label": "all pupils",
                           "n": n, "unit": "% of pupils", "value": 100 * k / n, "national": 61.0,
                           "ci_low": 100 * lo, "ci_high": 100 * hi, "se": np.nan, "ci_method": "Wilson"})
         f = key_findings(h, per_source=reps, max_findings=reps, min_findings=0)
@@ -452,3 +452,12 @@ def test_progress8_estimate_is_compared_with_national_only_in_the_year_of_its_ta
     assert r["n"] > 0 and math.isnan(r["national"]) and "2023/24 tables" in r["national_basis"]
     assert "the 2022/23 tables are not shipped" in r["note"]
     assert h.loc[("ks4_english_maths_4plus", "all"), "national"] == 64.8  # 2022/23 figure, same year
+
+
+def test_one_finding_per_measure():
+    h = pd.DataFrame({"measure": ["m", "m"], "label": ["M", "M"], "group": ["all", "disadvantaged"],
+                      "group_label": ["all pupils", "disadvantaged pupils"], "n": [100, 40], "unit": ["A8 points"] * 2,
+                      "value": [40.0, 30.0], "national": [46.0, 35.0], "se": [1.0, 2.0], "ci_low": [38.0, 26.0],
+                      "ci_high": [42.0, 34.0], "ci_method": ["t"] * 2})
+    f = key_findings(h, per_source=5)
+    assert f["group"].tolist() == ["all"]  # z 6 for all pupils beats z 2.5 for disadvantaged pupils
