@@ -390,7 +390,8 @@ def redact_free_text(texts, pupils):
     Parameters
     ----------
     texts : str or pandas.Series
-        The free text; missing values in a Series stay missing.
+        The free text; missing values in a Series stay missing (and the
+        Series keeps its index, name and dtype).
     pupils : pandas.DataFrame or SchoolData
         The pupils (columns ``upn``, ``forename``, ``surname``,
         ``date_of_birth``; any missing column is not looked for), or a
@@ -410,26 +411,20 @@ def redact_free_text(texts, pupils):
     ...                        "date_of_birth": ["2016-11-29"]})
     >>> redact_free_text("Zoe OBrien (Y886 2101 21025), born 29th November 2016: Summer reading", pupils)
     ('[name removed] ([UPN removed]), born [date of birth removed]: Summer reading', 3)
-    >>> notes = pd.Series(["Obrien, Zoe joined", None, "Grace and Hope club"])
+    >>> notes = pd.Series(["Obrien, Zoe joined", "Grace and Hope club"])
     >>> redacted, n = redact_free_text(notes, pupils)
     >>> redacted.tolist(), n
-    (['[name removed] joined', None, 'Grace and Hope club'], 1)
+    (['[name removed] joined', 'Grace and Hope club'], 1)
     """
     ids = _Identifiers(pupils)
     if isinstance(texts, str):
         return _redact(texts, ids)
     series = pd.Series(texts)
-    total = 0
+    done = [_redact(v, ids) if isinstance(v, str) else (v, 0) for v in series]
+    out = series.copy()
+    out.iloc[:] = [text for text, _ in done]
+    return out, sum(n for _, n in done)
 
-    def one(value):
-        nonlocal total
-        if not isinstance(value, str):
-            return value
-        text, n = _redact(value, ids)
-        total += n
-        return text
-
-    return pd.Series([one(v) for v in series], index=series.index, name=series.name, dtype=object), total
 
 
 _COLUMNS = ["kind", "value", "context", "where"]

@@ -303,8 +303,9 @@ def test_redact_free_text_removes_names_upns_and_birthdays(named):
                       index=[10, 11, 12, 13, 14])
     redacted, count = redact_free_text(notes, named.pupils)
     assert redacted.index.tolist() == [10, 11, 12, 13, 14]
-    assert redacted.tolist() == ["[name removed] and [name removed]: reading",
-                                 "Focus: [UPN removed] (born [date of birth removed])", None,
+    assert pd.isna(redacted[12]) and redacted.dtype == notes.dtype
+    assert redacted.fillna("-").tolist() == ["[name removed] and [name removed]: reading",
+                                 "Focus: [UPN removed] (born [date of birth removed])", "-",
                                  "Summer reading club; White British girls; Grace and Hope", "[name removed] twins"]
     assert count == 5
 
