@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["check_report_privacy", "redact_free_text", "pdf_text", "PdfTextUnavailable"]
+__all__ = ["PdfTextUnavailable", "check_report_privacy", "pdf_text", "redact_free_text"]
 
 
 class PdfTextUnavailable(RuntimeError):
@@ -178,7 +178,7 @@ def pdf_text(pdf_path) -> str | None:
     """
     exe = shutil.which("pdftotext")
     if exe:
-        done = subprocess.run([exe, "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True, timeout=120)
+        done = subprocess.run([exe, "-enc", "UTF-8", str(pdf_path), "-"], capture_output=True, timeout=120, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"pdftotext could not read {pdf_path}: {done.stderr.decode(errors='replace')[-300:]}")
         return done.stdout.decode("utf-8", errors="replace")
@@ -238,8 +238,7 @@ def _fold(text: str) -> tuple[str, list[int] | None]:
 
 def _word(token: str) -> str:
     """A folded word as compared: a possessive 's dropped, apostrophes removed (o'brien's -> obrien)."""
-    if token.endswith("'s"):
-        token = token[:-2]
+    token = token.removesuffix("'s")
     return token.replace("'", "")
 
 
@@ -557,7 +556,7 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
         if ("jp-CodeCell" in classes and "jp-mod-noInput" not in classes) or {
                 "jp-InputPrompt", "jp-CodeMirrorEditor", "jp-Editor", "highlight-ipynb", "input_area"} & set(classes):
             add("code", m.group(2), m.group(0)[:80])
-    for m in re.finditer(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"'](https?:)?//", raw, re.I):
+    for m in re.finditer(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*[\"'](https?:)?//", raw, re.IGNORECASE):
         add("external", m.group(0)[:80], "")
     return pd.DataFrame(problems, columns=_COLUMNS).drop_duplicates(ignore_index=True)
 
