@@ -316,3 +316,23 @@ def test_redact_free_text_takes_a_string_or_the_trust_data(named):
     assert redact_free_text("Mentor for F886210115023, may young", named) == (
         "Mentor for [UPN removed], [name removed]", 2)
     assert redact_free_text("Nothing to see", named.pupils) == ("Nothing to see", 0)
+
+
+def test_every_sample_pupil_is_caught_by_full_name_and_none_by_a_single_word(sample, tmp_path):
+    """The whole sample trust (names that are also words: White, Young, Summer, Grace, Key...): every name word
+    alone, next to the report's own wording, passes; every pupil's full name, in any of its forms, is caught."""
+    pupils = sample.pupils[["forename", "surname"]].drop_duplicates()
+    words = sorted(set(pupils["forename"]) | set(pupils["surname"]))
+    report_words = ("White British pupils; the Summer test; Key area 4; Black Caribbean; English and maths; "
+                    "Young carers; May half term; Hope; Grace; Faith schools; King's Award; Autumn term.")
+    page = _page(tmp_path, f"<h2>Words</h2><p>{report_words}</p>" + "".join(f"<p>{w}.</p>" for w in words))
+    assert check_report_privacy(page, sample, THRESHOLD).empty
+    rng = np.random.default_rng(17)
+    chosen = pupils.iloc[rng.choice(len(pupils), 60, replace=False)]
+    forms = ["{f} {s}", "{s}, {f}", "{S} {F}", "{f}  {s}'s"]
+    lines = [forms[i % 4].format(f=f, s=s, F=f.upper(), S=s.upper())
+             for i, (f, s) in enumerate(chosen.itertuples(index=False))]
+    page = _page(tmp_path, "<h2>Notes</h2>" + "".join(f"<p>Seen: {ln}.</p>" for ln in lines))
+    found = check_report_privacy(page, sample, THRESHOLD)
+    assert set(found["kind"]) == {"name"} and len(found) == len(lines)
+    assert found["context"].str.contains("Seen:").all()
