@@ -107,10 +107,13 @@ class _Text(HTMLParser):
             if self._heading is not None:
                 self._heading.append(data)
 
-    def locate(self, offset: int) -> str:
-        """Where the character at ``offset`` of the visible text is: its section heading and HTML line."""
+    def locate(self, offset: int, text: str) -> str:
+        """Where the character at ``offset`` of the visible ``text`` is: its section heading and HTML line."""
+        if not self.where:
+            return ""
         i = max(0, bisect.bisect_right(self.starts, offset) - 1)
-        return _where(*self.where[i]) if self.where else ""
+        heading, line = self.where[i]
+        return _where(heading, line + text.count("\n", self.starts[i], offset))
 
     def locate_line(self, line: int) -> str:
         """The section heading and line of a line of the HTML file."""
@@ -473,8 +476,8 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
         ``name``, ``small_group``, ``small_difference``, ``code``, ``external``), ``value`` (what was
         found: the pupil's name as in the input, the key, the date as written),
         ``context`` (the text around it) and ``where`` (for identifiers: the
-        section heading and line of the HTML file, or the line of the PDF
-        text). Empty when the report is clean.
+        section heading and line of the HTML file, or the page and line of the
+        PDF text). Empty when the report is clean.
 
     Raises
     ------
@@ -499,7 +502,8 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
         visible = raw
 
         def locate(i):
-            return f"PDF text line {raw.count(chr(10), 0, i) + 1}"
+            page_start = raw.rfind("\f", 0, i) + 1
+            return f"PDF page {raw.count(chr(12), 0, i) + 1}, line {raw.count(chr(10), page_start, i) + 1}"
 
         locate_raw = locate
     else:
@@ -508,7 +512,9 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
         parser.feed(raw)
         tables = parser.tables
         visible = "".join(parser.parts)
-        locate = parser.locate
+
+        def locate(i):
+            return parser.locate(i, visible)
 
         def locate_raw(i):
             return parser.locate_line(raw.count("\n", 0, i) + 1)

@@ -106,6 +106,7 @@ def test_pdf_text_is_checked_and_a_leaky_report_withheld(data, tmp_path):
     pdf = html_to_pdf(html, tmp_path / "r.pdf")
     found = check_report_privacy(pdf, data, THRESHOLD)
     assert {"upn", "name", "date_of_birth"} <= set(found["kind"])
+    assert found.loc[found["kind"] == "name", "where"].tolist() == ["PDF page 1, line 2"]   # line 1: the heading
     with pytest.raises(RuntimeError, match="report withheld"):
         _withhold_if_unsafe(pdf, data, THRESHOLD, "r")
     assert not pdf.exists() and not html.exists()  # both the PDF and its HTML are deleted
@@ -286,12 +287,12 @@ def test_dates_that_are_not_a_birthday_are_not_leaks(named, tmp_path):
 def test_findings_say_which_name_and_where(named, tmp_path):
     page = tmp_path / "r.html"
     page.write_text("<html><body>\n<h1>Governor report</h1>\n<h2>Key area 4: engaging pupils</h2>\n<ul>\n"
-                    "<li>Parents' evening with Summer Key's family</li>\n</ul>\n"
+                    "<li>Parents' evening with\nSummer Key's family</li>\n</ul>\n"
                     "<img alt='C886210115021' src='x.png'>\n</body></html>", encoding="utf-8")
     found = check_report_privacy(page, named, THRESHOLD).set_index("kind")
     assert found.loc["name", "value"] == "Summer Key"
-    assert found.loc["name", "where"] == 'section "Key area 4: engaging pupils", line 5'
-    assert found.loc["upn", "where"] == 'section "Key area 4: engaging pupils", line 7'
+    assert found.loc["name", "where"] == 'section "Key area 4: engaging pupils", line 6'
+    assert found.loc["upn", "where"] == 'section "Key area 4: engaging pupils", line 8'
 
 
 # --------------------------------------------------------------------------- free text shown to governors
