@@ -16,10 +16,10 @@ What counts as an identifier:
 * a pupil's full name: forename and surname next to each other in either order,
   or "Surname, Forename"; case, accents (Zoë and Zoe), apostrophes (O'Brien,
   O’Brien, OBrien, O Brien) and hyphens ("Mei Wang-family", Hartley-Jones) do not
-  matter;
+  matter, nor a dot or underscore between them (zoe.white);
 * a pupil's date of birth written as 29/11/2016, 29-11-16, 2016-11-29, 20161129,
-  29 Nov 2016, 29th November 2016, 29th of November 2016 or November 29, 2016
-  (day and month read either way round).
+  29 Nov 2016, 29-Nov-2016, 29th November 2016, 29th of November 2016 or
+  November 29, 2016 (day and month read either way round).
 
 A single word that is also a name (White, Young, Summer, Grace, Key) is not a
 leak on its own: the report's own words ("White British", "Summer test", "Key
@@ -206,20 +206,20 @@ _LETTER_BEFORE = re.compile(r"([A-Za-z])[\s.\-]{0,2}\Z")
 _CHECK_AFTER = re.compile(r"[\s.\-]{0,2}([A-Za-z])")
 #: A word of folded text (letters, with apostrophes inside: o'brien), and what may join two words of one name.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
-_JOIN = re.compile(r"\s*[-\u2010\u2011\u2013]?\s*")
+_JOIN = re.compile(r"\s*[-\u2010\u2011\u2013]?\s*|[._]")   # "zoe.white", "zoe_white" too
 _COMMA = re.compile(r"\s*,\s*")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
           r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
 _DATE = re.compile(
-    r"(?<![\w/.-])(?:"
+    r"(?<![\d/.-])(?:"
     r"(?P<y1>\d{4})[-/.](?P<m1>\d{1,2})[-/.](?P<d1>\d{1,2})"                       # 2016-11-29
     r"|(?P<a2>\d{1,2})[-/.](?P<b2>\d{1,2})[-/.](?P<y2>\d{4}|\d{2})"                # 29/11/2016, 29.11.16
     r"|(?P<y3>(?:19|20)\d{2})(?P<m3>[01]\d)(?P<d3>[0-3]\d)"                         # 20161129
-    rf"|(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<n4>{_MONTH})\.?,?\s*(?P<y4>\d{{4}}|'?\d{{2}})"  # 29th Nov 2016
+    rf"|(?P<d4>\d{{1,2}})(?:st|nd|rd|th)?[\s./-]*(?:of\s+)?(?P<n4>{_MONTH})\.?,?[\s./-]*(?P<y4>\d{{4}}|'?\d{{2}})"  # 29th Nov 2016
     rf"|(?P<n5>{_MONTH})\.?\s*(?P<d5>\d{{1,2}})(?:st|nd|rd|th)?,?\s*(?P<y5>\d{{4}})"  # November 29, 2016
-    r")(?![\w/-])", re.IGNORECASE)
+    r")(?![\d/])", re.IGNORECASE)
 
 
 def _fold(text: str) -> tuple[str, list[int] | None]:
@@ -294,7 +294,7 @@ class _Identifiers:
                 keys.update(str(u).strip().upper() for u in t["upn"].dropna().unique() if str(u).strip())
         self.shaped = {k for k in keys if _UPN_SHAPE.fullmatch(k)}
         self.other = sorted(keys - self.shaped)
-        self.names: dict[tuple[str, ...], tuple[str, int, bool]] = {}   # words -> (name, words before the join, surname first)
+        self.names: dict[tuple[str, ...], list[tuple[str, int, bool]]] = {}  # words -> [(name, words before the join, surname first)]
         self.dobs: set[dt.date] = set()
         if not isinstance(pupils, pd.DataFrame):
             return
@@ -302,8 +302,8 @@ class _Identifiers:
             for fn, sn in pupils[["forename", "surname"]].dropna().astype(str).drop_duplicates().itertuples(index=False):
                 for f in _name_words(fn):
                     for s in _name_words(sn):
-                        self.names.setdefault(f + s, (f"{fn.strip()} {sn.strip()}", len(f), False))
-                        self.names.setdefault(s + f, (f"{sn.strip()}, {fn.strip()}", len(s), True))
+                        self.names.setdefault(f + s, []).append((f"{fn.strip()} {sn.strip()}", len(f), False))
+                        self.names.setdefault(s + f, []).append((f"{sn.strip()}, {fn.strip()}", len(s), True))
         self.first = {k[0] for k in self.names}
         self.longest = max(map(len, self.names), default=0)
         if "date_of_birth" in pupils.columns:
@@ -344,13 +344,12 @@ class _Identifiers:
             if word not in self.first:
                 continue
             for k in range(min(self.longest, len(tokens) - i), 1, -1):
-                hit = self.names.get(tuple(t[2] for t in tokens[i:i + k]))
-                if hit is None:
-                    continue
-                name, join, surname_first = hit
+                hits = self.names.get(tuple(t[2] for t in tokens[i:i + k]), [])
                 gaps = [folded[tokens[j][1]:tokens[j + 1][0]] for j in range(i, i + k - 1)]
-                if all(_JOIN.fullmatch(g) or (surname_first and n == join - 1 and _COMMA.fullmatch(g))
-                       for n, g in enumerate(gaps)):
+                name = next((name for name, join, surname_first in hits
+                             if all(_JOIN.fullmatch(g) or (surname_first and n == join - 1 and _COMMA.fullmatch(g))
+                                    for n, g in enumerate(gaps))), None)
+                if name is not None:
                     end = tokens[i + k - 1][1]
                     found.append((src[start] if src else start, src[end - 1] + 1 if src else end, name))
                     break
