@@ -372,14 +372,6 @@ def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience,
     return checks
 
 
-class _Withheld(RuntimeError):
-    """A report failed the privacy check and was deleted; ``summary`` says so without naming anyone."""
-
-    def __init__(self, message: str, summary: str):
-        super().__init__(message)
-        self.summary = summary
-
-
 def _withhold_if_unsafe(path: Path, data, threshold: int, name: str) -> str:
     """Run the privacy check on a governor report (HTML or PDF); delete it and its HTML/PDF twin if it fails.
 
@@ -397,8 +389,12 @@ def _withhold_if_unsafe(path: Path, data, threshold: int, name: str) -> str:
         kinds = problems["kind"].value_counts().to_dict()
         summary = (f"privacy check failed for {name} ({path.suffix[1:].upper()}), report withheld: "
                    + ", ".join(f"{v} {k}" for k, v in kinds.items()))
-        first = [f"{r.kind} {r.value!r}" + (f" ({r.where})" if r.where else "") for r in problems.head(5).itertuples()]
-        raise _Withheld(f"{summary}. Found: " + "; ".join(first) + ("; ..." if len(problems) > 5 else ""), summary)
+        found = problems.groupby(["kind", "value"], sort=False)["where"].agg(["first", "size"]).reset_index()
+        first = [f"{r.kind} {r.value!r}" + (f" ({r.first}" + (f", and {r.size - 1} more" if r.size > 1 else "") + ")"
+                                            if r.first else "") for r in found.head(5).itertuples()]
+        exc = RuntimeError(f"{summary}. Found: " + "; ".join(first) + ("; ..." if len(found) > 5 else ""))
+        exc.summary = summary     # for the manifest: names no pupil
+        raise exc
     return f"privacy check of {path.name}: passed"
 
 
@@ -697,7 +693,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
         except Exception as exc:  # a failing school is reported, the batch goes on
             status, error = "failed", _error_text(exc)
             # the manifest sits beside governor reports: it says why without any name or value
-            reasons[i] = exc.summary if isinstance(exc, _Withheld) else f"the build failed ({type(exc).__name__})"
+            reasons[i] = getattr(exc, "summary", f"the build failed ({type(exc).__name__})")
         secs = time.perf_counter() - t0
         label = school if school is not None else "trust"
         results[i] = {"school": label, "status": status, "seconds": round(secs, 1), "error": error}
