@@ -51,7 +51,6 @@ import pandas as pd
 from gtanalytics import __version__
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
-
 # Notebook helpers moved to their own modules; re-exported so ``report.school_data`` etc. keep working.
 from gtanalytics.report_data import (
     coverage,
@@ -418,15 +417,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def _remove_stale(parent: Path, prefix: str) -> list[Path]:
+def _remove_stale(parent: Path, prefix: str) -> None:
     """Remove the folders ``<prefix><pid>-...`` in ``parent`` of builds whose process is gone (killed, SIGKILL)."""
-    removed = []
     for p in parent.glob(f"{prefix}*"):
         m = re.match(rf"{re.escape(prefix)}(\d+)-", p.name)
         if m and p.is_dir() and not p.is_symlink() and not _pid_alive(int(m.group(1))):
             shutil.rmtree(p, ignore_errors=True)
-            removed.append(p)
-    return removed
 
 
 def _private_root() -> Path:
@@ -545,14 +541,20 @@ def _fingerprint(data_path: Path) -> dict:
     return {"sha256": total.hexdigest(), "files": each}
 
 
-def _publish(stage: Path, out: Path, folders: dict[str, bool], manifest: dict) -> None:
+def _publish(stage: Path, out: Path, schools: list[dict], about: dict) -> None:
     """Move the batch's folders from ``stage`` into ``out``, then write the manifest.
 
-    ``folders`` maps each folder of the batch to whether it was built. The old manifest is removed first,
-    each built folder replaces its old one by a rename, the folders of an earlier build that this one did
-    not make (failed schools, schools not built this time) are removed, and the manifest is written last:
-    a folder without a manifest is a build that did not finish.
+    ``schools`` has one dict per school of the batch (``school``, ``status``, ``reason``, ``checks_passed``);
+    ``about`` the rest of the manifest (version, time, input fingerprint, options). The old manifest is
+    removed first, each built folder replaces its old one by a rename, the folders of an earlier build that
+    this one did not make (failed schools, schools not built this time) are removed, and the manifest is
+    written last: a folder without a manifest is a build that did not finish.
     """
+    folders = {_slug(s["school"]): s["status"] == "ok" for s in schools}
+    manifest = {**about, "schools": [
+        {"school": s["school"], "folder": _slug(s["school"]), "status": s["status"], "reason": s["reason"],
+         "files": sorted(p.name for p in (stage / _slug(s["school"])).glob("*")) if s["status"] == "ok" else [],
+         "checks_passed": s["checks_passed"]} for s in schools]}
     old = out / MANIFEST
     earlier: set[str] = set()
     if old.exists():
@@ -681,6 +683,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     results: dict[int, dict] = {}
     checks: dict[int, list[str]] = {}
     reasons: dict[int, str] = {}
+
     def run(i: int, school, nbs, work: Path, stage: Path, stop: threading.Event) -> None:
         if stop.is_set():                     # stopped (Ctrl-C): schools not started are not built
             return
@@ -720,19 +723,12 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
                 pool.shutdown(wait=True, cancel_futures=True)
         if stop.is_set():   # Ctrl-C while a notebook ran: the kernel may have turned it into a failed cell
             raise KeyboardInterrupt
-        folders = {_slug(r["school"]): r["status"] == "ok" for r in (results[i] for i in range(total))}
-        manifest = {
-            "gtanalytics_version": __version__,
-            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "input": _fingerprint(data_path),
-            "audience": audience, "threshold": int(threshold), "years": list(years) if years else None,
-            "pdf": bool(pdf),
-            "schools": [{"school": results[i]["school"], "folder": _slug(results[i]["school"]),
-                         "status": results[i]["status"], "reason": reasons.get(i, ""),
-                         "files": sorted(p.name for p in (stage / _slug(results[i]["school"])).glob("*"))
-                         if results[i]["status"] == "ok" else [],
-                         "checks_passed": checks.get(i, [])} for i in range(total)],
-        }
-        _publish(stage, out, folders, manifest)
+        schools = [{**results[i], "reason": reasons.get(i, ""), "checks_passed": checks.get(i, [])}
+                   for i in range(total)]
+        _publish(stage, out, schools, {"gtanalytics_version": __version__,
+                                       "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                                       "input": _fingerprint(data_path), "audience": audience,
+                                       "threshold": int(threshold), "years": list(years) if years else None,
+                                       "pdf": bool(pdf)})
     return pd.DataFrame([results[i] for i in range(total)], columns=["school", "status", "seconds", "error"])
 
