@@ -32,6 +32,7 @@ import bisect
 import datetime as dt
 import re
 import shutil
+import string
 import subprocess
 import unicodedata
 from html.parser import HTMLParser
@@ -208,6 +209,7 @@ _CHECK_AFTER = re.compile(r"[\s.\-]{0,2}([A-Za-z])")
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 _JOIN = re.compile(r"\s*[-\u2010\u2011\u2013]?\s*|[._]")   # "zoe.white", "zoe_white" too
 _COMMA = re.compile(r"\s*,\s*")
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u00b4": "'"})
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?"
@@ -291,7 +293,7 @@ class _Identifiers:
         keys: set[str] = set()
         for t in frames:
             if isinstance(t, pd.DataFrame) and "upn" in t.columns:
-                keys.update(str(u).strip().upper() for u in t["upn"].dropna().unique() if str(u).strip())
+                keys.update(str(u).strip().translate(_ASCII_UPPER) for u in t["upn"].dropna().unique() if str(u).strip())
         self.shaped = {k for k in keys if _UPN_SHAPE.fullmatch(k)}
         self.other = sorted(keys - self.shaped)
         self.names: dict[tuple[str, ...], list[tuple[str, int, bool]]] = {}  # words -> [(name, words before the join, surname first)]
@@ -328,8 +330,13 @@ class _Identifiers:
             key = (lead.group(1) + "".join(c for _, c in digits[:11]) + check).upper()
             if key in self.shaped:
                 found.append((lead.start(), end, key))
-        for key in self.other:
-            found.extend((m.start(), m.end(), key) for m in re.finditer(re.escape(key), text, re.IGNORECASE))
+        if self.other:
+            upper = text.translate(_ASCII_UPPER)     # same length as text, so positions carry over
+            for key in self.other:
+                i = upper.find(key)
+                while i >= 0:
+                    found.append((i, i + len(key), key))
+                    i = upper.find(key, i + 1)
         return found
 
     def names_in(self, text: str) -> list[tuple[int, int, str]]:
