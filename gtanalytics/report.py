@@ -8,7 +8,10 @@ when asked, prints it to PDF with Debian's headless chromium (no LaTeX, no
 browser download) and checks the PDF's text too. A report that fails a check
 is deleted. A batch over many schools prints one line per school, keeps going
 when a school fails and returns a summary table (its caller prints it). At
-most two kernels run at once.
+most two kernels run at once. Builds are safe: pupil data for the kernels in a
+private temporary folder that is always removed, reports moved into place
+only when the batch is done, a lock on the output folder and a manifest
+(:func:`build_reports`).
 
 Reports are reproducible: the same inputs give the same HTML apart from the
 "generated on" date (images are PNG without a creation date, see
@@ -24,11 +27,20 @@ re-exported here for older code.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
 import pickle
 import re
 import shutil
+import signal
+import stat
 import subprocess
 import tempfile
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +48,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gtanalytics import __version__
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
 # Notebook helpers moved to their own modules; re-exported so ``report.school_data`` etc. keep working.
@@ -67,6 +80,8 @@ __all__ = [
     "dump_dom",
     "check_report_privacy",
     "build_reports",
+    "LOCK_WAIT_SECONDS",
+    "MANIFEST",
     # re-exported helpers (gtanalytics.report_data, gtanalytics.report_tables)
     "header_markdown",
     "table",
@@ -330,10 +345,14 @@ _CACHE = "trust-data.pickle"
 
 
 def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience, pdf, years, threshold,
-               kernel_name, work: Path) -> None:
-    """Build every notebook for one school; raise on the first failure."""
+               kernel_name, work: Path) -> list[str]:
+    """Build every notebook for one school into ``out`` (the staging folder); raise on the first failure.
+
+    Returns the checks the school's reports passed (for the manifest).
+    """
     target = out / _slug(school if school is not None else "trust")
-    target.mkdir(parents=True, exist_ok=True)
+    target.mkdir(exist_ok=True)    # not parents: a staging folder removed by Ctrl-C or SIGTERM is not made again
+    checks: list[str] = []
     for name in notebooks:
         nb = _notebook_path(name)
         executed = work / f"{_slug(school)}-{nb.stem}.ipynb"
@@ -344,26 +363,218 @@ def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience,
         html = target / f"{nb.stem}.html"
         export_html(executed, html, title=f"{nb.stem} {school or ''}".strip(), drop_stderr=audience == "governors")
         if audience == "governors":
-            _withhold_if_unsafe(html, data, threshold, nb.stem)
+            checks.append(_withhold_if_unsafe(html, data, threshold, nb.stem))
         if pdf:
             html_to_pdf(html, html.with_suffix(".pdf"))
             if audience == "governors":
-                _withhold_if_unsafe(html.with_suffix(".pdf"), data, threshold, nb.stem)
+                checks.append(_withhold_if_unsafe(html.with_suffix(".pdf"), data, threshold, nb.stem))
+    return checks
 
 
-def _withhold_if_unsafe(path: Path, data, threshold: int, name: str) -> None:
-    """Run the privacy check on a governor report (HTML or PDF); delete it and its HTML/PDF twin if it fails."""
+def _withhold_if_unsafe(path: Path, data, threshold: int, name: str) -> str:
+    """Run the privacy check on a governor report (HTML or PDF); delete it and its HTML/PDF twin if it fails.
+
+    Returns the check that passed, in words. The error of a failed check lists the first findings (which
+    name, UPN or date and where: section and line) for the person running the build.
+    """
     try:
         problems = check_report_privacy(path, data, threshold)
     except PdfTextUnavailable as exc:  # the HTML that made the PDF has been checked
         warnings.warn(f"{name}: the PDF text was not checked. {exc}", GTWarning, stacklevel=2)
-        return
+        return f"privacy check of {path.name}: not run (no PDF text extractor); its HTML passed"
     if len(problems):
         for p in (path.with_suffix(".html"), path.with_suffix(".pdf")):
             p.unlink(missing_ok=True)
         kinds = problems["kind"].value_counts().to_dict()
-        raise RuntimeError(f"privacy check failed for {name} ({path.suffix[1:].upper()}), report withheld: "
-                           + ", ".join(f"{v} {k}" for k, v in kinds.items()))
+        summary = (f"privacy check failed for {name} ({path.suffix[1:].upper()}), report withheld: "
+                   + ", ".join(f"{v} {k}" for k, v in kinds.items()))
+        found = problems.groupby(["kind", "value"], sort=False)["where"].agg(["first", "size"]).reset_index()
+        first = [f"{r.kind} {r.value!r}" + (f" ({r.first}" + (f", and {r.size - 1} more" if r.size > 1 else "") + ")"
+                                            if r.first else "") for r in found.head(5).itertuples()]
+        exc = RuntimeError(f"{summary}. Found: " + "; ".join(first) + ("; ..." if len(found) > 5 else ""))
+        exc.summary = summary     # for the manifest: names no pupil
+        raise exc
+    return f"privacy check of {path.name}: passed"
+
+
+# --------------------------------------------------------------------------- build safety
+#: Seconds a build waits for another build that is writing to the same output folder, then refuses.
+LOCK_WAIT_SECONDS = 10.0
+#: The record of the build, written beside the reports once every school's folder is in place.
+MANIFEST = "manifest.json"
+_LOCK = ".gtanalytics.lock"
+_STAGING = ".gtanalytics-building-"   # + pid: the batch's reports before they are moved into place
+_WORK = "build-"                      # + pid: pupil data for the kernels, in the user's private temporary folder
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale(parent: Path, prefix: str) -> None:
+    """Remove the folders ``<prefix><pid>-...`` in ``parent`` of builds whose process is gone (killed, SIGKILL)."""
+    for p in parent.glob(f"{prefix}*"):
+        m = re.match(rf"{re.escape(prefix)}(\d+)-", p.name)
+        if m and p.is_dir() and not p.is_symlink() and not _pid_alive(int(m.group(1))):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _private_root() -> Path:
+    """This user's folder for builds' pupil data: ``<tmp>/gtanalytics-<uid>``, mode 0700, owned by the user."""
+    root = Path(tempfile.gettempdir()) / f"gtanalytics-{os.getuid()}"
+    root.mkdir(mode=0o700, exist_ok=True)
+    st = root.lstat()
+    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid():
+        raise GTDataError(f"{root} is not a folder of this user's (it may be a link or another user's folder); "
+                          "it is where pupil data is kept during a build. Remove it and build again.")
+    root.chmod(0o700)
+    return root
+
+
+def _lock(out: Path):
+    """Hold the lock of the output folder (``fcntl.flock`` on ``out/.gtanalytics.lock``) for one build.
+
+    Waits up to :data:`LOCK_WAIT_SECONDS` for another build, then refuses in plain words. The lock is the
+    open file: closing it, or the process ending in any way, releases it.
+    """
+    f = open(out / _LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held open until the build ends
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    while True:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                f.seek(0)
+                holder = f.read().strip()
+                f.close()
+                raise GTDataError(
+                    f"Another build is writing reports to {out}" + (f" (process {holder})" if holder else "")
+                    + f"; waited {LOCK_WAIT_SECONDS:g} seconds. Wait for it to finish, or write to another "
+                    "output folder.") from None
+            time.sleep(0.2)
+    f.seek(0)
+    f.truncate()
+    f.write(str(os.getpid()))
+    f.flush()
+    return f
+
+
+@contextlib.contextmanager
+def _cleanup_on_signals(clean):
+    """Run ``clean`` on Ctrl-C (then KeyboardInterrupt as usual) and on SIGTERM (then the signal's own handling).
+
+    Signal handlers can only be set in the main thread; a build started from another thread cleans up
+    when it ends or fails (and a killed one at the next build).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+
+    def handler(signum, frame):
+        clean()
+        before = previous[signum]
+        if callable(before):
+            before(signum, frame)             # Python's own Ctrl-C handler raises KeyboardInterrupt
+        else:
+            signal.signal(signum, before if before is not None else signal.SIG_DFL)
+            os.kill(os.getpid(), signum)      # the default action: the process ends with the signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, before in previous.items():
+            signal.signal(sig, before)
+
+
+@contextlib.contextmanager
+def _build_folders(out: Path):
+    """Lock ``out``; yield a private folder for pupil data, a staging folder inside ``out`` and an event set
+    when the build is stopped (Ctrl-C, SIGTERM); remove both folders at the end.
+
+    The private folder is ``<tmp>/gtanalytics-<uid>/build-<pid>-...`` (0700); the staging folder is
+    ``out/.gtanalytics-building-<pid>-...``. Both are removed when the build ends, fails, is interrupted
+    (Ctrl-C) or terminated (SIGTERM); those of builds killed outright (SIGKILL) are removed by the next build.
+    """
+    lock = _lock(out)
+    try:
+        root = _private_root()
+        _remove_stale(root, _WORK)
+        _remove_stale(out, _STAGING)
+        work = Path(tempfile.mkdtemp(prefix=f"{_WORK}{os.getpid()}-", dir=root))  # mkdtemp: mode 0700
+        stage = Path(tempfile.mkdtemp(prefix=f"{_STAGING}{os.getpid()}-", dir=out))
+        stopped = threading.Event()
+
+        def clean():
+            stopped.set()
+            for p in (work, stage):
+                shutil.rmtree(p, ignore_errors=True)
+
+        with _cleanup_on_signals(clean):
+            try:
+                yield work, stage, stopped
+            finally:
+                clean()
+    finally:
+        lock.close()
+
+
+def _fingerprint(data_path: Path) -> dict:
+    """SHA-256 of each input file (the files of the data folder, or the one file) and of them all together."""
+    files = sorted(p for p in data_path.iterdir() if p.is_file() and not p.name.startswith(".")) \
+        if data_path.is_dir() else [data_path]
+    each, total = {}, hashlib.sha256()
+    for p in files:
+        with open(p, "rb") as f:
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+        each[p.name] = digest
+        total.update(f"{p.name}\0{digest}\n".encode())
+    return {"sha256": total.hexdigest(), "files": each}
+
+
+def _publish(stage: Path, out: Path, schools: list[dict], about: dict) -> None:
+    """Move the batch's folders from ``stage`` into ``out``, then write the manifest.
+
+    ``schools`` has one dict per school of the batch (``school``, ``status``, ``reason``, ``checks_passed``);
+    ``about`` the rest of the manifest (version, time, input fingerprint, options). The old manifest is
+    removed first, each built folder replaces its old one by a rename, the folders of an earlier build that
+    this one did not make (failed schools, schools not built this time) are removed, and the manifest is
+    written last: a folder without a manifest is a build that did not finish.
+    """
+    folders = {_slug(s["school"]): s["status"] == "ok" for s in schools}
+    manifest = {**about, "schools": [
+        {"school": s["school"], "folder": _slug(s["school"]), "status": s["status"], "reason": s["reason"],
+         "files": sorted(p.name for p in (stage / _slug(s["school"])).glob("*")) if s["status"] == "ok" else [],
+         "checks_passed": s["checks_passed"]} for s in schools]}
+    old = out / MANIFEST
+    earlier: set[str] = set()
+    if old.exists():
+        with contextlib.suppress(ValueError, KeyError, TypeError, OSError):
+            earlier = {s["folder"] for s in json.loads(old.read_text(encoding="utf-8"))["schools"]}
+        old.unlink()
+    replaced = stage / ".replaced"
+    replaced.mkdir()
+    for name, ok in folders.items():
+        dest = out / name
+        if dest.is_dir():
+            dest.rename(replaced / name)
+        if ok:
+            (stage / name).rename(dest)
+    for name in earlier - {n for n, ok in folders.items() if ok}:
+        if re.fullmatch(r"[A-Za-z0-9._-]+", name) and (out / name).is_dir() and not name.startswith("."):
+            shutil.rmtree(out / name)
+    tmp = stage / MANIFEST
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, out / MANIFEST)
 
 
 def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str = "governors", notebooks=None,
@@ -384,6 +595,25 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     HTML or PDF fails the check is deleted (both files), never left behind,
     and its school is reported as failed. When several schools are built, a trust overview
     comparing them is written to ``out/trust/91-trust-overview.html``.
+
+    A build leaves nothing behind and never mixes with another:
+
+    * the loaded copy of the data and the executed notebooks (which hold
+      pupil data) are kept in a private folder (mode 0700) under
+      ``<tmp>/gtanalytics-<uid>/``, removed when the build ends, fails, is
+      interrupted (Ctrl-C) or terminated (SIGTERM); one left by a build killed
+      outright (SIGKILL) is removed by the next build;
+    * reports are written to a hidden staging folder inside ``out`` and moved
+      into place (one rename per school folder) only when the whole batch is
+      done; folders of an earlier build into ``out`` that this build did not
+      make again (a school that failed, one not asked for) are removed, so
+      ``out`` holds one build's reports;
+    * ``out`` is locked while a build writes to it: a second build waits up
+      to :data:`LOCK_WAIT_SECONDS`, then refuses with a ``GTDataError``;
+    * ``out/manifest.json``, written last, records the gtanalytics version,
+      the time, the SHA-256 of every input file and of them all, the options,
+      and for each school its status, files and the checks they passed (no
+      name or other value from the data).
 
     Parameters
     ----------
@@ -451,15 +681,22 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     total = len(tasks)
     done_count = [0]
     results: dict[int, dict] = {}
+    checks: dict[int, list[str]] = {}
+    reasons: dict[int, str] = {}
 
-    def run(i: int, school, nbs, work: Path) -> None:
+    def run(i: int, school, nbs, work: Path, stage: Path, stop: threading.Event) -> None:
+        if stop.is_set():                     # stopped (Ctrl-C): schools not started are not built
+            return
         t0 = time.perf_counter()
         try:
-            _build_one(school, data_path=data_path, data=loaded, out=out, notebooks=nbs, audience=audience,
-                       pdf=pdf, years=years, threshold=threshold, kernel_name=kernel_name, work=work)
+            checks[i] = _build_one(school, data_path=data_path, data=loaded, out=stage, notebooks=nbs,
+                                   audience=audience, pdf=pdf, years=years, threshold=threshold,
+                                   kernel_name=kernel_name, work=work)
             status, error = "ok", ""
         except Exception as exc:  # a failing school is reported, the batch goes on
             status, error = "failed", _error_text(exc)
+            # the manifest sits beside governor reports: it says why without any name or value
+            reasons[i] = getattr(exc, "summary", f"the build failed ({type(exc).__name__})")
         secs = time.perf_counter() - t0
         label = school if school is not None else "trust"
         results[i] = {"school": label, "status": status, "seconds": round(secs, 1), "error": error}
@@ -468,16 +705,30 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
             print(f"[{done_count[0]}/{total}] {label}: {status} in {secs:.1f} s"
                   + (f" - {error}" if error else ""), flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="gt-report-") as tmp:
-        work = Path(tmp)
+    with _build_folders(out) as (work, stage, stop):
         with open(work / _CACHE, "wb") as f:    # loaded once: every kernel reads this copy (report_data.load_trust)
             pickle.dump(loaded, f, protocol=pickle.HIGHEST_PROTOCOL)
         if jobs == 1 or total == 1:
             for i, (s, nbs) in enumerate(tasks):
-                run(i, s, nbs, work)
+                run(i, s, nbs, work, stage, stop)
         else:
-            with ThreadPoolExecutor(max_workers=min(jobs, MAX_JOBS)) as pool:
-                for f in [pool.submit(run, i, s, nbs, work) for i, (s, nbs) in enumerate(tasks)]:
+            pool = ThreadPoolExecutor(max_workers=min(jobs, MAX_JOBS))
+            try:
+                for f in [pool.submit(run, i, s, nbs, work, stage, stop) for i, (s, nbs) in enumerate(tasks)]:
                     f.result()
+            except BaseException:
+                stop.set()
+                raise
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+        if stop.is_set():   # Ctrl-C while a notebook ran: the kernel may have turned it into a failed cell
+            raise KeyboardInterrupt
+        schools = [{**results[i], "reason": reasons.get(i, ""), "checks_passed": checks.get(i, [])}
+                   for i in range(total)]
+        _publish(stage, out, schools, {"gtanalytics_version": __version__,
+                                       "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                                       "input": _fingerprint(data_path), "audience": audience,
+                                       "threshold": int(threshold), "years": list(years) if years else None,
+                                       "pdf": bool(pdf)})
     return pd.DataFrame([results[i] for i in range(total)], columns=["school", "status", "seconds", "error"])
 

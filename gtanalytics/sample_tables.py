@@ -20,18 +20,20 @@ import pandas as pd
 TERMS = ("Autumn", "Spring", "Summer")
 
 _NAMES = {  # (girls, boys, surnames): small, diverse, invented combinations
-    "wb": ("Olivia Amelia Isla Ava Mia Ivy Lily Grace Freya Sophie Ella Evie Poppy Emily Ruby",
-           "Oliver George Harry Noah Jack Leo Arthur Oscar Charlie Jacob Thomas Alfie Freddie Archie Henry",
-           "Smith Jones Taylor Brown Williams Wilson Johnson Davies Robinson Wright Thompson Evans Walker Hall Wood"),
-    "ir": ("Aoife Siobhan Niamh Bridget Mary Roisin", "Sean Patrick Ciaran Michael Lee Johnny",
+    # British names that are also words (White, Young, Summer, Grace, Key...) are in the lists so that every test
+    # meets them: the report's own words ("White British", "Summer test", "Key area") must not be taken for pupils.
+    "wb": ("Olivia Amelia Summer Ava Zoë Ivy Lily Grace Freya Hope Ella May Autumn Faith Rose",
+           "Oliver George Harry Noah Jack Leo Arthur Oscar Will Jacob Thomas Alfie Mark Archie Henry",
+           "Smith Jones White Brown Wilson Green Young Black English King Hartley-Jones Evans Key Hall Wood"),
+    "ir": ("Aoife Siobhan Niamh Siân Mary Roisin", "Sean Patrick Ciaran Michael Lee Johnny",
            "Murphy O'Brien Kelly Connors Doherty Ward Lee Boswell Price"),
     "wo": ("Zuzanna Maja Lena Emilia Sofia Ioana Daria", "Jakub Antoni Filip Mateusz Andrei Luca Tomas",
            "Nowak Kowalski Popescu Horvath Silva Rossi Kaminski Ivanova"),
     "as": ("Aisha Zara Maryam Amira Fatima Anaya Priya Simran Ayesha Noor Inaya",
            "Muhammad Ibrahim Yusuf Ali Zayn Arjun Rohan Hamza Aarav Ayaan Omar",
            "Khan Ahmed Hussain Ali Begum Patel Shah Singh Kaur Rahman Islam Chowdhury Sharma"),
-    "bl": ("Amara Zainab Adaeze Chloe Abigail Nia Imani Esther Precious", "Daniel Samuel Joshua Tobi Kofi Malachi "
-           "Isaac David Emmanuel", "Okafor Mensah Adeyemi Campbell Osei Mohamed Clarke Boateng Hassan"),
+    "bl": ("Amara Zainab Adaeze Chloe Faith Nia Imani Esther Precious", "Daniel Samuel Joshua Tobi Kofi Malachi "
+           "Isaac David Emmanuel", "Okafor Mensah Adeyemi Campbell Osei Mohamed Black Boateng Young"),
     "ch": ("Mei Xin Yu Chloe Jia", "Wei Jun Hao Ethan Ming", "Chen Wang Li Zhang Liu Wong Lin"),
 }
 _NAMES["mx"] = tuple(" ".join(v[i] for v in _NAMES.values()) for i in range(3))

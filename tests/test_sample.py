@@ -306,18 +306,21 @@ def test_national_generator_values_pinned():
     """The national cohort is the same draw for draw as before the module was split and slimmed.
 
     The hashes were taken with the generator of commit 13b2212 (before gtanalytics.sample_tables
-    and the memory changes); the trust sample has the same guard in the bundled-files test.
+    and the memory changes); the trust sample has the same guard in the bundled-files test. Names are
+    left out of the hash: the name lists changed (issue 17: names that are also words) with the same
+    lengths, so the draws are the same (checked against commit cc5e70c, names left out, when re-pinned).
     """
     import hashlib
 
-    pinned = {(2, False): "954dcb1709f3f3cacb465328ff04d7e7e636c6d5ce54d640675caec168a7ad7d",
-              (4, True): "eea1414b58516837534a74a35e4cf7afbb7c7c447f37faa2bf87ba9b94e109db"}
+    pinned = {(2, False): "d8422ce6293dda024ac27f7df3154726e4fff97a2d9c3593f4ef41d683929e8f",
+              (4, True): "bd2d70c7a7bfd1a807a43388796892dbf97e087a1ec88c56c2194dc2156eaba9"}
     for (ks, termly), want in pinned.items():
         nat = generate_national(4_000, 80, seed=11, key_stage=ks, termly=termly)
         h = hashlib.sha256()
         for name in ("schools", "pupils", "assessments"):
             assert (nat[name].dtypes != object).all(), name    # text columns are str, not object
-            h.update(nat[name].to_csv(index=False, float_format="%.10g", lineterminator="\n").encode())
+            table = nat[name].drop(columns=["forename", "surname"], errors="ignore")
+            h.update(table.to_csv(index=False, float_format="%.10g", lineterminator="\n").encode())
         assert h.hexdigest() == want, (ks, termly)
 
 
