@@ -291,9 +291,9 @@ def _compare(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -
 
     The comparison pupils are first held to the participants' selection rule: a pre-score (the selection
     test) within the participants' range in the same window (unless fewer than ``LOW_N`` meet it, as when
-    the lowest scorers were all taken: then all, and ``support`` shows the extrapolation). Regression: ANCOVA of post on taking part,
-    pre, the earlier score (participants' and comparison pupils' missing earlier scores set to their pre
-    score, with a missing-earlier indicator), disadvantage and year group, school and window dummies.
+    the lowest scorers were all taken: then all, and ``support`` shows the extrapolation). Regression:
+    ANCOVA of post on taking part, pre, the earlier score (a missing earlier score is set to the pupil's
+    pre score, with a missing-earlier indicator), disadvantage and year group, school and window dummies.
     """
     sd = data["post"].std(ddof=1)   # unconditional SD (EEF): before holding the comparison to the selection rule
     rng_lo = data["window"].map(data[data["treated"]].groupby("window")["pre"].min())

@@ -70,8 +70,8 @@ _COLUMNS = [
     "ratio_gain", "ratio_gain_ci_low", "ratio_gain_ci_high", "ratio_gain_band", "comparison_method",
     "n_matched", "n_comparison", "effect", "effect_se", "effect_ci_low", "effect_ci_high", "es", "es_se",
     "es_ci_low", "es_ci_high", "es_standardiser", "months", "months_label", "did", "did_ci_low", "did_ci_high",
-    "did_method", "smd_pre", "smd_earlier", "support", "comparable", "cost_total", "cost_per_pupil", "cost_per_month", "cost_per_sd", "low_pre_selection",
-    "rtm_risk", "judgement", "judgement_reason",
+    "did_method", "smd_pre", "smd_earlier", "support", "comparable", "cost_total", "cost_per_pupil",
+    "cost_per_month", "cost_per_sd", "low_pre_selection", "rtm_risk", "judgement", "judgement_reason",
 ]
 
 def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupils: pd.DataFrame | None = None,

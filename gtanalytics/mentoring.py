@@ -292,7 +292,8 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
     rows = []
     if sc is not None:
         how = (f"ANCOVA (OLS): score after mentoring on mentored + the score before (the selection test) + the mean "
-               f"score over up to {prior_terms} earlier terms + prior band, cohort and year group; t interval; mentees vs {who}"
+               f"score over up to {prior_terms} earlier terms + prior band, cohort and year group; t interval; "
+               f"mentees vs {who}"
                + (", scoring within the mentees' range on the selection test" if comparable else ""))
         for subject, panel in sc.groupby("subject", sort=True):
             rows.append(_estimate(f"attainment: {subject}", stack(panel, trim=comparable), ["before", "earlier"],
@@ -317,7 +318,8 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
         parts = []
         for c in cohorts:
             f, start, end = c["frame"], c["start"], c["end"]
-            before = ex[(ex["start_date"] >= start - (end - start)) & (ex["start_date"] < start)].groupby("upn")["days"].sum()
+            before = ex[(ex["start_date"] >= start - (end - start)) & (ex["start_date"] < start)].groupby(
+                "upn")["days"].sum()
             after = ex[(ex["start_date"] >= start) & (ex["start_date"] <= end)].groupby("upn")["days"].sum()
             parts.append(f.assign(before=f["upn"].map(before).fillna(0.0), after=f["upn"].map(after).fillna(0.0)))
         rows.append(_estimate("suspension days", pd.concat(parts, ignore_index=True), ["before"], confidence, min_n,

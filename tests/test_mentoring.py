@@ -187,7 +187,8 @@ def mentoring_runs(seed, *, effect=0.0, runs=100, n=150, n_mentees=12):
     pupils = pd.DataFrame({"upn": upn, "academic_year": "2023/24", "school_id": "S1", "year_group": 8,
                            "gt_register": reg})
     tests = pd.DataFrame({"upn": np.repeat(upn, 6), "academic_year": [y for y, _ in TERMS6] * N,
-                          "term": [t for _, t in TERMS6] * N, "subject": np.repeat(np.char.add("s", run.astype("U3")), 6),
+                          "term": [t for _, t in TERMS6] * N,
+                          "subject": np.repeat(np.char.add("s", run.astype("U3")), 6),
                           "score_type": "standardised", "score": score.ravel()})
     mentoring = pd.DataFrame({"mentor": "LSA-1", "upn": upn[ment], "start_date": "2023-09-18",
                               "end_date": "2024-03-22"})
