@@ -101,7 +101,7 @@ def _estimate(name: str, v: pd.DataFrame, priors: list[str], confidence: float, 
     """v: upn, mentee, before, after, cohort, cell [, earlier] -> one result row (ANCOVA, raw DiD, balance)."""
     v = v.dropna(subset=["before", "after"] + priors)
     m, c = v[v["mentee"]], v[~v["mentee"]]
-    several = [c for c in ("cohort", "cell", "band") if v[c].nunique() > 1]
+    several = [k for k in ("cohort", "cell", "band") if v[k].nunique() > 1]
     X = v[priors].to_numpy(dtype=float)
     if several:
         X = np.column_stack([X, pd.get_dummies(v[several].astype(str), drop_first=True, dtype=float).to_numpy()])
