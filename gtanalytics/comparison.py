@@ -5,8 +5,11 @@
   part in no intervention in that subject, with their termly test scores in the
   term before the programme started and the term after it ended;
 * :func:`match_comparison` matches them one to one on prior attainment;
-* ``_compare`` gives the effect against the comparison group (regression
-  adjustment or matching) and a difference-in-differences of the gains, for
+* ``_compare`` holds the comparison pupils to the participants' selection rule
+  (a pre-test score in the participants' range), gives the effect against them
+  (ANCOVA, :func:`gtanalytics.balance.ancova`, or matching), their balance and
+  common support (:func:`gtanalytics.balance.balance`) and a
+  difference-in-differences of the gains, for
   :func:`gtanalytics.interventions.intervention_impact`.
 
 Split out of :mod:`gtanalytics.interventions`, which still re-exports the
@@ -27,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gtanalytics.effects import _ols
+from gtanalytics.balance import ancova, balance
 from gtanalytics.errors import GTDataError
-from gtanalytics.stats import t_value, welch_diff
+from gtanalytics.stats import LOW_N, t_value, welch_diff
 
 __all__ = ["HALF_TERMS", "TERMS", "school_calendar", "comparison_data", "match_comparison"]
 
@@ -132,15 +135,19 @@ def _scores(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
 
 
 def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assessments: pd.DataFrame,
-                    score_type: str = "standardised", all_interventions: pd.DataFrame | None = None) -> pd.DataFrame:
+                    score_type: str = "standardised", all_interventions: pd.DataFrame | None = None,
+                    prior_terms: int = 3) -> pd.DataFrame:
     """Stack participants and non-participants with termly test scores before and after each programme.
 
     For each participant the *pre* score is their termly test in the programme's
     subject in the term before the programme started and the *post* score the
-    one in the term after it ended (several tests in a term are averaged). The
-    comparison pupils for that window are pupils in the same school and year
-    group who took part in no intervention in that subject overlapping the
-    window and who have both scores.
+    one in the term after it ended (several tests in a term are averaged); the
+    *earlier* score is the mean of their tests in that subject in up to
+    ``prior_terms`` terms before the pre term (attainment measured apart from
+    the pre-test that may have selected them). The comparison pupils for that
+    window are pupils in the same school and year group who took part in no
+    intervention in that subject overlapping the window and who have both
+    pre and post scores.
 
     Parameters
     ----------
@@ -156,13 +163,15 @@ def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assess
     all_interventions : pandas.DataFrame, optional
         The whole interventions table, when ``interventions`` is a subset, so
         that pupils in other programmes are kept out of the comparison group.
+    prior_terms : int, default 3
+        Terms before the pre term that the earlier score averages.
 
     Returns
     -------
     pandas.DataFrame
         One row per pupil per window: ``upn, treated, subject, window`` (e.g.
-        ``"maths 6071->6073"``), ``pre, post, gain, school_id, year_group,
-        disadvantaged``.
+        ``"maths 6071->6073"``), ``pre, post, gain, earlier`` (NaN without
+        earlier tests), ``school_id, year_group, disadvantaged``.
 
     Examples
     --------
@@ -178,13 +187,21 @@ def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assess
     p = p[["upn", "academic_year", "school_id", "year_group", "disadvantaged"]]
     frames = []
     iv = iv.dropna(subset=["subject"])
+    by_subject = dict(tuple(sc.groupby("subject")))
+    by_year = {}
     for (subject, s_term, e_term), rows in iv.groupby(["subject", "start_term", "end_term"]):
         pre_i, post_i = s_term - 1, e_term + 1
-        pre = sc[(sc["subject"] == subject) & (sc["term_index"] == pre_i)].set_index("upn")["score"]
-        post = sc[(sc["subject"] == subject) & (sc["term_index"] == post_i)].set_index("upn")["score"]
+        ss = by_subject.get(subject, sc.iloc[:0])
+        pre = ss[ss["term_index"] == pre_i].set_index("upn")["score"]
+        post = ss[ss["term_index"] == post_i].set_index("upn")["score"]
+        earlier = ss[(ss["term_index"] < pre_i) & (ss["term_index"] >= pre_i - prior_terms)].groupby("upn")[
+            "score"].mean()
         both = pre.index.intersection(post.index)
         year = rows["academic_year"].iloc[0]
-        info = p[p["academic_year"] == year].drop_duplicates("upn").set_index("upn")
+        if year not in by_year:
+            by_year[year] = p[p["academic_year"] == year].drop_duplicates("upn").set_index("upn")
+        info = by_year[year]
+        info = info.loc[info.index.intersection(both.union(pd.Index(rows["upn"].unique())))]
         took_part = all_iv[(all_iv["subject"] == subject) & (all_iv["end_term"] >= pre_i)
                            & (all_iv["start_term"] <= post_i)]["upn"]
         treated = pd.Index(rows["upn"].unique())
@@ -197,8 +214,10 @@ def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assess
                     "upn": ids, "treated": flag, "subject": subject,
                     "window": f"{subject} {int(pre_i)}->{int(post_i)}",
                     "pre": pre.loc[ids].to_numpy(), "post": post.loc[ids].to_numpy(),
+                    "earlier": earlier.reindex(ids).to_numpy(),
                 }).join(info[["school_id", "year_group", "disadvantaged"]], on="upn"))
-    cols = ["upn", "treated", "subject", "window", "pre", "post", "gain", "school_id", "year_group", "disadvantaged"]
+    cols = ["upn", "treated", "subject", "window", "pre", "post", "gain", "earlier", "school_id", "year_group",
+            "disadvantaged"]
     if not frames:
         return pd.DataFrame(columns=cols)
     out = pd.concat(frames, ignore_index=True).drop_duplicates(["upn", "window"])
@@ -267,39 +286,41 @@ def _dummies(frame: pd.DataFrame, cols) -> list[np.ndarray]:
     return out
 
 
-def _full_rank(X: np.ndarray) -> np.ndarray:
-    """Keep columns left to right while each adds rank (drops constant or aliased dummies).
-
-    Each step is ``np.linalg.matrix_rank(X[:, cols])`` with numpy's default tolerance, computed
-    from the triangular factor of ``X = QR``: ``X[:, cols] = Q R[:, cols]`` with orthonormal ``Q``
-    has the same singular values, so each SVD is of a small ``p × k`` matrix, not of every row.
-    """
-    n, p = X.shape
-    R = np.linalg.qr(X, mode="r") if n > p else X
-    eps = np.finfo(float).eps
-    keep: list[int] = []
-    for j in range(p):
-        cols = keep + [j]
-        s = np.linalg.svd(R[:, cols], compute_uv=False)
-        if int((s > s.max() * max(n, len(cols)) * eps).sum()) == len(cols):
-            keep.append(j)
-    return X[:, keep]
-
-
 def _compare(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -> dict:
-    """Effect against the comparison group (raw points and standardised) plus the DiD."""
+    """Effect against the comparison group (raw points and standardised), balance, and the DiD.
+
+    The comparison pupils are first held to the participants' selection rule: a pre-score (the selection
+    test) within the participants' range in the same window (unless fewer than ``LOW_N`` meet it, as when
+    the lowest scorers were all taken: then all, and ``support`` shows the extrapolation). Regression:
+    ANCOVA of post on taking part, pre, the earlier score (a missing earlier score is set to the pupil's
+    pre score, with a missing-earlier indicator), disadvantage and year group, school and window dummies.
+    """
+    sd = data["post"].std(ddof=1)   # unconditional SD (EEF): before holding the comparison to the selection rule
+    rng_lo = data["window"].map(data[data["treated"]].groupby("window")["pre"].min())
+    rng_hi = data["window"].map(data[data["treated"]].groupby("window")["pre"].max())
+    same_rule = data["treated"] | data["pre"].between(rng_lo, rng_hi)
+    rule = int((same_rule & ~data["treated"]).sum()) >= LOW_N
+    if rule:
+        data = data[same_rule]
+    who = ("against pupils in the participants' range of the test before (the same selection rule)" if rule else
+           f"against all non-participants (fewer than {LOW_N} had a test before in the participants' range, so "
+           f"the estimate extrapolates)")
     res = {}
     t, c = data[data["treated"]], data[~data["treated"]]
+    if len(t) < 2 or len(c) < 2:
+        return res
     if method == "regression":
-        cols = [np.ones(len(data)), data["treated"].to_numpy(dtype=float), data["pre"].to_numpy(dtype=float),
-                data["disadvantaged"].to_numpy(dtype=float)]
+        no_earlier = data["earlier"].isna()
+        cols = [data["pre"].to_numpy(dtype=float), data["earlier"].fillna(data["pre"]).to_numpy(dtype=float),
+                no_earlier.to_numpy(dtype=float), data["disadvantaged"].to_numpy(dtype=float)]
         cols += _dummies(data, ["year_group", "school_id", "window"])
-        X = _full_rank(np.column_stack(cols))
-        beta, cov, dfree = _ols(data["post"].to_numpy(dtype=float), X)
-        est, se = beta[1], np.sqrt(cov[1, 1])
-        sd = data["post"].std(ddof=1)
+        fit = ancova(data["post"], data["treated"], np.column_stack(cols), confidence=confidence)
+        est, se, half = fit["estimate"], fit["se"], fit["ci_high"] - fit["estimate"]
         n_t, n_c = len(t), len(c)
-        label = "regression on prior attainment, year group, disadvantage (+ school, window)"
+        analysed = data
+        label = ("regression (ANCOVA, OLS) of the termly test after on taking part + the test before (the selection "
+                 "test) + the mean of earlier terms + disadvantage, year group (+ school, window), " + who
+                 + "; t interval")
     else:
         pairs = match_comparison(data, rng=rng, caliper=caliper)
         if len(pairs) < 2:
@@ -308,21 +329,23 @@ def _compare(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -
         # slope of post on pre among the comparison pupils
         slope = np.polyfit(c["pre"].to_numpy(dtype=float), c["post"].to_numpy(dtype=float), 1)[0]
         diff = (pairs["post"] - pairs["post_comparison"]) - slope * (pairs["pre"] - pairs["pre_comparison"])
-        dfree = len(pairs) - 1
         est, se = diff.mean(), diff.std(ddof=1) / np.sqrt(len(pairs))
-        sd = data["post"].std(ddof=1)
+        half = t_value(confidence, len(pairs) - 1) * se
         n_t, n_c = len(pairs), len(pairs)
+        used = set(zip(pairs["upn"], pairs["window"])) | set(zip(pairs["upn_comparison"], pairs["window"]))
+        analysed = data[[k in used for k in zip(data["upn"], data["window"])]]
         label = ("nearest-neighbour match on prior attainment within year group and disadvantage, "
-                 "bias-corrected for the remaining pre-score difference")
-    half = t_value(confidence, dfree) * se
+                 "bias-corrected for the remaining pre-score difference, " + who)
+    bal = balance(analysed, treated="treated", measures=["pre", "earlier"]).set_index("measure")
     res.update(comparison_method=label, n_matched=n_t, n_comparison=n_c, effect=est, effect_se=se,
                effect_ci_low=est - half, effect_ci_high=est + half, es=est / sd, es_se=se / sd,
                es_ci_low=(est - half) / sd, es_ci_high=(est + half) / sd,
-               es_standardiser="SD of the post-test (termly test) over all participants and comparison pupils (EEF)")
-    if len(t) >= 2 and len(c) >= 2:
-        w = welch_diff(t["gain"], c["gain"], confidence=confidence)
-        res.update(did=w["diff"], did_ci_low=w["ci_low"], did_ci_high=w["ci_high"],
-                   did_method="Welch interval of the difference in mean gains (termly test); assumes parallel "
-                              "trends, so it is inflated by regression to the mean if pupils were chosen for low scores")
+               es_standardiser=("SD of the post-test (termly test) over all participants and all non-participants of "
+                                "their year groups (EEF: unconditional SD)"),
+               smd_pre=bal.loc["pre", "smd"], smd_earlier=bal.loc["earlier", "smd"],
+               support=bal.loc["pre", "support"], comparable=bool(bal["comparable"].iloc[0]))
+    w = welch_diff(t["gain"], c["gain"], confidence=confidence)
+    res.update(did=w["diff"], did_ci_low=w["ci_low"], did_ci_high=w["ci_high"],
+               did_method="Welch interval of the difference in mean gains (termly test); assumes parallel "
+                          "trends, so it is inflated by regression to the mean if pupils were chosen for low scores")
     return res
-

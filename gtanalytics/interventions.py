@@ -5,10 +5,12 @@ per programme with pre- and post-scores on the programme's own measure. Gains
 on that measure alone cannot show impact: pupils chosen for low pre-scores
 regress towards the mean, and every pupil makes progress anyway. So
 :func:`intervention_impact` also builds a **comparison group** of pupils who did
-not take part, from the pupils table and the termly standardised assessments
-(same subject; the term before the programme started against the term after it
-ended), and compares the two by regression adjustment or nearest-neighbour
-matching, plus a difference-in-differences on the gains.
+not take part but met the same selection rule, from the pupils table and the
+termly standardised assessments (same subject; the term before the programme
+started against the term after it ended), compares the two by regression
+adjustment (ANCOVA on the selection test and earlier attainment) or
+nearest-neighbour matching, and reports their balance and common support,
+plus a difference-in-differences on the gains.
 
 The calendar, the comparison group and the matching live in
 :mod:`gtanalytics.comparison`; ``school_calendar``, ``comparison_data``,
@@ -43,7 +45,7 @@ _DAYS_PER_MONTH = 365.25 / 12
 
 
 # --------------------------------------------------------------------------- judgement
-def _judge(n, min_n, est, lo, hi, min_effect, has_comparison) -> tuple[str, str]:
+def _judge(n, min_n, est, lo, hi, min_effect, has_comparison, comparable=True) -> tuple[str, str]:
     if n < min_n:
         return "too few pupils to judge", f"fewer than {min_n} pupils"
     if est is None or np.isnan(est):
@@ -51,10 +53,11 @@ def _judge(n, min_n, est, lo, hi, min_effect, has_comparison) -> tuple[str, str]
     basis = "against the comparison group" if has_comparison else "pre->post only, no comparison group"
     if hi < 0:
         return "negative", f"whole interval below zero ({basis})"
-    if has_comparison and lo > 0 and est >= min_effect:
+    if has_comparison and comparable and lo > 0 and est >= min_effect:
         return "clear positive impact", f"interval excludes zero and effect >= {min_effect:g} SD ({basis})"
     if est >= min_effect:
-        why = "interval includes zero" if lo <= 0 else "no comparison group, so impact cannot be shown"
+        why = ("interval includes zero" if lo <= 0 else "no comparison group, so impact cannot be shown"
+               if not has_comparison else "the comparison group is not comparable, so impact cannot be shown")
         return "promising", f"effect >= {min_effect:g} SD but {why} ({basis})"
     return "no evidence of impact", f"effect below {min_effect:g} SD ({basis})"
 
@@ -67,8 +70,8 @@ _COLUMNS = [
     "ratio_gain", "ratio_gain_ci_low", "ratio_gain_ci_high", "ratio_gain_band", "comparison_method",
     "n_matched", "n_comparison", "effect", "effect_se", "effect_ci_low", "effect_ci_high", "es", "es_se",
     "es_ci_low", "es_ci_high", "es_standardiser", "months", "months_label", "did", "did_ci_low", "did_ci_high",
-    "did_method", "cost_total", "cost_per_pupil", "cost_per_month", "cost_per_sd", "low_pre_selection",
-    "rtm_risk", "judgement", "judgement_reason",
+    "did_method", "smd_pre", "smd_earlier", "support", "comparable", "cost_total", "cost_per_pupil",
+    "cost_per_month", "cost_per_sd", "low_pre_selection", "rtm_risk", "judgement", "judgement_reason",
 ]
 
 def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupils: pd.DataFrame | None = None,
@@ -83,17 +86,35 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
 
     1. fewer than ``min_n`` pupils (default :data:`gtanalytics.stats.LOW_N`, 10) -> "too few pupils to judge";
     2. the interval is wholly below zero -> "negative";
-    3. a comparison group exists, its interval excludes zero and the effect size
-       is at least ``min_effect`` (default 0.1 SD, about two months' progress
-       in the EEF Toolkit) -> "clear positive impact";
+    3. a comparison group exists and is comparable (``comparable``, below), its
+       interval excludes zero and the effect size is at least ``min_effect``
+       (default 0.1 SD, about two months' progress in the EEF Toolkit) ->
+       "clear positive impact";
     4. the effect is at least ``min_effect`` but the interval includes zero, or
-       there is no comparison group -> "promising";
+       there is no comparison group, or it is not comparable -> "promising";
     5. otherwise (small or negative effect, interval includes zero) -> "no
        evidence of impact".
 
     The effect judged is the standardised effect against the comparison group
     when there is one, otherwise the paired pre->post effect on the
     programme's own measure (which can never reach "clear positive impact").
+
+    Design against the comparison group (honest when pupils were chosen for a
+    low score; :mod:`gtanalytics.balance`): the comparison pupils are pupils of
+    the same school and year group in no intervention in that subject whose
+    termly test before the programme (the selection test) lies within the
+    participants' range, i.e. who met the same selection rule but were not
+    chosen. ``comparison="regression"`` fits an ANCOVA of the termly test after
+    the programme on taking part, the test before, the mean of up to three
+    earlier terms' tests (attainment measured apart from the selection test;
+    pupils without one get their test before and a missing indicator),
+    disadvantage and year group, school and window dummies: a classical OLS
+    t interval. It assumes pupils were chosen on these recorded scores (not on
+    something else that predicts the outcome), a straight-line relation the
+    same in both groups, and comparison pupils covering the participants'
+    scores. ``smd_pre, smd_earlier, support, comparable`` report how well the
+    last holds; :func:`gtanalytics.balance.describe_comparability` words them.
+    Per-staff estimates (``by=("staff",)``) use the same design.
 
     Regression to the mean: ``rtm_risk`` is True (and a ``GTWarning`` is
     issued) where pupils were chosen for low scores (``selection`` mentions
@@ -146,7 +167,13 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
         ``comparison_method`` ("none" without a comparison), ``n_matched, n_comparison,
         effect, effect_se, effect_ci_low, effect_ci_high`` (termly-test points),
         ``es, es_se, es_ci_low, es_ci_high, es_standardiser, months, months_label``;
-        ``did, did_ci_low, did_ci_high, did_method``; ``cost_total, cost_per_pupil,
+        ``did, did_ci_low, did_ci_high, did_method`` (raw difference in mean gains:
+        descriptive, inflated by regression to the mean under low-score
+        selection); balance ``smd_pre, smd_earlier`` (standardised mean
+        differences of the test before and the earlier score,
+        :func:`gtanalytics.balance.smd`), ``support`` (share of participants whose
+        test before lies within the comparison pupils' range) and ``comparable``
+        (every ``|smd|`` at most 0.25 and support at least 0.9); ``cost_total, cost_per_pupil,
         cost_per_month, cost_per_sd``; ``low_pre_selection, rtm_risk``;
         ``judgement, judgement_reason``.
 
@@ -170,6 +197,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
     if comparison is not None and pupils is not None and assessments is not None:
         cmp_data = comparison_data(df, pupils=pupils, assessments=assessments, score_type=score_type,
                                    all_interventions=all_interventions)
+        by_window = dict(tuple(cmp_data.groupby("window", sort=False)))
     gen = np.random.default_rng(rng)
     rows = []
     for key, g in df.groupby(list(by), sort=True, dropna=False):
@@ -208,7 +236,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
             windows = set()
             for row in g.dropna(subset=["subject"]).itertuples():
                 windows.add(f"{row.subject} {int(row.start_term) - 1}->{int(row.end_term) + 1}")
-            sub = cmp_data[cmp_data["window"].isin(windows)]
+            sub = pd.concat([by_window[w] for w in sorted(windows) if w in by_window] or [cmp_data.iloc[:0]])
             sub = sub[~sub["treated"] | sub["upn"].isin(g["upn"])]
             if sub["treated"].sum() >= 2 and (~sub["treated"]).sum() >= 2:
                 r.update(_compare(sub, comparison, confidence, gen, caliper))
@@ -225,7 +253,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
         est, lo, hi = ((r.get("es"), r.get("es_ci_low"), r.get("es_ci_high")) if has_cmp else
                        (r.get("paired_es"), r.get("paired_es_ci_low"), r.get("paired_es_ci_high")))
         r["judgement"], r["judgement_reason"] = _judge(n, min_n, np.nan if est is None else est, lo, hi,
-                                                       min_effect, has_cmp)
+                                                       min_effect, has_cmp, bool(r.get("comparable", False)))
         es_for_months = r.get("es", np.nan)
         r["months"] = es_to_months(es_for_months)
         r["months_label"] = months_label(es_for_months)

@@ -4,10 +4,10 @@ The source practice: learning support assistants and peers each mentor about
 three gifted and talented under-achievers, meeting weekly and keeping a
 learning log. :func:`mentor_caseloads` checks that practice from the mentoring
 table; :func:`mentoring_impact` compares mentees' attainment, attendance and
-suspensions before and after mentoring with comparable pupils who were not
-mentored: able pupils of the same school and year group, with attainment
-adjusted for each pupil's own trend before mentoring (a difference in
-differences with Welch intervals).
+suspensions after mentoring with pupils who met the same selection rule but
+were not mentored, adjusting for the score that selected them and for
+attainment measured before it (an ANCOVA, :mod:`gtanalytics.balance`), and
+reports how comparable the two groups were.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from gtanalytics.balance import ancova, balance
 from gtanalytics.comparison import TERMS, _flag, _scores, _term_index, school_calendar
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.stats import LOW_N, welch_diff
@@ -96,101 +97,80 @@ def mentor_caseloads(mentoring: pd.DataFrame, *, target_mentees: int = 3, weekly
     return pd.DataFrame(rows)
 
 
-def _did(name, values: pd.DataFrame, confidence: float, min_n: int, method: str) -> dict:
-    """values: upn, mentee (bool), before, after [, change, trend] -> one difference-in-differences row.
-
-    ``change`` (default ``after - before``) is what the two groups' means are compared on.
-    """
-    v = values if "change" in values else values.assign(change=values["after"] - values["before"])
-    v = v.dropna(subset=["before", "after", "change"])
+def _estimate(name: str, v: pd.DataFrame, priors: list[str], confidence: float, min_n: int, how: str) -> dict:
+    """v: upn, mentee, before, after, cohort, cell [, earlier] -> one result row (ANCOVA, raw DiD, balance)."""
+    v = v.dropna(subset=["before", "after"] + priors)
     m, c = v[v["mentee"]], v[~v["mentee"]]
-    row = dict(outcome=name, n_mentees=len(m), n_comparison=len(c),
+    several = [k for k in ("cohort", "cell", "band") if v[k].nunique() > 1]
+    X = v[priors].to_numpy(dtype=float)
+    if several:
+        X = np.column_stack([X, pd.get_dummies(v[several].astype(str), drop_first=True, dtype=float).to_numpy()])
+    fit = ancova(v["after"], v["mentee"], X, confidence=confidence)
+    bal = balance(v, treated="mentee", measures=priors).set_index("measure")
+    row = dict(outcome=name, n=fit["n"], n_mentees=len(m), n_comparison=len(c), low_n=len(m) < min_n,
+               estimate=fit["estimate"], se=fit["se"], ci_low=fit["ci_low"], ci_high=fit["ci_high"], ci_method=how,
                mentee_before=m["before"].mean(), mentee_after=m["after"].mean(),
                comparison_before=c["before"].mean(), comparison_after=c["after"].mean(),
-               mentee_trend=m["trend"].mean() if "trend" in v else np.nan,
-               comparison_trend=c["trend"].mean() if "trend" in v else np.nan, low_n=len(m) < min_n)
-    w = welch_diff(m["change"], c["change"], confidence=confidence)
+               mentee_earlier=m["earlier"].mean() if "earlier" in priors else np.nan,
+               comparison_earlier=c["earlier"].mean() if "earlier" in priors else np.nan)
+    w = welch_diff(m["after"] - m["before"], c["after"] - c["before"], confidence=confidence)
     row.update(did=w["diff"] if len(m) >= 2 and len(c) >= 2 else np.nan, did_se=w["se"], did_ci_low=w["ci_low"],
-               did_ci_high=w["ci_high"], did_method=method)
+               did_ci_high=w["ci_high"], did_method=_DID_METHOD,
+               smd_before=bal.loc["before", "smd"] if len(v) else np.nan,
+               smd_earlier=bal.loc["earlier", "smd"] if "earlier" in priors and len(v) else np.nan,
+               support=bal.loc["before", "support"] if len(v) else np.nan,
+               comparable=bool(bal["comparable"].iloc[0]) if len(v) else False)
     return row
 
 
-def _before_after(panel: pd.DataFrame, upns, before_i, after_i) -> pd.DataFrame:
-    """panel: upn, term_index, value -> before/after per pupil (and the terms used), falling back to the
-    first/last mentoring term when the term before/after has no data for anyone."""
-    p = panel[panel["upn"].isin(upns)]
-    out = pd.DataFrame({"upn": list(upns)})
-    for col, choices in (("before", before_i), ("after", after_i)):
-        out[col], out[f"{col}_term"] = np.nan, np.nan
-        for t in choices:
-            vals = p[p["term_index"] == t].groupby("upn")["value"].mean()
-            if vals.notna().any():
-                out[col], out[f"{col}_term"] = out["upn"].map(vals), float(t)
-                break
-    return out
-
-
-def _pre_trend(panel: pd.DataFrame, first: pd.Series, terms: int) -> pd.Series:
-    """Least-squares slope (points per term) of each pupil's scores over the ``terms`` terms before
-    ``first`` (their first mentoring term, or the cohort's start); NaN with fewer than two terms."""
-    p = panel.assign(_first=panel["upn"].map(first)).dropna(subset=["_first", "value"])
-    p = p[(p["term_index"] < p["_first"]) & (p["term_index"] >= p["_first"] - terms)]
-    g = p.groupby("upn")
-    dt = p["term_index"] - g["term_index"].transform("mean")
-    dv = p["value"] - g["value"].transform("mean")
-    den = (dt * dt).groupby(p["upn"]).sum()
-    return ((dt * dv).groupby(p["upn"]).sum() / den.where(den > 0)).reindex(first.index)
-
-
+_DID_METHOD = ("raw difference in mean changes (after - before), Welch interval; descriptive only: when pupils "
+               "were chosen for a low score it counts their regression to the mean as impact")
 _COMPARISONS = ("comparable", "year_group")
 
 
 def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessments: pd.DataFrame | None = None,
                      attendance: pd.DataFrame | None = None, exclusions: pd.DataFrame | None = None,
                      score_type: str = "standardised", comparison: str = "comparable",
-                     comparison_filter: str | None = None, gt: str | None = "gt_register", trend_terms: int = 6,
+                     comparison_filter: str | None = None, gt: str | None = "gt_register", prior_terms: int = 3,
                      confidence: float = 0.95, min_n: int = LOW_N) -> pd.DataFrame:
-    """Mentees before and after mentoring against comparable pupils who were not mentored.
+    """Effect of mentoring: mentees against pupils who met the same selection rule but were not mentored.
 
-    For each cohort of mentees that started and ended in the same terms, the
-    comparison pupils are pupils in the same school and year group who were
-    never mentored (and, with ``comparison_filter``, have that pupils-table
-    flag True). *Before* is the term before mentoring started (the first
-    mentoring term when that term has no data) and *after* the term after it
-    ended (else the last mentoring term):
+    Mentees are chosen as schools choose them: able pupils whose latest score
+    is low. Part of a low score is bad luck, so the mentees' next scores rise
+    whatever is done (regression to the mean): a before/after change, a
+    difference in differences or a pupil's own extrapolated trend all count
+    that rise as impact. This design (see :mod:`gtanalytics.balance`) removes it:
 
-    * attainment: mean termly standardised score per subject;
-    * attendance: percentage of possible sessions attended in the period;
-    * suspensions: suspension days in the period from the start of mentoring to
-      its end against the same number of days before it started.
+    * **cohorts**: mentees who started and ended in the same terms. *Before* is
+      the termly test in the term before mentoring started (the selection
+      test; the first mentoring term when that term has no data for anyone),
+      *after* the term after it ended (else the last mentoring term),
+      *earlier* the mean of the pupil's tests in up to ``prior_terms`` terms
+      before the *before* term: attainment measured apart from the test that
+      selected them.
+    * **comparison pupils**: pupils of the same school and year group who were
+      not mentored at any time from the before term to the after term (and,
+      with ``comparison_filter``, have that pupils-table flag True). With
+      ``comparison="comparable"`` (default) they must also meet the selection
+      rule: the same prior band (on the G&T register, column ``gt``, or in
+      the top third of their year group on earlier attainment) and, for
+      attainment, a score on the selection test within the mentees' range.
+      ``comparison="year_group"`` keeps every such pupil of the year group.
+    * **estimate**: :func:`gtanalytics.balance.ancova`, the regression of the
+      after score on being mentored, the before score, the earlier score and
+      cohort and year-group dummies; classical OLS standard error and t
+      interval. Attendance % (per term) and suspension days (from the start of
+      mentoring to its end, against the same number of days before it) use
+      the before value as their one prior; for them *after* is the mentoring
+      period itself (mean of the termly attendance % over the mentoring terms).
 
-    The effect is a difference in differences (mentees' mean change minus the
-    comparison pupils' mean change) with a Welch interval.
-
-    Mentees are chosen because they are able pupils who are under-achieving,
-    and under-achievers often keep drifting down. Against all other pupils of
-    the year group (``comparison="year_group"``) that drift is counted against
-    the mentoring, so the attainment estimate is too low (it can even turn
-    negative when mentoring works). ``comparison="comparable"`` (default)
-    therefore:
-
-    1. restricts the comparison pupils to those with comparable prior
-       attainment: on the G&T register (column ``gt``) or with a mean termly
-       standardised score over the ``trend_terms`` terms before mentoring in
-       the top third of their school and year group (the mentees' profile);
-    2. for attainment, adjusts for prior progress: each pupil's change is taken
-       relative to their own trend before mentoring (least-squares slope of
-       their termly scores over up to ``trend_terms`` terms before their first
-       mentoring, extrapolated over the before-to-after window; a
-       comparative interrupted time series). A mentee who was sliding
-       0.4 SD a year and now slides 0.15 SD a year gains 0.25 SD a year.
-
-    Selecting comparison pupils *for* a low recent score would not do: part of
-    a low score is bad luck, so such pupils bounce back (regression to the
-    mean) and make mentoring look harmful. The trend adjustment avoids that
-    but is noisy when few terms precede mentoring, so expect wide intervals.
-    Pupils without a trend (fewer than two earlier termly scores) are left out
-    of the attainment rows.
+    It assumes that mentees were chosen on what these scores record (not on,
+    say, a teacher's sense of who will respond), that the after score depends
+    on the prior scores in the same straight-line way for both groups, and
+    that the comparison pupils cover the mentees' scores. The balance columns
+    say how well the last holds; :func:`gtanalytics.balance.describe_comparability`
+    words them. The raw difference in differences (``did``) is kept for
+    reference only.
 
     Parameters
     ----------
@@ -199,14 +179,15 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
         Each outcome table given adds rows.
     score_type : str, default "standardised"
     comparison : {"comparable", "year_group"}
-        Comparison pupils and adjustment, as above.
+        Comparison pupils, as above.
     comparison_filter : str, optional
         A boolean pupils column the comparison pupils must also have True.
     gt : str or None, default "gt_register"
         The G&T register column of ``pupils`` used by ``"comparable"`` (None or
-        absent: prior attainment only).
-    trend_terms : int, default 6
-        How many terms before mentoring the prior trend and prior attainment use.
+        absent: earlier attainment only).
+    prior_terms : int, default 3
+        How many terms before the selection test the earlier attainment (and
+        the prior band) average.
     confidence : float, default 0.95
     min_n : int, default stats.LOW_N (10)
 
@@ -214,77 +195,111 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
     -------
     pandas.DataFrame
         One row per outcome (``attainment: <subject>``, ``attendance %``,
-        ``suspension days``): ``outcome, n_mentees, n_comparison, mentee_before,
-        mentee_after, comparison_before, comparison_after`` (raw means),
-        ``mentee_trend, comparison_trend`` (mean prior trend, points per term;
-        attainment with ``"comparable"`` only), ``low_n, did, did_se, did_ci_low,
-        did_ci_high, did_method`` (which comparison group, which adjustment and
-        which interval).
+        ``suspension days``): ``outcome, n`` (pupils in the fit), ``n_mentees,
+        n_comparison, low_n`` (fewer than ``min_n`` mentees), ``estimate, se,
+        ci_low, ci_high, ci_method`` (the adjusted difference in the outcome's
+        units: test points, percentage points, days); raw means
+        ``mentee_before, mentee_after, comparison_before, comparison_after,
+        mentee_earlier, comparison_earlier``; ``did, did_se, did_ci_low,
+        did_ci_high, did_method`` (raw difference in differences); balance
+        ``smd_before, smd_earlier`` (standardised mean differences,
+        :func:`gtanalytics.balance.smd`), ``support`` (share of mentees whose
+        before score lies within the comparison pupils' range) and
+        ``comparable`` (every ``|smd|`` at most 0.25 and ``support`` at least
+        0.9; :func:`gtanalytics.balance.balance`).
 
     Examples
     --------
-    >>> import gtanalytics.mentoring as gm
-    >>> callable(gm.mentoring_impact)
-    True
+    >>> import warnings
+    >>> from gtanalytics import load_sample
+    >>> d = load_sample()
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore")
+    ...     r = mentoring_impact(d.mentoring, pupils=d.pupils, assessments=d.assessments)
+    >>> r["outcome"].tolist()
+    ['attainment: maths', 'attainment: reading']
     """
     if comparison not in _COMPARISONS:
         raise GTDataError(f"comparison must be one of {_COMPARISONS}; got {comparison!r}.")
-    if int(trend_terms) < 2:
-        raise GTDataError(f"trend_terms must be at least 2 (terms before mentoring); got {trend_terms!r}.")
+    if isinstance(prior_terms, bool) or not isinstance(prior_terms, (int, np.integer)) or prior_terms < 1:
+        raise GTDataError(f"prior_terms must be a whole number of terms, at least 1; got {prior_terms!r}.")
     df = _prepare(mentoring)
     p = pupils.copy()
     if comparison_filter is not None and comparison_filter not in p.columns:
         raise GTDataError(f"comparison_filter {comparison_filter!r} is not a column of the pupils table.")
     sc = None if assessments is None else _scores(assessments, score_type).rename(columns={"score": "value"})
-    mentored = set(df["upn"])
-    first = df.groupby("upn")["start_term"].min()
     comparable = comparison == "comparable"
-    use_gt = comparable and gt is not None and gt in p.columns
-    cohorts = []  # (mentee upns, comparison upns, before terms, after terms, start, end, start term)
+    has_gt = gt is not None and gt in p.columns
+    cohorts = []
     for (s_t, e_t, year), g in df.groupby(["start_term", "end_term", "academic_year"]):
+        b, a = s_t - 1, e_t + 1
         info = p[p["academic_year"] == year].drop_duplicates("upn")
         cells = info[info["upn"].isin(g["upn"])][["school_id", "year_group"]].drop_duplicates()
         cell = info.merge(cells, on=["school_id", "year_group"])
-        pool = cell[~cell["upn"].isin(mentored)]
+        busy = df.loc[(df["start_term"] <= a) & (df["end_term"] >= b), "upn"]
+        pool = cell[~cell["upn"].isin(busy)]
         if comparison_filter is not None:
             pool = pool[_flag(pool[comparison_filter]).to_numpy()]
-        if comparable:
-            keep = _flag(pool[gt]).to_numpy(dtype=bool, copy=True) if use_gt else np.zeros(len(pool), dtype=bool)
-            if sc is not None:
-                recent = sc[(sc["term_index"] < s_t) & (sc["term_index"] >= s_t - trend_terms)]
-                level = cell["upn"].map(recent.groupby("upn")["value"].mean())
-                top = level.groupby([cell["school_id"], cell["year_group"]]).rank(pct=True) > 2 / 3
-                keep = keep | pool["upn"].map(dict(zip(cell["upn"], top))).fillna(False).to_numpy(dtype=bool)
-            pool = pool[keep]
-        cohorts.append((list(g["upn"].unique()), list(pool["upn"]), (s_t - 1, s_t), (e_t + 1, e_t),
-                        g["start_date"].min(), g["end_date"].max(), s_t))
-    who = ("never-mentored pupils of the same school and year group"
-           + (f" with {comparison_filter}" if comparison_filter else ""))
+        # prior band: on the register, else in the top third of earlier attainment, else neither
+        on_gt = _flag(cell[gt]).to_numpy(dtype=bool) if has_gt else np.zeros(len(cell), dtype=bool)
+        top = np.zeros(len(cell), dtype=bool)
+        if sc is not None:
+            prior = sc[(sc["term_index"] < b) & (sc["term_index"] >= b - prior_terms)]
+            level = cell["upn"].map(prior.groupby("upn")["value"].mean())
+            pct = level.groupby([cell["school_id"], cell["year_group"]]).rank(pct=True).astype(float)
+            top = (pct > 2 / 3).to_numpy(dtype=bool)
+        band = dict(zip(cell["upn"], np.where(on_gt, "register", np.where(top, "top third", "other"))))
+        mentees = pd.Series(g["upn"].unique())
+        if comparable:  # the mentees' prior bands only
+            pool = pool[pool["upn"].map(band).isin(set(mentees.map(band).dropna()) - {"other"})]
+        where = dict(zip(cell["upn"], cell["school_id"].astype(str) + " Y" + cell["year_group"].astype(str)))
+        ids = pd.concat([mentees, pool.loc[~pool["upn"].isin(mentees), "upn"]], ignore_index=True)
+        cohorts.append(dict(frame=pd.DataFrame({"upn": ids, "mentee": ids.isin(mentees),
+                                                "cohort": f"{year} {int(s_t)}-{int(e_t)}",
+                                                "cell": ids.map(where).fillna("other"),
+                                                "band": ids.map(band).fillna("other")}),
+                            before=(b, s_t), after=(a, e_t), start=g["start_date"].min(), end=g["end_date"].max()))
+    who = ("pupils of the same school and year group not mentored at the time"
+           + (f", with {comparison_filter}" if comparison_filter else ""))
     if comparable:
-        who += (" on the G&T register or in the top third of prior attainment" if use_gt else
-                " in the top third of prior attainment" if sc is not None else
+        who += (", in the mentees' prior band (G&T register, else top third of earlier attainment)" if has_gt else
+                ", in the top third of earlier attainment" if sc is not None else
                 " (no register column or termly scores to judge prior attainment: not restricted)")
-    rows = []
 
-    def stack(panel, trend=False):
+    def stack(panel, trim=False, during=False):
+        wide = panel.groupby(["upn", "term_index"])["value"].mean().unstack()
         parts = []
-        for m_ids, c_ids, b, a, _, _, s_t in cohorts:
-            ba = _before_after(panel, m_ids + c_ids, b, a).assign(mentee=lambda x: x["upn"].isin(m_ids))
-            if trend:
-                since = pd.Series(ba["upn"].map(first).fillna(s_t).to_numpy(), index=ba["upn"])
-                ba["trend"] = _pre_trend(panel, since, int(trend_terms)).to_numpy()
-                ba["change"] = ba["after"] - ba["before"] - ba["trend"] * (ba["after_term"] - ba["before_term"])
-            parts.append(ba)
-        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["upn", "before", "after",
-                                                                                       "mentee"])
+        for c in cohorts:
+            f = c["frame"]
+            f = f[f["upn"].isin(wide.index)].copy()
+            w = wide.reindex(f["upn"])
+            got = [t for t in w.columns if w[t].notna().any()]
+            bt = next((t for t in c["before"] if t in got), None)
+            at = next((t for t in c["after"] if t in got), None)
+            f["before"] = w[bt].to_numpy() if bt is not None else np.nan
+            f["after"] = w[at].to_numpy() if at is not None else np.nan
+            if during:
+                spell = [t for t in got if c["after"][1] >= t >= c["before"][1]]
+                f["after"] = w[spell].mean(axis=1).to_numpy() if spell else np.nan
+            early = [t for t in got if bt is not None and bt - prior_terms <= t < bt]
+            f["earlier"] = w[early].mean(axis=1).to_numpy() if early else np.nan
+            if trim:  # the selection rule: a selection-test score within the mentees' range
+                lo, hi = f.loc[f["mentee"], "before"].min(), f.loc[f["mentee"], "before"].max()
+                f = f[f["mentee"] | f["before"].between(lo, hi)]
+            parts.append(f)
+        return pd.concat(parts, ignore_index=True)
 
-    plain = f"difference in mean changes, mentees vs {who}; Welch interval"
+    rows = []
     if sc is not None:
-        how = (f"trend-adjusted difference in differences (each pupil's change minus their own least-squares "
-               f"trend over up to {int(trend_terms)} terms before mentoring), mentees vs {who}; Welch interval"
-               if comparable else plain)
+        how = (f"ANCOVA (OLS): score after mentoring on mentored + the score before (the selection test) + the mean "
+               f"score over up to {prior_terms} earlier terms + prior band, cohort and year group; t interval; "
+               f"mentees vs {who}"
+               + (", scoring within the mentees' range on the selection test" if comparable else ""))
         for subject, panel in sc.groupby("subject", sort=True):
-            rows.append(_did(f"attainment: {subject}", stack(panel, trend=comparable), confidence, min_n, how))
+            rows.append(_estimate(f"attainment: {subject}", stack(panel, trim=comparable), ["before", "earlier"],
+                                  confidence, min_n, how))
+    plain = (f"ANCOVA (OLS): value after on mentored + the value before + prior band, cohort and year group; "
+             f"t interval; mentees vs {who}")
     if attendance is not None:
         a = attendance[attendance["period"].isin(TERMS)].copy()
         a["term_index"] = _term_index(a["academic_year"], a["period"])
@@ -292,23 +307,23 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
         missed = pd.to_numeric(a["authorised_absence"], errors="coerce") + pd.to_numeric(
             a["unauthorised_absence"], errors="coerce")
         a["value"] = np.where(poss > 0, 100 * (poss - missed) / poss, np.nan)
-        rows.append(_did("attendance %", stack(a[["upn", "term_index", "value"]]), confidence, min_n, plain))
-    if exclusions is not None:
+        rows.append(_estimate("attendance %", stack(a[["upn", "term_index", "value"]], during=True), ["before"],
+                              confidence, min_n, plain))
+    if exclusions is not None and cohorts:
         ex = exclusions.copy()
         ex["start_date"] = pd.to_datetime(ex["start_date"], errors="coerce")
         ex["days"] = pd.to_numeric(ex.get("days"), errors="coerce").fillna(0)
         if "category" in ex.columns:
             ex = ex[ex["category"] == "suspension"]
         parts = []
-        for m_ids, c_ids, _, _, start, end, _ in cohorts:
-            span = end - start
-            ids = pd.DataFrame({"upn": m_ids + c_ids})
-            before = ex[(ex["start_date"] >= start - span) & (ex["start_date"] < start)].groupby("upn")["days"].sum()
+        for c in cohorts:
+            f, start, end = c["frame"], c["start"], c["end"]
+            before = ex[(ex["start_date"] >= start - (end - start)) & (ex["start_date"] < start)].groupby(
+                "upn")["days"].sum()
             after = ex[(ex["start_date"] >= start) & (ex["start_date"] <= end)].groupby("upn")["days"].sum()
-            parts.append(ids.assign(before=ids["upn"].map(before).fillna(0.0), after=ids["upn"].map(after).fillna(0.0),
-                                    mentee=ids["upn"].isin(m_ids)))
-        if parts:
-            rows.append(_did("suspension days", pd.concat(parts, ignore_index=True), confidence, min_n, plain))
+            parts.append(f.assign(before=f["upn"].map(before).fillna(0.0), after=f["upn"].map(after).fillna(0.0)))
+        rows.append(_estimate("suspension days", pd.concat(parts, ignore_index=True), ["before"], confidence, min_n,
+                              plain))
     out = pd.DataFrame(rows)
     for r in rows:
         if r["low_n"]:

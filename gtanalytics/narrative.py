@@ -490,24 +490,25 @@ def describe_change(
     frame,
     *,
     label: str,
-    estimate: str = "did",
-    ci_low: str = "did_ci_low",
-    ci_high: str = "did_ci_high",
+    estimate: str = "estimate",
+    ci_low: str = "ci_low",
+    ci_high: str = "ci_high",
     n: str = "n_mentees",
     who: str = "mentees",
-    comparison: str = "comparable pupils who were not mentored",
+    comparison: str = "similar pupils who were not mentored",
     higher_is_better=True,
     min_n: int = LOW_N,
     decimals: int = 1,
     key_area: int | None = 4,
 ):
-    """Sentences about a difference in change (difference-in-differences), e.g. mentoring.
+    """Sentences about a difference in change after allowing for earlier scores, e.g. mentoring.
 
     Parameters
     ----------
     frame : DataFrame, Series or dict
         :func:`gtanalytics.mentoring.mentoring_impact` rows (``outcome,
-        n_mentees, did, did_ci_low, did_ci_high``) or any frame with a label,
+        n_mentees, estimate, ci_low, ci_high``: the difference after allowing
+        for the pupils' earlier scores) or any frame with a label,
         an estimate, its interval and a count.  A row with ``suppressed ==
         "secondary"`` had its numbers hidden although it is not small, and is
         described so (not as "fewer than ``min_n``").
@@ -523,7 +524,7 @@ def describe_change(
 
     Examples
     --------
-    >>> row = {"outcome": "attainment: maths", "n_mentees": 12, "did": 3.1, "did_ci_low": 0.4, "did_ci_high": 5.8}
+    >>> row = {"outcome": "attainment: maths", "n_mentees": 12, "estimate": 3.1, "ci_low": 0.4, "ci_high": 5.8}
     >>> describe_change(row, label="outcome").judgement
     'positive'
     """
@@ -542,7 +543,7 @@ def describe_change(
             out.append(Statement(f"{what}: fewer than {min_n} {who} with data, too few to say whether they changed "
                                  f"differently from {comparison}.", judgement="too_few", key_area=key_area))
             continue
-        numbers = (f"(difference in change {_f(row[estimate], decimals)}, "
+        numbers = (f"(difference after allowing for earlier scores {_f(row[estimate], decimals)}, "
                    f"95% interval {_f(row[ci_low], decimals)} to {_f(row[ci_high], decimals)}; {int(nn)} {who})")
         if kind == "in_line":
             text = (f"{what}: {who} changed about as much as {comparison} {numbers}; the interval includes zero, "

@@ -71,11 +71,18 @@ PLANTED: dict = {
     "underachievers": {"prior": "latent ability >= 0.9 SD (about the top fifth) in 2021/22, then in year groups 2-10",
                        "share_of_high_prior": "25% of those on the register, 12% of the others",
                        "drift_sd_per_year": -0.45},
-    "mentoring": {"years": ["2022/23", "2023/24"], "who": "under-achievers on the register (75% of them)",
-                  "mentees_per_mentor": 3, "attainment_effect_sd_per_year": 0.25, "absence_multiplier": 0.75,
-                  "attainment_effect_points_per_year": 0.25 * POINTS,
-                  "units": "latent ability SD (13.5 standardised-score points each, see POINTS), not the "
-                           "observed SD of 15 that effect_sd of the interventions refers to"},
+    "mentoring": {"years": ["2022/23", "2023/24"],
+                  "who": "chosen each September as schools choose them, from OBSERVED scores: pupils on the "
+                         "register (Years 2-10) whose latest termly test (mean of reading and maths, the Summer "
+                         "before) is in the lowest third of the register pupils of their school; 75% of those "
+                         "at random (a fixed draw per pupil) are mentored",
+                  "when": "Autumn and Spring terms (mid-September to late March); the next test is the Summer one",
+                  "mentees_per_mentor": 3, "attainment_effect_sd": 0.30, "attainment_effect_points": 0.30 * POINTS,
+                  "absence_multiplier": 0.75,
+                  "units": "attainment_effect_sd: latent ability SD added over the two mentoring terms (half in "
+                           "each), so 0.30 x POINTS = 4.05 standardised-score points on every termly test from the "
+                           "Spring one on (both subjects); not the observed SD of 15 that effect_sd of the "
+                           "interventions refers to. absence_multiplier applies in the two mentoring terms"},
     "interventions": {p[0]: {"subject": p[1], "measure": p[2], "year_groups": list(range(p[3][0], p[3][1] + 1)),
                              "term": TERMS[p[4]], "weeks": p[8], "sessions": 3 * p[8],
                              "half_term": ("Spring 1" if p[4] == 1 else "Summer 1") + ("" if p[8] == 6 else "-2"),
@@ -146,7 +153,7 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     arts = np.array(["music", "sport", "art", "drama", "music;drama", "sport"])[rng.integers(0, 6, N)]
     area = np.where(gifted, area, np.where(talented, arts, ""))
     ua = (gen >= 0.9) & (yg0 >= 2) & (yg0 <= 10) & (first0 == 0) & (rng.random(N) < np.where(register, 0.25, 0.12))
-    mentee = ua & register & (rng.random(N) < 0.75) & (not national)
+    mentor_draw = rng.random(N)   # each pupil's chance draw for a mentoring place when eligible
     upn_group = np.where((yg0 == 0) & ~fs["joiner"].to_numpy(), 0, np.where(first0 == 0, 1, 2))
     ext = rng.integers(0, 40, N)
     la = sch["la"].to_numpy()[sch0]
@@ -191,14 +198,14 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
         gap[0] = PLANTED["disadvantage_gap"]["narrowing"]["change_sd_per_year"]
         gap[n_primary] = PLANTED["disadvantage_gap"]["widening"]["change_sd_per_year"]
     drift = (sch["effect"].to_numpy()[school] + gap[school] * tr["dis"][pid] * (k >= 1)
-             + PLANTED["underachievers"]["drift_sd_per_year"] * ua[pid]
-             + PLANTED["mentoring"]["attainment_effect_sd_per_year"] * (mentee[pid] & (k >= 1)))
+             + PLANTED["underachievers"]["drift_sd_per_year"] * ua[pid])
     ctx = dict(rng=rng, sch=sch, ids=sch["school_id"].to_numpy(), s0=s0, K=K, pid=pid, k=k, yg=yg, school=school,
-               prim=prim, upn=upn, tr=tr, register=register, ua=ua, mentee=mentee, born=born, gen=gen,
+               prim=prim, upn=upn, tr=tr, register=register, ua=ua, mentor_draw=mentor_draw, born=born, gen=gen,
                s_row=s0 + k, school_ord=np.argsort(np.argsort(sch["school_id"].to_numpy())), planted=PLANTED,
                points=POINTS, err=ERR)
-    T, term, end, sc, ctx["progs"] = _terms(ctx, drift, teff[ti_r], teff[ti_m], (th_r0, th_m0), national, scale)
-    ctx.update(T=T, term=term)
+    T, term, end, sc, ctx["progs"], mentee_row = _terms(ctx, drift, teff[ti_r], teff[ti_m], (th_r0, th_m0),
+                                                        national, scale)
+    ctx.update(T=T, term=term, mentee_row=mentee_row)
     # ---- assessments: termly tests, then statutory results (this year's, then earlier ones) ----
     s_row = ctx["s_row"]
     frames = []
@@ -246,7 +253,8 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
                                         "gap_change_sd_per_year": gap}),
         "teacher_effects": pd.DataFrame({"school_id": ids[tsch], "teacher": tcodes, "effect_sd_per_year": teff}),
         "underachievers": pd.DataFrame({"upn": upn[ua], "school_id": ids[sch0[ua]],
-                                        "gt_register": register[ua], "mentored": mentee[ua]}),
+                                        "gt_register": register[ua],
+                                        "mentored": np.isin(np.flatnonzero(ua), pid[mentee_row])}),
         "dual_exceptionality": pd.DataFrame({"upn": upn[twice], "sen": tr["sen"][twice]}),
     }
     if not national:
@@ -258,11 +266,14 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
 def _terms(ctx, drift, teff_r, teff_m, th0, national, scale):
     """Latent abilities term by term, the termly tests, and the pupils each programme takes.
 
-    Every pupil-year row has three term records (``T`` its row, ``term`` 0-2). In each term
-    (in time order) the programmes of that term pick, per school, pupils who scored 75-90 on the
-    latest termly test, and their latent gain that term carries the programme's effect; then every
-    pupil's latent ability moves on and is tested. Returns ``T, term``, the latent abilities at
-    the end of each term record and the termly scores (dicts by subject), and the programme groups.
+    Every pupil-year row has three term records (``T`` its row, ``term`` 0-2; record ``3 * row +
+    term``). In each term (in time order) the programmes of that term pick, per school, pupils who
+    scored 75-90 on the latest termly test, and their latent gain that term carries the programme's
+    effect; each Autumn from the second year schools pick mentees (see ``PLANTED["mentoring"]``)
+    from the latest scores, and their latent gains in Autumn and Spring carry the mentoring
+    effect; then every pupil's latent ability moves on and is tested. Returns ``T, term``, the
+    latent abilities at the end of each term record and the termly scores (dicts by subject), the
+    programme groups and which pupil-year rows were mentored.
     """
     rng, pid, k, yg, school, born, s0 = (ctx[x] for x in ("rng", "pid", "k", "yg", "school", "born", "s0"))
     T = np.repeat(np.arange(len(pid)), 3)
@@ -280,9 +291,24 @@ def _terms(ctx, drift, teff_r, teff_m, th0, national, scale):
     order = np.argsort(tt, kind="stable")
     bounds = np.searchsorted(tt[order], np.arange(3 * ctx["K"] + 1))
     progs = []
+    mentee_row = np.zeros(len(pid), dtype=bool)
+    ment = PLANTED["mentoring"]
     for t in range(3 * ctx["K"]):
         idx = order[bounds[t]:bounds[t + 1]]
         p_, s_yr = pid[T[idx]], s0 + t // 3
+        if t % 3 == 0 and t >= 3 and not national:
+            # mentees: register pupils (Years 2-10) whose latest score is in the lowest third of the school's
+            # register pupils, 75% of them (selection on an observed, noisy score, as schools do)
+            latest = (last["reading"][p_] + last["maths"][p_]) / 2
+            able = (ctx["register"][p_] & (yg[T[idx]] >= 2) & (yg[T[idx]] <= 10) & (last_t["reading"][p_] == t - 1)
+                    & (last_t["maths"][p_] == t - 1))
+            low = (pd.Series(np.where(able, latest, np.nan)).groupby(school[T[idx]]).rank(pct=True)
+                   .to_numpy() <= 1 / 3)
+            rows_ = T[idx[able & low & (ctx["mentor_draw"][p_] < 0.75)]]
+            mentee_row[rows_] = True
+            for s_ in inc:
+                inc[s_][3 * rows_] += ment["attainment_effect_sd"] / 2
+                inc[s_][3 * rows_ + 1] += ment["attainment_effect_sd"] / 2
         for pi, programme in enumerate(PROGRAMMES):
             name, subj, measure, (ylo, yhi), term_i, cap, eff, cost, weeks = programme
             if national or term_i != t % 3:
@@ -316,7 +342,7 @@ def _terms(ctx, drift, teff_r, teff_m, th0, national, scale):
             end[s_][idx] = th[s_][p_]
             sc[s_][idx] = np.clip(np.round(100 + POINTS * th[s_][p_] + rng.normal(0, ERR, len(idx))), 69, 141)
             last[s_][p_], last_t[s_][p_] = sc[s_][idx], t
-    return T, term, end, sc, progs
+    return T, term, end, sc, progs, mentee_row
 
 
 def _sizes(n_primary, n_secondary, pupils_per_year_group, scale):

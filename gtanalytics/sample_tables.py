@@ -182,7 +182,7 @@ def other_tables(ctx) -> dict[str, pd.DataFrame]:
 
     ``ctx`` holds the simulated trust (see the end of ``gtanalytics.sample._simulate``): the
     generator ``rng``, the ``planted`` parameters, one entry per pupil (``upn, tr, register, ua,
-    mentee, born, gen``), one per pupil-year row (``pid, k, yg, school, prim, s_row``), one per term
+    mentor_draw, born, gen``), one per pupil-year row (``pid, k, yg, school, prim, s_row, mentee_row``), one per term
     row (``T, term``) and the programme groups chosen term by term (``progs``). Adds
     ``ctx["intervention_truth"]``.
     """
@@ -229,35 +229,37 @@ def _interventions(ctx) -> pd.DataFrame:
 
 
 def _mentoring(ctx) -> pd.DataFrame:
-    """G&T under-achievers mentored by LSAs and (in secondaries) peers, three mentees a mentor."""
+    """Register pupils with low latest scores mentored (Autumn and Spring) by LSAs and (in secondaries) peers,
+    three mentees a mentor."""
     rng, upn, pid, k, school, prim = (ctx[x] for x in ("rng", "upn", "pid", "k", "school", "prim"))
-    m = np.flatnonzero(ctx["mentee"][pid] & (k >= 1))
+    m = np.flatnonzero(ctx["mentee_row"])
     m = m[np.lexsort((upn[pid[m]], k[m], school[m]))]
     grp = pd.DataFrame({"s": school[m], "k": k[m]}).groupby(["s", "k"]).cumcount().to_numpy() // 3
     peer = ~prim[m] & (grp % 2 == 1)
     num = ctx["school_ord"][school[m]] * 6 + (grp % 5) + 2
-    held = rng.binomial(33, 0.85, len(m))
+    held = rng.binomial(26, 0.85, len(m))
     start = np.busday_offset(np.char.add((ctx["s0"] + k[m]).astype("U4"), "-09-18").astype("datetime64[D]"), 0,
                              roll="forward")
     peer_name = np.char.add(np.char.add("PEER-", ctx["ids"][school[m]]), np.char.add("-", (grp + 1).astype("U2")))
     return pd.DataFrame({
         "mentor": np.where(peer, peer_name, np.char.add("LSA-", np.char.mod("%02d", num))),
         "mentor_role": np.where(peer, "peer", "LSA"), "upn": upn[pid[m]], "start_date": _iso(start),
-        "end_date": _iso(start + np.timedelta64(297, "D")), "sessions_planned": 33, "sessions_held": held,
+        "end_date": _iso(start + np.timedelta64(186, "D")), "sessions_planned": 26, "sessions_held": held,
         "log_entries": rng.binomial(held, 0.8), "focus": _FOCUS[rng.integers(0, 3, len(m))]})
 
 
 def _attendance(ctx) -> tuple[pd.DataFrame, np.ndarray]:
     """Sessions per term, lower for disadvantaged pupils; also each row's pupil absence propensity."""
-    rng, tr, upn, pid, k, prim, T = (ctx[x] for x in ("rng", "tr", "upn", "pid", "k", "prim", "T"))
+    rng, tr, upn, pid, prim, T = (ctx[x] for x in ("rng", "tr", "upn", "pid", "prim", "T"))
     dis = tr["dis"][pid]
     A = ctx["planted"]["attendance"]["absence_rate_multiplier"]
     base = (0.042 * np.where(dis, A["disadvantaged"], 1) * np.where(prim, 1, A["secondary"])
             * np.where(tr["sen"][pid] == "K", A["sen_K"], 1) * np.where(tr["sen"][pid] == "E", A["sen_E"], 1)
-            * np.where(ctx["ua"][pid], 1.25, 1)
-            * np.where(ctx["mentee"][pid] & (k >= 1), ctx["planted"]["mentoring"]["absence_multiplier"], 1))
+            * np.where(ctx["ua"][pid], 1.25, 1))
+    mentored = ctx["mentee_row"][T] & (ctx["term"] < 2)   # the two mentoring terms
     pupil_prop = np.exp(rng.normal(0, 0.75, len(upn)) - 0.75 ** 2 / 2)[pid]
-    rate = np.minimum(0.95, (base * pupil_prop)[T] * np.exp(rng.normal(-0.06, 0.35, len(T))))
+    rate = np.minimum(0.95, (base * pupil_prop)[T] * np.exp(rng.normal(-0.06, 0.35, len(T)))
+                      * np.where(mentored, ctx["planted"]["mentoring"]["absence_multiplier"], 1))
     poss = np.array([140, 126, 114])[ctx["term"]]
     missed = rng.binomial(poss, rate)
     unauth = rng.binomial(missed, np.where(dis[T], 0.38, 0.22))

@@ -281,20 +281,20 @@ def test_statement_rejects_unknown_judgement():
 
 
 def test_describe_change_direction_and_goodness():
-    row = {"outcome": "suspension days", "n_mentees": 12, "did": -1.5, "did_ci_low": -2.5, "did_ci_high": -0.5}
+    row = {"outcome": "suspension days", "n_mentees": 12, "estimate": -1.5, "ci_low": -2.5, "ci_high": -0.5}
     s = nv.describe_change(row, label="outcome", higher_is_better=lambda w: w != "suspension days")
     assert s.judgement == "positive" and "fell significantly more" in s
     s = nv.describe_change(dict(row, outcome="attendance %"), label="outcome",
                            higher_is_better=lambda w: w != "suspension days")
     assert s.judgement == "negative"
-    assert nv.describe_change(dict(row, did_ci_high=0.0), label="outcome").judgement == "neutral"
+    assert nv.describe_change(dict(row, ci_high=0.0), label="outcome").judgement == "neutral"
     assert nv.describe_change(dict(row, n_mentees=5), label="outcome").judgement == "too_few"
 
 
 def test_secondary_suppression_is_not_called_small():
     """A count hidden only so that another cannot be worked out is not "fewer than min_n" (it may be 40)."""
-    row = {"outcome": "attainment: maths", "n_mentees": None, "did": None, "did_ci_low": None,
-           "did_ci_high": None, "suppressed": "secondary"}
+    row = {"outcome": "attainment: maths", "n_mentees": None, "estimate": None, "ci_low": None,
+           "ci_high": None, "suppressed": "secondary"}
     s = nv.describe_change(row, label="outcome", min_n=10)
     assert s.judgement == "too_few" and "fewer than" not in s and "cannot be worked out" in s
     assert "fewer than 10 mentees" in nv.describe_change(dict(row, suppressed="primary"), label="outcome", min_n=10)
