@@ -608,7 +608,7 @@ def _settle_clashes(block: Block, header: list[str], assigned: dict, spec: Table
                     assigned[i], assigned[j] = b, a
                 log.add(label, None, f"{assigned[i]}, {assigned[j]}", f"{header[i]}, {header[j]}",
                         f"Columns {name(i)} and {name(j)} could each be {a} or {b}; by their values {name(i)} was "
-                        f"read as {assigned[i]} and {name(j)} as {assigned[j]}.", "noted", "info")
+                        f"read as {assigned[i]} and {name(j)} as {assigned[j]}.", "noted", "warning")
     unclear = False
     for i, cs in enumerate(cands):
         if i in assigned or not cs:

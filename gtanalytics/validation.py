@@ -81,14 +81,14 @@ def _odd_forms(u: pd.Series, name: str):
     if sid:
         m = s.str.fullmatch(r"\d+\.0+").fillna(False).to_numpy(dtype=bool)
         s = s.where(~m, s.str.split(".").str[0])
-        fix[m] = f"{name} was written as a decimal number (a spreadsheet number format); read as a whole number"
+        fix[m] = f"{name} was written as a decimal number (a spreadsheet number format)"
         sci = s.str.extract(r"^(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})$")
         for k in np.flatnonzero(sci[0].notna().to_numpy(dtype=bool)):
             digits = sci.iloc[k, 0] + (sci.iloc[k, 1] if isinstance(sci.iloc[k, 1], str) else "")
             width = int(sci.iloc[k, 2]) + 1
             if len(digits) == width:                 # every digit shown: nothing was rounded
                 s.iloc[k] = digits
-                fix[k] = f"{name} was written in scientific notation with every digit shown; read as {digits}"
+                fix[k] = f"{name} was written in scientific notation with every digit shown"
             else:
                 lo = int(digits.ljust(width, "0")) - (5 * 10 ** (width - len(digits) - 1) if len(digits) < width else 0)
                 hi = lo + 10 ** max(width - len(digits), 0) - 1
