@@ -33,6 +33,7 @@ def _per_row(per_value: np.ndarray, codes: np.ndarray, blank) -> np.ndarray:
 
 _INVISIBLE = "[\u200b-\u200d\u2060\ufeff\u00ad]"
 _GUARD = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad\u00a0]|^[='#]", re.M)
+_NUMBER_ID = re.compile(r"\.0+$|[eE]\+?\d", re.M)
 _EXCEL_ERRORS = r"#(?:N/A|NAME\?|VALUE!|REF!|DIV/0!|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)"
 _FOOTER = r"(?i)^(?:grand\s+)?(?:sub-?)?(?:totals?|sum|count|average|mean|number of (?:pupils|students|rows|records))\b"
 _ABSENCE = ("authorised_absence", "unauthorised_absence")
@@ -43,18 +44,59 @@ def _norm(text: str) -> str:
     return re.sub(r"[^0-9a-z]+", " ", str(text).lower()).strip()
 
 
-def _odd_forms(u: pd.Series, name: str):
+def _not_data_rows(cleaned: dict, headers: dict, blank: np.ndarray, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows repeating the header (most of their values are the column names) and footer rows (a total or
+    count where the key column ``key`` is blank or holds the word): masks over the rows.
+
+    Only rows whose key is blank, a footer word or its header are looked at, and every check runs
+    once per distinct value, so a clean file costs one check of one column.
+    """
+    none = np.zeros(len(blank), dtype=bool)
+
+    def flags(u: pd.Series, name: str, present=None) -> tuple[np.ndarray, np.ndarray]:
+        sub = u if present is None else u.iloc[present]
+        norm = sub.str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
+        head = norm.isin({_norm(headers.get(name, name)), _norm(name)}).to_numpy(dtype=bool)
+        foot = sub.str.contains(_FOOTER, regex=True).fillna(False).to_numpy(dtype=bool)
+        h, f = np.zeros(len(u) + 1, dtype=bool), np.zeros(len(u) + 1, dtype=bool)   # code -1 (blank): False
+        h[slice(None, len(u)) if present is None else present] = head
+        f[slice(None, len(u)) if present is None else present] = foot
+        return h, f
+
+    if key not in cleaned:
+        return none, none
+    kcodes, ku, _ = cleaned[key]
+    kh, kf = flags(ku, key)
+    cand = np.flatnonzero(((kcodes < 0) | kh[kcodes] | kf[kcodes]) & ~blank)
+    if not len(cand):
+        return none, none
+    hits = np.zeros(len(cand), dtype=np.int16)
+    filled = np.zeros(len(cand), dtype=np.int16)
+    foot = np.zeros(len(cand), dtype=bool)
+    for name, (codes, u, _) in cleaned.items():
+        c = codes[cand]
+        h, f = flags(u, name, np.unique(c[c >= 0]))
+        hits += h[c]
+        foot |= f[c]
+        filled += c >= 0
+    repeated, footer = none.copy(), none.copy()
+    repeated[cand] = (hits >= 2) & (hits * 2 >= filled)
+    footer[cand] = foot & ~repeated[cand]
+    return repeated, footer
+
+
+def _odd_forms(u: pd.Series, name: str, raw: np.ndarray):
     """Spreadsheet forms of values: returns None, or (values read, repair note, error) per distinct value.
 
     Repaired: invisible characters, Excel text formulas (``="A886..."``), a leading
     apostrophe, a school id typed as a decimal (``8862101.0``) or in full scientific
     notation.  Errors (the value is unknown): Excel error values (``#N/A``), formulas
     without a calculated value, a school id rounded by scientific notation (``8.86E+06``).
+    ``raw`` holds the distinct values as read: one search of them all finds a clean column.
     """
-    vals = u.dropna()
+    text = "\n".join(x.strip() for x in raw if isinstance(x, str))
     sid = name == "school_id"
-    if vals.empty or not (_GUARD.search("\n".join(vals.tolist()))
-                          or (sid and vals.str.contains(r"\.0+$|[eE]\+?\d", regex=True).any())):
+    if not (_GUARD.search(text) or (sid and _NUMBER_ID.search(text))):
         return None
     fix = np.full(len(u), None, dtype=object)
     err = np.full(len(u), None, dtype=object)
@@ -150,10 +192,6 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
     cleaned: dict[str, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
     forms: dict[str, tuple] = {}
     blank = np.ones(n, dtype=bool)
-    header_hits = np.zeros(n, dtype=np.int16)
-    filled = np.zeros(n, dtype=np.int16)
-    footer = np.zeros(n, dtype=bool)
-    footer_key = np.ones(n, dtype=bool)
     for name in raw.columns.drop(["_file", "_row"]):
         codes, uniq = pd.factorize(raw[name].astype("object"), use_na_sentinel=True)
         codes = codes.astype(np.int32) if len(uniq) < 2**31 else codes    # half the memory of the row codes
@@ -161,19 +199,10 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
             del raw[name]                # its text is now held as codes and distinct values
         u = pd.Series(uniq, dtype="object").astype("string").str.strip()
         u = u.mask(u == "")
-        odd = _odd_forms(u, name)
+        odd = _odd_forms(u, name, uniq)
         if odd is not None:
             forms[name] = (u, odd[1], odd[2])
             u = odd[0]
-        if headers and name in headers:          # a row repeating the header, value by value
-            own = {_norm(headers[name]), _norm(name)}
-            header_hits += _per_row(u.str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
-                                    .isin(own).to_numpy(dtype=bool), codes, False)
-        foot = u.str.contains(_FOOTER, regex=True).fillna(False).to_numpy(dtype=bool)
-        if foot.any():
-            footer |= _per_row(foot, codes, False)
-        if name == "upn":                        # a footer row has no pupil key (or the word itself there)
-            footer_key = _per_row(foot | u.isna().to_numpy(dtype=bool), codes, True)
         vmap = values.get(name)
         hit = np.zeros(len(u), dtype=bool)
         if vmap:
@@ -186,7 +215,6 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
         is_blank = u.isna().to_numpy(dtype=bool)
         row_blank = _per_row(is_blank, codes, True)
         blank &= row_blank
-        filled += ~row_blank
         cleaned[name] = (codes, u, hit)
     del raw   # the text is in ``cleaned`` now (codes and distinct values): let the caller's frame go
     for name, (_, _, err) in forms.items():     # an Excel error alone in a row is not a blank row
@@ -194,11 +222,11 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
     excluded = blank.copy()
     if blank.any():
         log.add(label, rows[blank], None, None, "Blank row (no values in any column used).", "excluded", "warning")
-    repeated = ~blank & (header_hits >= 2) & (header_hits * 2 >= filled)
+    key = "upn" if "upn" in spec.required else next((c for c in spec.required if c in cleaned), "")
+    repeated, footer = _not_data_rows(cleaned, headers or {}, blank, key)
     if repeated.any():
         log.add(label, rows[repeated], None, None, "Repeated header row (the column names again, e.g. at a page "
                 "break of a printed report), not a pupil's data: not used.", "excluded", "warning")
-    footer &= ~blank & ~repeated & footer_key
     if footer.any():
         log.add(label, rows[footer], None, None, "Footer row (a total or count below the data), not a pupil's "
                 "data: not used.", "excluded", "warning")
@@ -411,11 +439,14 @@ def _percentages(out, pct_values, log, label, live, excluded) -> np.ndarray:
                              f"itself. The row was not used.", True)
     for col, kind_col in _PERCENT_BY.items():      # 0.95 as a percent score: a proportion, not 0.95%
         if col in out.columns and kind_col in out.columns:
-            v = out[col].astype("float64")
-            m = ((out[kind_col] == "percent").fillna(False) & (v > 0) & (v < 1)).to_numpy(dtype=bool)
-            excluded |= note(m, col, _num_text(v), f"{col} looks like a proportion (e.g. 0.95), but a percent score "
-                             f"runs from 0 to 100 (write 95). Correct the score and export again. The row was not "
-                             f"used.", True)
+            v = out[col].to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                m = (v > 0) & (v < 1)
+            if m.any():
+                m &= (out[kind_col] == "percent").fillna(False).to_numpy(dtype=bool)
+                excluded |= note(m, col, _num_text(out[col]), f"{col} looks like a proportion (e.g. 0.95), but a "
+                                 f"percent score runs from 0 to 100 (write 95). Correct the score and export again. "
+                                 f"The row was not used.", True)
     return excluded
 
 
