@@ -5,8 +5,10 @@ Exit codes
 0  success: the data are usable and no row was excluded for an error (warnings,
    e.g. repaired values or temporary UPNs, are listed but do not fail)
 1  problems: rows excluded or a file unusable, or no usable pupils table at all
-   (validate); a school failed (report)
-2  usage error: a path that does not exist, a bad option
+   (validate); a school failed, no pupil on the G&T register remains, or (with
+   ``--strict``) validation excluded rows (report)
+2  usage error: a path that does not exist, a bad option, an output folder that
+   cannot be written
 
 No traceback ever reaches the user: data problems are explained in plain
 English, anything unexpected is reported with a request to report it.

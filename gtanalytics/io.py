@@ -9,7 +9,12 @@ What it copes with: UTF-8, UTF-8 with BOM, Windows-1252 and UTF-16 CSVs (comma,
 tab, semicolon or pipe separated); title rows above the header, in CSV and in
 Excel; two-row headers with merged cells; the headers of the common MIS (SIMS,
 Arbor, Bromcom, Scholarpack: see ``gtanalytics/mapping.yml``, which you can
-extend); Excel workbooks with one table per sheet.  Files are read by
+extend); Excel workbooks with one table per sheet; and the forms hand-kept spreadsheets
+take: UPNs as Excel text formulas or with invisible characters, school ids typed as
+decimals, Excel error values, formulas never calculated, cells merged down a column,
+Excel's 1904 date system, a G&T column holding the areas, two headers claiming one column,
+percentages, decimal commas, footer and repeated header rows (each repaired and reported,
+or rejected with the fix).  Files are read by
 :mod:`gtanalytics.readers`; the values are checked and normalised by
 :mod:`gtanalytics.validation`.
 
@@ -546,7 +551,8 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         mapped = [(r, c, v, ref) for r, c, v, ref in filled if c in assigned]
         log.add(label, [r + 1 for r, *_ in mapped], [assigned[c] for _, c, *_ in mapped], [v for *_, v, _ in mapped],
                 [f"Cells {ref} are merged down the column; the value was filled into this row. Check it belongs to "
-                 f"this row too (unmerge the cells in Excel to avoid this)." for *_, ref in mapped], "repaired", "warning")
+                 f"this row too (unmerge the cells in Excel to avoid this)." for *_, ref in mapped],
+                "repaired", "warning")
     percent = frozenset(c for i, c in assigned.items() if i < width and spec.column(c).dtype in ("int", "float")
                         and re.search(r"%|\bper ?cent|\bpct\b", header[i], re.I))
     typed = validate_table(frame, spec, values=hmap.values, log=log, label=label, date_origin=block.date_origin,

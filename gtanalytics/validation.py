@@ -386,7 +386,8 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
         out["gt_area"] = out["gt_area"].mask(named & ~given, areas)
         log.add(label, None, "gt_register", None, f"{int(named.sum())} gt_register value(s) named an area (e.g. "
                 f"'{areas[named].iloc[0] if named.any() else ''}') instead of Y/N: read as on the register (Y), with "
-                f"the area kept in gt_area" + (" where gt_area was blank." if given.any() else "."), "derived", "warning")
+                f"the area kept in gt_area" + (" where gt_area was blank." if given.any() else "."),
+                "derived", "warning")
     excluded = _percentages(out, pct_values, log, label, live, excluded)
     out["_excluded"] = excluded
     _cross_checks(out, spec, log, label, live)

@@ -668,8 +668,8 @@ def _terms_and_dates(folder, ex):
     a.loc[::5, "date"] = "2024-05-13T23:00:00Z"                     # midnight in UK summer time, written in UTC
     iv = ex["interventions"].copy()
     d = pd.to_datetime(iv["start_date"])
-    iv["start_date"] = [f"{x.day}{'th' if 4 <= x.day % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(x.day % 10, 'th')} "
-                        f"{x:%b %Y}" for x in d]
+    suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}
+    iv["start_date"] = [f"{x.day}{suffix.get(x.day, 'th')} {x:%b %Y}" for x in d]
     iv["end_date"] = pd.to_datetime(iv["end_date"]).dt.strftime("%Y-%m-%dT00:00:00.000Z")   # winter: UTC = UK
     write_csv(a, folder / "assessments.csv")
     write_csv(iv, folder / "interventions.csv")
@@ -856,7 +856,7 @@ def corpus(ex: dict[str, pd.DataFrame]) -> list[Case]:
 
 def real_export_cases(ex: dict[str, pd.DataFrame]) -> list[Case]:
     """The forms MIS exports and hand-kept spreadsheets take (issue 16): read right and reported, or rejected."""
-    p, a, at, iv = ex["pupils"], ex["assessments"], ex["attendance"], ex["interventions"]
+    p, a, at = ex["pupils"], ex["assessments"], ex["attendance"]
     P, A, AT, IV = (FILES[k] for k in ("pupils", "assessments", "attendance", "interventions"))
     sid = school_rows(ex)
     spring = np.flatnonzero(at["period"] == "Spring")
