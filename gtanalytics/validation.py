@@ -419,9 +419,10 @@ def _percentages(out, pct_values, log, label, live, excluded) -> np.ndarray:
             possible = out["possible_sessions"].astype("float64")
             ok = pct & possible.notna().to_numpy(dtype=bool) & (value >= 0).to_numpy() & (value <= 100).to_numpy()
             sessions = (value * possible / 100).round()
-            done = note(ok, col, shown, col + " was given as a percentage (" + shown + ") of " + _num_text(possible)
-                        + " possible sessions; read as " + _num_text(sessions) + " sessions (rounded to whole "
-                        "sessions). Export absence in sessions to avoid the rounding.", False)
+            done = note(ok, col, shown + " of " + _num_text(possible) + " possible = " + _num_text(sessions),
+                        f"{col} was given as a percentage of the row's possible sessions; it was turned into "
+                        f"sessions, rounded to whole sessions (the value shows the sum). Export absence in sessions "
+                        f"to avoid the rounding.", False)
             out[col] = out[col].mask(done, sessions.astype("Int64"))
             excluded |= note(pct & ~ok, col, shown, f"{col} was given as a percentage, which cannot be turned into "
                              f"sessions because this row's possible sessions are not known (or the percentage is "

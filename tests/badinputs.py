@@ -929,7 +929,9 @@ def real_export_cases(ex: dict[str, pd.DataFrame]) -> list[Case]:
         Case("percent_absence", "absence '3%' in a sessions column (converted with the row's possible sessions, "
              "reported), and a file headed 'Authorised absence (%)' (converted, reported; not read as sessions)",
              _percent_absence,
-             [Problem(AT, row_of(i), "authorised_absence", "3%", "repaired", "read as") for i in PERCENT_ROWS]
+             [Problem(AT, row_of(i), "authorised_absence",
+                      f"3% of {at.loc[plain[i], 'possible_sessions']} possible = {v}", "repaired", "turned into sessions")
+              for i, (*_, v) in zip(PERCENT_ROWS, pct_values)]
              + [Problem("attendance_spring.csv", row_of(0), "authorised_absence", None, "repaired", "percentage")],
              altered={("attendance", "authorised_absence")}, values=pct_values, usable=True),
         Case("percent_scores", "a KS2 scaled score '104%' and a percent score 0.95: both excluded with the fix",
