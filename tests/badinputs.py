@@ -687,6 +687,8 @@ def _encodings(folder, ex):
     write_csv(ex["assessments"], folder / "assessments.csv")
     with open(folder / "assessments.csv", "ab") as f:
         f.write(b"\x00" * 512)                              # padding left by the program that wrote it
+    schools = (SAMPLE / "schools.csv").read_bytes()         # a small file: mostly NUL bytes, not UTF-16
+    (folder / "schools.csv").write_bytes(schools + b"\x00" * (4 * len(schools)))
     at = ex["attendance"].copy()
     at.loc[2, "authorised_absence"] = "-3"
     write_csv(at, folder / "attendance.csv", title=("sep=,",))
@@ -944,10 +946,11 @@ def real_export_cases(ex: dict[str, pd.DataFrame]) -> list[Case]:
              [Problem(A, row_of(0), "date", "2024-05-13T23:00:00Z", "repaired", "in UK time it falls on 2024-05-14"),
               Problem(A, None, "term", None, "derived", "Summer Term")], usable=True, cli=0),
         Case("encodings_and_sep_line", "one Windows-1252 line in a UTF-8 pupils file (every name right), an "
-             "assessments file padded with NUL bytes, and a 'sep=,' first line (row numbers as Excel shows)",
+             "assessments file and a small schools file padded with NUL bytes, and a 'sep=,' first line (row numbers as Excel shows)",
              _encodings,
              [Problem(P, None, None, None, "noted", "line(s) 7 were in Windows-1252"),
               Problem(A, None, None, None, "noted", "ended in NUL characters"),
+              Problem("schools.csv", None, None, None, "noted", "ended in NUL characters"),
               Problem(AT, None, None, None, "noted", "'sep=,'"),
               Problem(AT, row_of(2), "authorised_absence", "-3", "excluded", "at least 0")],
              excluded={AT: {row_of(2)}}, altered={("pupils", "forename")},
