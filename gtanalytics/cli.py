@@ -5,8 +5,10 @@ Exit codes
 0  success: the data are usable and no row was excluded for an error (warnings,
    e.g. repaired values or temporary UPNs, are listed but do not fail)
 1  problems: rows excluded or a file unusable, or no usable pupils table at all
-   (validate); a school failed (report)
-2  usage error: a path that does not exist, a bad option
+   (validate); a school failed, no pupil on the G&T register remains, or (with
+   ``--strict``) validation excluded rows (report)
+2  usage error: a path that does not exist, a bad option, an output folder that
+   cannot be written
 
 No traceback ever reaches the user: data problems are explained in plain
 English, anything unexpected is reported with a request to report it.
@@ -59,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--pdf", action="store_true", help="also write PDF")
     r.add_argument("--audience", choices=("governors", "leaders"), default="governors",
                    help="governors: no names, small groups suppressed (default); leaders: internal detail")
+    r.add_argument("--strict", action="store_true",
+                   help="refuse to build when validation excluded any row or found a file unusable")
     return parser
 
 
@@ -138,20 +142,71 @@ def validation_report(data, *, path: object = "", max_problems: int = 50, show_a
     return "\n".join(lines), 0
 
 
+def _out_problem(out: Path) -> str | None:
+    """Why reports cannot be written to the folder ``out``, in plain English (None when they can)."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out} is a file, not a folder. Give a folder to write the reports to (it is created if needed)."
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        return f"--out {out} cannot be created, because {parent} is a file, not a folder. Give another folder."
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return (f"--out {out} cannot be written: you do not have permission to write in {parent}. Give a folder "
+                f"you can write to, e.g. one in your home folder.")
+    return None
+
+
 def _report(args) -> int:
     if not Path(args.data).exists():
         print(f"gtanalytics: {args.data} does not exist. Give the folder that holds your MIS exports.",
               file=sys.stderr)
         return 2
+    out = Path(args.out)
+    problem = _out_problem(out)
+    if problem:
+        print(f"gtanalytics: {problem}", file=sys.stderr)
+        return 2
+    from gtanalytics.io import load
+    from gtanalytics.quality import data_note
     from gtanalytics.report import build_reports
 
-    result = build_reports(data=args.data, out=args.out, schools=args.school or None, pdf=bool(args.pdf),
-                           audience=args.audience)
+    try:
+        data = load(args.data)
+    except GTDataError as exc:
+        print(f"The data in {args.data} cannot be used, so no report was built:\n{exc}")
+        return 1
+    text, code = validation_report(data, path=args.data, max_problems=20)
+    print(text + "\n")
+    if code and args.strict:
+        print("--strict: no report was built, because validation excluded rows or found a file unusable (see "
+              "above). Fix the data and run again, or run without --strict to build on the rows that were used.")
+        return 1
+    if not data.pupils["gt_register"].fillna(False).any():
+        lost = int(data.accounting.loc[data.accounting["table"] == "pupils", "rows_excluded"].sum())
+        print("No report was built: no pupil in the data used is on the G&T register, so the reports would have "
+              "nothing to say about G&T pupils. " + (
+                  f"{lost} pupil row(s) were excluded by validation (listed above), and the register pupils may "
+                  f"be among them: fix those rows and run again." if lost else
+                  "Check the register column of the pupils file (e.g. 'G&T' holding Y for pupils on the "
+                  "register)."))
+        return 1
+    note = data_note(data)
+    try:
+        result = build_reports(data=args.data, out=args.out, schools=args.school or None, pdf=bool(args.pdf),
+                               audience=args.audience)
+    except OSError as exc:                 # the output folder: full disk, permissions, a file in the way
+        where = exc.filename or out
+        print(f"gtanalytics: the reports could not be written to {out} ({exc.strerror or exc} at {where}). "
+              f"Check that the folder can be written to and the disk is not full, then run again.", file=sys.stderr)
+        return 1
     with_err = result.copy()
     if "error" in with_err.columns:
         with_err["error"] = with_err["error"].fillna("")
     print(with_err.to_string(index=False))
     failed = with_err[with_err["status"].astype(str).str.lower() != "ok"] if "status" in with_err else with_err[:0]
+    if note:
+        print("\n" + note)
     if len(failed):
         print(f"\n{len(failed)} school(s) failed: " + ", ".join(str(s) for s in failed["school"]))
         return 1

@@ -9,7 +9,12 @@ What it copes with: UTF-8, UTF-8 with BOM, Windows-1252 and UTF-16 CSVs (comma,
 tab, semicolon or pipe separated); title rows above the header, in CSV and in
 Excel; two-row headers with merged cells; the headers of the common MIS (SIMS,
 Arbor, Bromcom, Scholarpack: see ``gtanalytics/mapping.yml``, which you can
-extend); Excel workbooks with one table per sheet.  Files are read by
+extend); Excel workbooks with one table per sheet; and the forms hand-kept spreadsheets
+take: UPNs as Excel text formulas or with invisible characters, school ids typed as
+decimals, Excel error values, formulas never calculated, cells merged down a column,
+Excel's 1904 date system, a G&T column holding the areas, two headers claiming one column,
+percentages, decimal commas, footer and repeated header rows (each repaired and reported,
+or rejected with the fix).  Files are read by
 :mod:`gtanalytics.readers`; the values are checked and normalised by
 :mod:`gtanalytics.validation`.
 
@@ -32,7 +37,9 @@ import yaml
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
-from gtanalytics.readers import Block, Unreadable, _header_labels, body_rows, find_header, is_blank, read_file
+from gtanalytics.parsing import parse_column, register_areas
+from gtanalytics.readers import (Block, Unreadable, _header_labels, body_rows, fill_merged, find_header, is_blank,
+                                 read_file)
 from gtanalytics.schemas import TABLES, TableSpec, empty_frame
 from gtanalytics.validation import check_duplicates, derive_columns, normalise_labels, validate_table
 
@@ -73,18 +80,24 @@ class HeaderMapping:
     values: dict[str, dict[str, str]]
     labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def assign(self, headers: list[object], spec: TableSpec) -> dict[int, str]:
-        """Map header positions to the canonical columns of ``spec``.
-
-        Headers with a single possible meaning in this table are placed first; a
-        header with several (e.g. "Year") then takes the first still free.
-        Only the first header claiming a column gets it.
-        """
+    def candidates(self, headers: list[object], spec: TableSpec) -> list[list[str]]:
+        """For each header, the canonical columns of ``spec`` it may mean (in order of preference)."""
         names = {c.name for c in spec.columns}
         cands = []
         for h in headers:
             key = normalise_header(h) if h is not None and not pd.isna(h) else ""
             cands.append([c for c in self.columns.get(key, ()) if c in names] if key else [])
+        return cands
+
+    def assign(self, headers: list[object], spec: TableSpec) -> dict[int, str]:
+        """Map header positions to the canonical columns of ``spec``.
+
+        Headers with a single possible meaning in this table are placed first; a
+        header with several (e.g. "Year") then takes the first still free.
+        Only the first header claiming a column gets it here; :func:`load` then
+        settles such clashes by the columns' values and reports them.
+        """
+        cands = self.candidates(headers, spec)
         out: dict[int, str] = {}
         taken: set[str] = set()
         for single in (True, False):
@@ -96,6 +109,12 @@ class HeaderMapping:
                     out[i] = free[0]
                     taken.add(free[0])
         return dict(sorted(out.items()))
+
+    def rank(self, header: object, column: str) -> int:
+        """How specific ``header`` is for ``column``: 0 for its canonical name, then its place in the mapping."""
+        order = [normalise_header(column)] + [normalise_header(h) for h in self.labels.get(column, ())]
+        key = normalise_header(header)
+        return order.index(key) if key in order else len(order)
 
     def headers_for(self, column: str) -> list[str]:
         """Headers, as spelt in the mapping, that are read as ``column``."""
@@ -474,6 +493,13 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         return
     h, span, assigned = find_header(block, spec, hmap)
     first = max(h, 0) + span
+    filled = fill_merged(block, first) if block.merges else []
+    header_now = [("" if is_blank(v) else str(v)) for v in _header_labels(block, max(h, 0), span)]
+    unclear = _settle_clashes(block, header_now, assigned, spec, hmap, first, log)
+    if unclear:
+        reads.append((label, table, max(block.n_records - first, 0), True))
+        sources.append((label, table, block.encoding, None, "", ", ".join(x for x in header_now if x)))
+        return
     if block.columns is not None and (first < block.columns_start
                                       or len(_header_row(block, h, span)) != len(block.columns)):
         block.materialise()                # blank names at the end of the header: the row checks decide
@@ -521,7 +547,16 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
     ignored = [header[i] for i in range(width) if i not in assigned and header[i].strip()]
     frame = [raw]
     del raw                                # validate_table takes it out of the list and frees it early
-    typed = validate_table(frame, spec, values=hmap.values, log=log, label=label, **opts)
+    if filled:
+        mapped = [(r, c, v, ref) for r, c, v, ref in filled if c in assigned]
+        log.add(label, [r + 1 for r, *_ in mapped], [assigned[c] for _, c, *_ in mapped], [v for *_, v, _ in mapped],
+                [f"Cells {ref} are merged down the column; the value was filled into this row. Check it belongs to "
+                 f"this row too (unmerge the cells in Excel to avoid this)." for *_, ref in mapped],
+                "repaired", "warning")
+    percent = frozenset(c for i, c in assigned.items() if i < width and spec.column(c).dtype in ("int", "float")
+                        and re.search(r"%|\bper ?cent|\bpct\b", header[i], re.I))
+    typed = validate_table(frame, spec, values=hmap.values, log=log, label=label, date_origin=block.date_origin,
+                           headers={c: header[i] for i, c in assigned.items() if i < width}, percent=percent, **opts)
     typed = derive_columns(typed, spec, present=set(assigned.values()), log=log, label=label)
     parts[table].append(typed)
     reads.append((label, table, data_rows, False))
@@ -532,6 +567,102 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         log.add(label, None, None, ", ".join(ignored)[:200],
                 "These columns are not part of the table and were not used (add them to a mapping file if "
                 "they hold one of the canonical columns under another name).", "noted", "info")
+
+
+def _sample(block: Block, i: int, first: int, n: int = 200) -> pd.Series:
+    """Up to ``n`` non-blank values of column ``i`` below the header, as stripped text."""
+    if block.columns is not None:
+        col = block.columns[i] if i < len(block.columns) else np.array([], dtype=object)
+        vals = col[max(first - block.columns_start, 0):][:n]
+    else:
+        vals = [r[i] if i < len(r) else None for r in block.records[first:first + n]]
+    return pd.Series([v for v in vals if not is_blank(v)], dtype="object").astype("string").str.strip()
+
+
+def _failures(block: Block, i: int, first: int, column) -> float:
+    """Share of the sampled values of column ``i`` that cannot be read as ``column`` (1 when blank)."""
+    u = _sample(block, i, first)
+    if u.empty:
+        return 1.0
+    bad = parse_column(column, u)[1]
+    if column.name == "gt_register":
+        bad &= register_areas(u).isna()
+    return float(bad.mean())
+
+
+def _settle_clashes(block: Block, header: list[str], assigned: dict, spec: TableSpec, hmap: HeaderMapping,
+                    first: int, log: ProblemLog) -> bool:
+    """Two headers claiming one column: decide by the values, a hidden column or the more specific header.
+
+    Changes ``assigned`` in place and reports every clash.  Returns True when a required
+    column cannot be settled (the file is then not used, with the reason).
+    """
+    label = block.label
+    cands = hmap.candidates(header, spec)
+
+    def name(i):
+        return f"'{header[i]}' (column {i + 1})"
+
+    multi = [i for i in assigned if len(cands[i]) > 1]
+    for k, i in enumerate(multi):              # e.g. two "Year" columns: academic year and year group
+        for j in multi[k + 1:]:
+            a, b = assigned[i], assigned[j]
+            if b in cands[i] and a in cands[j]:
+                now = _failures(block, i, first, spec.column(a)) + _failures(block, j, first, spec.column(b))
+                swap = _failures(block, i, first, spec.column(b)) + _failures(block, j, first, spec.column(a))
+                if swap < now - 0.5:
+                    assigned[i], assigned[j] = b, a
+                log.add(label, None, f"{assigned[i]}, {assigned[j]}", f"{header[i]}, {header[j]}",
+                        f"Columns {name(i)} and {name(j)} could each be {a} or {b}; by their values {name(i)} was "
+                        f"read as {assigned[i]} and {name(j)} as {assigned[j]}.", "noted", "warning")
+    unclear = False
+    for i, cs in enumerate(cands):
+        if i in assigned or not cs:
+            continue
+        col = next((c for c in cs if c in assigned.values()), None)
+        if col is None:
+            continue
+        j = next(k for k, v in assigned.items() if v == col)
+        column = spec.column(col)
+        fj, fi = _failures(block, j, first, column), _failures(block, i, first, column)
+        rj, ri = hmap.rank(header[j], col), hmap.rank(header[i], col)
+        if (j in block.hidden) != (i in block.hidden):
+            win, why = (i, "the other column is hidden in the workbook") if j in block.hidden else (
+                j, "the other column is hidden in the workbook")
+        elif abs(fj - fi) >= 0.5:
+            win, why = (i, f"only its values read as {col}") if fi < fj else (j, f"only its values read as {col}")
+        elif rj != ri:
+            win, why = (i, f"its header is the more specific name for {col}") if ri < rj else (
+                j, f"its header is the more specific name for {col}")
+        elif _sample(block, i, first).tolist() == _sample(block, j, first).tolist():
+            win, why = j, "the two hold the same values"
+        else:
+            win = None
+        if win is None:
+            problem = (f"Two columns could be {col}: {name(j)} and {name(i)}, and they hold different values, so "
+                       f"gtanalytics cannot tell which is right. Delete (or rename) the column that is out of date, "
+                       f"or map the right header with a mapping file, and export again.")
+            if column.required:
+                log.add(label, None, col, f"{header[j]}, {header[i]}", problem + " The file was not used.",
+                        "file skipped", "error")
+                unclear = True
+            else:
+                del assigned[j]
+                log.add(label, None, col, f"{header[j]}, {header[i]}", problem + f" Neither was used, so {col} is "
+                        f"blank for this file.", "noted", "warning")
+            continue
+        lose = i if win == j else j
+        if win == i:
+            del assigned[j]
+            assigned[i] = col
+        log.add(label, None, col, f"{header[j]}, {header[i]}",
+                f"Two columns could be {col}: {name(j)} and {name(i)}. {name(win)} was used because {why}; "
+                f"{name(lose)} was not used. If that is wrong, delete or rename a column, or map the headers with a "
+                f"mapping file.", "noted", "warning")
+    assigned_sorted = dict(sorted(assigned.items()))
+    assigned.clear()
+    assigned.update(assigned_sorted)
+    return unclear
 
 
 def _header_row(block: Block, h: int, span: int) -> list:

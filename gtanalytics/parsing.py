@@ -25,6 +25,9 @@ __all__ = [
     "describe",
     "take_codes",
     "parse_flags_bad",
+    "number_locale",
+    "term_words",
+    "register_areas",
     "BLANKS",
     "OUTCOME_CODES",
 ]
@@ -57,15 +60,24 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d/%m/%Y
                  "%d %B %Y", "%d-%B-%Y", "%Y/%m/%d", "%Y%m%d")
 
 
-def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+_ISO_ZONE = r"\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)"
+_WORDY = (r"(?i)^(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)(?:day)?,?\s+)?(\d{1,2})(?:st|nd|rd|th)?"
+          r"(?:\s+of)?[\s-]+([a-z]{3,9})\.?,?[\s-]+(\d{4})$")
+
+
+def parse_dates(s: pd.Series, *, origin: str = "1899-12-30") -> tuple[pd.Series, pd.Series]:
     """Read dates: ISO, UK day-first (never US month-first), dd-Mon-yyyy, Excel serial numbers.
+
+    Also "8th Jan 2024" (ordinals, weekday names) and ISO timestamps with a time zone
+    ("2024-05-13T23:00:00Z"), which are read in UK time (that one is 14 May).  ``origin`` is
+    day 0 of serial numbers: 1899-12-30, or 1904-01-01 for a workbook in Excel's 1904 system.
 
     Examples
     --------
-    >>> v, bad = parse_dates(pd.Series(["2024-01-08", "08/01/2024", "8-Jan-2024", "45299", "13/13/2024"],
-    ...                                dtype="string"))
+    >>> v, bad = parse_dates(pd.Series(["2024-01-08", "08/01/2024", "8-Jan-2024", "45299", "13/13/2024",
+    ...                                 "8th Jan 2024", "2024-01-08T09:30:00Z"], dtype="string"))
     >>> [str(d.date()) if not pd.isna(d) else None for d in v], bad.tolist()
-    (['2024-01-08', '2024-01-08', '2024-01-08', '2024-01-08', None], [False, False, False, False, True])
+    (['2024-01-08', '2024-01-08', '2024-01-08', '2024-01-08', None, '2024-01-08', '2024-01-08'], [False, False, False, False, True, False, False])
     """
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     todo = np.array(s.notna().to_numpy(dtype=bool))
@@ -73,7 +85,7 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     if serial.any():
         num = pd.to_numeric(s[serial], errors="coerce").astype("float64")
         ok = (num >= 10000) & (num <= 80000)           # 1927-2119: plausible school dates
-        conv = pd.to_datetime(num[ok].to_numpy(), unit="D", origin="1899-12-30")
+        conv = pd.to_datetime(num[ok].to_numpy(), unit="D", origin=origin)
         out.loc[num[ok].index] = conv.floor("D").astype("datetime64[ns]")
         todo = todo & out.isna().to_numpy(dtype=bool)
     for fmt in _DATE_FORMATS:
@@ -82,6 +94,21 @@ def parse_dates(s: pd.Series) -> tuple[pd.Series, pd.Series]:
         part = pd.to_datetime(s[todo], format=fmt, errors="coerce")
         good = part.notna()
         if good.any():
+            out.loc[part.index[good]] = part[good].astype("datetime64[ns]")
+            todo = todo & out.isna().to_numpy(dtype=bool)
+    if todo.any():
+        zoned = s.str.fullmatch(_ISO_ZONE).fillna(False).to_numpy(dtype=bool) & todo
+        if zoned.any():
+            t = pd.to_datetime(s[zoned], utc=True, errors="coerce", format="ISO8601")
+            out.loc[t.index] = t.dt.tz_convert("Europe/London").dt.tz_localize(None).astype("datetime64[ns]")
+            todo = todo & out.isna().to_numpy(dtype=bool)
+    if todo.any():
+        parts = s[todo].str.extract(_WORDY)
+        ok = parts[0].notna()
+        if ok.any():
+            text = parts[0][ok] + " " + parts[1][ok].str[:3].str.title() + " " + parts[2][ok]
+            part = pd.to_datetime(text, format="%d %b %Y", errors="coerce")
+            good = part.notna()
             out.loc[part.index[good]] = part[good].astype("datetime64[ns]")
             todo = todo & out.isna().to_numpy(dtype=bool)
     return out, pd.Series(todo, index=s.index)
@@ -133,6 +160,41 @@ def parse_numbers(s: pd.Series, *, whole: bool = False) -> tuple[pd.Series, pd.S
         bad |= frac
         num = num.where(~frac)
     return num, bad.astype(bool)
+
+
+_EURO = r"[-+]?\d{1,3}(?:\.\d{3})+(?:,\d+)?|[-+]?\d+,\d{1,2}|[-+]?\d{4,},\d+"
+_UK = r"[-+]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[-+]?\d*\.(?:\d{1,2}|\d{4,})"
+_DOT_THOUSANDS = r"[-+]?\d{1,3}(?:\.\d{3})+"
+
+
+def number_locale(s: pd.Series) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Decide by the column's own evidence whether "1.240" means 1240 or 1.24.
+
+    A column holding decimal commas ("10,5", "1.240,50"), in at least two values, and no
+    UK-style numbers is read the continental way: its values are rewritten ("1.240" -> "1240", "10,5" -> "10.5").
+    A "1.240" in a column with no evidence either way is ambiguous.  Returns the
+    (possibly rewritten) values, a mask of the values rewritten and a mask of the
+    ambiguous ones.
+
+    Examples
+    --------
+    >>> v, moved, amb = number_locale(pd.Series(["1.240", "10,5", "7"], dtype="string"))
+    >>> v.tolist(), moved.tolist(), amb.tolist()
+    (['1240', '10.5', '7'], [True, True, False], [False, False, False])
+    >>> number_locale(pd.Series(["1.240", "7"], dtype="string"))[2].tolist()
+    [True, False]
+    """
+    none = np.zeros(len(s), dtype=bool)
+    if not s.str.contains(r"\d[.,]\d", regex=True).fillna(False).any():
+        return s, none, none
+    clean = s.str.replace(r"[£%\s]", "", regex=True)
+    euro = clean.str.fullmatch(_EURO).fillna(False).to_numpy(dtype=bool)
+    uk = clean.str.fullmatch(_UK).fillna(False).to_numpy(dtype=bool)
+    dots = clean.str.fullmatch(_DOT_THOUSANDS).fillna(False).to_numpy(dtype=bool)
+    if (euro & ~dots).any() and euro.sum() >= 2 and not uk.any():
+        new = clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        return s.where(~euro, new), euro, none
+    return s, none, dots & ~uk.any()
 
 
 _DMY = r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?:[ T].*)?$"
@@ -201,7 +263,7 @@ def upn_check_vectorised(s: pd.Series) -> pd.Series:
     return pd.Series(ok, index=s.index)
 
 
-BLANKS = ("n/a", "na", "#n/a", "null", "nan", "none", "-", "<na>", "nat")
+BLANKS = ("n/a", "na", "null", "nan", "none", "-", "<na>", "nat")
 OUTCOME_CODES = frozenset("GDS EXS WTS HNM PKF PKE PKG PK1 PK2 PK3 PK4 PK5 PK6 BLW A B D M N T U X P Q H "
                            "L S".split())
 _ENGLISH = ("eng", "enb", "english", "believed to be english", "english (believed)")
@@ -234,7 +296,43 @@ def take_codes(values, codes: np.ndarray, index) -> pd.Series:
     return pd.Series(pd.api.extensions.take(arr, codes, allow_fill=True), index=index)
 
 
-def parse_column(c, u: pd.Series):
+_TERMS = {"autumn": "Autumn", "spring": "Spring", "summer": "Summer", "1": "Autumn", "2": "Spring", "3": "Summer"}
+
+
+def term_words(u: pd.Series) -> pd.Series:
+    """"Summer Term", "summer term 2", "Term 3" -> "Summer" (a term or period name; others unchanged)."""
+    low = u.str.lower().str.replace(r"[\s_-]+", " ", regex=True).str.strip()
+    parts = low.str.extract(r"^(?:(autumn|spring|summer)(?: term)?(?: ?[12])?(?: term)?|(?:term|t) ?([123]) of 3)$")
+    name = parts[0].fillna(parts[1]).map(_TERMS)
+    return u.where(name.isna(), name).astype("string")
+
+
+_AREAS = frozenset("""maths mathematics math numeracy english literacy reading writing spelling grammar science
+biology chemistry physics music art design drama dance pe sport sports games athletics football swimming gymnastics
+history geography humanities re rs philosophy languages language mfl french spanish german latin mandarin computing
+ict computer science dt technology leadership creative creativity performing arts academic chess debating oracy
+enterprise business economics psychology sociology media film photography textiles food cooking""".split())
+
+
+def register_areas(u: pd.Series) -> pd.Series:
+    """Areas named in a G&T register column ("Maths", "Music; Art") as "maths;music;art" (else missing).
+
+    Only values every word of which is a known area of talent count (so "Maybe" or
+    "TBC" stay unreadable).
+
+    Examples
+    --------
+    >>> register_areas(pd.Series(["Maths", "Music; Art", "Art and Design", "Maybe", None], dtype="string")).tolist()
+    ['maths', 'music;art', 'art and design', <NA>, <NA>]
+    """
+    low = u.str.lower().str.strip()
+    words = low.str.replace(r"[;,/+&()-]|\band\b", " ", regex=True).str.split()
+    known = words.map(lambda ws: bool(ws) and all(w in _AREAS for w in ws), na_action="ignore")
+    joined = low.str.replace(r"\s*[;,/+]\s*", ";", regex=True).str.replace(r"\s+", " ", regex=True)
+    return joined.where(known.fillna(False).astype(bool)).astype("string")
+
+
+def parse_column(c, u: pd.Series, *, origin: str = "1899-12-30"):
     """Parse the distinct cleaned values ``u`` of column ``c``; return (parsed, bad)."""
     bad = pd.Series(False, index=u.index)
     if c.name == "upn":
@@ -254,12 +352,14 @@ def parse_column(c, u: pd.Series):
             bad = pd.Series(False, index=u.index)
         return parsed, bad
     if c.dtype == "date":
-        return parse_dates(u)
+        return parse_dates(u, origin=origin)
     if c.dtype in ("int", "float"):
         num, bad = parse_numbers(u, whole=c.dtype == "int")
         return (num.astype("Int64") if c.dtype == "int" else num), bad
     if c.allowed:
         canon = {a.lower(): a for a in c.allowed}
+        if c.name in ("term", "period"):
+            u = term_words(u)
         parsed = u.str.lower().map(canon).astype("string")
         return parsed, (u.notna() & parsed.isna())
     return u, bad

@@ -33,6 +33,7 @@ __all__ = [
     "accounting_table",
     "quality_summary",
     "format_problems",
+    "data_note",
 ]
 
 #: Columns of ``SchoolData.quality``.
@@ -266,3 +267,35 @@ def format_problems(quality: pd.DataFrame, *, max_rows: int = 40, min_severity: 
         extra = len(lines) - max_rows
         lines = lines[:max_rows] + [f"... and {extra} more (see SchoolData.quality for the full list)"]
     return "\n".join(lines)
+
+
+def data_note(data) -> str:
+    """A short note for a report built on data with rows left out ("" when nothing was excluded).
+
+    Parameters
+    ----------
+    data : SchoolData
+        The result of :func:`gtanalytics.load`.
+
+    Returns
+    -------
+    str
+        One or two sentences: how many rows of which tables were not used, that the
+        figures leave them out, and where the list is; empty when every row was used.
+
+    Examples
+    --------
+    >>> from gtanalytics.io import load
+    >>> data_note(load("data/sample", today="2024-09-01"))
+    ''
+    """
+    acc = data.accounting
+    lost = acc[acc["rows_excluded"] > 0]
+    if lost.empty:
+        return ""
+    by_table = lost.groupby(lost["table"].replace("", "unrecognised files"), sort=False)["rows_excluded"].sum()
+    parts = ", ".join(f"{int(n):,} {t} row{'s' if n != 1 else ''}" for t, n in by_table.items())
+    total = int(acc["rows_read"].sum())
+    return (f"Data note: {parts} (of {total:,} rows in the exports) could not be used because of data errors, "
+            f"so the figures in this report leave them out. Run 'gtanalytics validate' on the exports for the "
+            f"list and how to fix each one.")

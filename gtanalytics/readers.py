@@ -14,6 +14,8 @@ import codecs
 import csv
 import datetime as _dt
 import io as _io
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,31 +24,51 @@ import pandas as pd
 
 from gtanalytics.quality import ProblemLog
 
-__all__ = ["Block", "Unreadable", "read_file", "find_header", "body_rows", "is_blank", "HEADER_SEARCH_ROWS"]
+__all__ = ["Block", "Unreadable", "read_file", "find_header", "body_rows", "is_blank", "fill_merged",
+           "HEADER_SEARCH_ROWS"]
 
 HEADER_SEARCH_ROWS = 30
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    """Decode CSV bytes: BOMs first, then UTF-16 without BOM, UTF-8, Windows-1252."""
+def _decode(raw: bytes) -> tuple[str, str, list[int]]:
+    """Decode CSV bytes: BOMs first, then UTF-16 without BOM, UTF-8, Windows-1252.
+
+    Returns the text, the encoding and the lines (1-based) that were not in the file's
+    encoding: a UTF-8 file with a few Windows-1252 lines (a name pasted from another
+    program) is decoded line by line, so the UTF-8 names stay right.
+    """
     if raw.startswith(codecs.BOM_UTF8):
         try:
-            return raw[3:].decode("utf-8"), "utf-8-sig"
+            return raw[3:].decode("utf-8"), "utf-8-sig", []
         except UnicodeDecodeError:
-            pass
+            raw = raw[3:]
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "utf-16"
-    head = raw[:4000]
+        return raw.decode("utf-16"), "utf-16", []
+    head = raw.rstrip(b"\x00")[:4000]           # NUL padding at the end is not a sign of UTF-16
     if head and head.count(b"\x00") > len(head) // 4:
         enc = "utf-16-le" if head[1:2] == b"\x00" else "utf-16-be"
-        return raw.decode(enc, errors="replace"), enc
+        return raw.decode(enc, errors="replace"), enc, []
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return raw.decode("utf-8"), "utf-8", []
     except UnicodeDecodeError:
+        pass
+    lines = raw.split(b"\n")
+    good = bad = 0
+    out, odd = [], []
+    for i, ln in enumerate(lines):
         try:
-            return raw.decode("cp1252"), "cp1252"
+            out.append(ln.decode("utf-8"))
+            good += not ln.isascii()
         except UnicodeDecodeError:
-            return raw.decode("latin-1"), "latin-1"
+            out.append(ln.decode("cp1252", errors="replace"))
+            odd.append(i + 1)
+            bad += 1
+    if good and good >= bad:                  # mostly UTF-8: only the odd lines are Windows-1252
+        return "\n".join(out), "utf-8", odd
+    try:
+        return raw.decode("cp1252"), "cp1252", []
+    except UnicodeDecodeError:
+        return raw.decode("latin-1"), "latin-1", []
 
 
 def _sniff_sep(lines: list[str]) -> str:
@@ -90,6 +112,9 @@ class Block:
     notes: tuple[str, ...] = ()     # file-level notes made while reading
     columns: list[np.ndarray] | None = None   # large files: the records by column (text or None)
     columns_start: int = 0          # index of the record ``columns`` begin at; ``records`` then hold the top rows
+    merges: tuple = ()              # Excel: cells merged down a column (column, first record, last record, range)
+    hidden: frozenset = frozenset() # Excel: indices of hidden columns
+    date_origin: str = "1899-12-30" # day 0 of date serial numbers (Excel's 1904 system: 1904-01-01)
 
     @property
     def n_records(self) -> int:
@@ -113,14 +138,27 @@ class Unreadable(Exception):
 
 def _csv_block(path: Path, label: str, raw: bytes | None = None) -> Block:
     raw = path.read_bytes() if raw is None else raw
-    text, enc = _decode(raw)
+    text, enc, odd = _decode(raw)
     notes = []
+    if odd:
+        notes.append(f"The file is UTF-8 but line(s) {', '.join(map(str, odd[:10]))}{', ...' if len(odd) > 10 else ''} "
+                     f"were in Windows-1252 (e.g. a name pasted from another program); those lines were read as "
+                     f"Windows-1252, the rest as UTF-8. Check the accented names on those lines, and save the file "
+                     f"again as CSV UTF-8.")
     if "\x00" in text:
+        padded = not text.rstrip("\x00").count("\x00")
         text = text.replace("\x00", "")
-        notes.append("The file held NUL characters (a sign of a damaged export or the wrong encoding); they "
-                     "were removed.")
+        notes.append("The file ended in NUL characters (padding left by the program that wrote it); they were "
+                     "removed." if padded else "The file held NUL characters (a sign of a damaged export or the "
+                     "wrong encoding); they were removed.")
+    sep_line = re.match(r"sep=(.)[ \t]*\r?\n", text)
+    if sep_line:                          # Excel's separator hint: not a row (Excel does not show it)
+        text = text[sep_line.end():]
+        notes.append(f"The first line 'sep={sep_line.group(1)}' tells Excel the separator; it was used and is not "
+                     f"counted as a row, so row numbers are those Excel shows (a text editor shows each one line "
+                     f"lower).")
     first = text.splitlines()[:10]
-    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_sep(first)
+    sep = sep_line.group(1) if sep_line else "\t" if path.suffix.lower() == ".tsv" else _sniff_sep(first)
     if '"' not in text:                  # no quoting: each line is one record, split on the separator
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         block = _csv_columns(text, sep, label, path.stem, enc, tuple(notes))
@@ -190,26 +228,80 @@ def _csv_columns(text: str, sep: str, label: str, stem: str, enc: str, notes: tu
     return Block(label, (stem,), top, enc, None, sep, notes=notes, columns=columns, columns_start=0)
 
 
+_CELL = rb'<c r="([A-Z]{1,3})(\d+)"([^>]*)>(<f[^>]*/>|<f[^>]*>([^<]*)</f>)(?:<v\s*/>|<v>\s*</v>)?</c>'
+_MERGE = rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"'
+_HIDDEN_COL = rb'<col ([^>]*hidden="(?:1|true)"[^>]*)/?>'
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n - 1
+
+
+def _sheet_facts(archive: zipfile.ZipFile | None, member: str | None) -> tuple[list, list, set]:
+    """Read from a sheet's XML what openpyxl's read-only mode does not give: formula cells without a
+    calculated value (row, column, formula), vertical merged ranges (column, first row, last row, ref)
+    and hidden columns (all 0-based)."""
+    if archive is None or member is None or member not in archive.namelist():
+        return [], [], set()
+    xml = archive.read(member)
+    uncached = []
+    if b"<f" in xml:
+        for m in re.finditer(_CELL, xml):
+            if b't="str"' not in m.group(3):          # Excel writes an empty text result as t="str"
+                uncached.append((int(m.group(2)) - 1, _col_index(m.group(1)),
+                                 "=" + (m.group(5) or b"").decode("utf-8", "replace")))
+    merges = []
+    for m in re.finditer(_MERGE, xml[xml.rfind(b"</sheetData>"):]):
+        c1, r1, c2, r2 = _col_index(m.group(1)), int(m.group(2)) - 1, _col_index(m.group(3)), int(m.group(4)) - 1
+        if c1 == c2 and r2 > r1:
+            merges.append((c1, r1, r2, (m.group(1) + m.group(2) + b":" + m.group(3) + m.group(4)).decode()))
+    hidden = set()
+    head = xml[:xml.find(b"<sheetData")]
+    for m in re.finditer(_HIDDEN_COL, head):
+        lo = re.search(rb'min="(\d+)"', m.group(1))
+        hi = re.search(rb'max="(\d+)"', m.group(1))
+        if lo and hi:
+            hidden.update(range(int(lo.group(1)) - 1, int(hi.group(1))))
+    return uncached, merges, hidden
+
+
 def _excel_blocks(path: Path, label: str, source=None) -> list[Block]:
     import openpyxl
 
     wb = openpyxl.load_workbook(path if source is None else source, read_only=True, data_only=True)
+    if source is not None:
+        source.seek(0)
+    archive = zipfile.ZipFile(path if source is None else source)
+    origin = "1904-01-01" if wb.epoch.year == 1904 else "1899-12-30"
     blocks = []
     try:
         for i, ws in enumerate(wb.worksheets):
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()           # read every row from row 1, whatever the stored dimensions say
             rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(min_row=1, values_only=True)]
+            uncached, merges, hidden = _sheet_facts(archive, getattr(ws, "_worksheet_path", None))
+            for r, c, formula in uncached:      # a formula nobody calculated: its text, for the row checks to report
+                if r < len(rows) and c < len(rows[r]) and rows[r][c] is None:
+                    rows[r][c] = formula
             while rows and all(v is None for v in rows[-1]):
                 rows.pop()                      # Excel's formatted-but-empty tail
             if not rows:
                 continue
             width = max(len(r) for r in rows)
             rows = [r + [None] * (width - len(r)) if len(r) < width else r for r in rows]   # empty cells
+            notes = ()
+            if origin == "1904-01-01":
+                notes = ("The workbook uses Excel's 1904 date system (an old Mac setting); dates written as "
+                         "numbers were read in that system.",)
             names = (ws.title,) + ((path.stem,) if i == 0 or len(wb.worksheets) == 1 else ())
-            blocks.append(Block(f"{label} [{ws.title}]", names, rows, "xlsx"))
+            blocks.append(Block(f"{label} [{ws.title}]", names, rows, "xlsx", notes=notes, merges=tuple(merges),
+                                hidden=frozenset(hidden), date_origin=origin))
     finally:
         wb.close()
+        archive.close()
     return blocks
 
 
@@ -228,6 +320,22 @@ def _parquet_block(path: Path, label: str) -> Block:
     header = [[str(c) for c in df.columns]]
     return Block(label, (path.stem,), header, "parquet", header_fixed=True, columns=columns if columns else None,
                  columns_start=1)
+
+
+def fill_merged(block: Block, first: int) -> list[tuple[int, int, object, str]]:
+    """Fill cells merged down a column below the header (record ``first`` on) with the merged value.
+
+    Returns (record index, column index, value, merged range) of every cell filled.
+    """
+    filled = []
+    rows = block.records
+    for c, r1, r2, ref in block.merges:
+        if r1 >= first and r1 < len(rows) and c < len(rows[r1]) and rows[r1][c] is not None:
+            for r in range(r1 + 1, min(r2, len(rows) - 1) + 1):
+                if c < len(rows[r]) and rows[r][c] is None:
+                    rows[r][c] = rows[r1][c]
+                    filled.append((r, c, rows[r1][c], ref))
+    return filled
 
 
 def is_blank(v: object) -> bool:

@@ -9,12 +9,14 @@ whole-column operation, so large files stay fast.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from gtanalytics.parsing import (BLANKS, OUTCOME_CODES, describe, parse_column, parse_flags_bad, take_codes,
                                  upn_check_vectorised, month_first_only, day_month_ambiguous,
-                                 parse_dates)
+                                 parse_dates, parse_numbers, number_locale, register_areas, term_words)
 from gtanalytics.quality import ProblemLog
 from gtanalytics.schemas import DTYPES, KS1_POINTS, KS2_TA_POINTS, SCORE_RANGES
 from gtanalytics.upn import upn_problem
@@ -29,8 +31,121 @@ def _per_row(per_value: np.ndarray, codes: np.ndarray, blank) -> np.ndarray:
     return np.append(np.asarray(per_value, dtype=bool), bool(blank))[codes]
 
 
+_INVISIBLE = "[\u200b-\u200d\u2060\ufeff\u00ad]"
+_GUARD = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad\u00a0]|^[='#]", re.M)
+_NUMBER_ID = re.compile(r"\.0+$|[eE]\+?\d", re.M)
+_EXCEL_ERRORS = r"#(?:N/A|NAME\?|VALUE!|REF!|DIV/0!|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA)"
+_FOOTER = r"(?i)^(?:grand\s+)?(?:sub-?)?(?:totals?|sum|count|average|mean|number of (?:pupils|students|rows|records))\b"
+_ABSENCE = ("authorised_absence", "unauthorised_absence")
+_PERCENT_BY = {"score": "score_type", "pre_score": "measure", "post_score": "measure"}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", " ", str(text).lower()).strip()
+
+
+def _not_data_rows(cleaned: dict, headers: dict, blank: np.ndarray, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows repeating the header (most of their values are the column names) and footer rows (a total or
+    count where the key column ``key`` is blank or holds the word): masks over the rows.
+
+    Only rows whose key is blank, a footer word or its header are looked at, and every check runs
+    once per distinct value, so a clean file costs one check of one column.
+    """
+    none = np.zeros(len(blank), dtype=bool)
+
+    def flags(u: pd.Series, name: str, present=None) -> tuple[np.ndarray, np.ndarray]:
+        sub = u if present is None else u.iloc[present]
+        norm = sub.str.lower().str.replace(r"[^0-9a-z]+", " ", regex=True).str.strip()
+        head = norm.isin({_norm(headers.get(name, name)), _norm(name)}).to_numpy(dtype=bool)
+        foot = sub.str.contains(_FOOTER, regex=True).fillna(False).to_numpy(dtype=bool)
+        h, f = np.zeros(len(u) + 1, dtype=bool), np.zeros(len(u) + 1, dtype=bool)   # code -1 (blank): False
+        h[slice(None, len(u)) if present is None else present] = head
+        f[slice(None, len(u)) if present is None else present] = foot
+        return h, f
+
+    if key not in cleaned:
+        return none, none
+    kcodes, ku, _ = cleaned[key]
+    kh, kf = flags(ku, key)
+    cand = np.flatnonzero(((kcodes < 0) | kh[kcodes] | kf[kcodes]) & ~blank)
+    if not len(cand):
+        return none, none
+    hits = np.zeros(len(cand), dtype=np.int16)
+    filled = np.zeros(len(cand), dtype=np.int16)
+    foot = np.zeros(len(cand), dtype=bool)
+    for name, (codes, u, _) in cleaned.items():
+        c = codes[cand]
+        h, f = flags(u, name, np.unique(c[c >= 0]))
+        hits += h[c]
+        foot |= f[c]
+        filled += c >= 0
+    repeated, footer = none.copy(), none.copy()
+    repeated[cand] = (hits >= 2) & (hits * 2 >= filled)
+    footer[cand] = foot & ~repeated[cand]
+    return repeated, footer
+
+
+def _odd_forms(u: pd.Series, name: str, raw: np.ndarray):
+    """Spreadsheet forms of values: returns None, or (values read, repair note, error) per distinct value.
+
+    Repaired: invisible characters, Excel text formulas (``="A886..."``), a leading
+    apostrophe, a school id typed as a decimal (``8862101.0``) or in full scientific
+    notation.  Errors (the value is unknown): Excel error values (``#N/A``), formulas
+    without a calculated value, a school id rounded by scientific notation (``8.86E+06``).
+    ``raw`` holds the distinct values as read: one search of them all finds a clean column.
+    """
+    text = "\n".join(x.strip() for x in raw if isinstance(x, str))
+    sid = name == "school_id"
+    if not (_GUARD.search(text) or (sid and _NUMBER_ID.search(text))):
+        return None
+    fix = np.full(len(u), None, dtype=object)
+    err = np.full(len(u), None, dtype=object)
+    s = u.str.replace(_INVISIBLE, "", regex=True).str.replace("\u00a0", " ", regex=False).str.strip()
+    m = (s != u).fillna(False).to_numpy(dtype=bool)
+    fix[m] = (f"{name} held invisible characters (zero-width or non-breaking spaces, e.g. from copying out of a web "
+              f"page or PDF); they were removed")
+    text_formula = s.str.extract(r'^="(.*)"$', expand=False)
+    m = text_formula.notna().to_numpy(dtype=bool)
+    fix[m] = f'{name} was written as an Excel text formula (="..."); the text inside was read'
+    s = s.where(~m, text_formula.str.strip())
+    apostrophe = s.str.extract(r"^'(.+)$", expand=False)
+    m = apostrophe.notna().to_numpy(dtype=bool)
+    fix[m] = f"{name} began with an apostrophe (Excel's mark for text); it was removed"
+    s = s.where(~m, apostrophe.str.strip())
+    m = s.str.fullmatch(_EXCEL_ERRORS, case=False).fillna(False).to_numpy(dtype=bool)
+    err[m] = (f"{name} holds an Excel error value: the formula behind it failed in Excel, so the value is not "
+              f"known. Correct the formula (or type the value) in the spreadsheet and export again.")
+    s = s.mask(m)
+    m = s.str.startswith("=").fillna(False).to_numpy(dtype=bool)
+    err[m] = (f"{name} is a formula that was never calculated (the workbook was written by a program, not saved by "
+              f"Excel), so its value is not known. Open the workbook in Excel, save it, and load it again.")
+    s = s.mask(m)
+    if sid:
+        m = s.str.fullmatch(r"\d+\.0+").fillna(False).to_numpy(dtype=bool)
+        s = s.where(~m, s.str.split(".").str[0])
+        fix[m] = f"{name} was written as a decimal number (a spreadsheet number format)"
+        sci = s.str.extract(r"^(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})$")
+        for k in np.flatnonzero(sci[0].notna().to_numpy(dtype=bool)):
+            digits = sci.iloc[k, 0] + (sci.iloc[k, 1] if isinstance(sci.iloc[k, 1], str) else "")
+            width = int(sci.iloc[k, 2]) + 1
+            if len(digits) == width:                 # every digit shown: nothing was rounded
+                s.iloc[k] = digits
+                fix[k] = f"{name} was written in scientific notation with every digit shown"
+            else:
+                lo = int(digits.ljust(width, "0")) - (5 * 10 ** (width - len(digits) - 1) if len(digits) < width else 0)
+                hi = lo + 10 ** max(width - len(digits), 0) - 1
+                err[k] = (f"{name} is in Excel's scientific notation, which has rounded it: it could be any number "
+                          f"from {max(lo, 0)} to {hi}, so the school is not known. In Excel format the column as "
+                          f"Text (or Number with no decimal places) and export again.")
+                s.iloc[k] = pd.NA
+    if not (np.any(fix != None) or np.any(err != None)):  # noqa: E711 - elementwise on object arrays
+        return None
+    return s.astype("string"), fix, err
+
+
 def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: ProblemLog, label: str,
-                   pupil_key: str = "upn", today=None) -> pd.DataFrame:
+                   pupil_key: str = "upn", today=None, date_origin: str = "1899-12-30", headers: dict | None = None,
+                   percent: frozenset = frozenset()) -> pd.DataFrame:
     """Type and check one file's rows of table ``spec``; record every problem in ``log``.
 
     Values are cleaned and parsed once per distinct value (``pandas.factorize``) and
@@ -53,6 +168,13 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
         Check ``upn`` as a UPN (invalid excluded, temporary noted), or accept any key.
     today : pandas.Timestamp, optional
         Dates after this are impossible for past events (see :func:`_future_checks`).
+    date_origin : str
+        Day 0 of date serial numbers ("1904-01-01" for a workbook in Excel's 1904 system).
+    headers : dict, optional
+        Canonical column -> the header it had in the file: a row repeating the header
+        (a page break in a report export) is recognised and named as such.
+    percent : frozenset
+        Canonical columns whose header says they hold percentages ("Authorised absence (%)").
 
     Returns
     -------
@@ -68,6 +190,7 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
     index = raw.index
     out = pd.DataFrame({"_file": raw["_file"].to_numpy().copy(), "_row": rows}, index=index)
     cleaned: dict[str, tuple[np.ndarray, pd.Series, np.ndarray]] = {}
+    forms: dict[str, tuple] = {}
     blank = np.ones(n, dtype=bool)
     for name in raw.columns.drop(["_file", "_row"]):
         codes, uniq = pd.factorize(raw[name].astype("object"), use_na_sentinel=True)
@@ -76,6 +199,10 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
             del raw[name]                # its text is now held as codes and distinct values
         u = pd.Series(uniq, dtype="object").astype("string").str.strip()
         u = u.mask(u == "")
+        odd = _odd_forms(u, name, uniq)
+        if odd is not None:
+            forms[name] = (u, odd[1], odd[2])
+            u = odd[0]
         vmap = values.get(name)
         hit = np.zeros(len(u), dtype=bool)
         if vmap:
@@ -90,10 +217,21 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
         blank &= row_blank
         cleaned[name] = (codes, u, hit)
     del raw   # the text is in ``cleaned`` now (codes and distinct values): let the caller's frame go
+    for name, (_, _, err) in forms.items():     # an Excel error alone in a row is not a blank row
+        blank &= ~_per_row(err != None, cleaned[name][0], False)    # noqa: E711
     excluded = blank.copy()
     if blank.any():
         log.add(label, rows[blank], None, None, "Blank row (no values in any column used).", "excluded", "warning")
-    live = ~blank
+    key = "upn" if "upn" in spec.required else next((c for c in spec.required if c in cleaned), "")
+    repeated, footer = _not_data_rows(cleaned, headers or {}, blank, key)
+    if repeated.any():
+        log.add(label, rows[repeated], None, None, "Repeated header row (the column names again, e.g. at a page "
+                "break of a printed report), not a pupil's data: not used.", "excluded", "warning")
+    if footer.any():
+        log.add(label, rows[footer], None, None, "Footer row (a total or count below the data), not a pupil's "
+                "data: not used.", "excluded", "warning")
+    excluded |= repeated | footer
+    live = ~excluded
 
     def report(mask, column, vals, problem, exclude: bool):
         nonlocal excluded
@@ -108,20 +246,80 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
 
     us_example = _month_first_evidence(spec, cleaned, rows, live)
     score_codes = None
+    pct_values: dict[str, tuple[np.ndarray, pd.Series]] = {}
+    areas = None
     for c in spec.columns:
         if c.name not in cleaned:
             missing = {"date": pd.NaT, "float": np.nan}.get(c.dtype, pd.NA)     # a column not in the file
             out[c.name] = pd.Series(missing, index=index, dtype=DTYPES[c.dtype])
             continue
         codes, u, hit = cleaned[c.name]
+        written = u
+        pct_v = moved = amb = None
+        if c.dtype in ("int", "float"):
+            u, moved, amb = number_locale(u)
+            pct_v = (u.notna() if c.name in percent else u.str.contains("%", regex=False)).fillna(False)
+            pct_v = pct_v.to_numpy(dtype=bool)
         if c.name == "upn" and pupil_key == "pseudonymous":
             pu, badu = u, pd.Series(False, index=u.index)
         else:
-            pu, badu = parse_column(c, u)
+            pu, badu = parse_column(c, u, origin=date_origin)
+        if pct_v is not None and pct_v.any():
+            pct_values[c.name] = (_per_row(pct_v, codes, False), take_codes(parse_numbers(u)[0], codes, index))
+            badu = badu & ~pct_v
+            pu = pu.mask(pct_v)                    # a percentage is not the count or score itself
+        if amb is not None and amb.any():
+            badu = badu & ~amb
+            pu = pu.mask(amb)
+        if c.name == "gt_register":
+            area = register_areas(u.where(badu))
+            named = area.notna().to_numpy(dtype=bool)
+            if named.any():
+                pu = pu.mask(named, True)
+                badu = badu & ~named
+                areas = take_codes(area, codes, index)
         parsed = take_codes(pu.astype(DTYPES[c.dtype]), codes, index)
-        raw_s = take_codes(u, codes, index)
+        raw_s = take_codes(written, codes, index)
         bad = _per_row(badu.to_numpy(dtype=bool), codes, False)
         exclude_bad = c.required or c.dtype in ("int", "float") or c.name == "upn"
+        unknown = np.zeros(n, dtype=bool)
+        if c.name in forms:
+            orig, fix, err = forms[c.name]
+            orig_s = take_codes(orig, codes, index)
+            fixed = _per_row(fix != None, codes, False)          # noqa: E711
+            if fixed.any():
+                report(fixed, c.name, orig_s, take_codes(pd.Series(fix, dtype="string"), codes, index)
+                       + "; read as '" + raw_s.fillna("") + "'.", False)
+            unknown = _per_row(err != None, codes, False)        # noqa: E711
+            if unknown.any():
+                report(unknown, c.name, orig_s, take_codes(pd.Series(err, dtype="string"), codes, index)
+                       + (" The row was not used." if exclude_bad else " The value was left blank and the row kept."),
+                       exclude_bad)
+        if moved is not None and moved.any():
+            m = _per_row(moved, codes, False)
+            report(m, c.name, raw_s, f"{c.name} was written with a decimal comma (or dots between thousands), as "
+                   f"other values of this column show; read as " + _num_text(parsed.astype("float64")) + ".", False)
+        if amb is not None and amb.any():
+            report(_per_row(amb, codes, False), c.name, raw_s,
+                   f"{c.name} could be a decimal (1.240 = 1.24) or a whole number with a thousands separator (1.240 "
+                   f"= 1240), and no other value of the column shows which. Write it without a thousands separator "
+                   f"and export again. The row was not used.", True)
+        if c.dtype == "date":
+            zoned = u.str.contains(r"T\d\d:\d\d.*(?:Z|[+-]\d\d:?\d\d)$", regex=True).fillna(False)
+            if zoned.any():
+                local = pu.dt.strftime("%Y-%m-%d")
+                shift = (zoned & (local != u.str[:10])).fillna(False).to_numpy(dtype=bool)
+                report(_per_row(shift, codes, False), c.name, raw_s, f"{c.name} is a UTC timestamp; in UK time "
+                       f"it falls on " + parsed.dt.strftime("%Y-%m-%d").fillna("") + ", the date used.", False)
+        if c.dtype == "bool" and hit.any() and c.name != "eal":
+            nword = int(hit[codes[codes >= 0]].sum())
+            log.add(label, None, c.name, None, f"{nword} {c.name} value(s) written as words (e.g. Eligible, Not "
+                    f"eligible, PP, On register) were read as Y or N.", "derived", "info")
+        if c.name in ("term", "period"):
+            worded = (term_words(u) != u).fillna(False).to_numpy(dtype=bool)
+            if worded.any():
+                log.add(label, None, c.name, None, f"{int(worded[codes[codes >= 0]].sum())} {c.name} value(s) "
+                        f"such as 'Summer Term' or 'Autumn 2' were read as the term's name.", "derived", "info")
         if c.name == "ethnicity" and hit.any():
             nrolled = int(hit[codes[codes >= 0]].sum())
             if nrolled:
@@ -168,7 +366,7 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
             out_range = (num.notna() & ((num < lo) | (num > hi))).to_numpy(dtype=bool)
             report(out_range, c.name, raw_s, f"{c.name} must be {describe(c)}; this is out of range. "
                    f"The row was not used; correct the value and export again.", True)
-        missing = raw_s.isna().to_numpy(dtype=bool) & live
+        missing = raw_s.isna().to_numpy(dtype=bool) & live & ~unknown
         if c.required and missing.any():
             if c.name == "gt_register":
                 parsed = parsed.fillna(False)
@@ -182,10 +380,76 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
             del cleaned[c.name]
     if score_codes is not None and score_codes.notna().any():
         out["result"] = out["result"].mask(score_codes.notna(), score_codes)
+    if areas is not None:
+        named = areas.notna().to_numpy(dtype=bool) & live
+        given = out["gt_area"].notna().to_numpy(dtype=bool)
+        out["gt_area"] = out["gt_area"].mask(named & ~given, areas)
+        log.add(label, None, "gt_register", None, f"{int(named.sum())} gt_register value(s) named an area (e.g. "
+                f"'{areas[named].iloc[0] if named.any() else ''}') instead of Y/N: read as on the register (Y), with "
+                f"the area kept in gt_area" + (" where gt_area was blank." if given.any() else "."),
+                "derived", "warning")
+    excluded = _percentages(out, pct_values, log, label, live, excluded)
     out["_excluded"] = excluded
     _cross_checks(out, spec, log, label, live)
     _future_checks(out, spec, log, label, live, today)
     return out
+
+
+def _percentages(out, pct_values, log, label, live, excluded) -> np.ndarray:
+    """Values given as percentages (a % sign, or a header saying so); returns the new excluded mask.
+
+    Absence is turned into sessions where the row's possible sessions are known (rounded
+    to whole sessions, reported); a score is a percentage only when its score type (or
+    measure) is ``percent``; any other count or amount given as a percentage is excluded.
+    """
+    rows = out["_row"].to_numpy()
+    excluded = excluded.copy()
+
+    def note(mask, col, vals, problem, exclude):
+        mask = mask & live & ~excluded
+        if mask.any():
+            log.add(label, rows[mask], col, vals[mask] if isinstance(vals, pd.Series) else vals,
+                    problem[mask] if isinstance(problem, pd.Series) else problem,
+                    "excluded" if exclude else "repaired", "error" if exclude else "warning")
+        return mask
+
+    for col, (pct, value) in pct_values.items():
+        shown = _num_text(value) + "%"
+        if col in _ABSENCE:
+            possible = out["possible_sessions"].astype("float64")
+            ok = pct & possible.notna().to_numpy(dtype=bool) & (value >= 0).to_numpy() & (value <= 100).to_numpy()
+            sessions = (value * possible / 100).round()
+            done = note(ok, col, shown + " of " + _num_text(possible) + " possible = " + _num_text(sessions),
+                        f"{col} was given as a percentage of the row's possible sessions; it was turned into "
+                        f"sessions, rounded to whole sessions (the value shows the sum). Export absence in sessions "
+                        f"to avoid the rounding.", False)
+            out[col] = out[col].mask(done, sessions.astype("Int64"))
+            excluded |= note(pct & ~ok, col, shown, f"{col} was given as a percentage, which cannot be turned into "
+                             f"sessions because this row's possible sessions are not known (or the percentage is "
+                             f"not between 0 and 100). Export absence in sessions. The row was not used.", True)
+        elif col in _PERCENT_BY:
+            kind = out[_PERCENT_BY[col]].fillna("")
+            wrong = pct & (kind != "percent").to_numpy(dtype=bool)
+            excluded |= note(wrong, col, shown, col + " " + shown + " is a percentage, but its "
+                             + _PERCENT_BY[col] + " is '" + kind + "' (a percentage is only a score when "
+                             + _PERCENT_BY[col] + " is percent). Remove the % sign if the score is not a percentage, "
+                             "or correct " + _PERCENT_BY[col] + ". The row was not used.", True)
+            keep = pct & ~wrong
+            out[col] = out[col].mask(keep, value)
+        else:
+            excluded |= note(pct, col, shown, f"{col} must be a count or amount, not a percentage. Export the number "
+                             f"itself. The row was not used.", True)
+    for col, kind_col in _PERCENT_BY.items():      # 0.95 as a percent score: a proportion, not 0.95%
+        if col in out.columns and kind_col in out.columns:
+            v = out[col].to_numpy(dtype="float64", na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                m = (v > 0) & (v < 1)
+            if m.any():
+                m &= (out[kind_col] == "percent").fillna(False).to_numpy(dtype=bool)
+                excluded |= note(m, col, _num_text(out[col]), f"{col} looks like a proportion (e.g. 0.95), but a "
+                                 f"percent score runs from 0 to 100 (write 95). Correct the score and export again. "
+                                 f"The row was not used.", True)
+    return excluded
 
 
 def _month_first_evidence(spec, cleaned, rows, live) -> str | None:

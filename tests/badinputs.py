@@ -434,6 +434,289 @@ def _old_xls_and_unknown(folder, ex):
     return folder
 
 
+# --------------------------------------------------------------------------- real-export forms (issue 16)
+def _replace_field(df: pd.DataFrame, edits: dict[tuple[int, str], str]) -> str:
+    """CSV text of ``df`` with the cells ``(i, column)`` written literally (unquoted) as given."""
+    cols = list(df.columns)
+    lines = [",".join(cols)]
+    for i, r in enumerate(df.itertuples(index=False)):
+        vals = ["" if v is None else str(v) for v in r]
+        for (k, col), text in edits.items():
+            if k == i:
+                vals[cols.index(col)] = text
+        lines.append(",".join(vals))
+    return "\r\n".join(lines) + "\r\n"
+
+
+SCHOOL_FORMS = {0: "8862101.0", 1: "8862101.00", 2: "8.862101E+06", 3: "8.86E+06", 4: "8.9E+06"}
+
+
+def _school_id_numbers(folder, ex):
+    write_all(folder, ex, skip=("pupils",))
+    p = ex["pupils"]
+    rows = {i: int(k) for i, k in zip(SCHOOL_FORMS, np.flatnonzero(p["school_id"] == "8862101"))}
+    text = _replace_field(p, {(k, "school_id"): SCHOOL_FORMS[i] for i, k in rows.items()})
+    (folder / "pupils.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def school_rows(ex) -> dict[int, int]:
+    """Form number -> data row index of the pupils whose school id is retyped."""
+    p = ex["pupils"]
+    return {i: int(k) for i, k in zip(SCHOOL_FORMS, np.flatnonzero(p["school_id"] == "8862101"))}
+
+
+UPN_FORMS = {1: lambda u: f'="{u}"', 2: lambda u: "'" + u, 3: lambda u: u[:4] + "\u200b" + u[4:],
+             4: lambda u: u[:5] + "\u00a0" + u[5:], 7: lambda u: "\ufeff" + u}
+
+
+def _upn_forms(folder, ex):
+    write_all(folder, ex, skip=("pupils", "assessments"))
+    p, a = ex["pupils"], ex["assessments"]
+    text = _replace_field(p, {(i, "upn"): f(p.loc[i, "upn"]) for i, f in UPN_FORMS.items()})
+    (folder / "pupils.csv").write_text(text, encoding="utf-8")
+    text = _replace_field(a, {(i, "upn"): f'="{a.loc[i, "upn"]}"' for i in range(0, len(a), 3)})
+    (folder / "assessments.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _excel_errors(folder, ex):
+    write_all(folder, ex, skip=("pupils", "assessments"))
+    p, a = ex["pupils"].copy(), ex["assessments"].copy()
+    p.loc[2, "forename"], p.loc[8, "date_of_birth"] = "#NAME?", "#N/A"
+    a.loc[3, "score"], a.loc[9, "date"] = "#VALUE!", "#REF!"
+    write_csv(p, folder / "pupils.csv")
+    write_csv(a, folder / "assessments.csv")
+    return folder
+
+
+UNCACHED = (2, 5)
+
+
+def _uncached_formulas(folder, ex):
+    import openpyxl
+
+    write_all(folder, ex, skip=("attendance",))
+    at = ex["attendance"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Attendance"
+    ws.append(list(at.columns))
+    for i, r in enumerate(at.itertuples(index=False)):
+        n = [int(r.possible_sessions), int(r.authorised_absence), int(r.unauthorised_absence)]
+        if i in UNCACHED:                     # a script wrote a formula and nothing calculated it
+            n[2] = f"=D{i + 2}-E{i + 2}-{n[0] - n[1] - n[2]}"
+        ws.append([r.upn, r.academic_year, r.period, *n])
+    wb.save(folder / "attendance.xlsx")
+    return folder
+
+
+def _merged_down(folder, ex):
+    import openpyxl
+
+    write_all(folder, ex, skip=("pupils",))
+    p = ex["pupils"].sort_values(["class_name", "upn"]).reset_index(drop=True)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Pupils"
+    ws.append(list(p.columns))
+    for r in p.itertuples(index=False):
+        ws.append(list(r))
+    cols = list(p.columns)
+    for col in ("academic_year", "class_name"):
+        letter = openpyxl.utils.get_column_letter(cols.index(col) + 1)
+        start = 0
+        for k in range(1, len(p) + 1):
+            if k == len(p) or p.loc[k, col] != p.loc[start, col]:
+                if k - start > 1:
+                    ws.merge_cells(f"{letter}{start + 2}:{letter}{k + 1}")
+                start = k
+    wb.save(folder / "pupils.xlsx")
+    return folder
+
+
+def merged_rows(ex) -> list[Problem]:
+    p = ex["pupils"].sort_values(["class_name", "upn"]).reset_index(drop=True)
+    out = []
+    for col in ("academic_year", "class_name"):
+        first = p[col].ne(p[col].shift()).to_numpy()
+        out += [Problem("pupils.xlsx [Pupils]", row_of(k), col, p.loc[k, col], "repaired", "merged")
+                for k in np.flatnonzero(~first)[:3]]
+    return out
+
+
+def _excel_1904(folder, ex):
+    import datetime as dt
+
+    import openpyxl
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    write_all(folder, ex, skip=("interventions",))
+    iv = ex["interventions"]
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = "Interventions"
+    ws.append(list(iv.columns))
+    for r in iv.to_dict("records"):
+        start = dt.date.fromisoformat(r["start_date"])
+        r["start_date"] = (start - dt.date(1904, 1, 1)).days            # a serial number in the 1904 system
+        r["end_date"] = dt.datetime.fromisoformat(r["end_date"])        # a date cell
+        ws.append(list(r.values()))
+    wb.save(folder / "interventions.xlsx")
+    return folder
+
+
+def _register_areas(folder, ex):
+    write_all(folder, ex, skip=("pupils",))
+    p = ex["pupils"].copy()
+    on = p["gt_register"] == "Y"
+    styles = [lambda a: a.title().replace(";", "; "), lambda a: a.upper().replace(";", ","),
+              lambda a: a.replace(";", " / ")]
+    p.loc[on, "gt_register"] = [styles[k % 3](a) for k, a in enumerate(p.loc[on, "gt_area"])]
+    p.loc[~on, "gt_register"] = np.where(np.arange((~on).sum()) % 2, "N", "")
+    write_csv(p.drop(columns="gt_area").rename(columns={"gt_register": "G&T"}), folder / "pupils.csv")
+    return folder
+
+
+def _flag_words(folder, ex):
+    write_all(folder, ex, skip=("pupils",))
+    p = ex["pupils"].copy()
+    p["fsm"] = p["fsm"].map({"Y": "Eligible", "N": "Not Eligible"})
+    p["ever6_fsm"] = p["ever6_fsm"].map({"Y": "Yes", "N": "No"})
+    p["disadvantaged"] = p["disadvantaged"].map({"Y": "PP", "N": "Non-PP"})
+    p["gt_register"] = p["gt_register"].map({"Y": "On register", "N": "Not on register"})
+    write_csv(p.rename(columns={"fsm": "FSM Eligibility", "disadvantaged": "Pupil Premium"}), folder / "pupils.csv")
+    return folder
+
+
+def _hap_before_register(folder, ex):
+    write_all(folder, ex, skip=("pupils",))
+    p = ex["pupils"].copy()
+    hap = np.where(np.arange(len(p)) % 3 == 0, "Y", "N")           # high attainers: not the register
+    cols = list(p.columns)
+    p.insert(cols.index("gt_register"), "HAP", hap)
+    write_csv(p.rename(columns={"gt_register": "G&T"}), folder / "pupils.csv")
+    return folder
+
+
+def _hidden_old_register(folder, ex):
+    import openpyxl
+
+    write_all(folder, ex, skip=("pupils",))
+    p = ex["pupils"].copy()
+    old = p["gt_register"].map({"Y": "N", "N": "N"})                 # last year's register: nobody on it
+    old.iloc[::7] = "Y"
+    cols = list(p.columns)
+    p.insert(cols.index("gt_register"), "G&T ", old)               # the same header, a column hidden in Excel
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Pupils"
+    ws.append(["G&T" if c.strip() == "G&T" or c == "gt_register" else c for c in p.columns])
+    for r in p.itertuples(index=False):
+        ws.append(list(r))
+    ws.column_dimensions[openpyxl.utils.get_column_letter(cols.index("gt_register") + 1)].hidden = True
+    wb.save(folder / "pupils.xlsx")
+    return folder
+
+
+def _two_year_headers(folder, ex):
+    write_all(folder, ex, skip=("pupils",))
+    p = ex["pupils"].copy()
+    p.loc[3, "year_group"] = "Y6"
+    cols = ["upn", "academic_year", "year_group"] + [c for c in p.columns if c not in ("upn", "academic_year",
+                                                                                        "year_group")]
+    text = p[cols].to_csv(index=False, lineterminator="\r\n")
+    head, rest = text.split("\r\n", 1)
+    (folder / "pupils.csv").write_text(head.replace("academic_year,year_group", "Year,Year") + "\r\n" + rest,
+                                       encoding="utf-8")
+    return folder
+
+
+PERCENT_ROWS = (2, 7)
+
+
+def _percent_absence(folder, ex):
+    write_all(folder, ex, skip=("attendance",))
+    at = ex["attendance"].copy()
+    spring = at["period"] == "Spring"
+    plain = at[~spring].reset_index(drop=True)
+    for i in PERCENT_ROWS:
+        plain.loc[i, "authorised_absence"] = "3%"
+    write_csv(plain, folder / "attendance.csv")
+    pct = at[spring].copy()
+    for col in ("authorised_absence", "unauthorised_absence"):
+        pct[col] = (100 * pct[col].astype(int) / pct["possible_sessions"].astype(int)).round(1).astype(str)
+    write_csv(pct.rename(columns={"authorised_absence": "Authorised absence (%)",
+                                  "unauthorised_absence": "Unauthorised absence %"}), folder / "attendance_spring.csv")
+    return folder
+
+
+def _percent_scores(folder, ex):
+    write_all(folder, ex, skip=("assessments",))
+    a = ex["assessments"].copy()
+    a.loc[4, "score"] = a.loc[4, "score"] + "%"
+    a.loc[11, ["score_type", "score"]] = ["percent", "0.95"]
+    write_csv(a, folder / "assessments.csv")
+    return folder
+
+
+def _terms_and_dates(folder, ex):
+    write_all(folder, ex, skip=("assessments", "interventions"))
+    a = ex["assessments"].copy()
+    a["term"] = np.where(np.arange(len(a)) % 2, "Summer Term", "summer term 2")
+    a.loc[::5, "date"] = "2024-05-13T23:00:00Z"                     # midnight in UK summer time, written in UTC
+    iv = ex["interventions"].copy()
+    d = pd.to_datetime(iv["start_date"])
+    suffix = {1: "st", 2: "nd", 3: "rd", 21: "st", 22: "nd", 23: "rd", 31: "st"}
+    iv["start_date"] = [f"{x.day}{suffix.get(x.day, 'th')} {x:%b %Y}" for x in d]
+    iv["end_date"] = pd.to_datetime(iv["end_date"]).dt.strftime("%Y-%m-%dT00:00:00.000Z")   # winter: UTC = UK
+    write_csv(a, folder / "assessments.csv")
+    write_csv(iv, folder / "interventions.csv")
+    return folder
+
+
+def _encodings(folder, ex):
+    write_all(folder, ex, skip=("pupils", "assessments", "attendance"))
+    p = ex["pupils"].copy()
+    p.loc[5, "forename"] = "Chloë"
+    lines = p.to_csv(index=False, lineterminator="\r\n").split("\r\n")
+    raw = "\r\n".join(lines[:6]).encode("utf-8") + b"\r\n" + lines[6].encode("cp1252") + b"\r\n" + \
+        "\r\n".join(lines[7:]).encode("utf-8")
+    (folder / "pupils.csv").write_bytes(raw)
+    write_csv(ex["assessments"], folder / "assessments.csv")
+    with open(folder / "assessments.csv", "ab") as f:
+        f.write(b"\x00" * 512)                              # padding left by the program that wrote it
+    schools = (SAMPLE / "schools.csv").read_bytes()         # a small file: mostly NUL bytes, not UTF-16
+    (folder / "schools.csv").write_bytes(schools + b"\x00" * (4 * len(schools)))
+    at = ex["attendance"].copy()
+    at.loc[2, "authorised_absence"] = "-3"
+    write_csv(at, folder / "attendance.csv", title=("sep=,",))
+    return folder
+
+
+def _thousands(folder, ex):
+    write_all(folder, ex, skip=("interventions",))
+    iv = ex["interventions"].copy()
+    iv.loc[0, "cost"], iv.loc[1, "cost"] = "1.240", "10,50"      # the column shows decimal commas: 1240 and 10.5
+    iv.loc[2, "pre_score"] = "1.240"                               # nothing in pre_score says which: ambiguous
+    write_csv(iv, folder / "interventions.csv")
+    return folder
+
+
+def _footer_and_headers(folder, ex):
+    write_all(folder, ex, skip=("assessments",))
+    a = ex["assessments"]
+    lines = a.to_csv(index=False, lineterminator="\n").splitlines()
+    width = len(a.columns)
+    lines.insert(1 + 60, lines[0])                                # the header again (a page break)
+    lines.insert(1 + 121, lines[0].upper())
+    lines.append("Total" + "," * (width - 1))
+    lines.append(f"Count: {len(a)}" + "," * (width - 1))
+    (folder / "assessments.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
 # --------------------------------------------------------------------------- the corpus
 def corpus(ex: dict[str, pd.DataFrame]) -> list[Case]:
     """Every case with its expected outcome, worked out from the clean extract ``ex``."""
@@ -569,7 +852,125 @@ def corpus(ex: dict[str, pd.DataFrame]) -> list[Case]:
               Problem("notes.csv", None, None, None, "file skipped", "Not recognised")],
              excluded={"notes.csv": set()}, usable=False, cli=1),
     ]
+    cases += real_export_cases(ex)
     return cases
+
+
+def real_export_cases(ex: dict[str, pd.DataFrame]) -> list[Case]:
+    """The forms MIS exports and hand-kept spreadsheets take (issue 16): read right and reported, or rejected."""
+    p, a, at = ex["pupils"], ex["assessments"], ex["attendance"]
+    P, A, AT, IV = (FILES[k] for k in ("pupils", "assessments", "attendance", "interventions"))
+    sid = school_rows(ex)
+    spring = np.flatnonzero(at["period"] == "Spring")
+    plain = np.flatnonzero(at["period"] != "Spring")
+    pct_values = [("attendance", int(plain[i]), "authorised_absence",
+                   int(np.round(0.03 * int(at.loc[plain[i], "possible_sessions"])))) for i in PERCENT_ROWS]
+    pct_values += [("attendance", int(k), "authorised_absence", int(at.loc[k, "authorised_absence"]))
+                   for k in spring[:12]]
+    upn = p["upn"]
+    area_styles = p.loc[p["gt_register"] == "Y", "gt_area"]
+    n_foot = len(a)
+    return [
+        Case("school_id_as_number", "school ids typed 8862101.0 and 8.862101E+06 (read, reported); 8.86E+06 and "
+             "8.9E+06, rounded by scientific notation (excluded: the school is not known)", _school_id_numbers,
+             [Problem(P, row_of(sid[0]), "school_id", "8862101.0", "repaired", "decimal number"),
+              Problem(P, row_of(sid[1]), "school_id", "8862101.00", "repaired", "read as '8862101'"),
+              Problem(P, row_of(sid[2]), "school_id", "8.862101E+06", "repaired", "every digit shown"),
+              Problem(P, row_of(sid[3]), "school_id", "8.86E+06", "excluded", "from 8855000 to 8864999"),
+              Problem(P, row_of(sid[4]), "school_id", "8.9E+06", "excluded", "format the column as Text")],
+             excluded={P: {row_of(sid[3]), row_of(sid[4])}}, cli=1, usable=False),
+        Case("upn_spreadsheet_forms", "UPNs as Excel text formulas, with a leading apostrophe, a zero-width space, "
+             "a non-breaking space and a byte-order mark: all read and reported", _upn_forms,
+             [Problem(P, row_of(1), "upn", f'="{upn[1]}"', "repaired", "text formula"),
+              Problem(P, row_of(2), "upn", "'" + upn[2], "repaired", "apostrophe"),
+              Problem(P, row_of(3), "upn", upn[3][:4] + "\u200b" + upn[3][4:], "repaired", "invisible"),
+              Problem(P, row_of(4), "upn", upn[4][:5] + "\u00a0" + upn[4][5:], "repaired", "invisible"),
+              Problem(P, row_of(7), "upn", "\ufeff" + upn[7], "repaired", "invisible"),
+              Problem(A, row_of(3), "upn", f'="{a.loc[3, "upn"]}"', "repaired", "read as '" + a.loc[3, "upn"])],
+             cli=0, usable=True),
+        Case("excel_error_values", "#NAME? as a forename and #N/A as a birth date (blank, reported), #VALUE! as a "
+             "score (excluded), #REF! as a date (blank, reported): never kept as text", _excel_errors,
+             [Problem(P, row_of(2), "forename", "#NAME?", "repaired", "Excel error value"),
+              Problem(P, row_of(8), "date_of_birth", "#N/A", "repaired", "left blank"),
+              Problem(A, row_of(3), "score", "#VALUE!", "excluded", "Excel error value"),
+              Problem(A, row_of(9), "date", "#REF!", "repaired", "Excel error value")],
+             excluded={A: {row_of(3)}}, cli=1,
+             blanked={("pupils", "forename"), ("pupils", "date_of_birth"), ("assessments", "date")},
+             values=[("pupils", 2, "forename", pd.NA)]),
+        Case("xlsx_uncached_formulas", "attendance.xlsx written by a script: two formula cells without a calculated "
+             "value (excluded, 'open and save in Excel'), never read as blank", _uncached_formulas,
+             [Problem("attendance.xlsx [Attendance]", row_of(i), "unauthorised_absence", None, "excluded",
+                      "Open the workbook in Excel, save it") for i in UNCACHED],
+             excluded={"attendance.xlsx [Attendance]": {row_of(i) for i in UNCACHED}}, cli=1),
+        Case("xlsx_merged_down", "pupils.xlsx sorted by class with academic year and class merged down the column: "
+             "filled down, every filled row reported", _merged_down, merged_rows(ex), cli=0, usable=True),
+        Case("xlsx_1904_dates", "interventions.xlsx in Excel's 1904 date system, start dates as serial numbers: "
+             "read in that system (not four years off)", _excel_1904,
+             [Problem("interventions.xlsx [Interventions]", None, None, None, "noted", "1904 date system")],
+             usable=True),
+        Case("register_holds_areas", "the G&T column holds the areas ('English; Maths', 'SPORT', 'english / maths') "
+             "or N or blank: read as on the register, the area kept in gt_area", _register_areas,
+             [Problem(P, None, "gt_register", None, "derived", f"{len(area_styles)} gt_register value(s) named an "
+                      "area")], usable=True, cli=0),
+        Case("flag_words", "FSM as Eligible/Not Eligible, Ever 6 as Yes/No, Pupil Premium as PP/Non-PP, the "
+             "register as On register/Not on register: all read", _flag_words,
+             [Problem(P, None, "fsm", None, "derived", "written as words"),
+              Problem(P, None, "disadvantaged", None, "derived", "written as words"),
+              Problem(P, None, "gt_register", None, "derived", "written as words")], usable=True, cli=0),
+        Case("hap_before_register", "an 'HAP' (high attainers) column before 'G&T': the register is read from "
+             "'G&T', and the choice reported", _hap_before_register,
+             [Problem(P, None, "gt_register", "HAP, G&T", "noted", "'G&T' (column 19) was used because its header "
+                      "is the more specific")], usable=True),
+        Case("hidden_old_register", "pupils.xlsx with an older 'G&T' column, hidden, before the current one: the "
+             "visible one is read, and the choice reported", _hidden_old_register,
+             [Problem("pupils.xlsx [Pupils]", None, "gt_register", None, "noted", "the other column is hidden")],
+             usable=True),
+        Case("two_year_headers", "academic year and year group both headed 'Year' (academic year first): told "
+             "apart by their values", _two_year_headers,
+             [Problem(P, None, None, "Year, Year", "noted", "by their values")], usable=True, cli=0),
+        Case("percent_absence", "absence '3%' in a sessions column (converted with the row's possible sessions, "
+             "reported), and a file headed 'Authorised absence (%)' (converted, reported; not read as sessions)",
+             _percent_absence,
+             [Problem(AT, row_of(i), "authorised_absence",
+                      f"3% of {at.loc[plain[i], 'possible_sessions']} possible = {v}", "repaired", "turned into sessions")
+              for i, (*_, v) in zip(PERCENT_ROWS, pct_values)]
+             + [Problem("attendance_spring.csv", row_of(0), "authorised_absence", None, "repaired", "percentage")],
+             altered={("attendance", "authorised_absence")}, values=pct_values, usable=True),
+        Case("percent_scores", "a KS2 scaled score '104%' and a percent score 0.95: both excluded with the fix",
+             _percent_scores,
+             [Problem(A, row_of(4), "score", a.loc[4, "score"] + "%", "excluded", "its score_type is 'ks2_scaled'"),
+              Problem(A, row_of(11), "score", "0.95", "excluded", "looks like a proportion")],
+             excluded={A: {row_of(4), row_of(11)}}, cli=1),
+        Case("terms_and_dates", "'Summer Term', 'summer term 2', dates as UTC timestamps (one falls on the "
+             "day before in UTC) and '8th Jan 2024': all read; the shifted dates reported", _terms_and_dates,
+             [Problem(A, row_of(0), "date", "2024-05-13T23:00:00Z", "repaired", "in UK time it falls on 2024-05-14"),
+              Problem(A, None, "term", None, "derived", "Summer Term")], usable=True, cli=0),
+        Case("encodings_and_sep_line", "one Windows-1252 line in a UTF-8 pupils file (every name right), an "
+             "assessments file and a small schools file padded with NUL bytes, and a 'sep=,' first line (row numbers as Excel shows)",
+             _encodings,
+             [Problem(P, None, None, None, "noted", "line(s) 7 were in Windows-1252"),
+              Problem(A, None, None, None, "noted", "ended in NUL characters"),
+              Problem("schools.csv", None, None, None, "noted", "ended in NUL characters"),
+              Problem(AT, None, None, None, "noted", "'sep=,'"),
+              Problem(AT, row_of(2), "authorised_absence", "-3", "excluded", "at least 0")],
+             excluded={AT: {row_of(2)}}, altered={("pupils", "forename")},
+             values=[("pupils", 5, "forename", "Chloë"), ("pupils", 0, "forename", "Zoë"),
+                     ("pupils", 1, "forename", "Siân")]),
+        Case("thousands_by_locale", "costs '1.240' and '10,50' in a column with decimal commas (1240 and 10.5, "
+             "reported); a pre-score '1.240' with no evidence either way (excluded, ambiguous)", _thousands,
+             [Problem(IV, row_of(0), "cost", "1.240", "repaired", "read as 1240"),
+              Problem(IV, row_of(1), "cost", "10,50", "repaired", "read as 10.5"),
+              Problem(IV, row_of(2), "pre_score", "1.240", "excluded", "could be a decimal")],
+             excluded={IV: {row_of(2)}}, altered={("interventions", "cost")},
+             values=[("interventions", 0, "cost", 1240.0), ("interventions", 1, "cost", 10.5)]),
+        Case("footer_and_repeated_headers", "the header repeated twice inside assessments.csv and 'Total'/'Count' "
+             "rows at the end: named as such (not 'invalid UPN'), not used", _footer_and_headers,
+             [Problem(A, 62, None, None, "excluded", "Repeated header row"),
+              Problem(A, 123, None, None, "excluded", "Repeated header row"),
+              Problem(A, n_foot + 4, None, None, "excluded", "Footer row"),
+              Problem(A, n_foot + 5, None, None, "excluded", "Footer row")],
+             excluded={A: {62, 123, n_foot + 4, n_foot + 5}}, usable=True, cli=0),
+    ]
 
 
 def huge_assessments(n: int, bad_every: int, rng: int = 0) -> tuple[str, set[int], np.ndarray]:

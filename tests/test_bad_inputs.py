@@ -22,6 +22,7 @@ in a subprocess on three cases (exit codes, messages, no traceback).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -31,7 +32,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from badinputs import SAMPLE, TODAY, clean_extract, corpus, huge_assessments, row_of, upns_vectorised, write_all
+from badinputs import (SAMPLE, TODAY, clean_extract, corpus, huge_assessments, real_export_cases, row_of,
+                       upns_vectorised, write_all)
 from gtanalytics import cli
 from gtanalytics.errors import GTDataError
 from gtanalytics.io import load
@@ -44,7 +46,8 @@ if not (SAMPLE / "assessments.csv").exists():          # pragma: no cover
 EX = clean_extract()
 CASES = corpus(EX)
 BY_ID = {c.id: c for c in CASES}
-WHOLE_ROW = ("Blank row", "Exact copy", "values but the header has", "runs from line")
+WHOLE_ROW = ("Blank row", "Exact copy", "values but the header has", "runs from line", "Repeated header row",
+             "Footer row")
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +73,12 @@ def line_count_rows(path: Path, case) -> dict[str, int]:
     folder = path if path.is_dir() else path.parent
     for f in folder.glob("*.csv"):
         try:
-            text = f.read_bytes().decode("utf-8")
+            text = f.read_bytes().decode("utf-8").rstrip("\x00")
         except UnicodeDecodeError:
             continue
         if '"' in text:
             continue
-        header = 3 if case.id == "title_rows" and f.name == "pupils.csv" else 1
+        header = 3 if case.id == "title_rows" and f.name == "pupils.csv" else 2 if text.startswith("sep=") else 1
         out[f.name] = max(len(text.splitlines()) - header, 0)
     return out
 
@@ -144,7 +147,8 @@ def check_unchanged(d, clean, case):
         hit = d.tables[name]
         for k in TABLES[name].key:
             hit = hit[(hit[k] == case.rekey.get(row[k], row[k])).fillna(False)]
-        assert hit[col].tolist() == [value], (name, i, col, hit[col].tolist())
+        got = hit[col].tolist()
+        assert got == [value] or (value is pd.NA and len(got) == 1 and pd.isna(got[0])), (name, i, col, got)
 
 
 def check_ks2(d, case, sample_ks2):
@@ -274,3 +278,70 @@ def test_huge_file_accounting(tmp_path):
     good = np.delete(scores, np.arange(0, n, every))
     assert d.assessments["score"].mean() == pytest.approx(good.mean(), rel=1e-12)
     assert elapsed < 120, elapsed
+
+
+@pytest.mark.parametrize("case", real_export_cases(EX), ids=[c.id for c in real_export_cases(EX)])
+def test_validate_prints_each_repair_or_rejection(case, tmp_path):
+    """`gtanalytics validate` names what it repaired or rejected for each form of issue 16 (not only the log)."""
+    d = load(build(case, tmp_path), today=TODAY, **case.load_kwargs)
+    text, _ = cli.validation_report(d, max_problems=500)
+    q = d.quality
+    for pr in case.problems:
+        if pr.text and not (q["problem"].str.contains(pr.text, regex=False).fillna(False)
+                            & (q["severity"] == "info")).any():
+            assert pr.text in text, (pr, text)
+
+
+def _fake_reports(monkeypatch, calls):
+    import types
+
+    def fake_build_reports(*, data, out, schools, pdf, audience):
+        calls.append(out)
+        return pd.DataFrame({"school": ["8862101"], "status": ["ok"], "seconds": [1.0], "error": [None]})
+
+    monkeypatch.setitem(sys.modules, "gtanalytics.report", types.SimpleNamespace(build_reports=fake_build_reports))
+
+
+def test_report_prints_validation_first_and_a_data_note(monkeypatch, tmp_path, capsys):
+    calls = []
+    _fake_reports(monkeypatch, calls)
+    (tmp_path / "in").mkdir()
+    data = build(BY_ID["percent_scores"], tmp_path / "in")
+    assert cli.main(["report", "--data", str(data), "--out", str(tmp_path / "out")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"Checked {len(list(data.glob('*.csv')))} file(s)"), out[:200]
+    assert out.index("ERROR assessments.csv") < out.index("Reports written")
+    assert "Data note: 2 assessments rows" in out and calls
+    assert cli.main(["report", "--data", str(data), "--out", str(tmp_path / "out2"), "--strict"]) == 1
+    assert "--strict: no report was built" in capsys.readouterr().out and len(calls) == 1
+
+
+def test_report_refuses_when_every_register_pupil_was_excluded(monkeypatch, tmp_path, capsys):
+    calls = []
+    _fake_reports(monkeypatch, calls)
+    ex = {k: v.copy() for k, v in EX.items()}
+    on = ex["pupils"]["gt_register"] == "Y"
+    ex["pupils"].loc[on, "upn"] = ex["pupils"].loc[on, "upn"].str[:12]      # every register UPN lost a character
+    write_all(tmp_path, ex)
+    assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    out = capsys.readouterr().out
+    assert "no pupil in the data used is on the G&T register" in out and f"{int(on.sum())} pupil row(s)" in out
+    assert not calls
+
+
+@pytest.mark.parametrize("kind", ["file", "under_file", "read_only"])
+def test_report_bad_out_folder_plain_message(monkeypatch, tmp_path, capsys, kind):
+    calls = []
+    _fake_reports(monkeypatch, calls)
+    (tmp_path / "in").mkdir()
+    data = write_all(tmp_path / "in", EX)
+    (tmp_path / "a_file").write_text("x")
+    out = {"file": tmp_path / "a_file", "under_file": tmp_path / "a_file" / "reports",
+           "read_only": tmp_path / "locked" / "reports"}[kind]
+    if kind == "read_only":
+        (tmp_path / "locked").mkdir(mode=0o500)
+        if os.access(tmp_path / "locked", os.W_OK):             # running as root: permissions are not enforced
+            pytest.skip("permissions are not enforced for this user")
+    assert cli.main(["report", "--data", str(data), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and "fault in gtanalytics" not in err and not calls

@@ -95,6 +95,7 @@ def test_report_calls_build_reports(monkeypatch, tmp_path, capsys, statuses, cod
 
     monkeypatch.setitem(sys.modules, "gtanalytics.report",
                         types.SimpleNamespace(build_reports=fake_build_reports))
+    clean_folder(tmp_path)
     argv = ["report", "--data", str(tmp_path), "--out", str(tmp_path / "out"), "--school", "100001",
             "--school", "100002", "--pdf", "--audience", "leaders"]
     assert cli.main(argv) == code
