@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from gtanalytics.ctf import CTFUnreadable, read_ctf
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
 from gtanalytics.readers import Block, Unreadable, _header_labels, body_rows, find_header, is_blank, read_file
@@ -39,7 +40,7 @@ from gtanalytics.validation import check_duplicates, derive_columns, normalise_l
 __all__ = ["SchoolData", "load", "load_mapping", "HeaderMapping", "normalise_header", "table_for_name"]
 
 _BUILTIN_MAPPING = Path(__file__).with_name("mapping.yml")
-_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}
+_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".xml"}
 _UNSUPPORTED = {".xls", ".ods", ".numbers", ".xlsb"}     # reported, not read
 
 
@@ -394,6 +395,9 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
                     f"LibreOffice) and save it as .xlsx or as CSV UTF-8.", "file skipped", "error")
             reads.append((label, "", 0, True))
             continue
+        if suffix == ".xml":
+            _read_ctf(p, label, hmap, log, reads, sources, parts, opts)
+            continue
         try:
             blocks = read_file(p, label, suffix, log)
         except Unreadable as exc:
@@ -532,6 +536,25 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
         log.add(label, None, None, ", ".join(ignored)[:200],
                 "These columns are not part of the table and were not used (add them to a mapping file if "
                 "they hold one of the canonical columns under another name).", "noted", "info")
+
+
+def _read_ctf(p: Path, label: str, hmap: HeaderMapping, log: ProblemLog, reads: list, sources: list,
+              parts: dict, opts: dict) -> None:
+    """A DfE Common Transfer File (:mod:`gtanalytics.ctf`): each of its tables is checked like a CSV's."""
+    try:
+        ctf = read_ctf(p, label=label, log=log)
+    except CTFUnreadable as exc:
+        log.add(label, None, None, exc.value, str(exc), "file skipped", exc.severity)
+        reads.append((label, "pupils" if exc.pupils_seen else "", exc.pupils_seen, True))
+        return
+    for table, raw in ctf.tables.items():
+        spec, part = TABLES[table], raw["_file"].iloc[0]
+        present = set(raw.columns) - {"_file", "_row"}
+        n = len(raw)
+        typed = validate_table([raw], spec, values=hmap.values, log=log, label=part, **opts)
+        parts[table].append(derive_columns(typed, spec, present=present, log=log, label=part))
+        reads.append((part, table, n, False))
+        sources.append((part, table, "xml", None, ", ".join(sorted(present)), ""))
 
 
 def _header_row(block: Block, h: int, span: int) -> list:

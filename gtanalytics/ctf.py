@@ -1,0 +1,608 @@
+"""Read and write the DfE Common Transfer File (CTF): one XML export from any MIS.
+
+Every school MIS in England and Wales (SIMS, Arbor, Bromcom, ScholarPack, ...)
+exports the CTF, the DfE's XML standard for moving pupil records between schools
+(and the whole-school "xml data transfer" of the same format).  :func:`read_ctf`
+turns one into the text of gtanalytics' canonical tables (pupils, attendance,
+assessments, schools), which :func:`gtanalytics.load` then checks like any CSV:
+give ``load`` the ``.xml`` file, or a folder holding it next to CSV/XLSX files.
+
+Which element goes to which column is kept in one table,
+``gtanalytics/reference/ctf_mapping.csv``; the sources are in
+``gtanalytics/reference/ctf_sources.md``.
+
+Parsing is safe: the file is read with the standard library's expat parser, a
+document type declaration (DOCTYPE, the only way to declare an entity) is refused,
+so no entity is ever expanded and nothing outside the file is fetched.  A hostile,
+truncated or malformed file gives one plain message in ``SchoolData.quality``.
+
+Row numbers in the quality report are the line numbers of the file (a text editor
+shows them): the line of the ``<Pupil>`` element for pupils, of the ``<YearData>``
+for attendance and of the ``<StageAssessment>`` for assessments.
+"""
+
+from __future__ import annotations
+
+import functools
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+from xml.parsers import expat
+
+import pandas as pd
+
+from gtanalytics.errors import GTDataError
+from gtanalytics.quality import ProblemLog
+
+__all__ = ["CTFFile", "CTFUnreadable", "read_ctf", "write_ctf", "write_school_ctfs", "ctf_mapping"]
+
+MAPPING_FILE = Path(__file__).with_name("reference") / "ctf_mapping.csv"
+_WELSH_LA = range(660, 682)
+_READ_STAGES = {"KS1", "KS2", "PHO", "MTC"}
+_SUBJECTS = {("MAT", ""): "maths", ("ENG", "RD"): "reading", ("ENG", "RE"): "reading", ("ENG", "REA"): "reading",
+             ("ENG", "WR"): "writing", ("ENG", "WRI"): "writing", ("ENG", "WA"): "writing",
+             ("ENG", "GPS"): "gps", ("ENG", "GP"): "gps", ("SCI", ""): "science", ("PHO", ""): "phonics",
+             ("MTC", ""): "multiplication", ("REA", ""): "reading", ("WRI", ""): "writing"}
+_WELSH_SEN = {"A": "A", "P": "A", "S": "A", "ALN": "A", "IDP": "A", "N": "N"}
+
+
+@functools.lru_cache(maxsize=1)
+def ctf_mapping() -> pd.DataFrame:
+    """The element-to-column mapping table (``gtanalytics/reference/ctf_mapping.csv``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``xml_path, table, column, rule, code_list, versions``: one row per CTF element
+        read (paths below ``CTfile``), the canonical table and column it fills (blank
+        where it has no canonical home), the reading rule, the codes it takes and how
+        specification versions differ.
+
+    Examples
+    --------
+    >>> m = ctf_mapping()
+    >>> m.loc[m["xml_path"] == "Pupil/UPN", ["table", "column"]].values.tolist()
+    [['pupils', 'upn']]
+    """
+    return pd.read_csv(MAPPING_FILE, dtype="string", keep_default_na=False)
+
+
+# --------------------------------------------------------------------------- safe parsing
+class _Node:
+    """An element: local tag name, line, children and text (stripped)."""
+
+    __slots__ = ("tag", "line", "children", "parts")
+
+    def __init__(self, tag: str, line: int) -> None:
+        self.tag, self.line, self.children, self.parts = tag, line, [], []
+
+    @property
+    def text(self) -> str | None:
+        t = "".join(self.parts).strip()
+        return t or None
+
+    def all(self, tag: str) -> list[_Node]:
+        return [c for c in self.children if c.tag == tag]
+
+    def get(self, path: str) -> _Node | None:
+        node = self
+        for part in path.split("/"):
+            node = next((c for c in node.children if c.tag == part), None)
+            if node is None:
+                return None
+        return node
+
+    def value(self, *paths: str) -> str | None:
+        """Text of the first of ``paths`` that is present and not blank."""
+        for p in paths:
+            n = self.get(p)
+            if n is not None and n.text is not None:
+                return n.text
+        return None
+
+
+class _Refused(Exception):
+    """The file declares a document type or an entity: refused, never expanded."""
+
+
+class CTFUnreadable(GTDataError):
+    """A CTF that cannot be used: the plain-English reason, the value at fault and the pupils seen.
+
+    ``severity`` is ``"error"`` for a hostile, damaged or incomplete file and ``"warning"``
+    for an XML file that is not a CTF at all.
+    """
+
+    def __init__(self, message: str, value: str | None, pupils_seen: int, severity: str = "error") -> None:
+        super().__init__(message)
+        self.value, self.pupils_seen, self.severity = value, pupils_seen, severity
+
+
+def _parse(path: Path) -> _Node:
+    """Parse ``path`` with expat: no DOCTYPE, no entity declarations, no external entities."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    stack: list[_Node] = []
+    roots: list[_Node] = []
+    seen = {"pupils": 0, "upn": None}
+
+    def start(tag, _attrs):
+        node = _Node(tag.rsplit(":", 1)[-1], parser.CurrentLineNumber)
+        (stack[-1].children if stack else roots).append(node)
+        stack.append(node)
+        if node.tag == "Pupil":
+            seen["pupils"] += 1
+
+    def end(_tag):
+        node = stack.pop()
+        if node.tag == "UPN" and stack and stack[-1].tag == "Pupil":
+            seen["upn"] = node.text
+
+    def text(data):
+        if stack:
+            stack[-1].parts.append(data)
+
+    def refuse(what):
+        def handler(*args):
+            raise _Refused(what + (f" '{args[0]}'" if args and isinstance(args[0], str) else ""))
+        return handler
+
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    parser.StartDoctypeDeclHandler = refuse("a document type declaration (DOCTYPE)")
+    parser.EntityDeclHandler = refuse("an entity declaration")
+    parser.UnparsedEntityDeclHandler = refuse("an external entity declaration")
+    parser.ExternalEntityRefHandler = refuse("a reference to an external entity")
+    try:
+        with open(path, "rb") as fh:
+            parser.ParseFile(fh)
+    except _Refused as exc:
+        raise CTFUnreadable(
+            f"The file contains {exc} at line {parser.CurrentLineNumber}. A Common Transfer File never does, and "
+            f"such declarations can make a reader expand text without end or fetch other files, so the file was "
+            f"not read. Export the CTF again from your MIS; do not use a file edited by hand or received from an "
+            f"unknown sender.", str(exc), seen["pupils"]) from None
+    except expat.ExpatError as exc:
+        where = "/".join(n.tag for n in stack) or "the start of the file"
+        after = f"; the last pupil read before it: UPN {seen['upn']}" if seen["upn"] else ""
+        cut = exc.code in (expat.errors.codes[expat.errors.XML_ERROR_NO_ELEMENTS],
+                           expat.errors.codes[expat.errors.XML_ERROR_UNCLOSED_TOKEN],
+                           expat.errors.codes[expat.errors.XML_ERROR_PARTIAL_CHAR]) and bool(stack or not roots)
+        what = ("stops before its end (it was cut short, e.g. by an interrupted copy or download)" if cut else
+                "is not well-formed XML")
+        raise CTFUnreadable(
+            f"The file {what}: {expat.ErrorString(exc.code)} at line {exc.lineno}, column {exc.offset + 1}, "
+            f"inside {where}{after}. {seen['pupils']} pupil(s) were seen before that point; none was used, because "
+            f"a damaged file may have lost pupils or values. Export the CTF again from your MIS and copy the "
+            f"whole file.", f"line {exc.lineno}", seen["pupils"]) from None
+    except OSError as exc:
+        raise CTFUnreadable(f"The file could not be opened ({exc.strerror or exc}). Check that it is not open in "
+                          f"another program and that you may read it.", None, 0) from None
+    return roots[0]
+
+
+# --------------------------------------------------------------------------- reading
+@dataclass(frozen=True)
+class CTFFile:
+    """What a Common Transfer File holds, before it is checked.
+
+    Attributes
+    ----------
+    header : dict
+        ``version, made, school_id, school_name, la_code, country, academic_year, reference_date``.
+    tables : dict of str to pandas.DataFrame
+        Canonical table -> text of its columns as read (``None`` for missing), plus
+        ``_file`` and ``_row`` (line of the element); checked by :func:`gtanalytics.load`.
+    stage_assessments : pandas.DataFrame
+        Every ``StageAssessment`` as written: ``upn, stage, locale, year, subject, method,
+        component, result_status, result_qualifier, result, result_date, line``.
+    school_history : pandas.DataFrame
+        ``upn, la, estab, school_name, entry_date, leaving_date, leaving_reason, line``.
+    """
+
+    header: dict
+    tables: dict
+    stage_assessments: pd.DataFrame
+    school_history: pd.DataFrame
+
+
+def _academic_year(start: int) -> str:
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def _date(text: str | None) -> pd.Timestamp | None:
+    if text is None:
+        return None
+    ts = pd.to_datetime(text[:10], format="%Y-%m-%d", errors="coerce")
+    return None if pd.isna(ts) else ts
+
+
+def _header(root: _Node, label: str) -> dict:
+    head = root.get("Header") or _Node("Header", root.line)
+    la, estab = head.value("SourceSchool/LEA"), head.value("SourceSchool/Estab")
+    made = _date(head.value("DateTime"))
+    year_text = head.value("SourceSchool/AcademicYear")
+    start = int(year_text) if year_text and year_text.isdigit() and len(year_text) == 4 else None
+    if start is None and made is not None:
+        start = made.year if made.month >= 8 else made.year - 1
+    if start is None:
+        raise CTFUnreadable("The CTF header gives neither the academic year (Header/SourceSchool/AcademicYear) nor "
+                          "the date it was made (Header/DateTime), so the year of the pupils' details is unknown. "
+                          "Export the CTF again from your MIS.", year_text, len(root.get("CTFpupilData").all("Pupil"))
+                          if root.get("CTFpupilData") else 0)
+    if la is None or estab is None:
+        raise CTFUnreadable("The CTF header does not name the school it comes from (Header/SourceSchool/LEA and "
+                          "Estab), so its pupils cannot be given a school. Export the CTF again from your MIS.",
+                          None, len(root.get("CTFpupilData").all("Pupil")) if root.get("CTFpupilData") else 0)
+    ref = made if made is not None and _academic_year(made.year if made.month >= 8 else made.year - 1) == \
+        _academic_year(start) else pd.Timestamp(start + 1, 7, 31)
+    country = "Wales" if la.isdigit() and int(la) in _WELSH_LA else "England"
+    return {"version": head.value("CTFversion"), "made": made, "school_id": la + estab, "la_code": la,
+            "school_name": head.value("SourceSchool/SchoolName"), "country": country,
+            "academic_year": _academic_year(start), "reference_date": ref, "label": label}
+
+
+def _instances(node: _Node | None, tag: str, start: str, end: str, upn, path: str, log, label) -> list:
+    """(start, end, element) of each dated entry; entries with an unreadable start are reported."""
+    out = []
+    for inst in (node.all(tag) if node is not None else []):
+        s, e = _date(inst.value(start)), _date(inst.value(end))
+        if s is None:
+            log.add(label, [inst.line], None, inst.value(start) or "",
+                    f"Pupil {upn}: {path}/{tag}/{start} is not a date (YYYY-MM-DD), so this entry was not used; "
+                    f"correct it in your MIS and export the CTF again.", "repaired", "warning")
+            continue
+        out.append((s, e, inst))
+    return out
+
+
+def _pupil_row(p: _Node, head: dict, log: ProblemLog, label: str) -> dict:
+    ref = head["reference_date"]
+    upn = p.value("UPN") or "(no UPN)"
+    bd = p.get("BasicDetails") or _Node("BasicDetails", p.line)
+    fsm = _instances(bd.get("FSMhistory"), "FSMinstance", "FSMstartDate", "FSMendDate", upn,
+                     "BasicDetails/FSMhistory", log, label)
+    six = ref - pd.DateOffset(years=6)
+    now = any(s <= ref and (e is None or e >= ref) for s, e, _ in fsm)
+    ever = any(s <= ref and (e is None or e >= six) for s, e, _ in fsm)
+    sen = _instances(bd.get("SENhistory"), "SEN", "StartDate", "EndDate", upn, "BasicDetails/SENhistory", log, label)
+    current = [x for x in sen if x[0] <= ref and (x[1] is None or x[1] >= ref)]
+    code = max(current, key=lambda x: x[0])[2].value("SENprovision") if current else "N"
+    if head["country"] == "Wales" and code is not None:
+        code = _WELSH_SEN.get(code.upper(), code)
+    care = bd.get("InCare")
+    lac = "N" if care is None else (care.value("InCareStatus") or "true")
+    first = None
+    langs = bd.get("Languages")
+    for t in (langs.all("Type") if langs is not None else []):
+        if (t.value("TypeID", "LanguageType") or "").upper() in ("F", "FIRST", "FLANG"):
+            first = t.value("LanguageID", "Language")
+            break
+    return {"upn": p.value("UPN"), "academic_year": head["academic_year"], "school_id": head["school_id"],
+            "year_group": bd.value("NCyearActual"), "forename": p.value("Forename"), "surname": p.value("Surname"),
+            "date_of_birth": p.value("DOB"), "sex": p.value("Sex", "Gender"), "fsm": "Y" if now else "N",
+            "ever6_fsm": "Y" if (ever or now) else "N", "lac": lac, "sen": code, "eal": first,
+            "ethnicity": bd.value("Ethnicity"), "gt_register": None, "_row": p.line}
+
+
+def _attendance_rows(p: _Node, upn, log: ProblemLog, label: str) -> list[dict]:
+    rows: dict[str, dict] = {}
+    att = p.get("Attendance")
+    for yd in (att.all("YearData") if att is not None else []):
+        year = yd.value("Year")
+        ay = _academic_year(int(year)) if year and year.isdigit() and len(year) == 4 else year
+        vals = {"possible_sessions": yd.value("SessionsPossible"),
+                "authorised_absence": yd.value("SessionsAuthorised"),
+                "unauthorised_absence": yd.value("SessionsUnauthorised")}
+        if ay in rows and ay is not None:
+            prev = rows[ay]
+            try:
+                for k, v in vals.items():
+                    prev[k] = str(int(prev[k] or 0) + int(v or 0))
+            except ValueError:
+                prev["possible_sessions"] = f"{prev['possible_sessions']}+{vals['possible_sessions']}"
+            log.add(label, [yd.line], "possible_sessions", f"{upn} {ay}",
+                    f"Pupil {upn} has two Attendance/YearData for {ay} (two schools in one year); their sessions "
+                    f"were added together into one row for the year.", "repaired", "warning")
+            continue
+        rows[ay] = {"upn": p.value("UPN"), "academic_year": ay, "period": "Year", **vals, "_row": yd.line}
+    return list(rows.values())
+
+
+def _assessment_rows(p: _Node, upn, skipped: dict) -> tuple[list[dict], list[dict]]:
+    rows, raw = [], []
+    sa_root = p.get("StageAssessments")
+    for ks in (sa_root.all("KeyStage") if sa_root is not None else []):
+        stage = (ks.value("Stage") or "").upper()
+        for sa in ks.all("StageAssessment"):
+            rec = {"upn": p.value("UPN"), "stage": stage, "locale": sa.value("Locale"), "year": sa.value("Year"),
+                   "subject": sa.value("Subject"), "method": sa.value("Method"), "component": sa.value("Component"),
+                   "result_status": sa.value("ResultStatus"), "result_qualifier": sa.value("ResultQualifier"),
+                   "result": sa.value("Result"), "result_date": sa.value("ResultDate"), "line": sa.line}
+            raw.append(rec)
+            if stage not in _READ_STAGES:
+                skipped[stage or "(blank)"] = skipped.get(stage or "(blank)", 0) + 1
+                continue
+            rows.append(_assessment(rec, stage))
+    return rows, raw
+
+
+def _assessment(rec: dict, stage: str) -> dict:
+    subj, comp = (rec["subject"] or "").upper(), (rec["component"] or "").upper()
+    subject = _SUBJECTS.get((subj, comp)) or _SUBJECTS.get((subj, "")) or " ".join(
+        x for x in (subj, comp) if x).lower() or None
+    method = (rec["method"] or "").upper()
+    value = rec["result"]
+    numeric = value is not None and value.replace(".", "", 1).isdigit()
+    if stage == "KS1":
+        name, stype = "KS1", "ks1_outcome"
+    elif stage == "KS2" and method == "TT":
+        name, stype = "KS2", "ks2_scaled"
+    elif stage == "KS2":
+        name, stype = ("KS2" if subject == "writing" else "KS2 TA"), "ks2_ta"
+    else:
+        name, stype = ("Phonics" if stage == "PHO" else "MTC"), "raw"
+    year = rec["year"]
+    ay = _academic_year(int(year) - 1) if year and year.isdigit() and len(year) == 4 else year
+    return {"upn": rec["upn"], "academic_year": ay, "term": "Summer", "date": rec["result_date"],
+            "subject": subject, "assessment": name, "score_type": stype,
+            "score": value if numeric else None, "result": None if numeric else value, "_row": rec["line"]}
+
+
+def _frame(rows: list[dict], label: str) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    lines = df.pop("_row").astype("int64").to_numpy()
+    df = df.astype(object).where(df.notna(), None)
+    df["_file"] = label
+    df["_row"] = lines
+    return df
+
+
+def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | None = None) -> CTFFile:
+    """Read a Common Transfer File into the text of the canonical tables.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.xml`` file.
+    label : str, optional
+        The file's name in messages (default: its name).  Each table's rows are
+        reported as ``"<label> [pupils]"``, ``"<label> [attendance]"``, ...
+    log : ProblemLog, optional
+        Where problems are recorded (a new one by default).
+
+    Returns
+    -------
+    CTFFile
+
+    Raises
+    ------
+    CTFUnreadable
+        The file cannot be used (hostile, truncated or malformed XML; not a CTF; no
+        school or year in its header); the message says why and what to do.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from gtanalytics.sample import load_sample
+    >>> p = write_ctf(load_sample(), pathlib.Path(tempfile.mkdtemp()) / "oak.xml", school_id="8862101")
+    >>> ctf = read_ctf(p)
+    >>> ctf.header["school_id"], ctf.header["academic_year"]
+    ('8862101', '2023/24')
+    """
+    path = Path(path)
+    label = label or path.name
+    log = ProblemLog() if log is None else log
+    root = _parse(path)
+    if root.tag != "CTfile":
+        raise CTFUnreadable(f"This XML file is not a Common Transfer File: its first element is <{root.tag}>, not "
+                            f"<CTfile>, so it was not read. Export a CTF (or the whole-school XML data transfer) "
+                            f"from your MIS, or move this file out of the folder.", root.tag, 0, "warning")
+    head = _header(root, label)
+    pupils_el = root.get("CTFpupilData")
+    pupils = pupils_el.all("Pupil") if pupils_el is not None else []
+    rows: dict[str, list] = {"pupils": [], "attendance": [], "assessments": []}
+    raw_sa, history, skipped = [], [], {}
+    for p in pupils:
+        upn = p.value("UPN") or f"(no UPN, line {p.line})"
+        rows["pupils"].append(_pupil_row(p, head, log, f"{label} [pupils]"))
+        rows["attendance"] += _attendance_rows(p, upn, log, f"{label} [attendance]")
+        a, r = _assessment_rows(p, upn, skipped)
+        rows["assessments"] += a
+        raw_sa += r
+        sh = p.get("SchoolHistory")
+        for s in (sh.all("School") if sh is not None else []):
+            history.append({"upn": p.value("UPN"), "la": s.value("LEA"), "estab": s.value("Estab"),
+                            "school_name": s.value("SchoolName"), "entry_date": s.value("EntryDate"),
+                            "leaving_date": s.value("LeavingDate"), "leaving_reason": s.value("LeavingReason"),
+                            "line": s.line})
+    tables = {name: _frame(r, f"{label} [{name}]") for name, r in rows.items() if r}
+    if rows["pupils"]:
+        years = pd.to_numeric(pd.Series([r["year_group"] for r in rows["pupils"]], dtype="object")
+                              .replace({"R": "0"}), errors="coerce").dropna()
+        phase = ("primary" if len(years) and years.max() <= 6 else "secondary" if len(years) and years.min() >= 7
+                 else "all-through")
+        tables["schools"] = _frame([{"school_id": head["school_id"], "school_name": head["school_name"],
+                                     "phase": phase, "la_code": head["la_code"], "country": head["country"],
+                                     "_row": root.get("Header").line}], f"{label} [schools]")
+        log.add(f"{label} [schools]", None, "phase", phase, f"The CTF does not state the school's phase: read as "
+                f"{phase} from its pupils' year groups. Give schools.csv if that is wrong.", "derived", "info")
+    notes = ["The CTF does not carry the gifted and talented register, so every pupil was read as not on it "
+             "(gt_register N)"] if pupils else []
+    if skipped:
+        notes.append(", ".join(f"{n} {k}" for k, n in sorted(skipped.items()))
+                     + " result(s) of stages gtanalytics does not analyse were not read")
+    if history:
+        notes.append(f"{len(history)} earlier-school record(s) (SchoolHistory) were read but not used: gtanalytics has "
+                     f"no table for earlier schools")
+    if head["version"] is not None:
+        notes.append(f"CTF version {head['version']}, made {head['made'].date() if head['made'] is not None else '?'}"
+                     f", for {head['academic_year']}")
+    if notes:
+        log.add(label, None, None, None, "; ".join(notes) + ".", "noted", "info")
+    if not pupils:
+        log.add(label, None, None, None, "The CTF holds no pupils (no CTFpupilData/Pupil element). Export it again "
+                "with the pupils selected.", "noted", "warning")
+    sa_cols = ["upn", "stage", "locale", "year", "subject", "method", "component", "result_status",
+               "result_qualifier", "result", "result_date", "line"]
+    hist_cols = ["upn", "la", "estab", "school_name", "entry_date", "leaving_date", "leaving_reason", "line"]
+    return CTFFile(head, tables, pd.DataFrame(raw_sa, columns=sa_cols), pd.DataFrame(history, columns=hist_cols))
+
+
+# --------------------------------------------------------------------------- writing
+def _sub(parent: ET.Element, tag: str, text=None) -> ET.Element:
+    el = ET.SubElement(parent, tag)
+    if text is not None and not pd.isna(text):
+        el.text = str(text)
+    return el
+
+
+_CODE = {"maths": ("MAT", None), "reading": ("ENG", "RD"), "writing": ("ENG", "WR"), "gps": ("ENG", "GPS"),
+         "science": ("SCI", None)}
+
+
+def _yes(v) -> bool:
+    return not pd.isna(v) and bool(v)
+
+
+def write_ctf(data, path: str | Path, *, school_id: str, academic_year: str | None = None) -> Path:
+    """Write one school's pupils as a Common Transfer File (a whole-school XML data transfer).
+
+    For tests, the sample and demonstrations: the pupils on the school's roll in
+    ``academic_year``, with their FSM and SEN history (built from the flags), first
+    language, looked-after status, attendance by year (terms added up) and KS1/KS2
+    results (teacher assessments and tests; codes stay codes).  What the CTF does
+    not carry (the G&T register, class, interventions, other assessments) is left out.
+
+    Parameters
+    ----------
+    data : SchoolData
+        E.g. :func:`gtanalytics.load_sample`.
+    path : str or Path
+        The ``.xml`` file to write (its folder is created).
+    school_id : str
+        LAESTAB of the school (``schools.school_id``: 3-digit LA + 4-digit establishment).
+    academic_year : str, optional
+        Year of the pupils' details (default: the latest year the school has pupils).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from gtanalytics.sample import load_sample
+    >>> p = write_ctf(load_sample(), pathlib.Path(tempfile.mkdtemp()) / "oak.xml", school_id="8862101")
+    >>> p.read_text()[:38]
+    '<?xml version="1.0" encoding="utf-8"?>'
+    """
+    pupils = data.pupils[data.pupils["school_id"] == school_id]
+    if pupils.empty:
+        raise GTDataError(f"No pupils of school {school_id} to write. Give a school_id of the data's schools table.")
+    year = academic_year or pupils["academic_year"].max()
+    pupils = pupils[pupils["academic_year"] == year].sort_values("upn")
+    start = int(year[:4])
+    ref = pd.Timestamp(start + 1, 7, 15)
+    school = data.schools[data.schools["school_id"] == school_id]
+    root = ET.Element("CTfile")
+    head = _sub(root, "Header")
+    for tag, text in (("DocumentName", "Common Transfer File"), ("CTFversion", "25.0"),
+                      ("DateTime", ref.strftime("%Y-%m-%dT12:00:00")), ("DocumentQualifier", "full"),
+                      ("SupplierID", "gtanalytics")):
+        _sub(head, tag, text)
+    src = _sub(head, "SourceSchool")
+    _sub(src, "LEA", school_id[:3])
+    _sub(src, "Estab", school_id[3:])
+    _sub(src, "SchoolName", school["school_name"].iloc[0] if len(school) else None)
+    _sub(src, "AcademicYear", start)
+    body = _sub(root, "CTFpupilData")
+    att = data.attendance[data.attendance["upn"].isin(pupils["upn"])]
+    att = att.groupby(["upn", "academic_year"], as_index=False)[
+        ["possible_sessions", "authorised_absence", "unauthorised_absence"]].sum()
+    on_roll = data.pupils[(data.pupils["school_id"] == school_id) & data.pupils["upn"].isin(pupils["upn"])]
+    att = att.merge(on_roll[["upn", "academic_year"]], on=["upn", "academic_year"])   # years at this school
+    att_by: dict[str, list] = {}
+    for r in att.to_dict("records"):
+        att_by.setdefault(r["upn"], []).append(r)
+    ks = data.assessments[data.assessments["upn"].isin(pupils["upn"])
+                          & data.assessments["assessment"].isin(["KS1", "KS2"])
+                          & data.assessments["score_type"].isin(["ks1_outcome", "ks2_scaled", "ks2_ta"])]
+    ks_by: dict[str, dict[str, list]] = {}
+    for r in ks.sort_values(["upn", "assessment"], kind="stable").to_dict("records"):
+        ks_by.setdefault(r["upn"], {}).setdefault(r["assessment"], []).append(r)
+    for p in pupils.to_dict("records"):
+        el = _sub(body, "Pupil")
+        for tag, col in (("UPN", "upn"), ("Surname", "surname"), ("Forename", "forename")):
+            _sub(el, tag, p[col])
+        _sub(el, "DOB", None if pd.isna(p["date_of_birth"]) else p["date_of_birth"].strftime("%Y-%m-%d"))
+        _sub(el, "Sex", p["sex"])
+        bd = _sub(el, "BasicDetails")
+        _sub(bd, "NCyearActual", "R" if p["year_group"] == 0 else p["year_group"])
+        _sub(bd, "Ethnicity", p["ethnicity"])
+        if not pd.isna(p["eal"]):
+            lang = _sub(_sub(bd, "Languages"), "Type")
+            _sub(lang, "TypeID", "F")
+            _sub(lang, "LanguageID", "OTL" if _yes(p["eal"]) else "ENG")
+        if _yes(p["fsm"]) or _yes(p["ever6_fsm"]):
+            inst = _sub(_sub(bd, "FSMhistory"), "FSMinstance")
+            since, until = (1, None) if _yes(p["fsm"]) else (3, 2)
+            _sub(inst, "FSMstartDate", (ref - pd.DateOffset(years=since)).strftime("%Y-%m-%d"))
+            _sub(inst, "FSMendDate", None if until is None else (ref - pd.DateOffset(years=until)).strftime("%Y-%m-%d"))
+            _sub(inst, "UKcountry", "ENG")
+        if _yes(p["lac"]):
+            care = _sub(bd, "InCare")
+            _sub(care, "InCareStatus", "true")
+            _sub(care, "CareAuthority", school_id[:3])
+        if not pd.isna(p["sen"]) and p["sen"] != "N":
+            sen = _sub(_sub(bd, "SENhistory"), "SEN")
+            _sub(sen, "StartDate", (ref - pd.DateOffset(years=1)).strftime("%Y-%m-%d"))
+            _sub(sen, "SENprovision", p["sen"])
+        if p["upn"] in att_by:
+            a = _sub(el, "Attendance")
+            for r in att_by[p["upn"]]:
+                yd = _sub(a, "YearData")
+                for tag, text in (("Year", r["academic_year"][:4]), ("LEA", school_id[:3]), ("Estab", school_id[3:]),
+                                  ("SessionsPossible", int(r["possible_sessions"])),
+                                  ("SessionsAuthorised", int(r["authorised_absence"])),
+                                  ("SessionsUnauthorised", int(r["unauthorised_absence"]))):
+                    _sub(yd, tag, text)
+        if p["upn"] in ks_by:
+            sas = _sub(el, "StageAssessments")
+            for stage, results in ks_by[p["upn"]].items():
+                k = _sub(sas, "KeyStage")
+                _sub(k, "Stage", stage)
+                for r in results:
+                    subj, comp = _CODE.get(r["subject"], (str(r["subject"]).upper(), None))
+                    coded = not pd.isna(r["result"])
+                    sa = _sub(k, "StageAssessment")
+                    for tag, text in (("Locale", "ENG"), ("Year", int(r["academic_year"][:4]) + 1), ("Subject", subj),
+                                      ("Method", "TT" if r["score_type"] == "ks2_scaled" else "TA"),
+                                      ("Component", comp), ("ResultQualifier", None if coded else "SS"),
+                                      ("Result", r["result"] if coded else f"{r['score']:g}"),
+                                      ("ResultDate", None if pd.isna(r["date"]) else r["date"].strftime("%Y-%m-%d"))):
+                        _sub(sa, tag, text)
+    for el in root.iter():            # empty optional elements are left out, as the specification asks
+        for child in [c for c in el if c.text is None and len(c) == 0]:
+            el.remove(child)
+    ET.indent(root)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    text = path.read_text(encoding="utf-8").replace("<?xml version='1.0' encoding='utf-8'?>",
+                                                    '<?xml version="1.0" encoding="utf-8"?>')
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def write_school_ctfs(data, folder: str | Path, *, academic_year: str | None = None) -> list[Path]:
+    """Write one CTF per school of ``data`` (``<school_id>.xml``) into ``folder``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from gtanalytics.sample import load_sample
+    >>> [p.name for p in write_school_ctfs(load_sample(), tempfile.mkdtemp())][:2]
+    ['8862101.xml', '8872101.xml']
+    """
+    ids = sorted(data.pupils["school_id"].dropna().unique())
+    return [write_ctf(data, Path(folder) / f"{s}.xml", school_id=s, academic_year=academic_year) for s in ids]
