@@ -34,7 +34,7 @@ import pandas as pd
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog
 
-__all__ = ["CTFFile", "CTFUnreadable", "read_ctf", "write_ctf", "write_school_ctfs", "ctf_mapping"]
+__all__ = ["CTFFile", "CTFUnreadable", "ctf_mapping", "merge_ctf", "merge_pupils", "read_ctf", "write_ctf", "write_school_ctfs"]
 
 MAPPING_FILE = Path(__file__).with_name("reference") / "ctf_mapping.csv"
 _WELSH_LA = range(660, 682)
@@ -71,7 +71,7 @@ def ctf_mapping() -> pd.DataFrame:
 class _Node:
     """An element: local tag name, line, children and text (stripped)."""
 
-    __slots__ = ("tag", "line", "children", "parts")
+    __slots__ = ("children", "line", "parts", "tag")
 
     def __init__(self, tag: str, line: int) -> None:
         self.tag, self.line, self.children, self.parts = tag, line, [], []
@@ -426,8 +426,9 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
                                      "_row": root.get("Header").line}], f"{label} [schools]")
         log.add(f"{label} [schools]", None, "phase", phase, f"The CTF does not state the school's phase: read as "
                 f"{phase} from its pupils' year groups. Give schools.csv if that is wrong.", "derived", "info")
-    notes = ["The CTF does not carry the gifted and talented register, so every pupil was read as not on it "
-             "(gt_register N)"] if pupils else []
+    notes = [("The CTF does not carry the gifted and talented register: its pupils count as not on it (N) unless "
+              "a pupils file in the same folder (e.g. the G&T register exported from your MIS, with UPN, academic "
+              "year, school, year group, sex and G&T) gives it")] if pupils else []
     if skipped:
         notes.append(", ".join(f"{n} {k}" for k, n in sorted(skipped.items()))
                      + " result(s) of stages gtanalytics does not analyse were not read")
@@ -446,6 +447,96 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
                "result_qualifier", "result", "result_date", "line"]
     hist_cols = ["upn", "la", "estab", "school_name", "entry_date", "leaving_date", "leaving_reason", "line"]
     return CTFFile(head, tables, pd.DataFrame(raw_sa, columns=sa_cols), pd.DataFrame(history, columns=hist_cols))
+
+
+#: Pupil columns a CTF does not carry, taken from a pupils file of the same pupil and year.
+NOT_IN_CTF = ("gt_register", "gt_area", "class_name", "plac")
+_BOTH = ("school_id", "year_group", "sex", "date_of_birth")
+
+
+def merge_ctf(parts: dict, log: ProblemLog) -> None:
+    """Join what a CTF holds with the other files of a folder (in place).
+
+    * pupils: see :func:`merge_pupils`;
+    * schools: a schools file's row for the CTF's school replaces the CTF's (whose phase
+      is only worked out from the pupils' year groups); a note says so.
+
+    Parameters
+    ----------
+    parts : dict
+        Canonical table -> checked frames of each file (as :func:`gtanalytics.load` holds them).
+    log : ProblemLog
+    """
+    merge_pupils(parts["pupils"], log)
+    given = pd.concat([f.loc[~f["_excluded"], "school_id"] for f in parts["schools"] if not f.attrs.get("ctf")]
+                      + [pd.Series(dtype="string")])
+    for f in parts["schools"]:
+        drop = f.attrs.get("ctf", False) & f["school_id"].isin(given).to_numpy() & ~f["_excluded"].to_numpy()
+        if drop.any():
+            f.loc[drop, "_excluded"] = True
+            log.add(f.loc[drop, "_file"], f.loc[drop, "_row"], "school_id", f.loc[drop, "school_id"],
+                    "The schools file also describes this school: its row was used instead of the CTF's.",
+                    "noted", "info")
+
+
+def merge_pupils(frames: list[pd.DataFrame], log: ProblemLog) -> list[pd.DataFrame]:
+    """Give a CTF's pupils what the CTF does not carry from a pupils file of the same pupils and year.
+
+    A CTF has no gifted and talented register.  When a folder holds a CTF and a pupils
+    file (e.g. the G&T register exported from the MIS, with UPN, academic year, school,
+    year group, sex and G&T), each pupil-year in both is one pupil: the CTF row is
+    kept and takes ``gt_register``, ``gt_area``, ``class_name`` and ``plac`` from the
+    file's row (``disadvantaged`` then counts PLAC); the file's row is not used again
+    (a note says where it went).  Where both give a school, year group, sex or date of
+    birth and they differ, the CTF's value is kept and the difference reported.
+
+    Parameters
+    ----------
+    frames : list of pandas.DataFrame
+        Checked pupils rows of each file (``_file``, ``_row``, ``_excluded``); frames read
+        from a CTF carry ``attrs["ctf"] = True``.  Changed in place.
+    log : ProblemLog
+
+    Returns
+    -------
+    list of pandas.DataFrame
+        ``frames``.
+    """
+    ctf = [f for f in frames if f.attrs.get("ctf")]
+    other = [f for f in frames if not f.attrs.get("ctf")]
+    if not ctf or not other:
+        return frames
+    rows = pd.concat([f.assign(_frame=i) for i, f in enumerate(other)], ignore_index=False)
+    rows = rows[~rows["_excluded"].to_numpy(dtype=bool)]
+    rows = rows[~rows.duplicated(["upn", "academic_year"], keep=False)]      # a clash is check_duplicates' to report
+    rows = rows.set_index(["upn", "academic_year"])
+    for f in ctf:
+        keys = pd.MultiIndex.from_frame(f[["upn", "academic_year"]])
+        hit = keys.isin(rows.index) & ~f["_excluded"].to_numpy(dtype=bool)
+        if not hit.any():
+            continue
+        src = rows.loc[keys[hit]]
+        for col in NOT_IN_CTF:
+            given = src[col].notna().to_numpy()
+            f.loc[f.index[hit][given], col] = src[col].to_numpy()[given]
+        plac = f["plac"].fillna(False).to_numpy(dtype=bool) & hit
+        f.loc[plac, "disadvantaged"] = True
+        where = f.loc[hit, "_file"].astype(str).to_numpy() + " line " + f.loc[hit, "_row"].astype(str).to_numpy()
+        for col in _BOTH:
+            a, b = f.loc[hit, col].to_numpy(), src[col].to_numpy()
+            differ = ~pd.isna(a) & ~pd.isna(b) & (a.astype(str) != b.astype(str))
+            if differ.any():
+                log.add(src["_file"].to_numpy()[differ], src["_row"].to_numpy()[differ], col, b[differ],
+                        f"This pupil's {col} differs from the Common Transfer File's (" + a[differ].astype(str)
+                        + " in " + where[differ] + "); the CTF's value was used. Correct whichever is wrong in "
+                        "your MIS.", "noted", "warning")
+        log.add(src["_file"].to_numpy(), src["_row"].to_numpy(), "gt_register", None,
+                "Merged into the Common Transfer File's row for this pupil and year (" + where + "): its "
+                + ", ".join(NOT_IN_CTF) + " were used there.", "noted", "info")
+        for i, g in src.groupby("_frame"):
+            target = other[i]
+            target.loc[target["_row"].isin(g["_row"]) & ~target["_excluded"], "_excluded"] = True
+    return frames
 
 
 # --------------------------------------------------------------------------- writing

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from gtanalytics.ctf import CTFUnreadable, read_ctf
+from gtanalytics.ctf import CTFUnreadable, merge_ctf, read_ctf
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
 from gtanalytics.readers import Block, Unreadable, _header_labels, body_rows, find_header, is_blank, read_file
@@ -412,6 +412,7 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
         for block in blocks:
             _read_block(block, hmap, log, reads, sources, parts, opts)
 
+    merge_ctf(parts, log)            # a CTF's pupils + the G&T register of a pupils file (gtanalytics.ctf)
     tables = {}
     for name, spec in TABLES.items():
         if parts[name]:
@@ -552,7 +553,9 @@ def _read_ctf(p: Path, label: str, hmap: HeaderMapping, log: ProblemLog, reads: 
         present = set(raw.columns) - {"_file", "_row"}
         n = len(raw)
         typed = validate_table([raw], spec, values=hmap.values, log=log, label=part, **opts)
-        parts[table].append(derive_columns(typed, spec, present=present, log=log, label=part))
+        typed = derive_columns(typed, spec, present=present, log=log, label=part)
+        typed.attrs["ctf"] = True
+        parts[table].append(typed)
         reads.append((part, table, n, False))
         sources.append((part, table, "xml", None, ", ".join(sorted(present)), ""))
 
