@@ -23,7 +23,6 @@ for attendance and of the ``<StageAssessment>`` for assessments.
 
 from __future__ import annotations
 
-import functools
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +32,11 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog
+from gtanalytics.reference import load_reference
 
-__all__ = ["CTFFile", "CTFUnreadable", "ctf_mapping", "merge_ctf", "merge_pupils", "read_ctf", "write_ctf", "write_school_ctfs"]
+__all__ = ["CTFFile", "CTFUnreadable", "ctf_mapping", "merge_ctf", "merge_pupils", "read_ctf", "write_ctf",
+           "write_school_ctfs"]
 
-MAPPING_FILE = Path(__file__).with_name("reference") / "ctf_mapping.csv"
 _WELSH_LA = range(660, 682)
 _READ_STAGES = {"KS1", "KS2", "PHO", "MTC"}
 _SUBJECTS = {("MAT", ""): "maths", ("ENG", "RD"): "reading", ("ENG", "RE"): "reading", ("ENG", "REA"): "reading",
@@ -46,7 +46,6 @@ _SUBJECTS = {("MAT", ""): "maths", ("ENG", "RD"): "reading", ("ENG", "RE"): "rea
 _WELSH_SEN = {"A": "A", "P": "A", "S": "A", "ALN": "A", "IDP": "A", "N": "N"}
 
 
-@functools.lru_cache(maxsize=1)
 def ctf_mapping() -> pd.DataFrame:
     """The element-to-column mapping table (``gtanalytics/reference/ctf_mapping.csv``).
 
@@ -64,7 +63,7 @@ def ctf_mapping() -> pd.DataFrame:
     >>> m.loc[m["xml_path"] == "Pupil/UPN", ["table", "column"]].values.tolist()
     [['pupils', 'upn']]
     """
-    return pd.read_csv(MAPPING_FILE, dtype="string", keep_default_na=False)
+    return load_reference("ctf_mapping").fillna("").astype(str)
 
 
 # --------------------------------------------------------------------------- safe parsing
