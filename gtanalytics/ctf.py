@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
+import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
@@ -458,7 +459,11 @@ def merge_ctf(parts: dict, log: ProblemLog) -> None:
 
     * pupils: see :func:`merge_pupils`;
     * schools: a schools file's row for the CTF's school replaces the CTF's (whose phase
-      is only worked out from the pupils' year groups); a note says so.
+      is only worked out from the pupils' year groups);
+    * attendance: where an attendance file gives a pupil's year (e.g. by term), the CTF's
+      whole-year row for it is left out, so no session is counted twice.
+
+    Each row left out is reported (action ``excluded``, severity ``info``).
 
     Parameters
     ----------
@@ -469,13 +474,28 @@ def merge_ctf(parts: dict, log: ProblemLog) -> None:
     merge_pupils(parts["pupils"], log)
     given = pd.concat([f.loc[~f["_excluded"], "school_id"] for f in parts["schools"] if not f.attrs.get("ctf")]
                       + [pd.Series(dtype="string")])
-    for f in parts["schools"]:
-        drop = f.attrs.get("ctf", False) & f["school_id"].isin(given).to_numpy() & ~f["_excluded"].to_numpy()
+    _drop_ctf_rows(parts["schools"], pd.Index(given), ["school_id"], log,
+                   "The schools file also describes this school: its row was used instead of the CTF's (whose "
+                   "phase is worked out from year groups).")
+    years = [f.loc[~f["_excluded"], ["upn", "academic_year"]] for f in parts["attendance"] if not f.attrs.get("ctf")]
+    if years:
+        given = pd.MultiIndex.from_frame(pd.concat(years))
+        _drop_ctf_rows(parts["attendance"], given, ["upn", "academic_year"], log,
+                       "An attendance file gives this pupil's attendance for this year, so the CTF's whole-year row "
+                       "was not used (the sessions would otherwise be counted twice).")
+
+
+def _drop_ctf_rows(frames: list[pd.DataFrame], known: pd.Index, key: list[str], log: ProblemLog, why: str) -> None:
+    """Leave out (and report) the live rows of CTF frames whose ``key`` another file already gives."""
+    for f in frames:
+        if not f.attrs.get("ctf"):
+            continue
+        keys = pd.Index(f[key[0]]) if len(key) == 1 else pd.MultiIndex.from_frame(f[key])
+        drop = np.asarray(keys.isin(known), dtype=bool) & ~f["_excluded"].to_numpy(dtype=bool)
         if drop.any():
             f.loc[drop, "_excluded"] = True
-            log.add(f.loc[drop, "_file"], f.loc[drop, "_row"], "school_id", f.loc[drop, "school_id"],
-                    "The schools file also describes this school: its row was used instead of the CTF's.",
-                    "noted", "info")
+            log.add(f.loc[drop, "_file"], f.loc[drop, "_row"], ",".join(key),
+                    f.loc[drop, key].astype(str).agg(" ".join, axis=1), why, "excluded", "info")
 
 
 def merge_pupils(frames: list[pd.DataFrame], log: ProblemLog) -> list[pd.DataFrame]:

@@ -548,6 +548,8 @@ def _read_ctf(p: Path, label: str, hmap: HeaderMapping, log: ProblemLog, reads: 
         log.add(label, None, None, exc.value, str(exc), "file skipped", exc.severity)
         reads.append((label, "pupils" if exc.pupils_seen else "", exc.pupils_seen, True))
         return
+    if not ctf.tables:                    # no pupils: reported by read_ctf
+        reads.append((label, "pupils", 0, False))
     for table, raw in ctf.tables.items():
         spec, part = TABLES[table], raw["_file"].iloc[0]
         present = set(raw.columns) - {"_file", "_row"}

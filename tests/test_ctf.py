@@ -240,9 +240,42 @@ def test_g_and_t_register_from_a_pupils_file_joins_the_ctf_pupils(tmp_path):
     sex = q[(q["column"] == "sex") & (q["file"] == "gt_register.csv")]
     assert sex["severity"].tolist() == ["warning"] and "the CTF's value was used" in sex["problem"].iloc[0]
     assert data.schools[["school_id", "phase"]].values.tolist() == [["8862101", "all-through"]]
+    assert q.loc[q["file"] == "transfer.xml [schools]", "action"].tolist()[-1] == "excluded"
     acc = data.accounting.set_index("file")
     assert acc.loc["gt_register.csv", ["rows_read", "rows_used", "rows_excluded"]].tolist() == [2, 2, 0]
     assert data.usable
+    balanced(data)
+
+
+def test_attendance_by_term_from_a_file_is_not_counted_twice(tmp_path):
+    rest = ("<Attendance><YearData><Year>2023</Year><SessionsPossible>376</SessionsPossible><SessionsAuthorised>6"
+            "</SessionsAuthorised><SessionsUnauthorised>0</SessionsUnauthorised></YearData><YearData><Year>2022</Year>"
+            "<SessionsPossible>380</SessionsPossible><SessionsAuthorised>1</SessionsAuthorised><SessionsUnauthorised>0"
+            "</SessionsUnauthorised></YearData></Attendance>")
+    write(tmp_path, ctf(pupil(U1, rest=rest)), "transfer.xml")
+    (tmp_path / "attendance.csv").write_text(
+        "upn,academic_year,period,possible_sessions,authorised_absence,unauthorised_absence\n"
+        f"{U1},2023/24,Autumn,140,4,0\n{U1},2023/24,Spring,120,2,0\n{U1},2023/24,Summer,116,0,0\n",
+        encoding="utf-8")
+    data = gt.load(tmp_path, today=TODAY)
+    a = data.attendance
+    assert sorted(a["period"]) == ["Autumn", "Spring", "Summer", "Year"]
+    assert a.loc[a["period"] == "Year", "academic_year"].tolist() == ["2022/23"]   # the CTF's other year is kept
+    acc = data.accounting.set_index("file")
+    assert acc.loc["transfer.xml [attendance]", ["rows_read", "rows_used", "rows_excluded"]].tolist() == [2, 1, 1]
+    assert data.usable
+    balanced(data)
+
+
+def test_windows_1252_and_an_empty_ctf(tmp_path):
+    text = ctf(pupil(U1).replace("Amira", "Zoë")).replace('encoding="UTF-8"', 'encoding="windows-1252"')
+    (tmp_path / "w.xml").write_bytes(text.encode("cp1252"))
+    assert gt.load(tmp_path / "w.xml", today=TODAY).pupils["forename"].tolist() == ["Zoë"]
+    write(tmp_path, ctf(""), "empty.xml")
+    data = gt.load(tmp_path, today=TODAY)
+    q = data.quality[data.quality["file"] == "empty.xml"]
+    assert "holds no pupils" in q["problem"].iloc[-1]
+    assert "empty.xml" in set(data.accounting["file"])
     balanced(data)
 
 
