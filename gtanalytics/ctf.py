@@ -216,7 +216,7 @@ def _date(text: str | None) -> pd.Timestamp | None:
     return None if pd.isna(ts) else ts
 
 
-def _header(root: _Node, label: str) -> dict:
+def _header(root: _Node) -> dict:
     head = root.get("Header") or _Node("Header", root.line)
     la, estab = head.value("SourceSchool/LEA"), head.value("SourceSchool/Estab")
     made = _date(head.value("DateTime"))
@@ -238,18 +238,21 @@ def _header(root: _Node, label: str) -> dict:
     country = "Wales" if la.isdigit() and int(la) in _WELSH_LA else "England"
     return {"version": head.value("CTFversion"), "made": made, "school_id": la + estab, "la_code": la,
             "school_name": head.value("SourceSchool/SchoolName"), "country": country,
-            "academic_year": _academic_year(start), "reference_date": ref, "label": label}
+            "academic_year": _academic_year(start), "reference_date": ref}
 
 
-def _instances(node: _Node | None, tag: str, start: str, end: str, upn, path: str, log, label) -> list:
-    """(start, end, element) of each dated entry; entries with an unreadable start are reported."""
+def _instances(p: _Node, path: str, start: str, end: str, column: str, log, label) -> list:
+    """(start, end, element) of each dated entry at ``path`` below the pupil; unreadable starts are reported."""
+    parent, _, tag = path.rpartition("/")
+    node = p.get(parent)
     out = []
     for inst in (node.all(tag) if node is not None else []):
         s, e = _date(inst.value(start)), _date(inst.value(end))
         if s is None:
-            log.add(label, [inst.line], None, inst.value(start) or "",
-                    f"Pupil {upn}: {path}/{tag}/{start} is not a date (YYYY-MM-DD), so this entry was not used; "
-                    f"correct it in your MIS and export the CTF again.", "repaired", "warning")
+            log.add(label, [p.line], column, inst.value(start) or "",
+                    f"Pupil {p.value('UPN') or '(no UPN)'}: {path}/{start} (line {inst.line}) is not a date "
+                    f"(YYYY-MM-DD), so this entry was not used; correct it in your MIS and export the CTF again.",
+                    "repaired", "warning")
             continue
         out.append((s, e, inst))
     return out
@@ -257,14 +260,12 @@ def _instances(node: _Node | None, tag: str, start: str, end: str, upn, path: st
 
 def _pupil_row(p: _Node, head: dict, log: ProblemLog, label: str) -> dict:
     ref = head["reference_date"]
-    upn = p.value("UPN") or "(no UPN)"
     bd = p.get("BasicDetails") or _Node("BasicDetails", p.line)
-    fsm = _instances(bd.get("FSMhistory"), "FSMinstance", "FSMstartDate", "FSMendDate", upn,
-                     "BasicDetails/FSMhistory", log, label)
+    fsm = _instances(p, "BasicDetails/FSMhistory/FSMinstance", "FSMstartDate", "FSMendDate", "fsm", log, label)
     six = ref - pd.DateOffset(years=6)
     now = any(s <= ref and (e is None or e >= ref) for s, e, _ in fsm)
     ever = any(s <= ref and (e is None or e >= six) for s, e, _ in fsm)
-    sen = _instances(bd.get("SENhistory"), "SEN", "StartDate", "EndDate", upn, "BasicDetails/SENhistory", log, label)
+    sen = _instances(p, "BasicDetails/SENhistory/SEN", "StartDate", "EndDate", "sen", log, label)
     current = [x for x in sen if x[0] <= ref and (x[1] is None or x[1] >= ref)]
     code = max(current, key=lambda x: x[0])[2].value("SENprovision") if current else "N"
     if head["country"] == "Wales" and code is not None:
@@ -300,9 +301,10 @@ def _attendance_rows(p: _Node, upn, log: ProblemLog, label: str) -> list[dict]:
                     prev[k] = str(int(prev[k] or 0) + int(v or 0))
             except ValueError:
                 prev["possible_sessions"] = f"{prev['possible_sessions']}+{vals['possible_sessions']}"
-            log.add(label, [yd.line], "possible_sessions", f"{upn} {ay}",
-                    f"Pupil {upn} has two Attendance/YearData for {ay} (two schools in one year); their sessions "
-                    f"were added together into one row for the year.", "repaired", "warning")
+            log.add(label, [prev["_row"]], "possible_sessions", f"{upn} {ay}",
+                    f"Pupil {upn} has two Attendance/YearData for {ay} (lines {prev['_row']} and {yd.line}: two "
+                    f"schools in one year); their sessions were added together into one row for the year.",
+                    "repaired", "warning")
             continue
         rows[ay] = {"upn": p.value("UPN"), "academic_year": ay, "period": "Year", **vals, "_row": yd.line}
     return list(rows.values())
@@ -397,7 +399,7 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
         raise CTFUnreadable(f"This XML file is not a Common Transfer File: its first element is <{root.tag}>, not "
                             f"<CTfile>, so it was not read. Export a CTF (or the whole-school XML data transfer) "
                             f"from your MIS, or move this file out of the folder.", root.tag, 0, "warning")
-    head = _header(root, label)
+    head = _header(root)
     pupils_el = root.get("CTFpupilData")
     pupils = pupils_el.all("Pupil") if pupils_el is not None else []
     rows: dict[str, list] = {"pupils": [], "attendance": [], "assessments": []}

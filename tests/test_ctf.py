@@ -75,6 +75,10 @@ def write(tmp_path, text, name="school.xml"):
     return p
 
 
+def lines_of(tmp_path):
+    return (tmp_path / "school.xml").read_text(encoding="utf-8").splitlines()
+
+
 def balanced(data):
     acc = data.accounting
     assert (acc["rows_read"] == acc["rows_used"] + acc["rows_excluded"]).all()
@@ -192,7 +196,8 @@ def test_every_pupil_used_repaired_or_excluded_with_a_reason(tmp_path):
     fsm = q[q["problem"].str.contains("FSMstartDate")]
     assert U4 in fsm["problem"].iloc[0] and fsm["value"].iloc[0] == "31/02/2020"
     assert "BasicDetails/FSMhistory/FSMinstance/FSMstartDate" in fsm["problem"].iloc[0]
-    lines = (tmp_path / "school.xml").read_text(encoding="utf-8").splitlines()
+    assert lines_of(tmp_path)[int(fsm["row"].iloc[0]) - 1].strip() == "<Pupil>"   # the pupil's row: repaired
+    lines = lines_of(tmp_path)
     for col, value in (("year_group", "N2"), ("upn", bad_upn), ("sex", None)):
         r = q[(q["column"] == col) & (q["action"] == "excluded")]
         r = r[r["value"] == value] if value else r
