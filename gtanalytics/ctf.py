@@ -310,8 +310,15 @@ def _attendance_rows(p: _Node, upn, log: ProblemLog, label: str) -> list[dict]:
     return list(rows.values())
 
 
-def _assessment_rows(p: _Node, upn, skipped: dict) -> tuple[list[dict], list[dict]]:
+def _assessment_rows(p: _Node, skipped: dict) -> tuple[list[dict], list[dict]]:
+    """Canonical rows of the key stages read, and every StageAssessment as written.
+
+    Results not read are counted in ``skipped``: stages gtanalytics does not analyse, KS1
+    test scaled scores (no score type for them), and a second result of the same KS2 test
+    (e.g. a raw mark beside the scaled score: the scaled score or code is kept).
+    """
     rows, raw = [], []
+    kept: dict[tuple, int] = {}
     sa_root = p.get("StageAssessments")
     for ks in (sa_root.all("KeyStage") if sa_root is not None else []):
         stage = (ks.value("Stage") or "").upper()
@@ -321,11 +328,25 @@ def _assessment_rows(p: _Node, upn, skipped: dict) -> tuple[list[dict], list[dic
                    "result_status": sa.value("ResultStatus"), "result_qualifier": sa.value("ResultQualifier"),
                    "result": sa.value("Result"), "result_date": sa.value("ResultDate"), "line": sa.line}
             raw.append(rec)
-            if stage not in _READ_STAGES:
-                skipped[stage or "(blank)"] = skipped.get(stage or "(blank)", 0) + 1
+            why = (f"{stage or '(blank)'} result(s)" if stage not in _READ_STAGES else "KS1 test scaled score(s)"
+                   if stage == "KS1" and (rec["method"] or "").upper() == "TT" else None)
+            row = None if why else _assessment(rec, stage)
+            key = None if row is None else (row["academic_year"], row["subject"], row["assessment"])
+            if key in kept and row["score_type"] == rows[kept[key]]["score_type"] == "ks2_scaled":
+                if not _scaled(rows[kept[key]]["score"]) and _scaled(row["score"]):
+                    rows[kept[key]] = row
+                why = "extra result(s) of the same KS2 test (e.g. a raw mark beside the scaled score)"
+            if why:
+                skipped[why] = skipped.get(why, 0) + 1
                 continue
-            rows.append(_assessment(rec, stage))
+            kept.setdefault(key, len(rows))
+            rows.append(row)
     return rows, raw
+
+
+def _scaled(score: str | None) -> bool:
+    """A KS2 scaled score (80-120), or a code (no number)."""
+    return score is None or 80 <= float(score) <= 120
 
 
 def _assessment(rec: dict, stage: str) -> dict:
@@ -408,7 +429,7 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
         upn = p.value("UPN") or f"(no UPN, line {p.line})"
         rows["pupils"].append(_pupil_row(p, head, log, f"{label} [pupils]"))
         rows["attendance"] += _attendance_rows(p, upn, log, f"{label} [attendance]")
-        a, r = _assessment_rows(p, upn, skipped)
+        a, r = _assessment_rows(p, skipped)
         rows["assessments"] += a
         raw_sa += r
         sh = p.get("SchoolHistory")
@@ -432,8 +453,8 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
               "a pupils file in the same folder (e.g. the G&T register exported from your MIS, with UPN, academic "
               "year, school, year group, sex and G&T) gives it")] if pupils else []
     if skipped:
-        notes.append(", ".join(f"{n} {k}" for k, n in sorted(skipped.items()))
-                     + " result(s) of stages gtanalytics does not analyse were not read")
+        notes.append("Not read: " + ", ".join(f"{n} {k}" for k, n in sorted(skipped.items()))
+                     + " (gtanalytics has no use for them; they stay in read_ctf(...).stage_assessments)")
     if history:
         notes.append(f"{len(history)} earlier-school record(s) (SchoolHistory) were read but not used: gtanalytics has "
                      f"no table for earlier schools")

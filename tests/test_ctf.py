@@ -155,7 +155,8 @@ def test_absent_and_below_the_test_stay_codes_scaled_scores_are_numbers(tmp_path
     ks2 = "".join([sa(2024, "MAT", "TT", "104", qualifier="SS"), sa(2024, "ENG", "TT", "A", "RD"),
                    sa(2024, "ENG", "TT", "B", "GPS"), sa(2024, "ENG", "TA", "GDS", "WR"),
                    sa(2024, "MAT", "TA", "EXS"), sa(2024, "SCI", "TA", "HNM")])
-    ks1 = "".join([sa(2020, "ENG", "TA", "PK3", "RD"), sa(2020, "MAT", "TA", "EXS")])
+    ks2 += sa(2024, "MAT", "TT", "41", "RM")                        # a raw mark beside the scaled score
+    ks1 = "".join([sa(2020, "ENG", "TA", "PK3", "RD"), sa(2020, "MAT", "TA", "EXS"), sa(2020, "MAT", "TT", "103")])
     eyf = sa(2019, "COM", "TA", "EXP")
     rest = (f"<StageAssessments><KeyStage><Stage>KS1</Stage>{ks1}</KeyStage><KeyStage><Stage>KS2</Stage>{ks2}"
             f"</KeyStage><KeyStage><Stage>EYF</Stage>{eyf}</KeyStage></StageAssessments>")
@@ -171,13 +172,14 @@ def test_absent_and_below_the_test_stay_codes_scaled_scores_are_numbers(tmp_path
     assert a.loc[("KS1", "reading"), ["score_type", "result", "score"]].tolist() == ["ks1_outcome", "PK3", 3.5]
     assert set(data.assessments["academic_year"]) == {"2019/20", "2023/24"}
     assert (data.assessments["term"] == "Summer").all()
-    assert len(data.assessments) == 8                                # the EYF result is counted, not read
-    assert data.quality["problem"].str.contains("1 EYF result").any()
+    assert len(data.assessments) == 8                # EYF, the KS1 test score and the raw mark are counted, not read
+    note = data.quality.loc[data.quality["problem"].str.contains("Not read:"), "problem"].iloc[0]
+    assert "1 EYF result" in note and "1 KS1 test scaled score" in note and "1 extra result" in note
     assert data.usable
     balanced(data)
     raw = read_ctf(tmp_path / "school.xml").stage_assessments
     assert raw.loc[raw["result"] == "104", "result_qualifier"].tolist() == ["SS"]   # the qualifier as written
-    assert len(raw) == 9
+    assert len(raw) == 11
 
 
 def test_every_pupil_used_repaired_or_excluded_with_a_reason(tmp_path):
