@@ -35,8 +35,8 @@ from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog
 from gtanalytics.reference import load_reference
 
-__all__ = ["CTFFile", "CTFUnreadable", "ctf_mapping", "merge_ctf", "merge_pupils", "read_ctf", "write_ctf",
-           "write_school_ctfs"]
+__all__ = ["CTFFile", "CTFUnreadable", "ctf_mapping", "merge_ctf", "merge_pupils", "read_ctf", "relay_problems",
+           "write_ctf", "write_school_ctfs"]
 
 _WELSH_LA = range(660, 682)
 _READ_STAGES = {"KS1", "KS2", "PHO", "MTC"}
@@ -470,6 +470,36 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
                "result_qualifier", "result", "result_date", "line"]
     hist_cols = ["upn", "la", "estab", "school_name", "entry_date", "leaving_date", "leaving_reason", "line"]
     return CTFFile(head, tables, pd.DataFrame(raw_sa, columns=sa_cols), pd.DataFrame(history, columns=hist_cols))
+
+
+def relay_problems(quality: pd.DataFrame, upns: dict, table: str, log: ProblemLog) -> None:
+    """Copy the checks' problems with a CTF's rows into ``log``, naming the pupil's UPN and the element.
+
+    Parameters
+    ----------
+    quality : pandas.DataFrame
+        Problems found when checking one CTF table (``ProblemLog.frame()``).
+    upns : dict
+        Row (line) -> UPN as written, for the rows of that table.
+    table : str
+        The canonical table; the element of each column is looked up in :func:`ctf_mapping`.
+    log : ProblemLog
+        Where the problems go, row-level ones with `` (pupil <UPN>, element <path>)`` added.
+    """
+    m = ctf_mapping()
+    paths = dict(m.loc[(m["table"] == table) & (m["column"] != ""), ["column", "xml_path"]]
+                 .drop_duplicates("column").to_numpy())
+    for r in quality[quality["row"].isna()].itertuples(index=False):
+        log.add(r.file, None, None if pd.isna(r.column) else r.column, None if pd.isna(r.value) else r.value,
+                r.problem, r.action, r.severity)
+    q = quality[quality["row"].notna()]
+    if len(q):
+        rows = q["row"].astype("int64").to_numpy()
+        where = [f" (pupil {upns.get(row) or 'with no UPN'}" + (f", element {paths[col]})" if col in paths else ")")
+                 for row, col in zip(rows, q["column"].fillna(""))]
+        log.add(q["file"].to_numpy(), rows, q["column"].to_numpy(), q["value"].to_numpy(),
+                q["problem"].str.rstrip(".").to_numpy() + pd.array(where, dtype="string") + ".",
+                q["action"].to_numpy(), q["severity"].to_numpy())
 
 
 #: Pupil columns a CTF does not carry, taken from a pupils file of the same pupil and year.

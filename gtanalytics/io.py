@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from gtanalytics.ctf import CTFUnreadable, merge_ctf, read_ctf
+from gtanalytics.ctf import CTFUnreadable, merge_ctf, read_ctf, relay_problems
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
 from gtanalytics.readers import Block, Unreadable, _header_labels, body_rows, find_header, is_blank, read_file
@@ -553,9 +553,10 @@ def _read_ctf(p: Path, label: str, hmap: HeaderMapping, log: ProblemLog, reads: 
     for table, raw in ctf.tables.items():
         spec, part = TABLES[table], raw["_file"].iloc[0]
         present = set(raw.columns) - {"_file", "_row"}
-        n = len(raw)
-        typed = validate_table([raw], spec, values=hmap.values, log=log, label=part, **opts)
-        typed = derive_columns(typed, spec, present=present, log=log, label=part)
+        n, upns, checks = len(raw), dict(zip(raw["_row"], raw["upn"])) if "upn" in raw else {}, ProblemLog()
+        typed = validate_table([raw], spec, values=hmap.values, log=checks, label=part, **opts)
+        typed = derive_columns(typed, spec, present=present, log=checks, label=part)
+        relay_problems(checks.frame(), upns, table, log)          # each problem names the UPN and the element
         typed.attrs["ctf"] = True
         parts[table].append(typed)
         reads.append((part, table, n, False))

@@ -200,10 +200,12 @@ def test_every_pupil_used_repaired_or_excluded_with_a_reason(tmp_path):
     assert "BasicDetails/FSMhistory/FSMinstance/FSMstartDate" in fsm["problem"].iloc[0]
     assert lines_of(tmp_path)[int(fsm["row"].iloc[0]) - 1].strip() == "<Pupil>"   # the pupil's row: repaired
     lines = lines_of(tmp_path)
+    assert f"(pupil {U2}, element Pupil/BasicDetails/NCyearActual)" in " ".join(q["problem"])
     for col, value in (("year_group", "N2"), ("upn", bad_upn), ("sex", None)):
         r = q[(q["column"] == col) & (q["action"] == "excluded")]
         r = r[r["value"] == value] if value else r
         assert len(r) == 1, (col, q)
+        assert "(pupil " in r["problem"].iloc[0]                              # names the pupil's UPN
         assert lines[int(r["row"].iloc[0]) - 1].strip() == "<Pupil>"          # row = line of the <Pupil>
 
 
