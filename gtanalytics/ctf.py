@@ -514,7 +514,9 @@ def merge_ctf(parts: dict, log: ProblemLog) -> None:
     * schools: a schools file's row for the CTF's school replaces the CTF's (whose phase
       is only worked out from the pupils' year groups);
     * attendance: where an attendance file gives a pupil's year (e.g. by term), the CTF's
-      whole-year row for it is left out, so no session is counted twice.
+      whole-year row for it is left out, so no session is counted twice;
+    * assessments: where an assessments file gives the same result (pupil, year, term,
+      subject, assessment), the file's row is used and the CTF's left out.
 
     Each row left out is reported (action ``excluded``, severity ``info``).
 
@@ -530,12 +532,14 @@ def merge_ctf(parts: dict, log: ProblemLog) -> None:
     _drop_ctf_rows(parts["schools"], pd.Index(given), ["school_id"], log,
                    "The schools file also describes this school: its row was used instead of the CTF's (whose "
                    "phase is worked out from year groups).")
-    years = [f.loc[~f["_excluded"], ["upn", "academic_year"]] for f in parts["attendance"] if not f.attrs.get("ctf")]
-    if years:
-        given = pd.MultiIndex.from_frame(pd.concat(years))
-        _drop_ctf_rows(parts["attendance"], given, ["upn", "academic_year"], log,
-                       "An attendance file gives this pupil's attendance for this year, so the CTF's whole-year row "
-                       "was not used (the sessions would otherwise be counted twice).")
+    for table, key, why in (
+            ("attendance", ["upn", "academic_year"], ("An attendance file gives this pupil's attendance for this "
+             "year, so the CTF's whole-year row was not used (the sessions would otherwise be counted twice).")),
+            ("assessments", ["upn", "academic_year", "term", "subject", "assessment"], ("An assessments file gives "
+             "this result too; its row was used instead of the CTF's."))):
+        given = [f.loc[~f["_excluded"], key] for f in parts[table] if not f.attrs.get("ctf")]
+        if given:
+            _drop_ctf_rows(parts[table], pd.MultiIndex.from_frame(pd.concat(given)), key, log, why)
 
 
 def _drop_ctf_rows(frames: list[pd.DataFrame], known: pd.Index, key: list[str], log: ProblemLog, why: str) -> None:

@@ -430,6 +430,22 @@ def test_every_mapped_column_exists_and_is_filled_by_the_sample_ctf(sample_ctfs)
         assert col.notna().any(), r.xml_path
 
 
+def test_ctf_beside_the_full_sample_adds_nothing_twice(sample, sample_dir, sample_ctfs, tmp_path):
+    import shutil
+
+    for f in sample_dir.glob("*.csv"):
+        shutil.copy(f, tmp_path / f.name)
+    shutil.copy(sample_ctfs["8862101"], tmp_path / "oakfield.xml")
+    data = gt.load(tmp_path)
+    for name in ("pupils", "attendance", "assessments", "schools"):
+        assert len(getattr(data, name)) == len(getattr(sample, name)), name
+    pd.testing.assert_frame_equal(data.pupils.sort_values(["upn", "academic_year"]).reset_index(drop=True),
+                                  sample.pupils.sort_values(["upn", "academic_year"]).reset_index(drop=True))
+    q = data.quality[data.quality["file"].str.startswith("oakfield.xml")]
+    assert not (q["severity"] == "error").any()
+    balanced(data)
+
+
 def test_write_ctf_rejects_an_unknown_school(sample, tmp_path):
     with pytest.raises(GTDataError, match="No pupils of school"):
         write_ctf(sample, tmp_path / "x.xml", school_id="9999999")
