@@ -334,7 +334,8 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
     path : str or Path
         A folder (searched recursively, hidden and ``_``-prefixed items ignored) or
         one file; ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm`` (each sheet may be a
-        table) or ``.parquet``.  The table a file holds is recognised from its name
+        table) or ``.parquet``; ``.xml``: a DfE Common Transfer File (pupils, attendance,
+        KS1/KS2 results; see :mod:`gtanalytics.ctf`).  The table a file holds is recognised from its name
         (``pupils.csv``, ``Assessments 2024.xlsx``, ...: see ``TableSpec.file_names``),
         from the sheet name, or failing that from its headers.
     mapping : str, Path or dict, optional
