@@ -526,6 +526,8 @@ def merge_ctf(parts: dict, log: ProblemLog) -> None:
         Canonical table -> checked frames of each file (as :func:`gtanalytics.load` holds them).
     log : ProblemLog
     """
+    if not any(f.attrs.get("ctf") for frames in parts.values() for f in frames):
+        return                                        # no CTF: nothing to join (and no copy of large tables)
     merge_pupils(parts["pupils"], log)
     given = pd.concat([f.loc[~f["_excluded"], "school_id"] for f in parts["schools"] if not f.attrs.get("ctf")]
                       + [pd.Series(dtype="string")])
@@ -538,7 +540,7 @@ def merge_ctf(parts: dict, log: ProblemLog) -> None:
             ("assessments", ["upn", "academic_year", "term", "subject", "assessment"], ("An assessments file gives "
              "this result too; its row was used instead of the CTF's."))):
         given = [f.loc[~f["_excluded"], key] for f in parts[table] if not f.attrs.get("ctf")]
-        if given:
+        if given and any(f.attrs.get("ctf") for f in parts[table]):
             _drop_ctf_rows(parts[table], pd.MultiIndex.from_frame(pd.concat(given)), key, log, why)
 
 
