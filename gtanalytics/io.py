@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from gtanalytics.ctf import CTFUnreadable, merge_ctf, read_ctf, relay_problems
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
 from gtanalytics.parsing import parse_column, register_areas
@@ -46,7 +47,7 @@ from gtanalytics.validation import check_duplicates, derive_columns, normalise_l
 __all__ = ["SchoolData", "load", "load_mapping", "HeaderMapping", "normalise_header", "table_for_name"]
 
 _BUILTIN_MAPPING = Path(__file__).with_name("mapping.yml")
-_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}
+_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".xml"}
 _UNSUPPORTED = {".xls", ".ods", ".numbers", ".xlsb"}     # reported, not read
 
 
@@ -352,7 +353,8 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
     path : str or Path
         A folder (searched recursively, hidden and ``_``-prefixed items ignored) or
         one file; ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm`` (each sheet may be a
-        table) or ``.parquet``.  The table a file holds is recognised from its name
+        table) or ``.parquet``; ``.xml``: a DfE Common Transfer File (pupils, attendance,
+        KS1/KS2 results; see :mod:`gtanalytics.ctf`).  The table a file holds is recognised from its name
         (``pupils.csv``, ``Assessments 2024.xlsx``, ...: see ``TableSpec.file_names``),
         from the sheet name, or failing that from its headers.
     mapping : str, Path or dict, optional
@@ -413,6 +415,9 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
                     f"LibreOffice) and save it as .xlsx or as CSV UTF-8.", "file skipped", "error")
             reads.append((label, "", 0, True))
             continue
+        if suffix == ".xml":
+            _read_ctf(p, label, hmap, log, reads, sources, parts, opts)
+            continue
         try:
             blocks = read_file(p, label, suffix, log)
         except Unreadable as exc:
@@ -427,6 +432,7 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
         for block in blocks:
             _read_block(block, hmap, log, reads, sources, parts, opts)
 
+    merge_ctf(parts, log)            # a CTF's pupils + the G&T register of a pupils file (gtanalytics.ctf)
     tables = {}
     for name, spec in TABLES.items():
         if parts[name]:
@@ -663,6 +669,30 @@ def _settle_clashes(block: Block, header: list[str], assigned: dict, spec: Table
     assigned.clear()
     assigned.update(assigned_sorted)
     return unclear
+
+
+def _read_ctf(p: Path, label: str, hmap: HeaderMapping, log: ProblemLog, reads: list, sources: list,
+              parts: dict, opts: dict) -> None:
+    """A DfE Common Transfer File (:mod:`gtanalytics.ctf`): each of its tables is checked like a CSV's."""
+    try:
+        ctf = read_ctf(p, label=label, log=log)
+    except CTFUnreadable as exc:
+        log.add(label, None, None, exc.value, str(exc), "file skipped", exc.severity)
+        reads.append((label, "pupils" if exc.pupils_seen else "", exc.pupils_seen, True))
+        return
+    if not ctf.tables:                    # no pupils: reported by read_ctf
+        reads.append((label, "pupils", 0, False))
+    for table, raw in ctf.tables.items():
+        spec, part = TABLES[table], raw["_file"].iloc[0]
+        present = set(raw.columns) - {"_file", "_row"}
+        n, upns, checks = len(raw), dict(zip(raw["_row"], raw["upn"])) if "upn" in raw else {}, ProblemLog()
+        typed = validate_table([raw], spec, values=hmap.values, log=checks, label=part, **opts)
+        typed = derive_columns(typed, spec, present=present, log=checks, label=part)
+        relay_problems(checks.frame(), upns, table, log)          # each problem names the UPN and the element
+        typed.attrs["ctf"] = True
+        parts[table].append(typed)
+        reads.append((part, table, n, False))
+        sources.append((part, table, "xml", None, ", ".join(sorted(present)), ""))
 
 
 def _header_row(block: Block, h: int, span: int) -> list:
