@@ -15,9 +15,11 @@ Three designs are covered by :func:`effect_size`:
   adjusted difference's *t* interval divided by the SD.  This interval uses the
   precision the pre-test buys; the Hedges-Olkin variance ``1/n1 + 1/n2 +
   g^2/(2N)`` seen in some evaluation reports ignores the pre-test and is wider by
-  about ``1/sqrt(1 - r^2)`` (r the pre-post correlation).  The exact text of EEF's
-  statistical analysis guidance could not be retrieved, so no other EEF rule is
-  claimed here.
+  about ``1/sqrt(1 - r^2)`` (r the pre-post correlation).  EEF's "Statistical
+  analysis guidance for EEF evaluations" (2018, 2022) could not be retrieved: the
+  point estimate follows a secondary description of it (adjusted difference over
+  the total SD; methodology notes §5.3), while the small-sample factor ``J`` and the
+  interval are this package's choices, not EEF's variance formula.
 * **whole classes or schools** (``cluster=``): a random-intercept model per
   cluster (:func:`gtanalytics.multilevel.fit_random_intercept`, REML) gives the
   intraclass correlation and the adjusted difference, and Hedges (2007) "Effect
@@ -451,9 +453,13 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
         every other value is the comparison group.
     pretest : str, optional
         Column holding the pre-test score. When given, the effect is the
-        ANCOVA-adjusted difference divided by the unconditional SD of the
-        outcome (EEF convention), times Hedges's exact small-sample ``J``;
-        the interval is ``J`` times the ANCOVA t interval over the SD.
+        ANCOVA-adjusted difference (OLS of outcome on group and pre-test)
+        divided by the unconditional SD of the outcome (the EEF convention as
+        described secondhand), times Hedges's exact small-sample ``J``; the
+        interval is ``J`` times the ANCOVA t interval of the difference over
+        the SD.  That interval is not EEF's own variance formula (EEF's
+        statistical analysis guidance was not retrieved); it is usually
+        narrower than the Hedges-Olkin ``1/n1 + 1/n2 + g^2/(2N)``.
     cluster : str, optional
         Column naming the class or school when whole clusters took part. A
         random-intercept model (REML) is fitted; the headline ``g`` is the
@@ -540,7 +546,8 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
                    ci_method=(f"J x t interval of the ANCOVA difference ({dfree} df) / SD; uses the pre-test's "
                               "precision (narrower than the Hedges-Olkin 1/n1 + 1/n2 + g^2/(2N))"),
                    difference=b, difference_se=se_b, sd=sd,
-                   sd_method="unconditional (total) SD of the outcome (EEF convention for the point estimate)")
+                   sd_method="unconditional (total) SD of the outcome (EEF convention for the point estimate, "
+                             "as described secondhand; the interval is not EEF's variance formula)")
     else:
         groups = data[cluster].astype(str).to_numpy()
         if len(y) <= len(set(zip(groups, treat))):

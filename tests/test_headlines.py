@@ -165,7 +165,8 @@ def test_national_only_for_the_same_year_phase_and_group(hand_primary):
     assert ab["value"] == pytest.approx(100 * missed / (13 * 380)) and ab["n"] == 13
     pa = hand_primary.loc[("persistent_absence", "all")]
     assert pa["value"] == pytest.approx(100 * sum(m >= 38 for m in MISSED) / 13)
-    assert math.isnan(pa["national"])  # no primary persistent-absence figure shipped for 2023/24
+    # primary persistent absence 2023/24: DfE data set of all state-funded mainstream primaries (14.6%)
+    assert pa["national"] == pytest.approx(14.55841) and "primary" in pa["national_basis"]
     # KS1-KS2 progress: no KS1 here, so said in words
     kp = hand_primary.loc[("ks1_ks2_progress_reading", "all")]
     assert kp["n"] == 0 and math.isnan(kp["value"]) and "no KS1" in kp["note"]

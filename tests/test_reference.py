@@ -55,6 +55,55 @@ def test_published_figures(measure, year, phase, group, value):
     assert fig.status in COMPARABLE_STATUS and fig.source.startswith("https://")
 
 
+RISE_ABSENCE = "https://explore-education-statistics.service.gov.uk/data-catalogue/data-set/e021823d-0141-4f84-8c2d-e4160679f8e8"
+KS4_TABLE = "https://explore-education-statistics.service.gov.uk/data-tables/permalink/af178607-099c-4aa0-a00a-08dbd1466a44"
+SMC_16 = ("https://social-mobility.data.gov.uk/intermediate_outcomes/compulsory_school_age_(5_to_16_years)/"
+          "attainment_at_age_16")
+ST_JUDE = "https://www.stjudestpauls.co.uk/page/?title=Attainment+Results&pid=39"
+
+
+@pytest.mark.parametrize("measure, year, phase, group, value, status, source", [
+    # DfE data set 'Absence_202324' (RISE schools): all state-funded mainstream primaries, 2023/24
+    ("persistent_absence", "2023/24", "primary", "all", 14.55841, "CONFIRMED", RISE_ABSENCE),
+    # DfE KS4 'National characteristics data' table, all state-funded, 2021/22 column
+    ("ks4_attainment8", "2021/22", "all", "all", 48.8, "CONFIRMED", KS4_TABLE),
+    ("ks4_progress8", "2021/22", "all", "all", -0.03, "CONFIRMED", KS4_TABLE),
+    ("ks4_english_maths_4plus", "2021/22", "all", "all", 68.8, "CONFIRMED", KS4_TABLE),
+    ("ks4_english_maths_5plus", "2021/22", "all", "all", 49.8, "CONFIRMED", KS4_TABLE),
+    # Social Mobility Commission table of DfE grade 5+ figures by disadvantage
+    ("ks4_english_maths_5plus", "2021/22", "all", "disadvantaged", 29.7, "SECONDARY", SMC_16),
+    ("ks4_english_maths_5plus", "2021/22", "all", "not_disadvantaged", 57.2, "SECONDARY", SMC_16),
+    ("ks4_english_maths_5plus", "2022/23", "all", "disadvantaged", 25.4, "SECONDARY", SMC_16),
+    ("ks4_english_maths_5plus", "2022/23", "all", "not_disadvantaged", 52.6, "SECONDARY", SMC_16),
+    # school page quoting the 2022 national average scaled scores
+    ("ks2_reading_scaled_score", "2021/22", "all", "all", 105, "SECONDARY", ST_JUDE),
+    ("ks2_maths_scaled_score", "2021/22", "all", "all", 104, "SECONDARY", ST_JUDE),
+])
+def test_added_figures_and_their_sources(measure, year, phase, group, value, status, source):
+    """Issue 15 (i15c): each figure added is pinned with the address it was read from."""
+    fig = national(measure, year=year, phase=phase, group=group)
+    assert fig is not None and fig.value == pytest.approx(value)
+    assert fig.status == status and fig.source == source
+
+
+def test_every_comparable_figure_has_an_https_source_and_a_dfe_source_when_confirmed():
+    """A figure used for a comparison names where it was read; CONFIRMED ones are DfE's own pages."""
+    t = national_benchmarks()
+    usable = t[t["status"] != "UNCONFIRMED"]
+    assert not usable.empty
+    assert usable["source"].str.match(r"https://\S+$").all(), usable.loc[~usable["source"].str.startswith("https://")]
+    confirmed = usable[usable["status"] == "CONFIRMED"]
+    assert confirmed["source"].str.startswith("https://explore-education-statistics.service.gov.uk/").all()
+
+
+def test_disagreeing_sources_are_said_in_the_note():
+    """Where a secondary source's all-pupil figure differs from DfE's, DfE's is shipped and the note says so."""
+    fig = national("ks4_english_maths_5plus", year="2021/22")
+    assert fig.value == 49.8 and "50.0" in fig.note
+    assert "45.5" in national("ks4_english_maths_5plus", year="2022/23", group="disadvantaged").note
+    assert national("ks2_rwm_higher", year="2023/24") is None   # school pages say 7% and 8%: left out
+
+
 def test_no_figure_means_no_comparison():
     # not found for that phase or group: never replaced by another figure
     assert national("overall_absence", year="2023/24", group="fsm") is None

@@ -5,6 +5,7 @@
 # It writes metafor_data.csv (the simulated pupils) and metafor_expected.csv
 # (one row per quantity: dataset, quantity, value), which the tests compare to.
 suppressPackageStartupMessages({library(metafor); library(lme4)})
+source("hedges2007_formulas.R")
 set.seed(20240401)
 
 rows <- list()
@@ -35,7 +36,7 @@ ci <- summary(es)
 add("paired", "j_exact", metafor:::.cmicalc(n - 1)); add("paired", "es", es$yi); add("paired", "variance", es$vi); add("paired", "ci_low", ci$ci.lb); add("paired", "ci_high", ci$ci.ub)
 
 # --- cluster design: 14 classes (7 treated), unequal sizes, random intercepts; lme4 REML and
-#     Hedges (2007) eqs for d_W, d_T and their variances written out here independently.
+#     Hedges (2007) d_W, d_T and their variances for unequal cluster sizes (hedges2007_formulas.R).
 m <- 14; sizes <- sample(8:16, m, replace = TRUE); arm <- rep(c(1, 0), each = m / 2)
 u <- rnorm(m, 0, 4)
 cl <- rep(seq_len(m), sizes); tr <- rep(arm, sizes)
@@ -50,20 +51,10 @@ f2 <- lmer(y ~ tr + pre + (1 | cl), REML = TRUE)
 add("cluster", "icc", rho); add("cluster", "sd_total_uncond", sqrt(s2b + s2w))
 add("cluster", "beta_tr", fixef(f1)[["tr"]]); add("cluster", "se_tr", sqrt(vcov(f1)[2, 2]))
 add("cluster", "beta_tr_pre", fixef(f2)[["tr"]]); add("cluster", "se_tr_pre", sqrt(vcov(f2)[2, 2]))
-NT <- sum(tr == 1); NC <- sum(tr == 0); N <- NT + NC; M <- m
-ybarT <- mean(y[tr == 1]); ybarC <- mean(y[tr == 0])
-ST <- sqrt(((NT - 1) * var(y[tr == 1]) + (NC - 1) * var(y[tr == 0])) / (N - 2))
-SW <- sqrt(sum((y - ave(y, cl))^2) / (N - M))
-ntil <- function(s) (sum(s)^2 - sum(s^2)) / (sum(s) * (length(s) - 1))
-nbar <- mean(c(ntil(sizes[arm == 1]), ntil(sizes[arm == 0])))
-dW <- (ybarT - ybarC) / SW
-vW <- (NT + NC) / (NT * NC) * (1 + (nbar - 1) * rho) / (1 - rho) + dW^2 / (2 * (N - M))
-dT <- (ybarT - ybarC) / ST * sqrt(1 - 2 * (nbar - 1) * rho / (N - 2))
-vT <- (NT + NC) / (NT * NC) * (1 + (nbar - 1) * rho) +
-  dT^2 * ((N - 2) * (1 - rho)^2 + nbar * (N - 2 * nbar) * rho^2 + 2 * (N - 2 * nbar) * rho * (1 - rho)) /
-  (2 * (N - 2) * ((N - 2) - 2 * (nbar - 1) * rho))
-add("cluster", "d_within", dW); add("cluster", "variance_within", vW)
-add("cluster", "d_total", dT); add("cluster", "variance_total", vT); add("cluster", "mean_cluster_size", nbar)
+# Hedges (2007) with every cluster keeping its own size (hedges2007_formulas.R), at the ICC of the
+# unconditional model
+h <- hedges_unequal(y, cl, tr, rho)
+for (q in names(h)) add("cluster", q, h[[q]])
 
 write.csv(do.call(rbind, dat), "metafor_data.csv", row.names = FALSE)
 out <- do.call(rbind, rows)
