@@ -38,12 +38,11 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
-# Notebook helpers moved to their own modules; re-exported so ``report.school_data`` etc. keep working.
+# Notebook helpers moved to their own modules; re-exported so ``report.school_name`` etc. keep working.
 from gtanalytics.report_data import (
     coverage,
     explore_progress,
     previous_year,
-    school_data,
     school_ids,
     school_name,
     summer_progress,
@@ -70,7 +69,6 @@ __all__ = [
     # re-exported helpers (gtanalytics.report_data, gtanalytics.report_tables)
     "header_markdown",
     "table",
-    "school_data",
     "school_name",
     "previous_year",
     "coverage",

@@ -1,7 +1,7 @@
 """The data a school's report is made from: one school's records, its years, its summer tests.
 
-Helpers the notebooks call (with tests): :func:`school_data` cuts a trust's
-data to one school, :func:`summer_progress` and :func:`summer_scores` give
+Helpers the notebooks call (with tests): :func:`load_trust` loads the trust's
+data (one school's part is :meth:`gtanalytics.io.SchoolData.for_school`), :func:`summer_progress` and :func:`summer_scores` give
 the inputs of value added and gap trends, :func:`coverage` says what the data
 covers, and :func:`explore_progress` draws the chart behind the notebooks'
 interactive controls. No matplotlib is imported here except inside
@@ -19,7 +19,6 @@ from gtanalytics.report_tables import for_audience
 
 __all__ = [
     "load_trust",
-    "school_data",
     "school_name",
     "school_ids",
     "years_of",
@@ -69,69 +68,6 @@ def load_trust(data_path, *, cache=None):
 
 _PUPIL_TABLES = ("assessments", "interventions", "mentoring", "enrichment", "attendance", "exclusions",
                  "parents_evenings", "surveys")
-
-
-def school_data(data, school=None, *, years=None):
-    """The part of a trust's data that belongs to one school (and some years).
-
-    Pupils are those with ``school_id == school`` in the years given; every
-    other pupil-level table keeps the rows of those pupils (and, where the
-    table has ``academic_year``, of those years); ``schools`` and
-    ``self_evaluation`` keep that school's rows. ``school=None`` keeps every
-    school. Quality and accounting frames are kept whole.
-
-    Parameters
-    ----------
-    data : SchoolData
-    school : str, optional
-        A ``school_id``.
-    years : list of str, optional
-        Academic years to keep, e.g. ``["2022/23", "2023/24"]``.
-
-    Returns
-    -------
-    SchoolData
-
-    Raises
-    ------
-    GTDataError
-        If the school or a year is not in the data.
-
-    Examples
-    --------
-    >>> from gtanalytics.report_data import school_data  # doctest: +SKIP
-    >>> one = school_data(data, "8862101", years=["2023/24"])  # doctest: +SKIP
-    """
-    import dataclasses
-
-    pupils = data.pupils
-    if school is not None:
-        known = sorted(pupils["school_id"].dropna().astype(str).unique())
-        if str(school) not in known:
-            raise GTDataError(f"School {school!r} is not in the pupils table; schools present: {known}.")
-        pupils = pupils[pupils["school_id"].astype("string") == str(school)]
-    if years:
-        years = [str(y) for y in years]
-        present = sorted(pupils["academic_year"].dropna().unique())
-        missing = [y for y in years if y not in present]
-        if missing:
-            raise GTDataError(f"Year(s) {missing} have no pupils{' in school ' + str(school) if school else ''}; "
-                              f"years present: {present}.")
-        pupils = pupils[pupils["academic_year"].isin(years)]
-    upns = set(pupils["upn"].dropna())
-    changes = {"pupils": pupils.reset_index(drop=True)}
-    for name in _PUPIL_TABLES:
-        t = getattr(data, name)
-        keep = t["upn"].isin(upns) if "upn" in t.columns else pd.Series(True, index=t.index)
-        if years and "academic_year" in t.columns:
-            keep &= t["academic_year"].isin(years)
-        changes[name] = t[keep.fillna(False)].reset_index(drop=True)
-    for name in ("schools", "self_evaluation"):
-        t = getattr(data, name)
-        if school is not None and "school_id" in t.columns:
-            t = t[t["school_id"].astype("string") == str(school)]
-        changes[name] = t.reset_index(drop=True)
-    return dataclasses.replace(data, **changes)
 
 
 def school_name(data, school) -> str:
@@ -269,7 +205,7 @@ def explore_progress(trust, *, school=None, subject: str = "maths", year: str | 
     from gtanalytics import plotting
     from gtanalytics.progress import va_summary, value_added
 
-    data = school_data(trust, school) if school is not None else trust
+    data = trust.for_school(school) if school is not None else trust
     year = year or years_of(data)[-1]
     pairs = summer_progress(data, subject=subject, year=year)
     if group not in pairs.columns:

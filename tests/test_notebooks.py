@@ -107,7 +107,7 @@ from gtanalytics.register import register_representation
 from gtanalytics.targets import under_achievers
 
 trust = load(sys.argv[1])
-data = rd.school_data(trust, "8884101")
+data = trust.for_school("8884101")
 year = rd.years_of(data)[-1]
 va = value_added(rd.summer_progress(data, subject="maths", year=year), outcome="outcome", prior="prior")
 tables = {
