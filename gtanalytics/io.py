@@ -33,11 +33,24 @@ import yaml
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
-from gtanalytics.readers import Block, Unreadable, _header_labels, body_rows, find_header, is_blank, read_file
+from gtanalytics.readers import (
+    Block,
+    Unreadable,
+    _header_labels,
+    body_rows,
+    find_header,
+    is_blank,
+    read_file,
+)
 from gtanalytics.schemas import TABLES, TableSpec, empty_frame
-from gtanalytics.validation import check_duplicates, derive_columns, normalise_labels, validate_table
+from gtanalytics.validation import (
+    check_duplicates,
+    derive_columns,
+    normalise_labels,
+    validate_table,
+)
 
-__all__ = ["SchoolData", "load", "load_mapping", "HeaderMapping", "normalise_header", "table_for_name"]
+__all__ = ["HeaderMapping", "SchoolData", "load", "load_mapping", "normalise_header", "table_for_name"]
 
 _BUILTIN_MAPPING = Path(__file__).with_name("mapping.yml")
 _SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq"}

@@ -16,17 +16,18 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.report_tables import for_audience
+from gtanalytics.subjects import canonical_subject
 
 __all__ = [
-    "load_trust",
-    "school_name",
-    "school_ids",
-    "years_of",
-    "previous_year",
     "coverage",
+    "explore_progress",
+    "load_trust",
+    "previous_year",
+    "school_ids",
+    "school_name",
     "summer_progress",
     "summer_scores",
-    "explore_progress",
+    "years_of",
 ]
 
 def load_trust(data_path, *, cache=None):
@@ -180,7 +181,8 @@ def summer_scores(data, *, subject: str, years=None, score_type: str = "standard
         ``upn, academic_year, score`` and the pupils-table columns of that year.
     """
     a = data.assessments
-    rows = a[(a["score_type"] == score_type) & (a["subject"] == subject) & (a["term"] == term)]
+    rows = a[((a["score_type"] == score_type) & (canonical_subject(a["subject"]) == canonical_subject(subject))
+              & (a["term"] == term)).fillna(False)]
     if years:
         rows = rows[rows["academic_year"].isin(list(years))]
     rows = rows.dropna(subset=["score"]).drop_duplicates(["upn", "academic_year"], keep="last")
