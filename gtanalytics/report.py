@@ -41,7 +41,6 @@ from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
 # Notebook helpers moved to their own modules; re-exported so ``report.school_name`` etc. keep working.
 from gtanalytics.report_data import (
     coverage,
-    explore_progress,
     previous_year,
     school_ids,
     school_name,
@@ -77,7 +76,6 @@ __all__ = [
     "years_of",
     "for_audience",
     "summer_scores",
-    "explore_progress",
 ]
 
 #: Kernel the notebooks run in (``make env`` installs it into the venv).

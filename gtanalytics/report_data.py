@@ -1,11 +1,10 @@
 """The data a school's report is made from: one school's records, its years, its summer tests.
 
-Helpers the notebooks call (with tests): :func:`load_trust` loads the trust's
-data (one school's part is :meth:`gtanalytics.io.SchoolData.for_school`), :func:`summer_progress` and :func:`summer_scores` give
-the inputs of value added and gap trends, :func:`coverage` says what the data
-covers, and :func:`explore_progress` draws the chart behind the notebooks'
-interactive controls. No matplotlib is imported here except inside
-:func:`explore_progress`.
+Helpers the notebooks and sections call (with tests): :func:`load_trust` loads
+the trust's data (one school's part is :meth:`gtanalytics.io.SchoolData.for_school`),
+:func:`summer_progress` and :func:`summer_scores` give the inputs of value
+added and gap trends, :func:`coverage` says what the data covers. No
+matplotlib is imported here.
 """
 
 from __future__ import annotations
@@ -15,12 +14,10 @@ import re
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.report_tables import for_audience
 from gtanalytics.subjects import canonical_subject
 
 __all__ = [
     "coverage",
-    "explore_progress",
     "load_trust",
     "previous_year",
     "school_ids",
@@ -188,34 +185,3 @@ def summer_scores(data, *, subject: str, years=None, score_type: str = "standard
     rows = rows.dropna(subset=["score"]).drop_duplicates(["upn", "academic_year"], keep="last")
     out = rows[["upn", "academic_year", "score"]].merge(data.pupils, on=["upn", "academic_year"], how="inner")
     return out.reset_index(drop=True)
-
-
-def explore_progress(trust, *, school=None, subject: str = "maths", year: str | None = None,
-                     group: str = "gt_register", threshold: int = 6, audience: str = "leaders"):
-    """Value added by a pupil group for one school, subject and year: the chart behind the notebook controls.
-
-    Meant for ``ipywidgets.interact``: each call computes the summer-to-summer
-    value added (:func:`summer_progress`, :func:`gtanalytics.progress.value_added`
-    and ``va_summary``), suppresses small groups for governors and draws it.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import warnings
-
-    from gtanalytics import plotting
-    from gtanalytics.progress import va_summary, value_added
-
-    data = trust.for_school(school) if school is not None else trust
-    year = year or years_of(data)[-1]
-    pairs = summer_progress(data, subject=subject, year=year)
-    if group not in pairs.columns:
-        raise GTDataError(f"Pupil group {group!r} is not a column of the pupils table.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        groups = va_summary(value_added(pairs, outcome="outcome", prior="prior"), by=group)
-    groups = for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"], threshold=threshold,
-                          audience=audience)
-    return plotting.value_added_by_group(groups, label=group, min_n=threshold,
-                                         title=f"{school_name(trust, school)}: progress in {subject} by {group}, {year}")

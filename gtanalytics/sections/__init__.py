@@ -19,7 +19,11 @@ Examples
 (2, 'governors')
 """
 
-from gtanalytics.sections.capacity import partner_schools, staff_deployment
+from gtanalytics.sections.capacity import (
+    partner_schools,
+    staff_deployment,
+    trust_progress,
+)
 from gtanalytics.sections.core import (
     SMALLEST_GROUP,
     Document,
@@ -40,16 +44,19 @@ from gtanalytics.sections.engagement import (
     opportunities,
     parents_engaged,
 )
+from gtanalytics.sections.explore import explore, explore_progress
 from gtanalytics.sections.leadership import pupils_in_need, support_for_need
 from gtanalytics.sections.learning import interventions_working, staff_groups
 from gtanalytics.sections.review import self_evaluation
 
 __all__ = [
-    "Document",
     "SMALLEST_GROUP",
+    "Document",
     "Section",
     "Table",
     "attendance",
+    "explore",
+    "explore_progress",
     "gaps_closing",
     "interventions_working",
     "mentoring_progress",
@@ -66,4 +73,5 @@ __all__ = [
     "staff_groups",
     "staff_text",
     "support_for_need",
+    "trust_progress",
 ]

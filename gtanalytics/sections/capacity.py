@@ -4,13 +4,14 @@ shared with partner schools?"""
 from __future__ import annotations
 
 from gtanalytics import narrative as nv
+from gtanalytics import plotting
 from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.oversight import staff_deployment as deployment_of
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.sections.core import Section, Table, smallest_group
-from gtanalytics.sections.figures import notes_for, noting
+from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.subjects import subjects_in
 from gtanalytics.trends import mentoring_pairs, school_comparison
 
@@ -98,4 +99,44 @@ def partner_schools(data, *, year: str, trust, school, audience: str = "governor
     how = ("Value added on the summer tests, with every pupil in the trust compared with pupils across the trust who "
            "had the same score a year earlier.")
     return Section(5, _Q[1], title, audience, sentences=tuple(sentences + no), evidence=tuple(evidence + no),
+                   cannot_answer=tuple(str(s) for s in no), notes=(how, *notes_for(audience, notes)))
+
+
+def trust_progress(trust, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
+                   subjects=None) -> Section:
+    """Progress by school across the trust, and schools that could mentor schools (key area 5, trust overview).
+
+    Value added on the summer tests over the whole trust, by school, per
+    subject present; each school's count is made safe for the audience. The
+    mentoring pairs are described; the standings are the evidence.
+    """
+    title = "Progress by school"
+    small = smallest_group(threshold)
+    names = {s: rd.school_name(trust, s) for s in rd.school_ids(trust)}
+    subjects = list(subjects) if subjects is not None else subjects_in(trust.assessments, years=[year])
+    charts, sentences, notes = [], [], []
+    for subject in subjects:
+        pairs = rd.summer_progress(trust, subject=subject, year=year)
+        if len(pairs) < 3:
+            continue
+        by_school = noting(notes, va_summary, noting(notes, value_added, pairs, outcome="outcome", prior="prior"),
+                           by="school_id")
+        found = noting(notes, mentoring_pairs, by_school)
+        by_school = rt.for_audience(by_school, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"],
+                                    threshold=threshold, audience=audience)
+        shown = by_school.assign(school_id=by_school["school_id"].map(names).fillna(by_school["school_id"]))
+        charts.append(keep(plotting.value_added_by_group(shown, label="school_id", min_n=small,
+                                                         title=f"Progress in {subject} by school, {year}")))
+        said = nv.describe_value_added(by_school, measure_name=subject, label="school_id", names=names, min_n=small,
+                                       comparison="pupils across the trust with the same starting score",
+                                       key_area=5)
+        sentences += said
+        if len(found):
+            sentences.append(nv.Statement("Schools mentoring schools: " + " ".join(found["evidence"]),
+                                          judgement="neutral", key_area=5))
+    no = () if sentences else (nv.cannot_answer(title, "no summer standardised test scores for two years", key_area=5),)
+    how = ("Value added on the summer tests (this summer against last summer), pupils compared with pupils across "
+           "the trust with the same starting score.")
+    return Section(5, _Q[1], title, audience, charts=tuple(charts), sentences=tuple(sentences) + no,
+                   evidence=tuple(s for s in sentences if "mentoring schools" not in s) + no,
                    cannot_answer=tuple(str(s) for s in no), notes=(how, *notes_for(audience, notes)))

@@ -249,6 +249,15 @@ class Document:
         """Every section's evidence, in the order the sections were made."""
         return [s for sec in self.sections for s in sec.evidence]
 
+    def key_questions(self, key_area: int):
+        """The key area's questions, numbered (Markdown)."""
+        from IPython.display import Markdown
+
+        from gtanalytics.selfeval import KEY_QUESTIONS
+
+        return Markdown("## Key questions\n\n" + "\n".join(
+            f"{i}. {q}" for i, q in enumerate(KEY_QUESTIONS[key_area], start=1)))
+
     def header(self, title: str):
         """The report's title block (Markdown)."""
         from IPython.display import Markdown

@@ -77,8 +77,11 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
 
 
 def most_able_progress(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
-                       subjects=None) -> Section:
+                       subjects=None, key_area: int = 2) -> Section:
     """Are the most able making the progress they should? (key area 2, question 2)
+
+    ``key_area=3`` asks it as key area 3's "are the most able making strong
+    progress in each subject?" (the findings then count there).
 
     For each subject with summer standardised scores this year and last
     (``subjects``: those present), value added by G&T register membership
@@ -88,6 +91,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
     ledger.
     """
     title = "Are the most able making the progress they should?"
+    question = _Q[1] if key_area == 2 else nv.KEY_QUESTIONS[3][2]
     small = smallest_group(threshold)
     subjects = list(subjects) if subjects is not None else subjects_in(data.assessments, years=[year])
     sentences, charts, tables, missing, notes = [], [], [], [], []
@@ -108,8 +112,9 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
             title=f"Progress in {subject}, {year}: value added (standardised score points)")))
         sentences += withhold(nv.describe_value_added(
             groups, measure_name=f"{subject} ({year}, summer test against the summer before)", label="gt_register",
-            names=REGISTER_NAMES, min_n=small, comparison="pupils in the school with the same score a year earlier"),
-            groups, label="gt_register", names=REGISTER_NAMES, threshold=threshold, key_area=2)
+            names=REGISTER_NAMES, min_n=small, comparison="pupils in the school with the same score a year earlier",
+            key_area=key_area), groups, label="gt_register", names=REGISTER_NAMES, threshold=threshold,
+            key_area=key_area)
         if audience == "leaders":
             tables.append(Table(f"**{subject.capitalize()}**", groups.assign(gt_register=groups["gt_register"].map(
                 REGISTER_NAMES)), columns={"gt_register": "Pupils", "n": "Number", "va": "Value added",
@@ -117,9 +122,9 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
     no = []
     if not subjects or missing:
         what = ", ".join(missing) if missing else "any subject"
-        no.append(nv.cannot_answer(_Q[1], f"no summer standardised test scores in {what} for both {year} and "
-                                          f"{rd.previous_year(year)}", key_area=2))
-    return Section(2, _Q[1], title, audience, tables=tuple(tables), charts=tuple(charts),
+        no.append(nv.cannot_answer(question, f"no summer standardised test scores in {what} for both {year} and "
+                                             f"{rd.previous_year(year)}", key_area=key_area))
+    return Section(key_area, question, title, audience, tables=tuple(tables), charts=tuple(charts),
                    sentences=tuple(sentences + no), evidence=tuple(sentences + no),
                    cannot_answer=tuple(str(s) for s in no), notes=notes_for(audience, notes))
 
