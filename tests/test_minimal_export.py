@@ -21,7 +21,8 @@ def minimal(sample_dir, tmp_path_factory):
 
 ALL = (sections.staff_deployment, sections.register_representative, sections.most_able_progress,
        sections.gaps_closing, sections.interventions_working, sections.staff_groups, sections.attendance,
-       sections.mentoring_progress, sections.opportunities, sections.parents_engaged, sections.support_for_need,
+       sections.mentoring_progress, sections.opportunities, sections.parents_engaged, sections.exclusions,
+       sections.surveys, sections.support_for_need,
        sections.pupils_in_need, sections.partner_schools, sections.explore)
 
 
@@ -48,6 +49,8 @@ def test_every_section_runs_and_says_what_it_cannot_answer(minimal, school, audi
                       ("mentoring_progress", "no mentoring records were supplied"),
                       ("attendance", "no attendance records were supplied"),
                       ("parents_engaged", "no parents' evening records were supplied"),
+                      ("exclusions", "no exclusion records were supplied"),
+                      ("surveys", "no survey answers were supplied"),
                       ("gaps_closing", "whether they are disadvantaged")):
         assert any(why in s for s in by_name[name].cannot_answer), (name, by_name[name].cannot_answer)
     # the capitalised subjects are found: progress is measured in both subjects present

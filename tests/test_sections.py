@@ -151,6 +151,19 @@ def test_parents_evenings_count_in_key_area_4(sample):
     assert sec.evidence[0].judgement in {"positive", "negative", "neutral", "too_few"}
 
 
+def test_surveys_and_exclusions_count_in_key_area_4(sample):
+    """Issue 12: surveys and exclusions count where they answer a key question; each question once."""
+    data = sample.for_school("8884101")
+    sec = sections.surveys(data, year=YEAR, audience="leaders")
+    asked = data.surveys[data.surveys["academic_year"] == YEAR][["respondent", "question"]].drop_duplicates()
+    assert len(sec.evidence) == len(asked) and {s.key_area for s in sec.evidence} == {4}
+    # the planted pattern: register pupils feel less challenged in lessons than others
+    challenged = next(s for s in sec.sentences if s.startswith("Pupils, \u201cI am challenged"))
+    assert "lower" in challenged
+    sus = sections.exclusions(data, year=YEAR)
+    assert {s.key_area for s in sus.evidence} == {4} and len(sus.evidence) == 2
+
+
 def test_each_section_says_what_it_cannot_answer(sample):
     data = sample.for_school("8862101")
     bare = dataclasses.replace(data, interventions=data.interventions.iloc[:0], mentoring=data.mentoring.iloc[:0],

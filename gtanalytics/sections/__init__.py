@@ -40,9 +40,11 @@ from gtanalytics.sections.data_use import (
 )
 from gtanalytics.sections.engagement import (
     attendance,
+    exclusions,
     mentoring_progress,
     opportunities,
     parents_engaged,
+    surveys,
 )
 from gtanalytics.sections.explore import explore, explore_progress
 from gtanalytics.sections.leadership import pupils_in_need, support_for_need
@@ -55,6 +57,7 @@ __all__ = [
     "Section",
     "Table",
     "attendance",
+    "exclusions",
     "explore",
     "explore_progress",
     "gaps_closing",
@@ -73,5 +76,6 @@ __all__ = [
     "staff_groups",
     "staff_text",
     "support_for_need",
+    "surveys",
     "trust_progress",
 ]

@@ -8,19 +8,24 @@ import pandas as pd
 from gtanalytics import narrative as nv
 from gtanalytics import plotting
 from gtanalytics import report_tables as rt
-from gtanalytics.attendance import absence_rates, pupil_absence
-from gtanalytics.engagement import parents_evening_attendance, takeup_gap
+from gtanalytics.attendance import absence_rates, exclusion_rates, pupil_absence
+from gtanalytics.engagement import (
+    parents_evening_attendance,
+    survey_summary,
+    takeup_gap,
+)
 from gtanalytics.mentoring import mentoring_impact
 from gtanalytics.sections.core import (
     Section,
     Table,
     population,
     smallest_group,
+    staff_text,
     withhold,
 )
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import Statement
-from gtanalytics.stats import newcombe_ci
+from gtanalytics.stats import newcombe_ci, welch_moments
 
 __all__ = ["attendance", "mentoring_progress", "opportunities", "parents_engaged"]
 
@@ -154,3 +159,70 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
                                       "estimate": "Percentage", "ci_low": "From", "ci_high": "To"}, decimals=1)
     return Section(4, _Q[2], title, audience, tables=(table,), charts=(chart,), sentences=sentences,
                    evidence=sentences, notes=notes_for(audience, notes))
+
+
+def exclusions(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Are able pupils suspended more or less than others, and than nationally? (key area 4, question 2)
+
+    The suspension rate (suspensions per 100 pupils, exact Poisson interval)
+    by G&T register membership in ``year``
+    (:func:`gtanalytics.attendance.exclusion_rates`) against the national
+    rate; each group's count is a count of the year's register (or other)
+    pupils in the ledger.
+    """
+    title = "Are able pupils kept in school (suspensions)?"
+    if not len(data.exclusions):
+        no = nv.cannot_answer("Are able pupils suspended?", "no exclusion records were supplied", key_area=4)
+        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    rates = noting(notes, exclusion_rates, data.exclusions, data.pupils, by="gt_register")
+    rates = rates[(rates["measure"] == "suspension_rate") & (rates["academic_year"] == year)]
+    rates = rt.for_audience(rates, count_cols="n", value_cols=["estimate", "ci_low", "ci_high", "count", "per_10000"],
+                            threshold=threshold, audience=audience)
+    if ledger is not None and audience == "governors":
+        rates = ledger.protect(rates, count_col="n", value_cols=["estimate", "ci_low", "ci_high", "count"],
+                               population=lambda r: population("pupils", year, gt_register=bool(r["gt_register"])))
+    sentences = tuple(withhold(nv.describe_attendance(
+        rates, label="gt_register", names=_REGISTER, min_n=smallest_group(threshold),
+        national_label=f"national {year}", measure_name="suspension rate (suspensions per 100 pupils)"),
+        rates, label="gt_register", names=_REGISTER, threshold=threshold, key_area=4))
+    return Section(4, _Q[1], title, audience, sentences=sentences, evidence=sentences,
+                   notes=notes_for(audience, notes))
+
+
+def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Do pupils on the register and their parents answer the school's surveys differently? (key area 4, question 3)
+
+    For each survey question asked in ``year``, the difference in mean
+    answer between pupils on the G&T register (or their parents) and others
+    (:func:`gtanalytics.engagement.survey_summary`; Welch interval,
+    :func:`gtanalytics.stats.welch_moments`). Question texts are
+    staff-entered and pass through :func:`gtanalytics.sections.staff_text`.
+    Each question is one finding.
+    """
+    title = "What do pupils and parents say in the school's surveys?"
+    answers = data.surveys[data.surveys["academic_year"] == year] if len(data.surveys) else data.surveys
+    if not len(answers):
+        no = nv.cannot_answer("What do pupils and parents say?", f"no survey answers were supplied for {year}",
+                              key_area=4)
+        return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    answers = answers.assign(question=staff_text(answers["question"], audience=audience))
+    summary = noting(notes, survey_summary, answers, pupils=data.pupils, by="gt_register")
+    keys = ["respondent", "survey", "question"]
+    reg = summary[summary["gt_register"] == True].set_index(keys)
+    other = summary[summary["gt_register"] == False].set_index(keys)
+    both = reg.merge(other, left_index=True, right_index=True, suffixes=("_focus", "_other"))
+    diff = welch_moments(both["n_focus"], both["mean_focus"], both["sd_focus"] ** 2, both["n_other"],
+                         both["mean_other"], both["sd_other"] ** 2)
+    gaps = pd.DataFrame({"n_focus": both["n_focus"].to_numpy(), "n_other": both["n_other"].to_numpy(),
+                         "mean_focus": both["mean_focus"].to_numpy(), "mean_other": both["mean_other"].to_numpy(),
+                         "gap": diff["diff"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
+                         "question": [f"{r.capitalize()}s, \u201c{q}\u201d" for r, _, q in both.index]})
+    gaps = rt.for_audience(gaps, count_cols=["n_focus", "n_other"], threshold=threshold, audience=audience)
+    said = nv.describe_gap(gaps, measure_name="answers (points on the survey's scale)", label="question",
+                           focus_label="those on the G&T register", other_label="others", unit="points",
+                           min_n=smallest_group(threshold), key_area=4)
+    sentences = tuple(said if isinstance(said, list) else [said])
+    return Section(4, _Q[2], title, audience, sentences=sentences, evidence=sentences,
+                   notes=notes_for(audience, notes))
