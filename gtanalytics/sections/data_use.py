@@ -64,6 +64,7 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
     if ledger is not None and audience == "governors" and len(reg):
         ledger.admit(population("pupils", year), reg["n_cohort"].iloc[0])
         ledger.admit(population("pupils", year, gt_register=True), reg["n_register"].iloc[0])
+        ledger.admit(population("pupils", year, gt_register=False), reg["n_cohort"].iloc[0] - reg["n_register"].iloc[0])
         for r in reg.itertuples():
             ledger.admit(population("pupils", year, **{r.characteristic: r.value}), r.n_group)
     ax = plotting.register_composition(reg, title=f"Who is on the register, {year}")
