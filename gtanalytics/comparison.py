@@ -33,8 +33,9 @@ import pandas as pd
 from gtanalytics.balance import ancova, balance
 from gtanalytics.errors import GTDataError
 from gtanalytics.stats import LOW_N, t_value, welch_diff
+from gtanalytics.subjects import canonical_subject
 
-__all__ = ["HALF_TERMS", "TERMS", "school_calendar", "comparison_data", "match_comparison"]
+__all__ = ["HALF_TERMS", "TERMS", "comparison_data", "match_comparison", "school_calendar"]
 
 HALF_TERMS = ("Aut1", "Aut2", "Spr1", "Spr2", "Sum1", "Sum2")
 #: The three terms of the school year, in order.
@@ -113,6 +114,7 @@ def _prepare(interventions: pd.DataFrame) -> pd.DataFrame:
     for c in ("subject", "measure", "selection"):
         if c not in df.columns:
             df[c] = pd.NA
+    df["subject"] = canonical_subject(df["subject"])  # "Maths" programmes meet "mathematics" tests
     cal = school_calendar(df["start_date"])
     df["academic_year"], df["term"], df["half_term"] = cal["academic_year"], cal["term"], cal["half_term"]
     df["start_term"] = cal["term_index"]
@@ -131,6 +133,7 @@ def _scores(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
         a = a[a["score_type"] == score_type]
     a = a.assign(term_index=_term_index(a["academic_year"], a["term"]),
                  score=pd.to_numeric(a["score"], errors="coerce")).dropna(subset=["score", "term_index"])
+    a = a.assign(subject=canonical_subject(a["subject"]))
     return a.groupby(["upn", "subject", "term_index"], as_index=False)["score"].mean()
 
 

@@ -38,7 +38,7 @@ from scipy.optimize import linprog
 from gtanalytics.errors import GTDataError
 from gtanalytics.stats import SUPPRESSION_THRESHOLD
 
-__all__ = ["Suppressed", "suppress", "check_disclosure", "wales_rule", "SYMBOLS"]
+__all__ = ["SYMBOLS", "Ledger", "Suppressed", "check_disclosure", "suppress", "wales_rule"]
 
 #: DfE/GSS data symbols.
 SYMBOLS = {"c": "confidential (suppressed)", "x": "unavailable", "z": "not applicable",
@@ -545,3 +545,104 @@ def wales_rule(n) -> str:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise GTDataError(f"wales_rule needs a whole number of pupils (0 or more); got {n!r}.")
     return "withhold" if n < 5 else ("percentages only" if n < 10 else "publish")
+
+
+class Ledger:
+    """Every count shown in one document, by the population it counts, so no small group can be derived.
+
+    Two counts of one population shown anywhere in a document (in two
+    sections, or in a table and on a chart) that differ by 1 to
+    ``threshold - 1`` reveal a small group: 39 pupils on the register in key
+    area 2 and 35 with attendance data in key area 4 tell a reader that 4
+    register pupils have none. A document keeps one ledger; every count goes
+    through :meth:`admit` (one count) or :meth:`protect` (a result frame)
+    before it is shown. The first count of a population is kept; a later
+    count that is neither equal to every count already shown of that
+    population (and of any population it is part of) nor at least
+    ``threshold`` away from each is refused, and the caller hides it.
+
+    Parameters
+    ----------
+    threshold : int
+        Smallest group that may be shown (default 6).
+
+    Examples
+    --------
+    >>> ledger = Ledger(threshold=6)
+    >>> ledger.admit("register pupils 2023/24", 39), ledger.admit("register pupils 2023/24", 35)
+    (True, False)
+    >>> ledger.admit("register pupils 2023/24", 39), ledger.admit("register pupils 2023/24", 20)
+    (True, True)
+    >>> ledger.admit("mentored under-achievers", 15, within="mentees"), ledger.admit("mentees", 17)
+    (True, False)
+    """
+
+    def __init__(self, threshold: int = SUPPRESSION_THRESHOLD):
+        self.threshold = int(threshold)
+        self._shown: dict[str, list[int]] = {}
+        self._within: dict[str, set[str]] = {}
+
+    def _related(self, population: str) -> set[str]:
+        out = {population} | self._within.get(population, set())
+        return out | {p for p, parents in self._within.items() if population in parents}
+
+    def allows(self, population: str, count, *, within=None) -> bool:
+        """True when ``count`` may be shown next to every count of ``population`` already admitted."""
+        if count is None or pd.isna(count):
+            return True
+        n = round(float(count))
+        related = self._related(population) | set([within] if isinstance(within, str) else within or ())
+        return all(not 0 < abs(n - m) < self.threshold for p in related for m in self._shown.get(p, ()))
+
+    def admit(self, population: str, count, *, within=None) -> bool:
+        """Record ``count`` of ``population`` and return True if it may be shown; False (not recorded) if not.
+
+        ``within`` names the population(s) this one is part of (e.g. the
+        mentored under-achievers are part of the mentees): counts of those
+        must not differ from this one by 1 to ``threshold - 1`` either.
+        """
+        parents = set([within] if isinstance(within, str) else within or ())
+        if parents:
+            self._within.setdefault(population, set()).update(parents)
+        if not self.allows(population, count, within=parents):
+            return False
+        if count is not None and not pd.isna(count):
+            self._shown.setdefault(population, []).append(round(float(count)))
+        return True
+
+    def protect(self, frame: pd.DataFrame, *, count_col: str, population, value_cols=(), within=None) -> pd.DataFrame:
+        """A copy of ``frame`` in which each row's count the ledger refuses is hidden, with its statistics.
+
+        Parameters
+        ----------
+        frame : DataFrame
+            A result already made safe for its audience (hidden cells missing).
+        count_col : str
+            The count shown.
+        population : str or callable
+            The population each row counts: one name for every row, or a
+            function of the row (a Series) returning its name.
+        value_cols : sequence of str
+            Statistics of the count, hidden with it.
+        within : str or callable, optional
+            The population(s) each row's population is part of.
+
+        Returns
+        -------
+        DataFrame
+            Refused rows have ``count_col`` and ``value_cols`` missing and
+            ``suppressed == "elsewhere"`` (column added if absent).
+        """
+        out = frame.reset_index(drop=True).copy()
+        if "suppressed" not in out.columns:
+            out["suppressed"] = ""
+        for i, row in out.iterrows():
+            pop = population(row) if callable(population) else population
+            parent = within(row) if callable(within) else within
+            if pop is None or self.admit(pop, row[count_col], within=parent):
+                continue
+            for c in [count_col, *value_cols]:
+                out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
+                out.loc[i, c] = float("nan")
+            out.loc[i, "suppressed"] = "elsewhere"
+        return out

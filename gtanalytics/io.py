@@ -26,6 +26,7 @@ over line breaks, a text editor's line numbers are larger; the report says so.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import re
 from dataclasses import dataclass, field, fields
@@ -42,9 +43,14 @@ from gtanalytics.parsing import parse_column, register_areas
 from gtanalytics.readers import (Block, Unreadable, _header_labels, body_rows, fill_merged, find_header, is_blank,
                                  read_file)
 from gtanalytics.schemas import TABLES, TableSpec, empty_frame
-from gtanalytics.validation import check_duplicates, derive_columns, normalise_labels, validate_table
+from gtanalytics.validation import (
+    check_duplicates,
+    derive_columns,
+    normalise_labels,
+    validate_table,
+)
 
-__all__ = ["SchoolData", "load", "load_mapping", "HeaderMapping", "normalise_header", "table_for_name"]
+__all__ = ["HeaderMapping", "SchoolData", "load", "load_mapping", "normalise_header", "table_for_name"]
 
 _BUILTIN_MAPPING = Path(__file__).with_name("mapping.yml")
 _SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".xml"}
@@ -255,6 +261,25 @@ def _files(path: Path) -> list[Path]:
     return out
 
 
+_PUPIL_TABLES = ("assessments", "interventions", "mentoring", "enrichment", "attendance", "exclusions",
+                 "parents_evenings", "surveys")
+
+
+def _school_key(school_id) -> str:
+    """A school id as the text the tables hold: 8862101, 8862101.0 and " 8862101" give "8862101"."""
+    if isinstance(school_id, (int, np.integer)) or (isinstance(school_id, float) and school_id.is_integer()):
+        return str(int(school_id))
+    return str(school_id).strip()
+
+
+def _academic_year_of(dates: pd.Series) -> pd.Series:
+    """The academic year (1 September to 31 August) of each date, written like "2023/24"."""
+    d = pd.to_datetime(dates)
+    start = d.dt.year - (d.dt.month < 9)
+    return (start.astype("Int64").astype("string") + "/"
+            + ((start + 1) % 100).astype("Int64").astype("string").str.zfill(2))
+
+
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True)
 class SchoolData:
@@ -320,6 +345,78 @@ class SchoolData:
             lines.append(format_problems(self.quality, max_rows=max_problems, min_severity="warning")
                          if (self.quality["severity"] != "info").any() else "No errors or warnings.")
         return "\n".join(lines)
+
+    def for_school(self, school_id, years=None) -> SchoolData:
+        """One school's part of the data: its pupils, in the years they were on its roll.
+
+        ``pupils`` keeps the school's own pupil-year rows (of ``years``, when
+        given). Every other pupil-level table keeps the rows of those pupils in
+        the academic years they were on this school's roll: by ``academic_year``
+        where the table has one, else by the academic year (1 September to
+        31 August) of ``start_date`` (interventions, mentoring). Programmes,
+        staff and mentors follow their pupils' rows. ``assessments`` also keep
+        the results from before the pupil first joined the school (prior
+        attainment, e.g. a Year 7's key stage 2 results) and from the school's
+        own earlier years, but nothing from a year the pupil spent at another
+        school after joining, nor from after the last year kept. ``schools``
+        and ``self_evaluation`` keep the school's rows; ``quality``,
+        ``accounting`` and ``sources`` are kept whole.
+
+        Parameters
+        ----------
+        school_id : str or int
+            The school's ``school_id``; ``8862101`` and ``"8862101"`` are the same.
+        years : str or list of str, optional
+            Academic years to keep, e.g. ``["2022/23", "2023/24"]``; None keeps all.
+
+        Returns
+        -------
+        SchoolData
+
+        Raises
+        ------
+        GTDataError
+            If the school, or a year for that school, is not in the pupils table.
+
+        Examples
+        --------
+        >>> from gtanalytics import load_sample
+        >>> oak = load_sample().for_school(8862101, years=["2023/24"])
+        >>> sorted(oak.pupils["school_id"].unique()), sorted(oak.pupils["academic_year"].unique())
+        (['8862101'], ['2023/24'])
+        """
+        sid = _school_key(school_id)
+        ids = self.pupils["school_id"].astype("string").str.strip()
+        known = sorted(ids.dropna().unique())
+        if sid not in known:
+            raise GTDataError(f"School {school_id!r} is not in the pupils table; schools present: {known}. "
+                              "Give one of these school_id values.")
+        roll = self.pupils[(ids == sid).fillna(False)]
+        whole = roll[["upn", "academic_year"]].dropna().drop_duplicates()
+        if years is not None:
+            years = [str(y).strip() for y in ([years] if isinstance(years, str) else years)]
+            present = sorted(roll["academic_year"].dropna().unique())
+            missing = [y for y in years if y not in present]
+            if missing:
+                raise GTDataError(f"Year(s) {missing} have no pupils in school {sid}; years present: {present}.")
+            roll = roll[roll["academic_year"].isin(years)]
+        kept = roll[["upn", "academic_year"]].dropna().drop_duplicates()
+        changes = {"pupils": roll.reset_index(drop=True)}
+        for name in _PUPIL_TABLES:
+            t = getattr(self, name)
+            year = t["academic_year"] if "academic_year" in t.columns else _academic_year_of(t["start_date"])
+            key = pd.MultiIndex.from_arrays([t["upn"], year])
+            keep = key.isin(pd.MultiIndex.from_frame(kept))
+            if name == "assessments":
+                first = whole.groupby("upn")["academic_year"].min()
+                last = kept.groupby("upn")["academic_year"].max()
+                earlier = key.isin(pd.MultiIndex.from_frame(whole)) | (year < t["upn"].map(first)).fillna(False)
+                keep |= np.asarray(earlier & (year <= t["upn"].map(last)).fillna(False))
+            changes[name] = t[keep].reset_index(drop=True)
+        for name in ("schools", "self_evaluation"):
+            t = getattr(self, name)
+            changes[name] = t[(t["school_id"].astype("string").str.strip() == sid).fillna(False)].reset_index(drop=True)
+        return dataclasses.replace(self, **changes)
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{k}={len(v)}" for k, v in self.tables.items() if len(v))

@@ -48,7 +48,7 @@ def need_groups(data, *, year: str, subjects=("reading", "maths"), threshold: fl
     Parameters
     ----------
     data : SchoolData
-        One school's data (:func:`gtanalytics.report_data.school_data`).
+        One school's data (:meth:`gtanalytics.io.SchoolData.for_school`).
     year : str
         Academic year, e.g. ``"2023/24"``.
     subjects : sequence of str
@@ -63,7 +63,7 @@ def need_groups(data, *, year: str, subjects=("reading", "maths"), threshold: fl
     Examples
     --------
     >>> from gtanalytics import load_sample  # doctest: +SKIP
-    >>> groups = need_groups(school_data(load_sample(), "8884101"), year="2023/24")  # doctest: +SKIP
+    >>> groups = need_groups(load_sample().for_school("8884101"), year="2023/24")  # doctest: +SKIP
     """
     from gtanalytics.progress import value_added
     from gtanalytics.report_data import summer_progress

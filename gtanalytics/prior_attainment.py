@@ -15,8 +15,9 @@ import pandas as pd
 
 from gtanalytics import dfe
 from gtanalytics.errors import GTDataError
+from gtanalytics.subjects import canonical_subject
 
-__all__ = ["prior_band", "pair_assessments"]
+__all__ = ["pair_assessments", "prior_band"]
 
 
 def _need(df: pd.DataFrame, cols) -> None:
@@ -94,12 +95,18 @@ def _select(ass: pd.DataFrame, spec: dict, what: str) -> pd.DataFrame:
     for k, v in spec.items():  # one boolean mask, then one copy of only the columns used below
         _need(ass, [k])
         vals = [v] if isinstance(v, str) or not hasattr(v, "__iter__") else list(v)
-        mask &= np.asarray(ass[k].isin(vals), dtype=bool)
+        if k == "subject":  # "Maths" and "mathematics" are one subject
+            col, vals = canonical_subject(ass[k]), [canonical_subject(x) for x in vals]
+        else:
+            col = ass[k]
+        mask &= np.asarray(col.isin(vals).fillna(False), dtype=bool)
     if not mask.any():
         raise GTDataError(f"No assessment rows match the {what} {spec}: check the assessment, subject and term names.")
     used = [c for c in ("upn", "academic_year", "term", "subject", "score", "result", "teaching_group", "teacher")
             if c in ass.columns]
     rows = ass.loc[mask, used]
+    if "subject" in rows:
+        rows = rows.assign(subject=canonical_subject(rows["subject"]))
     order = {"Autumn": 0, "Spring": 1, "Summer": 2}
     rows = rows.assign(_t=rows["term"].map(order) if "term" in rows else 0)
     rows = rows.sort_values(["upn", "academic_year", "_t"]).drop_duplicates(["upn", "subject"], keep="last")
@@ -108,7 +115,8 @@ def _select(ass: pd.DataFrame, spec: dict, what: str) -> pd.DataFrame:
         score = score.where(score.notna(), _ks1_points_of(rows["result"]))
     rows = rows.assign(_score=score.to_numpy())
     wide = rows.pivot(index="upn", columns="subject", values="_score")
-    subj = [subjects] if isinstance(subjects, str) or subjects is None else list(subjects)
+    subj = [canonical_subject(x) for x in ([subjects] if isinstance(subjects, str) or subjects is None
+                                           else subjects)]
     if combine == "ks1_aps":
         if len(subj) != 3:
             raise GTDataError("combine='ks1_aps' needs subject=(reading, writing, maths) in that order.")

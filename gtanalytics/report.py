@@ -51,12 +51,10 @@ import pandas as pd
 from gtanalytics import __version__
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
-# Notebook helpers moved to their own modules; re-exported so ``report.school_data`` etc. keep working.
+# Notebook helpers moved to their own modules; re-exported so ``report.school_name`` etc. keep working.
 from gtanalytics.report_data import (
     coverage,
-    explore_progress,
     previous_year,
-    school_data,
     school_ids,
     school_name,
     summer_progress,
@@ -85,7 +83,6 @@ __all__ = [
     # re-exported helpers (gtanalytics.report_data, gtanalytics.report_tables)
     "header_markdown",
     "table",
-    "school_data",
     "school_name",
     "previous_year",
     "coverage",
@@ -94,7 +91,6 @@ __all__ = [
     "years_of",
     "for_audience",
     "summer_scores",
-    "explore_progress",
 ]
 
 #: Kernel the notebooks run in (``make env`` installs it into the venv).

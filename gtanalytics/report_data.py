@@ -1,11 +1,10 @@
 """The data a school's report is made from: one school's records, its years, its summer tests.
 
-Helpers the notebooks call (with tests): :func:`school_data` cuts a trust's
-data to one school, :func:`summer_progress` and :func:`summer_scores` give
-the inputs of value added and gap trends, :func:`coverage` says what the data
-covers, and :func:`explore_progress` draws the chart behind the notebooks'
-interactive controls. No matplotlib is imported here except inside
-:func:`explore_progress`.
+Helpers the notebooks and sections call (with tests): :func:`load_trust` loads
+the trust's data (one school's part is :meth:`gtanalytics.io.SchoolData.for_school`),
+:func:`summer_progress` and :func:`summer_scores` give the inputs of value
+added and gap trends, :func:`coverage` says what the data covers. No
+matplotlib is imported here.
 """
 
 from __future__ import annotations
@@ -15,19 +14,17 @@ import re
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.report_tables import for_audience
+from gtanalytics.subjects import canonical_subject
 
 __all__ = [
-    "load_trust",
-    "school_data",
-    "school_name",
-    "school_ids",
-    "years_of",
-    "previous_year",
     "coverage",
+    "load_trust",
+    "previous_year",
+    "school_ids",
+    "school_name",
     "summer_progress",
     "summer_scores",
-    "explore_progress",
+    "years_of",
 ]
 
 def load_trust(data_path, *, cache=None):
@@ -69,69 +66,6 @@ def load_trust(data_path, *, cache=None):
 
 _PUPIL_TABLES = ("assessments", "interventions", "mentoring", "enrichment", "attendance", "exclusions",
                  "parents_evenings", "surveys")
-
-
-def school_data(data, school=None, *, years=None):
-    """The part of a trust's data that belongs to one school (and some years).
-
-    Pupils are those with ``school_id == school`` in the years given; every
-    other pupil-level table keeps the rows of those pupils (and, where the
-    table has ``academic_year``, of those years); ``schools`` and
-    ``self_evaluation`` keep that school's rows. ``school=None`` keeps every
-    school. Quality and accounting frames are kept whole.
-
-    Parameters
-    ----------
-    data : SchoolData
-    school : str, optional
-        A ``school_id``.
-    years : list of str, optional
-        Academic years to keep, e.g. ``["2022/23", "2023/24"]``.
-
-    Returns
-    -------
-    SchoolData
-
-    Raises
-    ------
-    GTDataError
-        If the school or a year is not in the data.
-
-    Examples
-    --------
-    >>> from gtanalytics.report_data import school_data  # doctest: +SKIP
-    >>> one = school_data(data, "8862101", years=["2023/24"])  # doctest: +SKIP
-    """
-    import dataclasses
-
-    pupils = data.pupils
-    if school is not None:
-        known = sorted(pupils["school_id"].dropna().astype(str).unique())
-        if str(school) not in known:
-            raise GTDataError(f"School {school!r} is not in the pupils table; schools present: {known}.")
-        pupils = pupils[pupils["school_id"].astype("string") == str(school)]
-    if years:
-        years = [str(y) for y in years]
-        present = sorted(pupils["academic_year"].dropna().unique())
-        missing = [y for y in years if y not in present]
-        if missing:
-            raise GTDataError(f"Year(s) {missing} have no pupils{' in school ' + str(school) if school else ''}; "
-                              f"years present: {present}.")
-        pupils = pupils[pupils["academic_year"].isin(years)]
-    upns = set(pupils["upn"].dropna())
-    changes = {"pupils": pupils.reset_index(drop=True)}
-    for name in _PUPIL_TABLES:
-        t = getattr(data, name)
-        keep = t["upn"].isin(upns) if "upn" in t.columns else pd.Series(True, index=t.index)
-        if years and "academic_year" in t.columns:
-            keep &= t["academic_year"].isin(years)
-        changes[name] = t[keep.fillna(False)].reset_index(drop=True)
-    for name in ("schools", "self_evaluation"):
-        t = getattr(data, name)
-        if school is not None and "school_id" in t.columns:
-            t = t[t["school_id"].astype("string") == str(school)]
-        changes[name] = t.reset_index(drop=True)
-    return dataclasses.replace(data, **changes)
 
 
 def school_name(data, school) -> str:
@@ -244,40 +178,10 @@ def summer_scores(data, *, subject: str, years=None, score_type: str = "standard
         ``upn, academic_year, score`` and the pupils-table columns of that year.
     """
     a = data.assessments
-    rows = a[(a["score_type"] == score_type) & (a["subject"] == subject) & (a["term"] == term)]
+    rows = a[((a["score_type"] == score_type) & (canonical_subject(a["subject"]) == canonical_subject(subject))
+              & (a["term"] == term)).fillna(False)]
     if years:
         rows = rows[rows["academic_year"].isin(list(years))]
     rows = rows.dropna(subset=["score"]).drop_duplicates(["upn", "academic_year"], keep="last")
     out = rows[["upn", "academic_year", "score"]].merge(data.pupils, on=["upn", "academic_year"], how="inner")
     return out.reset_index(drop=True)
-
-
-def explore_progress(trust, *, school=None, subject: str = "maths", year: str | None = None,
-                     group: str = "gt_register", threshold: int = 6, audience: str = "leaders"):
-    """Value added by a pupil group for one school, subject and year: the chart behind the notebook controls.
-
-    Meant for ``ipywidgets.interact``: each call computes the summer-to-summer
-    value added (:func:`summer_progress`, :func:`gtanalytics.progress.value_added`
-    and ``va_summary``), suppresses small groups for governors and draws it.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    import warnings
-
-    from gtanalytics import plotting
-    from gtanalytics.progress import va_summary, value_added
-
-    data = school_data(trust, school) if school is not None else trust
-    year = year or years_of(data)[-1]
-    pairs = summer_progress(data, subject=subject, year=year)
-    if group not in pairs.columns:
-        raise GTDataError(f"Pupil group {group!r} is not a column of the pupils table.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        groups = va_summary(value_added(pairs, outcome="outcome", prior="prior"), by=group)
-    groups = for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"], threshold=threshold,
-                          audience=audience)
-    return plotting.value_added_by_group(groups, label=group, min_n=threshold,
-                                         title=f"{school_name(trust, school)}: progress in {subject} by {group}, {year}")

@@ -196,9 +196,11 @@ def self_evaluation_summary(
       strength and no significant concern; Developing with at least one
       strength and no more concerns than strengths; Entry with at least as
       many concerns as strengths and at least one of either;
-    * **challenges** it when: Exemplary with any significant concern;
-      Developing with more concerns than strengths; Entry with strengths and
-      no concerns (the school may be under-rating itself);
+    * **challenges** it, and says in which direction, when: Exemplary with
+      any significant concern or Developing with more concerns than strengths
+      ("the evidence points lower than its Exemplary rating"); Entry with
+      strengths and no concerns ("points higher": the school may be
+      under-rating itself);
     * otherwise the data **neither support nor challenge** it (all results in
       line, too few pupils, or no data).
 
@@ -253,9 +255,10 @@ def self_evaluation_summary(
         supports, challenges = neg >= pos and pos + neg >= 1, pos >= 1 and neg == 0
     own_text = f" (its evidence: \u201c{own}\u201d)" if own else ""
     if challenges:
-        verdict = "The evidence challenges this rating"
         if rating == "Entry":
-            verdict += ": the school may be under-rating itself"
+            verdict = f"The evidence points higher than its {rating} rating: the school may be under-rating itself"
+        else:
+            verdict = f"The evidence points lower than its {rating} rating"
         judgement = "negative"
     elif supports:
         verdict, judgement = "The evidence supports this rating", "positive"
@@ -273,8 +276,8 @@ def self_evaluation_table(statements, *, self_evaluation: pd.DataFrame | None = 
     -------
     DataFrame
         Columns ``key_area, name, rating, strengths, concerns, in_line, too_few,
-        no_data, verdict`` (verdict: "supports", "challenges", "neither" or
-        "no rating").
+        no_data, verdict`` (verdict: "supports", "points higher" or "points
+        lower" than the rating, "neither" or "no rating").
 
     Examples
     --------
@@ -290,7 +293,8 @@ def self_evaluation_table(statements, *, self_evaluation: pd.DataFrame | None = 
         rating, _ = _rating_for(self_evaluation, k, school, year)
         summary = self_evaluation_summary(k, mine, self_evaluation=self_evaluation, school=school, year=year)
         verdict = "no rating" if rating is None else {
-            "positive": "supports", "negative": "challenges"}.get(summary.judgement, "neither")
+            "positive": "supports", "negative": "points higher" if rating == "Entry" else "points lower"}.get(
+            summary.judgement, "neither")
         rows.append({"key_area": k, "name": name, "rating": rating or "not recorded",
                      "strengths": c["positive"], "concerns": c["negative"], "in_line": c["neutral"],
                      "too_few": c["too_few"], "no_data": c["no_data"], "verdict": verdict})

@@ -257,7 +257,22 @@ def test_self_evaluation_rules(rating, evidence, judgement):
 
 def test_self_evaluation_under_rating_is_said():
     s = nv.self_evaluation_summary(2, [P], self_evaluation=_se("Entry"), school="100001")
-    assert "under-rating" in s
+    assert "under-rating" in s and "points higher than its Entry rating" in s
+
+
+def test_self_evaluation_says_the_direction():
+    """Issue 12: "the evidence challenges this rating" did not say in which direction."""
+    low = nv.self_evaluation_summary(2, [P, N, N], self_evaluation=_se("Developing"), school="100001")
+    assert "points lower than its Developing rating" in low and "challenges" not in low
+    assert nv.self_evaluation_table([P], self_evaluation=_se("Entry"), school="100001").set_index(
+        "key_area").loc[2, "verdict"] == "points higher"
+
+
+def test_evidence_of_another_area_is_not_counted():
+    """Statements tagged to key area 2 are not key area 1's evidence (and not dropped from key area 2's)."""
+    s1 = nv.self_evaluation_summary(1, [Z, Z, Z, Z], self_evaluation=None)
+    s2 = nv.self_evaluation_summary(2, [Z, Z, Z, Z], self_evaluation=None)
+    assert "0 results were in line" in s1 and "4 results were in line" in s2
 
 
 def test_self_evaluation_without_rating():
@@ -271,7 +286,7 @@ def test_self_evaluation_table():
     t = nv.self_evaluation_table([P, N, N, OTHER], self_evaluation=_se("Developing"), school="100001")
     assert list(t["key_area"]) == [1, 2, 3, 4, 5]
     row = t.set_index("key_area").loc[2]
-    assert (row["strengths"], row["concerns"], row["verdict"]) == (1, 2, "challenges")
+    assert (row["strengths"], row["concerns"], row["verdict"]) == (1, 2, "points lower")
     assert t.set_index("key_area").loc[3, "rating"] == "not recorded"
 
 

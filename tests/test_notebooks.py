@@ -47,26 +47,32 @@ def test_committed_clean_and_thin(path):
         for node in ast.walk(ast.parse(cell.source)):
             assert not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)), \
                 f"{path.name} defines a function or class: put it in the library"
+            assert not isinstance(node, (ast.For, ast.While, ast.ListComp, ast.GeneratorExp, ast.DictComp,
+                                         ast.SetComp)), f"{path.name} holds a loop: put it in the library"
+            assert not (isinstance(node, (ast.Import, ast.ImportFrom)) and "warnings" in ast.dump(node)), \
+                f"{path.name} touches warnings: warn less in the library instead"
+        assert cell is first or ("for_audience" not in cell.source and "suppress(" not in cell.source), \
+            f"{path.name} makes a suppression choice: sections make them"
+    code_lines = sum(len([ln for ln in c.source.splitlines() if ln.strip()]) for c in nb.cells
+                     if c.cell_type == "code")
+    assert code_lines <= 40, f"{path.name} has {code_lines} lines of code"
 
 
 def test_key_area_notebooks_open_with_their_questions():
     for path in NOTEBOOKS:
         if path.stem[:2] in {"01", "02", "03", "04", "05"}:
             text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
-            assert f"nv.KEY_QUESTIONS[{int(path.stem[:2])}]" in text
-            assert "self_evaluation_summary" in text
+            assert f"doc.key_questions({int(path.stem[:2])})" in text
+            assert "sections.self_evaluation" in text
 
 
-@pytest.fixture(scope="module")
-def executed(sample_dir, tmp_path_factory):
+def _execute_all(data_dir, out, school):
     """Run every notebook once for one school, two kernels at a time."""
     from gtanalytics.report import execute_notebook
 
-    out = tmp_path_factory.mktemp("executed")
-
     def run(path):
         t0 = time.perf_counter()
-        params = {"data_path": str(sample_dir), "school": "8884101", "years": None, "threshold": 6,
+        params = {"data_path": str(data_dir), "school": school, "years": None, "threshold": 6,
                   "audience": "governors" if path.stem.startswith("9") else "leaders", "interactive": False}
         try:
             execute_notebook(path, out / path.name, parameters=params)
@@ -77,6 +83,34 @@ def executed(sample_dir, tmp_path_factory):
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(run, NOTEBOOKS))
     return {name: (err, secs, out / f"{name}.ipynb") for name, err, secs in results}
+
+
+@pytest.fixture(scope="module")
+def executed(sample_dir, tmp_path_factory):
+    """Every notebook run on the sample trust for one secondary school."""
+    return _execute_all(sample_dir, tmp_path_factory.mktemp("executed"), "8884101")
+
+
+@pytest.fixture(scope="module")
+def executed_minimal(sample_dir, tmp_path_factory):
+    """Every notebook run on issue 12's minimal export (tests/minimal_export.py), the school id given as a number."""
+    from minimal_export import write_minimal_export
+
+    folder = write_minimal_export(sample_dir, tmp_path_factory.mktemp("minimal"))
+    return _execute_all(folder, tmp_path_factory.mktemp("executed_minimal"), 8884101)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_on_a_minimal_export(executed_minimal, path):
+    """No traceback, and each key-area notebook says what the export cannot answer."""
+    err, secs, out = executed_minimal[path.stem]
+    assert err is None, f"{path.stem} failed on the minimal export after {secs:.1f} s: {err}"
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
+    if path.stem[:2] in {"03", "04", "90"}:
+        assert "The data cannot answer this question" in text and "were supplied" in text
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -92,6 +126,9 @@ def test_notebook_runs_top_to_bottom(executed, path):
     assert shown, "the notebook shows something"
     if path.stem[:2] in {"02", "03", "04", "05", "90", "91"}:
         assert any("image/png" in o.get("data", {}) for o in shown), "charts are drawn"
+    texts = [str(o.get("data", {}).get("text/plain", "")) + "".join(o.get("text", "")) for c in code
+             for o in c.get("outputs", [])]
+    assert not any("<Axes" in t or "Warning" in t for t in texts), "no Axes repr or warning printed"
 
 
 _KEY_TABLES = r'''
@@ -107,7 +144,7 @@ from gtanalytics.register import register_representation
 from gtanalytics.targets import under_achievers
 
 trust = load(sys.argv[1])
-data = rd.school_data(trust, "8884101")
+data = trust.for_school("8884101")
 year = rd.years_of(data)[-1]
 va = value_added(rd.summer_progress(data, subject="maths", year=year), outcome="outcome", prior="prior")
 tables = {

@@ -92,12 +92,11 @@ def trust_one_school():
     from pathlib import Path
 
     from gtanalytics.io import load
-    from gtanalytics.report_data import school_data
 
     sample = Path(__file__).resolve().parents[1] / "data" / "sample"
     if not any(sample.glob("*.csv")):
         pytest.skip("data/sample is not generated")
-    return school_data(load(sample), "8884101"), "2023/24"
+    return load(sample).for_school("8884101"), "2023/24"
 
 
 def test_support_sentence_keeps_suppression_threshold_apart_from_min_n():

@@ -1,0 +1,81 @@
+"""Key-area sections shared by the notebooks and the governor report.
+
+One function per key question of each of the five Excellence for All key
+areas. Each takes one school's data (:meth:`gtanalytics.io.SchoolData.for_school`),
+the year, the audience and the suppression threshold, and returns a
+:class:`Section`: the question, tables already safe for the audience, the
+charts drawn from them, the sentences, the evidence the self-evaluation
+counts, and what the data cannot answer. Every suppression decision is made
+in these functions, through :mod:`gtanalytics.disclosure`, with one
+:class:`gtanalytics.disclosure.Ledger` per document (:class:`Document`), so the
+same population never shows two counts that differ by a small group.
+
+Examples
+--------
+>>> from gtanalytics import load_sample, sections
+>>> doc = sections.Document(load_sample(), school="8862101")
+>>> sec = doc(sections.register_representative)
+>>> sec.key_area, sec.audience
+(2, 'governors')
+"""
+
+from gtanalytics.sections.capacity import (
+    partner_schools,
+    staff_deployment,
+    trust_progress,
+)
+from gtanalytics.sections.core import (
+    SMALLEST_GROUP,
+    Document,
+    Section,
+    Table,
+    population,
+    smallest_group,
+    staff_text,
+)
+from gtanalytics.sections.data_use import (
+    gaps_closing,
+    most_able_progress,
+    register_representative,
+)
+from gtanalytics.sections.engagement import (
+    attendance,
+    exclusions,
+    mentoring_progress,
+    opportunities,
+    parents_engaged,
+    surveys,
+)
+from gtanalytics.sections.explore import explore, explore_progress
+from gtanalytics.sections.leadership import pupils_in_need, support_for_need
+from gtanalytics.sections.learning import interventions_working, staff_groups
+from gtanalytics.sections.review import self_evaluation
+
+__all__ = [
+    "SMALLEST_GROUP",
+    "Document",
+    "Section",
+    "Table",
+    "attendance",
+    "exclusions",
+    "explore",
+    "explore_progress",
+    "gaps_closing",
+    "interventions_working",
+    "mentoring_progress",
+    "most_able_progress",
+    "opportunities",
+    "parents_engaged",
+    "partner_schools",
+    "population",
+    "pupils_in_need",
+    "register_representative",
+    "self_evaluation",
+    "smallest_group",
+    "staff_deployment",
+    "staff_groups",
+    "staff_text",
+    "support_for_need",
+    "surveys",
+    "trust_progress",
+]

@@ -1,0 +1,268 @@
+"""The Section result, the document that holds one ledger, and the rules every section shares.
+
+A section answers one key question of one key area for one school, year and
+audience. Everything a notebook or governor report shows comes from a
+:class:`Section`: its tables are already safe for the audience, its chart is
+drawn from those tables (so chart counts pass the same rules), its sentences
+carry their judgement, and :attr:`Section.evidence` holds the findings the
+self-evaluation counts (once, in the area they answer).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from gtanalytics.disclosure import Ledger
+from gtanalytics.errors import GTDataError
+from gtanalytics.report_tables import AUDIENCES
+from gtanalytics.selfeval import KEY_AREAS, Statement, cannot_answer
+from gtanalytics.stats import LOW_N
+
+__all__ = [
+    "PERSONAL_COLUMNS",
+    "SMALLEST_GROUP",
+    "Document",
+    "Section",
+    "Table",
+    "not_answered",
+    "population",
+    "smallest_group",
+    "staff_text",
+    "withhold",
+]
+
+#: The one rule for the smallest group a sentence may conclude about: groups smaller than
+#: ``max(SMALLEST_GROUP, threshold)`` are "too few pupils to say" (they may still be shown).
+SMALLEST_GROUP = LOW_N
+
+#: Columns that never reach a governor section (names, UPNs, dates of birth).
+PERSONAL_COLUMNS = frozenset({"upn", "forename", "surname", "legal_surname", "preferred_forename",
+                              "date_of_birth", "dob", "pupil_name"})
+
+
+def smallest_group(threshold: int) -> int:
+    """The smallest group a section concludes about: ``max(SMALLEST_GROUP, threshold)``.
+
+    Examples
+    --------
+    >>> smallest_group(6), smallest_group(12)
+    (10, 12)
+    """
+    return max(SMALLEST_GROUP, int(threshold))
+
+
+def staff_text(values, *, audience: str):
+    """Staff-entered free text (programme names, evidence notes, focus, comments) on its way into a section.
+
+    The single door for free text: every section passes such text through
+    here, so a redaction rule for governors applies everywhere at once. Today
+    it tidies white space and returns the text; a Series stays a Series.
+
+    Examples
+    --------
+    >>> staff_text("  Catch-up   Literacy ", audience="governors")
+    'Catch-up Literacy'
+    """
+    if audience not in AUDIENCES:
+        raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
+    if isinstance(values, pd.Series):
+        return values.astype("string").str.split().str.join(" ")
+    if values is None or (not isinstance(values, str) and pd.isna(values)):
+        return values
+    return " ".join(str(values).split())
+
+
+def population(what: str, year=None, **group) -> str:
+    """The ledger's name of a population: what is counted, in which year, of which group.
+
+    Examples
+    --------
+    >>> population("pupils", "2023/24", gt_register=True)
+    'pupils 2023/24 gt_register=True'
+    """
+    parts = [what] + ([str(year)] if year is not None else []) + [f"{k}={v}" for k, v in sorted(group.items())]
+    return " ".join(parts)
+
+
+def not_answered(question: str, reason: str, *, key_area: int) -> Statement:
+    """A "the data cannot answer this" statement (:func:`gtanalytics.selfeval.cannot_answer`)."""
+    return cannot_answer(question, reason, key_area=key_area)
+
+
+def withhold(sentences, frame: pd.DataFrame, *, label: str, names=None, threshold: int, key_area: int) -> list:
+    """The sentences of ``frame``'s rows, one per row, with those the ledger hid said to be withheld, not small.
+
+    A row the document ledger refused (``suppressed == "elsewhere"``) has a
+    count that, set against a count of the same pupils elsewhere in the
+    document, would reveal a group of fewer than ``threshold``; its sentence
+    says so instead of calling the group small.
+    """
+    sentences = list(sentences)
+    if "suppressed" not in frame.columns or len(sentences) != len(frame):
+        return sentences
+    for i, (value, rule) in enumerate(zip(frame[label], frame["suppressed"])):
+        if rule == "elsewhere":
+            name = (names or {}).get(value, value)
+            sentences[i] = Statement(f"{str(name)[:1].upper()}{str(name)[1:]}: not shown, because with another count "
+                                     f"of the same pupils in this report it would reveal a group of fewer than "
+                                     f"{threshold} pupils.", judgement="too_few", key_area=key_area)
+    return sentences
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a section: a caption, the frame (already safe), and its headers and rounding."""
+
+    caption: str
+    frame: pd.DataFrame
+    columns: dict | None = None
+    decimals: int | dict = 2
+
+
+@dataclass(frozen=True)
+class Section:
+    """The answer to one key question, ready to show.
+
+    Attributes
+    ----------
+    key_area : int
+        Excellence for All key area (1-5).
+    question : str
+        The key question answered.
+    title : str
+        Heading shown above it.
+    audience : {"governors", "leaders"}
+    tables : tuple of Table
+        Frames already made safe for the audience (governors: no names, UPNs
+        or dates of birth; small groups hidden; counts consistent across the
+        document through its ledger).
+    charts : tuple of matplotlib.figure.Figure
+        Drawn from the tables above (so their counts pass the same rules).
+    sentences : tuple of Statement
+        What is said, each with its judgement and key area.
+    evidence : tuple of Statement
+        The findings the self-evaluation counts for ``key_area``: one per
+        finding (a gap is counted once, not once per way of saying it).
+    cannot_answer : tuple of str
+        What the data cannot answer here, and why.
+    """
+
+    key_area: int
+    question: str
+    title: str
+    audience: str = "governors"
+    tables: tuple = ()
+    charts: tuple = ()
+    sentences: tuple = ()
+    evidence: tuple = ()
+    cannot_answer: tuple = ()
+    notes: tuple = field(default=())
+
+    def __post_init__(self):
+        if self.key_area not in KEY_AREAS:
+            raise GTDataError(f"key_area must be 1-5, not {self.key_area!r}.")
+        if self.audience not in AUDIENCES:
+            raise GTDataError(f"audience must be one of {AUDIENCES}, not {self.audience!r}.")
+        if self.audience == "governors":
+            for t in self.tables:
+                bad = PERSONAL_COLUMNS & {str(c).lower() for c in t.frame.columns}
+                if bad:
+                    raise GTDataError(f"A governor section may not show {sorted(bad)} (table {t.caption!r}).")
+
+    def markdown(self) -> str:
+        """The title, notes and sentences as Markdown (tables and charts are shown by the notebook)."""
+        lines = [f"### {self.title}"] if self.title else []
+        lines += [str(n) for n in self.notes]
+        bullets = [f"* {s}" for s in self.sentences]
+        return "\n\n".join([*lines, "\n".join(bullets)] if bullets else lines)
+
+    def _ipython_display_(self):
+        from IPython.display import Markdown, display
+
+        from gtanalytics.report_tables import table
+
+        head = [f"### {self.title}"] if self.title else []
+        display(Markdown("\n\n".join(head + [str(n) for n in self.notes])))
+        for t in self.tables:
+            if t.caption:
+                display(Markdown(t.caption))
+            display(table(t.frame, columns=t.columns, decimals=t.decimals))
+        if self.sentences:
+            display(Markdown("\n".join(f"* {s}" for s in self.sentences)))
+        for fig in self.charts:
+            display(fig)
+
+
+class Document:
+    """One notebook or report: one school's data, its years, its audience, and one ledger for every count.
+
+    Parameters
+    ----------
+    trust : SchoolData
+        The data loaded (one school or a trust).
+    school : str or int, optional
+        The school reported on; None: the first school in the data.
+    years : list of str, optional
+        Academic years reported; None: all. The latest is the report year.
+    audience : {"governors", "leaders"}
+    threshold : int
+        Smallest group shown to governors.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample, sections
+    >>> doc = sections.Document(load_sample(), school=8862101, audience="governors")
+    >>> doc.school, doc.year
+    ('8862101', '2023/24')
+    """
+
+    def __init__(self, trust, *, school=None, years=None, audience: str = "governors", threshold: int = 6):
+        from gtanalytics.report_data import school_ids, school_name, years_of
+
+        if audience not in AUDIENCES:
+            raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
+        self.trust = trust
+        self.data = trust.for_school(school_ids(trust)[0] if school is None else school)
+        self.school = str(self.data.pupils["school_id"].iloc[0])
+        self.school_name = school_name(trust, self.school)
+        self.years = years_of(self.data, list(years) if years else None)
+        self.year = self.years[-1]
+        self.audience = audience
+        self.threshold = int(threshold)
+        self.ledger = Ledger(self.threshold)
+        self.sections: list[Section] = []
+
+    def __call__(self, section_function, **options) -> Section:
+        """Run one section function on this document's school, year, audience and ledger, and keep its result."""
+        given = {"year": self.year, "years": self.years, "audience": self.audience, "threshold": self.threshold,
+                 "ledger": self.ledger, "trust": self.trust, "school": self.school}
+        accepted = inspect.signature(section_function).parameters
+        result = section_function(self.data, **{k: v for k, v in given.items() if k in accepted}, **options)
+        self.sections.append(result)
+        return result
+
+    @property
+    def evidence(self) -> list[Statement]:
+        """Every section's evidence, in the order the sections were made."""
+        return [s for sec in self.sections for s in sec.evidence]
+
+    def key_questions(self, key_area: int):
+        """The key area's questions, numbered (Markdown)."""
+        from IPython.display import Markdown
+
+        from gtanalytics.selfeval import KEY_QUESTIONS
+
+        return Markdown("## Key questions\n\n" + "\n".join(
+            f"{i}. {q}" for i, q in enumerate(KEY_QUESTIONS[key_area], start=1)))
+
+    def header(self, title: str):
+        """The report's title block (Markdown)."""
+        from IPython.display import Markdown
+
+        from gtanalytics.report_tables import header_markdown
+
+        return Markdown(header_markdown(title, school_name=self.school_name, audience=self.audience,
+                                        years=self.years, threshold=self.threshold))

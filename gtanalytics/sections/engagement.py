@@ -1,0 +1,228 @@
+"""Key area 4, engaging pupils and parents: is mentoring followed by better progress, do able and
+disadvantaged pupils take up opportunities and attend school, are parents engaged?"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from gtanalytics import narrative as nv
+from gtanalytics import plotting
+from gtanalytics import report_tables as rt
+from gtanalytics.attendance import absence_rates, exclusion_rates, pupil_absence
+from gtanalytics.engagement import (
+    parents_evening_attendance,
+    survey_summary,
+    takeup_gap,
+)
+from gtanalytics.mentoring import mentoring_impact
+from gtanalytics.sections.core import (
+    Section,
+    Table,
+    population,
+    smallest_group,
+    staff_text,
+    withhold,
+)
+from gtanalytics.sections.figures import keep, notes_for, noting
+from gtanalytics.selfeval import Statement
+from gtanalytics.stats import newcombe_ci, welch_moments
+
+__all__ = ["attendance", "mentoring_progress", "opportunities", "parents_engaged"]
+
+_Q = nv.KEY_QUESTIONS[4]
+_REGISTER = {True: "Pupils on the G&T register", False: "Other pupils"}
+
+
+def mentoring_progress(data, *, year: str, audience: str = "governors", threshold: int = 6,
+                       ledger=None) -> Section:
+    """Is mentoring of able under-achievers followed by better progress? (key area 4, question 1)
+
+    :func:`gtanalytics.mentoring.mentoring_impact` against comparable G&T
+    pupils who were not mentored. Every outcome counts mentees: one
+    population in the ledger (``"mentees"``), so that two outcomes, or an
+    outcome and key area 5's number of mentees, never differ by a small group.
+    """
+    title = "Is mentoring of able under-achievers followed by better progress?"
+    if not len(data.mentoring):
+        no = nv.cannot_answer("Is mentoring followed by better progress?", "no mentoring records were supplied",
+                              key_area=4)
+        return Section(4, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    result = noting(notes, mentoring_impact, data.mentoring, pupils=data.pupils, assessments=data.assessments,
+                    attendance=data.attendance if len(data.attendance) else None, comparison_filter="gt_register")
+    result = rt.for_audience(result, count_cols=["n_mentees", "n_comparison"], threshold=threshold, audience=audience)
+    if ledger is not None and audience == "governors":
+        values = [c for c in ("did", "did_se", "did_ci_low", "did_ci_high", "mentee_before", "mentee_after")
+                  if c in result.columns]
+        result = ledger.protect(result, count_col="n_mentees", population="mentees", value_cols=values)
+    sentences = tuple(withhold(nv.describe_change(result, label="outcome", min_n=smallest_group(threshold),
+                                                  comparison="comparable G&T pupils who were not mentored"),
+                               result, label="outcome", threshold=threshold, key_area=4))
+    return Section(4, _Q[0], title, audience, sentences=sentences, evidence=sentences,
+                   notes=notes_for(audience, notes))
+
+
+def attendance(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Do able pupils attend school? (key area 4, question 2)
+
+    Overall absence by G&T register membership in ``year``
+    (:func:`gtanalytics.attendance.absence_rates`) against the national figure.
+    Each group's count is a count of the year's register (or other) pupils in
+    the ledger.
+    """
+    title = "Do able and disadvantaged pupils attend school?"
+    if not len(data.attendance):
+        no = nv.cannot_answer("Do able pupils attend school?", "no attendance records were supplied", key_area=4)
+        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    rates = noting(notes, absence_rates, data.attendance, pupils=data.pupils, by="gt_register")
+    absence = rates[(rates["measure"] == "overall_absence") & (rates["academic_year"] == year)]
+    absence = rt.for_audience(absence, count_cols="n", value_cols=["estimate", "se", "ci_low", "ci_high", "count"],
+                              threshold=threshold, audience=audience)
+    if ledger is not None and audience == "governors":
+        absence = ledger.protect(absence, count_col="n", value_cols=["estimate", "se", "ci_low", "ci_high", "count"],
+                                 population=lambda r: population("pupils", year, gt_register=bool(r["gt_register"])))
+    small = smallest_group(threshold)
+    national = absence["national"].dropna() if "national" in absence else pd.Series(dtype=float)
+    charts = [keep(plotting.estimates(absence, estimate="estimate", label="gt_register", min_n=small,
+                                      reference=float(national.iloc[0]) if len(national) else 0.0,
+                                      title=f"Overall absence, {year} (line: national figure)",
+                                      xlabel="Sessions missed (%)"))]
+    sentences = tuple(withhold(nv.describe_attendance(absence, label="gt_register", names=_REGISTER, min_n=small,
+                                                      national_label=f"national {year}"),
+                               absence, label="gt_register", names=_REGISTER, threshold=threshold, key_area=4))
+    if audience == "leaders":
+        pupils = pupil_absence(data.attendance)
+        pupils = pupils[pupils["academic_year"] == year].merge(data.pupils, on=["upn", "academic_year"])
+        charts.append(keep(plotting.attendance_distribution(pupils, value="absence_rate", by="gt_register",
+                                                            title=f"How much school pupils missed, {year}")))
+    return Section(4, _Q[1], title, audience, charts=tuple(charts), sentences=sentences, evidence=sentences,
+                   notes=notes_for(audience, notes))
+
+
+def opportunities(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Do disadvantaged pupils take up opportunities beyond the classroom? (key area 4, question 2)
+
+    The take-up gap (:func:`gtanalytics.engagement.takeup_gap`) in ``year``.
+    """
+    title = "Do disadvantaged pupils take up opportunities beyond the classroom?"
+    if not len(data.enrichment):
+        no = nv.cannot_answer("Do pupils take up opportunities?", "no enrichment records were supplied", key_area=4)
+        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    gap = noting(notes, takeup_gap, data.enrichment, data.pupils, group="disadvantaged")
+    gap = rt.for_audience(gap[gap["academic_year"] == year],
+                          count_cols=["n_focus", "n_other", "takers_focus", "takers_other"],
+                          value_cols=["pct_focus", "pct_other", "gap", "ci_low", "ci_high"],
+                          threshold=threshold, audience=audience)
+    sentences = nv.describe_gap(gap, measure_name=f"take-up of opportunities beyond the classroom ({year})",
+                                unit="percentage points", min_n=smallest_group(threshold), key_area=4)
+    sentences = tuple(sentences if isinstance(sentences, list) else [sentences])
+    return Section(4, _Q[1], title, audience, sentences=sentences, evidence=sentences,
+                   notes=notes_for(audience, notes))
+
+
+def parents_engaged(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Are parents and carers engaged? (key area 4, question 3)
+
+    Parents' evenings attended (:func:`gtanalytics.engagement.parents_evening_attendance`)
+    by disadvantage in ``year``; the finding counted is the difference
+    between disadvantaged pupils' parents and others' in the share attending
+    at least once (Newcombe interval, :func:`gtanalytics.stats.newcombe_ci`).
+    """
+    title = "Are parents and carers engaged?"
+    if not len(data.parents_evenings):
+        no = nv.cannot_answer("Are parents engaged?", "no parents' evening records were supplied", key_area=4)
+        return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    rates = noting(notes, parents_evening_attendance, data.parents_evenings, data.pupils, by="disadvantaged")
+    rates = rt.for_audience(rates[rates["academic_year"] == year], count_cols=["n", "count"],
+                            value_cols=["estimate", "se", "ci_low", "ci_high"], threshold=threshold,
+                            audience=audience)
+    small = smallest_group(threshold)
+    chart = keep(plotting.estimates(rates, estimate="estimate", label="disadvantaged", min_n=small, reference=0.0,
+                                    order=False, title=f"Parents' evenings attended, {year}",
+                                    xlabel="Percentage attended (95% interval)"))
+    any_ = rates[rates["measure"] == "any_attended"].set_index("disadvantaged")
+    if {True, False} <= set(any_.index) and any_[["n", "count"]].notna().all(axis=None):
+        f, o = any_.loc[True], any_.loc[False]
+        low, high = newcombe_ci(int(f["count"]), int(f["n"]), int(o["count"]), int(o["n"]))
+        row = {"n_focus": f["n"], "n_other": o["n"], "mean_focus": f["estimate"], "mean_other": o["estimate"],
+               "gap": f["estimate"] - o["estimate"], "ci_low": 100 * low, "ci_high": 100 * high}
+        finding = nv.describe_gap(row, measure_name=f"the share of pupils whose parents came to a parents' evening "
+                                  f"({year})", unit="percentage points", min_n=small, key_area=4)
+        sentences = (Statement(str(finding).replace(" scored ", " were "), judgement=finding.judgement, key_area=4),)
+    else:
+        sentences = (nv.cannot_answer("Are disadvantaged pupils' parents as engaged as others'?",
+                                      f"too few pupils in one of the groups in {year}", key_area=4),)
+    table = Table("", rates, columns={"disadvantaged": "Disadvantaged", "measure": "Measure", "n": "Pupils",
+                                      "estimate": "Percentage", "ci_low": "From", "ci_high": "To"}, decimals=1)
+    return Section(4, _Q[2], title, audience, tables=(table,), charts=(chart,), sentences=sentences,
+                   evidence=sentences, notes=notes_for(audience, notes))
+
+
+def exclusions(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Are able pupils suspended more or less than others, and than nationally? (key area 4, question 2)
+
+    The suspension rate (suspensions per 100 pupils, exact Poisson interval)
+    by G&T register membership in ``year``
+    (:func:`gtanalytics.attendance.exclusion_rates`) against the national
+    rate; each group's count is a count of the year's register (or other)
+    pupils in the ledger.
+    """
+    title = "Are able pupils kept in school (suspensions)?"
+    if not len(data.exclusions):
+        no = nv.cannot_answer("Are able pupils suspended?", "no exclusion records were supplied", key_area=4)
+        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    rates = noting(notes, exclusion_rates, data.exclusions, data.pupils, by="gt_register")
+    rates = rates[(rates["measure"] == "suspension_rate") & (rates["academic_year"] == year)]
+    rates = rt.for_audience(rates, count_cols="n", value_cols=["estimate", "ci_low", "ci_high", "count", "per_10000"],
+                            threshold=threshold, audience=audience)
+    if ledger is not None and audience == "governors":
+        rates = ledger.protect(rates, count_col="n", value_cols=["estimate", "ci_low", "ci_high", "count"],
+                               population=lambda r: population("pupils", year, gt_register=bool(r["gt_register"])))
+    sentences = tuple(withhold(nv.describe_attendance(
+        rates, label="gt_register", names=_REGISTER, min_n=smallest_group(threshold),
+        national_label=f"national {year}", measure_name="suspension rate (suspensions per 100 pupils)"),
+        rates, label="gt_register", names=_REGISTER, threshold=threshold, key_area=4))
+    return Section(4, _Q[1], title, audience, sentences=sentences, evidence=sentences,
+                   notes=notes_for(audience, notes))
+
+
+def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Do pupils on the register and their parents answer the school's surveys differently? (key area 4, question 3)
+
+    For each survey question asked in ``year``, the difference in mean
+    answer between pupils on the G&T register (or their parents) and others
+    (:func:`gtanalytics.engagement.survey_summary`; Welch interval,
+    :func:`gtanalytics.stats.welch_moments`). Question texts are
+    staff-entered and pass through :func:`gtanalytics.sections.staff_text`.
+    Each question is one finding.
+    """
+    title = "What do pupils and parents say in the school's surveys?"
+    answers = data.surveys[data.surveys["academic_year"] == year] if len(data.surveys) else data.surveys
+    if not len(answers):
+        no = nv.cannot_answer("What do pupils and parents say?", f"no survey answers were supplied for {year}",
+                              key_area=4)
+        return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    answers = answers.assign(question=staff_text(answers["question"], audience=audience))
+    summary = noting(notes, survey_summary, answers, pupils=data.pupils, by="gt_register")
+    keys = ["respondent", "survey", "question"]
+    reg = summary[summary["gt_register"] == True].set_index(keys)
+    other = summary[summary["gt_register"] == False].set_index(keys)
+    both = reg.merge(other, left_index=True, right_index=True, suffixes=("_focus", "_other"))
+    diff = welch_moments(both["n_focus"], both["mean_focus"], both["sd_focus"] ** 2, both["n_other"],
+                         both["mean_other"], both["sd_other"] ** 2)
+    gaps = pd.DataFrame({"n_focus": both["n_focus"].to_numpy(), "n_other": both["n_other"].to_numpy(),
+                         "mean_focus": both["mean_focus"].to_numpy(), "mean_other": both["mean_other"].to_numpy(),
+                         "gap": diff["diff"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
+                         "question": [f"{r.capitalize()}s, \u201c{q}\u201d" for r, _, q in both.index]})
+    gaps = rt.for_audience(gaps, count_cols=["n_focus", "n_other"], threshold=threshold, audience=audience)
+    said = nv.describe_gap(gaps, measure_name="answers (points on the survey's scale)", label="question",
+                           focus_label="those on the G&T register", other_label="others", unit="points",
+                           min_n=smallest_group(threshold), key_area=4)
+    sentences = tuple(said if isinstance(said, list) else [said])
+    return Section(4, _Q[2], title, audience, sentences=sentences, evidence=sentences,
+                   notes=notes_for(audience, notes))

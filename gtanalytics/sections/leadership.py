@@ -1,0 +1,101 @@
+"""Key area 1, leadership for excellence: do the pupils who most need support get it, which pupils are
+they, and is the programme overseen?"""
+
+from __future__ import annotations
+
+from gtanalytics import narrative as nv
+from gtanalytics import report_data as rd
+from gtanalytics import report_tables as rt
+from gtanalytics.oversight import UNDER_ACHIEVING, need_groups, support_coverage
+from gtanalytics.progress import value_added
+from gtanalytics.sections.capacity import ACTIVITY_POPULATION
+from gtanalytics.sections.core import Section, Table, population, smallest_group
+from gtanalytics.sections.figures import notes_for, noting
+from gtanalytics.subjects import subjects_in
+from gtanalytics.targets import under_achievers
+
+__all__ = ["pupils_in_need", "support_for_need"]
+
+_Q = nv.KEY_QUESTIONS[1]
+_SUPPORT_POPULATION = {"mentoring": ACTIVITY_POPULATION["mentoring"],
+                       "intervention": ACTIVITY_POPULATION["interventions"]}
+DEFINITION = ("*Able pupils making much less progress than expected* are pupils on the G&T register, or with a "
+              "high score a year earlier, whose progress this year was more than one standard deviation below that "
+              "of pupils with the same starting score. The source practice is that such pupils are mentored.")
+
+
+def support_for_need(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Do the pupils who most need support get it? (key area 1)
+
+    :func:`gtanalytics.oversight.support_coverage` of the able under-achievers
+    (and, for leaders, disadvantaged pupils on the register). Governors see
+    one measure per kind of support (mentored or not; in an intervention or
+    not): "mentoring or intervention" is left out, since with the other two
+    it would reveal how many had both, and so the one gap is counted once per
+    kind of support, not three times. Supported counts are part of key area
+    5's mentees and intervention pupils in the ledger. Plans, minutes and
+    reviews are not in pupil data: said so.
+    """
+    title = "Do the pupils who most need support get it?"
+    plans = nv.cannot_answer("Are the programme's plans, targets and half-termly reviews in place?",
+                             "plans, minutes and review notes show this, not pupil data", key_area=1)
+    subjects = subjects_in(data.assessments, years=[year])
+    if not subjects:
+        no = nv.cannot_answer(title, f"no summer standardised test scores in {year} show who is under-achieving",
+                              key_area=1)
+        return Section(1, _Q[1], title, audience, sentences=(no, plans), evidence=(no, plans),
+                       cannot_answer=(str(no), str(plans)))
+    notes: list = []
+    needs = noting(notes, need_groups, data, year=year, subjects=subjects)
+    coverage = support_coverage(needs, mentoring=data.mentoring, interventions=data.interventions,
+                                academic_year=year)
+    if audience == "governors":
+        coverage = coverage[(coverage["group"] == UNDER_ACHIEVING)
+                            & coverage["support"].isin(["mentoring", "intervention"])]
+    else:
+        coverage = coverage[coverage["support"] != "mentoring or intervention"]
+    coverage = rt.for_audience(coverage, count_cols="n_supported", value_cols=["share", "ci_low", "ci_high"],
+                               threshold=threshold, audience=audience, block_col=["group", "support"],
+                               totals={"n_supported": "n_group"})
+    if ledger is not None and audience == "governors":
+        coverage = ledger.protect(coverage, count_col="n_supported", value_cols=["share", "ci_low", "ci_high"],
+                                  population=lambda r: population(f"{r['group']} supported by {r['support']}", year),
+                                  within=lambda r: _SUPPORT_POPULATION.get(r["support"]))
+    sentences = tuple(nv.describe_support(coverage, min_n=smallest_group(threshold), threshold=threshold)) + (plans,)
+    tables = ()
+    if audience == "leaders":
+        tables = (Table("", coverage, columns={"group": "Pupils who most need support", "support": "Support",
+                                               "n_group": "Pupils", "n_supported": "Supported", "share": "Share",
+                                               "ci_low": "95% interval from", "ci_high": "to"}),)
+    return Section(1, _Q[1], title, audience, tables=tables, sentences=sentences, evidence=sentences,
+                   cannot_answer=(str(plans),), notes=(DEFINITION, *notes_for(audience, notes)))
+
+
+def pupils_in_need(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Which able pupils are under-achieving? (key area 1) Leaders get the list; governors never see pupils.
+
+    :func:`gtanalytics.targets.under_achievers` per subject present: pupils
+    whose value added this year is well below that of pupils with the same
+    starting score. The count per subject is given to leaders with the list
+    (first 30); a governor section says that the list is internal.
+    """
+    title = "Which able pupils are under-achieving?"
+    if audience != "leaders":
+        no = nv.cannot_answer(title, "the list names pupils and is for leaders only", key_area=1)
+        return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    tables, said = [], []
+    for subject in subjects_in(data.assessments, years=[year]):
+        pairs = rd.summer_progress(data, subject=subject, year=year)
+        if len(pairs) < 3:
+            continue
+        needs = under_achievers(noting(notes, value_added, pairs, outcome="outcome", prior="prior"),
+                                high_prior="standardised")
+        said.append(f"**{subject.capitalize()}, {year}:** {len(needs)} pupils. Rule: {needs.attrs['rule']}.")
+        tables.append(Table(said[-1], needs.head(30), decimals=1))
+    if not tables:
+        no = nv.cannot_answer(title, f"no summer standardised test scores for both {year} and "
+                                     f"{rd.previous_year(year)}", key_area=1)
+        return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
+    return Section(1, _Q[1], title, audience, tables=tuple(tables),
+                   notes=("**Internal list: do not share.**", *notes_for(audience, notes)))
