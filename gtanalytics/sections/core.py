@@ -54,25 +54,52 @@ def smallest_group(threshold: int) -> int:
     return max(SMALLEST_GROUP, int(threshold))
 
 
-def staff_text(values, *, audience: str):
+def staff_text(values, *, audience: str, pupils=None):
     """Staff-entered free text (programme names, evidence notes, focus, comments) on its way into a section.
 
     The single door for free text: every section passes such text through
-    here, so a redaction rule for governors applies everywhere at once. Today
-    it tidies white space and returns the text; a Series stays a Series.
+    here. White space is tidied; for governors, pupils' full names, UPNs and
+    dates of birth typed into the text are replaced by a note such as
+    ``[name removed]`` (:func:`gtanalytics.privacy.redact_free_text`), so a
+    name typed into a programme name or an evidence note never reaches a
+    governor. A Series stays a Series.
+
+    Parameters
+    ----------
+    values : str or pandas.Series
+    audience : {"governors", "leaders"}
+    pupils : SchoolData or pandas.DataFrame
+        Whose identifiers to remove; required for governors.
 
     Examples
     --------
-    >>> staff_text("  Catch-up   Literacy ", audience="governors")
-    'Catch-up Literacy'
+    >>> import pandas as pd
+    >>> pupils = pd.DataFrame({"upn": ["Y886210121025"], "forename": ["Grace"], "surname": ["White"],
+    ...                        "date_of_birth": ["2016-11-29"]})
+    >>> staff_text("  Catch-up   Literacy for Grace White", audience="governors", pupils=pupils)
+    'Catch-up Literacy for [name removed]'
+    >>> staff_text("Grace and White British pupils", audience="governors", pupils=pupils)
+    'Grace and White British pupils'
     """
+    from gtanalytics.privacy import redact_free_text
+
     if audience not in AUDIENCES:
         raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
     if isinstance(values, pd.Series):
-        return values.astype("string").str.split().str.join(" ")
-    if values is None or (not isinstance(values, str) and pd.isna(values)):
+        tidy = values.astype("string").str.split().str.join(" ")
+    elif values is None or (not isinstance(values, str) and pd.isna(values)):
         return values
-    return " ".join(str(values).split())
+    else:
+        tidy = " ".join(str(values).split())
+    if audience != "governors":
+        return tidy
+    if pupils is None:
+        raise GTDataError("Free text shown to governors must be checked for pupils' identifiers: pass pupils=.")
+    if isinstance(tidy, str):
+        return redact_free_text(tidy, pupils)[0]
+    distinct = tidy.dropna().unique()
+    clean = dict(zip(distinct, redact_free_text(pd.Series(distinct, dtype="object"), pupils)[0]))
+    return tidy.map(clean, na_action="ignore").astype("string")
 
 
 def population(what: str, year=None, **group) -> str:

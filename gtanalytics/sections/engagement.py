@@ -207,7 +207,7 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6,
                               key_area=4)
         return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
-    answers = answers.assign(question=staff_text(answers["question"], audience=audience))
+    answers = answers.assign(question=staff_text(answers["question"], audience=audience, pupils=data))
     summary = noting(notes, survey_summary, answers, pupils=data.pupils, by="gt_register")
     keys = ["respondent", "survey", "question"]
     reg = summary[summary["gt_register"] == True].set_index(keys)

@@ -44,7 +44,8 @@ def interventions_working(data, *, year: str, audience: str = "governors", thres
     if not len(data.interventions):
         return _no_records(_Q[0], title, audience, 3)
     notes: list = []
-    ivs = data.interventions.assign(programme=staff_text(data.interventions["programme"], audience=audience))
+    ivs = data.interventions.assign(
+        programme=staff_text(data.interventions["programme"], audience=audience, pupils=data))
     impact = noting(notes, intervention_impact, ivs, by=("programme",), pupils=data.pupils,
                     assessments=data.assessments, rng=2024)
     impact = rt.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],

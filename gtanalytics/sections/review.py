@@ -34,7 +34,7 @@ def self_evaluation(data, *, evidence, school, audience: str = "governors", key_
     """
     se = data.self_evaluation
     if "evidence" in se.columns:
-        se = se.assign(evidence=staff_text(se["evidence"], audience=audience))
+        se = se.assign(evidence=staff_text(se["evidence"], audience=audience, pupils=data))
     areas = list(key_areas) if key_areas is not None else list(nv.KEY_AREAS)
     evidence = list(evidence)
     sentences = tuple(nv.self_evaluation_summary(k, evidence, self_evaluation=se, school=school, year=year)
