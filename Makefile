@@ -1,24 +1,32 @@
 # The front door. On a fresh machine with Python 3.11+ and make:
-#   make report   creates .venv, installs gtanalytics, builds the sample governor reports into reports/
-#   make test     creates .venv if missing, runs the whole test suite
+#   make          creates .venv and installs gtanalytics with every extra (report, lab, test)
+#   make report   builds the sample trust's governor reports into reports/
+#   make test     lint (ruff) and the whole test suite, doctests included, on two workers
+#   make lab      opens the notebooks in JupyterLab
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# JupyterLab refuses to start as root unless told it may (containers, CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: env test report lab bench validate clean
+.PHONY: all env test lint report lab bench validate clean
+
+all: env
 
 env: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	$(BIN)/python -m ipykernel install --sys-prefix --name gtanalytics --display-name "Python (gtanalytics)" >/dev/null
+	$(BIN)/python -m pip install --quiet -e ".[all]"
 	@touch $(STAMP)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -q
+lint: $(STAMP)
+	$(BIN)/ruff check gtanalytics tests benchmarks
+
+test: lint
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25
 
 report: $(STAMP)
 	$(BIN)/gtanalytics report --data data/sample --out reports
@@ -26,11 +34,14 @@ report: $(STAMP)
 validate: $(STAMP)
 	$(BIN)/gtanalytics validate data/sample
 
+# The notebooks name the kernel "gtanalytics": installed inside .venv (--sys-prefix) for JupyterLab
+# only; `gtanalytics report` needs no kernel installed.
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/python -m ipykernel install --sys-prefix --name gtanalytics --display-name "Python (gtanalytics)" >/dev/null
+	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) reports .pytest_cache
+	rm -rf $(VENV) reports .pytest_cache build dist *.egg-info

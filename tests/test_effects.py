@@ -111,7 +111,7 @@ def test_paired_change_fixed_sd_matches_scipy():
 def test_ancova_matches_statsmodels():
     """The adjusted difference, its SE and t interval equal statsmodels OLS(post ~ treat + pre);
     the standardiser is the total SD of the outcome (EEF)."""
-    sm = pytest.importorskip("statsmodels.api")
+    import statsmodels.api as sm
     rng = np.random.default_rng(11)
     n = 80
     pre = rng.normal(95, 12, n)
@@ -157,7 +157,6 @@ def test_hedges2007_reduces_to_hedges_without_clustering():
 def test_multilevel_effect_matches_lme4(rdata, rexp):
     """With cluster=, the random-intercept (REML) difference and SE equal lme4::lmer, and g is that
     difference over the unconditional total SD (fixture from R)."""
-    pytest.importorskip("gtanalytics.multilevel")
     d = rdata[rdata["dataset"] == "cluster"]
     r = effect_size(d, outcome="post", group="arm", treatment="T", cluster="cluster").iloc[0]
     sd = rexp[("cluster", "sd_total_uncond")]
