@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["validate", "no/such/folder"])  # doctest: +SKIP
+    >>> main(["validate", "no/such/folder"])   # the message goes to stderr
     2
     """
     parser = build_parser()
