@@ -3,6 +3,7 @@
 #   make report   builds the sample trust's governor reports into reports/
 #   make test     lint (ruff) and the whole test suite, doctests included, on two workers
 #   make lab      opens the notebooks in JupyterLab
+#   make dist     builds the wheel into dist/ (pip install "dist/gtanalytics-*.whl[report]")
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -10,7 +11,7 @@ STAMP  := $(VENV)/.installed-stamp
 # JupyterLab refuses to start as root unless told it may (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: all env test lint report lab bench validate clean
+.PHONY: all env test lint report lab bench validate dist clean
 
 all: env
 
@@ -42,6 +43,9 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+dist:
+	$(PYTHON) -m pip wheel --no-deps --wheel-dir dist .
 
 clean:
 	rm -rf $(VENV) reports .pytest_cache build dist *.egg-info

@@ -471,6 +471,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     unknown = [s for s in wanted if s not in known]
     if unknown:
         raise GTDataError(f"School(s) {unknown} are not in the data; schools present: {known}.")
+    years_of(loaded, years)          # fail early on a year that is not in the data
     names = list(notebooks) if notebooks else list(GOVERNOR_NOTEBOOKS if audience == "governors"
                                                      else LEADER_NOTEBOOKS)
     for n in names:

@@ -195,3 +195,12 @@ def test_validate_new_options(tmp_path):
     text, code = cli.validation_report(load(tmp_path, today="2024-09-01"), path=tmp_path)
     assert code == 0 and "pupils.csv row 6, column upn: 'G80120000101A' - Temporary UPN" in text
     assert cli.main(["validate", str(tmp_path), "--today", "2024-09-01", "--pupil-key", "pseudonymous"]) == 0
+
+
+def test_report_unknown_year_or_school_exit_1_before_building(sample_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["report", "--data", str(sample_dir), "--out", str(out), "--years", "1999/00"]) == 1
+    assert "Year(s) ['1999/00'] are not in the data" in capsys.readouterr().err
+    assert cli.main(["report", "--data", str(sample_dir), "--out", str(out), "--school", "000000"]) == 1
+    assert "School(s) ['000000'] are not in the data" in capsys.readouterr().err
+    assert not out.exists()
