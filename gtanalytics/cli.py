@@ -190,8 +190,12 @@ def _report(args) -> int:
     if problem:
         print(f"gtanalytics: {problem}", file=sys.stderr)
         return 2
-    from gtanalytics.report import build_reports
+    from gtanalytics.report import build_reports, missing_report_tools
 
+    if missing_report_tools():
+        print(f"gtanalytics: building reports needs {', '.join(missing_report_tools())}, which are not installed. "
+              'Install them with: pip install "gtanalytics[report]"', file=sys.stderr)
+        return 1
     result = build_reports(data=args.data, out=args.out, schools=args.school or None, pdf=bool(args.pdf),
                            audience=args.audience, years=args.years, threshold=args.threshold, jobs=args.jobs,
                            mapping=args.mapping, pupil_key=args.pupil_key, today=args.today)

@@ -59,6 +59,7 @@ __all__ = [
     "LEADER_NOTEBOOKS",
     "TRUST_NOTEBOOK",
     "notebooks_dir",
+    "missing_report_tools",
     "execute_notebook",
     "export_html",
     "find_chromium",
@@ -160,6 +161,23 @@ def _notebook_path(name) -> Path:
     if not p.exists():
         raise FileNotFoundError(f"Notebook {p} does not exist.")
     return p
+
+
+def missing_report_tools() -> list[str]:
+    """The packages of the ``[report]`` extra that are not installed (empty when reports can be built).
+
+    The library itself needs none of them; ``pip install "gtanalytics[report]"`` installs them.
+
+    Examples
+    --------
+    >>> from gtanalytics.report import missing_report_tools
+    >>> missing_report_tools()
+    []
+    """
+    import importlib.util
+
+    return [m for m in ("papermill", "nbconvert", "nbformat", "ipykernel", "jupyter_client")
+            if importlib.util.find_spec(m) is None]
 
 
 def find_chromium() -> str | None:
@@ -460,6 +478,9 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     """
     from gtanalytics.io import load
 
+    if missing_report_tools():
+        raise ImportError(f"Building reports needs {', '.join(missing_report_tools())}, not installed here. "
+                          'Install them with: pip install "gtanalytics[report]"')
     if audience not in AUDIENCES:
         raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
     if jobs not in (1, 2):

@@ -95,7 +95,7 @@ def test_report_calls_build_reports(monkeypatch, tmp_path, capsys, statuses, cod
                              "error": [None, None if statuses[1] == "ok" else "kernel died"]})
 
     monkeypatch.setitem(sys.modules, "gtanalytics.report",
-                        types.SimpleNamespace(build_reports=fake_build_reports))
+                        types.SimpleNamespace(build_reports=fake_build_reports, missing_report_tools=list))
     mapping = tmp_path / "headers.yml"
     mapping.write_text("columns: {}\n", encoding="utf-8")
     argv = ["report", "--data", str(tmp_path), "--out", str(tmp_path / "out"), "--school", "100001",
@@ -119,7 +119,7 @@ def test_report_defaults(monkeypatch, tmp_path):
         calls.update(kwargs)
         return pd.DataFrame({"school": ["100001"], "status": ["ok"], "seconds": [1.0], "error": [""]})
 
-    monkeypatch.setitem(sys.modules, "gtanalytics.report", types.SimpleNamespace(build_reports=fake_build_reports))
+    monkeypatch.setitem(sys.modules, "gtanalytics.report", types.SimpleNamespace(build_reports=fake_build_reports, missing_report_tools=list))
     assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
     assert calls == {"data": str(tmp_path), "out": str(tmp_path / "out"), "schools": None, "pdf": False,
                      "audience": "governors", "mapping": None, "pupil_key": "upn", "today": None, "years": None,
@@ -204,3 +204,15 @@ def test_report_unknown_year_or_school_exit_1_before_building(sample_dir, tmp_pa
     assert cli.main(["report", "--data", str(sample_dir), "--out", str(out), "--school", "000000"]) == 1
     assert "School(s) ['000000'] are not in the data" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_report_without_the_report_extra_says_what_to_install(monkeypatch, tmp_path, capsys):
+    """The library installs without papermill; `gtanalytics report` then names the extra, without a traceback."""
+    from gtanalytics import report
+
+    monkeypatch.setitem(sys.modules, "papermill", None)        # as if papermill were not installed
+    assert report.missing_report_tools() == ["papermill"]
+    assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    assert 'pip install "gtanalytics[report]"' in capsys.readouterr().err
+    with pytest.raises(ImportError, match=r"gtanalytics\[report\]"):
+        report.build_reports(tmp_path, tmp_path / "out")
