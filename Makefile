@@ -8,6 +8,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Test workers (pytest-xdist): one per core of the 2-core reference machine; `make test WORKERS=auto` elsewhere.
+WORKERS ?= 2
 # JupyterLab refuses to start as root unless told it may (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
@@ -27,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check gtanalytics tests benchmarks
 
 test: lint
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=25
+	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile --durations=25
 
 report: $(STAMP)
 	$(BIN)/gtanalytics report --data data/sample --out reports
