@@ -1,4 +1,4 @@
-"""Command line: ``gtanalytics validate`` and ``gtanalytics report``.
+"""Command line: ``gtanalytics validate`` and ``gtanalytics report`` (and ``gtanalytics --version``).
 
 Exit codes
 ----------
@@ -22,6 +22,7 @@ import sys
 import traceback
 from pathlib import Path
 
+from gtanalytics import __version__
 from gtanalytics.errors import GTDataError
 
 __all__ = ["main", "build_parser", "validation_report"]
@@ -30,29 +31,58 @@ _REPORT_BUG = ("This is a fault in gtanalytics, not in your data: please report 
                "tracker with the command you ran (do not attach pupil data).")
 
 
+def _load_options() -> argparse.ArgumentParser:
+    """The options of :func:`gtanalytics.load`, shared by ``validate`` and ``report``."""
+    p = argparse.ArgumentParser(add_help=False)
+    g = p.add_argument_group("reading the exports")
+    g.add_argument("--mapping", metavar="FILE", help="YAML file mapping your MIS headers to gtanalytics names")
+    g.add_argument("--pupil-key", choices=("upn", "pseudonymous"), default="upn",
+                   help="upn: pupil keys must be valid UPNs (default); pseudonymous: accept any non-blank key "
+                        "(national or shared data with pseudonymous pupil IDs)")
+    g.add_argument("--today", metavar="DATE", default=None,
+                   help="date the exports were made, for the checks on future dates (default: today)")
+    return p
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """Return the argument parser of the ``gtanalytics`` command."""
+    """Return the argument parser of the ``gtanalytics`` command.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["report", "--data", "exports", "--out", "reports",
+    ...                                   "--mapping", "headers.yml", "--school", "100001", "--school", "100002"])
+    >>> args.mapping, args.school, args.threshold, args.jobs
+    ('headers.yml', ['100001', '100002'], 6, 2)
+    """
     parser = argparse.ArgumentParser(
         prog="gtanalytics",
         description="Self-evaluation analytics for gifted and talented and disadvantaged pupils.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    load_options = _load_options()
 
     v = sub.add_parser("validate", help="check a folder (or file) of MIS exports and explain every problem",
+                       parents=[load_options],
                        description="Read a folder (or one file) of CSV/XLSX exports, check every row and "
                                    "report what was used, repaired and excluded. Exit 0 when the data are "
                                    "usable with nothing excluded, 1 otherwise.")
     v.add_argument("path", help="folder or file of MIS exports")
-    v.add_argument("--mapping", metavar="FILE", help="YAML file mapping your MIS headers to gtanalytics names")
     v.add_argument("--max-problems", type=int, default=50, metavar="N",
                    help="show at most N problem lines (default 50)")
     v.add_argument("--all", action="store_true", help="also list notes (information), not only problems")
-    v.add_argument("--pupil-key", choices=("upn", "pseudonymous"), default="upn",
-                   help="upn: pupil keys must be valid UPNs (default); pseudonymous: accept any non-blank key "
-                        "(national or shared data with pseudonymous pupil IDs)")
-    v.add_argument("--today", metavar="DATE", default=None,
-                   help="date the exports were made, for the checks on future dates (default: today)")
 
     r = sub.add_parser("report", help="build governor or leader reports for one or more schools",
+                       parents=[load_options],
                        description="Run the report notebooks for each school and write HTML (and PDF).")
     r.add_argument("--data", required=True, metavar="PATH", help="folder of MIS exports (or the sample)")
     r.add_argument("--out", required=True, metavar="DIR", help="folder to write the reports to")
@@ -63,7 +93,29 @@ def build_parser() -> argparse.ArgumentParser:
                    help="governors: no names, small groups suppressed (default); leaders: internal detail")
     r.add_argument("--strict", action="store_true",
                    help="refuse to build when validation excluded any row or found a file unusable")
+    r.add_argument("--years", nargs="+", metavar="YEAR",
+                   help="academic years to include, e.g. --years 2022/23 2023/24 (default: every year)")
+    r.add_argument("--threshold", type=_positive_int, default=6, metavar="N",
+                   help="smallest group shown to governors (default 6)")
+    r.add_argument("--jobs", type=int, choices=(1, 2), default=2,
+                   help="schools built at once (default 2)")
     return parser
+
+
+def _load_options_error(args) -> str | None:
+    """A usage message when ``--today`` or ``--mapping`` cannot be used, else None."""
+    if args.today is not None:
+        import pandas as pd
+
+        try:
+            ok = not pd.isna(pd.Timestamp(args.today))
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            return f"--today {args.today} is not a date. Give a date such as 2024-09-01."
+    if args.mapping and not Path(args.mapping).is_file():
+        return f"the mapping file {args.mapping} does not exist."
+    return None
 
 
 def _validate(args) -> int:
@@ -74,18 +126,9 @@ def _validate(args) -> int:
         print(f"gtanalytics: {path} does not exist. Give the folder (or file) that holds your MIS exports.",
               file=sys.stderr)
         return 2
-    if args.today is not None:
-        import pandas as pd
-
-        try:
-            ok = not pd.isna(pd.Timestamp(args.today))
-        except (TypeError, ValueError):
-            ok = False
-        if not ok:
-            print(f"gtanalytics: --today {args.today} is not a date. Give a date such as 2024-09-01.", file=sys.stderr)
-            return 2
-    if args.mapping and not Path(args.mapping).is_file():
-        print(f"gtanalytics: the mapping file {args.mapping} does not exist.", file=sys.stderr)
+    problem = _load_options_error(args)
+    if problem:
+        print(f"gtanalytics: {problem}", file=sys.stderr)
         return 2
     try:
         data = load(path, mapping=args.mapping, pupil_key=args.pupil_key, today=args.today)
@@ -163,16 +206,20 @@ def _report(args) -> int:
               file=sys.stderr)
         return 2
     out = Path(args.out)
-    problem = _out_problem(out)
+    problem = _out_problem(out) or _load_options_error(args)
     if problem:
         print(f"gtanalytics: {problem}", file=sys.stderr)
         return 2
     from gtanalytics.io import load
     from gtanalytics.quality import data_note
-    from gtanalytics.report import build_reports
+    from gtanalytics.report import build_reports, missing_report_tools
 
+    if missing_report_tools():
+        print(f"gtanalytics: building reports needs {', '.join(missing_report_tools())}, which are not installed. "
+              'Install them with: pip install "gtanalytics[report]"', file=sys.stderr)
+        return 1
     try:
-        data = load(args.data)
+        data = load(args.data, mapping=args.mapping, pupil_key=args.pupil_key, today=args.today)
     except GTDataError as exc:
         print(f"The data in {args.data} cannot be used, so no report was built:\n{exc}")
         return 1
@@ -194,7 +241,8 @@ def _report(args) -> int:
     note = data_note(data)
     try:
         result = build_reports(data=args.data, out=args.out, schools=args.school or None, pdf=bool(args.pdf),
-                               audience=args.audience)
+                               audience=args.audience, years=args.years, threshold=args.threshold, jobs=args.jobs,
+                               mapping=args.mapping, pupil_key=args.pupil_key, today=args.today)
     except OSError as exc:                 # the output folder: full disk, permissions, a file in the way
         where = exc.filename or out
         print(f"gtanalytics: the reports could not be written to {out} ({exc.strerror or exc} at {where}). "
@@ -229,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
 
     Examples
     --------
-    >>> main(["validate", "no/such/folder"])  # doctest: +SKIP
+    >>> main(["validate", "no/such/folder"])   # the message goes to stderr
     2
     """
     parser = build_parser()

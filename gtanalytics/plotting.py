@@ -49,6 +49,7 @@ __all__ = [
     "STYLE",
     "set_style",
     "actual_vs_expected",
+    "value_added_scatter",
     "estimates",
     "value_added_by_group",
     "gap_trend",
@@ -64,15 +65,21 @@ def actual_vs_expected(
     outcome: str,
     expected: str = "expected",
     hue: str | None = None,
+    fit_line: bool = True,
     ax=None,
     title: str | None = None,
     xlabel: str = "Expected (from starting point)",
     ylabel: str = "Actual",
 ):
-    """Scatter of each pupil's actual outcome against the expected one.
+    """Scatter of each pupil's actual outcome against the expected one, with its regression line.
 
-    Points above the diagonal did better than expected. For senior leaders
-    only: one point per pupil.
+    Points above the dashed diagonal did better than expected. The solid line
+    is the least-squares line of actual on expected (seaborn ``regplot``) with
+    a shaded 95% interval (bootstrap, 1000 resamples, fixed seed so the chart
+    is reproducible). For a cohort regression (``method="ols"``) it lies on
+    the diagonal by construction; against a national benchmark a line above
+    or flatter than the diagonal shows where the pupils differ from national.
+    For senior leaders only: one point per pupil.
 
     Parameters
     ----------
@@ -83,7 +90,78 @@ def actual_vs_expected(
         Columns of the actual and expected outcome.
     hue : str, optional
         A column (e.g. ``"disadvantaged"`` or ``"gt_register"``) whose values
-        get different colours *and* markers.
+        get different colours *and* markers, labelled with their number of pupils.
+    fit_line : bool, default True
+        Draw the regression line and its interval (needs at least 3 pupils).
+    ax : matplotlib Axes, optional
+    title, xlabel, ylabel : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    See Also
+    --------
+    value_added_scatter : the same chart from a value-added result.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from gtanalytics import plotting
+    >>> p = pd.DataFrame({"ks2": [100, 104, 110], "expected": [101, 103, 108]})
+    >>> ax = plotting.actual_vs_expected(p, outcome="ks2")
+    """
+    import seaborn as sns
+
+    ax = _axes(ax, (5.5, 5))
+    data = pupils[[outcome, expected] + ([hue] if hue else [])].dropna(subset=[outcome, expected])
+    data = data.astype({outcome: float, expected: float})
+    with mpl.rc_context(STYLE):
+        if hue is None:
+            sns.scatterplot(data=data, x=expected, y=outcome, ax=ax, s=22, alpha=0.75, color=_CYCLE[0],
+                            marker=MARKERS[0], edgecolor="white", linewidth=0.4)
+        else:
+            counts = data[hue].value_counts(dropna=False)
+            labels = data[hue].map(lambda v: f"{hue} = {v} (n={counts[v]})")
+            order = [f"{hue} = {v} (n={counts[v]})" for v in sorted(counts.index, key=str)]
+            k = len(order)
+            sns.scatterplot(data=data.assign(_group=labels), x=expected, y=outcome, hue="_group", style="_group",
+                            hue_order=order, style_order=order, palette=[_CYCLE[i % len(_CYCLE)] for i in range(k)],
+                            markers=[MARKERS[i % len(MARKERS)] for i in range(k)], ax=ax, s=22, alpha=0.75,
+                            edgecolor="white", linewidth=0.4)
+        lo = float(np.nanmin(data[[outcome, expected]].to_numpy())) if len(data) else 0.0
+        hi = float(np.nanmax(data[[outcome, expected]].to_numpy())) if len(data) else 1.0
+        pad = (hi - lo) * 0.05 or 1.0
+        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="#555555", linestyle="--", linewidth=1,
+                label="actual = expected")
+        if fit_line and len(data) >= 3 and data[expected].nunique() > 1:
+            sns.regplot(data=data, x=expected, y=outcome, scatter=False, ci=95, n_boot=1000, seed=0, truncate=True,
+                        color=OKABE_ITO["black"], ax=ax, label="line of best fit (shaded: 95% interval)",
+                        line_kws={"linewidth": 1.5})
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(lo - pad, hi + pad)
+        ax.set_aspect("equal", adjustable="box")
+        ax.grid(True, axis="both")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(title or f"Actual against expected ({len(data)} pupils)")
+        ax.legend(loc="upper left")
+    return ax
+
+
+def value_added_scatter(result, *, hue: str | None = None, ax=None, title: str | None = None,
+                        xlabel: str = "Expected (from starting point)", ylabel: str = "Actual"):
+    """Each pupil's actual against expected outcome from a value-added result, with the regression line.
+
+    :func:`actual_vs_expected` drawn from ``result.pupils``, the outcome
+    column taken from the fitted model. For senior leaders only.
+
+    Parameters
+    ----------
+    result : gtanalytics.progress.ValueAddedResult
+        What :func:`gtanalytics.value_added` returns.
+    hue : str, optional
+        A column of ``result.pupils`` to colour (and mark) pupils by.
     ax : matplotlib Axes, optional
     title, xlabel, ylabel : str
 
@@ -94,33 +172,17 @@ def actual_vs_expected(
     Examples
     --------
     >>> import pandas as pd
+    >>> import gtanalytics as gt
     >>> from gtanalytics import plotting
-    >>> p = pd.DataFrame({"ks2": [100, 104, 110], "expected": [101, 103, 108]})
-    >>> ax = plotting.actual_vs_expected(p, outcome="ks2")
+    >>> df = pd.DataFrame({"prior": [95, 100, 105, 110, 98, 103], "ks2": [97, 101, 108, 109, 96, 106],
+    ...                    "fsm": [True, False, False, True, True, False]})
+    >>> va = gt.value_added(df, outcome="ks2", prior="prior")
+    >>> ax = plotting.value_added_scatter(va, hue="fsm")
+    >>> ax.get_title(loc="left")
+    'Actual against expected (6 pupils)'
     """
-    ax = _axes(ax, (5.5, 5))
-    with mpl.rc_context(STYLE):
-        data = pupils[[outcome, expected] + ([hue] if hue else [])].dropna(subset=[outcome, expected])
-        groups = [(None, data)] if hue is None else list(data.groupby(hue, sort=True, dropna=False))
-        for i, (value, part) in enumerate(groups):
-            ax.scatter(part[expected], part[outcome], s=22, alpha=0.75,
-                       marker=MARKERS[i % len(MARKERS)], color=_CYCLE[i % len(_CYCLE)],
-                       edgecolors="white", linewidths=0.4,
-                       label=None if hue is None else f"{hue} = {value} (n={len(part)})")
-        lo = float(np.nanmin(data[[outcome, expected]].to_numpy(dtype=float))) if len(data) else 0.0
-        hi = float(np.nanmax(data[[outcome, expected]].to_numpy(dtype=float))) if len(data) else 1.0
-        pad = (hi - lo) * 0.05 or 1.0
-        ax.plot([lo - pad, hi + pad], [lo - pad, hi + pad], color="#555555", linestyle="--", linewidth=1,
-                label="actual = expected")
-        ax.set_xlim(lo - pad, hi + pad)
-        ax.set_ylim(lo - pad, hi + pad)
-        ax.set_aspect("equal", adjustable="box")
-        ax.grid(True, axis="both")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(ylabel)
-        ax.set_title(title or f"Actual against expected ({len(data)} pupils)")
-        ax.legend(loc="upper left")
-    return ax
+    return actual_vs_expected(result.pupils, outcome=result.model.spec["outcome"], hue=hue, ax=ax, title=title,
+                              xlabel=xlabel, ylabel=ylabel)
 
 
 def estimates(

@@ -67,7 +67,7 @@ def birth_term(dates) -> pd.Series:
 def _flag(s: pd.Series, name: str) -> pd.Series:
     if s.dtype == bool:
         return s
-    m = s.map(lambda v: {True: True, False: False, 1: True, 0: False, "Y": True, "N": False}.get(v, None)
+    m = s.map(lambda v: {True: True, False: False, "Y": True, "N": False}.get(v, None)
               if not (isinstance(v, float) and math.isnan(v)) and v is not pd.NA else None)
     if m.isna().any():
         raise GTDataError(f"Column {name!r} must be a yes/no flag for every pupil; {int(m.isna().sum())} rows are "

@@ -1,7 +1,8 @@
 """The report pipeline: notebooks in, governor reports (HTML and PDF) out.
 
 For each school, :func:`build_reports` executes the report notebooks with
-papermill (kernel ``gtanalytics``), exports HTML with nbconvert with all code
+papermill, in a kernel started with the Python interpreter that runs
+gtanalytics (no Jupyter kernel needs to be installed), exports HTML with nbconvert with all code
 removed and every image embedded, checks every governor report for personal
 data and small groups (:func:`gtanalytics.privacy.check_report_privacy`) and,
 when asked, prints it to PDF with Debian's headless chromium (no LaTeX, no
@@ -64,12 +65,12 @@ from gtanalytics.report_data import (
 from gtanalytics.report_tables import AUDIENCES, for_audience, header_markdown, table
 
 __all__ = [
-    "KERNEL_NAME",
     "AUDIENCES",
     "GOVERNOR_NOTEBOOKS",
     "LEADER_NOTEBOOKS",
     "TRUST_NOTEBOOK",
     "notebooks_dir",
+    "missing_report_tools",
     "execute_notebook",
     "export_html",
     "find_chromium",
@@ -93,8 +94,6 @@ __all__ = [
     "summer_scores",
 ]
 
-#: Kernel the notebooks run in (``make env`` installs it into the venv).
-KERNEL_NAME = "gtanalytics"
 #: Notebooks built per school for each audience.
 GOVERNOR_NOTEBOOKS: tuple[str, ...] = ("90-governor-report",)
 LEADER_NOTEBOOKS: tuple[str, ...] = (
@@ -138,20 +137,32 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 2rem;
 
 # --------------------------------------------------------------------------- locating things
 def notebooks_dir() -> Path:
-    """The folder holding the notebooks (``notebooks/`` next to the package).
+    """The folder holding the notebooks.
+
+    In a clone of the repository (an editable install, or the package on
+    ``PYTHONPATH``): its ``notebooks/`` folder. In an installed wheel: the copy
+    shipped inside the package (``gtanalytics/_notebooks``).
 
     Raises
     ------
     FileNotFoundError
-        When the package is installed without the notebooks (pass ``notebooks=``
-        paths to :func:`build_reports` instead).
+        When neither exists (pass ``notebooks=`` paths to :func:`build_reports` instead).
+
+    Examples
+    --------
+    >>> from gtanalytics.report import notebooks_dir
+    >>> (notebooks_dir() / "90-governor-report.ipynb").is_file()
+    True
     """
-    here = Path(__file__).resolve().parents[1] / "notebooks"
-    if here.is_dir():
-        return here
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "notebooks").is_dir():
+        return checkout / "notebooks"
+    if (package / "_notebooks").is_dir():
+        return package / "_notebooks"
     raise FileNotFoundError(
-        "The gtanalytics notebooks were not found next to the package (looked in "
-        f"{here}). Run from a clone of the repository, or pass notebook paths with notebooks=[...].")
+        f"The gtanalytics notebooks were not found (looked in {checkout / 'notebooks'} and "
+        f"{package / '_notebooks'}). Reinstall gtanalytics, or pass notebook paths with notebooks=[...].")
 
 
 def _notebook_path(name) -> Path:
@@ -161,6 +172,23 @@ def _notebook_path(name) -> Path:
     if not p.exists():
         raise FileNotFoundError(f"Notebook {p} does not exist.")
     return p
+
+
+def missing_report_tools() -> list[str]:
+    """The packages of the ``[report]`` extra that are not installed (empty when reports can be built).
+
+    The library itself needs none of them; ``pip install "gtanalytics[report]"`` installs them.
+
+    Examples
+    --------
+    >>> from gtanalytics.report import missing_report_tools
+    >>> missing_report_tools()
+    []
+    """
+    import importlib.util
+
+    return [m for m in ("papermill", "nbconvert", "nbformat", "ipykernel", "jupyter_client")
+            if importlib.util.find_spec(m) is None]
 
 
 def find_chromium() -> str | None:
@@ -177,7 +205,27 @@ def find_chromium() -> str | None:
 
 
 # --------------------------------------------------------------------------- steps
-def execute_notebook(notebook, output, *, parameters: dict, kernel_name: str = KERNEL_NAME,
+def _this_python_kernel_manager():
+    """A kernel manager class whose kernel is ipykernel run by this interpreter (``sys.executable``).
+
+    Its kernelspec manager looks in no kernel folder, so the kernel name
+    ``python3`` resolves to ipykernel's built-in spec for the running Python:
+    nothing needs to be installed with ``ipykernel install``, and a kernel
+    installed elsewhere under the same name is never picked up by mistake.
+    """
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+    from traitlets import default
+
+    class ThisPythonKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _no_installed_kernels(self):
+            return KernelSpecManager(kernel_dirs=[])
+
+    return ThisPythonKernelManager
+
+
+def execute_notebook(notebook, output, *, parameters: dict, kernel_name: str | None = None,
                      cwd=None, timeout: int = 900) -> Path:
     """Run a notebook top to bottom with papermill, injecting ``parameters``.
 
@@ -189,8 +237,10 @@ def execute_notebook(notebook, output, *, parameters: dict, kernel_name: str = K
         Where the executed notebook is written.
     parameters : dict
         Values for the notebook's ``parameters`` cell.
-    kernel_name : str
-        Jupyter kernel to use (``gtanalytics`` by default; ``make env`` installs it).
+    kernel_name : str, optional
+        An installed Jupyter kernel to use instead. By default the kernel is
+        started with the Python interpreter running this function
+        (``sys.executable``), so no kernel needs to be installed.
     cwd : path, optional
         Working directory of the kernel (default: the notebook's folder).
     timeout : int
@@ -202,15 +252,7 @@ def execute_notebook(notebook, output, *, parameters: dict, kernel_name: str = K
         ``output``.
     """
     import papermill as pm
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    try:
-        KernelSpecManager().get_kernel_spec(kernel_name)
-    except NoSuchKernel:
-        raise RuntimeError(
-            f"The Jupyter kernel {kernel_name!r} is not installed. Run `make env`, or "
-            f"`python -m ipykernel install --sys-prefix --name {kernel_name}` with the Python that has "
-            "gtanalytics installed.") from None
     nb = _notebook_path(notebook)
     # Encrypt the kernel's local connection (CurveZMQ) where pyzmq supports it: safer, and it
     # stops ipykernel's "running over TCP without encryption" warning for every school.
@@ -218,6 +260,9 @@ def execute_notebook(notebook, output, *, parameters: dict, kernel_name: str = K
     from traitlets.config import Config
 
     extra = {"config": Config({"KernelManager": {"transport_encryption": "auto"}})} if zmq.has("curve") else {}
+    if kernel_name is None:
+        extra["kernel_manager_class"] = _this_python_kernel_manager()
+        kernel_name = "python3"          # resolves to ipykernel's own spec for this interpreter
     pm.execute_notebook(str(nb), str(output), parameters=parameters, kernel_name=kernel_name,
                         cwd=str(cwd or nb.parent), progress_bar=False, log_output=False,
                         execution_timeout=timeout, **extra)
@@ -575,7 +620,8 @@ def _publish(stage: Path, out: Path, schools: list[dict], about: dict) -> None:
 
 def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str = "governors", notebooks=None,
                   progress: bool = True, jobs: int = 2, years=None, threshold: int = 6,
-                  trust_overview: bool | None = None, kernel_name: str = KERNEL_NAME) -> pd.DataFrame:
+                  trust_overview: bool | None = None, kernel_name: str | None = None,
+                  mapping=None, pupil_key: str = "upn", today=None) -> pd.DataFrame:
     """Build the reports for every school (or the ones named) into ``out``.
 
     The exports are loaded and validated once; every notebook kernel reads
@@ -638,7 +684,11 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
         Smallest group shown to governors.
     trust_overview : bool, optional
         Build the trust overview; by default when more than one school is built.
-    kernel_name : str
+    kernel_name : str, optional
+        An installed Jupyter kernel to run the notebooks in; by default the
+        Python interpreter running this function (see :func:`execute_notebook`).
+    mapping, pupil_key, today
+        Passed to :func:`gtanalytics.io.load` (the notebooks read what it loaded).
 
     Returns
     -------
@@ -654,17 +704,21 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     """
     from gtanalytics.io import load
 
+    if missing_report_tools():
+        raise ImportError(f"Building reports needs {', '.join(missing_report_tools())}, not installed here. "
+                          'Install them with: pip install "gtanalytics[report]"')
     if audience not in AUDIENCES:
         raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
     if jobs not in (1, 2):
         raise GTDataError(f"jobs must be 1 or 2 (at most two notebook kernels run at once), not {jobs!r}.")
     data_path = Path(data).resolve()
-    loaded = load(data_path)
+    loaded = load(data_path, mapping=mapping, pupil_key=pupil_key, today=today)
     known = school_ids(loaded)
     wanted = [str(s) for s in schools] if schools else known
     unknown = [s for s in wanted if s not in known]
     if unknown:
         raise GTDataError(f"School(s) {unknown} are not in the data; schools present: {known}.")
+    years_of(loaded, years)          # fail early on a year that is not in the data
     names = list(notebooks) if notebooks else list(GOVERNOR_NOTEBOOKS if audience == "governors"
                                                      else LEADER_NOTEBOOKS)
     for n in names:

@@ -720,7 +720,7 @@ def _footer_and_headers(folder, ex):
 # --------------------------------------------------------------------------- the corpus
 def corpus(ex: dict[str, pd.DataFrame]) -> list[Case]:
     """Every case with its expected outcome, worked out from the clean extract ``ex``."""
-    p, a, at, iv = ex["pupils"], ex["assessments"], ex["attendance"], ex["interventions"]
+    p, a, iv = ex["pupils"], ex["assessments"], ex["interventions"]
     P, A, AT, IV = (FILES[k] for k in ("pupils", "assessments", "attendance", "interventions"))
     bad_upn_title = ("Z" if p.loc[5, "upn"][0] != "Z" else "Y") + p.loc[5, "upn"][1:]
     us_excl, us_probs = us_date_rows(ex)

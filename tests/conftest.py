@@ -1,8 +1,9 @@
-"""Shared fixtures: the sample trust, loaded once, and tidy figures."""
+"""Shared fixtures: the sample trust, loaded once, and tidy figures; the tools a CI run must have."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,6 +19,19 @@ SAMPLE_DIR = ROOT / "data" / "sample"
 settings.register_profile("repeatable", derandomize=True, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+#: Programs the browser and PDF tests need. Elsewhere those tests skip without them; in CI (CI=true)
+#: the run fails instead, so the PDF privacy check can never go untested while CI stays green.
+CI_PROGRAMS = {"chromium": "chromium", "pdftotext": "poppler-utils"}
+
+
+def pytest_sessionstart(session):
+    if os.environ.get("CI", "").lower() not in {"true", "1"}:
+        return
+    missing = [f"{prog} (apt-get install {pkg})" for prog, pkg in CI_PROGRAMS.items() if shutil.which(prog) is None]
+    if missing:
+        raise pytest.UsageError("CI is set, so the browser and PDF tests must run, but these programs are missing: "
+                                + "; ".join(missing) + ".")
 
 
 @pytest.fixture(scope="session")

@@ -28,7 +28,7 @@ from gtanalytics.attendance import (
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.stats import ratio_cluster_ci
 
-sm = pytest.importorskip("statsmodels.api")
+import statsmodels.api as sm
 from statsmodels.stats.proportion import proportion_confint  # noqa: E402
 from statsmodels.stats.rates import confint_poisson  # noqa: E402
 

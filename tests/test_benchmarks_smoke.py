@@ -13,10 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest.importorskip("statsmodels")
 
 
 def test_harness_runs_at_toy_size(tmp_path):

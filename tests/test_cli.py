@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from gtanalytics import cli
+from gtanalytics.errors import GTDataError
 from gtanalytics.upn import make_upn
 
 HEADER = "UPN,Academic year,School ID,Year,Forename,Gender,Ever 6 FSM,G&T"
@@ -88,21 +89,86 @@ def test_report_calls_build_reports(monkeypatch, tmp_path, capsys, statuses, cod
 
     calls = {}
 
-    def fake_build_reports(*, data, out, schools, pdf, audience):
-        calls.update(data=data, out=out, schools=schools, pdf=pdf, audience=audience)
+    def fake_build_reports(**kwargs):
+        calls.update(kwargs)
         return pd.DataFrame({"school": ["100001", "100002"], "status": statuses, "seconds": [1.0, 2.0],
                              "error": [None, None if statuses[1] == "ok" else "kernel died"]})
 
     monkeypatch.setitem(sys.modules, "gtanalytics.report",
-                        types.SimpleNamespace(build_reports=fake_build_reports))
+                        types.SimpleNamespace(build_reports=fake_build_reports, missing_report_tools=list))
     clean_folder(tmp_path)
+    mapping = tmp_path / "headers.yml"
+    mapping.write_text("columns: {}\n", encoding="utf-8")
     argv = ["report", "--data", str(tmp_path), "--out", str(tmp_path / "out"), "--school", "100001",
-            "--school", "100002", "--pdf", "--audience", "leaders"]
+            "--school", "100002", "--pdf", "--audience", "leaders", "--mapping", str(mapping),
+            "--pupil-key", "pseudonymous", "--today", "2024-09-01", "--years", "2022/23", "2023/24",
+            "--threshold", "10", "--jobs", "1"]
     assert cli.main(argv) == code
     assert calls == {"data": str(tmp_path), "out": str(tmp_path / "out"), "schools": ["100001", "100002"],
-                     "pdf": True, "audience": "leaders"}
+                     "pdf": True, "audience": "leaders", "mapping": str(mapping), "pupil_key": "pseudonymous",
+                     "today": "2024-09-01", "years": ["2022/23", "2023/24"], "threshold": 10, "jobs": 1}
     printed = capsys.readouterr().out
     assert "100002" in printed and (code == 0 or "kernel died" in printed)
+
+
+def test_report_defaults(monkeypatch, tmp_path):
+    import types
+
+    calls = {}
+
+    def fake_build_reports(**kwargs):
+        calls.update(kwargs)
+        return pd.DataFrame({"school": ["100001"], "status": ["ok"], "seconds": [1.0], "error": [""]})
+
+    monkeypatch.setitem(sys.modules, "gtanalytics.report", types.SimpleNamespace(build_reports=fake_build_reports, missing_report_tools=list))
+    assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
+    assert calls == {"data": str(tmp_path), "out": str(tmp_path / "out"), "schools": None, "pdf": False,
+                     "audience": "governors", "mapping": None, "pupil_key": "upn", "today": None, "years": None,
+                     "threshold": 6, "jobs": 2}
+
+
+@pytest.mark.parametrize("extra", [["--mapping", "none.yml"], ["--today", "someday"], ["--pupil-key", "hash"],
+                                   ["--threshold", "0"], ["--threshold", "six"], ["--jobs", "3"], ["--years"]])
+def test_report_usage_errors_exit_2_like_validate(tmp_path, capsys, extra):
+    """report checks the load options as validate does (a missing mapping file is a usage error), before any work."""
+    if extra[0] == "--mapping":
+        extra = ["--mapping", str(tmp_path / "none.yml")]
+    assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out"), *extra]) == 2
+    assert cli.main(["validate", str(tmp_path), *extra]) == 2 or extra[0] not in {"--mapping", "--today",
+                                                                                   "--pupil-key"}
+    assert not (tmp_path / "out").exists()
+
+
+def test_version():
+    import gtanalytics
+
+    code, out = run("--version")
+    assert code == 0 and out.strip() == f"gtanalytics {gtanalytics.__version__}"
+
+
+def test_report_mapping_reads_like_validate(tmp_path, monkeypatch):
+    """A header renamed in the MIS is read through --mapping by validate and, the same way, by report."""
+    import gtanalytics.io
+
+    (tmp_path / "exports").mkdir()
+    folder = clean_folder(tmp_path / "exports")
+    text = (folder / "pupils.csv").read_text(encoding="utf-8").replace("Forename", "Name known by")
+    (folder / "pupils.csv").write_text(text, encoding="utf-8")
+    mapping = tmp_path / "headers.yml"
+    mapping.write_text("columns:\n  forename: [Name known by]\n", encoding="utf-8")
+    assert gtanalytics.io.load(folder).pupils["forename"].isna().all()   # not read without the mapping
+    code, out = run("validate", folder, "--mapping", mapping)
+    assert code == 0, out
+
+    real_load, seen = gtanalytics.io.load, []
+
+    def load_then_stop(path, **options):          # the real load, then stop before any notebook runs
+        seen.append(real_load(path, **options))
+        raise GTDataError("stop here")
+
+    monkeypatch.setattr(gtanalytics.io, "load", load_then_stop)
+    assert cli.main(["report", "--data", str(folder), "--out", str(tmp_path / "out"), "--mapping", str(mapping)]) == 1
+    assert seen[0].pupils["forename"].eq("Ann").all()
 
 
 def test_report_missing_data_exit_2(tmp_path):
@@ -130,3 +196,24 @@ def test_validate_new_options(tmp_path):
     text, code = cli.validation_report(load(tmp_path, today="2024-09-01"), path=tmp_path)
     assert code == 0 and "pupils.csv row 6, column upn: 'G80120000101A' - Temporary UPN" in text
     assert cli.main(["validate", str(tmp_path), "--today", "2024-09-01", "--pupil-key", "pseudonymous"]) == 0
+
+
+def test_report_unknown_year_or_school_exit_1_before_building(sample_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert cli.main(["report", "--data", str(sample_dir), "--out", str(out), "--years", "1999/00"]) == 1
+    assert "Year(s) ['1999/00'] are not in the data" in capsys.readouterr().err
+    assert cli.main(["report", "--data", str(sample_dir), "--out", str(out), "--school", "000000"]) == 1
+    assert "School(s) ['000000'] are not in the data" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_report_without_the_report_extra_says_what_to_install(monkeypatch, tmp_path, capsys):
+    """The library installs without papermill; `gtanalytics report` then names the extra, without a traceback."""
+    from gtanalytics import report
+
+    monkeypatch.setitem(sys.modules, "papermill", None)        # as if papermill were not installed
+    assert report.missing_report_tools() == ["papermill"]
+    assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 1
+    assert 'pip install "gtanalytics[report]"' in capsys.readouterr().err
+    with pytest.raises(ImportError, match=r"gtanalytics\[report\]"):
+        report.build_reports(tmp_path, tmp_path / "out")

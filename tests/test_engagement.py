@@ -27,7 +27,7 @@ from gtanalytics.engagement import (
 )
 from gtanalytics.errors import GTDataError, GTWarning
 
-sm = pytest.importorskip("statsmodels.api")
+import statsmodels.api as sm
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint  # noqa: E402
 from statsmodels.stats.weightstats import DescrStatsW  # noqa: E402
 

@@ -129,7 +129,7 @@ def test_regression_comparison_matches_statsmodels(school):
     earlier terms here, so the earlier-score columns are aliased and dropped); es = effect / SD(post) over all
     pupils before that restriction (EEF unconditional SD); balance = standardised mean difference of the test
     before with the two groups' variances averaged (Austin 2009), recomputed with numpy."""
-    smf = pytest.importorskip("statsmodels.formula.api")
+    import statsmodels.formula.api as smf
     iv, pupils, tests = school
     r = quiet(intervention_impact, iv, pupils=pupils, assessments=tests).set_index("programme")
     full = comparison_data(iv[iv["programme"] == "Boost"], pupils=pupils, assessments=tests, all_interventions=iv)
@@ -263,7 +263,7 @@ def test_judgement_rules_on_constructed_intervals():
 def test_mini_review_expected_progress_matches_statsmodels(school):
     """Expected post = prediction of the whole-cohort OLS of post on pre (statsmodels); names are present
     and the outputs are marked internal."""
-    sm = pytest.importorskip("statsmodels.api")
+    import statsmodels.api as sm
     iv, pupils, tests = school
     rev = quiet(mini_review, iv, staff="LSA-1", half_term="Spr2", academic_year="2023/24", pupils=pupils,
                 assessments=tests)

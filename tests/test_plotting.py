@@ -81,13 +81,40 @@ def test_returns_given_axes_and_new_axes():
 def test_actual_vs_expected_reference_line_and_hue():
     p = pd.DataFrame({"ks2": [100.0, 104, 110, 95], "expected": [101.0, 103, 108, 97],
                       "gt": [True, False, True, False]})
-    ax = plotting.actual_vs_expected(p, outcome="ks2", hue="gt")
-    assert len(ax.collections) == 2
-    markers = {tuple(np.round(c.get_offsets()[0], 6)) for c in ax.collections}
-    assert (101.0, 100.0) in markers  # x = expected, y = actual
+    ax = plotting.actual_vs_expected(p, outcome="ks2", hue="gt", fit_line=False)
+    points = ax.collections[0]
+    xy = np.round(points.get_offsets(), 6)
+    assert sorted(map(tuple, xy)) == sorted(zip(p["expected"], p["ks2"]))   # x = expected, y = actual
+    colours = {tuple(points.get_facecolors()[i][:3]) for i in range(len(p))}
+    assert len(colours) == 2                                                 # one colour per group
+    assert len({tuple(map(tuple, path.vertices)) for path in points.get_paths()}) == 2   # and one marker per group
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "gt = False (n=2)" in labels and "gt = True (n=2)" in labels
     ref = [ln for ln in ax.get_lines() if ln.get_label() == "actual = expected"][0]
     x, y = ref.get_data()
     assert np.allclose(x, y)
+
+
+def test_value_added_scatter_line_is_the_least_squares_fit():
+    """The regression line of actual on expected equals numpy's least-squares fit; its band covers it;
+    for a cohort regression (OLS with an intercept) that line is the diagonal (slope 1, intercept 0)."""
+    import gtanalytics as gt
+
+    rng = np.random.default_rng(5)
+    prior = rng.normal(100, 6, 120)
+    df = pd.DataFrame({"prior": prior, "ks2": 20 + 0.8 * prior + rng.normal(0, 4, 120),
+                       "fsm": rng.random(120) < 0.3})
+    va = gt.value_added(df, outcome="ks2", prior="prior")
+    ax = plotting.value_added_scatter(va, hue="fsm")
+    fit = [ln for ln in ax.get_lines() if ln.get_label().startswith("line of best fit")][0]
+    x, y = (np.asarray(a, dtype=float) for a in fit.get_data())
+    slope, intercept = np.polyfit(va.pupils["expected"], va.pupils["ks2"], 1)
+    assert np.allclose(y, intercept + slope * x)
+    assert slope == pytest.approx(1.0) and intercept == pytest.approx(0.0, abs=1e-8)
+    band = ax.collections[-1].get_paths()[0].vertices
+    assert band[:, 1].min() < y.min() and band[:, 1].max() > y.max()
+    assert len(ax.collections[0].get_offsets()) == 120
+    assert ax.get_title(loc="left") == "Actual against expected (120 pupils)"
 
 
 def test_gap_trend_wide_and_long():

@@ -21,7 +21,7 @@ from scipy import stats as sps
 from gtanalytics import stats as gs
 from gtanalytics.errors import GTDataError
 
-sm = pytest.importorskip("statsmodels.api")
+import statsmodels.api as sm
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint  # noqa: E402
 from statsmodels.stats.rates import confint_poisson  # noqa: E402
 from statsmodels.stats.weightstats import DescrStatsW  # noqa: E402
