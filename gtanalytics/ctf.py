@@ -39,11 +39,11 @@ __all__ = ["CTFFile", "CTFUnreadable", "ctf_mapping", "merge_ctf", "merge_pupils
            "write_ctf", "write_school_ctfs"]
 
 _WELSH_LA = range(660, 682)
-_READ_STAGES = {"KS1", "KS2", "PHO", "MTC"}
+_READ_STAGES = {"KS1", "KS2", "PHO"}
 _SUBJECTS = {("MAT", ""): "maths", ("ENG", "RD"): "reading", ("ENG", "RE"): "reading", ("ENG", "REA"): "reading",
              ("ENG", "WR"): "writing", ("ENG", "WRI"): "writing", ("ENG", "WA"): "writing",
              ("ENG", "GPS"): "gps", ("ENG", "GP"): "gps", ("SCI", ""): "science", ("PHO", ""): "phonics",
-             ("MTC", ""): "multiplication", ("REA", ""): "reading", ("WRI", ""): "writing"}
+             ("MAT", "MTC"): "multiplication", ("REA", ""): "reading", ("WRI", ""): "writing"}
 _WELSH_SEN = {"A": "A", "P": "A", "S": "A", "ALN": "A", "IDP": "A", "N": "N"}
 
 
@@ -261,28 +261,26 @@ def _instances(p: _Node, path: str, start: str, end: str, column: str, log, labe
 def _pupil_row(p: _Node, head: dict, log: ProblemLog, label: str) -> dict:
     ref = head["reference_date"]
     bd = p.get("BasicDetails") or _Node("BasicDetails", p.line)
-    fsm = _instances(p, "BasicDetails/FSMhistory/FSMinstance", "FSMstartDate", "FSMendDate", "fsm", log, label)
+    fsm = _instances(p, "FSMhistory/FSMinstance", "FSMstartDate", "FSMendDate", "fsm", log, label)
     six = ref - pd.DateOffset(years=6)
     now = any(s <= ref and (e is None or e >= ref) for s, e, _ in fsm)
     ever = any(s <= ref and (e is None or e >= six) for s, e, _ in fsm)
-    sen = _instances(p, "BasicDetails/SENhistory/SEN", "StartDate", "EndDate", "sen", log, label)
+    sen = _instances(p, "SENhistory/SEN", "StartDate", "EndDate", "sen", log, label)
     current = [x for x in sen if x[0] <= ref and (x[1] is None or x[1] >= ref)]
     code = max(current, key=lambda x: x[0])[2].value("SENprovision") if current else "N"
     if head["country"] == "Wales" and code is not None:
         code = _WELSH_SEN.get(code.upper(), code)
-    care = bd.get("InCare")
-    lac = "N" if care is None else (care.value("InCareStatus") or "true")
     first = None
     langs = bd.get("Languages")
     for t in (langs.all("Type") if langs is not None else []):
-        if (t.value("TypeID", "LanguageType") or "").upper() in ("F", "FIRST", "FLANG"):
-            first = t.value("LanguageID", "Language")
+        if (t.value("LanguageType") or "").upper() == "F":
+            first = t.value("Language")
             break
     return {"upn": p.value("UPN"), "academic_year": head["academic_year"], "school_id": head["school_id"],
             "year_group": bd.value("NCyearActual"), "forename": p.value("Forename"), "surname": p.value("Surname"),
             "date_of_birth": p.value("DOB"), "sex": p.value("Sex", "Gender"), "fsm": "Y" if now else "N",
-            "ever6_fsm": "Y" if (ever or now) else "N", "lac": lac, "sen": code, "eal": first,
-            "ethnicity": bd.value("Ethnicity"), "gt_register": None, "_row": p.line}
+            "ever6_fsm": "Y" if (ever or now) else "N", "lac": p.value("LookedAfter/InCare") or "N", "sen": code,
+            "eal": first, "ethnicity": bd.value("Ethnicity"), "gt_register": None, "_row": p.line}
 
 
 def _attendance_rows(p: _Node, upn, log: ProblemLog, label: str) -> list[dict]:
@@ -328,8 +326,10 @@ def _assessment_rows(p: _Node, skipped: dict) -> tuple[list[dict], list[dict]]:
                    "result_status": sa.value("ResultStatus"), "result_qualifier": sa.value("ResultQualifier"),
                    "result": sa.value("Result"), "result_date": sa.value("ResultDate"), "line": sa.line}
             raw.append(rec)
+            ks1_test = stage == "KS1" and (rec["method"] or "").upper() == "TT" and \
+                (rec["subject"] or "").upper() != "PHO"
             why = (f"{stage or '(blank)'} result(s)" if stage not in _READ_STAGES else "KS1 test scaled score(s)"
-                   if stage == "KS1" and (rec["method"] or "").upper() == "TT" else None)
+                   if ks1_test else None)
             row = None if why else _assessment(rec, stage)
             key = None if row is None else (row["academic_year"], row["subject"], row["assessment"])
             if key in kept and row["score_type"] == rows[kept[key]]["score_type"] == "ks2_scaled":
@@ -356,14 +356,16 @@ def _assessment(rec: dict, stage: str) -> dict:
     method = (rec["method"] or "").upper()
     value = rec["result"]
     numeric = value is not None and value.replace(".", "", 1).isdigit()
-    if stage == "KS1":
+    if comp == "MTC":                     # the multiplication tables check: KS2, MAT, TT, component MTC
+        name, stype = "MTC", "raw"
+    elif subj == "PHO" or stage == "PHO":
+        name, stype = "Phonics", "raw"
+    elif stage == "KS1":
         name, stype = "KS1", "ks1_outcome"
     elif stage == "KS2" and method == "TT":
         name, stype = "KS2", "ks2_scaled"
-    elif stage == "KS2":
-        name, stype = ("KS2" if subject == "writing" else "KS2 TA"), "ks2_ta"
     else:
-        name, stype = ("Phonics" if stage == "PHO" else "MTC"), "raw"
+        name, stype = ("KS2" if subject == "writing" else "KS2 TA"), "ks2_ta"
     year = rec["year"]
     ay = _academic_year(int(year) - 1) if year and year.isdigit() and len(year) == 4 else year
     return {"upn": rec["upn"], "academic_year": ay, "term": "Summer", "date": rec["result_date"],
@@ -710,20 +712,20 @@ def write_ctf(data, path: str | Path, *, school_id: str, academic_year: str | No
         _sub(bd, "Ethnicity", p["ethnicity"])
         if not pd.isna(p["eal"]):
             lang = _sub(_sub(bd, "Languages"), "Type")
-            _sub(lang, "TypeID", "F")
-            _sub(lang, "LanguageID", "OTL" if _yes(p["eal"]) else "ENG")
+            _sub(lang, "LanguageType", "F")
+            _sub(lang, "Language", "OTL" if _yes(p["eal"]) else "ENG")
+        if _yes(p["lac"]):
+            care = _sub(el, "LookedAfter")
+            _sub(care, "InCare", "true")
+            _sub(care, "CareAuthority", school_id[:3])
         if _yes(p["fsm"]) or _yes(p["ever6_fsm"]):
-            inst = _sub(_sub(bd, "FSMhistory"), "FSMinstance")
+            inst = _sub(_sub(el, "FSMhistory"), "FSMinstance")
             since, until = (1, None) if _yes(p["fsm"]) else (3, 2)
             _sub(inst, "FSMstartDate", (ref - pd.DateOffset(years=since)).strftime("%Y-%m-%d"))
             _sub(inst, "FSMendDate", None if until is None else (ref - pd.DateOffset(years=until)).strftime("%Y-%m-%d"))
             _sub(inst, "UKcountry", "ENG")
-        if _yes(p["lac"]):
-            care = _sub(bd, "InCare")
-            _sub(care, "InCareStatus", "true")
-            _sub(care, "CareAuthority", school_id[:3])
         if not pd.isna(p["sen"]) and p["sen"] != "N":
-            sen = _sub(_sub(bd, "SENhistory"), "SEN")
+            sen = _sub(_sub(el, "SENhistory"), "SEN")
             _sub(sen, "StartDate", (ref - pd.DateOffset(years=1)).strftime("%Y-%m-%d"))
             _sub(sen, "SENprovision", p["sen"])
         if p["upn"] in att_by:

@@ -1,9 +1,11 @@
 """The DfE Common Transfer File: reading, writing, a round trip of the sample, hostile and broken XML.
 
-Hand-made files follow the structure of the DfE CTF specification (CTF 24/25; see
-gtanalytics/reference/ctf_sources.md): Header/SourceSchool, CTFpupilData/Pupil with
-BasicDetails (NCyearActual, Ethnicity, Languages, FSMhistory, InCare, SENhistory),
-Attendance/YearData and StageAssessments/KeyStage/StageAssessment.
+Hand-made files follow the CTF structure as confirmed in gtanalytics/reference/ctf_sources.md
+(element names from DfE's own CTF writers and a MIS importer; the specification's section titles):
+Header/SourceSchool, CTFpupilData/Pupil with UPN, Surname, Forename, DOB, Sex (Gender up to CTF 20),
+BasicDetails (NCyearActual, Ethnicity, Languages/Type/LanguageType+Language), LookedAfter/InCare,
+FSMhistory/FSMinstance, SENhistory/SEN, Attendance/YearData and
+StageAssessments/KeyStage/StageAssessment (the multiplication tables check as KS2/MAT/TT/MTC).
 """
 
 from __future__ import annotations
@@ -87,26 +89,29 @@ def balanced(data):
 # --------------------------------------------------------------------------- hand-made files
 def test_codes_fsm_sen_language_care_from_the_histories(tmp_path):
     basic_1 = """<NCyearActual>R</NCyearActual><Ethnicity>WENG</Ethnicity>
-        <Languages><Type><TypeID>F</TypeID><LanguageID>URD</LanguageID></Type></Languages>
+        <Languages><Type><LanguageType>F</LanguageType><Language>URD</Language></Type></Languages>"""
+    rest_1 = """<LookedAfter><InCare>true</InCare><CareAuthority>886</CareAuthority></LookedAfter>
         <FSMhistory><FSMinstance><FSMstartDate>2020-09-01</FSMstartDate><FSMendDate>2021-08-31</FSMendDate>
           <UKcountry>ENG</UKcountry></FSMinstance></FSMhistory>
-        <InCare><InCareStatus>true</InCareStatus><CareAuthority>886</CareAuthority></InCare>
         <SENhistory><SEN><StartDate>2021-09-01</StartDate><EndDate>2023-03-31</EndDate><SENprovision>K</SENprovision></SEN>
           <SEN><StartDate>2023-04-01</StartDate><SENprovision>E</SENprovision></SEN></SENhistory>"""
     basic_2 = """<NCyearActual>3</NCyearActual><Ethnicity>APKN</Ethnicity>
-        <Languages><Type><TypeID>F</TypeID><LanguageID>ENG</LanguageID></Type></Languages>
-        <FSMhistory><FSMinstance><FSMstartDate>2016-01-01</FSMstartDate><FSMendDate>2017-12-31</FSMendDate></FSMinstance>
+        <Languages><Type><LanguageType>F</LanguageType><Language>ENG</Language></Type></Languages>"""
+    rest_2 = """<LookedAfter><InCare>false</InCare></LookedAfter>
+        <FSMhistory><FSMreviewDate>2024-06-01</FSMreviewDate>
+          <FSMinstance><FSMstartDate>2016-01-01</FSMstartDate><FSMendDate>2017-12-31</FSMendDate></FSMinstance>
           <FSMinstance><FSMstartDate>2024-01-15</FSMstartDate></FSMinstance></FSMhistory>"""
     basic_3 = """<NCyearActual>5</NCyearActual>
-        <Languages><Type><TypeID>F</TypeID><LanguageID>NOT</LanguageID></Type></Languages>
-        <FSMhistory><FSMinstance><FSMstartDate>2015-09-01</FSMstartDate><FSMendDate>2017-07-31</FSMendDate>
+        <Languages><Type><LanguageType>F</LanguageType><Language>NOT</Language></Type></Languages>"""
+    rest_3 = """<FSMhistory><FSMinstance><FSMstartDate>2015-09-01</FSMstartDate><FSMendDate>2017-07-31</FSMendDate>
         </FSMinstance></FSMhistory>"""
-    text = ctf("\n".join([pupil(U1, basic=basic_1), pupil(U2, basic=basic_2, sex="<Gender>M</Gender>"),
-                          pupil(U3, basic=basic_3)]))
+    text = ctf("\n".join([pupil(U1, basic=basic_1, rest=rest_1),
+                          pupil(U2, basic=basic_2, rest=rest_2, sex="<Gender>M</Gender>"),
+                          pupil(U3, basic=basic_3, rest=rest_3)]))
     data = gt.load(write(tmp_path, text), today=TODAY)
     p = data.pupils.set_index("upn")
     assert p.loc[U1, "year_group"] == 0 and p.loc[U1, "ethnicity"] == "WBRI"      # R; extended code rolled up
-    assert p.loc[U2, "sex"] == "M"                                                   # CTF before 18: <Gender>
+    assert p.loc[U2, "sex"] == "M"                                          # CTF 20 and earlier: <Gender>
     # FSM: U1 ended 2021 (Ever 6, not now); U2 now (an open instance); U3 ended 2017 (more than six years ago)
     assert p["fsm"].tolist() == [False, True, False]
     assert p["ever6_fsm"].tolist() == [True, True, False]
@@ -156,6 +161,7 @@ def test_absent_and_below_the_test_stay_codes_scaled_scores_are_numbers(tmp_path
                    sa(2024, "ENG", "TT", "B", "GPS"), sa(2024, "ENG", "TA", "GDS", "WR"),
                    sa(2024, "MAT", "TA", "EXS"), sa(2024, "SCI", "TA", "HNM")])
     ks2 += sa(2024, "MAT", "TT", "41", "RM")                        # a raw mark beside the scaled score
+    ks2 += sa(2022, "MAT", "TT", "21", "MTC", "MT")                 # the multiplication tables check (DfE's writer)
     ks1 = "".join([sa(2020, "ENG", "TA", "PK3", "RD"), sa(2020, "MAT", "TA", "EXS"), sa(2020, "MAT", "TT", "103")])
     eyf = sa(2019, "COM", "TA", "EXP")
     rest = (f"<StageAssessments><KeyStage><Stage>KS1</Stage>{ks1}</KeyStage><KeyStage><Stage>KS2</Stage>{ks2}"
@@ -170,24 +176,26 @@ def test_absent_and_below_the_test_stay_codes_scaled_scores_are_numbers(tmp_path
     assert a.loc[("KS2 TA", "maths"), "result"] == "EXS"            # TA beside the test: its own assessment
     assert a.loc[("KS2 TA", "science"), "result"] == "HNM"
     assert a.loc[("KS1", "reading"), ["score_type", "result", "score"]].tolist() == ["ks1_outcome", "PK3", 3.5]
-    assert set(data.assessments["academic_year"]) == {"2019/20", "2023/24"}
+    mtc = a.loc[("MTC", "multiplication")]
+    assert [mtc["score_type"], mtc["score"], mtc["academic_year"]] == ["raw", 21, "2021/22"] and pd.isna(mtc["result"])
+    assert a.loc[("KS2", "maths"), "score"] == 104                   # the check is not a maths scaled score
+    assert set(data.assessments["academic_year"]) == {"2019/20", "2021/22", "2023/24"}
     assert (data.assessments["term"] == "Summer").all()
-    assert len(data.assessments) == 8                # EYF, the KS1 test score and the raw mark are counted, not read
+    assert len(data.assessments) == 9                # EYF, the KS1 test score and the raw mark are counted, not read
     note = data.quality.loc[data.quality["problem"].str.contains("Not read:"), "problem"].iloc[0]
     assert "1 EYF result" in note and "1 KS1 test scaled score" in note and "1 extra result" in note
     assert data.usable
     balanced(data)
     raw = read_ctf(tmp_path / "school.xml").stage_assessments
     assert raw.loc[raw["result"] == "104", "result_qualifier"].tolist() == ["SS"]   # the qualifier as written
-    assert len(raw) == 11
+    assert len(raw) == 12
 
 
 def test_every_pupil_used_repaired_or_excluded_with_a_reason(tmp_path):
     bad_upn = U3[:-1] + ("A" if U3[-1] != "A" else "B")
-    bad_fsm = "<NCyearActual>4</NCyearActual><FSMhistory><FSMinstance><FSMstartDate>31/02/2020</FSMstartDate>" \
-              "</FSMinstance></FSMhistory>"
+    bad_fsm = "<FSMhistory><FSMinstance><FSMstartDate>31/02/2020</FSMstartDate></FSMinstance></FSMhistory>"
     pupils = [pupil(U1), pupil(U2, basic="<NCyearActual>N2</NCyearActual>"), pupil(bad_upn),
-              pupil(U4, basic=bad_fsm), pupil("", sex="")]
+              pupil(U4, basic="<NCyearActual>4</NCyearActual>", rest=bad_fsm), pupil("", sex="")]
     data = gt.load(write(tmp_path, ctf("\n".join(pupils))), today=TODAY)
     acc = data.accounting.set_index("file")
     assert acc.loc["school.xml [pupils]", ["rows_read", "rows_used", "rows_repaired", "rows_excluded"]].tolist() \
@@ -197,7 +205,7 @@ def test_every_pupil_used_repaired_or_excluded_with_a_reason(tmp_path):
     assert set(data.pupils["upn"]) == {U1, U4}
     fsm = q[q["problem"].str.contains("FSMstartDate")]
     assert U4 in fsm["problem"].iloc[0] and fsm["value"].iloc[0] == "31/02/2020"
-    assert "BasicDetails/FSMhistory/FSMinstance/FSMstartDate" in fsm["problem"].iloc[0]
+    assert "FSMhistory/FSMinstance/FSMstartDate (line" in fsm["problem"].iloc[0]
     assert lines_of(tmp_path)[int(fsm["row"].iloc[0]) - 1].strip() == "<Pupil>"   # the pupil's row: repaired
     lines = lines_of(tmp_path)
     assert f"(pupil {U2}, element Pupil/BasicDetails/NCyearActual)" in " ".join(q["problem"])
@@ -210,9 +218,9 @@ def test_every_pupil_used_repaired_or_excluded_with_a_reason(tmp_path):
 
 
 def test_welsh_file_reads_additional_learning_needs(tmp_path):
-    basic = "<NCyearActual>2</NCyearActual><SENhistory><SEN><StartDate>2022-09-01</StartDate>" \
-            "<SENprovision>P</SENprovision></SEN></SENhistory>"
-    data = gt.load(write(tmp_path, ctf(pupil(U1, basic=basic), lea="681", estab="2001")), today=TODAY)
+    rest = "<SENhistory><SEN><StartDate>2022-09-01</StartDate><SENprovision>P</SENprovision></SEN></SENhistory>"
+    basic = "<NCyearActual>2</NCyearActual>"
+    data = gt.load(write(tmp_path, ctf(pupil(U1, basic=basic, rest=rest), lea="681", estab="2001")), today=TODAY)
     assert data.pupils["sen"].tolist() == ["A"]
     assert data.schools["country"].tolist() == ["Wales"] and data.pupils["school_id"].tolist() == ["6812001"]
 
