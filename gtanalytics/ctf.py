@@ -8,8 +8,12 @@ assessments, schools), which :func:`gtanalytics.load` then checks like any CSV:
 give ``load`` the ``.xml`` file, or a folder holding it next to CSV/XLSX files.
 
 Which element goes to which column is kept in one table,
-``gtanalytics/reference/ctf_mapping.csv``; the sources are in
-``gtanalytics/reference/ctf_sources.md``.
+``gtanalytics/reference/ctf_mapping.csv``, with the source of each element name; the
+sources are in ``gtanalytics/reference/ctf_sources.md``.  Element names follow DfE's own
+CTF writers and a MIS importer: ``Pupil/LookedAfter/InCare``, ``Pupil/FSMhistory``,
+``Pupil/SENhistory``, ``BasicDetails/Languages/Type/LanguageType`` and ``Language``.
+Where versions differ both names are read: ``Sex`` (CTF 25) or ``Gender`` (CTF 20 and
+earlier).
 
 Parsing is safe: the file is read with the standard library's expat parser, a
 document type declaration (DOCTYPE, the only way to declare an entity) is refused,
@@ -53,10 +57,12 @@ def ctf_mapping() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``xml_path, table, column, rule, code_list, versions``: one row per CTF element
-        read (paths below ``CTfile``), the canonical table and column it fills (blank
-        where it has no canonical home), the reading rule, the codes it takes and how
-        specification versions differ.
+        ``xml_path, table, column, rule, code_list, versions, status, source``: one row
+        per CTF element read (paths below ``CTfile``), the canonical table and column it
+        fills (blank where it has no canonical home), the reading rule, the codes it
+        takes, how specification versions differ, and where the element name comes
+        from: ``CONFIRMED`` (specification text), ``SECONDARY`` (public code written to
+        the specification, e.g. DfE's own CTF writers) or ``UNCONFIRMED``, with the URLs.
 
     Examples
     --------

@@ -428,7 +428,9 @@ def test_round_trip_sample_school(sample, sample_ctfs, school):
 
 def test_every_mapped_column_exists_and_is_filled_by_the_sample_ctf(sample_ctfs):
     m = ctf_mapping()
-    assert {"xml_path", "table", "column", "rule", "code_list", "versions"} <= set(m.columns)
+    assert {"xml_path", "table", "column", "rule", "code_list", "versions", "status", "source"} <= set(m.columns)
+    assert set(m["status"]) <= {"CONFIRMED", "SECONDARY", "UNCONFIRMED"}
+    assert (m.loc[m["status"] != "UNCONFIRMED", "source"] != "").all()                       # each row cites
     mapped = m[(m["table"] != "") & (m["column"] != "")]
     for r in mapped.itertuples():
         assert r.column in {c.name for c in TABLES[r.table].columns}, r
