@@ -12,7 +12,7 @@ Which element goes to which column is kept in one table,
 sources are in ``gtanalytics/reference/ctf_sources.md``.  Element names follow DfE's own
 CTF writers and a MIS importer: ``Pupil/LookedAfter/InCare``, ``Pupil/FSMhistory``,
 ``Pupil/SENhistory``, ``BasicDetails/Languages/Type/LanguageType`` and ``Language``.
-Where versions differ both names are read: ``Sex`` (CTF 25) or ``Gender`` (CTF 20 and
+Where versions differ both names are read: ``Sex`` (CTF 25) or ``Gender`` (CTF 24 and
 earlier).
 
 Parsing is safe: the file is read with the standard library's expat parser, a

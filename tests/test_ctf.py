@@ -2,7 +2,7 @@
 
 Hand-made files follow the CTF structure as confirmed in gtanalytics/reference/ctf_sources.md
 (element names from DfE's own CTF writers and a MIS importer; the specification's section titles):
-Header/SourceSchool, CTFpupilData/Pupil with UPN, Surname, Forename, DOB, Sex (Gender up to CTF 20),
+Header/SourceSchool, CTFpupilData/Pupil with UPN, Surname, Forename, DOB, Sex (Gender up to CTF 24),
 BasicDetails (NCyearActual, Ethnicity, Languages/Type/LanguageType+Language), LookedAfter/InCare,
 FSMhistory/FSMinstance, SENhistory/SEN, Attendance/YearData and
 StageAssessments/KeyStage/StageAssessment (the multiplication tables check as KS2/MAT/TT/MTC).
@@ -111,7 +111,7 @@ def test_codes_fsm_sen_language_care_from_the_histories(tmp_path):
     data = gt.load(write(tmp_path, text), today=TODAY)
     p = data.pupils.set_index("upn")
     assert p.loc[U1, "year_group"] == 0 and p.loc[U1, "ethnicity"] == "WBRI"      # R; extended code rolled up
-    assert p.loc[U2, "sex"] == "M"                                          # CTF 20 and earlier: <Gender>
+    assert p.loc[U2, "sex"] == "M"                                          # CTF 24 and earlier: <Gender>
     # FSM: U1 ended 2021 (Ever 6, not now); U2 now (an open instance); U3 ended 2017 (more than six years ago)
     assert p["fsm"].tolist() == [False, True, False]
     assert p["ever6_fsm"].tolist() == [True, True, False]
