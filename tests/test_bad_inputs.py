@@ -295,11 +295,12 @@ def test_validate_prints_each_repair_or_rejection(case, tmp_path):
 def _fake_reports(monkeypatch, calls):
     import types
 
-    def fake_build_reports(*, data, out, schools, pdf, audience):
+    def fake_build_reports(*, data, out, schools, pdf, audience, **load_and_build_options):
         calls.append(out)
         return pd.DataFrame({"school": ["8862101"], "status": ["ok"], "seconds": [1.0], "error": [None]})
 
-    monkeypatch.setitem(sys.modules, "gtanalytics.report", types.SimpleNamespace(build_reports=fake_build_reports))
+    monkeypatch.setitem(sys.modules, "gtanalytics.report",
+                        types.SimpleNamespace(build_reports=fake_build_reports, missing_report_tools=list))
 
 
 def test_report_prints_validation_first_and_a_data_note(monkeypatch, tmp_path, capsys):

@@ -120,7 +120,9 @@ def test_report_defaults(monkeypatch, tmp_path):
         calls.update(kwargs)
         return pd.DataFrame({"school": ["100001"], "status": ["ok"], "seconds": [1.0], "error": [""]})
 
-    monkeypatch.setitem(sys.modules, "gtanalytics.report", types.SimpleNamespace(build_reports=fake_build_reports, missing_report_tools=list))
+    monkeypatch.setitem(sys.modules, "gtanalytics.report",
+                        types.SimpleNamespace(build_reports=fake_build_reports, missing_report_tools=list))
+    clean_folder(tmp_path)
     assert cli.main(["report", "--data", str(tmp_path), "--out", str(tmp_path / "out")]) == 0
     assert calls == {"data": str(tmp_path), "out": str(tmp_path / "out"), "schools": None, "pdf": False,
                      "audience": "governors", "mapping": None, "pupil_key": "upn", "today": None, "years": None,
