@@ -55,6 +55,7 @@ __all__ = [
     "register_composition",
     "effects_forest",
     "attendance_distribution",
+    "staff_caseloads",
 ]
 
 
@@ -533,4 +534,34 @@ def attendance_distribution(
         ax.grid(True, axis="y")
         ax.set_title(title or "How much school pupils missed")
         ax.legend(loc="upper right")
+    return ax
+
+
+def staff_caseloads(frame: pd.DataFrame, *, label: str = "staff", parts=("intervention_pupils", "mentees"),
+                    names=("Pupils in intervention programmes", "Mentees"), ax=None, title: str | None = None,
+                    xlabel: str = "Pupils"):
+    """Each member of staff's pupils as stacked horizontal bars, one colour and hatch per kind of work.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"staff": ["LSA-1", "LSA-2"], "intervention_pupils": [8, 0], "mentees": [3, 3]})
+    >>> ax = staff_caseloads(f)
+    """
+    ax = _axes(ax, (7, max(2.0, 0.45 * len(frame) + 1.2)))
+    with mpl.rc_context(STYLE):
+        left = np.zeros(len(frame))
+        y = np.arange(len(frame))[::-1]
+        for i, (col, name) in enumerate(zip(parts, names)):
+            values = frame[col].fillna(0).to_numpy(dtype=float)
+            ax.barh(y, values, left=left, color=_CYCLE[i % len(_CYCLE)], hatch=HATCHES[i % len(HATCHES)],
+                    edgecolor="white", label=name)
+            left += values
+        for yi, total in zip(y, left):
+            ax.text(total + 0.2, yi, f"{total:.0f}", va="center")
+        ax.set_yticks(y, frame[label].astype(str))
+        ax.set_xlabel(xlabel)
+        ax.grid(True, axis="x")
+        ax.set_title(title or "Pupils each member of staff works with")
+        ax.legend(loc="lower right")
     return ax

@@ -15,7 +15,7 @@ from gtanalytics.interventions import intervention_impact, mini_review, termly_r
 from gtanalytics.sections.core import Section, Table, smallest_group, staff_text
 from gtanalytics.sections.figures import keep, notes_for, noting
 
-__all__ = ["interventions_working", "mini_learning_review", "review_calendar", "staff_groups",
+__all__ = ["interventions_working", "mini_learning_review", "review_calendar", "staff_caseloads", "staff_groups",
            "termly_programme_review"]
 
 _Q = nv.KEY_QUESTIONS[3]
@@ -388,3 +388,82 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
                          f"{comparable[i].split(': ', 1)[1][1:]}{cost} Ways forward: {row['ways_forward']}.")
     return Section(3, question, title, audience, tables=(table,), charts=(chart,), sentences=tuple(sentences),
                    notes=notes_for(audience, notes))
+
+
+def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
+                    role: str | None = None, interactive: bool = False):
+    """Each learning support assistant's (and mentor's) caseload and programmes in ``year`` (key area 5, leaders).
+
+    One row per member of staff who ran an intervention or mentored in
+    ``year`` (interventions by their start date, mentoring by its start
+    date): role, the programmes they ran, pupils in those programmes,
+    sessions attended against planned, mentees (the source practice: three
+    each) and the pupils they work with in all. ``role`` keeps one role
+    (``"LSA"``, ``"HLTA"``, ``"peer"``...); ``interactive=True`` gives
+    drop-downs for the year and role. Staff are named by their codes, so
+    governors see :func:`gtanalytics.sections.staff_deployment` instead.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> sec = staff_caseloads(load_sample().for_school(8884101), year="2023/24", audience="leaders", role="LSA")
+    >>> sec.tables[0].frame["staff"].tolist()
+    ['LSA-14', 'LSA-15', 'LSA-16', 'LSA-18']
+    """
+    question = nv.KEY_QUESTIONS[5][0]
+    title = f"Learning support staff's caseloads and programmes, {year}" + (f" ({role})" if role else "")
+    if audience != "leaders":
+        no = nv.cannot_answer(question, "each member of staff's caseload is shown to leaders; governors see how "
+                              "staff are deployed overall", key_area=5)
+        return Section(5, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+    iv, mt = data.interventions, data.mentoring
+    iv = iv[school_calendar(iv["start_date"])["academic_year"].to_numpy() == year] if len(iv) else iv
+    mt = mt[school_calendar(mt["start_date"])["academic_year"].to_numpy() == year] if len(mt) else mt
+    roles = sorted({str(r) for r in [*iv.get("staff_role", []), *mt.get("mentor_role", [])] if pd.notna(r)})
+    if interactive:
+        return _controls(staff_caseloads, data, year=year, audience=audience, threshold=threshold,
+                         role=([(None, "All roles")] + [(r, r) for r in roles], role, "Role"))
+    rows = {}
+    for r in iv.itertuples():
+        who = rows.setdefault(str(r.staff), {"staff": str(r.staff), "role": getattr(r, "staff_role", None),
+                                             "programmes": set(), "upns": set(), "planned": 0.0, "attended": 0.0,
+                                             "mentees": set()})
+        who["programmes"].add(str(r.programme))
+        who["upns"].add(r.upn)
+        who["planned"] += float(getattr(r, "sessions_planned", np.nan) or 0)
+        who["attended"] += float(getattr(r, "sessions_attended", np.nan) or 0)
+    for r in mt.itertuples():
+        who = rows.setdefault(str(r.mentor), {"staff": str(r.mentor), "role": getattr(r, "mentor_role", None),
+                                              "programmes": set(), "upns": set(), "planned": 0.0, "attended": 0.0,
+                                              "mentees": set()})
+        who["mentees"].add(r.upn)
+    table = pd.DataFrame([{"staff": w["staff"], "role": w["role"],
+                           "programmes": ", ".join(sorted(w["programmes"])) or "none",
+                           "intervention_pupils": len(w["upns"]),
+                           "attended": (f"{w['attended'] / w['planned']:.0%}" if w["planned"] else
+                                        "not recorded" if w["upns"] else "no programme"),
+                           "mentees": len(w["mentees"]), "all_pupils": len(w["upns"] | w["mentees"]),
+                           "upns": w["upns"] | w["mentees"]}
+                          for w in rows.values()],
+                         columns=["staff", "role", "programmes", "intervention_pupils", "attended", "mentees",
+                                  "all_pupils", "upns"])
+    if role:
+        table = table[table["role"].astype(str) == role]
+    table = table.sort_values("staff").reset_index(drop=True)
+    if not len(table):
+        no = nv.cannot_answer(question, f"no {role or ''} staff ran an intervention or mentored in {year}".replace(
+            "  ", " "), key_area=5)
+        return Section(5, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+    mentors = table[table["mentees"] > 0]
+    sentences = (
+        f"{len(table)} staff or peer mentors ran interventions or mentored in {year}; between them they worked "
+        f"with {len(set().union(*table['upns']))} different pupils.",
+        f"{int((mentors['mentees'] == 3).sum())} of {len(mentors)} mentors had three mentees (the source practice); "
+        f"{int((mentors['mentees'] < 3).sum())} had room for more." if len(mentors) else
+        "None of them mentored this year.")
+    chart = keep(plotting.staff_caseloads(table, title=f"Pupils each member of staff worked with, {year}"))
+    shown = Table("Each member of staff (sessions attended: pupils' attendance at their intervention sessions)",
+                  table, columns={"staff": "Staff", "role": "Role", "programmes": "Programmes",
+                                  "intervention_pupils": "Pupils in programmes", "attended": "Sessions attended",
+                                  "mentees": "Mentees", "all_pupils": "All pupils"})
+    return Section(5, question, title, audience, tables=(shown,), charts=(chart,), sentences=sentences)
