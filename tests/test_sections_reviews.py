@@ -83,7 +83,7 @@ def test_mini_review_lists_the_lsas_pupils_and_concerns(school, raw):
               & iv["upn"].isin(raw["pupils"].query("school_id == @SCHOOL")["upn"])]
     assert sorted(table["upn"]) == sorted(mine["upn"])
     names = raw["pupils"].drop_duplicates("upn", keep="last").set_index("upn")
-    who = lambda rows: {f"{names.loc[u, 'forename']} {names.loc[u, 'surname']}" for u in rows["upn"]}  # noqa: E731
+    who = lambda rows: {f"{names.loc[u, 'forename']} {names.loc[u, 'surname']}" for u in rows["upn"]}
     fell = who(mine[mine["post_score"] < mine["pre_score"]])
     missed = who(mine[mine["sessions_attended"] < 0.8 * mine["sessions_planned"]])
     said = [str(s) for s in sec.sentences]

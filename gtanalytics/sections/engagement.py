@@ -379,8 +379,8 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6,
         focus, other = GROUP_WORDS.get(group, (f"pupils with {group}", "other pupils"))
         summary = noting(notes, survey_summary, answers, pupils=data.pupils, by=group)
         keys = ["respondent", "survey", "question"]
-        reg = summary[summary[group] == True].set_index(keys)  # noqa: E712 (a flag column)
-        oth = summary[summary[group] == False].set_index(keys)  # noqa: E712
+        reg = summary[summary[group] == True].set_index(keys)
+        oth = summary[summary[group] == False].set_index(keys)
         both = reg.merge(oth, left_index=True, right_index=True, suffixes=("_focus", "_other"))
         diff = welch_moments(both["n_focus"], both["mean_focus"], both["sd_focus"] ** 2, both["n_other"],
                              both["mean_other"], both["sd_other"] ** 2)

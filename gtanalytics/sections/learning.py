@@ -11,6 +11,7 @@ from gtanalytics import plotting
 from gtanalytics import report_tables as rt
 from gtanalytics.balance import describe_comparability
 from gtanalytics.comparison import HALF_TERMS, TERMS, school_calendar
+from gtanalytics.errors import GTDataError
 from gtanalytics.interventions import intervention_impact, mini_review, termly_review
 from gtanalytics.sections.core import Section, Table, smallest_group, staff_text
 from gtanalytics.sections.figures import keep, notes_for, noting
@@ -267,7 +268,7 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
     try:
         review = noting(notes, mini_review, data.interventions, staff=staff, half_term=half_term, academic_year=year,
                         pupils=data.pupils, assessments=data.assessments, rng=2024)
-    except Exception as exc:  # GTDataError: nothing ran, said in words
+    except GTDataError as exc:  # nothing ran: said in words
         no = nv.cannot_answer(question, str(exc).rstrip("."), key_area=3)
         return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
     p = review.pupils.copy()
@@ -358,7 +359,7 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
     try:
         r = noting(notes, termly_review, data.interventions, term=term, academic_year=year, pupils=data.pupils,
                    assessments=data.assessments, rng=2024)
-    except Exception as exc:  # GTDataError: no programme started that term, said in words
+    except GTDataError as exc:  # no programme started that term: said in words
         no = nv.cannot_answer(question, str(exc).rstrip("."), key_area=3)
         return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
     r = _readable(r.assign(programme=staff_text(r["programme"], audience=audience)))
@@ -456,10 +457,10 @@ def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: 
         return Section(5, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     mentors = table[table["mentees"] > 0]
     sentences = (
-        f"{len(table)} staff or peer mentors ran interventions or mentored in {year}; between them they worked "
-        f"with {len(set().union(*table['upns']))} different pupils.",
-        f"{int((mentors['mentees'] == 3).sum())} of {len(mentors)} mentors had three mentees (the source practice); "
-        f"{int((mentors['mentees'] < 3).sum())} had room for more." if len(mentors) else
+        (f"{len(table)} staff or peer mentors ran interventions or mentored in {year}; between them they worked "
+         f"with {len(set().union(*table['upns']))} different pupils."),
+        (f"{int((mentors['mentees'] == 3).sum())} of {len(mentors)} mentors had three mentees (the source "
+         f"practice); {int((mentors['mentees'] < 3).sum())} had room for more.") if len(mentors) else
         "None of them mentored this year.")
     chart = keep(plotting.staff_caseloads(table, title=f"Pupils each member of staff worked with, {year}"))
     shown = Table("Each member of staff (sessions attended: pupils' attendance at their intervention sessions)",
