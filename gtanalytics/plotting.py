@@ -223,8 +223,8 @@ def estimates(
         if title:
             ax.set_title(title)
         if seen:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(df) < 6 else -0.08),
-                      ncol=min(len(seen), 4), fontsize=8)
+            below = 0.6 / (ax.figure.get_figheight() * ax.get_position().height)  # 0.6 inch: under the x label
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=min(len(seen), 4), fontsize=8)
     return ax
 
 
@@ -468,7 +468,8 @@ def effects_forest(
     ncol = n or ("n" if "n" in df.columns else "n_treatment")
     if months and months in df.columns:
         m = pd.to_numeric(df[months], errors="coerce")
-        df["_months"] = [None if pd.isna(v) else f"{int(v):+d} months" if v != 0 else "0 months" for v in m]
+        df["_months"] = [None if pd.isna(v) else "0 months" if v == 0 else f"{int(v):+d} month{'s' * (abs(v) != 1)}"
+                         for v in m]
     df = df.rename(columns={ncol: "_n"})
     return estimates(df, estimate=estimate, label=label, n="_n", ci_low=ci_low, ci_high=ci_high, min_n=min_n,
                      ax=ax, title=title, xlabel=xlabel, annotate="_months" if "_months" in df.columns else None)

@@ -145,12 +145,18 @@ def review_calendar(interventions: pd.DataFrame, *, year: str) -> pd.DataFrame:
 
 
 def _pm(est, lo, hi, decimals: int = 1) -> str:
-    """``+6.1 (2.1 to 10.1)``; "not available" when the estimate is missing."""
+    """``+6.1 (+2.1 to +10.1)``; "not available" when the estimate is missing; no "-0.0"."""
     if est is None or pd.isna(est):
         return "not available"
-    if pd.isna(lo) or pd.isna(hi):
-        return f"{est:+.{decimals}f}"
-    return f"{est:+.{decimals}f} ({lo:+.{decimals}f} to {hi:+.{decimals}f})"
+    def f(v):
+        return f"{round(float(v), decimals) + 0.0:+.{decimals}f}"  # + 0.0 turns -0.0 into 0.0
+
+    return f(est) if pd.isna(lo) or pd.isna(hi) else f"{f(est)} ({f(lo)} to {f(hi)})"
+
+
+def _tidy_notes(notes: list) -> list:
+    """Warnings as a leader reads them: no ``programme=`` labels, and no "only n pupils" (the sentences say it)."""
+    return [n.replace("programme=", "") for n in notes if "the estimates are imprecise" not in n]
 
 
 def _readable(impact: pd.DataFrame) -> pd.DataFrame:
@@ -297,18 +303,22 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
                        columns={"programme": "Programme", "n_pupils": "Pupils", "attended": "Sessions attended",
                                 "change": "Mean change (points)", "against": "Effect against comparable pupils (points)",
                                 "compared": "Comparison pupils", "judgement": "Progress judgement"})
-    sentences = [*nv.describe_effect(s, outcome_name="the next termly test", label="programme", estimate="es",
-                                     ci_low="es_ci_low", ci_high="es_ci_high", n_treatment="n_pupils",
-                                     min_n=smallest_group(threshold)),
-                 *describe_comparability(s, label="programme", who=f"{staff}'s pupils")]
+    sentences = []
     for what, m in concerns.items():
         if m.any():
             k = int(m.sum())
-            sentences.append(f"Concern: {k} {'pupil' if k == 1 else 'pupils'} {what}: {', '.join(p.loc[m, 'pupil'])}.")
+            sentences.append(f"**Concern:** {k} {'pupil' if k == 1 else 'pupils'} {what}: "
+                             f"{', '.join(p.loc[m, 'pupil'])}.")
     if not any(m.any() for m in concerns.values()):
         sentences.append("No concerns: no pupil fell back, was below expected or missed many sessions.")
+    effects = nv.describe_effect(s, outcome_name="the next termly test", label="programme", estimate="es",
+                                 ci_low="es_ci_low", ci_high="es_ci_high", n_treatment="n_pupils",
+                                 min_n=smallest_group(threshold))
+    comparable = describe_comparability(s, label="programme", who=f"{staff}'s pupils")
+    sentences += [_programme_lines(name, {"Progress": e, "Comparison": c})
+                  for name, e, c in zip(s["programme"], effects, comparable)]
     return Section(3, question, title, audience, tables=(pupils_table, programmes), sentences=tuple(sentences),
-                   notes=notes_for(audience, notes))
+                   notes=notes_for(audience, _tidy_notes(notes)))
 
 
 def termly_programme_review(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
@@ -382,13 +392,22 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
     comparable = describe_comparability(r, label="programme", who="the programme's pupils")
     sentences = []
     for i, (_, row) in enumerate(r.iterrows()):
-        cost = (f" It cost \u00a3{row['cost_per_pupil']:,.0f} a pupil"
+        cost = (f"\u00a3{row['cost_per_pupil']:,.0f} a pupil"
                 + (f", \u00a3{row['cost_per_month']:,.0f} per month's progress." if pd.notna(row["cost_per_month"])
-                   else ".") if pd.notna(row["cost_per_pupil"]) else " No costs are recorded.")
-        sentences.append(f"{effects[i]} {comparable[i].split(': ', 1)[1][:1].upper()}"
-                         f"{comparable[i].split(': ', 1)[1][1:]}{cost} Ways forward: {row['ways_forward']}.")
+                   else ".") if pd.notna(row["cost_per_pupil"]) else "no costs are recorded.")
+        sentences.append(_programme_lines(row["programme"], {"Impact": effects[i], "Comparison": comparable[i],
+                                                             "Cost": cost, "Ways forward": row["ways_forward"] + "."}))
     return Section(3, question, title, audience, tables=(table,), charts=(chart,), sentences=tuple(sentences),
-                   notes=notes_for(audience, notes))
+                   notes=notes_for(audience, _tidy_notes(notes)))
+
+
+def _programme_lines(name: str, parts: dict) -> str:
+    """One programme as a bold name and an indented line per part (Markdown), each without the repeated name."""
+    def body(text):
+        text = str(text)
+        text = text.split(": ", 1)[1] if text.startswith(f"{name}: ") else text
+        return text[:1].upper() + text[1:]
+    return f"**{name}**" + "".join(f"\n  * {k}: {body(v)}" for k, v in parts.items())
 
 
 def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
