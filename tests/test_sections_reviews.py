@@ -208,7 +208,7 @@ def test_exclusions_by_register_and_disadvantage(school, raw):
     t = sec.tables[0].frame
     p = raw["pupils"].query("school_id == @SCHOOL and academic_year == @YEAR")
     x = raw["exclusions"].query("academic_year == @YEAR and category == 'suspension'")
-    for flag, label in ((True, "Disadvantaged pupils"), (False, "Other pupils")):
+    for flag, label in ((True, "Disadvantaged"), (False, "Not disadvantaged")):
         group = p[_flag(p["disadvantaged"]) == flag]
         count = x["upn"].isin(group["upn"]).sum()
         row = t[(t["pupils"] == label) & (t["measure"] == "Suspensions per 100 pupils")

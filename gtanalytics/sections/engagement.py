@@ -38,6 +38,9 @@ _REGISTER = {True: "Pupils on the G&T register", False: "Other pupils"}
 #: Plain words for the pupil groups these sections compare.
 GROUP_WORDS = {"gt_register": ("pupils on the G&T register", "other pupils"),
                "disadvantaged": ("disadvantaged pupils", "other pupils")}
+#: Each group's two values in words, when several groupings share one table.
+_GROUP_NAMES = {"gt_register": {True: "On the G&T register", False: "Not on the register"},
+                "disadvantaged": {True: "Disadvantaged", False: "Not disadvantaged"}}
 _CATEGORY_WORDS = {"any": "Any opportunity", "learner_academy": "Learner Academy", "club": "Clubs",
                    "competition": "Competitions", "masterclass": "Masterclasses", "summer_school": "Summer school",
                    "trip": "Trips"}
@@ -165,7 +168,7 @@ def register_opportunities(data, *, year: str, audience: str = "governors", thre
     rates = rt.for_audience(rates, count_cols=["n", "takers"], value_cols=["estimate", "ci_low", "ci_high"],
                             threshold=threshold, audience=audience, block_col="category")
     small = smallest_group(threshold)
-    sentences = []
+    sentences, gaps = [], []
     for category in [c for c in ("any", "learner_academy") if c == "any" or (enrichment["category"] == c).any()]:
         gap = noting(notes, takeup_gap, enrichment, register, group="disadvantaged", category=category)
         gap = gap.rename(columns={"pct_focus": "mean_focus", "pct_other": "mean_other"})
@@ -176,11 +179,13 @@ def register_opportunities(data, *, year: str, audience: str = "governors", thre
                                f"G&T register ({year}, percentage of pupils)", focus_label="Disadvantaged register pupils",
                                other_label="other register pupils", unit="percentage points", min_n=small, key_area=4)
         sentences += said if isinstance(said, list) else [said]
-    shown = rates[rates["category"].isin(["Any opportunity", "Learner Academy"])]
-    chart = keep(plotting.estimates(shown.assign(label=shown["category"] + ": " + shown["group"].str.lower()),
-                                    estimate="estimate", label="label", min_n=small, reference=0.0, order=False,
-                                    title=f"Register pupils taking part, {year}",
-                                    xlabel="Percentage of register pupils (95% interval)"))
+        gaps.append(gap.assign(label=_CATEGORY_WORDS[category]))
+    gaps = pd.concat(gaps, ignore_index=True)
+    chart = keep(plotting.estimates(gaps, estimate="gap", label="label", n="n_focus", min_n=small, reference=0.0,
+                                    order=False, title=f"Disadvantaged register pupils against other register "
+                                                       f"pupils, {year}",
+                                    xlabel="Difference in the percentage taking part (percentage points, 95% "
+                                           "interval)"))
     table = Table(f"Register pupils taking part in {year}, by disadvantage (95% Wilson intervals)", rates,
                   columns={"category": "Opportunity", "group": "Pupils", "n": "Register pupils", "takers": "Taking part",
                            "estimate": "Percentage", "ci_low": "From", "ci_high": "To"}, decimals=1)
@@ -210,7 +215,8 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
                                  population=lambda r: population("pupils", year, gt_register=bool(r["gt_register"])))
     small = smallest_group(threshold)
     national = absence["national"].dropna() if "national" in absence else pd.Series(dtype=float)
-    charts = [keep(plotting.estimates(absence, estimate="estimate", label="gt_register", min_n=small,
+    charts = [keep(plotting.estimates(absence.assign(group=absence["gt_register"].map(_REGISTER)),
+                                      estimate="estimate", label="group", min_n=small,
                                       reference=float(national.iloc[0]) if len(national) else 0.0,
                                       title=f"Overall absence, {year} (line: national figure)",
                                       xlabel="Sessions missed (%)"))]
@@ -266,9 +272,13 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
                             value_cols=["estimate", "se", "ci_low", "ci_high"], threshold=threshold,
                             audience=audience)
     small = smallest_group(threshold)
-    chart = keep(plotting.estimates(rates, estimate="estimate", label="disadvantaged", min_n=small, reference=0.0,
-                                    order=False, title=f"Parents' evenings attended, {year}",
-                                    xlabel="Percentage attended (95% interval)"))
+    measures = {"any_attended": "came at least once", "events_attended": "share of evenings attended"}
+    rates = rates.assign(group=rates["disadvantaged"].map(_GROUP_NAMES["disadvantaged"]),
+                         what=rates["measure"].map(measures).fillna(rates["measure"]))
+    chart = keep(plotting.estimates(rates.assign(label=rates["group"] + ": " + rates["what"]), estimate="estimate",
+                                    label="label", min_n=small, reference=0.0, order=False,
+                                    title=f"Parents' evenings attended, {year}",
+                                    xlabel="Percentage (95% interval)"))
     any_ = rates[rates["measure"] == "any_attended"].set_index("disadvantaged")
     if {True, False} <= set(any_.index) and any_[["n", "count"]].notna().all(axis=None):
         f, o = any_.loc[True], any_.loc[False]
@@ -281,7 +291,7 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
     else:
         sentences = (nv.cannot_answer("Are disadvantaged pupils' parents as engaged as others'?",
                                       f"too few pupils in one of the groups in {year}", key_area=4),)
-    table = Table("", rates, columns={"disadvantaged": "Disadvantaged", "measure": "Measure", "n": "Pupils",
+    table = Table("", rates, columns={"group": "Pupils", "what": "Parents or carers", "n": "Pupils in group",
                                       "estimate": "Percentage", "ci_low": "From", "ci_high": "To"}, decimals=1)
     return Section(4, _Q[2], title, audience, tables=(table,), charts=(chart,), sentences=sentences,
                    evidence=sentences, notes=notes_for(audience, notes))
@@ -315,8 +325,8 @@ def exclusions(data, *, year: str, audience: str = "governors", threshold: int =
     small = smallest_group(threshold)
     sentences, tables = [], []
     for group in by:
-        names = _REGISTER if group == "gt_register" else {True: f"{GROUP_WORDS[group][0].capitalize()}",
-                                                            False: "Other pupils"}
+        names = _REGISTER if group == "gt_register" and by == ("gt_register",) else _GROUP_NAMES.get(
+            group, {True: group, False: f"not {group}"})
         all_rates = noting(notes, exclusion_rates, data.exclusions, data.pupils, by=group)
         all_rates = all_rates[all_rates["academic_year"] == year]
         rates = all_rates[all_rates["measure"] == "suspension_rate"]
