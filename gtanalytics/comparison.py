@@ -23,6 +23,12 @@ December (Aut1 to 31 October, Aut2 from 1 November); Spring 1 January - 14 April
 (Spr1 to 20 February, Spr2 from 21 February, ending at a typical Easter);
 Summer 15 April - 31 August (Sum1 to 31 May, Sum2 from 1 June). The academic
 year starts on 1 September.
+
+School weeks are counted without the usual English holidays
+(:func:`holidays`): the week of 26 October, 21 December to 3 January, the
+week of 19 February, Good Friday to two weeks later, the week of the late
+May bank holiday and 22 July to 31 August; pass a school's own holiday dates
+where the data hold them.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from gtanalytics.errors import GTDataError
 from gtanalytics.stats import LOW_N, t_value, welch_diff
 from gtanalytics.subjects import canonical_subject
 
-__all__ = ["HALF_TERMS", "TERMS", "comparison_data", "match_comparison", "school_calendar"]
+__all__ = ["HALF_TERMS", "TERMS", "comparison_data", "holidays", "match_comparison", "school_calendar", "school_weeks"]
 
 HALF_TERMS = ("Aut1", "Aut2", "Spr1", "Spr2", "Sum1", "Sum2")
 #: The three terms of the school year, in order.
@@ -77,6 +83,79 @@ def school_calendar(dates) -> pd.DataFrame:
         "half_term": [HALF_TERMS[h] if k else None for h, k in zip(half, ok)],
         "term_index": np.where(ok, start * 3 + term, np.nan),
     })
+    return out
+
+
+def holidays(academic_year: str) -> pd.DataFrame:
+    """The usual English school holidays of one academic year (an approximation: dates differ by area).
+
+    Autumn half term: the Monday-to-Friday week holding 26 October;
+    Christmas: 21 December to 3 January; February half term: the week holding
+    19 February; Easter: Good Friday to the Friday two weeks later; May half
+    term: the week of the late May bank holiday (the last Monday in May);
+    summer: 22 July to 31 August.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``holiday, start, end`` (inclusive dates).
+
+    Examples
+    --------
+    >>> holidays("2023/24")[["holiday", "start"]].astype(str).values.tolist()[:3]
+    [['Autumn half term', '2023-10-23'], ['Christmas', '2023-12-21'], ['February half term', '2024-02-19']]
+    """
+    from dateutil.easter import easter
+
+    y = int(str(academic_year)[:4])
+
+    def week_of(day: pd.Timestamp):
+        monday = day - pd.Timedelta(days=day.weekday())
+        return monday, monday + pd.Timedelta(days=4)
+
+    good_friday = pd.Timestamp(easter(y + 1)) - pd.Timedelta(days=2)
+    may = pd.Timestamp(y + 1, 5, 31)
+    rows = [("Autumn half term", *week_of(pd.Timestamp(y, 10, 26))),
+            ("Christmas", pd.Timestamp(y, 12, 21), pd.Timestamp(y + 1, 1, 3)),
+            ("February half term", *week_of(pd.Timestamp(y + 1, 2, 19))),
+            ("Easter", good_friday, good_friday + pd.Timedelta(days=14)),
+            ("May half term", *week_of(may - pd.Timedelta(days=may.weekday()))),
+            ("Summer", pd.Timestamp(y + 1, 7, 22), pd.Timestamp(y + 1, 8, 31))]
+    return pd.DataFrame(rows, columns=["holiday", "start", "end"])
+
+
+def school_weeks(start, end, *, holiday_dates: pd.DataFrame | None = None) -> np.ndarray:
+    """School weeks from each start date to each end date (inclusive): weekdays outside holidays, divided by 5.
+
+    Parameters
+    ----------
+    start, end : array-like of dates
+    holiday_dates : pandas.DataFrame, optional
+        ``start, end`` of each holiday (inclusive); default :func:`holidays`
+        of every academic year the dates touch.
+
+    Returns
+    -------
+    numpy.ndarray of float
+
+    Examples
+    --------
+    >>> float(school_weeks(["2023-09-18"], ["2024-03-22"])[0])  # 27 calendar weeks, 4 of them holidays
+    23.0
+    """
+    s = pd.to_datetime(pd.Series(start), errors="coerce").reset_index(drop=True)
+    e = pd.to_datetime(pd.Series(end), errors="coerce").reset_index(drop=True)
+    if holiday_dates is None:
+        years = set(school_calendar(pd.concat([s, e]).dropna())["academic_year"])
+        holiday_dates = pd.concat([holidays(y) for y in sorted(years)], ignore_index=True) if years else None
+    days = np.array([], dtype="datetime64[D]")
+    if holiday_dates is not None and len(holiday_dates):
+        days = np.concatenate([pd.date_range(a, b).to_numpy(dtype="datetime64[D]") for a, b in
+                               zip(pd.to_datetime(holiday_dates["start"]), pd.to_datetime(holiday_dates["end"]))])
+    ok = (s.notna() & e.notna()).to_numpy()
+    out = np.full(len(s), np.nan)
+    out[ok] = np.busday_count(s[ok].to_numpy(dtype="datetime64[D]"),
+                              e[ok].to_numpy(dtype="datetime64[D]") + np.timedelta64(1, "D"), holidays=days) / 5
     return out
 
 

@@ -17,14 +17,14 @@ import warnings
 import numpy as np
 import pandas as pd
 from gtanalytics.balance import ancova, balance
-from gtanalytics.comparison import TERMS, _flag, _scores, _term_index, school_calendar
+from gtanalytics.comparison import TERMS, _flag, _scores, _term_index, school_calendar, school_weeks
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.stats import LOW_N, welch_diff
 
 __all__ = ["mentor_caseloads", "mentoring_impact"]
 
 
-def _prepare(mentoring: pd.DataFrame) -> pd.DataFrame:
+def _prepare(mentoring: pd.DataFrame, holiday_dates: pd.DataFrame | None = None) -> pd.DataFrame:
     if not isinstance(mentoring, pd.DataFrame):
         raise GTDataError("mentoring must be a pandas DataFrame (the mentoring table).")
     need = ["mentor", "upn", "start_date", "end_date"]
@@ -40,14 +40,15 @@ def _prepare(mentoring: pd.DataFrame) -> pd.DataFrame:
         df[c] = pd.to_numeric(df[c], errors="coerce") if c in df.columns else np.nan
     if "mentor_role" not in df.columns:
         df["mentor_role"] = pd.NA
-    df["weeks"] = (df["end_date"] - df["start_date"]).dt.days / 7
+    df["weeks"] = school_weeks(df["start_date"], df["end_date"], holiday_dates=holiday_dates)
     df["start_term"] = school_calendar(df["start_date"])["term_index"]
     df["end_term"] = school_calendar(df["end_date"])["term_index"]
     df["academic_year"] = school_calendar(df["start_date"])["academic_year"]
     return df
 
 
-def mentor_caseloads(mentoring: pd.DataFrame, *, target_mentees: int = 3, weekly: float = 1.0) -> pd.DataFrame:
+def mentor_caseloads(mentoring: pd.DataFrame, *, target_mentees: int = 3, weekly: float = 1.0,
+                     holiday_dates: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per mentor: caseload, sessions held against planned, weekly cadence, learning-log activity.
 
     Parameters
@@ -57,15 +58,21 @@ def mentor_caseloads(mentoring: pd.DataFrame, *, target_mentees: int = 3, weekly
     target_mentees : int, default 3
         The intended caseload ("three mentees each").
     weekly : float, default 1.0
-        Target sessions per week.
+        Target sessions per school week.
+    holiday_dates : pandas.DataFrame, optional
+        The school's holidays (``start, end``); default the usual English
+        ones (:func:`gtanalytics.comparison.holidays`). Weeks are SCHOOL
+        weeks: mentoring does not happen in the holidays, so counting
+        calendar weeks would call weekly mentoring less than weekly.
 
     Returns
     -------
     pandas.DataFrame
         ``mentor, mentor_role, n_mentees, caseload_as_planned`` (n_mentees ==
         target), ``sessions_planned, sessions_held`` (totals), ``held_rate``
-        (held / planned), ``weeks`` (mean length of a mentoring relationship),
-        ``sessions_per_week`` (mean over mentees of held / weeks),
+        (held / planned), ``weeks`` (mean length of a mentoring relationship in school weeks,
+        :func:`gtanalytics.comparison.school_weeks`),
+        ``sessions_per_week`` (mean over mentees of held / school weeks),
         ``weekly_cadence`` (sessions_per_week >= ``weekly``), ``log_entries``
         (total), ``log_entries_per_session`` (entries / sessions held),
         ``mentees_with_log`` (share of mentees with at least one entry).
@@ -79,7 +86,7 @@ def mentor_caseloads(mentoring: pd.DataFrame, *, target_mentees: int = 3, weekly
     >>> mentor_caseloads(m)[["mentor", "n_mentees", "caseload_as_planned"]].values.tolist()
     [['A', 3, True], ['B', 1, False]]
     """
-    df = _prepare(mentoring)
+    df = _prepare(mentoring, holiday_dates)
     rows = []
     for mentor, g in df.groupby("mentor", sort=True):
         planned, held = g["sessions_planned"].sum(min_count=1), g["sessions_held"].sum(min_count=1)

@@ -56,6 +56,7 @@ __all__ = [
     "register_composition",
     "effects_forest",
     "attendance_distribution",
+    "staff_caseloads",
 ]
 
 
@@ -284,8 +285,8 @@ def estimates(
         if title:
             ax.set_title(title)
         if seen:
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(df) < 6 else -0.08),
-                      ncol=min(len(seen), 4), fontsize=8)
+            below = 0.6 / (ax.figure.get_figheight() * ax.get_position().height)  # 0.6 inch: under the x label
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=min(len(seen), 4), fontsize=8)
     return ax
 
 
@@ -529,7 +530,8 @@ def effects_forest(
     ncol = n or ("n" if "n" in df.columns else "n_treatment")
     if months and months in df.columns:
         m = pd.to_numeric(df[months], errors="coerce")
-        df["_months"] = [None if pd.isna(v) else f"{int(v):+d} months" if v != 0 else "0 months" for v in m]
+        df["_months"] = [None if pd.isna(v) else "0 months" if v == 0 else f"{int(v):+d} month{'s' * (abs(v) != 1)}"
+                         for v in m]
     df = df.rename(columns={ncol: "_n"})
     return estimates(df, estimate=estimate, label=label, n="_n", ci_low=ci_low, ci_high=ci_high, min_n=min_n,
                      ax=ax, title=title, xlabel=xlabel, annotate="_months" if "_months" in df.columns else None)
@@ -595,4 +597,34 @@ def attendance_distribution(
         ax.grid(True, axis="y")
         ax.set_title(title or "How much school pupils missed")
         ax.legend(loc="upper right")
+    return ax
+
+
+def staff_caseloads(frame: pd.DataFrame, *, label: str = "staff", parts=("intervention_pupils", "mentees"),
+                    names=("Pupils in intervention programmes", "Mentees"), ax=None, title: str | None = None,
+                    xlabel: str = "Pupils"):
+    """Each member of staff's pupils as stacked horizontal bars, one colour and hatch per kind of work.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"staff": ["LSA-1", "LSA-2"], "intervention_pupils": [8, 0], "mentees": [3, 3]})
+    >>> ax = staff_caseloads(f)
+    """
+    ax = _axes(ax, (7, max(2.0, 0.45 * len(frame) + 1.2)))
+    with mpl.rc_context(STYLE):
+        left = np.zeros(len(frame))
+        y = np.arange(len(frame))[::-1]
+        for i, (col, name) in enumerate(zip(parts, names)):
+            values = frame[col].fillna(0).to_numpy(dtype=float)
+            ax.barh(y, values, left=left, color=_CYCLE[i % len(_CYCLE)], hatch=HATCHES[i % len(HATCHES)],
+                    edgecolor="white", label=name)
+            left += values
+        for yi, total in zip(y, left):
+            ax.text(total + 0.2, yi, f"{total:.0f}", va="center")
+        ax.set_yticks(y, frame[label].astype(str))
+        ax.set_xlabel(xlabel)
+        ax.grid(True, axis="x")
+        ax.set_title(title or "Pupils each member of staff works with")
+        ax.legend(loc="lower right")
     return ax

@@ -56,15 +56,21 @@ def make_data(seed=4, planted=5.0):
 def test_caseloads_by_hand():
     m, *_ = make_data()
     c = mentor_caseloads(m).set_index("mentor")
-    weeks = (pd.Timestamp("2024-03-22") - pd.Timestamp("2023-09-18")).days / 7
+    # School weeks by hand: 27 calendar weeks (18 Sep 2023 to 22 Mar 2024) less the autumn half term
+    # (23-27 Oct), Christmas (21 Dec-3 Jan: 10 weekdays) and the February half term (19-23 Feb): 23.
+    weeks = 23.0
     assert c["n_mentees"].tolist() == [3, 3, 3, 3] and c["caseload_as_planned"].all()
     assert c.loc["LSA-3", "held_rate"] == pytest.approx(33 / 78)
     assert c.loc["LSA-1", "sessions_per_week"] == pytest.approx(np.mean([26, 24, 25]) / weeks)
     assert c.loc["LSA-2", "log_entries_per_session"] == pytest.approx(15 / 64)
     assert c.loc["LSA-3", "mentees_with_log"] == pytest.approx(1 / 3)
     assert c.loc["Peer-1", "mentor_role"] == "peer"
-    assert not c["weekly_cadence"].any()  # ~26 sessions over ~27 weeks is just under weekly
-    assert mentor_caseloads(m, weekly=0.9)["weekly_cadence"].sum() == 2
+    # LSA-1 held 25 a mentee on average over 23 school weeks: weekly (over 27 calendar weeks it was not)
+    assert c["weekly_cadence"].to_dict() == {"LSA-1": True, "LSA-2": False, "LSA-3": False, "Peer-1": True}
+    assert mentor_caseloads(m, weekly=0.7)["weekly_cadence"].sum() == 3
+    term_time = pd.DataFrame({"start": ["2023-10-16"], "end": ["2024-03-01"]})  # a school with a long break
+    assert mentor_caseloads(m, holiday_dates=term_time).loc[0, "weeks"] == pytest.approx(
+        np.busday_count("2023-09-18", "2023-10-16") / 5 + np.busday_count("2024-03-02", "2024-03-23") / 5)
     assert not mentor_caseloads(m.iloc[:2])["caseload_as_planned"].iloc[0]
     with pytest.raises(GTDataError):
         mentor_caseloads(m.drop(columns="mentor"))

@@ -41,14 +41,22 @@ from gtanalytics.sections.data_use import (
 from gtanalytics.sections.engagement import (
     attendance,
     exclusions,
+    mentoring_caseloads,
     mentoring_progress,
     opportunities,
     parents_engaged,
+    register_opportunities,
     surveys,
 )
 from gtanalytics.sections.explore import explore, explore_progress
 from gtanalytics.sections.leadership import pupils_in_need, support_for_need
-from gtanalytics.sections.learning import interventions_working, staff_groups
+from gtanalytics.sections.learning import (
+    interventions_working,
+    mini_learning_review,
+    staff_caseloads,
+    staff_groups,
+    termly_programme_review,
+)
 from gtanalytics.sections.review import self_evaluation
 
 __all__ = [
@@ -62,20 +70,25 @@ __all__ = [
     "explore_progress",
     "gaps_closing",
     "interventions_working",
+    "mentoring_caseloads",
     "mentoring_progress",
+    "mini_learning_review",
     "most_able_progress",
     "opportunities",
     "parents_engaged",
     "partner_schools",
     "population",
     "pupils_in_need",
+    "register_opportunities",
     "register_representative",
     "self_evaluation",
     "smallest_group",
+    "staff_caseloads",
     "staff_deployment",
     "staff_groups",
     "staff_text",
     "support_for_need",
     "surveys",
+    "termly_programme_review",
     "trust_progress",
 ]

@@ -7,6 +7,7 @@ from gtanalytics import narrative as nv
 from gtanalytics import plotting
 from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
+from gtanalytics.comparison import school_calendar
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.oversight import staff_deployment as deployment_of
 from gtanalytics.progress import va_summary, value_added
@@ -55,12 +56,14 @@ def staff_deployment(data, *, year: str, audience: str = "governors", threshold:
         return Section(5, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     sentences = tuple(nv.describe_deployment(dep, min_n=smallest_group(threshold)))
     tables = ()
-    if audience == "leaders" and len(data.mentoring):
-        tables = (Table("Mentoring as planned (three mentees each, weekly, with a learning log):",
-                        mentor_caseloads(data.mentoring), columns={
+    this_year = data.mentoring[school_calendar(data.mentoring["start_date"])["academic_year"].to_numpy() == year] \
+        if len(data.mentoring) else data.mentoring
+    if audience == "leaders" and len(this_year):
+        tables = (Table(f"Mentoring as planned in {year} (three mentees each, weekly over school weeks, with a "
+                        f"learning log):", mentor_caseloads(this_year), columns={
                             "mentor": "Mentor", "mentor_role": "Role", "n_mentees": "Mentees",
                             "caseload_as_planned": "Three mentees", "held_rate": "Share of sessions held",
-                            "sessions_per_week": "Sessions a week", "weekly_cadence": "Weekly",
+                            "sessions_per_week": "Sessions a school week", "weekly_cadence": "Weekly",
                             "mentees_with_log": "Share with a learning log"}),)
     return Section(5, _Q[0], title, audience, tables=tables, sentences=sentences, evidence=sentences)
 

@@ -274,7 +274,7 @@ class Document:
     @property
     def evidence(self) -> list[Statement]:
         """Every section's evidence, in the order the sections were made."""
-        return [s for sec in self.sections for s in sec.evidence]
+        return [s for sec in self.sections for s in getattr(sec, "evidence", ())]  # controls carry no evidence
 
     def key_questions(self, key_area: int):
         """The key area's questions, numbered (Markdown)."""

@@ -9,12 +9,15 @@ from gtanalytics import narrative as nv
 from gtanalytics import plotting
 from gtanalytics import report_tables as rt
 from gtanalytics.attendance import absence_rates, exclusion_rates, pupil_absence
+from gtanalytics.balance import describe_comparability
+from gtanalytics.comparison import school_calendar
 from gtanalytics.engagement import (
+    enrichment_takeup,
     parents_evening_attendance,
     survey_summary,
     takeup_gap,
 )
-from gtanalytics.mentoring import mentoring_impact
+from gtanalytics.mentoring import mentor_caseloads, mentoring_impact
 from gtanalytics.sections.core import (
     Section,
     Table,
@@ -27,10 +30,20 @@ from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import Statement
 from gtanalytics.stats import newcombe_ci, welch_moments
 
-__all__ = ["attendance", "mentoring_progress", "opportunities", "parents_engaged"]
+__all__ = ["attendance", "exclusions", "mentoring_caseloads", "mentoring_progress", "opportunities",
+           "parents_engaged", "register_opportunities", "surveys"]
 
 _Q = nv.KEY_QUESTIONS[4]
 _REGISTER = {True: "Pupils on the G&T register", False: "Other pupils"}
+#: Plain words for the pupil groups these sections compare.
+GROUP_WORDS = {"gt_register": ("pupils on the G&T register", "other pupils"),
+               "disadvantaged": ("disadvantaged pupils", "other pupils")}
+#: Each group's two values in words, when several groupings share one table.
+_GROUP_NAMES = {"gt_register": {True: "On the G&T register", False: "Not on the register"},
+                "disadvantaged": {True: "Disadvantaged", False: "Not disadvantaged"}}
+_CATEGORY_WORDS = {"any": "Any opportunity", "learner_academy": "Learner Academy", "club": "Clubs",
+                   "competition": "Competitions", "masterclass": "Masterclasses", "summer_school": "Summer school",
+                   "trip": "Trips"}
 
 
 def mentoring_progress(data, *, year: str, audience: str = "governors", threshold: int = 6,
@@ -58,8 +71,126 @@ def mentoring_progress(data, *, year: str, audience: str = "governors", threshol
     sentences = tuple(withhold(nv.describe_change(result, label="outcome", min_n=smallest_group(threshold),
                                                   comparison="comparable G&T pupils who were not mentored"),
                                result, label="outcome", threshold=threshold, key_area=4))
-    return Section(4, _Q[0], title, audience, sentences=sentences, evidence=sentences,
-                   notes=notes_for(audience, notes))
+    comparable = tuple(c[:1].upper() + c[1:] for c in describe_comparability(
+        result, label="outcome", who="mentees", comparison="the G&T pupils who were not mentored",
+        names={"smd_before": "the test before mentoring"}))
+    return Section(4, _Q[0], title, audience, sentences=sentences + (comparable if audience == "leaders" else ()),
+                   evidence=sentences, notes=notes_for(audience, notes))
+
+
+def mentoring_caseloads(data, *, year: str, audience: str = "governors", threshold: int = 6,
+                        ledger=None) -> Section:
+    """Is mentoring done as planned: three mentees each, weekly, with a learning log? (key area 4, question 1)
+
+    :func:`gtanalytics.mentoring.mentor_caseloads` over the mentoring that
+    started in ``year``, with sessions counted per SCHOOL week (holidays
+    left out, :func:`gtanalytics.comparison.school_weeks`). Leaders see each
+    mentor and their mentees by name; governors the counts of mentors only.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> sec = mentoring_caseloads(load_sample().for_school(8884101), year="2023/24", audience="leaders")
+    >>> sec.tables[0].frame["n_mentees"].tolist()
+    [3, 3, 1, 3, 3]
+    """
+    title = "Is mentoring done as planned (three mentees each, weekly, with a learning log)?"
+    rows = data.mentoring
+    if len(rows):
+        rows = rows[school_calendar(rows["start_date"])["academic_year"].to_numpy() == year]
+    if not len(rows):
+        no = nv.cannot_answer("Is mentoring done as planned?", f"no mentoring records were supplied for {year}",
+                              key_area=4)
+        return Section(4, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
+    loads = mentor_caseloads(rows)
+    k = len(loads)
+    three, weekly = int(loads["caseload_as_planned"].sum()), int(loads["weekly_cadence"].sum())
+    logged = rows["log_entries"].gt(0).mean() if "log_entries" in rows and rows["log_entries"].notna().any() else None
+    sentences = [
+        Statement(f"{three} of {k} mentors had three mentees in {year} (the source practice: three each).",
+                  judgement="neutral", key_area=4),
+        Statement(f"{weekly} of {k} mentors met their mentees at least once a school week on average (sessions "
+                  f"held divided by the school weeks each mentoring ran, holidays left out).", judgement="neutral",
+                  key_area=4),
+        Statement(f"{logged:.0%} of the {len(rows)} mentees have a learning log with at least one entry."
+                  if logged is not None else "No learning-log entries are recorded.", judgement="neutral",
+                  key_area=4)]
+    tables = ()
+    if audience == "leaders":
+        names = data.pupils.drop_duplicates("upn", keep="last").set_index("upn")
+        who = rows["upn"].map((names["forename"] + " " + names["surname"]) if {"forename", "surname"} <= set(names)
+                              else pd.Series(dtype=str)).fillna(rows["upn"])
+        loads = loads.merge(who.groupby(rows["mentor"]).agg(", ".join).rename("mentees"), left_on="mentor",
+                            right_index=True)
+        loads["held"] = [f"{h:.0f} of {p:.0f}" if pd.notna(h) and pd.notna(p) else "not recorded"
+                         for h, p in zip(loads["sessions_held"], loads["sessions_planned"])]
+        tables = (Table(f"Each mentor, {year} (weeks are school weeks: holidays left out)", loads, columns={
+            "mentor": "Mentor", "mentor_role": "Role", "mentees": "Mentees", "n_mentees": "Number",
+            "caseload_as_planned": "Three mentees", "held": "Sessions held", "weeks": "School weeks",
+            "sessions_per_week": "Sessions a school week", "weekly_cadence": "Weekly",
+            "mentees_with_log": "Share with a learning log", "log_entries_per_session": "Log entries a session"},
+            decimals={"School weeks": 0, "Sessions a school week": 2, "Share with a learning log": 2,
+                      "Log entries a session": 2}),)
+    return Section(4, _Q[0], title, audience, tables=tables, sentences=tuple(sentences))
+
+
+def register_opportunities(data, *, year: str, audience: str = "governors", threshold: int = 6,
+                           ledger=None) -> Section:
+    """Do register pupils take up opportunities beyond the classroom and the Learner Academy, disadvantaged or not?
+
+    Among the pupils on the G&T register in ``year``: the share taking up
+    each category of opportunity (any, the Learner Academy, masterclasses,
+    ...) by disadvantage, with n and Wilson intervals
+    (:func:`gtanalytics.engagement.enrichment_takeup`), and the gap between
+    disadvantaged register pupils and other register pupils for any
+    opportunity and for the Learner Academy (Newcombe interval,
+    :func:`gtanalytics.engagement.takeup_gap`). Key area 4, question 2.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> sec = register_opportunities(load_sample().for_school(8884101), year="2023/24", audience="leaders")
+    >>> sorted(set(sec.tables[0].frame["category"]))[:2]
+    ['Any opportunity', 'Clubs']
+    """
+    title = "Do register pupils take up opportunities and the Learner Academy, disadvantaged or not?"
+    register = data.pupils[(data.pupils["academic_year"] == year) & data.pupils["gt_register"].eq(True)]
+    if not len(data.enrichment) or not len(register):
+        why = "no enrichment records were supplied" if not len(data.enrichment) else f"no pupil is on the register in {year}"
+        no = nv.cannot_answer("Do register pupils take up opportunities?", why, key_area=4)
+        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    enrichment = data.enrichment[(data.enrichment["academic_year"] == year)
+                                 & data.enrichment["upn"].isin(register["upn"])]
+    rates = noting(notes, enrichment_takeup, enrichment, register, by="disadvantaged")
+    rates = rates.assign(category=rates["category"].map(lambda c: _CATEGORY_WORDS.get(c, str(c).replace("_", " "))),
+                         group=rates["disadvantaged"].map({True: "Disadvantaged", False: "Not disadvantaged"}))
+    rates = rt.for_audience(rates, count_cols=["n", "takers"], value_cols=["estimate", "ci_low", "ci_high"],
+                            threshold=threshold, audience=audience, block_col="category")
+    small = smallest_group(threshold)
+    sentences, gaps = [], []
+    for category in [c for c in ("any", "learner_academy") if c == "any" or (enrichment["category"] == c).any()]:
+        gap = noting(notes, takeup_gap, enrichment, register, group="disadvantaged", category=category)
+        gap = gap.rename(columns={"pct_focus": "mean_focus", "pct_other": "mean_other"})
+        gap = rt.for_audience(gap, count_cols=["n_focus", "n_other", "takers_focus", "takers_other"],
+                              value_cols=["mean_focus", "mean_other", "gap", "ci_low", "ci_high"],
+                              threshold=threshold, audience=audience)
+        said = nv.describe_gap(gap, measure_name=f"{_CATEGORY_WORDS[category].lower()} take-up among pupils on the "
+                               f"G&T register ({year}, percentage of pupils)", focus_label="Disadvantaged register pupils",
+                               other_label="other register pupils", unit="percentage points", min_n=small, key_area=4)
+        sentences += said if isinstance(said, list) else [said]
+        gaps.append(gap.assign(label=_CATEGORY_WORDS[category]))
+    gaps = pd.concat(gaps, ignore_index=True)
+    chart = keep(plotting.estimates(gaps, estimate="gap", label="label", n="n_focus", min_n=small, reference=0.0,
+                                    order=False, title=f"Disadvantaged register pupils against other register "
+                                                       f"pupils, {year}",
+                                    xlabel="Difference in the percentage taking part (percentage points, 95% "
+                                           "interval)"))
+    table = Table(f"Register pupils taking part in {year}, by disadvantage (95% Wilson intervals)", rates,
+                  columns={"category": "Opportunity", "group": "Pupils", "n": "Register pupils", "takers": "Taking part",
+                           "estimate": "Percentage", "ci_low": "From", "ci_high": "To"}, decimals=1)
+    return Section(4, _Q[1], title, audience, tables=(table,), charts=(chart,), sentences=tuple(sentences),
+                   evidence=tuple(sentences), notes=notes_for(audience, notes))
 
 
 def attendance(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
@@ -84,7 +215,8 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
                                  population=lambda r: population("pupils", year, gt_register=bool(r["gt_register"])))
     small = smallest_group(threshold)
     national = absence["national"].dropna() if "national" in absence else pd.Series(dtype=float)
-    charts = [keep(plotting.estimates(absence, estimate="estimate", label="gt_register", min_n=small,
+    charts = [keep(plotting.estimates(absence.assign(group=absence["gt_register"].map(_REGISTER)),
+                                      estimate="estimate", label="group", min_n=small,
                                       reference=float(national.iloc[0]) if len(national) else 0.0,
                                       title=f"Overall absence, {year} (line: national figure)",
                                       xlabel="Sessions missed (%)"))]
@@ -140,9 +272,13 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
                             value_cols=["estimate", "se", "ci_low", "ci_high"], threshold=threshold,
                             audience=audience)
     small = smallest_group(threshold)
-    chart = keep(plotting.estimates(rates, estimate="estimate", label="disadvantaged", min_n=small, reference=0.0,
-                                    order=False, title=f"Parents' evenings attended, {year}",
-                                    xlabel="Percentage attended (95% interval)"))
+    measures = {"any_attended": "came at least once", "events_attended": "share of evenings attended"}
+    rates = rates.assign(group=rates["disadvantaged"].map(_GROUP_NAMES["disadvantaged"]),
+                         what=rates["measure"].map(measures).fillna(rates["measure"]))
+    chart = keep(plotting.estimates(rates.assign(label=rates["group"] + ": " + rates["what"]), estimate="estimate",
+                                    label="label", min_n=small, reference=0.0, order=False,
+                                    title=f"Parents' evenings attended, {year}",
+                                    xlabel="Percentage (95% interval)"))
     any_ = rates[rates["measure"] == "any_attended"].set_index("disadvantaged")
     if {True, False} <= set(any_.index) and any_[["n", "count"]].notna().all(axis=None):
         f, o = any_.loc[True], any_.loc[False]
@@ -155,50 +291,89 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
     else:
         sentences = (nv.cannot_answer("Are disadvantaged pupils' parents as engaged as others'?",
                                       f"too few pupils in one of the groups in {year}", key_area=4),)
-    table = Table("", rates, columns={"disadvantaged": "Disadvantaged", "measure": "Measure", "n": "Pupils",
+    table = Table("", rates, columns={"group": "Pupils", "what": "Parents or carers", "n": "Pupils in group",
                                       "estimate": "Percentage", "ci_low": "From", "ci_high": "To"}, decimals=1)
     return Section(4, _Q[2], title, audience, tables=(table,), charts=(chart,), sentences=sentences,
                    evidence=sentences, notes=notes_for(audience, notes))
 
 
-def exclusions(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
-    """Are able pupils suspended more or less than others, and than nationally? (key area 4, question 2)
+def exclusions(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
+               by=("gt_register",)) -> Section:
+    """Are able (or disadvantaged) pupils suspended more or less than others, and than nationally? (key area 4)
 
-    The suspension rate (suspensions per 100 pupils, exact Poisson interval)
-    by G&T register membership in ``year``
-    (:func:`gtanalytics.attendance.exclusion_rates`) against the national
-    rate; each group's count is a count of the year's register (or other)
-    pupils in the ledger.
+    The suspension rate (suspensions per 100 pupils, quasi-Poisson interval)
+    by each group in ``by`` (``"gt_register"``, ``"disadvantaged"``) in
+    ``year`` (:func:`gtanalytics.attendance.exclusion_rates`) against the
+    national rate for the same phase and group where one is published (and
+    said to be missing where not); each group's count is a count of the
+    year's pupils in that group in the ledger. Leaders also see the table
+    with permanent exclusions and the share of pupils suspended.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> sec = exclusions(load_sample().for_school(8884101), year="2023/24", audience="leaders",
+    ...                  by=("gt_register", "disadvantaged"))
+    >>> len(sec.tables[0].frame)
+    12
     """
-    title = "Are able pupils kept in school (suspensions)?"
+    title = "Are able and disadvantaged pupils kept in school (suspensions)?"
     if not len(data.exclusions):
         no = nv.cannot_answer("Are able pupils suspended?", "no exclusion records were supplied", key_area=4)
         return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
-    rates = noting(notes, exclusion_rates, data.exclusions, data.pupils, by="gt_register")
-    rates = rates[(rates["measure"] == "suspension_rate") & (rates["academic_year"] == year)]
-    rates = rt.for_audience(rates, count_cols="n", value_cols=["estimate", "ci_low", "ci_high", "count", "per_10000"],
-                            threshold=threshold, audience=audience)
-    if ledger is not None and audience == "governors":
-        rates = ledger.protect(rates, count_col="n", value_cols=["estimate", "ci_low", "ci_high", "count"],
-                               population=lambda r: population("pupils", year, gt_register=bool(r["gt_register"])))
-    sentences = tuple(withhold(nv.describe_attendance(
-        rates, label="gt_register", names=_REGISTER, min_n=smallest_group(threshold),
-        national_label=f"national {year}", measure_name="suspension rate (suspensions per 100 pupils)"),
-        rates, label="gt_register", names=_REGISTER, threshold=threshold, key_area=4))
-    return Section(4, _Q[1], title, audience, sentences=sentences, evidence=sentences,
+    small = smallest_group(threshold)
+    sentences, tables = [], []
+    for group in by:
+        names = _REGISTER if group == "gt_register" and by == ("gt_register",) else _GROUP_NAMES.get(
+            group, {True: group, False: f"not {group}"})
+        all_rates = noting(notes, exclusion_rates, data.exclusions, data.pupils, by=group)
+        all_rates = all_rates[all_rates["academic_year"] == year]
+        rates = all_rates[all_rates["measure"] == "suspension_rate"]
+        rates = rt.for_audience(rates, count_cols="n", value_cols=["estimate", "ci_low", "ci_high", "count",
+                                                                   "per_10000"],
+                                threshold=threshold, audience=audience)
+        if ledger is not None and audience == "governors":
+            rates = ledger.protect(rates, count_col="n", value_cols=["estimate", "ci_low", "ci_high", "count"],
+                                   population=lambda r, g=group: population("pupils", year, **{g: bool(r[g])}))
+        sentences += withhold(nv.describe_attendance(
+            rates, label=group, names=names, min_n=small, national_label=f"national {year}",
+            measure_name="suspension rate (suspensions per 100 pupils)"),
+            rates, label=group, names=names, threshold=threshold, key_area=4)
+        if audience == "leaders":
+            tables.append(all_rates.assign(pupils=all_rates[group].map(names), measure=all_rates["measure"].map(
+                {"suspension_rate": "Suspensions per 100 pupils", "permanent_exclusion_rate":
+                 "Permanent exclusions per 100 pupils", "pupils_suspended": "Pupils suspended (%)"}),
+                national=all_rates["national"].astype("object").where(all_rates["national"].notna(),
+                                                                      "none published")))
+    shown = (Table(f"Suspensions and permanent exclusions, {year} (95% intervals; national figure for the same "
+                   f"phase and group where published)", pd.concat(tables, ignore_index=True), columns={
+                       "pupils": "Pupils", "measure": "Measure", "n": "Pupils in group", "count": "Count",
+                       "estimate": "Rate", "ci_low": "From", "ci_high": "To", "national": "National"},
+                   decimals={"Rate": 1, "From": 1, "To": 1, "Count": 0}),) if tables else ()
+    return Section(4, _Q[1], title, audience, tables=shown, sentences=tuple(sentences), evidence=tuple(sentences),
                    notes=notes_for(audience, notes))
 
 
-def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
-    """Do pupils on the register and their parents answer the school's surveys differently? (key area 4, question 3)
+def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
+            by=("gt_register",)) -> Section:
+    """Do pupils on the register (or disadvantaged pupils) and their parents answer the school's surveys differently?
 
-    For each survey question asked in ``year``, the difference in mean
-    answer between pupils on the G&T register (or their parents) and others
+    For each survey question asked in ``year`` and each group in ``by``
+    (``"gt_register"``, ``"disadvantaged"``), the difference in mean answer
+    between the group's pupils (or their parents) and others
     (:func:`gtanalytics.engagement.survey_summary`; Welch interval,
     :func:`gtanalytics.stats.welch_moments`). Question texts are
     staff-entered and pass through :func:`gtanalytics.sections.staff_text`.
-    Each question is one finding.
+    Each question and group is one finding (key area 4, question 3).
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> sec = surveys(load_sample().for_school(8884101), year="2023/24", audience="leaders",
+    ...               by=("gt_register", "disadvantaged"))
+    >>> len(sec.tables), len(sec.charts)
+    (1, 1)
     """
     title = "What do pupils and parents say in the school's surveys?"
     answers = data.surveys[data.surveys["academic_year"] == year] if len(data.surveys) else data.surveys
@@ -208,21 +383,41 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6,
         return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     answers = answers.assign(question=staff_text(answers["question"], audience=audience, pupils=data))
-    summary = noting(notes, survey_summary, answers, pupils=data.pupils, by="gt_register")
-    keys = ["respondent", "survey", "question"]
-    reg = summary[summary["gt_register"] == True].set_index(keys)
-    other = summary[summary["gt_register"] == False].set_index(keys)
-    both = reg.merge(other, left_index=True, right_index=True, suffixes=("_focus", "_other"))
-    diff = welch_moments(both["n_focus"], both["mean_focus"], both["sd_focus"] ** 2, both["n_other"],
-                         both["mean_other"], both["sd_other"] ** 2)
-    gaps = pd.DataFrame({"n_focus": both["n_focus"].to_numpy(), "n_other": both["n_other"].to_numpy(),
-                         "mean_focus": both["mean_focus"].to_numpy(), "mean_other": both["mean_other"].to_numpy(),
-                         "gap": diff["diff"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
-                         "question": [f"{r.capitalize()}s, \u201c{q}\u201d" for r, _, q in both.index]})
-    gaps = rt.for_audience(gaps, count_cols=["n_focus", "n_other"], threshold=threshold, audience=audience)
-    said = nv.describe_gap(gaps, measure_name="answers (points on the survey's scale)", label="question",
-                           focus_label="those on the G&T register", other_label="others", unit="points",
-                           min_n=smallest_group(threshold), key_area=4)
-    sentences = tuple(said if isinstance(said, list) else [said])
-    return Section(4, _Q[2], title, audience, sentences=sentences, evidence=sentences,
-                   notes=notes_for(audience, notes))
+    small = smallest_group(threshold)
+    frames, sentences = [], []
+    for group in by:
+        focus, other = GROUP_WORDS.get(group, (f"pupils with {group}", "other pupils"))
+        summary = noting(notes, survey_summary, answers, pupils=data.pupils, by=group)
+        keys = ["respondent", "survey", "question"]
+        reg = summary[summary[group] == True].set_index(keys)
+        oth = summary[summary[group] == False].set_index(keys)
+        both = reg.merge(oth, left_index=True, right_index=True, suffixes=("_focus", "_other"))
+        diff = welch_moments(both["n_focus"], both["mean_focus"], both["sd_focus"] ** 2, both["n_other"],
+                             both["mean_other"], both["sd_other"] ** 2)
+        gaps = pd.DataFrame({"n_focus": both["n_focus"].to_numpy(), "n_other": both["n_other"].to_numpy(),
+                             "mean_focus": both["mean_focus"].to_numpy(), "mean_other": both["mean_other"].to_numpy(),
+                             "gap": diff["diff"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
+                             "respondent": [r for r, _, _ in both.index], "text": [q for _, _, q in both.index],
+                             "question": [f"{r.capitalize()}s, \u201c{q}\u201d" for r, _, q in both.index],
+                             "group": group, "focus": focus[:1].upper() + focus[1:]})
+        gaps = rt.for_audience(gaps, count_cols=["n_focus", "n_other"], threshold=threshold, audience=audience)
+        for respondent, rows in gaps.groupby("respondent", sort=False):
+            who = (focus, other) if respondent == "pupil" else (f"{respondent}s of {focus}", f"other {respondent}s")
+            said = nv.describe_gap(rows, measure_name="answers (points on the survey's scale)", label="question",
+                                   focus_label=who[0], other_label=who[1], unit="points", min_n=small, key_area=4)
+            sentences += said if isinstance(said, list) else [said]
+        frames.append(gaps)
+    gaps = pd.concat(frames, ignore_index=True)
+    if audience != "leaders":
+        return Section(4, _Q[2], title, audience, sentences=tuple(sentences), evidence=tuple(sentences))
+    pupils_said = gaps[gaps["respondent"] == "pupil"]
+    chart = keep(plotting.estimates(pupils_said.assign(label=pupils_said["focus"] + ": " + pupils_said["text"]),
+                                    estimate="gap", label="label", n="n_focus", min_n=small, order=False,
+                                    title=f"Pupil voice {year}: each group's answers against other pupils'",
+                                    xlabel="Difference in mean answer (points on the 1-5 scale, 95% interval)"))
+    table = Table("Each question: the group's mean answer against others' (Welch 95% interval)", gaps, columns={
+        "focus": "Group", "question": "Question", "n_focus": "Answers (group)", "mean_focus": "Mean (group)",
+        "n_other": "Answers (others)", "mean_other": "Mean (others)", "gap": "Difference", "ci_low": "From",
+        "ci_high": "To"})
+    return Section(4, _Q[2], title, audience, tables=(table,), charts=(chart,), sentences=tuple(sentences),
+                   evidence=tuple(sentences), notes=notes_for(audience, notes))
