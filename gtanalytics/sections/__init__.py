@@ -21,6 +21,7 @@ Examples
 
 from gtanalytics.sections.capacity import (
     partner_schools,
+    progress_by_school,
     staff_deployment,
     trust_progress,
 )
@@ -50,12 +51,21 @@ from gtanalytics.sections.explore import explore, explore_progress
 from gtanalytics.sections.leadership import pupils_in_need, support_for_need
 from gtanalytics.sections.learning import interventions_working, staff_groups
 from gtanalytics.sections.review import self_evaluation
+from gtanalytics.sections.trust import (
+    SchoolOverview,
+    TrustOverview,
+    school_overview,
+    trust_overview,
+    trust_ratings,
+)
 
 __all__ = [
     "SMALLEST_GROUP",
     "Document",
+    "SchoolOverview",
     "Section",
     "Table",
+    "TrustOverview",
     "attendance",
     "exclusions",
     "explore",
@@ -68,8 +78,10 @@ __all__ = [
     "parents_engaged",
     "partner_schools",
     "population",
+    "progress_by_school",
     "pupils_in_need",
     "register_representative",
+    "school_overview",
     "self_evaluation",
     "smallest_group",
     "staff_deployment",
@@ -77,5 +89,7 @@ __all__ = [
     "staff_text",
     "support_for_need",
     "surveys",
+    "trust_overview",
     "trust_progress",
+    "trust_ratings",
 ]

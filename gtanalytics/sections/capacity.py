@@ -113,8 +113,8 @@ def _pair_sentence(r, *, names, subject: str) -> nv.Statement:
     return nv.Statement(
         f"{a} could support {b} in {subject} ({r['phase']} schools, the same summer test): value added "
         f"{_signed(r['mentor_va'])} {unit} at {a} (95% interval {_signed(r['mentor_ci_low'])} to "
-        f"{_signed(r['mentor_ci_high'])}; {int(r['mentor_n'])} pupils) against {_signed(r['mentee_va'])} at {b} "
-        f"({_signed(r['mentee_ci_low'])} to {_signed(r['mentee_ci_high'])}; {int(r['mentee_n'])} pupils): a "
+        f"{_signed(r['mentor_ci_high'])}; n = {int(r['mentor_n'])}) against {_signed(r['mentee_va'])} at {b} "
+        f"({_signed(r['mentee_ci_low'])} to {_signed(r['mentee_ci_high'])}; n = {int(r['mentee_n'])}): a "
         f"difference of {r['difference']:.1f} points (95% interval {r['diff_ci_low']:.1f} to "
         f"{r['diff_ci_high']:.1f}).", judgement="neutral", key_area=5)
 
