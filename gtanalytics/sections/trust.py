@@ -64,15 +64,28 @@ def _with_unit(v, unit: str, digits: int = 1, sign: bool = False) -> str:
     return f"{_num(v, digits, sign)}%" if unit.startswith("%") else _num(v, digits, sign)
 
 
+#: Short row labels of the comparison table (the measure's full name is in the school report).
+SHORT_LABELS = {
+    "ks2_rwm_expected": "KS2 reading, writing and maths, expected standard",
+    "ks4_attainment8": "Attainment 8",
+    "ks4_progress8": "Progress 8 (own estimate, DfE 2024 tables)",
+    "ks4_english_maths_5plus": "Grade 5+ in English and maths",
+    "overall_absence": "Overall absence",
+    "persistent_absence": "Persistent absence (10%+ of sessions missed)",
+}
+_UNIT_WORDS = {"% of pupils": "% of pupils", "A8 points": "points", "P8 points": "points",
+               "% of sessions missed": "% of sessions"}
+
+
 def _headline_text(r, *, threshold: int) -> str:
-    """``61.9% (48.5% to 73.6%), n = 42; national 61.0%: in line with national``."""
-    if r["n"] == 0 or pd.isna(r["n"]) and pd.isna(r["value"]):
-        return "not available" if r["n"] == 0 else f"fewer than {threshold} pupils: not shown"
+    """``64.3% (49.2 to 77.0), n = 42; national 61.0%: in line``."""
+    if r["n"] == 0:
+        return "not available"
     if pd.isna(r["value"]):
-        return f"fewer than {threshold} pupils: not shown"
+        return f"not shown (fewer than {threshold} pupils)"
     dp, sign = (2, True) if r["unit"] == "P8 points" else (1, False)
-    text = (f"{_with_unit(r['value'], r['unit'], dp, sign)} ({_with_unit(r['ci_low'], r['unit'], dp, sign)} to "
-            f"{_with_unit(r['ci_high'], r['unit'], dp, sign)}), n = {int(r['n'])}")
+    text = (f"{_with_unit(r['value'], r['unit'], dp, sign)} ({_num(r['ci_low'], dp, sign)} to "
+            f"{_num(r['ci_high'], dp, sign)}), n = {int(r['n'])}")
     if pd.isna(r["national"]):
         return text + "; no national figure"
     worse_high = r["measure"] in ("overall_absence", "persistent_absence")
@@ -101,10 +114,10 @@ def _gap_text(r, *, threshold: int) -> str:
         how = "narrowed"
     else:
         how = "no clear change"
-    who = "disadvantaged pupils behind" if g2 < 0 else "disadvantaged pupils ahead"
-    return (f"{_num(abs(g2))} points, {who}, in {r['last_year']}; {_num(abs(g1))} in {r['first_year']}: {how} "
-            f"({_num(size, sign=True)} points, 95% interval {_num(lo, sign=True)} to {_num(hi, sign=True)}; "
-            f"{int(r['n_focus'])} disadvantaged and {int(r['n_other'])} other pupils' results)")
+    who = "behind" if g2 < 0 else "ahead"
+    return (f"{how}: {who} by {_num(abs(g2))} in {r['last_year']}, {_num(abs(g1))} in {r['first_year']}; change "
+            f"{_num(size, sign=True)} ({_num(lo, sign=True)} to {_num(hi, sign=True)}), n = {int(r['n_focus'])} "
+            f"and {int(r['n_other'])} results")
 
 
 @dataclass(frozen=True)
@@ -195,7 +208,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
         if hit.empty:
             continue
         r = hit.iloc[0]
-        label = f"{r['label']}: {r['group_label']} ({r['unit']})"
+        label = f"{SHORT_LABELS.get(measure, r['label'])}: {r['group_label']} ({_UNIT_WORDS.get(r['unit'], r['unit'])})"
         fact("headline", measure, label, _headline_text(r, threshold=threshold), group=group, n=r["n"],
              value=r["value"], unit=r["unit"], ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=r["ci_method"],
              national=r["national"])
@@ -208,7 +221,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
         change = rt.for_audience(trend.change, count_cols=[], value_cols=[], threshold=threshold, audience=audience)
         r = change.iloc[0]
         gaps[f"the {subject} summer test"] = change
-        fact("gap", f"gap_{subject}", f"Disadvantage gap, {subject} summer test (standardised-score points)",
+        fact("gap", f"gap_{subject}", f"Disadvantage gap, {subject} summer test (points), first to last year",
              _gap_text(r, threshold=threshold), group="disadvantaged", n=r["n_focus"] + r["n_other"],
              value=r["gap_last"], unit="standardised-score points", ci_low=r["ci_low"], ci_high=r["ci_high"],
              ci_method=str(r["method"]))
@@ -230,14 +243,14 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
         if len(hit):
             r = hit.iloc[0]
             if pd.isna(r["ratio"]):
-                text = f"not shown: fewer than {threshold} pupils, or a count that would reveal such a group"
+                text = f"not shown (a group of fewer than {threshold} pupils)"
             else:
                 verdict = ("under-represented" if r["ci_high"] < 1 else "over-represented" if r["ci_low"] > 1
                            else "no clear difference")
-                text = (f"{_num(100 * r['share_register'], 0)}% of the register against {_num(100 * r['share_cohort'], 0)}% "
-                        f"of pupils: {_num(r['ratio'], 2)} times their share (95% interval {_num(r['ci_low'], 2)} to "
-                        f"{_num(r['ci_high'], 2)}), {verdict}")
-            fact("register", "register_disadvantaged", "Disadvantaged pupils on the G&T register", text,
+                text = (f"{verdict}: {_num(100 * r['share_register'], 0)}% of the register, "
+                        f"{_num(100 * r['share_cohort'], 0)}% of pupils; {_num(r['ratio'], 2)} times their share "
+                        f"({_num(r['ci_low'], 2)} to {_num(r['ci_high'], 2)})")
+            fact("register", "register_disadvantaged", "Disadvantaged pupils' share of the G&T register", text,
                  group="disadvantaged", n=r["n_group"], value=r["ratio"], unit="times their share of pupils",
                  ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=str(r["method"]))
 
@@ -252,16 +265,16 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
                                             value_cols=_IMPACT_VALUES, threshold=threshold, audience=audience)
         for r in impact.itertuples(index=False):
             if pd.isna(r.es):
-                text = (f"{r.programme}: fewer than {threshold} pupils, not shown" if pd.isna(r.n_pupils)
-                        else f"{r.programme}: no comparison group")
+                text = (f"not shown (fewer than {threshold} pupils)" if pd.isna(r.n_pupils)
+                        else "no comparison group")
             else:
                 clear = r.es_ci_low > 0 or r.es_ci_high < 0
                 months = f", {r.months_label}" if clear and isinstance(r.months_label, str) else ""
-                text = (f"{r.programme}: {_num(r.es, 2, sign=True)} ({_num(r.es_ci_low, 2, sign=True)} to "
-                        f"{_num(r.es_ci_high, 2, sign=True)}), n = {int(r.n_pupils)}"
-                        f"{months}{'' if clear else ', no clear effect'}")
-            fact("intervention", f"impact {r.programme}", "Intervention programmes: effect size against comparable "
-                 "pupils (months' progress where clear)", text, group="participants", n=r.n_pupils, value=r.es,
+                text = (f"{_num(r.es, 2, sign=True)} ({_num(r.es_ci_low, 2, sign=True)} to "
+                        f"{_num(r.es_ci_high, 2, sign=True)}), n = {int(r.n_pupils)}{months}"
+                        f"{'' if clear else ': no clear effect'}")
+            fact("intervention", f"impact {r.programme}", f"Programme: {r.programme} (effect size against "
+                 "comparable pupils)", text, group="participants", n=r.n_pupils, value=r.es,
                  unit="effect size (standard deviations)", ci_low=r.es_ci_low, ci_high=r.es_ci_high,
                  ci_method=str(r.comparison_method))
 
@@ -336,7 +349,7 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
     --------
     >>> from gtanalytics import load_sample
     >>> ov = trust_overview(load_sample())
-    >>> list(ov.comparison.tables[0].frame.columns)
+    >>> list(ov.comparison.tables[0].frame.columns)  # schools by name, primary schools first
     ['Measure', 'Oakfield Primary', 'Riverside Primary', 'Hollins Park School', 'Kingsmead Academy']
     """
     ids = rd.school_ids(trust)
@@ -350,11 +363,8 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
     schools = pd.DataFrame({
         "School": [o.school_name for o in per], "Phase": [o.phase.capitalize() for o in per],
         "Pupils on roll": facts.loc[facts["measure"] == "n_pupils", "text"].tolist(),
-        "Disadvantaged": facts.loc[facts["measure"] == "pct_disadvantaged", "text"].tolist()})
-    schools_sec = Section(5, _Q[1], f"The trust's schools, {year}", audience,
-                          tables=(Table("", schools),),
-                          sentences=(nv.Statement(f"{len(per)} schools: " + "; ".join(
-                              f"{o.school_name} ({o.phase})" for o in per) + ".", judgement="neutral", key_area=5),))
+        "Disadvantaged pupils": facts.loc[facts["measure"] == "pct_disadvantaged", "text"].tolist()})
+    schools_sec = Section(5, _Q[1], f"The trust's {len(per)} schools, {year}", audience, tables=(Table("", schools),))
 
     candidates = [o.findings for o in per if len(o.findings)]
     found = _rank(pd.concat(candidates, ignore_index=True)) if candidates else pd.DataFrame(
@@ -387,20 +397,28 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
         for o in per:
             hit = facts[(facts["school_id"] == o.school_id) & (facts["label"] == label)]
             if len(hit):
-                cells[o.school_name] = "; ".join(hit["text"]) if label.startswith("Intervention") else hit["text"].iloc[0]
+                cells[o.school_name] = hit["text"].iloc[0]
+            elif label.startswith("Programme"):
+                cells[o.school_name] = "not run"
             else:
                 phase = next((_PHASE_OF[m[:3]] for m in rows.loc[rows["label"] == label, "measure"]
                               if m[:3] in _PHASE_OF), None)
-                cells[o.school_name] = f"not a {o.phase} measure" if phase and phase != o.phase else "no data"
+                cells[o.school_name] = "\u2014" if phase and phase != o.phase else "no data"
         grid.append(cells)
-    comparison = Section(5, _Q[1], f"The schools compared, {year}", audience,
-                         tables=(Table("Each figure with its 95% interval in brackets and n, the number of pupils behind "
-                                       "it; national figures are for the school's phase, year and pupil group.",
-                                       pd.DataFrame(grid)),),
-                         notes=("The same figures, from the same calculations, as each school's governor report. "
-                                "Gaps are disadvantaged pupils' mean summer-test score against other pupils', in "
-                                "standardised-score points; the change is from the first year to the last "
-                                "(successive cohorts). Effect sizes are in standard deviations of the test.",))
+    grid = pd.DataFrame(grid)
+    topic_of = dict(zip(facts["label"], facts["topic"]))
+    outcomes = grid["Measure"].map(topic_of).isin(["school", "headline"])
+    comparison = Section(5, _Q[1], f"The schools compared, {year}", audience, tables=(
+        Table("**Results and attendance against national.** Each figure: the value, its 95% interval in brackets, "
+              "and n, the number of pupils behind it; national figures are for the school's phase, year and pupil "
+              "group; \u2014: not a measure of the school's phase.", grid[outcomes].reset_index(drop=True)),
+        Table("**Disadvantaged pupils, the register and intervention programmes.** Gaps: disadvantaged pupils' "
+              "mean summer-test score against other pupils', in standardised-score points, and its change from the "
+              "first year to the last (successive cohorts), with its 95% interval. Register: disadvantaged pupils' "
+              "share of the gifted and talented register against their share of pupils. Programmes: effect size in "
+              "standard deviations of the termly test against comparable pupils who did not take part.",
+              grid[~outcomes].reset_index(drop=True))),
+        notes=("The same figures, from the same calculations, as each school's governor report.",))
     return TrustOverview(year, schools_sec, findings_sec, comparison, facts)
 
 
@@ -422,7 +440,11 @@ def trust_ratings(trust, *, year: str, audience: str = "governors") -> Section:
     if not len(se):
         no = nv.cannot_answer(title, f"no self-evaluation ratings are recorded for {year}", key_area=5)
         return Section(5, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
-    names = {s: rd.school_name(trust, s) for s in rd.school_ids(trust)}
+    from gtanalytics.headlines import school_phase
+
+    ids = sorted(rd.school_ids(trust), key=lambda s: ({"primary": 0, "secondary": 1}.get(
+        school_phase(trust, school=s), 2), rd.school_name(trust, s)))
+    names = {s: rd.school_name(trust, s) for s in ids}
     wide = (se.assign(school=se["school_id"].astype(str).map(names), key_area=pd.to_numeric(se["key_area"]))
             .pivot_table(index="key_area", columns="school", values="rating", aggfunc="last"))
     wide = wide[[n for n in names.values() if n in wide.columns]].fillna("not rated")
