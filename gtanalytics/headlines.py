@@ -708,7 +708,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
 def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> list[dict]:
     out = []
     for name, trend in gap_trends.items():
-        change = trend if isinstance(trend, pd.DataFrame) else trend.change  # a frame has a "change" column
+        change = trend if isinstance(trend, pd.DataFrame) else trend.change
         for r in change.itertuples(index=False):
             if any(pd.isna(v) for v in (r.gap_first, r.gap_last, r.ci_low, r.ci_high, r.n_focus, r.n_other)):
                 continue  # too few to say, or suppressed for the audience
@@ -754,8 +754,6 @@ def _group_words(characteristic: str, value) -> str:
              ("eal", "yes"): "Pupils with English as an additional language",
              ("sen", "K"): "Pupils receiving SEN support", ("sen", "E"): "Pupils with an EHC plan",
              ("sex", "F"): "Girls", ("sex", "M"): "Boys"}
-    if characteristic in ("ethnicity_major", "ethnicity"):
-        return known.get((characteristic, v), f"Pupils of {v} ethnicity")
     return known.get((characteristic, v), f"Pupils with {characteristic.replace('_', ' ')} {v}")
 
 

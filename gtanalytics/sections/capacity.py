@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 
 from gtanalytics import narrative as nv
+from gtanalytics import plotting
 from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.oversight import staff_deployment as deployment_of
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.sections.core import Section, Table, smallest_group
-from gtanalytics.sections.figures import notes_for, noting
+from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.subjects import subjects_in
 from gtanalytics.trends import mentoring_pairs, school_comparison
 
@@ -206,7 +207,7 @@ def trust_progress(trust, *, year: str, audience: str = "governors", threshold: 
         sentences += [_pair_sentence(r, names=names, subject=subject)
                       for _, r in found[found["choice"] == 1].iterrows()]
     no = () if rows else (nv.cannot_answer(title, "no summer standardised test scores for two years", key_area=5),)
-    tables = ()
+    tables, charts = (), ()
     if rows:
         t = pd.concat(rows, ignore_index=True)
         words = {"significantly above": "above the phase average", "significantly below": "below the phase average",
@@ -223,11 +224,15 @@ def trust_progress(trust, *, year: str, audience: str = "governors", threshold: 
                 for n, v in zip(t["n"], t["vs_trust_mean"])]})
         tables = (Table("Value added on the summer standardised tests, in standardised-score points: each pupil "
                         "against pupils of the same phase in the trust with the same score a year earlier.", shown),)
+        drawn = t.assign(label=t["school_id"].map(names) + ", " + t["subject"])
+        charts = (keep(plotting.value_added_by_group(
+            drawn.iloc[::-1], label="label", min_n=small, title=f"Progress by school within its phase, {year}",
+            xlabel="Value added (standardised-score points)")),)
         if not sentences:
             sentences = [nv.Statement("No two schools of the same phase differ clearly enough in progress on the same "
                                       "test to suggest one supports the other.", judgement="neutral", key_area=5)]
     how = ("Schools are compared only with schools of the same phase, on the same test: a primary is never set "
            "against a secondary. A pair is suggested only when one school is clearly above its phase's average, "
            "the other clearly below, and the difference between them is clear (95% interval above zero).")
-    return Section(5, _Q[1], title, audience, tables=tables, sentences=tuple(sentences) + no,
+    return Section(5, _Q[1], title, audience, tables=tables, charts=charts, sentences=tuple(sentences) + no,
                    evidence=tuple(no), cannot_answer=tuple(str(s) for s in no), notes=(how, *notes_for(audience, notes)))

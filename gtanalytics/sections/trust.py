@@ -78,7 +78,7 @@ _UNIT_WORDS = {"% of pupils": "% of pupils", "A8 points": "points", "P8 points":
 
 
 def _headline_text(r, *, threshold: int) -> str:
-    """``64.3% (49.2 to 77.0), n = 42; national 61.0%: in line``."""
+    """``64.3% (49.2 to 77.0), n = 42; national 61.0%: in line`` (above / below only when the interval is)."""
     if r["n"] == 0:
         return "not available"
     if pd.isna(r["value"]):
@@ -90,11 +90,11 @@ def _headline_text(r, *, threshold: int) -> str:
         return text + "; no national figure"
     worse_high = r["measure"] in ("overall_absence", "persistent_absence")
     if r["ci_low"] > r["national"]:
-        verdict = "above national" + (" (worse)" if worse_high else "")
+        verdict = "above" + (" (worse)" if worse_high else "")
     elif r["ci_high"] < r["national"]:
-        verdict = "below national" + (" (better)" if worse_high else "")
+        verdict = "below" + (" (better)" if worse_high else "")
     else:
-        verdict = "in line with national"
+        verdict = "in line"
     return f"{text}; national {_with_unit(r['national'], r['unit'], dp, sign)}: {verdict}"
 
 
@@ -118,6 +118,26 @@ def _gap_text(r, *, threshold: int) -> str:
     return (f"{how}: {who} by {_num(abs(g2))} in {r['last_year']}, {_num(abs(g1))} in {r['first_year']}; change "
             f"{_num(size, sign=True)} ({_num(lo, sign=True)} to {_num(hi, sign=True)}), n = {int(r['n_focus'])} "
             f"and {int(r['n_other'])} results")
+
+
+_STATS = ["value", "se", "ci_low", "ci_high", "difference"]
+
+
+def _safe_headlines(data, *, school, year, threshold: int, audience: str) -> pd.DataFrame:
+    """:func:`headline_outcomes` for the audience as the school report's summary makes it: each measure's
+    disadvantaged and other pupils a block whose total is all pupils, all pupils on their own."""
+    h = headline_outcomes(data, school=school, year=year)
+    if audience != "governors":
+        return h
+    for c in ["n", *_STATS]:
+        h[c] = pd.to_numeric(h[c], errors="coerce").astype(float)
+    split = h[h["group"] != "all"].copy()
+    split["n_all"] = split["measure"].map(h[h["group"] == "all"].set_index("measure")["n"])
+    safe = rt.for_audience(split, count_cols="n", value_cols=_STATS, threshold=threshold, audience=audience,
+                           block_col="measure", totals={"n": "n_all"})
+    whole = rt.for_audience(h[h["group"] == "all"], count_cols="n", value_cols=_STATS, threshold=threshold,
+                            audience=audience)
+    return pd.concat([whole, safe.drop(columns=["n_all", "suppressed"])]).loc[:, h.columns].reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -176,7 +196,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
     small = smallest_group(threshold)
     ledger = Ledger(threshold)
     line = school_in_a_line(data, school=sid, year=year).iloc[0]
-    name, phase = str(line["school_name"]), str(line["phase"])
+    name, phase = rd.school_name(trust, sid), str(line["phase"])
     facts = []
 
     def fact(topic, measure, label, text, group="all", n=math.nan, value=math.nan, unit="", ci_low=math.nan,
@@ -195,14 +215,13 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
     fact("school", "n_pupils", "Pupils on roll", f"{int(line['n_pupils'])}", n=line["n_pupils"],
          value=line["n_pupils"], unit="pupils")
     fact("school", "pct_disadvantaged", "Disadvantaged pupils (% of pupils)",
+         "not recorded" if not line["n_disadvantaged_known"] else
          f"{_num(line['pct_disadvantaged'], 0)}% ({int(n_dis)} pupils)" if pd.notna(n_dis)
          else f"fewer than {threshold} pupils: not shown", n=n_dis,
          value=line["pct_disadvantaged"] if pd.notna(n_dis) else math.nan, unit="% of pupils")
 
     # headline outcomes and absence against the phase's national figures (the school report's function)
-    head = headline_outcomes(data, school=sid, year=year)
-    head = rt.for_audience(head, count_cols="n", value_cols=["value", "se", "ci_low", "ci_high", "difference"],
-                           threshold=threshold, audience=audience, block_col="measure")
+    head = _safe_headlines(data, school=sid, year=year, threshold=threshold, audience=audience)
     for measure, group in HEADLINE_ROWS:
         hit = head[(head["measure"] == measure) & (head["group"] == group)]
         if hit.empty:
@@ -215,13 +234,15 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
 
     # the disadvantage gap on the summer tests (as gaps_closing)
     gaps = {}
-    for subject in subjects_in(data.assessments, years=years) if len(years) > 1 else ():
+    known = data.pupils["disadvantaged"].dropna() if "disadvantaged" in data.pupils.columns else pd.Series(dtype=bool)
+    can_gap = len(years) > 1 and known.astype(bool).nunique() == 2
+    for subject in subjects_in(data.assessments, years=years) if can_gap else ():
         scores = rd.summer_scores(data, subject=subject, years=years)
         trend = noting([], gap_trend, scores, outcome="score", group="disadvantaged", focus=True, min_n=small)
         change = rt.for_audience(trend.change, count_cols=[], value_cols=[], threshold=threshold, audience=audience)
         r = change.iloc[0]
         gaps[f"the {subject} summer test"] = change
-        fact("gap", f"gap_{subject}", f"Disadvantage gap, {subject} summer test (points), first to last year",
+        fact("gap", f"gap_{subject}", f"Disadvantage gap, {subject} summer test (points)",
              _gap_text(r, threshold=threshold), group="disadvantaged", n=r["n_focus"] + r["n_other"],
              value=r["gap_last"], unit="standardised-score points", ci_low=r["ci_low"], ci_high=r["ci_high"],
              ci_method=str(r["method"]))
@@ -273,8 +294,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
                 text = (f"{_num(r.es, 2, sign=True)} ({_num(r.es_ci_low, 2, sign=True)} to "
                         f"{_num(r.es_ci_high, 2, sign=True)}), n = {int(r.n_pupils)}{months}"
                         f"{'' if clear else ': no clear effect'}")
-            fact("intervention", f"impact {r.programme}", f"Programme: {r.programme} (effect size against "
-                 "comparable pupils)", text, group="participants", n=r.n_pupils, value=r.es,
+            fact("intervention", f"impact {r.programme}", f"Programme: {r.programme} (effect size)", text, group="participants", n=r.n_pupils, value=r.es,
                  unit="effect size (standard deviations)", ci_low=r.es_ci_low, ci_high=r.es_ci_high,
                  ci_method=str(r.comparison_method))
 
@@ -408,17 +428,24 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
     grid = pd.DataFrame(grid)
     topic_of = dict(zip(facts["label"], facts["topic"]))
     outcomes = grid["Measure"].map(topic_of).isin(["school", "headline"])
-    comparison = Section(5, _Q[1], f"The schools compared, {year}", audience, tables=(
-        Table("**Results and attendance against national.** Each figure: the value, its 95% interval in brackets, "
-              "and n, the number of pupils behind it; national figures are for the school's phase, year and pupil "
-              "group; \u2014: not a measure of the school's phase.", grid[outcomes].reset_index(drop=True)),
-        Table("**Disadvantaged pupils, the register and intervention programmes.** Gaps: disadvantaged pupils' "
-              "mean summer-test score against other pupils', in standardised-score points, and its change from the "
-              "first year to the last (successive cohorts), with its 95% interval. Register: disadvantaged pupils' "
-              "share of the gifted and talented register against their share of pupils. Programmes: effect size in "
-              "standard deviations of the termly test against comparable pupils who did not take part.",
-              grid[~outcomes].reset_index(drop=True))),
-        notes=("The same figures, from the same calculations, as each school's governor report.",))
+    tables = [Table("**Results and attendance against national.** Each figure: the value, its 95% interval in "
+                    "brackets, and n, the number of pupils behind it; national figures are for the school's phase, "
+                    "year and pupil group; \u2014: not a measure of the school's phase.",
+                    grid[outcomes].reset_index(drop=True))]
+    if (~outcomes).any():
+        tables.append(Table(
+            "**Disadvantaged pupils, the register and intervention programmes.** Gaps: disadvantaged pupils' mean "
+            "summer-test score against other pupils', in standardised-score points, and its change from the first "
+            "year to the last (successive cohorts), with its 95% interval. Register: disadvantaged pupils' share of "
+            "the gifted and talented register against their share of pupils. Programmes: effect size in standard "
+            "deviations of the termly test against comparable pupils who did not take part.",
+            grid[~outcomes].reset_index(drop=True)))
+    no = () if (~outcomes).any() else (nv.cannot_answer(
+        "How do the schools' disadvantage gaps, registers and programmes compare?", "the data record no "
+        "disadvantaged pupils, G&T register with disadvantage, or intervention programmes", key_area=5),)
+    comparison = Section(5, _Q[1], f"The schools compared, {year}", audience, tables=tuple(tables), sentences=no,
+                         cannot_answer=tuple(str(x) for x in no),
+                         notes=("The same figures, from the same calculations, as each school's governor report.",))
     return TrustOverview(year, schools_sec, findings_sec, comparison, facts)
 
 
