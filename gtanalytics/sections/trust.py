@@ -137,7 +137,9 @@ def _safe_headlines(data, *, school, year, threshold: int, audience: str) -> pd.
                            block_col="measure", totals={"n": "n_all"})
     whole = rt.for_audience(h[h["group"] == "all"], count_cols="n", value_cols=_STATS, threshold=threshold,
                             audience=audience)
-    return pd.concat([whole, safe.drop(columns=["n_all", "suppressed"])]).loc[:, h.columns].reset_index(drop=True)
+    out = pd.concat([whole, safe.drop(columns=["n_all", "suppressed"])]).loc[:, h.columns].reset_index(drop=True)
+    out["n"] = pd.Series([int(v) if pd.notna(v) else math.nan for v in out["n"]], dtype=object)  # "42 pupils"
+    return out
 
 
 @dataclass(frozen=True)
@@ -399,11 +401,9 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
         sentences = (nv.Statement("No school's results differ clearly from national figures or from no change.",
                                   judgement="neutral", key_area=5),)
     findings_sec = Section(5, _Q[1], "The most serious findings first", audience, sentences=sentences,
-                           notes=("Concerns come first, then strengths; each finding is clear (its 95% interval "
-                                  "excludes no difference). Among concerns, a widening disadvantage gap comes first, then "
-                                  "disadvantaged pupils against national, then other results; within a kind, the "
-                                  "finding furthest from no difference (in standard errors) first. At most two per "
-                                  "school.",))
+                           notes=("Clear findings only (the 95% interval excludes no difference), concerns before "
+                                  "strengths: a widening disadvantage gap first, then disadvantaged pupils against "
+                                  "national, then other results; at most two per school.",))
 
     rows = facts[facts["topic"] != "school"]
     order = {m: i for i, (m, _) in enumerate(HEADLINE_ROWS)}
@@ -412,7 +412,7 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
                              zip(rows["topic"], rows["measure"], rows["group"])])
     labels = list(dict.fromkeys(rows.sort_values("_key", kind="stable")["label"]))
     grid = []
-    for label in ["Phase", "Pupils on roll", "Disadvantaged pupils (% of pupils)", *labels]:
+    for label in ["Phase", *labels]:  # pupils on roll and % disadvantaged are in the schools table
         cells = {"Measure": label}
         for o in per:
             hit = facts[(facts["school_id"] == o.school_id) & (facts["label"] == label)]
