@@ -68,13 +68,14 @@ def _with_unit(v, unit: str, digits: int = 1, sign: bool = False) -> str:
 SHORT_LABELS = {
     "ks2_rwm_expected": "KS2 reading, writing and maths, expected standard",
     "ks4_attainment8": "Attainment 8",
-    "ks4_progress8": "Progress 8 (own estimate, DfE 2024 tables)",
+    "ks4_progress8": "Progress 8 (own estimate)",
     "ks4_english_maths_5plus": "Grade 5+ in English and maths",
     "overall_absence": "Overall absence",
-    "persistent_absence": "Persistent absence (10%+ of sessions missed)",
+    "persistent_absence": "Persistent absence (10%+ missed)",
 }
 _UNIT_WORDS = {"% of pupils": "% of pupils", "A8 points": "points", "P8 points": "points",
                "% of sessions missed": "% of sessions"}
+_GROUP_WORDS = {"all": "all", "disadvantaged": "disadvantaged", "not_disadvantaged": "other"}
 
 
 def _headline_text(r, *, threshold: int) -> str:
@@ -229,7 +230,8 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
         if hit.empty:
             continue
         r = hit.iloc[0]
-        label = f"{SHORT_LABELS.get(measure, r['label'])}: {r['group_label']} ({_UNIT_WORDS.get(r['unit'], r['unit'])})"
+        label = (f"{SHORT_LABELS.get(measure, r['label'])}: {_GROUP_WORDS[group]} "
+                 f"({_UNIT_WORDS.get(r['unit'], r['unit'])})")
         fact("headline", measure, label, _headline_text(r, threshold=threshold), group=group, n=r["n"],
              value=r["value"], unit=r["unit"], ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=r["ci_method"],
              national=r["national"])
@@ -412,7 +414,7 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
                              zip(rows["topic"], rows["measure"], rows["group"])])
     labels = list(dict.fromkeys(rows.sort_values("_key", kind="stable")["label"]))
     grid = []
-    for label in ["Phase", *labels]:  # pupils on roll and % disadvantaged are in the schools table
+    for label in labels:  # phase, pupils on roll and % disadvantaged are in the schools table
         cells = {"Measure": label}
         for o in per:
             hit = facts[(facts["school_id"] == o.school_id) & (facts["label"] == label)]
@@ -430,7 +432,8 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
     outcomes = grid["Measure"].map(topic_of).isin(["school", "headline"])
     tables = [Table("**Results and attendance against national.** Each figure: the value, its 95% interval in "
                     "brackets, and n, the number of pupils behind it; national figures are for the school's phase, "
-                    "year and pupil group; \u2014: not a measure of the school's phase.",
+                    "year and pupil group; \u2014: not a measure of the school's phase. Progress 8 is the school's "
+                    "own estimate from DfE's 2024 national tables.",
                     grid[outcomes].reset_index(drop=True))]
     if (~outcomes).any():
         tables.append(Table(
