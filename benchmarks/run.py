@@ -631,7 +631,7 @@ def trust_overview_bench(out: Path) -> dict:
     t0 = time.perf_counter()
     sections.trust_overview(data)
     library = time.perf_counter() - t0
-    first = sorted(data.pupils["school_id"].astype(str).unique())[0]
+    first = min(data.pupils["school_id"].astype(str).unique())
     with tempfile.TemporaryDirectory(prefix="gtbench-trust-") as work:
         t0 = time.perf_counter()
         summary = build_reports(ROOT / "data" / "sample", Path(work) / "reports", schools=[first], jobs=2,

@@ -103,7 +103,7 @@ def test_comparison_covers_the_issue_measures(overview):
                                                               "Disadvantaged pupils"]
     grid = overview.comparison.tables[0].frame.set_index("Measure")
     assert overview.schools.tables[0].frame["Phase"].tolist() == ["Primary", "Primary", "Secondary", "Secondary"]
-    ks2 = [m for m in grid.index if m.startswith("KS2")][0]
+    ks2 = next(m for m in grid.index if m.startswith("KS2"))
     assert grid.loc[ks2, "Kingsmead Academy"] == "\u2014"  # a primary measure is not asked of a secondary
 
 

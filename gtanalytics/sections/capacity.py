@@ -215,7 +215,7 @@ def trust_progress(trust, *, year: str, audience: str = "governors", threshold: 
         shown = pd.DataFrame({
             "School": t["school_id"].map(names), "Phase": t["phase"].str.capitalize(),
             "Subject": t["subject"].str.capitalize(),
-            "Pupils": [("fewer than %d" % threshold) if pd.isna(n) else str(int(n)) for n in t["n"]],
+            "Pupils": [f"fewer than {threshold}" if pd.isna(n) else str(int(n)) for n in t["n"]],
             "Value added (points)": [_signed(v) if pd.notna(v) else "c" for v in t["va"]],
             "95% interval": [f"{_signed(lo)} to {_signed(hi)}" if pd.notna(lo) else "c"
                              for lo, hi in zip(t["ci_low"], t["ci_high"])],

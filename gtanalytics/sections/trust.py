@@ -29,7 +29,13 @@ from gtanalytics.gaps import gap_trend
 from gtanalytics.headlines import headline_outcomes, key_findings, school_in_a_line
 from gtanalytics.interventions import intervention_impact
 from gtanalytics.register import register_representation
-from gtanalytics.sections.core import Section, Table, population, smallest_group, staff_text
+from gtanalytics.sections.core import (
+    Section,
+    Table,
+    population,
+    smallest_group,
+    staff_text,
+)
 from gtanalytics.sections.data_use import CHARACTERISTICS
 from gtanalytics.sections.figures import noting
 from gtanalytics.subjects import subjects_in
@@ -151,7 +157,7 @@ class SchoolOverview:
     ----------
     school_id, school_name, phase, year : str
     facts : pandas.DataFrame
-        One row per fact (``_FACT_COLUMNS``): ``topic`` (school, headline, gap, register,
+        One row per fact: ``school_id, school_name, phase, topic`` (school, headline, gap, register,
         intervention), ``measure, label, group, n, value, unit, ci_low, ci_high, ci_method,
         national`` and ``text`` (the cell shown, rounded only there). Safe for the audience.
     findings : pandas.DataFrame
@@ -403,9 +409,9 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
         sentences = (nv.Statement("No school's results differ clearly from national figures or from no change.",
                                   judgement="neutral", key_area=5),)
     findings_sec = Section(5, _Q[1], "The most serious findings first", audience, sentences=sentences,
-                           notes=("Clear findings only (the 95% interval excludes no difference), concerns before "
-                                  "strengths: a widening disadvantage gap first, then disadvantaged pupils against "
-                                  "national, then other results; at most two per school.",))
+                           notes=(("Clear findings only (the 95% interval excludes no difference), concerns before "
+                                   "strengths: a widening disadvantage gap first, then disadvantaged pupils against "
+                                   "national, then other results; at most two per school."),))
 
     rows = facts[facts["topic"] != "school"]
     order = {m: i for i, (m, _) in enumerate(HEADLINE_ROWS)}
