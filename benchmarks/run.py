@@ -616,6 +616,38 @@ def markdown(results: dict) -> str:
     return "\n".join(out)
 
 
+def trust_overview_bench(out: Path) -> dict:
+    """Build time of the trust overview on the shipped sample trust (4 schools), alone: cheap, no generation.
+
+    Times :func:`gtanalytics.sections.trust_overview` (every school's figures, the findings and the
+    comparison table) and one ``build_reports`` batch of the trust overview with one school's governor
+    report beside it (two kernels; HTML only), whose summary gives the seconds of each.
+    """
+    from gtanalytics import load_sample, sections
+    from gtanalytics.report import build_reports
+
+    warnings.simplefilter("ignore")
+    data = load_sample()
+    t0 = time.perf_counter()
+    sections.trust_overview(data)
+    library = time.perf_counter() - t0
+    first = min(data.pupils["school_id"].astype(str).unique())
+    with tempfile.TemporaryDirectory(prefix="gtbench-trust-") as work:
+        t0 = time.perf_counter()
+        summary = build_reports(ROOT / "data" / "sample", Path(work) / "reports", schools=[first], jobs=2,
+                                progress=False, trust_overview=True)
+        batch = time.perf_counter() - t0
+    seconds = dict(zip(summary["school"], summary["seconds"]))
+    res = {"command": "benchmarks/run.py --trust-overview", "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+           "machine": machine(), "trust_overview_library_seconds": round(library, 2),
+           "trust_overview_build_seconds": seconds.get("trust"), "school_report_build_seconds": seconds.get(first),
+           "batch_wall_seconds": round(batch, 1), "status": dict(zip(summary["school"], summary["status"]))}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(res, indent=1, default=str))
+    print(json.dumps(res, indent=1, default=str))
+    return res
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="school,trust,national", help="comma-separated: school,trust,national")
@@ -630,6 +662,8 @@ def main(argv=None) -> int:
     p.add_argument("--repeat-once", action="store_true", help="run every step once (no best-of-n)")
     p.add_argument("--keep-data", action="store_true", help="keep the generated files in the temp folder")
     p.add_argument("--markdown", metavar="RESULTS_JSON", help="print the tables of a results file and exit")
+    p.add_argument("--trust-overview", action="store_true",
+                   help="only time the trust overview on the shipped sample (library call and notebook build)")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--worker-out", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -637,6 +671,9 @@ def main(argv=None) -> int:
     if args.markdown:
         print(markdown(json.loads(Path(args.markdown).read_text())))
         return 0
+    if args.trust_overview:
+        res = trust_overview_bench(Path(args.out))
+        return 0 if all(v == "ok" for v in res["status"].values()) else 1
     if args.worker:
         res = worker(args.worker, args)
         Path(args.worker_out).write_text(json.dumps(res, default=str))

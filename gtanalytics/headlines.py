@@ -708,7 +708,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
 def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> list[dict]:
     out = []
     for name, trend in gap_trends.items():
-        change = trend.change if hasattr(trend, "change") else trend
+        change = trend if isinstance(trend, pd.DataFrame) else trend.change
         for r in change.itertuples(index=False):
             if any(pd.isna(v) for v in (r.gap_first, r.gap_last, r.ci_low, r.ci_high, r.n_focus, r.n_other)):
                 continue  # too few to say, or suppressed for the audience

@@ -424,7 +424,9 @@ def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = LOW
 
     A mentor school's value-added is significantly above the trust mean and the
     mentee's significantly below, within the same stratum (measure, pupil group...);
-    the pair is kept when their difference is itself significant.
+    the pair is kept when their difference is itself significant. A frame with a
+    ``phase`` column must be split by it (``strata`` including ``"phase"``): a
+    primary is never paired with a secondary, whose pupils sit different tests.
 
     Parameters
     ----------
@@ -457,6 +459,9 @@ def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = LOW
     [['A', 'D']]
     """
     strata = as_list(strata)
+    if "phase" in _va_frame(va).columns and "phase" not in strata:
+        raise GTDataError("The schools are of more than one phase (column 'phase'): primary and secondary schools sit "
+                          "different tests, so pair them only within a phase. Pass strata=('phase', ...).")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
         comp = school_comparison(va, strata=strata, confidence=confidence, min_n=min_n)

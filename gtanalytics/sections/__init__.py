@@ -21,6 +21,7 @@ Examples
 
 from gtanalytics.sections.capacity import (
     partner_schools,
+    progress_by_school,
     staff_deployment,
     trust_progress,
 )
@@ -58,12 +59,21 @@ from gtanalytics.sections.learning import (
     termly_programme_review,
 )
 from gtanalytics.sections.review import self_evaluation
+from gtanalytics.sections.trust import (
+    SchoolOverview,
+    TrustOverview,
+    school_overview,
+    trust_overview,
+    trust_ratings,
+)
 
 __all__ = [
     "SMALLEST_GROUP",
     "Document",
+    "SchoolOverview",
     "Section",
     "Table",
+    "TrustOverview",
     "attendance",
     "exclusions",
     "explore",
@@ -78,9 +88,11 @@ __all__ = [
     "parents_engaged",
     "partner_schools",
     "population",
+    "progress_by_school",
     "pupils_in_need",
     "register_opportunities",
     "register_representative",
+    "school_overview",
     "self_evaluation",
     "smallest_group",
     "staff_caseloads",
@@ -90,5 +102,7 @@ __all__ = [
     "support_for_need",
     "surveys",
     "termly_programme_review",
+    "trust_overview",
     "trust_progress",
+    "trust_ratings",
 ]

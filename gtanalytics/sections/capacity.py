@@ -3,6 +3,8 @@ shared with partner schools?"""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from gtanalytics import narrative as nv
 from gtanalytics import plotting
 from gtanalytics import report_data as rd
@@ -16,7 +18,7 @@ from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.subjects import subjects_in
 from gtanalytics.trends import mentoring_pairs, school_comparison
 
-__all__ = ["ACTIVITY_POPULATION", "partner_schools", "staff_deployment"]
+__all__ = ["ACTIVITY_POPULATION", "partner_schools", "progress_by_school", "staff_deployment", "trust_progress"]
 
 _Q = nv.KEY_QUESTIONS[5]
 #: The ledger population each activity's pupil count is.
@@ -68,78 +70,172 @@ def staff_deployment(data, *, year: str, audience: str = "governors", threshold:
     return Section(5, _Q[0], title, audience, tables=tables, sentences=sentences, evidence=sentences)
 
 
+def progress_by_school(trust, *, subject: str, year: str, confidence: float = 0.95) -> pd.DataFrame:
+    """Value added on one subject's summer test by school, each school compared only with schools of its phase.
+
+    A primary and a secondary school sit different tests, so their value
+    added is never estimated on one scale: pupils are compared with pupils of
+    the same phase across the trust who had the same score a year earlier
+    (:func:`gtanalytics.report_data.summer_progress`,
+    :func:`gtanalytics.progress.value_added`, ``va_summary`` by school).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``phase, school_id, n, va, se, ci_low, ci_high, band, low_n, ci_method`` (value added in
+        standardised-score points); empty when no phase has three pupils with both scores.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> by = progress_by_school(load_sample(), subject="reading", year="2023/24")
+    >>> sorted(by.groupby("phase")["school_id"].nunique().items())
+    [('primary', 2), ('secondary', 2)]
+    """
+    from gtanalytics.headlines import school_phase
+
+    phases = {s: school_phase(trust, school=s) for s in rd.school_ids(trust)}
+    pairs = rd.summer_progress(trust, subject=subject, year=year)
+    pairs = pairs.assign(phase=pairs["school_id"].astype(str).map(phases))
+    parts = []
+    for phase, rows in pairs.groupby("phase", sort=True):
+        if len(rows) < 3:
+            continue
+        fit = value_added(rows.reset_index(drop=True), outcome="outcome", prior="prior", confidence=confidence)
+        parts.append(va_summary(fit, by="school_id", confidence=confidence).assign(phase=phase))
+    if not parts:
+        return pd.DataFrame(columns=["phase", "school_id", "n", "va", "se", "ci_low", "ci_high", "band", "low_n",
+                                     "ci_method"])
+    out = pd.concat(parts, ignore_index=True)
+    out["school_id"] = out["school_id"].astype(str)
+    return out[["phase", *[c for c in out.columns if c != "phase"]]]
+
+
+def _pair_sentence(r, *, names, subject: str) -> nv.Statement:
+    a, b = names.get(r["mentor_school"], r["mentor_school"]), names.get(r["mentee_school"], r["mentee_school"])
+    unit = "standardised-score points"
+    return nv.Statement(
+        f"{a} could support {b} in {subject} ({r['phase']} schools, the same summer test): value added "
+        f"{_signed(r['mentor_va'])} {unit} at {a} (95% interval {_signed(r['mentor_ci_low'])} to "
+        f"{_signed(r['mentor_ci_high'])}; n = {int(r['mentor_n'])}) against {_signed(r['mentee_va'])} at {b} "
+        f"({_signed(r['mentee_ci_low'])} to {_signed(r['mentee_ci_high'])}; n = {int(r['mentee_n'])}): a "
+        f"difference of {r['difference']:.1f} points (95% interval {r['diff_ci_low']:.1f} to "
+        f"{r['diff_ci_high']:.1f}).", judgement="neutral", key_area=5)
+
+
+def _signed(v) -> str:
+    return f"{v:+.1f}".replace("-", "\u2212")
+
+
 def partner_schools(data, *, year: str, trust, school, audience: str = "governors", threshold: int = 6,
                     ledger=None, subjects=None) -> Section:
-    """How does the school compare with the trust's other schools, and who could mentor whom? (key area 5)
+    """How does the school compare with the trust's schools of its phase, and who could support whom? (key area 5)
 
-    Value added on the summer tests over the whole trust by school
-    (:func:`gtanalytics.trends.school_comparison`) and school-to-school
-    mentoring pairs (:func:`gtanalytics.trends.mentoring_pairs`). Evidence:
-    one standing per subject; the pairings restate the standings of two
-    schools, so they are described but not counted again.
+    Value added on the summer tests by school, each school compared only with
+    the trust's schools of the same phase (:func:`progress_by_school`,
+    :func:`gtanalytics.trends.school_comparison` within phase) and
+    school-to-school support pairs within the phase and on the same test
+    (:func:`gtanalytics.trends.mentoring_pairs` with ``strata=("phase",)``).
+    Evidence: one standing per subject; the pairings restate the standings of
+    two schools, so they are described but not counted again.
     """
+    from gtanalytics.headlines import school_phase
+
     title = "How does the school compare with the trust's other schools?"
     small = smallest_group(threshold)
     names = {s: rd.school_name(trust, s) for s in rd.school_ids(trust)}
+    phase = school_phase(trust, school=school)
+    same = [s for s in names if school_phase(trust, school=s) == phase]
     sentences, evidence, no, notes = [], [], [], []
     subjects = list(subjects) if subjects is not None else subjects_in(data.assessments, years=[year])
-    if len(names) < 3:
+    if len(same) < 2:
         no.append(nv.cannot_answer("How does the school compare with other schools?",
-                                   "the data hold fewer than three schools", key_area=5))
-    for subject in subjects if len(names) >= 3 else ():
-        pairs = rd.summer_progress(trust, subject=subject, year=year)
-        by_school = noting(notes, va_summary, noting(notes, value_added, pairs, outcome="outcome", prior="prior"),
-                           by="school_id")
-        standing = nv.describe_school_standing(noting(notes, school_comparison, by_school), school=school,
-                                               school_name=names[school], measure_name=f"{subject} ({year})",
+                                   f"the data hold no other {phase} school", key_area=5))
+    for subject in subjects if len(same) >= 2 else ():
+        by_school = noting(notes, progress_by_school, trust, subject=subject, year=year)
+        by_school = by_school[by_school["phase"] == phase]
+        if by_school.empty:
+            continue
+        standing = nv.describe_school_standing(noting(notes, school_comparison, by_school, strata=("phase",)),
+                                               school=str(school), school_name=names[str(school)],
+                                               measure_name=f"{subject} ({year}) among the trust's {phase} schools",
                                                min_n=small)
-        pairings = nv.describe_partnerships(noting(notes, mentoring_pairs, by_school), school=school, names=names,
-                                            measure_name=subject)
-        sentences += [standing, *pairings]
+        found = noting(notes, mentoring_pairs, by_school, strata=("phase",))
+        mine = found[(found["choice"] == 1) & ((found["mentor_school"] == str(school))
+                                               | (found["mentee_school"] == str(school)))]
+        sentences += [standing, *(_pair_sentence(r, names=names, subject=subject) for _, r in mine.iterrows())]
         evidence.append(standing)  # a pairing restates the standings: described, not counted again
     no.append(nv.cannot_answer("Are improvement rates above the national rate?",
                                "no national improvement rate was supplied", key_area=5))
-    how = ("Value added on the summer tests, with every pupil in the trust compared with pupils across the trust who "
-           "had the same score a year earlier.")
+    how = (f"Value added on the summer tests, with every pupil compared with pupils of the trust's {phase} schools "
+           "who had the same score a year earlier (standardised-score points).")
     return Section(5, _Q[1], title, audience, sentences=tuple(sentences + no), evidence=tuple(evidence + no),
                    cannot_answer=tuple(str(s) for s in no), notes=(how, *notes_for(audience, notes)))
 
 
 def trust_progress(trust, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
                    subjects=None) -> Section:
-    """Progress by school across the trust, and schools that could mentor schools (key area 5, trust overview).
+    """Progress by school within each phase, and school-to-school support pairs (key area 5, trust overview).
 
-    Value added on the summer tests over the whole trust, by school, per
-    subject present; each school's count is made safe for the audience. The
-    mentoring pairs are described; the standings are the evidence.
+    :func:`progress_by_school` per subject: a table of every school's value
+    added (names, phase, pupils, interval, standing among the schools of its
+    phase), each school's count made safe for the audience; support pairs
+    only within a phase and on the same test
+    (:func:`gtanalytics.trends.mentoring_pairs` with ``strata=("phase",)``),
+    and only when the difference between the two schools is clear, each with
+    both schools' estimates and intervals.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> sec = trust_progress(load_sample(), year="2023/24")
+    >>> sec.tables[0].frame.columns[:3].tolist()
+    ['School', 'Phase', 'Subject']
     """
-    title = "Progress by school"
+    title = "Progress by school, compared within each phase"
     small = smallest_group(threshold)
     names = {s: rd.school_name(trust, s) for s in rd.school_ids(trust)}
     subjects = list(subjects) if subjects is not None else subjects_in(trust.assessments, years=[year])
-    charts, sentences, notes = [], [], []
+    rows, sentences, notes = [], [], []
     for subject in subjects:
-        pairs = rd.summer_progress(trust, subject=subject, year=year)
-        if len(pairs) < 3:
+        by_school = noting(notes, progress_by_school, trust, subject=subject, year=year)
+        if by_school.empty:
             continue
-        by_school = noting(notes, va_summary, noting(notes, value_added, pairs, outcome="outcome", prior="prior"),
-                           by="school_id")
-        found = noting(notes, mentoring_pairs, by_school)
-        by_school = rt.for_audience(by_school, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"],
-                                    threshold=threshold, audience=audience)
-        shown = by_school.assign(school_id=by_school["school_id"].map(names).fillna(by_school["school_id"]))
-        charts.append(keep(plotting.value_added_by_group(shown, label="school_id", min_n=small,
-                                                         title=f"Progress in {subject} by school, {year}")))
-        said = nv.describe_value_added(by_school, measure_name=subject, label="school_id", names=names, min_n=small,
-                                       comparison="pupils across the trust with the same starting score",
-                                       key_area=5)
-        sentences += said
-        if len(found):
-            sentences.append(nv.Statement("Schools mentoring schools: " + " ".join(found["evidence"]),
-                                          judgement="neutral", key_area=5))
-    no = () if sentences else (nv.cannot_answer(title, "no summer standardised test scores for two years", key_area=5),)
-    how = ("Value added on the summer tests (this summer against last summer), pupils compared with pupils across "
-           "the trust with the same starting score.")
-    return Section(5, _Q[1], title, audience, charts=tuple(charts), sentences=tuple(sentences) + no,
-                   evidence=tuple(s for s in sentences if "mentoring schools" not in s) + no,
-                   cannot_answer=tuple(str(s) for s in no), notes=(how, *notes_for(audience, notes)))
+        found = noting(notes, mentoring_pairs, by_school, strata=("phase",), min_n=small)
+        comp = noting(notes, school_comparison, by_school, strata=("phase",), min_n=small)
+        comp = rt.for_audience(comp, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high", "diff_from_trust",
+                                                                 "diff_ci_low", "diff_ci_high"],
+                               threshold=threshold, audience=audience)
+        rows.append(comp.assign(subject=subject))
+        sentences += [_pair_sentence(r, names=names, subject=subject)
+                      for _, r in found[found["choice"] == 1].iterrows()]
+    no = () if rows else (nv.cannot_answer(title, "no summer standardised test scores for two years", key_area=5),)
+    tables, charts = (), ()
+    if rows:
+        t = pd.concat(rows, ignore_index=True)
+        words = {"significantly above": "above the phase average", "significantly below": "below the phase average",
+                 "not significantly different": "in line with the phase average"}
+        shown = pd.DataFrame({
+            "School": t["school_id"].map(names), "Phase": t["phase"].str.capitalize(),
+            "Subject": t["subject"].str.capitalize(),
+            "Pupils": [f"fewer than {threshold}" if pd.isna(n) else str(int(n)) for n in t["n"]],
+            "Value added (points)": [_signed(v) if pd.notna(v) else "c" for v in t["va"]],
+            "95% interval": [f"{_signed(lo)} to {_signed(hi)}" if pd.notna(lo) else "c"
+                             for lo, hi in zip(t["ci_low"], t["ci_high"])],
+            "Compared with the phase's other schools": [
+                "too few pupils to say" if (pd.isna(n) or n < small) else words[v]
+                for n, v in zip(t["n"], t["vs_trust_mean"])]})
+        tables = (Table("Value added on the summer standardised tests, in standardised-score points: each pupil "
+                        "against pupils of the same phase in the trust with the same score a year earlier.", shown),)
+        drawn = t.assign(label=t["school_id"].map(names) + ", " + t["subject"])
+        charts = (keep(plotting.value_added_by_group(
+            drawn.iloc[::-1], label="label", min_n=small, title=f"Progress by school within its phase, {year}",
+            xlabel="Value added (standardised-score points)")),)
+        if not sentences:
+            sentences = [nv.Statement("No two schools of the same phase differ clearly enough in progress on the same "
+                                      "test to suggest one supports the other.", judgement="neutral", key_area=5)]
+    how = ("Schools are compared only with schools of the same phase, on the same test: a primary is never set "
+           "against a secondary. A pair is suggested only when one school is clearly above its phase's average, "
+           "the other clearly below, and the difference between them is clear (95% interval above zero).")
+    return Section(5, _Q[1], title, audience, tables=tables, charts=charts, sentences=tuple(sentences) + no,
+                   evidence=tuple(no), cannot_answer=tuple(str(s) for s in no), notes=(how, *notes_for(audience, notes)))
