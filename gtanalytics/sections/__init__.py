@@ -34,8 +34,11 @@ from gtanalytics.sections.core import (
     staff_text,
 )
 from gtanalytics.sections.data_use import (
+    excellence_gaps,
     gaps_closing,
     most_able_progress,
+    register_joiners_leavers,
+    register_missing,
     register_representative,
 )
 from gtanalytics.sections.engagement import (
@@ -48,6 +51,7 @@ from gtanalytics.sections.engagement import (
 )
 from gtanalytics.sections.explore import explore, explore_progress
 from gtanalytics.sections.leadership import pupils_in_need, support_for_need
+from gtanalytics.sections.pupils import find_pupil, pupil_lookup, pupil_profile, pupil_targets
 from gtanalytics.sections.learning import interventions_working, staff_groups
 from gtanalytics.sections.review import self_evaluation
 
@@ -57,9 +61,11 @@ __all__ = [
     "Section",
     "Table",
     "attendance",
+    "excellence_gaps",
     "exclusions",
     "explore",
     "explore_progress",
+    "find_pupil",
     "gaps_closing",
     "interventions_working",
     "mentoring_progress",
@@ -68,7 +74,12 @@ __all__ = [
     "parents_engaged",
     "partner_schools",
     "population",
+    "pupil_lookup",
+    "pupil_profile",
+    "pupil_targets",
     "pupils_in_need",
+    "register_joiners_leavers",
+    "register_missing",
     "register_representative",
     "self_evaluation",
     "smallest_group",

@@ -7,12 +7,11 @@ from gtanalytics import narrative as nv
 from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
 from gtanalytics.oversight import UNDER_ACHIEVING, need_groups, support_coverage
-from gtanalytics.progress import value_added
 from gtanalytics.sections.capacity import ACTIVITY_POPULATION
 from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.sections.figures import notes_for, noting
+from gtanalytics.sections.pupils import under_achiever_evidence
 from gtanalytics.subjects import subjects_in
-from gtanalytics.targets import under_achievers
 
 __all__ = ["pupils_in_need", "support_for_need"]
 
@@ -71,31 +70,30 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
                    cannot_answer=(str(plans),), notes=(DEFINITION, *notes_for(audience, notes)))
 
 
-def pupils_in_need(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", threshold: int = 6,
+                   ledger=None) -> Section:
     """Which able pupils are under-achieving? (key area 1) Leaders get the list; governors never see pupils.
 
-    :func:`gtanalytics.targets.under_achievers` per subject present: pupils
-    whose value added this year is well below that of pupils with the same
-    starting score. The count per subject is given to leaders with the list
-    (first 30); a governor section says that the list is internal.
+    :func:`gtanalytics.sections.pupils.under_achiever_evidence`: able pupils (on the register, or
+    scoring above 115 before) whose termly tests are on average well below the scores expected of
+    them, worst first, with the evidence (how far below, on how many tests) and their current
+    support (mentored, in an intervention, or none).
     """
     title = "Which able pupils are under-achieving?"
     if audience != "leaders":
         no = nv.cannot_answer(title, "the list names pupils and is for leaders only", key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
     notes: list = []
-    tables, said = [], []
-    for subject in subjects_in(data.assessments, years=[year]):
-        pairs = rd.summer_progress(data, subject=subject, year=year)
-        if len(pairs) < 3:
-            continue
-        needs = under_achievers(noting(notes, value_added, pairs, outcome="outcome", prior="prior"),
-                                high_prior="standardised")
-        said.append(f"**{subject.capitalize()}, {year}:** {len(needs)} pupils. Rule: {needs.attrs['rule']}.")
-        tables.append(Table(said[-1], needs.head(30), decimals=1))
-    if not tables:
-        no = nv.cannot_answer(title, f"no summer standardised test scores for both {year} and "
+    needs = under_achiever_evidence(data, year=year, years=years, notes=notes)
+    if needs.empty and not subjects_in(data.assessments, years=[year]):
+        no = nv.cannot_answer(title, f"no standardised test scores for both {year} and "
                                      f"{rd.previous_year(year)}", key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
-    return Section(1, _Q[1], title, audience, tables=tuple(tables),
+    unsupported = int((needs["Current support"] == "None").sum())
+    said = (f"{len(needs)} able pupils are making much less progress than expected; {unsupported} of them are "
+            f"neither mentored nor in an intervention this year.")
+    return Section(1, _Q[1], title, audience,
+                   tables=(Table(f"**{year}.** Rule: {needs.attrs['rule']}.", needs, decimals=1,
+                                 columns={"upn": "UPN"}),),
+                   sentences=(said,),
                    notes=("**Internal list: do not share.**", *notes_for(audience, notes)))
