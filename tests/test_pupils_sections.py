@@ -44,7 +44,7 @@ def test_under_achievers_recover_the_planted_pupils(sample, lists):
 
 
 def test_under_achiever_list_has_plain_headers_evidence_and_support(sample, lists):
-    for school, f in lists.items():
+    for f in lists.values():
         assert list(f.columns) == HEADERS
         assert f["How far below expected (standardised-score points)"].is_monotonic_decreasing
         assert (f["How far below expected (standardised-score points)"] > 0).all()

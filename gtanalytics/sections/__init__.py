@@ -51,8 +51,13 @@ from gtanalytics.sections.engagement import (
 )
 from gtanalytics.sections.explore import explore, explore_progress
 from gtanalytics.sections.leadership import pupils_in_need, support_for_need
-from gtanalytics.sections.pupils import find_pupil, pupil_lookup, pupil_profile, pupil_targets
 from gtanalytics.sections.learning import interventions_working, staff_groups
+from gtanalytics.sections.pupils import (
+    find_pupil,
+    pupil_lookup,
+    pupil_profile,
+    pupil_targets,
+)
 from gtanalytics.sections.review import self_evaluation
 
 __all__ = [

@@ -212,9 +212,9 @@ def register_missing(data, *, year: str, audience: str = "governors", threshold:
                              value_cols=["pct_missing", "ci_low", "ci_high", "p_value"], threshold=threshold,
                              audience=audience, block_col="characteristic")
     allrow = missing.counts.iloc[0]
-    sentences = [f"{int(allrow['n_missing'])} of the {int(allrow['n_high'])} pupils in the top {100 * top_share:g}% of "
+    sentences = [(f"{int(allrow['n_missing'])} of the {int(allrow['n_high'])} pupils in the top {100 * top_share:g}% of "
                  f"their year group on a test are not on the register ({allrow['pct_missing']:.0f}%, 95% interval "
-                 f"{allrow['ci_low']:.0f}% to {allrow['ci_high']:.0f}%)."]
+                 f"{allrow['ci_low']:.0f}% to {allrow['ci_high']:.0f}%).")]
     small = smallest_group(threshold)
     for r in missing.counts.iloc[1:].itertuples():
         if r.n_high >= small and r.p_value < 0.05:
@@ -271,9 +271,9 @@ def register_joiners_leavers(data, *, year: str, audience: str = "governors", th
     a = ch.summary.iloc[0]
     c = {k: _count(a[k], audience=audience, threshold=threshold)
          for k in ("n_from", "n_to", "joined", "joined_new_to_school", "left", "left_school", "stayed")}
-    sentences = (f"From {last} to {year} the register went from {c['n_from']} to {c['n_to']} pupils: "
+    sentences = ((f"From {last} to {year} the register went from {c['n_from']} to {c['n_to']} pupils: "
                  f"{c['joined']} joined ({c['joined_new_to_school']} of them new to the school), "
-                 f"{c['left']} left ({c['left_school']} of them because they left the school), {c['stayed']} stayed.",)
+                 f"{c['left']} left ({c['left_school']} of them because they left the school), {c['stayed']} stayed."),)
     tables = [Table(f"**Register changes, {last} to {year}, by group** (churn: joiners and leavers as a share of "
                     "the register)", summary.assign(churn_rate=summary["churn_rate"] * 100, ci_low=summary["ci_low"]
                                                      * 100, ci_high=summary["ci_high"] * 100),

@@ -26,8 +26,18 @@ from gtanalytics.stats import wilson_ci
 from gtanalytics.subjects import subjects_in
 from gtanalytics.targets import estimate_targets, on_track
 
-__all__ = ["TERMS", "TARGET_NAMES", "expected_scores", "find_pupil", "pupil_lookup", "pupil_profile",
-           "pupil_support", "pupil_targets", "under_achiever_evidence"]
+__all__ = [
+    "SEN_WORDS",
+    "TARGET_NAMES",
+    "TERMS",
+    "expected_scores",
+    "find_pupil",
+    "pupil_lookup",
+    "pupil_profile",
+    "pupil_support",
+    "pupil_targets",
+    "under_achiever_evidence",
+]
 
 #: Terms of the termly tests, in order.
 TERMS = ("Autumn", "Spring", "Summer")
@@ -37,6 +47,8 @@ TARGET_NAMES = {"pupil_p50": "Median target (reached by half of the school's pup
                 "pupil_p95": "Very stretching target (reached by 1 in 20 of them: their 95th percentile)"}
 _INTERNAL = "**Internal: names pupils. Do not share outside the school's leaders.**"
 _SUPPORT = ("Mentored", "Intervention")
+#: Special educational needs codes in words.
+SEN_WORDS = {"N": "None", "K": "SEN support", "E": "EHC plan", "A": "ALN (Wales)"}
 
 
 def _fold(text) -> pd.Series:
@@ -285,7 +297,7 @@ def _profile_chart(scores: pd.DataFrame, name: str):
     for ax, subject in zip(axes[0], subjects):
         s = scores[scores["subject"] == subject]
         x = np.arange(len(s))
-        ax.fill_between(x, s["pupil_p80"], s["pupil_p95"], color="#c6dbef", label="Stretching to very stretching")
+        ax.fill_between(x, s["pupil_p80"], s["pupil_p95"], color="#c6dbef", label="Between the stretching and very stretching targets")
         ax.plot(x, s["expected"], "--", color="#555555", marker="o", mfc="white", label="Expected score")
         ax.plot(x, s["score"], "-", color="#08519c", marker="o", label="Actual score")
         ax.set_xticks(x, [f"{t[:3]}\n{y}" for t, y in zip(s["term"], s["academic_year"])], fontsize=8)
@@ -324,8 +336,8 @@ def pupil_profile(data, *, pupil: str, year: str, years=None, audience: str = "l
     found = exact if len(exact) else found
     if len(found) != 1:
         who = "no pupil" if found.empty else f"{len(found)} pupils ({', '.join(found['pupil'].head(5))}...)"
-        return Section(2, question, title, audience, notes=(f"'{pupil}' matches {who}: type more of the name or "
-                                                            "the UPN.",))
+        return Section(2, question, title, audience, notes=((f"'{pupil}' matches {who}: type more of the name or "
+                                                            "the UPN."),))
     upn, name = found["upn"].iloc[0], found["pupil"].iloc[0]
     years = [y for y in (years or rd.years_of(data)) if y <= year]
     notes: list = []
@@ -334,16 +346,19 @@ def pupil_profile(data, *, pupil: str, year: str, years=None, audience: str = "l
     mine = scores[scores["upn"] == upn].copy()
     mine["_t"] = mine["term"].map({t: i for i, t in enumerate(TERMS)})
     mine = mine.sort_values(["subject", "academic_year", "_t"])
-    tables = [Table("**Register history**", p.assign(
-        gt_register=p["gt_register"].map({True: "Yes", False: "No"}),
-        disadvantaged=p["disadvantaged"].map({True: "Yes", False: "No"})),
-        columns={"academic_year": "Year", "school_id": "School", "year_group": "Year group",
-                 "gt_register": "On the G&T register", "gt_area": "Area", "disadvantaged": "Disadvantaged",
-                 "sen": "SEN (N none, K support, E EHC plan)", "eal": "EAL"})]
-    charts = ()
+    yes_no = {True: "Yes", False: "No"}
+    history = p.assign(gt_register=p["gt_register"].map(yes_no), disadvantaged=p["disadvantaged"].map(yes_no),
+                       eal=p["eal"].map(yes_no) if "eal" in p.columns else None,
+                       sen=p["sen"].map(SEN_WORDS).fillna(p["sen"]) if "sen" in p.columns else None,
+                       school=[rd.school_name(data, sid) for sid in p["school_id"]])
+    tables = [Table("**Register history**", history,
+                    columns={"academic_year": "Year", "school": "School", "year_group": "Year group",
+                             "gt_register": "On the G&T register", "gt_area": "Area", "disadvantaged": "Disadvantaged",
+                             "sen": "Special educational needs", "eal": "English as an additional language"})]
+    charts, sentences = (), []
     if len(mine):
         tables.append(Table("**Tests against expected** (standardised-score points; expected and targets from the "
-                            "same test a year earlier)", mine,
+                            "same test a year earlier)", mine.assign(subject=mine["subject"].str.capitalize()),
                             columns={"subject": "Subject", "academic_year": "Year", "term": "Term",
                                      "prior": "Score a year earlier", "score": "Score", "expected": "Expected",
                                      "va": "Above (+) or below (-) expected", "pupil_p80": "Stretching target",
@@ -359,8 +374,10 @@ def pupil_profile(data, *, pupil: str, year: str, years=None, audience: str = "l
                                               "sessions_held": "Sessions held", "sessions_planned": "of",
                                               "log_entries": "Learning-log entries", "focus": "Focus"})):
         rows = table[table["upn"] == upn] if table is not None and len(table) else pd.DataFrame()
-        tables.append(Table(label, rows, columns={k: v for k, v in cols.items() if k in rows.columns})
-                      if len(rows) else Table(f"{label}: none recorded.", rows))
+        if len(rows):
+            tables.append(Table(label, rows, columns={k: v for k, v in cols.items() if k in rows.columns}))
+        else:
+            sentences.append(f"{label.strip('*')}: none recorded.")
     att = data.attendance[data.attendance["upn"] == upn] if data.attendance is not None and len(data.attendance) \
         else pd.DataFrame()
     if len(att):
@@ -370,17 +387,16 @@ def pupil_profile(data, *, pupil: str, year: str, years=None, audience: str = "l
                             columns={"academic_year": "Year", "possible_sessions": "Possible sessions",
                                      "absence": "Absence (% of sessions)"}, decimals=1))
     else:
-        tables.append(Table("**Attendance**: none recorded.", att))
+        sentences.append("Attendance: none recorded.")
     last = mine[mine["academic_year"] == year]
-    sentences = []
     if len(last):
         below = int((last["va"] < 0).sum())
-        sentences.append(f"In {year}, {name} scored below the score expected of them on {below} of {len(last)} "
+        sentences.insert(0, f"In {year}, {name} scored below the score expected of them on {below} of {len(last)} "
                          f"tests, by {-last['va'].mean():.0f} standardised-score points on average." if below * 2 > len(last) else
                          f"In {year}, {name} scored at or above the score expected of them on {len(last) - below} of "
                          f"{len(last)} tests ({last['va'].mean():+.0f} standardised-score points on average).")
     return Section(2, question, f"Pupil profile: {name} ({upn})", audience, tables=tuple(tables), charts=charts,
-                   sentences=tuple(sentences), notes=(_INTERNAL, *notes_for(audience, notes)))
+                   notes=(_INTERNAL, *sentences, *notes_for(audience, notes)))
 
 
 def pupil_lookup(data, *, year: str, years=None, audience: str = "leaders", pupil: str | None = None,
