@@ -149,3 +149,22 @@ def test_governor_documents_never_name_pupils(sample, section):
     sec = doc(section)
     names = set(sample.pupils["surname"].dropna())
     assert not any(n in sec.markdown() for n in names if len(n) > 3)
+
+
+def test_support_for_need_counts_the_pupils_the_list_names(sample, lists):
+    data = sample.for_school("8894101")
+    sec = sections.support_for_need(data, year=YEAR, audience="leaders")
+    cov = sec.tables[0].frame
+    n = cov.loc[cov["group"] == "Able pupils making much less progress than expected", "n_group"].unique()
+    assert n.tolist() == [len(lists["8894101"])]
+
+
+def test_pupil_control_starts_at_the_first_under_achiever_and_redraws(sample, lists):
+    data = sample.for_school("8894101")
+    w = sections.pupil_lookup(data, year=YEAR, interactive=True)
+    box = w.children[0]
+    first = lists["8894101"]["upn"].iloc[0]
+    assert box.description == "Pupil" and box.value.endswith(f"({first})")
+    other = next(o for o in box.options if not o.endswith(f"({first})"))
+    box.value = other
+    assert w.result.title.endswith(other.rsplit(" (", 1)[1].rstrip(")") + ")")

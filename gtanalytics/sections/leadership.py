@@ -18,16 +18,19 @@ __all__ = ["pupils_in_need", "support_for_need"]
 _Q = nv.KEY_QUESTIONS[1]
 _SUPPORT_POPULATION = {"mentoring": ACTIVITY_POPULATION["mentoring"],
                        "intervention": ACTIVITY_POPULATION["interventions"]}
-DEFINITION = ("*Able pupils making much less progress than expected* are pupils on the G&T register, or with a "
-              "high score a year earlier, whose progress this year was more than one standard deviation below that "
-              "of pupils with the same starting score. The source practice is that such pupils are mentored.")
+DEFINITION = ("*Able pupils making much less progress than expected* are pupils on the G&T register, or who scored "
+              "above 115 on an earlier test, whose termly tests were on average more than half a standard deviation "
+              "below the scores of pupils with the same score a year earlier. The source practice is that such "
+              "pupils are mentored.")
 
 
 def support_for_need(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
     """Do the pupils who most need support get it? (key area 1)
 
     :func:`gtanalytics.oversight.support_coverage` of the able under-achievers
-    (and, for leaders, disadvantaged pupils on the register). Governors see
+    (:func:`gtanalytics.sections.pupils.under_achiever_evidence`, the pupils
+    :func:`pupils_in_need` lists) and, for leaders, disadvantaged pupils on
+    the register. Governors see
     one measure per kind of support (mentored or not; in an intervention or
     not): "mentoring or intervention" is left out, since with the other two
     it would reveal how many had both, and so the one gap is counted once per
@@ -46,6 +49,7 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
                        cannot_answer=(str(no), str(plans)))
     notes: list = []
     needs = noting(notes, need_groups, data, year=year, subjects=subjects)
+    needs[UNDER_ACHIEVING] = set(under_achiever_evidence(data, year=year, notes=notes)["upn"])  # the list's rule
     coverage = support_coverage(needs, mentoring=data.mentoring, interventions=data.interventions,
                                 academic_year=year)
     if audience == "governors":
