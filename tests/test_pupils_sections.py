@@ -168,3 +168,37 @@ def test_pupil_control_starts_at_the_first_under_achiever_and_redraws(sample, li
     other = next(o for o in box.options if not o.endswith(f"({first})"))
     box.value = other
     assert w.result.title.endswith(other.rsplit(" (", 1)[1].rstrip(")") + ")")
+
+
+def _simulated(data, *, seed, drift_share):
+    """The school's pupils with termly standardised scores redrawn: 100 + 13.5 z + error (SD 5), no progress
+    difference, except that ``drift_share`` of pupils with z >= 0.9 lose 0.45 SD a year from Autumn 2021/22
+    (the sample's under-achiever mechanism)."""
+    import dataclasses
+
+    rng = np.random.default_rng(seed)
+    a = data.assessments.copy()
+    upns = data.pupils["upn"].unique()
+    z = pd.Series(rng.normal(size=len(upns)), index=upns)
+    drifters = set(z.index[(z >= 0.9) & (rng.random(len(upns)) < drift_share)])
+    terms = (a["academic_year"].str[:4].astype(int) - 2021) * 3 + a["term"].map({"Autumn": 0, "Spring": 1, "Summer": 2})
+    drift = np.where(a["upn"].isin(drifters), -0.45 * 13.5 * terms / 3, 0)
+    score = 100 + 13.5 * z.reindex(a["upn"]).to_numpy() + drift + rng.normal(0, 5, len(a))
+    std = (a["score_type"] == "standardised").to_numpy()
+    a.loc[std, "score"] = np.clip(np.round(score[std]), 69, 141)
+    return dataclasses.replace(data, assessments=a), drifters
+
+
+@pytest.mark.parametrize("drift_share", [0.0, 0.25])
+def test_under_achiever_rule_under_no_drift_and_a_known_drift(sample, drift_share):
+    data, drifters = _simulated(sample.for_school("8894101"), seed=11, drift_share=drift_share)
+    now = set(data.pupils.loc[data.pupils["academic_year"] == YEAR, "upn"])
+    listed = set(under_achiever_evidence(data, year=YEAR)["upn"])
+    if not drift_share:
+        assert len(listed) <= 0.02 * len(now), "with no under-achievement, at most 2% of pupils are listed"
+        return
+    drifters &= now
+    hit = len(listed & drifters)
+    table = [[hit, len(listed) - hit], [len(drifters) - hit, len(now) - len(listed) - len(drifters) + hit]]
+    assert stats.fisher_exact(table, alternative="greater").pvalue < 1e-6
+    assert hit / len(listed) >= 0.4
