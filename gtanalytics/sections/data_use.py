@@ -25,6 +25,7 @@ from gtanalytics.sections.core import (
     withhold,
 )
 from gtanalytics.sections.figures import keep, notes_for, noting
+from gtanalytics.selfeval import Statement
 from gtanalytics.subjects import subjects_in
 
 __all__ = ["CHARACTERISTICS", "REGISTER_NAMES", "excellence_gaps", "gaps_closing", "most_able_progress",
@@ -212,26 +213,29 @@ def register_missing(data, *, year: str, audience: str = "governors", threshold:
                              value_cols=["pct_missing", "ci_low", "ci_high", "p_value"], threshold=threshold,
                              audience=audience, block_col="characteristic")
     allrow = missing.counts.iloc[0]
-    sentences = [(f"{int(allrow['n_missing'])} of the {int(allrow['n_high'])} pupils in the top {100 * top_share:g}% of "
-                 f"their year group on a test are not on the register ({allrow['pct_missing']:.0f}%, 95% interval "
-                 f"{allrow['ci_low']:.0f}% to {allrow['ci_high']:.0f}%).")]
-    small = smallest_group(threshold)
+    overall = Statement(f"{int(allrow['n_missing'])} of the {int(allrow['n_high'])} pupils in the top "
+                        f"{100 * top_share:g}% of their year group on a test are not on the register "
+                        f"({allrow['pct_missing']:.0f}%, 95% interval {allrow['ci_low']:.0f}% to "
+                        f"{allrow['ci_high']:.0f}%).", judgement="neutral", key_area=2)
+    findings = []  # groups missing more (or less) often than other high attainers: the evidence
     for r in missing.counts.iloc[1:].itertuples():
-        if r.n_high >= small and r.p_value < 0.05:
-            who = _GROUP_WORDS.get((r.characteristic, r.value), f"of {r.value} heritage" if r.characteristic ==
-                                  "ethnicity_major" else f"{r.characteristic} {r.value}")
-            sentences.append(f"High attainers who are {who} are missing "
-                             f"from the register {'more' if r.pct_missing > allrow['pct_missing'] else 'less'} often "
-                             f"than other high attainers ({r.pct_missing:.0f}% of {r.n_high}, Fisher's test "
-                             f"p = {r.p_value:.3f}).")
+        if r.n_high >= smallest_group(threshold) and r.p_value < 0.05:
+            more = r.pct_missing > allrow["pct_missing"]
+            who = _GROUP_WORDS.get((r.characteristic, r.value), f"of {r.value} heritage"
+                                   if r.characteristic == "ethnicity_major" else f"{r.characteristic} {r.value}")
+            findings.append(Statement(
+                f"High attainers who are {who} are missing from the register {'more' if more else 'less'} often "
+                f"than other high attainers ({r.pct_missing:.0f}% of {r.n_high}, Fisher's test p = {r.p_value:.3f}).",
+                judgement="negative" if more else "neutral", key_area=2))
+    sentences = [overall, *findings]
     dme = dual_exceptionality(data.pupils[data.pupils["academic_year"] == year]).counts
     if len(dme) and dme["n_register"].iloc[0]:
         d = dme.iloc[0]
         few = int(d["n_dme"]) < threshold and audience == "governors"
-        sentences.append(f"Dual or multiple exceptionality: {'fewer than ' + str(threshold) if few else int(d['n_dme'])}"
-                         f" of the {int(d['n_register'])} register pupils have special educational needs"
-                         + ("." if few else f" ({d['pct_of_register']:.0f}%, 95% interval {d['ci_low']:.0f}% to "
-                                            f"{d['ci_high']:.0f}%)."))
+        share = "." if few else f" ({d['pct_of_register']:.0f}%, 95% interval {d['ci_low']:.0f}% to {d['ci_high']:.0f}%)."
+        sentences.append(Statement(f"Dual or multiple exceptionality: {f'fewer than {threshold}' if few else int(d['n_dme'])}"
+                                   f" of the {int(d['n_register'])} register pupils have special educational needs"
+                                   f"{share}", judgement="neutral", key_area=2))
     columns = {"characteristic": "Characteristic", "value": "Group", "n_high": "High attainers",
                "n_high_on_register": "On the register", "n_missing": "Not on it",
                "pct_missing": "Not on it (%)", "ci_low": "95% interval from", "ci_high": "to",
@@ -247,7 +251,7 @@ def register_missing(data, *, year: str, audience: str = "governors", threshold:
                             per, columns={"pupil": "Pupil", "upn": "UPN", "year_group": "Year group",
                                           "disadvantaged": "Disadvantaged", "sen": "SEN", "evidence": "Evidence"}))
     return Section(2, _Q[0], title, audience, tables=tuple(tables), sentences=tuple(sentences),
-                   evidence=tuple(sentences[:1]))
+                   evidence=tuple(findings))
 
 
 def register_joiners_leavers(data, *, year: str, audience: str = "governors", threshold: int = 6) -> Section:
@@ -286,7 +290,7 @@ def register_joiners_leavers(data, *, year: str, audience: str = "governors", th
         tables.append(Table("**Joiners and leavers** (internal: names pupils)", moved.sort_values("status"),
                             columns={"pupil": "Pupil", "upn": "UPN", "year_group": "Year group", "status": "Change",
                                      "gt_area": "Area", "disadvantaged": "Disadvantaged"}))
-    return Section(2, _Q[0], title, audience, tables=tuple(tables), sentences=sentences, evidence=sentences,
+    return Section(2, _Q[0], title, audience, tables=tuple(tables), sentences=sentences,
                    notes=notes_for(audience, notes))
 
 
@@ -320,15 +324,17 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
                                "gap", "se", "ci_low", "ci_high"], threshold=threshold, audience=audience)
         for r in gaps.itertuples():
             if pd.isna(r.gap) or min(r.n_focus, r.n_other) < small:
-                sentences.append(f"{r.subject}: too few able disadvantaged pupils to say.")
+                sentences.append(Statement(f"{r.subject}: too few able disadvantaged pupils to say.",
+                                           judgement="too_few", key_area=2))
             else:
-                way = ("clearly below them" if r.ci_high < 0 else "clearly above them" if r.ci_low > 0
-                       else "the interval includes no difference")
-                sentences.append(
+                way, judgement = (("clearly below them", "negative") if r.ci_high < 0 else
+                                  ("clearly above them", "positive") if r.ci_low > 0 else
+                                  ("the interval includes no difference", "neutral"))
+                sentences.append(Statement(
                     f"{r.subject}, summer {year}: among the top {100 * top_share:g}% on last summer's test, the "
                     f"{int(r.n_focus)} disadvantaged pupils scored {abs(r.gap):.1f} standardised-score points "
                     f"{'below' if r.gap < 0 else 'above'} the {int(r.n_other)} others (95% interval {r.ci_low:.1f} "
-                    f"to {r.ci_high:.1f}): {way}.")
+                    f"to {r.ci_high:.1f}): {way}.", judgement=judgement, key_area=2))
     stat = headline_outcomes(data, school=school, year=year)
     stat = stat[stat["measure"].str.startswith(("ks2_", "ks4_"))]
     stat = rt.for_audience(stat, count_cols="n", value_cols=["value", "se", "ci_low", "ci_high", "difference"],
