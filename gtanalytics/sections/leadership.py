@@ -98,6 +98,8 @@ def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", 
             f"neither mentored nor in an intervention this year.")
     return Section(1, _Q[1], title, audience,
                    tables=(Table(f"**{year}.** Rule: {needs.attrs['rule']}.", needs, decimals=1,
-                                 columns={"upn": "UPN"}),),
+                                 columns={c: "UPN" if c == "upn" else c for c in needs.columns}),),
                    sentences=(said,),
-                   notes=("**Internal list: do not share.**", *notes_for(audience, notes)))
+                   notes=("**Internal list: do not share.** Each pupil's evidence: how far below the scores expected "
+                          "of them they were on average, on how many tests, and whether they are mentored or in an "
+                          "intervention now.", *notes_for(audience, notes)))

@@ -206,7 +206,8 @@ def under_achiever_evidence(data, *, year: str, years=None, threshold: float = -
     out.attrs["audience"] = "internal"
     out.attrs["rule"] = (f"on the G&T register, or scoring above 115 on a test before {year}, and on average more than "
                          f"{-threshold:g} standard deviation below the score expected from the same test a year "
-                         f"earlier, over {len(years) - 1} year(s) of termly tests")
+                         f"earlier, over the termly tests of {', '.join(years[1:])}. Prior attainment band: of the pupil's first "
+                         "termly test in these data (low below 85, middle 85 to 115, high above 115)")
     return out
 
 
