@@ -15,6 +15,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from gtanalytics import sections
 from gtanalytics.report_data import summer_progress
+from gtanalytics.report_tables import table
 from gtanalytics.sample import planted_truth
 from gtanalytics.sections.pupils import expected_scores, under_achiever_evidence
 
@@ -58,6 +59,8 @@ def test_under_achiever_list_has_plain_headers_evidence_and_support(sample, list
     assert (allf["Current support"].str.contains("Mentored") == allf["upn"].isin(mentored)).all()
     sec = sections.pupils_in_need(sample.for_school("8894101"), year=YEAR, audience="leaders")
     assert list(sec.tables[0].frame.columns) == HEADERS and "Rule:" in sec.tables[0].caption
+    shown = table(sec.tables[0].frame, columns=sec.tables[0].columns, decimals=sec.tables[0].decimals).data
+    assert all(f">{h}</th>" in shown for h in ["UPN", *HEADERS[1:]]), "every column is displayed"
 
 
 def test_expected_scores_are_ols_on_the_same_test_a_year_earlier(sample):

@@ -100,6 +100,6 @@ def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", 
                    tables=(Table(f"**{year}.** Rule: {needs.attrs['rule']}.", needs, decimals=1,
                                  columns={c: "UPN" if c == "upn" else c for c in needs.columns}),),
                    sentences=(said,),
-                   notes=("**Internal list: do not share.** Each pupil's evidence: how far below the scores expected "
+                   notes=(("**Internal list: do not share.** Each pupil's evidence: how far below the scores expected "
                           "of them they were on average, on how many tests, and whether they are mentored or in an "
-                          "intervention now.", *notes_for(audience, notes)))
+                          "intervention now."), *notes_for(audience, notes)))
