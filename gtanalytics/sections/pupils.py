@@ -45,6 +45,7 @@ TERMS = ("Autumn", "Spring", "Summer")
 TARGET_NAMES = {"pupil_p50": "Median target (reached by half of the school's pupils with the same score a year earlier)",
                 "pupil_p80": "Stretching target (reached by 1 in 5 of them: their 80th percentile)",
                 "pupil_p95": "Very stretching target (reached by 1 in 20 of them: their 95th percentile)"}
+TARGETS = list(TARGET_NAMES)
 _INTERNAL = "**Internal: names pupils. Do not share outside the school's leaders.**"
 _SUPPORT = ("Mentored", "Intervention")
 #: Special educational needs codes in words.
@@ -106,6 +107,9 @@ def expected_scores(data, *, years, subjects=None, terms=TERMS, notes: list | No
     test a year earlier (:func:`gtanalytics.report_data.summer_progress` with ``term``), value added
     fitted on the school's pupils who sat both, and :func:`gtanalytics.targets.estimate_targets`.
 
+    Targets above the highest score any pupil reached on that test are set to that score (a
+    standardised test has a ceiling, usually 141).
+
     Returns
     -------
     pandas.DataFrame
@@ -124,6 +128,8 @@ def expected_scores(data, *, years, subjects=None, terms=TERMS, notes: list | No
                     continue
                 result = noting(notes, value_added, pairs, outcome="outcome", prior="prior")
                 t = estimate_targets(result)
+                top = pairs["outcome"].max()  # a test has a ceiling: no target above its highest score seen
+                t[TARGETS] = t[TARGETS].clip(upper=top)
                 parts.append(t.assign(term=term, subject=subject, va_sd=t["va"] / result.model.residual_sd))
     if not parts:
         return pd.DataFrame(columns=["upn", "academic_year", "term", "subject", "score", "prior", "expected", "va",
@@ -214,7 +220,8 @@ def under_achiever_evidence(data, *, year: str, years=None, threshold: float = -
 def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int = 6, subjects=None) -> Section:
     """Targets and on-track status (key area 2; leaders only: it lists pupils).
 
-    Each pupil's targets for this summer's test, set from last summer's (``pupil_p50/p80/p95`` of
+    Each able pupil's targets (on the register, or above 115 last summer) for this summer's test, set from
+    last summer's (``pupil_p50/p80/p95`` of
     :func:`expected_scores`: the score reached by the 50th, 80th and 95th percentile of the school's
     pupils with the same score a year earlier), and whether the latest test this year is on track
     for the median target (:func:`gtanalytics.targets.on_track`). By group (G&T register,
@@ -272,11 +279,14 @@ def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int 
             sentences.append(f"{subject.capitalize()}: {r['on_track']:.0f}% of the {int(r['n'])} register pupils "
                              f"are on track or above for their median target (95% interval {r['ci_low']:.0f}% to "
                              f"{r['ci_high']:.0f}%){few}; {r['reached']:.0f}% reached their stretching target.")
-        listed = s[s["gt_register"].fillna(False).astype(bool)].sort_values("z_current")
+        able = s["gt_register"].fillna(False).astype(bool) | (s["prior"] > 115)
+        listed = s[able].sort_values("z_current")
         listed = listed.assign(pupil=_name(listed), status=listed["status"].str.capitalize())
-        tables.append(Table(f"{subject.capitalize()}: the register pupils' targets for summer {year} "
-                            f"(standardised-score points), lowest progress first", listed,
+        tables.append(Table(f"{subject.capitalize()}: targets for summer {year} of the register pupils and the others "
+                            f"who scored above 115 a year earlier (standardised-score points), lowest progress first",
+                            listed.assign(gt_register=listed["gt_register"].map({True: "Yes", False: "No"})),
                             columns={"pupil": "Pupil", "upn": "UPN", "year_group": "Year group",
+                                     "gt_register": "On the register",
                                      "prior": f"Summer {rd.previous_year(year)} score",
                                      "pupil_p50": "Median target", "pupil_p80": "Stretching target",
                                      "pupil_p95": "Very stretching target", "score": f"Summer {year} score",
@@ -285,7 +295,7 @@ def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int 
                                                         for v in TARGET_NAMES.values())
                + " They are set within this school, not against all schools in England (not FFT's "
                  "\"top 20% of schools\"). *On track* means the summer score is within a quarter of a standard "
-                 "deviation of the median target or above it.")
+                 "deviation of the median target or above it. No target is above the highest score reached on the test.")
     return Section(2, question, title, audience, tables=tuple(tables), sentences=tuple(sentences),
                    notes=(_INTERNAL, meaning, *notes_for(audience, notes)))
 
