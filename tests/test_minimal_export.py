@@ -23,7 +23,8 @@ ALL = (sections.staff_deployment, sections.register_representative, sections.mos
        sections.gaps_closing, sections.interventions_working, sections.staff_groups, sections.attendance,
        sections.mentoring_progress, sections.opportunities, sections.parents_engaged, sections.exclusions,
        sections.surveys, sections.support_for_need,
-       sections.pupils_in_need, sections.partner_schools, sections.explore)
+       sections.pupils_in_need, sections.partner_schools, sections.explore, sections.register_missing,
+       sections.register_joiners_leavers, sections.excellence_gaps, sections.pupil_targets, sections.pupil_lookup)
 
 
 def _run_all(trust, school, audience):

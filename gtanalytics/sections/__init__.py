@@ -35,8 +35,11 @@ from gtanalytics.sections.core import (
     staff_text,
 )
 from gtanalytics.sections.data_use import (
+    excellence_gaps,
     gaps_closing,
     most_able_progress,
+    register_joiners_leavers,
+    register_missing,
     register_representative,
 )
 from gtanalytics.sections.engagement import (
@@ -58,6 +61,12 @@ from gtanalytics.sections.learning import (
     staff_groups,
     termly_programme_review,
 )
+from gtanalytics.sections.pupils import (
+    find_pupil,
+    pupil_lookup,
+    pupil_profile,
+    pupil_targets,
+)
 from gtanalytics.sections.review import self_evaluation
 from gtanalytics.sections.trust import (
     SchoolOverview,
@@ -75,9 +84,11 @@ __all__ = [
     "Table",
     "TrustOverview",
     "attendance",
+    "excellence_gaps",
     "exclusions",
     "explore",
     "explore_progress",
+    "find_pupil",
     "gaps_closing",
     "interventions_working",
     "mentoring_caseloads",
@@ -89,7 +100,12 @@ __all__ = [
     "partner_schools",
     "population",
     "progress_by_school",
+    "pupil_lookup",
+    "pupil_profile",
+    "pupil_targets",
     "pupils_in_need",
+    "register_joiners_leavers",
+    "register_missing",
     "register_opportunities",
     "register_representative",
     "school_overview",

@@ -3,13 +3,20 @@ progress, are gaps closing?"""
 
 from __future__ import annotations
 
+import pandas as pd
+
 from gtanalytics import narrative as nv
 from gtanalytics import plotting
 from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
-from gtanalytics.gaps import gap_trend
+from gtanalytics.gaps import excellence_gap, gap_trend
 from gtanalytics.progress import va_summary, value_added
-from gtanalytics.register import register_representation
+from gtanalytics.register import (
+    dual_exceptionality,
+    missing_from_register,
+    register_changes,
+    register_representation,
+)
 from gtanalytics.sections.core import (
     Section,
     Table,
@@ -18,9 +25,11 @@ from gtanalytics.sections.core import (
     withhold,
 )
 from gtanalytics.sections.figures import keep, notes_for, noting
+from gtanalytics.selfeval import Statement
 from gtanalytics.subjects import subjects_in
 
-__all__ = ["CHARACTERISTICS", "REGISTER_NAMES", "gaps_closing", "most_able_progress", "register_representative"]
+__all__ = ["CHARACTERISTICS", "REGISTER_NAMES", "excellence_gaps", "gaps_closing", "most_able_progress",
+           "register_joiners_leavers", "register_missing", "register_representative"]
 
 #: The pupil characteristics the register is audited on (those present in the data are used).
 CHARACTERISTICS = ("disadvantaged", "lac", "sen", "eal", "ethnicity_major", "sex")
@@ -165,3 +174,191 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
                                                unit="points"))
     return Section(2, _Q[2], title, audience, charts=tuple(charts), sentences=tuple(sentences + no),
                    evidence=tuple(sentences + no), cannot_answer=tuple(str(s) for s in no), notes=notes_for(audience, notes))
+
+
+_GROUP_WORDS = {("disadvantaged", "yes"): "disadvantaged", ("lac", "yes"): "looked after",
+                ("eal", "yes"): "with English as an additional language", ("sex", "F"): "girls", ("sex", "M"): "boys",
+                ("sen", "K"): "with SEN support", ("sen", "E"): "with an EHC plan", ("sen", "N"): "with no SEN"}
+
+
+def _count(n, *, audience: str, threshold: int) -> str:
+    """A count for a sentence: governors read "fewer than 6" for a small non-zero count."""
+    n = int(n)
+    return f"fewer than {threshold}" if audience == "governors" and 0 < n < threshold else str(n)
+
+
+def _evidence(rows: pd.DataFrame) -> str:
+    return "; ".join(f"{r.subject} {r.assessment} {r.score:.0f} ({int(r.rank)} of {int(r.n_ranked)} in the year group)"
+                     for r in rows.itertuples())
+
+
+def register_missing(data, *, year: str, audience: str = "governors", threshold: int = 6, top_share: float = 0.10
+                     ) -> Section:
+    """Who might be missing from the register, and who is on it with SEN? (key area 2, question 1)
+
+    :func:`gtanalytics.register.missing_from_register`: pupils whose latest standardised test in a
+    subject is in the top ``top_share`` of their year group but who are not on the register, counted
+    by group (percent of high attainers missing, Wilson interval, Fisher test against other high
+    attainers); leaders also get each pupil with their evidence (subject, test, score, rank).
+    :func:`gtanalytics.register.dual_exceptionality`: register pupils with SEN (dual or multiple
+    exceptionality). Governors see counts only, small groups hidden.
+    """
+    title = "Who might be missing from the register?"
+    a = data.assessments[data.assessments["score_type"] == "standardised"]
+    if a.empty or not (data.pupils["academic_year"] == year).any():
+        no = nv.cannot_answer(title, f"no standardised test scores for the pupils of {year}", key_area=2)
+        return Section(2, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    missing = missing_from_register(data.pupils, a, academic_year=year, top_share=top_share)
+    counts = rt.for_audience(missing.counts, count_cols=["n_high", "n_high_on_register", "n_missing"],
+                             value_cols=["pct_missing", "ci_low", "ci_high", "p_value"], threshold=threshold,
+                             audience=audience, block_col="characteristic")
+    allrow = missing.counts.iloc[0]
+    overall = Statement(f"{int(allrow['n_missing'])} of the {int(allrow['n_high'])} pupils in the top "
+                        f"{100 * top_share:g}% of their year group on a test are not on the register "
+                        f"({allrow['pct_missing']:.0f}%, 95% interval {allrow['ci_low']:.0f}% to "
+                        f"{allrow['ci_high']:.0f}%).", judgement="neutral", key_area=2)
+    findings = []  # groups missing more (or less) often than other high attainers: the evidence
+    for r in missing.counts.iloc[1:].itertuples():
+        if r.n_high >= smallest_group(threshold) and r.p_value < 0.05:
+            more = r.pct_missing > allrow["pct_missing"]
+            who = _GROUP_WORDS.get((r.characteristic, r.value), f"of {r.value} heritage"
+                                   if r.characteristic == "ethnicity_major" else f"{r.characteristic} {r.value}")
+            findings.append(Statement(
+                f"High attainers who are {who} are missing from the register {'more' if more else 'less'} often "
+                f"than other high attainers ({r.pct_missing:.0f}% of {r.n_high}, Fisher's test p = {r.p_value:.3f}).",
+                judgement="negative" if more else "neutral", key_area=2))
+    sentences = [overall, *findings]
+    dme = dual_exceptionality(data.pupils[data.pupils["academic_year"] == year]).counts
+    if len(dme) and dme["n_register"].iloc[0]:
+        d = dme.iloc[0]
+        few = int(d["n_dme"]) < threshold and audience == "governors"
+        share = "." if few else f" ({d['pct_of_register']:.0f}%, 95% interval {d['ci_low']:.0f}% to {d['ci_high']:.0f}%)."
+        sentences.append(Statement(f"Dual or multiple exceptionality: {f'fewer than {threshold}' if few else int(d['n_dme'])}"
+                                   f" of the {int(d['n_register'])} register pupils have special educational needs"
+                                   f"{share}", judgement="neutral", key_area=2))
+    columns = {"characteristic": "Characteristic", "value": "Group", "n_high": "High attainers",
+               "n_high_on_register": "On the register", "n_missing": "Not on it",
+               "pct_missing": "Not on it (%)", "ci_low": "95% interval from", "ci_high": "to",
+               "p_value": "Fisher's test p"}
+    tables = [Table("**High attainers not on the register, by group**", counts, columns=columns, decimals=1)]
+    if audience == "leaders":
+        lst = missing.pupils
+        per = (lst.groupby("upn", sort=False).apply(_evidence, include_groups=False).rename("evidence")
+               .reset_index().merge(lst.drop_duplicates("upn"), on="upn"))
+        per = per.assign(pupil=(per["forename"].fillna("") + " " + per["surname"].fillna("")).str.strip()) \
+            if {"forename", "surname"} <= set(per.columns) else per.assign(pupil=per["upn"])
+        tables.append(Table("**Pupils who might be missing** (internal: names pupils), with the evidence",
+                            per, columns={"pupil": "Pupil", "upn": "UPN", "year_group": "Year group",
+                                          "disadvantaged": "Disadvantaged", "sen": "SEN", "evidence": "Evidence"}))
+    return Section(2, _Q[0], title, audience, tables=tuple(tables), sentences=tuple(sentences),
+                   evidence=tuple(findings))
+
+
+def register_joiners_leavers(data, *, year: str, audience: str = "governors", threshold: int = 6) -> Section:
+    """Who joined and who left the register since last year? (key area 2, question 1)
+
+    :func:`gtanalytics.register.register_changes` between the previous year and ``year``: pupils
+    who stayed, joined (or joined the school) and left (or left the school), by group, with the
+    churn rate and its Wilson interval; leaders also get the joiners and leavers by name.
+    """
+    title = "Who joined and who left the register?"
+    last = rd.previous_year(year)
+    if not (data.pupils["academic_year"] == last).any():
+        no = nv.cannot_answer(title, f"no pupils are recorded in {last} to compare with", key_area=2)
+        return Section(2, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
+    notes: list = []
+    ch = noting(notes, register_changes, data.pupils, from_year=last, to_year=year)
+    summary = rt.for_audience(ch.summary.drop(columns="school_id"),
+                              count_cols=["n_from", "n_to", "stayed", "joined", "joined_new_to_school", "left",
+                                          "left_school"], value_cols=["churn_rate", "ci_low", "ci_high"],
+                              threshold=threshold, audience=audience, block_col="characteristic")
+    a = ch.summary.iloc[0]
+    c = {k: _count(a[k], audience=audience, threshold=threshold)
+         for k in ("n_from", "n_to", "joined", "joined_new_to_school", "left", "left_school", "stayed")}
+    sentences = ((f"From {last} to {year} the register went from {c['n_from']} to {c['n_to']} pupils: "
+                 f"{c['joined']} joined ({c['joined_new_to_school']} of them new to the school), "
+                 f"{c['left']} left ({c['left_school']} of them because they left the school), {c['stayed']} stayed."),)
+    tables = [Table(f"**Register changes, {last} to {year}, by group** (churn: joiners and leavers as a share of "
+                    "the register)", summary.assign(churn_rate=summary["churn_rate"] * 100, ci_low=summary["ci_low"]
+                                                     * 100, ci_high=summary["ci_high"] * 100),
+                    columns={"characteristic": "Characteristic", "value": "Group", "n_from": f"On it {last}",
+                             "n_to": f"On it {year}", "stayed": "Stayed", "joined": "Joined", "left": "Left",
+                             "churn_rate": "Churn (%)", "ci_low": "95% interval from", "ci_high": "to"}, decimals=0)]
+    if audience == "leaders":
+        moved = ch.pupils[ch.pupils["status"].str.startswith(("joined", "left"))]
+        moved = moved.assign(pupil=(moved["forename"].fillna("") + " " + moved["surname"].fillna("")).str.strip())
+        tables.append(Table("**Joiners and leavers** (internal: names pupils)", moved.sort_values("status"),
+                            columns={"pupil": "Pupil", "upn": "UPN", "year_group": "Year group", "status": "Change",
+                                     "gt_area": "Area", "disadvantaged": "Disadvantaged"}))
+    return Section(2, _Q[0], title, audience, tables=tuple(tables), sentences=sentences,
+                   notes=notes_for(audience, notes))
+
+
+def excellence_gaps(data, *, year: str, school, audience: str = "governors", threshold: int = 6,
+                    top_share: float = 0.25) -> Section:
+    """The excellence gap and statutory outcomes of disadvantaged pupils (key area 2, question 3)
+
+    For each subject with summer standardised tests this year and last:
+    :func:`gtanalytics.gaps.excellence_gap` among the pupils in the top ``top_share`` on last
+    summer's test, disadvantaged minus other pupils' mean score this summer (Welch interval).
+    Then the statutory outcomes (KS2 or Attainment 8 and Progress 8) of the school's phase where
+    the data hold them, for all, disadvantaged and other pupils, against national
+    (:func:`gtanalytics.headlines.headline_outcomes`; absence is shown with attendance).
+    """
+    from gtanalytics.headlines import headline_outcomes
+
+    title = "The excellence gap: do able disadvantaged pupils do as well as other able pupils?"
+    small = smallest_group(threshold)
+    rows, sentences, notes = [], [], []
+    for subject in subjects_in(data.assessments, years=[year]):
+        pairs = rd.summer_progress(data, subject=subject, year=year).dropna(subset=["outcome", "prior",
+                                                                                     "disadvantaged"])
+        if pairs["disadvantaged"].nunique() < 2:
+            continue
+        g = noting(notes, excellence_gap, pairs, outcome="outcome", group="disadvantaged", focus=True,
+                   prior="prior", top_share=top_share, min_n=small)
+        rows.append(g.assign(subject=subject.capitalize()))
+    gaps = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    if len(gaps):
+        gaps = rt.for_audience(gaps, count_cols=["n_focus", "n_other"], value_cols=["mean_focus", "mean_other",
+                               "gap", "se", "ci_low", "ci_high"], threshold=threshold, audience=audience)
+        for r in gaps.itertuples():
+            if pd.isna(r.gap) or min(r.n_focus, r.n_other) < small:
+                sentences.append(Statement(f"{r.subject}: too few able disadvantaged pupils to say.",
+                                           judgement="too_few", key_area=2))
+            else:
+                way, judgement = (("clearly below them", "negative") if r.ci_high < 0 else
+                                  ("clearly above them", "positive") if r.ci_low > 0 else
+                                  ("the interval includes no difference", "neutral"))
+                sentences.append(Statement(
+                    f"{r.subject}, summer {year}: among the top {100 * top_share:g}% on last summer's test, the "
+                    f"{int(r.n_focus)} disadvantaged pupils scored {abs(r.gap):.1f} standardised-score points "
+                    f"{'below' if r.gap < 0 else 'above'} the {int(r.n_other)} others (95% interval {r.ci_low:.1f} "
+                    f"to {r.ci_high:.1f}): {way}.", judgement=judgement, key_area=2))
+    stat = headline_outcomes(data, school=school, year=year)
+    stat = stat[stat["measure"].str.startswith(("ks2_", "ks4_"))]
+    stat = rt.for_audience(stat, count_cols="n", value_cols=["value", "se", "ci_low", "ci_high", "difference"],
+                           threshold=threshold, audience=audience) if len(stat) else stat
+    no = []
+    if stat.empty:
+        no.append(nv.cannot_answer("Statutory outcomes", f"no KS2 or KS4 results for {year}", key_area=2))
+    if not rows:
+        no.append(nv.cannot_answer("The excellence gap", f"no summer standardised tests in both {year} and "
+                                   f"{rd.previous_year(year)} with disadvantage recorded", key_area=2))
+    tables = []
+    if len(gaps):
+        tables.append(Table(f"**The excellence gap, summer {year}** (pupils in the top {100 * top_share:g}% on last "
+                            "summer's test; mean standardised score; gap = disadvantaged minus others)", gaps,
+                            columns={"subject": "Subject", "n_focus": "Disadvantaged pupils",
+                                     "mean_focus": "Their mean score", "n_other": "Other pupils",
+                                     "mean_other": "Their mean score ", "gap": "Gap (points)",
+                                     "ci_low": "95% interval from", "ci_high": "to"}, decimals=1))
+    if len(stat):
+        tables.append(Table(f"**Statutory outcomes, {year}**, against national for the same group where DfE "
+                            "publishes it", stat,
+                            columns={"label": "Measure", "group_label": "Pupils", "n": "Number", "value": "Value",
+                                     "unit": "Unit", "ci_low": "95% interval from", "ci_high": "to",
+                                     "national": "National"}, decimals=1))
+    return Section(2, _Q[2], title, audience, tables=tuple(tables), sentences=tuple(sentences + no),
+                   evidence=tuple(sentences + no), cannot_answer=tuple(str(s) for s in no),
+                   notes=notes_for(audience, notes))

@@ -7,28 +7,30 @@ from gtanalytics import narrative as nv
 from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
 from gtanalytics.oversight import UNDER_ACHIEVING, need_groups, support_coverage
-from gtanalytics.progress import value_added
 from gtanalytics.sections.capacity import ACTIVITY_POPULATION
 from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.sections.figures import notes_for, noting
+from gtanalytics.sections.pupils import under_achiever_evidence
 from gtanalytics.subjects import subjects_in
-from gtanalytics.targets import under_achievers
 
 __all__ = ["pupils_in_need", "support_for_need"]
 
 _Q = nv.KEY_QUESTIONS[1]
 _SUPPORT_POPULATION = {"mentoring": ACTIVITY_POPULATION["mentoring"],
                        "intervention": ACTIVITY_POPULATION["interventions"]}
-DEFINITION = ("*Able pupils making much less progress than expected* are pupils on the G&T register, or with a "
-              "high score a year earlier, whose progress this year was more than one standard deviation below that "
-              "of pupils with the same starting score. The source practice is that such pupils are mentored.")
+DEFINITION = ("*Able pupils making much less progress than expected* are pupils on the G&T register, or who scored "
+              "above 115 on an earlier test, whose termly tests were on average more than half a standard deviation "
+              "below the scores of pupils with the same score a year earlier. The source practice is that such "
+              "pupils are mentored.")
 
 
 def support_for_need(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
     """Do the pupils who most need support get it? (key area 1)
 
     :func:`gtanalytics.oversight.support_coverage` of the able under-achievers
-    (and, for leaders, disadvantaged pupils on the register). Governors see
+    (:func:`gtanalytics.sections.pupils.under_achiever_evidence`, the pupils
+    :func:`pupils_in_need` lists) and, for leaders, disadvantaged pupils on
+    the register. Governors see
     one measure per kind of support (mentored or not; in an intervention or
     not): "mentoring or intervention" is left out, since with the other two
     it would reveal how many had both, and so the one gap is counted once per
@@ -47,6 +49,7 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
                        cannot_answer=(str(no), str(plans)))
     notes: list = []
     needs = noting(notes, need_groups, data, year=year, subjects=subjects)
+    needs[UNDER_ACHIEVING] = set(under_achiever_evidence(data, year=year, notes=notes)["upn"])  # the list's rule
     coverage = support_coverage(needs, mentoring=data.mentoring, interventions=data.interventions,
                                 academic_year=year)
     if audience == "governors":
@@ -71,31 +74,32 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
                    cannot_answer=(str(plans),), notes=(DEFINITION, *notes_for(audience, notes)))
 
 
-def pupils_in_need(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", threshold: int = 6,
+                   ledger=None) -> Section:
     """Which able pupils are under-achieving? (key area 1) Leaders get the list; governors never see pupils.
 
-    :func:`gtanalytics.targets.under_achievers` per subject present: pupils
-    whose value added this year is well below that of pupils with the same
-    starting score. The count per subject is given to leaders with the list
-    (first 30); a governor section says that the list is internal.
+    :func:`gtanalytics.sections.pupils.under_achiever_evidence`: able pupils (on the register, or
+    scoring above 115 before) whose termly tests are on average well below the scores expected of
+    them, worst first, with the evidence (how far below, on how many tests) and their current
+    support (mentored, in an intervention, or none).
     """
     title = "Which able pupils are under-achieving?"
     if audience != "leaders":
         no = nv.cannot_answer(title, "the list names pupils and is for leaders only", key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
     notes: list = []
-    tables, said = [], []
-    for subject in subjects_in(data.assessments, years=[year]):
-        pairs = rd.summer_progress(data, subject=subject, year=year)
-        if len(pairs) < 3:
-            continue
-        needs = under_achievers(noting(notes, value_added, pairs, outcome="outcome", prior="prior"),
-                                high_prior="standardised")
-        said.append(f"**{subject.capitalize()}, {year}:** {len(needs)} pupils. Rule: {needs.attrs['rule']}.")
-        tables.append(Table(said[-1], needs.head(30), decimals=1))
-    if not tables:
-        no = nv.cannot_answer(title, f"no summer standardised test scores for both {year} and "
+    needs = under_achiever_evidence(data, year=year, years=years, notes=notes)
+    if needs.empty and not subjects_in(data.assessments, years=[year]):
+        no = nv.cannot_answer(title, f"no standardised test scores for both {year} and "
                                      f"{rd.previous_year(year)}", key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
-    return Section(1, _Q[1], title, audience, tables=tuple(tables),
-                   notes=("**Internal list: do not share.**", *notes_for(audience, notes)))
+    unsupported = int((needs["Current support"] == "None").sum())
+    said = (f"{len(needs)} able pupils are making much less progress than expected; {unsupported} of them are "
+            f"neither mentored nor in an intervention this year.")
+    return Section(1, _Q[1], title, audience,
+                   tables=(Table(f"**{year}.** Rule: {needs.attrs['rule']}.", needs, decimals=1,
+                                 columns={c: "UPN" if c == "upn" else c for c in needs.columns}),),
+                   sentences=(said,),
+                   notes=(("**Internal list: do not share.** Each pupil's evidence: how far below the scores expected "
+                          "of them they were on average, on how many tests, and whether they are mentored or in an "
+                          "intervention now."), *notes_for(audience, notes)))
