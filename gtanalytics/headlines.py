@@ -609,9 +609,9 @@ def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -
         estimate_words = "an estimate; " if r.measure == "ks4_progress8" else ""
         when = f", {year}" if year else ""
         statement = (f"{r.label}, {r.group_label}{when}: {_value_text(r.value, r.unit, dp)} ({estimate_words}"
-                     f"{r.n} pupils; {confidence:.0%} interval {_num(r.ci_low, dp)} to {_num(r.ci_high, dp)}), "
+                     f"{int(r.n)} pupils; {confidence:.0%} interval {_num(r.ci_low, dp)} to {_num(r.ci_high, dp)}), "
                      f"{verdict}.")
-        out.append({"source": "headline", "topic": r.measure, "measure": r.label, "group": r.group, "n": r.n,
+        out.append({"source": "headline", "topic": r.measure, "measure": r.label, "group": r.group, "n": int(r.n),
                     "estimate": diff, "reference": r.national, "ci_low": r.ci_low - r.national,
                     "ci_high": r.ci_high - r.national, "ci_method": f"{r.ci_method}; national figure as fixed",
                     "unit": _diff_unit(r.unit),
@@ -708,7 +708,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
 def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> list[dict]:
     out = []
     for name, trend in gap_trends.items():
-        change = trend.change if hasattr(trend, "change") else trend
+        change = trend if isinstance(trend, pd.DataFrame) else trend.change
         for r in change.itertuples(index=False):
             if any(pd.isna(v) for v in (r.gap_first, r.gap_last, r.ci_low, r.ci_high, r.n_focus, r.n_other)):
                 continue  # too few to say, or suppressed for the audience

@@ -287,23 +287,38 @@ def describe_gap_trend(
                 f"{measure_name} in {y1} or {y2} to say whether the gap is closing.",
                 judgement="too_few", key_area=key_area))
             continue
-        text = (f"{prefix}{'t' if prefix else 'T'}he gap in {measure_name} between {focus_label} and "
-                f"{other_label} was {_f(row['gap_first'], decimals)} {unit} in {y1} and "
-                f"{_f(row['gap_last'], decimals)} {unit} in {y2} (change {_f(row['change'], decimals)}, "
-                f"{_ci(row['ci_low'], row['ci_high'], confidence, decimals)})")
+        g1, g2 = float(row["gap_first"]), float(row["gap_last"])
+        sign = -1.0 if (g1 + g2) < 0 else 1.0  # gaps are focus - other: negative means the focus group is behind
+        size = abs(g2) - abs(g1)
+        turn = 1.0 if size >= 0 else -1.0      # the interval in the direction the sentence states
+        lo, hi = sorted((turn * sign * float(row["ci_low"]), turn * sign * float(row["ci_high"])))
+        plain = (lambda x: f"{x:.{decimals}f}".replace("-", "\u2212"))
+        interval = f"{confidence:.0%} interval {plain(lo)} to {plain(hi)}"
+        if g1 * g2 < 0:
+            ends = [float(row[c]) * (1.0 if g2 > g1 else -1.0) for c in ("ci_low", "ci_high")]
+            text = (f"{prefix}{'t' if prefix else 'T'}he gap in {measure_name} between {focus_label} and "
+                    f"{other_label} reversed: {focus_label} were {plain(abs(g1))} {unit} "
+                    f"{'behind' if g1 < 0 else 'ahead'} in {y1} and {plain(abs(g2))} {unit} "
+                    f"{'behind' if g2 < 0 else 'ahead'} in {y2} (change {plain(abs(g2 - g1))} {unit}, "
+                    f"{confidence:.0%} interval {plain(min(ends))} to {plain(max(ends))})")
+        else:
+            verb = "widened" if cls == "widening" else "narrowed" if cls.startswith("narrowing") else "went"
+            text = (f"{prefix}{'t' if prefix else 'T'}he gap in {measure_name} between {focus_label} and "
+                    f"{other_label} {verb} from {plain(abs(g1))} to {plain(abs(g2))} {unit} between {y1} and {y2} "
+                    f"({focus_label} {'behind' if sign < 0 else 'ahead'}): "
+                    f"{'wider' if size >= 0 else 'narrower'} by {plain(abs(size))} {unit} ({interval})")
         if cls == "widening":
-            text += ": the gap has widened, and the interval of the change excludes zero."
+            text += ", a clear change."
             judgement = "negative"
         elif cls.startswith("narrowing"):
             if "other group fell" in cls and "focus group improved" not in cls:
-                text += (f": the gap has narrowed, but because {other_label} did less well, not because "
-                         f"{focus_label} improved.")
+                text += (f", but because {other_label} did less well, not because {focus_label} improved.")
                 judgement = "neutral"
             else:
-                text += f": the gap has narrowed, and {focus_label} improved."
+                text += f", and {focus_label} improved."
                 judgement = "positive"
         else:
-            text += "; the interval of the change includes zero, so there is no clear change."
+            text += ": no clear change (the interval includes zero, so chance alone could explain it)."
             judgement = "neutral"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
     return _one_or_many(out, change)

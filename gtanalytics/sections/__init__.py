@@ -50,10 +50,12 @@ from gtanalytics.sections.explore import explore, explore_progress
 from gtanalytics.sections.leadership import pupils_in_need, support_for_need
 from gtanalytics.sections.learning import interventions_working, staff_groups
 from gtanalytics.sections.review import self_evaluation
+from gtanalytics.sections.summary import Page, key_area_page, summary
 
 __all__ = [
     "SMALLEST_GROUP",
     "Document",
+    "Page",
     "Section",
     "Table",
     "attendance",
@@ -62,6 +64,7 @@ __all__ = [
     "explore_progress",
     "gaps_closing",
     "interventions_working",
+    "key_area_page",
     "mentoring_progress",
     "most_able_progress",
     "opportunities",
@@ -75,6 +78,7 @@ __all__ = [
     "staff_deployment",
     "staff_groups",
     "staff_text",
+    "summary",
     "support_for_need",
     "surveys",
     "trust_progress",
