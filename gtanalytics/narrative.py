@@ -435,6 +435,7 @@ def describe_attendance(
     n: str = "n",
     min_n: int = LOW_N,
     measure_name: str = "overall absence",
+    unit: str = "of sessions",
     decimals: int = 1,
     key_area: int | None = 4,
 ):
@@ -457,6 +458,9 @@ def describe_attendance(
     national_label : str
         How the comparator reads, e.g. "the national rate for 2023/24".
     min_n, measure_name, decimals, key_area
+    unit : str
+        What the percentage is of: ``"of sessions"`` (absence rates) or ``"of pupils"``
+        (persistent absence).
 
     Returns
     -------
@@ -479,7 +483,7 @@ def describe_attendance(
             out.append(Statement(f"{who}: fewer than {min_n} pupils, too few to say how their {measure_name} "
                                  f"compares.", judgement="too_few", key_area=key_area))
             continue
-        value = f"{_f(row[rate], decimals, sign=False)}%"
+        value = f"{_f(row[rate], decimals, sign=False)}% {unit}"
         interval = ""
         if ci_low in row.index and not pd.isna(row.get(ci_low)):
             interval = (f", 95% interval {_f(row[ci_low], decimals, sign=False)}% to "
@@ -487,7 +491,10 @@ def describe_attendance(
         numbers = f"({value}{interval}; {int(nn)} pupils)"
         nat_value = row.get(national) if isinstance(national, str) else national
         if nat_value is None or pd.isna(nat_value):
-            text = f"{who}: {measure_name} was {value} ({int(nn)} pupils{interval}); no national figure was given to compare with."
+            text = (f"{who}: {measure_name} was {value} ({interval[2:]}; {int(nn)} pupils); no national figure "
+                    f"for this group to compare with." if interval else
+                    f"{who}: {measure_name} was {value} ({int(nn)} pupils); no national figure for this group to "
+                    f"compare with.")
             out.append(Statement(text, judgement="neutral", key_area=key_area))
             continue
         kind = judge_interval(row.get(ci_low), row.get(ci_high), reference=float(nat_value))
@@ -515,6 +522,7 @@ def describe_change(
     min_n: int = LOW_N,
     decimals: int = 1,
     key_area: int | None = 4,
+    units: Mapping | None = None,
 ):
     """Sentences about a difference in change after allowing for earlier scores, e.g. mentoring.
 
@@ -532,6 +540,8 @@ def describe_change(
     higher_is_better : bool or callable
         Whether an increase is good; a callable gets the label (e.g. False
         for "suspension days").
+    units : mapping, optional
+        The unit of each label's difference (e.g. ``{"maths test": "standardised-score points"}``).
 
     Returns
     -------
@@ -555,11 +565,13 @@ def describe_change(
                                  f"is not reported here.", judgement="too_few", key_area=key_area))
             continue
         if kind == "too_few":
-            out.append(Statement(f"{what}: fewer than {min_n} {who} with data, too few to say whether they changed "
-                                 f"differently from {comparison}.", judgement="too_few", key_area=key_area))
+            out.append(Statement(f"{what}: too few {who} had results to say whether they changed differently from "
+                                 f"{comparison}.", judgement="too_few", key_area=key_area))
             continue
-        numbers = (f"(difference after allowing for earlier scores {_f(row[estimate], decimals)}, "
-                   f"95% interval {_f(row[ci_low], decimals)} to {_f(row[ci_high], decimals)}; {int(nn)} {who})")
+        u = (units or {}).get(raw, "")
+        u = f" {u}" if u else ""
+        numbers = (f"(difference after allowing for earlier scores {_f(row[estimate], decimals)}{u}, "
+                   f"95% interval {_f(row[ci_low], decimals)} to {_f(row[ci_high], decimals)}{u}; {int(nn)} {who})")
         if kind == "in_line":
             text = (f"{what}: {who} changed about as much as {comparison} {numbers}; the interval includes zero, "
                     f"so any difference could be chance.")

@@ -48,7 +48,21 @@ HEADLINE_MEASURES = {
 _UNITS = {"% of pupils": "% of pupils", "% of sessions missed": "% of sessions missed",
           "scaled-score points": "scaled-score points", "A8 points": "A8 points", "P8 points": "P8 points"}
 _STATS = ["value", "se", "ci_low", "ci_high", "difference"]
-_CSS = "break-inside: avoid; page-break-inside: avoid;"
+#: How a page prints: one key area kept together (no chart split from its text); page 1's table compact.
+_STYLE = """<style>
+.gt-page { margin-top: 0.6rem; }
+.gt-page h2 { margin: 0.2rem 0 0.4rem 0; font-size: 1.35em; }
+.gt-page p, .gt-page li { margin: 0.15rem 0; }
+.gt-keep { break-inside: avoid; page-break-inside: avoid; }
+.gt-page table.gt-table { width: 100%; border-collapse: collapse; font-size: 11px; margin: 0.3rem 0; }
+.gt-page table.gt-table th, .gt-page table.gt-table td { text-align: right; padding: 2px 4px;
+  border-bottom: 1px solid #ddd; vertical-align: top; }
+.gt-page table.gt-table th:first-child, .gt-page table.gt-table td:first-child { text-align: left; width: 34%; }
+.gt-page table.gt-table tr { break-inside: avoid; page-break-inside: avoid; }
+.gt-page img { display: block; max-width: 100%; max-height: 8.5cm; margin: 0.3rem auto; }
+.gt-page .gt-small { font-size: 90%; color: #333; }
+@media print { .gt-area { break-before: auto; } }
+</style>"""
 
 
 @dataclass(frozen=True)
@@ -64,10 +78,15 @@ class Page(Section):
     sentence_heading: str = ""
 
     def html(self) -> str:
-        """The page as HTML: title, lead, tables, sentences, charts, questions; one unbreakable block."""
+        """The page as HTML: title, lead, tables, sentences, chart, questions, notes.
+
+        A key-area page (one chart) is one block kept together on paper; page 1
+        (a table) may break between table rows, never inside one.
+        """
         parts = [f"<h2>{html.escape(self.title)}</h2>"] if self.title else []
         if self.lead:
-            parts.append(f"<p>{html.escape(self.lead)}</p>")
+            parts.append(f"<p><em>{html.escape(self.lead)}</em></p>" if self.charts or not self.tables
+                         else f"<p>{html.escape(self.lead)}</p>")
         for t in self.tables:
             if t.caption:
                 parts.append(f"<p><strong>{html.escape(t.caption)}</strong></p>")
@@ -80,26 +99,28 @@ class Page(Section):
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
             data = base64.b64encode(buf.getvalue()).decode("ascii")
-            parts.append(f'<img alt="{html.escape(self.title)}" style="max-width: 100%; max-height: 11cm;" '
-                         f'src="data:image/png;base64,{data}"/>')
+            parts.append(f'<img alt="{html.escape(self.title)}" src="data:image/png;base64,{data}"/>')
         if self.questions:
             parts.append("<p><strong>Questions governors could ask</strong></p><ol>"
                          + "".join(f"<li>{html.escape(q)}</li>" for q in self.questions) + "</ol>")
         for n in self.notes:
-            parts.append(f'<p style="font-size: 90%;">{html.escape(str(n))}</p>')
-        return f'<div class="gt-page" style="{_CSS}">' + "\n".join(parts) + "</div>"
+            parts.append(f'<p class="gt-small">{html.escape(str(n))}</p>')
+        keep = " gt-keep" if not self.tables else ""
+        return f'{_STYLE}<div class="gt-page{keep}">' + "\n".join(parts) + "</div>"
 
     def markdown(self) -> str:
         lines = [f"### {self.title}"] if self.title else []
         lines += [self.lead] if self.lead else []
         lines += [f"* {s}" for s in self.sentences]
         lines += [f"{i}. {q}" for i, q in enumerate(self.questions, start=1)]
+        lines += [str(n) for n in self.notes]
         return "\n\n".join(lines)
 
     def _ipython_display_(self):
-        from IPython.display import HTML, display
+        from IPython.display import display
 
-        display(HTML(self.html()))
+        text = self.markdown()
+        display({"text/html": self.html(), "text/markdown": text, "text/plain": text}, raw=True)
 
 
 # --------------------------------------------------------------------------- page 1
