@@ -754,6 +754,8 @@ def _group_words(characteristic: str, value) -> str:
              ("eal", "yes"): "Pupils with English as an additional language",
              ("sen", "K"): "Pupils receiving SEN support", ("sen", "E"): "Pupils with an EHC plan",
              ("sex", "F"): "Girls", ("sex", "M"): "Boys"}
+    if characteristic in ("ethnicity_major", "ethnicity"):
+        return f"{v} pupils"
     return known.get((characteristic, v), f"Pupils with {characteristic.replace('_', ' ')} {v}")
 
 
@@ -790,26 +792,38 @@ def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
     return out
 
 
+def _signed(x, digits: int = 2) -> str:
+    return ("+" if round(x, digits) > 0 else "") + _num(x, digits)
+
+
 def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
+    """One finding per programme: its effect size against comparable pupils (as key area 3 states it)."""
+    es = "es" if "es" in imp.columns else "effect"
     out = []
-    for r in imp.itertuples(index=False):
-        if any(pd.isna(v) for v in (r.effect, r.effect_ci_low, r.effect_ci_high, r.n_pupils)):
+    for r in imp.to_dict("records"):
+        est, lo, hi = r.get(es), r.get(f"{es}_ci_low"), r.get(f"{es}_ci_high")
+        if any(pd.isna(v) for v in (est, lo, hi, r.get("n_pupils"))):
             continue  # no comparison, or suppressed for the audience
-        clear = bool(r.effect_ci_low > 0 or r.effect_ci_high < 0)
-        se = _se_of(r.effect_ci_low, r.effect_ci_high, confidence)
-        sign = "+" if r.effect > 0 else ""
-        months = f", about {r.months_label} of progress" if clear and isinstance(r.months_label, str) else ""
+        clear = bool(lo > 0 or hi < 0)
+        se = _se_of(lo, hi, confidence)
+        m = r.get("months")
+        months = ("" if m is None or pd.isna(m) else ", about no additional progress" if int(m) == 0 else
+                  f", about {abs(int(m))} month{'' if abs(int(m)) == 1 else 's'}' "
+                  f"{'additional' if m > 0 else 'less'} progress")
+        unit = "effect size" if es == "es" else "standardised-score points"
+        size = f"effect size {_signed(est)}" if es == "es" else f"{_signed(est, 1)} standardised-score points"
+        n_comp = r.get("n_comparison")
+        comp = "" if n_comp is None or pd.isna(n_comp) else f", {int(n_comp)} in the comparison group"
         verdict = ("" if clear else ": no clear difference from comparable pupils")
-        text = (f"{r.programme} ({int(r.n_pupils)} pupils): {sign}{_num(r.effect)} standardised-score points on "
-                f"the next termly "
-                f"standardised test against comparable pupils ({confidence:.0%} interval {_num(r.effect_ci_low)} to "
-                f"{_num(r.effect_ci_high)}){months}{verdict}.")
-        out.append({"source": "intervention", "topic": str(r.programme), "measure": f"impact of {r.programme}",
-                    "group": "participants", "n": int(r.n_pupils), "estimate": float(r.effect), "reference": 0.0,
-                    "ci_low": float(r.effect_ci_low), "ci_high": float(r.effect_ci_high),
-                    "ci_method": str(r.comparison_method), "unit": "standardised-score points", "z": abs(r.effect) / se if se > 0 else math.inf,
-                    "clear": clear, "direction": ("better" if r.effect > 0 else "worse") if clear else "no clear impact",
-                    "low_n": bool(r.low_n), "statement": text})
+        text = (f"{r['programme']}: {size} on the next termly standardised test against comparable pupils "
+                f"({confidence:.0%} interval {_signed(lo)} to {_signed(hi)}; {int(r['n_pupils'])} pupils{comp}"
+                f"{months}){verdict}.")
+        out.append({"source": "intervention", "topic": str(r["programme"]), "measure": f"impact of {r['programme']}",
+                    "group": "participants", "n": int(r["n_pupils"]), "estimate": float(est), "reference": 0.0,
+                    "ci_low": float(lo), "ci_high": float(hi), "ci_method": str(r.get("comparison_method", "")),
+                    "unit": unit, "z": abs(est) / se if se > 0 else math.inf,
+                    "clear": clear, "direction": ("better" if est > 0 else "worse") if clear else "no clear impact",
+                    "low_n": bool(r.get("low_n", False)), "statement": text})
     return out
 
 

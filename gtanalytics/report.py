@@ -129,8 +129,13 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 2rem;
 .jp-OutputArea-prompt { display: none; }
 @media print {
   body.jp-Notebook { max-width: none; padding: 0; font-size: 12px; }
-  img, table, figure { page-break-inside: avoid; break-inside: avoid; }
+  img, figure { page-break-inside: avoid; break-inside: avoid; }
+  tr { page-break-inside: avoid; break-inside: avoid; }
   h1, h2, h3 { page-break-after: avoid; break-after: avoid; }
+  /* a long output (page 1) flows on from the title; blocks marked gt-keep (a chart with its text) stay whole */
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {
+    page-break-inside: auto !important; break-inside: auto !important; }
+  .gt-keep { page-break-inside: avoid !important; break-inside: avoid !important; }
 }
 @page { size: A4; margin: 15mm; }
 </style>

@@ -388,3 +388,13 @@ def test_school_standing_and_partnerships():
     learn = nv.describe_partnerships(pairs, school="D", names=names, measure_name="maths")
     assert learn[0].startswith("Elm could learn from Oak") and learn[0].judgement == "neutral"
     assert nv.describe_partnerships(pairs, school="Z", names=names, measure_name="maths") == []
+
+
+def test_support_sentence_never_contradicts_its_count():
+    """Issue 13: "fewer than 6 of 17 were mentored ... not clear whether most or fewer than half" is impossible."""
+    for n in range(11, 40):
+        s = nv.describe_support(_cov(n, None, suppressed="primary"))
+        assert "not clear whether most or fewer than half" not in s and "fewer than half of them" in s, n
+    lo, hi = 0.25, 0.65
+    s = nv.describe_support(_cov(20, 9, lo, hi))
+    assert "fewer than half of them" in s and s.judgement == "neutral"

@@ -54,10 +54,15 @@ _STYLE = """<style>
 .gt-page h2 { margin: 0.2rem 0 0.4rem 0; font-size: 1.35em; }
 .gt-page p, .gt-page li { margin: 0.15rem 0; }
 .gt-keep { break-inside: avoid; page-break-inside: avoid; }
-.gt-page table.gt-table { width: 100%; border-collapse: collapse; font-size: 11px; margin: 0.3rem 0; }
+.gt-page table.gt-table { width: 100%; border-collapse: collapse; font-size: 11px; margin: 0.3rem 0;
+  table-layout: fixed; }
+.gt-page table.gt-table th { font-size: 10px; vertical-align: bottom; }
 .gt-page table.gt-table th, .gt-page table.gt-table td { text-align: right; padding: 2px 4px;
   border-bottom: 1px solid #ddd; vertical-align: top; }
-.gt-page table.gt-table th:first-child, .gt-page table.gt-table td:first-child { text-align: left; width: 34%; }
+.gt-page table.gt-table th:first-child, .gt-page table.gt-table td:first-child { text-align: left; width: 26%; }
+.gt-page table.gt-table th:nth-child(2), .gt-page table.gt-table th:nth-child(5) { width: 11%; }
+.gt-page table.gt-table th:nth-child(3), .gt-page table.gt-table th:nth-child(6) { width: 15%; }
+.gt-page table.gt-table th:nth-child(4), .gt-page table.gt-table th:nth-child(7) { width: 11%; }
 .gt-page table.gt-table tr { break-inside: avoid; page-break-inside: avoid; }
 .gt-page img { display: block; max-width: 100%; max-height: 8.5cm; margin: 0.3rem auto; }
 .gt-page .gt-small { font-size: 90%; color: #333; }
@@ -172,8 +177,8 @@ def headline_table(headlines: pd.DataFrame, *, phase: str) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Text columns: ``Measure`` (with its unit), ``Pupils``, ``School (95% interval)``,
-        ``National``, ``Disadvantaged pupils``, ``Disadvantaged (95% interval)``,
-        ``National, disadvantaged``. "no national figure" where none is shipped for the same
+        ``National``, ``Disadvantaged pupils``, ``Disadvantaged pupils' result (95% interval)``,
+        ``National, disadvantaged pupils``. "no national figure" where none is shipped for the same
         year, phase and group.
 
     Examples
@@ -206,9 +211,9 @@ def headline_table(headlines: pd.DataFrame, *, phase: str) -> pd.DataFrame:
             "School (95% interval)": _cell(a["value"], a["ci_low"], a["ci_high"], dp),
             "National": nat(a),
             "Disadvantaged pupils": "not shown" if d is None or pd.isna(d["n"]) else f"{int(d['n'])}",
-            "Disadvantaged (95% interval)": "not shown (too few pupils)" if d is None else
+            "Disadvantaged pupils' result (95% interval)": "not shown (too few pupils)" if d is None else
             _cell(d["value"], d["ci_low"], d["ci_high"], dp),
-            "National, disadvantaged": nat(d),
+            "National, disadvantaged pupils": nat(d),
         })
     return pd.DataFrame(out)
 
