@@ -33,7 +33,7 @@ from gtanalytics.headlines import (
     questions_for_governors,
     school_in_a_line,
 )
-from gtanalytics.sections.core import Section, Table, population
+from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.selfeval import Statement
 
 __all__ = ["HEADLINE_MEASURES", "Page", "headline_table", "key_area_page", "summary"]
@@ -311,7 +311,9 @@ def summary(data, *, school, year: str, audience: str = "governors", threshold: 
     table = Table(f"Headline outcomes, {year}, against national figures for the same year and phase", 
                   headline_table(h, phase=phase))
     note = ("Figures in brackets are 95% intervals: the range within which the true value probably lies. "
-            "A result is clearly above or below national only when its whole interval is.")
+            "A result is clearly above or below national only when its whole interval is. Groups of fewer than "
+            f"{threshold} pupils are not shown, nor any number from which one could be worked out; groups of fewer "
+            f"than {smallest_group(threshold)} pupils are described as \"too few pupils to say\". No pupil is named.")
     return Page(2, "How is the school doing?", "Summary", audience, tables=(table,), sentences=sentences,
                 notes=(note,), lead=line, questions=tuple(questions_for_governors(findings)),
                 sentence_heading="What matters most")
