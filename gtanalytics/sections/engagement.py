@@ -116,7 +116,7 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
     >>> from gtanalytics import load_sample
     >>> sec = attendance(load_sample().for_school(8862101), year="2023/24")
     >>> sec.sentences[0][:60]
-    'All pupils: overall absence was in line with the national fi'
+    'All pupils: overall absence was in line with the 2023/24 nat'
     """
     title = "Do able and disadvantaged pupils attend school?"
     if not len(data.attendance):
