@@ -686,7 +686,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
         for _, r in groups.iterrows():
             if any(pd.isna(r[c]) for c in ("va", "ci_low", "ci_high", "n")):
                 continue
-            who = ", ".join(f"{k} {r[k]}" for k in keys) or "all pupils"
+            who = ", ".join(str(r[k]) if k == "group" else f"{k} {r[k]}" for k in keys) or "all pupils"
             clear = bool(r["ci_low"] > 0 or r["ci_high"] < 0)
             se = _se_of(r["ci_low"], r["ci_high"], confidence)
             sign = "+" if r["va"] > 0 else ""
@@ -699,7 +699,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
                         "z": abs(r["va"]) / se if se > 0 else math.inf, "clear": clear,
                         "direction": ("better" if r["va"] > 0 else "worse") if clear else "in line",
                         "low_n": bool(r["n"] < min_n),
-                        "statement": (f"Value added in {name}, {who}: {sign}{_num(r['va'])} {unit} ({int(r['n'])} "
+                        "statement": (f"Value added in {name}, {who[:1].lower() + who[1:]}: {sign}{_num(r['va'])} {unit} ({int(r['n'])} "
                                       f"pupils; {confidence:.0%} interval {_num(r['ci_low'])} to "
                                       f"{_num(r['ci_high'])}), {verdict}.")})
     return out
@@ -879,7 +879,8 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     interventions : pandas.DataFrame, optional
         From :func:`gtanalytics.interventions.intervention_impact`.
     value_added : dict, optional
-        ``{what was measured: ValueAddedResult or its .groups frame}`` (e.g. value added by
+        ``{what was measured: ValueAddedResult or its .groups frame}`` (a column ``group`` is named by its
+        value alone, e.g. "Pupils on the G&T register"; e.g. value added by
         register membership or disadvantage from :func:`gtanalytics.progress.value_added`).
     year : str or int, optional
         Academic year named in headline sentences (default: from nothing, so omitted).

@@ -89,8 +89,9 @@ def describe_value_added(
     confidence: float = 0.95,
     decimals: int = 2,
     key_area: int | None = 2,
+    unit: str = "",
 ):
-    """Sentences about value added, one per group.
+    """Sentences about value added, one per group (``unit``, e.g. "standardised-score points", after the value).
 
     Parameters
     ----------
@@ -140,7 +141,7 @@ def describe_value_added(
                         f"{measure_name} compares with that of {comparison}.")
             out.append(Statement(text, judgement="too_few", key_area=key_area))
             continue
-        numbers = (f"(value added {_f(row['va'], decimals)}, "
+        numbers = (f"(value added {_f(row['va'], decimals)}{' ' + unit if unit else ''}, "
                    f"{_ci(row['ci_low'], row['ci_high'], confidence, decimals)}; {int(n)} pupils)")
         base = f"{who}: progress in {measure_name} was"
         out.append(_verdict(kind, key_area, {

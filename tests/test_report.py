@@ -315,10 +315,9 @@ def test_register_audit_lets_no_small_group_be_worked_out(trust):
     "no" of a yes/no flag) must number 0 or at least the threshold, on the register and in the
     cohort; and every group whose share is shown has none or at least the threshold of pupils.
     """
+    from gtanalytics import sections
     from gtanalytics.narrative import group_label
     from gtanalytics.register import ETHNICITY_MAJOR
-
-    from gtanalytics import sections
 
     sec = sections.Document(trust, school=SCHOOL, audience="governors")(sections.register_representative)
     text = " ".join(" ".join(str(x) for x in sec.sentences).split())

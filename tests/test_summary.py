@@ -40,7 +40,7 @@ def pages(sample):
 
 
 def test_page_one_has_the_school_headlines_against_national_findings_and_questions(pages):
-    for school, (doc, page, _) in pages.items():
+    for doc, page, _ in pages.values():
         assert page.title == "Summary" and page.lead.startswith(doc.school_name) and "pupils on roll" in page.lead
         table = page.tables[0].frame
         assert {"National", "National, disadvantaged pupils"} <= set(table.columns)

@@ -115,9 +115,9 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
         sentences += withhold(nv.describe_value_added(
             groups, measure_name=f"{subject} ({year}, summer test against the summer before)", label="gt_register",
             names=REGISTER_NAMES, min_n=small, comparison="pupils in the school with the same score a year earlier",
-            key_area=key_area), groups, label="gt_register", names=REGISTER_NAMES, threshold=threshold,
+            key_area=key_area, decimals=1, unit="standardised-score points"), groups, label="gt_register", names=REGISTER_NAMES, threshold=threshold,
             key_area=key_area)
-        frames[f"{subject} ({year})"] = groups.assign(gt_register=groups["gt_register"].map(REGISTER_NAMES))
+        frames[f"the {subject} summer test ({year})"] = groups.assign(gt_register=groups["gt_register"].map(REGISTER_NAMES))
         if audience == "leaders":
             tables.append(Table(f"**{subject.capitalize()}**", groups.assign(gt_register=groups["gt_register"].map(
                 REGISTER_NAMES)), columns={"gt_register": "Pupils", "n": "Number", "va": "Value added",

@@ -140,6 +140,10 @@ def _cell(value, lo, hi, digits: int) -> str:
     return f"{_num(value, digits)} ({_num(lo, digits)} to {_num(hi, digits)})"
 
 
+def _national(row, digits: int) -> str:
+    return "no national figure" if row is None or pd.isna(row["national"]) else _num(row["national"], digits)
+
+
 def _safe_headlines(data, *, school, year, threshold: int, audience: str, ledger) -> pd.DataFrame:
     """:func:`headline_outcomes` with small groups hidden for governors (values and counts missing)."""
     h = headline_outcomes(data, school=school, year=year)
@@ -204,16 +208,15 @@ def headline_table(headlines: pd.DataFrame, *, phase: str) -> pd.DataFrame:
             continue  # not computed (no results): said in the leaders' notebooks
         dp = 2 if a["unit"] == "P8 points" else 1
         label = str(a["label"]).replace("Progress 8 (school's own estimate", "Progress 8 (estimate")
-        nat = (lambda r: "no national figure" if r is None or pd.isna(r["national"]) else _num(r["national"], dp))
         out.append({
             "Measure": f"{label} ({_UNITS.get(a['unit'], a['unit'])})",
             "Pupils": "" if pd.isna(a["n"]) else f"{int(a['n'])}",
             "School (95% interval)": _cell(a["value"], a["ci_low"], a["ci_high"], dp),
-            "National": nat(a),
+            "National": _national(a, dp),
             "Disadvantaged pupils": "not shown" if d is None or pd.isna(d["n"]) else f"{int(d['n'])}",
             "Disadvantaged pupils' result (95% interval)": "not shown (too few pupils)" if d is None else
             _cell(d["value"], d["ci_low"], d["ci_high"], dp),
-            "National, disadvantaged pupils": nat(d),
+            "National, disadvantaged pupils": _national(d, dp),
         })
     return pd.DataFrame(out)
 
@@ -251,7 +254,7 @@ def _findings_frames(sections) -> dict:
     va = {}
     for name, g in out["value_added"].items():
         keep = [c for c in ("gt_register", "n", "va", "se", "ci_low", "ci_high", "ci_method") if c in g.columns]
-        va[f"the {name} summer test"] = g[keep].rename(columns={"gt_register": "group"})
+        va[name] = g[keep].rename(columns={"gt_register": "group"})
     return {"gap_trends": out["gap_trends"], "value_added": va,
             "register": pd.concat(out["register"]) if out["register"] else None,
             "interventions": pd.concat(out["interventions"]) if out["interventions"] else None}
