@@ -67,7 +67,8 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
         ledger.admit(population("pupils", year, gt_register=False), reg["n_cohort"].iloc[0] - reg["n_register"].iloc[0])
         for r in reg.itertuples():
             ledger.admit(population("pupils", year, **{r.characteristic: r.value}), r.n_group)
-    ax = plotting.register_composition(reg, title=f"Who is on the register, {year}")
+    shown = reg if audience == "leaders" else reg[reg["share_register"].notna()]  # the sentences say what is hidden
+    ax = plotting.register_composition(shown if len(shown) else reg, title=f"Who is on the register, {year}")
     sentences = tuple(nv.describe_register(reg, min_n=smallest_group(threshold)))
     columns = {"characteristic": "Characteristic", "value": "Group", "n_group": "Pupils in the school",
                "n_group_register": "On the register", "share_cohort": "Share of the school",
