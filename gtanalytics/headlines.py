@@ -984,7 +984,8 @@ def _question(f) -> str:
                     "in this group identified, and will the criteria be reviewed?")
         if d == "better":
             return f"{f['group']} are over-represented on the register: are the identification criteria fair to other groups?"
-        return f"Does the register represent {f['group'].lower()} fairly? What would the school need to know to be sure?"
+        who = f["group"][:1].lower() + f["group"][1:]  # "pupils with an EHC plan", not "ehc"
+        return f"Does the register represent {who} fairly? What would the school need to know to be sure?"
     if src == "intervention":
         if d == "better":
             return f"{f['topic']} shows a clear impact: could more of the pupils who need it take part, and at what cost?"

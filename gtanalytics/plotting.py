@@ -417,7 +417,8 @@ def register_composition(
         ax.set_xlabel(xlabel)
         ax.grid(True, axis="x")
         ax.set_title(title or "Register composition against the cohort")
-        ax.legend(loc="lower right")
+        below = 0.6 / (ax.figure.get_figheight() * ax.get_position().height)  # under the axis label, not on a bar
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=2, frameon=False)
     return ax
 
 
