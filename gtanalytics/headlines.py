@@ -807,9 +807,10 @@ def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
         clear = bool(lo > 0 or hi < 0)
         se = _se_of(lo, hi, confidence)
         m = r.get("months")
-        months = ("" if m is None or pd.isna(m) else ", about no additional progress" if int(m) == 0 else
-                  f", about {abs(int(m))} month{'' if abs(int(m)) == 1 else 's'}' "
-                  f"{'additional' if m > 0 else 'less'} progress")
+        m = None if m is None or pd.isna(m) else int(m)
+        months = ("" if m is None else ", about no additional progress" if m == 0 else
+                  f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
+                  if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
         unit = "effect size" if es == "es" else "standardised-score points"
         size = f"effect size {_signed(est)}" if es == "es" else f"{_signed(est, 1)} standardised-score points"
         n_comp = r.get("n_comparison")

@@ -408,8 +408,9 @@ def describe_effect(
         m_text = ""
         if months is not None and not pd.isna(months):
             m = int(months)
-            m_text = (f", about {abs(m)} {'month' + chr(39) + 's' if abs(m) == 1 else 'months' + chr(39)} "
-                      f"{'additional' if m > 0 else 'less'} progress" if m != 0 else ", about no additional progress")
+            m_text = (", about no additional progress" if m == 0 else
+                      f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
+                      if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
         numbers = (f"(effect size {_f(row[estimate], decimals)}, "
                    f"{_ci(row[ci_low], row[ci_high], confidence, decimals)}; "
                    f"{int(nt)} pupils, {int(nc)} in the comparison group{m_text})")
