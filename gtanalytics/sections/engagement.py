@@ -142,12 +142,15 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
             rows, label="group", names=_GROUPS, threshold=threshold, key_area=4)
     overall = rates[rates["measure"] == "overall_absence"].assign(group=lambda f: f["group"].map(_GROUPS))
     national = overall["national"].dropna()
-    line = (f"dashed line: national, all pupils, {overall['national_phase'].dropna().iloc[0]} schools"
-            if len(national) else "dashed line: the school's figure for all pupils")
-    reference = float(national.iloc[0]) if len(national) else float(overall["estimate"].iloc[0])
+    # groups are set against the school's own figure (DfE publishes no national figure for most of them, and a
+    # marker judged against the all-pupils national line would contradict "no national figure for this group")
+    line = "dashed line: all pupils in the school" + (
+        f"; national, {overall['national_phase'].dropna().iloc[0]} schools: {national.iloc[0]:.1f}%"
+        if len(national) else "")
     charts = [keep(plotting.estimates(overall[["group", "n", "estimate", "ci_low", "ci_high"]].iloc[::-1],
                                       estimate="estimate", label="group", min_n=small, order=False,
-                                      reference=reference, title=f"Overall absence, {year}",
+                                      reference=float(overall["estimate"].iloc[0]),
+                                      title=f"Overall absence, {year}",
                                       xlabel=f"Sessions missed (% of sessions); {line}"))]
     if audience == "leaders":
         pupils = pupil_absence(data.attendance)
