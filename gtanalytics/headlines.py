@@ -609,9 +609,9 @@ def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -
         estimate_words = "an estimate; " if r.measure == "ks4_progress8" else ""
         when = f", {year}" if year else ""
         statement = (f"{r.label}, {r.group_label}{when}: {_value_text(r.value, r.unit, dp)} ({estimate_words}"
-                     f"{r.n} pupils; {confidence:.0%} interval {_num(r.ci_low, dp)} to {_num(r.ci_high, dp)}), "
+                     f"{int(r.n)} pupils; {confidence:.0%} interval {_num(r.ci_low, dp)} to {_num(r.ci_high, dp)}), "
                      f"{verdict}.")
-        out.append({"source": "headline", "topic": r.measure, "measure": r.label, "group": r.group, "n": r.n,
+        out.append({"source": "headline", "topic": r.measure, "measure": r.label, "group": r.group, "n": int(r.n),
                     "estimate": diff, "reference": r.national, "ci_low": r.ci_low - r.national,
                     "ci_high": r.ci_high - r.national, "ci_method": f"{r.ci_method}; national figure as fixed",
                     "unit": _diff_unit(r.unit),
@@ -686,7 +686,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
         for _, r in groups.iterrows():
             if any(pd.isna(r[c]) for c in ("va", "ci_low", "ci_high", "n")):
                 continue
-            who = ", ".join(f"{k} {r[k]}" for k in keys) or "all pupils"
+            who = ", ".join(str(r[k]) if k == "group" else f"{k} {r[k]}" for k in keys) or "all pupils"
             clear = bool(r["ci_low"] > 0 or r["ci_high"] < 0)
             se = _se_of(r["ci_low"], r["ci_high"], confidence)
             sign = "+" if r["va"] > 0 else ""
@@ -699,7 +699,7 @@ def _from_value_added(frames: dict, confidence: float, min_n: int, unit: str) ->
                         "z": abs(r["va"]) / se if se > 0 else math.inf, "clear": clear,
                         "direction": ("better" if r["va"] > 0 else "worse") if clear else "in line",
                         "low_n": bool(r["n"] < min_n),
-                        "statement": (f"Value added in {name}, {who}: {sign}{_num(r['va'])} {unit} ({int(r['n'])} "
+                        "statement": (f"Value added in {name}, {who[:1].lower() + who[1:]}: {sign}{_num(r['va'])} {unit} ({int(r['n'])} "
                                       f"pupils; {confidence:.0%} interval {_num(r['ci_low'])} to "
                                       f"{_num(r['ci_high'])}), {verdict}.")})
     return out
@@ -754,6 +754,8 @@ def _group_words(characteristic: str, value) -> str:
              ("eal", "yes"): "Pupils with English as an additional language",
              ("sen", "K"): "Pupils receiving SEN support", ("sen", "E"): "Pupils with an EHC plan",
              ("sex", "F"): "Girls", ("sex", "M"): "Boys"}
+    if characteristic in ("ethnicity_major", "ethnicity"):
+        return f"{v} pupils"
     return known.get((characteristic, v), f"Pupils with {characteristic.replace('_', ' ')} {v}")
 
 
@@ -790,26 +792,39 @@ def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
     return out
 
 
+def _signed(x, digits: int = 2) -> str:
+    return ("+" if round(x, digits) > 0 else "") + _num(x, digits)
+
+
 def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
+    """One finding per programme: its effect size against comparable pupils (as key area 3 states it)."""
+    es = "es" if "es" in imp.columns else "effect"
     out = []
-    for r in imp.itertuples(index=False):
-        if any(pd.isna(v) for v in (r.effect, r.effect_ci_low, r.effect_ci_high, r.n_pupils)):
+    for r in imp.to_dict("records"):
+        est, lo, hi = r.get(es), r.get(f"{es}_ci_low"), r.get(f"{es}_ci_high")
+        if any(pd.isna(v) for v in (est, lo, hi, r.get("n_pupils"))):
             continue  # no comparison, or suppressed for the audience
-        clear = bool(r.effect_ci_low > 0 or r.effect_ci_high < 0)
-        se = _se_of(r.effect_ci_low, r.effect_ci_high, confidence)
-        sign = "+" if r.effect > 0 else ""
-        months = f", about {r.months_label} of progress" if clear and isinstance(r.months_label, str) else ""
+        clear = bool(lo > 0 or hi < 0)
+        se = _se_of(lo, hi, confidence)
+        m = r.get("months")
+        m = None if m is None or pd.isna(m) else int(m)
+        months = ("" if m is None else ", about no additional progress" if m == 0 else
+                  f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
+                  if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
+        unit = "effect size" if es == "es" else "standardised-score points"
+        size = f"effect size {_signed(est)}" if es == "es" else f"{_signed(est, 1)} standardised-score points"
+        n_comp = r.get("n_comparison")
+        comp = "" if n_comp is None or pd.isna(n_comp) else f", {int(n_comp)} in the comparison group"
         verdict = ("" if clear else ": no clear difference from comparable pupils")
-        text = (f"{r.programme} ({int(r.n_pupils)} pupils): {sign}{_num(r.effect)} standardised-score points on "
-                f"the next termly "
-                f"standardised test against comparable pupils ({confidence:.0%} interval {_num(r.effect_ci_low)} to "
-                f"{_num(r.effect_ci_high)}){months}{verdict}.")
-        out.append({"source": "intervention", "topic": str(r.programme), "measure": f"impact of {r.programme}",
-                    "group": "participants", "n": int(r.n_pupils), "estimate": float(r.effect), "reference": 0.0,
-                    "ci_low": float(r.effect_ci_low), "ci_high": float(r.effect_ci_high),
-                    "ci_method": str(r.comparison_method), "unit": "standardised-score points", "z": abs(r.effect) / se if se > 0 else math.inf,
-                    "clear": clear, "direction": ("better" if r.effect > 0 else "worse") if clear else "no clear impact",
-                    "low_n": bool(r.low_n), "statement": text})
+        text = (f"{r['programme']}: {size} on the next termly standardised test against comparable pupils "
+                f"({confidence:.0%} interval {_signed(lo)} to {_signed(hi)}; {int(r['n_pupils'])} pupils{comp}"
+                f"{months}){verdict}.")
+        out.append({"source": "intervention", "topic": str(r["programme"]), "measure": f"impact of {r['programme']}",
+                    "group": "participants", "n": int(r["n_pupils"]), "estimate": float(est), "reference": 0.0,
+                    "ci_low": float(lo), "ci_high": float(hi), "ci_method": str(r.get("comparison_method", "")),
+                    "unit": unit, "z": abs(est) / se if se > 0 else math.inf,
+                    "clear": clear, "direction": ("better" if est > 0 else "worse") if clear else "no clear impact",
+                    "low_n": bool(r.get("low_n", False)), "statement": text})
     return out
 
 
@@ -865,7 +880,8 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     interventions : pandas.DataFrame, optional
         From :func:`gtanalytics.interventions.intervention_impact`.
     value_added : dict, optional
-        ``{what was measured: ValueAddedResult or its .groups frame}`` (e.g. value added by
+        ``{what was measured: ValueAddedResult or its .groups frame}`` (a column ``group`` is named by its
+        value alone, e.g. "Pupils on the G&T register"; e.g. value added by
         register membership or disadvantage from :func:`gtanalytics.progress.value_added`).
     year : str or int, optional
         Academic year named in headline sentences (default: from nothing, so omitted).
@@ -969,7 +985,8 @@ def _question(f) -> str:
                     "in this group identified, and will the criteria be reviewed?")
         if d == "better":
             return f"{f['group']} are over-represented on the register: are the identification criteria fair to other groups?"
-        return f"Does the register represent {f['group'].lower()} fairly? What would the school need to know to be sure?"
+        who = f["group"][:1].lower() + f["group"][1:]  # "pupils with an EHC plan", not "ehc"
+        return f"Does the register represent {who} fairly? What would the school need to know to be sure?"
     if src == "intervention":
         if d == "better":
             return f"{f['topic']} shows a clear impact: could more of the pupils who need it take part, and at what cost?"

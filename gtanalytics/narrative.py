@@ -89,8 +89,9 @@ def describe_value_added(
     confidence: float = 0.95,
     decimals: int = 2,
     key_area: int | None = 2,
+    unit: str = "",
 ):
-    """Sentences about value added, one per group.
+    """Sentences about value added, one per group (``unit``, e.g. "standardised-score points", after the value).
 
     Parameters
     ----------
@@ -140,7 +141,7 @@ def describe_value_added(
                         f"{measure_name} compares with that of {comparison}.")
             out.append(Statement(text, judgement="too_few", key_area=key_area))
             continue
-        numbers = (f"(value added {_f(row['va'], decimals)}, "
+        numbers = (f"(value added {_f(row['va'], decimals)}{' ' + unit if unit else ''}, "
                    f"{_ci(row['ci_low'], row['ci_high'], confidence, decimals)}; {int(n)} pupils)")
         base = f"{who}: progress in {measure_name} was"
         out.append(_verdict(kind, key_area, {
@@ -287,23 +288,38 @@ def describe_gap_trend(
                 f"{measure_name} in {y1} or {y2} to say whether the gap is closing.",
                 judgement="too_few", key_area=key_area))
             continue
-        text = (f"{prefix}{'t' if prefix else 'T'}he gap in {measure_name} between {focus_label} and "
-                f"{other_label} was {_f(row['gap_first'], decimals)} {unit} in {y1} and "
-                f"{_f(row['gap_last'], decimals)} {unit} in {y2} (change {_f(row['change'], decimals)}, "
-                f"{_ci(row['ci_low'], row['ci_high'], confidence, decimals)})")
+        g1, g2 = float(row["gap_first"]), float(row["gap_last"])
+        sign = -1.0 if (g1 + g2) < 0 else 1.0  # gaps are focus - other: negative means the focus group is behind
+        size = abs(g2) - abs(g1)
+        turn = 1.0 if size >= 0 else -1.0      # the interval in the direction the sentence states
+        lo, hi = sorted((turn * sign * float(row["ci_low"]), turn * sign * float(row["ci_high"])))
+        plain = (lambda x: f"{x:.{decimals}f}".replace("-", "\u2212"))
+        interval = f"{confidence:.0%} interval {plain(lo)} to {plain(hi)}"
+        if g1 * g2 < 0:
+            ends = [float(row[c]) * (1.0 if g2 > g1 else -1.0) for c in ("ci_low", "ci_high")]
+            text = (f"{prefix}{'t' if prefix else 'T'}he gap in {measure_name} between {focus_label} and "
+                    f"{other_label} reversed: {focus_label} were {plain(abs(g1))} {unit} "
+                    f"{'behind' if g1 < 0 else 'ahead'} in {y1} and {plain(abs(g2))} {unit} "
+                    f"{'behind' if g2 < 0 else 'ahead'} in {y2} (change {plain(abs(g2 - g1))} {unit}, "
+                    f"{confidence:.0%} interval {plain(min(ends))} to {plain(max(ends))})")
+        else:
+            verb = "widened" if cls == "widening" else "narrowed" if cls.startswith("narrowing") else "went"
+            text = (f"{prefix}{'t' if prefix else 'T'}he gap in {measure_name} between {focus_label} and "
+                    f"{other_label} {verb} from {plain(abs(g1))} to {plain(abs(g2))} {unit} between {y1} and {y2} "
+                    f"({focus_label} {'behind' if sign < 0 else 'ahead'}): "
+                    f"{'wider' if size >= 0 else 'narrower'} by {plain(abs(size))} {unit} ({interval})")
         if cls == "widening":
-            text += ": the gap has widened, and the interval of the change excludes zero."
+            text += ", a clear change."
             judgement = "negative"
         elif cls.startswith("narrowing"):
             if "other group fell" in cls and "focus group improved" not in cls:
-                text += (f": the gap has narrowed, but because {other_label} did less well, not because "
-                         f"{focus_label} improved.")
+                text += (f", but because {other_label} did less well, not because {focus_label} improved.")
                 judgement = "neutral"
             else:
-                text += f": the gap has narrowed, and {focus_label} improved."
+                text += f", and {focus_label} improved."
                 judgement = "positive"
         else:
-            text += "; the interval of the change includes zero, so there is no clear change."
+            text += ": no clear change (the interval includes zero, so chance alone could explain it)."
             judgement = "neutral"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
     return _one_or_many(out, change)
@@ -392,8 +408,9 @@ def describe_effect(
         m_text = ""
         if months is not None and not pd.isna(months):
             m = int(months)
-            m_text = (f", about {abs(m)} {'month' + chr(39) + 's' if abs(m) == 1 else 'months' + chr(39)} "
-                      f"{'additional' if m > 0 else 'less'} progress" if m != 0 else ", about no additional progress")
+            m_text = (", about no additional progress" if m == 0 else
+                      f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
+                      if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
         numbers = (f"(effect size {_f(row[estimate], decimals)}, "
                    f"{_ci(row[ci_low], row[ci_high], confidence, decimals)}; "
                    f"{int(nt)} pupils, {int(nc)} in the comparison group{m_text})")
@@ -420,6 +437,7 @@ def describe_attendance(
     n: str = "n",
     min_n: int = LOW_N,
     measure_name: str = "overall absence",
+    unit: str = "of sessions",
     decimals: int = 1,
     key_area: int | None = 4,
 ):
@@ -442,6 +460,9 @@ def describe_attendance(
     national_label : str
         How the comparator reads, e.g. "the national rate for 2023/24".
     min_n, measure_name, decimals, key_area
+    unit : str
+        What the percentage is of: ``"of sessions"`` (absence rates) or ``"of pupils"``
+        (persistent absence).
 
     Returns
     -------
@@ -464,7 +485,7 @@ def describe_attendance(
             out.append(Statement(f"{who}: fewer than {min_n} pupils, too few to say how their {measure_name} "
                                  f"compares.", judgement="too_few", key_area=key_area))
             continue
-        value = f"{_f(row[rate], decimals, sign=False)}%"
+        value = f"{_f(row[rate], decimals, sign=False)}% {unit}"
         interval = ""
         if ci_low in row.index and not pd.isna(row.get(ci_low)):
             interval = (f", 95% interval {_f(row[ci_low], decimals, sign=False)}% to "
@@ -472,7 +493,10 @@ def describe_attendance(
         numbers = f"({value}{interval}; {int(nn)} pupils)"
         nat_value = row.get(national) if isinstance(national, str) else national
         if nat_value is None or pd.isna(nat_value):
-            text = f"{who}: {measure_name} was {value} ({int(nn)} pupils{interval}); no national figure was given to compare with."
+            text = (f"{who}: {measure_name} was {value} ({interval[2:]}; {int(nn)} pupils); no national figure "
+                    f"for this group to compare with." if interval else
+                    f"{who}: {measure_name} was {value} ({int(nn)} pupils); no national figure for this group to "
+                    f"compare with.")
             out.append(Statement(text, judgement="neutral", key_area=key_area))
             continue
         kind = judge_interval(row.get(ci_low), row.get(ci_high), reference=float(nat_value))
@@ -500,6 +524,7 @@ def describe_change(
     min_n: int = LOW_N,
     decimals: int = 1,
     key_area: int | None = 4,
+    units: Mapping | None = None,
 ):
     """Sentences about a difference in change after allowing for earlier scores, e.g. mentoring.
 
@@ -517,6 +542,8 @@ def describe_change(
     higher_is_better : bool or callable
         Whether an increase is good; a callable gets the label (e.g. False
         for "suspension days").
+    units : mapping, optional
+        The unit of each label's difference (e.g. ``{"maths test": "standardised-score points"}``).
 
     Returns
     -------
@@ -540,11 +567,13 @@ def describe_change(
                                  f"is not reported here.", judgement="too_few", key_area=key_area))
             continue
         if kind == "too_few":
-            out.append(Statement(f"{what}: fewer than {min_n} {who} with data, too few to say whether they changed "
-                                 f"differently from {comparison}.", judgement="too_few", key_area=key_area))
+            out.append(Statement(f"{what}: too few {who} had results to say whether they changed differently from "
+                                 f"{comparison}.", judgement="too_few", key_area=key_area))
             continue
-        numbers = (f"(difference after allowing for earlier scores {_f(row[estimate], decimals)}, "
-                   f"95% interval {_f(row[ci_low], decimals)} to {_f(row[ci_high], decimals)}; {int(nn)} {who})")
+        u = (units or {}).get(raw, "")
+        u = f" {u}" if u else ""
+        numbers = (f"(difference after allowing for earlier scores {_f(row[estimate], decimals)}{u}, "
+                   f"95% interval {_f(row[ci_low], decimals)} to {_f(row[ci_high], decimals)}{u}; {int(nn)} {who})")
         if kind == "in_line":
             text = (f"{what}: {who} changed about as much as {comparison} {numbers}; the interval includes zero, "
                     f"so any difference could be chance.")

@@ -35,7 +35,9 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
     The rule, stated in each sentence: *most* of a group were supported when
     the share's interval lies wholly above one half (``positive``), *fewer
     than half* when wholly below (``negative``), otherwise it is not clear
-    (``neutral``). Where the count of supported pupils is hidden for
+    (``neutral``); the words never contradict the count ("fewer than 6 of
+    14" is called fewer than half of them, whatever the interval says about
+    a pattern). Where the count of supported pupils is hidden for
     governors (fewer than ``threshold``, or fewer than ``threshold`` not supported),
     the judgement uses the most favourable (or least favourable) count the
     reader could assume, so it never rests on the hidden number.
@@ -99,12 +101,19 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
             kind = judge_interval(row.get("ci_low"), row.get("ci_high"), reference=0.5)
             numbers = (f"{group} ({n} pupils): {int(k)} of them ({_pct(row['share'])}, 95% interval "
                        f"{_pct(row['ci_low'])} to {_pct(row['ci_high'])}) {did} this year")
+        # what the count itself says of these pupils (a fact, never contradicted by the words after it)
+        if k is None or pd.isna(k):
+            fact = ("fewer than half of them" if few and threshold - 1 < n / 2 else
+                    "most of them" if not few and n - (threshold - 1) > n / 2 else "")
+        else:
+            fact = "most of them" if k > n / 2 else "fewer than half of them" if k < n / 2 else "half of them"
+        unclear = (f"{numbers}: {fact}, too few pupils to call it a clear pattern." if fact else
+                   f"{numbers}; it is not clear whether most or fewer than half of them were supported.")
         out.append(_verdict(kind, key_area, {
             "above": (f"{numbers}: most of them were supported.", "positive"),
             "below": (f"{numbers}: fewer than half of them, a gap in support for the pupils who most need it.",
                       "negative"),
-        }, default=(f"{numbers}; it is not clear whether most or fewer than half of them were supported.",
-                    "neutral")))
+        }, default=(unclear, "neutral")))
     return _one_or_many(out, coverage)
 
 

@@ -247,7 +247,7 @@ def estimates(
     stats = (estimate, n, ci_low, ci_high, "se", "band", "low_n", "p_value", "suppressed")
     lab = _label_column(frame, label, stats)
     df = frame.copy()
-    df["_label"] = df[lab].astype("string").fillna("(missing)") if lab else "All pupils"
+    df["_label"] = df[lab].astype("string").fillna("not recorded") if lab else "All pupils"
     if order:
         df = df.sort_values(estimate, ascending=True, na_position="first", kind="mergesort")
     height = 0.9 + 0.38 * len(df)
@@ -284,9 +284,10 @@ def estimates(
         ax.set_xlabel(xlabel or f"{estimate} with {_interval_words(frame)}")
         if title:
             ax.set_title(title)
-        if seen:
-            below = 0.6 / (ax.figure.get_figheight() * ax.get_position().height)  # 0.6 inch: under the x label
-            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=min(len(seen), 4), fontsize=8)
+        if seen:  # below the axis label: about 0.6 inch under the axes, whatever the chart's height
+            below = 0.6 / (ax.figure.get_figheight() * ax.get_position().height)
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=min(len(seen), 4), fontsize=8,
+                      frameon=False)
     return ax
 
 
@@ -473,12 +474,14 @@ def register_composition(
         for y, r, w in zip(ys, reg, why):
             if np.isnan(r):
                 ax.text(0.5, y + h / 2, "hidden so a small group cannot be worked out" if w == "secondary"
-                        else "too few pupils to show", va="center", fontsize=8, style="italic", color="#555555")
+                        else "not shown: few of them on the register", va="center", fontsize=8, style="italic",
+                        color="#555555")
         ax.set_yticks(ys, names)
         ax.set_xlabel(xlabel)
         ax.grid(True, axis="x")
         ax.set_title(title or "Register composition against the cohort")
-        ax.legend(loc="lower right")
+        below = 0.6 / (ax.figure.get_figheight() * ax.get_position().height)  # under the axis label, not on a bar
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -below), ncol=2, frameon=False)
     return ax
 
 
@@ -530,8 +533,8 @@ def effects_forest(
     ncol = n or ("n" if "n" in df.columns else "n_treatment")
     if months and months in df.columns:
         m = pd.to_numeric(df[months], errors="coerce")
-        df["_months"] = [None if pd.isna(v) else "0 months" if v == 0 else f"{int(v):+d} month{'s' * (abs(v) != 1)}"
-                         for v in m]
+        df["_months"] = [None if pd.isna(v) else "no difference" if v == 0 else
+                         f"{abs(int(v))} month{'s' if abs(v) != 1 else ''} {'more' if v > 0 else 'less'}" for v in m]
     df = df.rename(columns={ncol: "_n"})
     return estimates(df, estimate=estimate, label=label, n="_n", ci_low=ci_low, ci_high=ci_high, min_n=min_n,
                      ax=ax, title=title, xlabel=xlabel, annotate="_months" if "_months" in df.columns else None)

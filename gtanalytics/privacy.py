@@ -493,7 +493,7 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
     Examples
     --------
     >>> from gtanalytics.privacy import check_report_privacy  # doctest: +SKIP
-    >>> check_report_privacy("reports/100001/90-governor-report.html", data).empty  # doctest: +SKIP
+    >>> check_report_privacy("reports/oakfield-primary/governor-report.html", data).empty  # doctest: +SKIP
     True
     """
     path = Path(path)

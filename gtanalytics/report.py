@@ -79,6 +79,8 @@ __all__ = [
     "dump_dom",
     "check_report_privacy",
     "build_reports",
+    "report_file",
+    "report_folders",
     "LOCK_WAIT_SECONDS",
     "MANIFEST",
     # re-exported helpers (gtanalytics.report_data, gtanalytics.report_tables)
@@ -126,8 +128,13 @@ body.jp-Notebook { max-width: 60rem; margin: 0 auto; padding: 1rem 2rem;
 .jp-OutputArea-prompt { display: none; }
 @media print {
   body.jp-Notebook { max-width: none; padding: 0; font-size: 12px; }
-  img, table, figure { page-break-inside: avoid; break-inside: avoid; }
+  img, figure { page-break-inside: avoid; break-inside: avoid; }
+  tr { page-break-inside: avoid; break-inside: avoid; }
   h1, h2, h3 { page-break-after: avoid; break-after: avoid; }
+  /* a long output (page 1) flows on from the title; blocks marked gt-keep (a chart with its text) stay whole */
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output {
+    page-break-inside: auto !important; break-inside: auto !important; }
+  .gt-keep { page-break-inside: avoid !important; break-inside: avoid !important; }
 }
 @page { size: A4; margin: 15mm; }
 </style>
@@ -372,6 +379,29 @@ def _slug(value) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(value)).strip("-") or "school"
 
 
+def report_folders(data, schools) -> dict:
+    """Each school's output folder, named for people: ``oakfield-primary`` (``trust`` for the trust overview).
+
+    The school's name, lower case, words joined by hyphens; its id when the
+    data have no name; a name two schools share gets the id added.
+
+    Examples
+    --------
+    >>> import gtanalytics
+    >>> report_folders(gtanalytics.load_sample(), ["8862101", "8884101", None])
+    {'8862101': 'oakfield-primary', '8884101': 'kingsmead-academy', None: 'trust'}
+    """
+    names = {s: _slug(re.sub(r"[^a-z0-9]+", "-", school_name(data, s).lower())) for s in schools if s is not None}
+    taken = list(names.values())
+    out = {s: (f"{n}-{_slug(s)}" if taken.count(n) > 1 else n) for s, n in names.items()}
+    return {**out, **({None: "trust"} if None in schools else {})}
+
+
+def report_file(notebook) -> str:
+    """A report's file name without its suffix: the notebook's name without its number (``governor-report``)."""
+    return re.sub(r"^\d+-", "", Path(notebook).stem)
+
+
 def _error_text(exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename:
@@ -386,12 +416,12 @@ _CACHE = "trust-data.pickle"
 
 
 def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience, pdf, years, threshold,
-               kernel_name, work: Path) -> list[str]:
+               kernel_name, work: Path, folder: str) -> list[str]:
     """Build every notebook for one school into ``out`` (the staging folder); raise on the first failure.
 
     Returns the checks the school's reports passed (for the manifest).
     """
-    target = out / _slug(school if school is not None else "trust")
+    target = out / folder
     target.mkdir(exist_ok=True)    # not parents: a staging folder removed by Ctrl-C or SIGTERM is not made again
     checks: list[str] = []
     for name in notebooks:
@@ -401,8 +431,9 @@ def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience,
                   "threshold": int(threshold), "audience": audience, "interactive": False,
                   "data_cache": str(work / _CACHE)}
         execute_notebook(nb, executed, parameters=params, kernel_name=kernel_name)
-        html = target / f"{nb.stem}.html"
-        export_html(executed, html, title=f"{nb.stem} {school or ''}".strip(), drop_stderr=audience == "governors")
+        html = target / f"{report_file(nb)}.html"
+        title = f"{report_file(nb).replace('-', ' ').capitalize()}: {school_name(data, school)}"
+        export_html(executed, html, title=title, drop_stderr=audience == "governors")
         if audience == "governors":
             checks.append(_withhold_if_unsafe(html, data, threshold, nb.stem))
         if pdf:
@@ -591,10 +622,10 @@ def _publish(stage: Path, out: Path, schools: list[dict], about: dict) -> None:
     this one did not make (failed schools, schools not built this time) are removed, and the manifest is
     written last: a folder without a manifest is a build that did not finish.
     """
-    folders = {_slug(s["school"]): s["status"] == "ok" for s in schools}
+    folders = {s["folder"]: s["status"] == "ok" for s in schools}
     manifest = {**about, "schools": [
-        {"school": s["school"], "folder": _slug(s["school"]), "status": s["status"], "reason": s["reason"],
-         "files": sorted(p.name for p in (stage / _slug(s["school"])).glob("*")) if s["status"] == "ok" else [],
+        {"school": s["school"], "folder": s["folder"], "status": s["status"], "reason": s["reason"],
+         "files": sorted(p.name for p in (stage / s["folder"]).glob("*")) if s["status"] == "ok" else [],
          "checks_passed": s["checks_passed"]} for s in schools]}
     old = out / MANIFEST
     earlier: set[str] = set()
@@ -629,14 +660,15 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     deleted with it: :func:`gtanalytics.report_data.load_trust`). For each
     school and notebook: run it with papermill (parameters ``data_path,
     school, years, threshold, audience, interactive=False, data_cache``),
-    export HTML without code to ``out/<school_id>/<notebook>.html``, check a
+    export HTML without code to ``out/<school-name>/<notebook>.html`` (:func:`report_folders`,
+    :func:`report_file`: e.g. ``out/oakfield-primary/governor-report.html``), check a
     governor report for personal data and small groups and, with
     ``pdf=True``, print it to PDF next to the HTML and check the PDF's text
     the same way (``pdftotext`` from poppler-utils or ``pypdf``; without
     either a ``GTWarning`` says the PDF text was not checked). A report whose
     HTML or PDF fails the check is deleted (both files), never left behind,
     and its school is reported as failed. When several schools are built, a trust overview
-    comparing them is written to ``out/trust/91-trust-overview.html``.
+    comparing them is written to ``out/trust/trust-overview.html``.
 
     A build leaves nothing behind and never mixes with another:
 
@@ -728,6 +760,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     tasks: list[tuple[str | None, list]] = [(s, names) for s in wanted]
     if trust_overview if trust_overview is not None else (len(wanted) > 1 and not notebooks):
         tasks.append((None, [TRUST_NOTEBOOK]))
+    folder_of = report_folders(loaded, [s for s, _ in tasks])
     total = len(tasks)
     done_count = [0]
     results: dict[int, dict] = {}
@@ -741,7 +774,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
         try:
             checks[i] = _build_one(school, data_path=data_path, data=loaded, out=stage, notebooks=nbs,
                                    audience=audience, pdf=pdf, years=years, threshold=threshold,
-                                   kernel_name=kernel_name, work=work)
+                                   kernel_name=kernel_name, work=work, folder=folder_of[school])
             status, error = "ok", ""
         except Exception as exc:  # a failing school is reported, the batch goes on
             status, error = "failed", _error_text(exc)
@@ -773,8 +806,8 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
                 pool.shutdown(wait=True, cancel_futures=True)
         if stop.is_set():   # Ctrl-C while a notebook ran: the kernel may have turned it into a failed cell
             raise KeyboardInterrupt
-        schools = [{**results[i], "reason": reasons.get(i, ""), "checks_passed": checks.get(i, [])}
-                   for i in range(total)]
+        schools = [{**results[i], "folder": folder_of[tasks[i][0]], "reason": reasons.get(i, ""),
+                    "checks_passed": checks.get(i, [])} for i in range(total)]
         _publish(stage, out, schools, {"gtanalytics_version": __version__,
                                        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                                        "input": _fingerprint(data_path), "audience": audience,

@@ -26,6 +26,7 @@ from gtanalytics import __version__, report
 from gtanalytics.errors import GTDataError
 
 SCHOOL = "8862101"
+FOLDER = "oakfield-primary"   # its reports folder: named for people
 
 
 def tiny_notebook(path: Path, body: str = 'print("fine")') -> Path:
@@ -95,9 +96,9 @@ def test_a_build_publishes_with_a_manifest_and_leaves_no_pupil_data(sample_dir, 
     assert not stale_work.exists() and not stale_stage.exists()
     root = private_root(private_tmp)
     assert stat.S_IMODE(root.stat().st_mode) == 0o700 and list(root.iterdir()) == []
-    assert sorted(p.name for p in out.iterdir()) == [".gtanalytics.lock", "8862101", "8872101", "manifest.json",
-                                                     "notes.txt"]
-    html = (out / SCHOOL / "tiny.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in out.iterdir()) == [".gtanalytics.lock", "8872101", "manifest.json", "notes.txt",
+                                                     FOLDER]
+    html = (out / FOLDER / "tiny.html").read_text(encoding="utf-8")
     assert "0o700" in html                           # the kernel read the pupil data from a 0700 folder
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     files = sorted(p for p in Path(sample_dir).iterdir() if p.is_file() and not p.name.startswith("."))
@@ -105,7 +106,7 @@ def test_a_build_publishes_with_a_manifest_and_leaves_no_pupil_data(sample_dir, 
     total = hashlib.sha256("".join(f"{n}\0{h}\n" for n, h in each.items()).encode()).hexdigest()
     assert manifest["input"] == {"sha256": total, "files": each}
     assert manifest["gtanalytics_version"] == __version__ and manifest["audience"] == "governors"
-    assert manifest["schools"] == [{"school": SCHOOL, "folder": SCHOOL, "status": "ok", "reason": "",
+    assert manifest["schools"] == [{"school": SCHOOL, "folder": FOLDER, "status": "ok", "reason": "",
                                     "files": ["tiny.html"], "checks_passed": ["privacy check of tiny.html: passed"]}]
 
     # a second build into the same folder, where the school now fails: its old report goes, the
@@ -115,7 +116,7 @@ def test_a_build_publishes_with_a_manifest_and_leaves_no_pupil_data(sample_dir, 
     summary = report.build_reports(sample_dir, out, schools=[SCHOOL], notebooks=[leaky], progress=False, jobs=1)
     assert summary["status"].tolist() == ["failed"] and "report withheld" in summary.loc[0, "error"]
     assert "name '" in summary.loc[0, "error"]      # the person building is told which name, and where
-    assert not (out / SCHOOL).exists()
+    assert not (out / FOLDER).exists()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["schools"][0]["reason"] == "privacy check failed for tiny (HTML), report withheld: 1 name"
     assert list(private_root(private_tmp).iterdir()) == []
@@ -134,9 +135,9 @@ def test_a_build_stopped_by_a_signal_leaves_no_pupil_data_and_no_mixed_output(sa
     """Start a real build, stop it while its kernel runs, and look at the temporary and output folders."""
     tmp, out = tmp_path / "tmp", tmp_path / "out"
     tmp.mkdir()
-    (out / SCHOOL).mkdir(parents=True)               # the previous build, complete
-    (out / SCHOOL / "tiny.html").write_text("previous report", encoding="utf-8")
-    (out / "manifest.json").write_text(json.dumps({"schools": [{"folder": SCHOOL}]}), encoding="utf-8")
+    (out / FOLDER).mkdir(parents=True)               # the previous build, complete
+    (out / FOLDER / "tiny.html").write_text("previous report", encoding="utf-8")
+    (out / "manifest.json").write_text(json.dumps({"schools": [{"folder": FOLDER}]}), encoding="utf-8")
     before = snapshot(out)
     started = tmp_path / "started"
     nb = tiny_notebook(tmp_path / "tiny.ipynb", f"import time\nopen({str(started)!r}, 'w').close()\n"
@@ -163,7 +164,7 @@ def test_a_build_stopped_by_a_signal_leaves_no_pupil_data_and_no_mixed_output(sa
         assert proc.returncode == -signal.SIGTERM    # ended by the signal, as without the handler
     assert list(private_root(tmp).iterdir()) == []   # ... and gone after the signal
     assert snapshot(out) == before                   # the previous build, untouched, no half-built folder
-    assert sorted(p.name for p in out.iterdir()) == [".gtanalytics.lock", SCHOOL, "manifest.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".gtanalytics.lock", "manifest.json", FOLDER]
 
 
 def test_two_builds_cannot_write_one_folder(sample_dir, tmp_path, private_tmp, monkeypatch):

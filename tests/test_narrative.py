@@ -159,7 +159,7 @@ def test_effect_sentences():
     s = nv.describe_effect(_eff(0.35, -0.05, 0.75), outcome_name="reading", label="programme")
     assert s.judgement == "neutral" and "no clear evidence" in s
     s = nv.describe_effect(_eff(-0.40, -0.70, -0.10, months=-5), outcome_name="reading")
-    assert s.judgement == "negative" and "5 months' less progress" in s
+    assert s.judgement == "negative" and "5 months less progress" in s
     s = nv.describe_effect(_eff(0.05, -0.2, 0.3, months=1), outcome_name="reading")
     assert "about 1 month's additional progress" in s
     s = nv.describe_effect(_eff(0.9, 0.1, 1.7, nt=5), outcome_name="reading")
@@ -312,7 +312,8 @@ def test_secondary_suppression_is_not_called_small():
            "ci_high": None, "suppressed": "secondary"}
     s = nv.describe_change(row, label="outcome", min_n=10)
     assert s.judgement == "too_few" and "fewer than" not in s and "cannot be worked out" in s
-    assert "fewer than 10 mentees" in nv.describe_change(dict(row, suppressed="primary"), label="outcome", min_n=10)
+    # a small group is called small without a number (a "fewer than 10" beside "12 mentees" elsewhere contradicts it)
+    assert "too few mentees" in nv.describe_change(dict(row, suppressed="primary"), label="outcome", min_n=10)
     eff = {"programme": "Reading Plus", "es": None, "es_ci_low": None, "es_ci_high": None, "n_pupils": None,
            "n_comparison": None, "suppressed": "secondary"}
     kw = dict(outcome_name="reading", label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
@@ -387,3 +388,13 @@ def test_school_standing_and_partnerships():
     learn = nv.describe_partnerships(pairs, school="D", names=names, measure_name="maths")
     assert learn[0].startswith("Elm could learn from Oak") and learn[0].judgement == "neutral"
     assert nv.describe_partnerships(pairs, school="Z", names=names, measure_name="maths") == []
+
+
+def test_support_sentence_never_contradicts_its_count():
+    """Issue 13: "fewer than 6 of 17 were mentored ... not clear whether most or fewer than half" is impossible."""
+    for n in range(11, 40):
+        s = nv.describe_support(_cov(n, None, suppressed="primary"))
+        assert "not clear whether most or fewer than half" not in s and "fewer than half of them" in s, n
+    lo, hi = 0.25, 0.65
+    s = nv.describe_support(_cov(20, 9, lo, hi))
+    assert "fewer than half of them" in s and s.judgement == "neutral"

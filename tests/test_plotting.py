@@ -143,7 +143,7 @@ def test_register_composition_bars():
     widths = sorted(round(p.get_width(), 6) for p in ax.patches)
     assert widths == [0.0, 12.0, 14.0, 30.0]
     assert any(p.get_hatch() == "//" for p in ax.patches)
-    assert any("too few" in t.get_text() for t in ax.texts)
+    assert any("few of them on the register" in t.get_text() for t in ax.texts)  # the register count, not the group
 
 
 def test_effects_forest_months_and_columns():
@@ -152,7 +152,11 @@ def test_effects_forest_months_and_columns():
     ax = plotting.effects_forest(e, label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
                                  n="n_pupils")
     notes = [t.get_text() for t in ax.texts]
-    assert "+4 months" in notes and "0 months" in notes
+    assert "4 months more" in notes and "no difference" in notes
+    e.loc[1, "months"] = -1
+    ax = plotting.effects_forest(e, label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
+                                 n="n_pupils")
+    assert "1 month less" in [t.get_text() for t in ax.texts]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Maths club (n=15)", "Reading Recovery (n=24)"]
 
 

@@ -25,6 +25,8 @@ from gtanalytics.privacy import check_report_privacy
 from gtanalytics.errors import GTDataError
 
 SCHOOL = "8884101"
+FOLDER = "kingsmead-academy"       # reports are named for people: reports/<school name>/governor-report.html
+PRIMARY, PRIMARY_FOLDER = "8862101", "oakfield-primary"
 THRESHOLD = 6
 needs_chromium = pytest.mark.skipif(report.find_chromium() is None,
                                     reason="chromium is not installed (apt-get install chromium)")
@@ -45,14 +47,17 @@ def trust(trust_dir):
 
 @pytest.fixture(scope="module")
 def built(trust_dir, tmp_path_factory):
-    """The same governor report built twice at once (two kernels): for the checks and for determinism."""
+    """The same governor report built twice at once (two kernels): for the checks and for determinism.
+
+    The first build (with PDFs when chromium is installed) also builds a primary school's report, so that
+    the PDF checks cover both phases with no extra build."""
     outs = [tmp_path_factory.mktemp("reports_a"), tmp_path_factory.mktemp("reports_b")]
     pdf = report.find_chromium() is not None
     summaries = [None, None]
 
     def run(i):
-        summaries[i] = report.build_reports(trust_dir, outs[i], schools=[SCHOOL], pdf=pdf and i == 0,
-                                            progress=False)
+        summaries[i] = report.build_reports(trust_dir, outs[i], schools=[SCHOOL, PRIMARY] if i == 0 else [SCHOOL],
+                                            pdf=pdf and i == 0, progress=False, trust_overview=False)
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
     for t in threads:
@@ -65,8 +70,8 @@ def built(trust_dir, tmp_path_factory):
 @pytest.fixture(scope="module")
 def html(built):
     summaries, outs = built
-    assert summaries[0]["status"].tolist() == ["ok"], summaries[0]["error"].tolist()
-    return (outs[0] / SCHOOL / "90-governor-report.html").read_text(encoding="utf-8")
+    assert summaries[0]["status"].tolist() == ["ok", "ok"], summaries[0]["error"].tolist()
+    return (outs[0] / FOLDER / "governor-report.html").read_text(encoding="utf-8")
 
 
 def test_summary_table(built):
@@ -117,7 +122,7 @@ def test_no_group_below_threshold_shown(html):
 def test_charts_embedded_nothing_external(html):
     soup = BeautifulSoup(html, "html.parser")
     imgs = soup.find_all("img")
-    assert len(imgs) >= 6  # register, 2 progress, 2 gap trends, interventions, absence
+    assert len(imgs) >= 3  # one chart per key area that has one (register or gaps, interventions, absence...)
     assert all(i["src"].startswith("data:image/png;base64,") for i in imgs)
     for tag in soup.find_all(["script", "link", "iframe", "img"]):
         for attr in ("src", "href"):
@@ -125,19 +130,19 @@ def test_charts_embedded_nothing_external(html):
 
 
 def test_privacy_check_passes_on_the_report(built, trust):
-    path = built[1][0] / SCHOOL / "90-governor-report.html"
+    path = built[1][0] / FOLDER / "governor-report.html"
     assert check_report_privacy(path, trust, THRESHOLD).empty
 
 
 def test_same_inputs_same_report(built):
-    a, b = (o / SCHOOL / "90-governor-report.html" for o in built[1])
+    a, b = (o / FOLDER / "governor-report.html" for o in built[1])
     strip = lambda s: re.sub(r"Generated on \d{1,2} \w+ \d{4}", "", s)  # noqa: E731
     assert strip(a.read_text(encoding="utf-8")) == strip(b.read_text(encoding="utf-8"))
 
 
 @needs_chromium
 def test_chromium_renders_and_prints(built):
-    path = built[1][0] / SCHOOL / "90-governor-report.html"
+    path = built[1][0] / FOLDER / "governor-report.html"
     dom = report.dump_dom(path)
     assert "Key area 2" in dom and "<img" in dom
     pdf = path.with_suffix(".pdf")
@@ -172,7 +177,7 @@ def test_batch_goes_on_after_a_failure(trust_dir, tmp_path, capsys):
     assert re.search(r"\[\d/2\] 8862101: failed", printed) and re.search(r"\[\d/2\] 8872101: ok", printed)
     assert "status" not in printed and "seconds" not in printed  # the summary table is left to the caller
     assert len(printed.strip().splitlines()) == 2  # one progress line per school, nothing else
-    assert (tmp_path / "out" / "8872101" / "tiny.html").exists()
+    assert (tmp_path / "out" / "riverside-primary" / "tiny.html").exists()  # named for people
 
 
 def test_build_reports_rejects_bad_options(trust_dir, tmp_path):
@@ -299,19 +304,23 @@ def test_old_report_names_still_work():
     assert set(report.__all__) <= set(dir(report))
 
 
-def test_register_audit_lets_no_small_group_be_worked_out(html, trust):
-    """From the register shares the report shows, and the register size, nothing small can be derived.
+def test_register_audit_lets_no_small_group_be_worked_out(trust):
+    """From the register shares governors are shown, and the register size, nothing small can be derived.
 
     Independent of the library's suppression: the true counts are taken from the raw pupils table
-    (ethnic groups via the DfE major-group map), the shown shares are read from the HTML. In each
+    (ethnic groups via the DfE major-group map), the shown shares are read from every sentence of the
+    governors' register section (the governor report shows its most important three; the key-area
+    notebook for governors shows all of them). In each
     block (characteristic), the pupils a reader cannot see (groups without a shown share, plus the
     "no" of a yes/no flag) must number 0 or at least the threshold, on the register and in the
     cohort; and every group whose share is shown has none or at least the threshold of pupils.
     """
+    from gtanalytics import sections
     from gtanalytics.narrative import group_label
     from gtanalytics.register import ETHNICITY_MAJOR
 
-    text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
+    sec = sections.Document(trust, school=SCHOOL, audience="governors")(sections.register_representative)
+    text = " ".join(" ".join(str(x) for x in sec.sentences).split())
     shown = dict(re.findall(r"(?:^|[.)] )([A-Z][\w &'-]+?) are (?:under-represented on the register|over-represented "
                             r"on the register|represented on the register in line with the cohort): (\d+)% of the "
                             r"register", text))
@@ -336,7 +345,7 @@ def test_register_audit_lets_no_small_group_be_worked_out(html, trust):
 
 @needs_chromium
 def test_pdf_text_of_the_report_is_clean(built, trust):
-    pdf = built[1][0] / SCHOOL / "90-governor-report.pdf"
+    pdf = built[1][0] / FOLDER / "governor-report.pdf"
     from gtanalytics.privacy import pdf_text
 
     if pdf_text(pdf) is None:
@@ -345,24 +354,51 @@ def test_pdf_text_of_the_report_is_clean(built, trust):
     assert check_report_privacy(pdf, trust, THRESHOLD).empty
 
 
-def test_key_areas_1_and_5_answered_from_data(html):
-    """Leadership and capacity get data answers (support for under-achievers, staff deployment, the school
-    against the trust), and keep a plain 'cannot answer' where pupil data cannot speak."""
+def test_key_areas_in_order_each_with_its_rating(html):
+    """Summary first, then key areas 1 to 5 in order; each page states the school's own rating against the
+    evidence, answers from data (support for under-achievers in 1; the school against the trust in 5) and
+    names no member of staff."""
     text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
-    ka1 = text[text.index("Key area 1: Leadership"):text.index("Key area 5: Building")]
-    ka5 = text[text.index("Key area 5: Building"):text.index("Self-evaluation against the evidence")]
+    heads = [text.index("Summary"), *(text.index(f"Key area {k}:") for k in range(1, 6))]
+    assert heads == sorted(heads)
+    ka1 = text[heads[1]:heads[2]]
     assert "were mentored this year" in ka1 and "intervention programme this year" in ka1
-    assert "The data cannot answer this question: are the programme's plans" in ka1
-    assert re.search(r"Interventions: \d+ staff \([A-Z, ]+\) worked with \d+ pupils", ka5)
-    assert "average of the trust's schools" in ka5 and "ranked" in ka5
+    assert "average of the trust's schools" in text[heads[5]:]
+    for start, stop in zip(heads[1:], heads[2:] + [len(text)]):
+        assert "the school rates itself" in text[start:stop]
     assert "LSA-0" not in text  # staff are described by role, never named
 
 
-def test_how_to_read_states_both_small_group_rules(html):
+def test_summary_states_both_small_group_rules(html):
     """Groups under the threshold (6) are not shown; groups under LOW_N (10) are too few to conclude about."""
     from gtanalytics.stats import LOW_N
 
     text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
     assert f"Groups of fewer than {THRESHOLD} pupils are not shown" in text
     assert f"groups of fewer than {LOW_N} pupils are described as \"too few pupils to say\"" in text
-    assert "Mentoring" in text and "mentees" in text
+
+
+@needs_chromium
+@pytest.mark.parametrize(("school", "folder"), [(SCHOOL, FOLDER), (PRIMARY, PRIMARY_FOLDER)])
+def test_pdf_is_at_most_six_pages_with_the_summary_against_national_on_page_one(built, trust, school, folder):
+    """Issue 13: every report is at most 6 A4 pages, and page 1 (not a blank page) carries the summary with the
+    headline outcomes against the national figure, read from the PDF itself with poppler's pdfinfo/pdftotext."""
+    import shutil
+    import subprocess
+
+    from gtanalytics.headlines import headline_outcomes
+
+    if not (shutil.which("pdfinfo") and shutil.which("pdftotext")):
+        pytest.skip("poppler-utils is not installed (apt-get install poppler-utils)")
+    pdf = built[1][0] / folder / "governor-report.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) <= 6
+    assert re.search(r"Page size:\s+59[45]\.\d* x 841\.\d* pts \(A4\)", info)
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    assert "Governor report: " in first and "Summary" in first and "Headline outcomes" in first
+    assert "National" in first and "Disadvantaged" in first and "What matters most" in first
+    h = headline_outcomes(trust, school=school, year="2023/24")
+    top = h[(h["group"] == "all") & h["national"].notna()].iloc[0]  # the first measure with a national figure
+    line = next(ln for ln in first.splitlines() if ln.strip().startswith(str(top["label"])[:20]))
+    assert f"{top['national']:.1f}" in line, line   # the school's row carries the national figure beside it

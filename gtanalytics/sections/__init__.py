@@ -68,6 +68,7 @@ from gtanalytics.sections.pupils import (
     pupil_targets,
 )
 from gtanalytics.sections.review import self_evaluation
+from gtanalytics.sections.summary import Page, key_area_page, summary
 from gtanalytics.sections.trust import (
     SchoolOverview,
     TrustOverview,
@@ -79,6 +80,7 @@ from gtanalytics.sections.trust import (
 __all__ = [
     "SMALLEST_GROUP",
     "Document",
+    "Page",
     "SchoolOverview",
     "Section",
     "Table",
@@ -91,6 +93,7 @@ __all__ = [
     "find_pupil",
     "gaps_closing",
     "interventions_working",
+    "key_area_page",
     "mentoring_caseloads",
     "mentoring_progress",
     "mini_learning_review",
@@ -115,6 +118,7 @@ __all__ = [
     "staff_deployment",
     "staff_groups",
     "staff_text",
+    "summary",
     "support_for_need",
     "surveys",
     "termly_programme_review",

@@ -175,6 +175,12 @@ class Section:
         finding (a gap is counted once, not once per way of saying it).
     cannot_answer : tuple of str
         What the data cannot answer here, and why.
+    frames : dict
+        The section's results, already safe for the audience, by kind
+        (``"register"``, ``"value_added"``, ``"gap_trends"``,
+        ``"interventions"``): what the summary's key findings are built from
+        (:func:`gtanalytics.sections.summary`), so page 1 and the key areas
+        state one number per fact.
     """
 
     key_area: int
@@ -187,6 +193,7 @@ class Section:
     evidence: tuple = ()
     cannot_answer: tuple = ()
     notes: tuple = field(default=())
+    frames: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.key_area not in KEY_AREAS:
@@ -265,9 +272,10 @@ class Document:
     def __call__(self, section_function, **options) -> Section:
         """Run one section function on this document's school, year, audience and ledger, and keep its result."""
         given = {"year": self.year, "years": self.years, "audience": self.audience, "threshold": self.threshold,
-                 "ledger": self.ledger, "trust": self.trust, "school": self.school}
+                 "ledger": self.ledger, "trust": self.trust, "school": self.school,
+                 "sections": tuple(self.sections), "evidence": self.evidence}
         accepted = inspect.signature(section_function).parameters
-        result = section_function(self.data, **{k: v for k, v in given.items() if k in accepted}, **options)
+        result = section_function(self.data, **{**{k: v for k, v in given.items() if k in accepted}, **options})
         self.sections.append(result)
         return result
 

@@ -76,14 +76,16 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
         ledger.admit(population("pupils", year, gt_register=False), reg["n_cohort"].iloc[0] - reg["n_register"].iloc[0])
         for r in reg.itertuples():
             ledger.admit(population("pupils", year, **{r.characteristic: r.value}), r.n_group)
-    ax = plotting.register_composition(reg, title=f"Who is on the register, {year}")
+    shown = reg if audience == "leaders" else reg[reg["share_register"].notna()]  # the sentences say what is hidden
+    ax = plotting.register_composition(shown if len(shown) else reg, title=f"Who is on the register, {year}")
     sentences = tuple(nv.describe_register(reg, min_n=smallest_group(threshold)))
     columns = {"characteristic": "Characteristic", "value": "Group", "n_group": "Pupils in the school",
                "n_group_register": "On the register", "share_cohort": "Share of the school",
                "share_register": "Share of the register", "verdict": "Verdict"}
     tables = (Table("", reg, columns=columns),) if audience == "leaders" else ()
     return Section(2, _Q[0], "Is the gifted and talented register representative?", audience, tables=tables,
-                   charts=(keep(ax),), sentences=sentences, evidence=sentences, notes=notes_for(audience, notes))
+                   charts=(keep(ax),), sentences=sentences, evidence=sentences, notes=notes_for(audience, notes),
+                   frames={"register": reg})
 
 
 def most_able_progress(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
@@ -104,7 +106,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
     question = _Q[1] if key_area == 2 else nv.KEY_QUESTIONS[3][2]
     small = smallest_group(threshold)
     subjects = list(subjects) if subjects is not None else subjects_in(data.assessments, years=[year])
-    sentences, charts, tables, missing, notes = [], [], [], [], []
+    sentences, charts, tables, missing, notes, frames = [], [], [], [], [], {}
     for subject in subjects:
         pairs = rd.summer_progress(data, subject=subject, year=year)
         if len(pairs) < 3:
@@ -123,8 +125,9 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
         sentences += withhold(nv.describe_value_added(
             groups, measure_name=f"{subject} ({year}, summer test against the summer before)", label="gt_register",
             names=REGISTER_NAMES, min_n=small, comparison="pupils in the school with the same score a year earlier",
-            key_area=key_area), groups, label="gt_register", names=REGISTER_NAMES, threshold=threshold,
+            key_area=key_area, decimals=1, unit="standardised-score points"), groups, label="gt_register", names=REGISTER_NAMES, threshold=threshold,
             key_area=key_area)
+        frames[f"the {subject} summer test ({year})"] = groups.assign(gt_register=groups["gt_register"].map(REGISTER_NAMES))
         if audience == "leaders":
             tables.append(Table(f"**{subject.capitalize()}**", groups.assign(gt_register=groups["gt_register"].map(
                 REGISTER_NAMES)), columns={"gt_register": "Pupils", "n": "Number", "va": "Value added",
@@ -136,7 +139,8 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
                                              f"{rd.previous_year(year)}", key_area=key_area))
     return Section(key_area, question, title, audience, tables=tuple(tables), charts=tuple(charts),
                    sentences=tuple(sentences + no), evidence=tuple(sentences + no),
-                   cannot_answer=tuple(str(s) for s in no), notes=notes_for(audience, notes))
+                   cannot_answer=tuple(str(s) for s in no), notes=notes_for(audience, notes),
+                   frames={"value_added": frames})
 
 
 def gaps_closing(data, *, year: str, years, audience: str = "governors", threshold: int = 6, ledger=None,
@@ -160,7 +164,7 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
     if not no and not subjects:
         no.append(nv.cannot_answer("Are gaps closing?", "no summer standardised test scores were supplied",
                                    key_area=2))
-    sentences, charts, notes = [], [], []
+    sentences, charts, notes, changes = [], [], [], {}
     for subject in subjects if not no else ():
         scores = rd.summer_scores(data, subject=subject, years=years)
         trend = noting(notes, gap_trend, scores, outcome="score", group="disadvantaged", focus=True, min_n=small)
@@ -170,10 +174,12 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
             by_year, title=f"{subject.capitalize()}: summer test, disadvantaged and other pupils",
             ylabel="Mean standardised score")))
         change = rt.for_audience(trend.change, count_cols=[], value_cols=[], threshold=threshold, audience=audience)
+        changes[f"the {subject} summer test"] = change
         sentences.append(nv.describe_gap_trend(change.iloc[0], measure_name=f"the {subject} summer test",
-                                               unit="points"))
+                                               unit="standardised-score points"))
     return Section(2, _Q[2], title, audience, charts=tuple(charts), sentences=tuple(sentences + no),
-                   evidence=tuple(sentences + no), cannot_answer=tuple(str(s) for s in no), notes=notes_for(audience, notes))
+                   evidence=tuple(sentences + no), cannot_answer=tuple(str(s) for s in no), notes=notes_for(audience, notes),
+                   frames={"gap_trends": changes})
 
 
 _GROUP_WORDS = {("disadvantaged", "yes"): "disadvantaged", ("lac", "yes"): "looked after",

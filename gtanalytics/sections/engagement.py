@@ -46,6 +46,14 @@ _CATEGORY_WORDS = {"any": "Any opportunity", "learner_academy": "Learner Academy
                    "trip": "Trips"}
 
 
+def _outcome_words(outcome: str) -> str:
+    """``"attainment: maths"`` -> ``"maths test scores"``; ``"attendance %"`` -> ``"attendance"``."""
+    text = str(outcome)
+    if text.lower().startswith("attainment: "):
+        return f"{text.split(': ', 1)[1]} test scores"
+    return "attendance (% of sessions)" if text.lower().startswith("attendance") else text
+
+
 def mentoring_progress(data, *, year: str, audience: str = "governors", threshold: int = 6,
                        ledger=None) -> Section:
     """Is mentoring of able under-achievers followed by better progress? (key area 4, question 1)
@@ -68,8 +76,12 @@ def mentoring_progress(data, *, year: str, audience: str = "governors", threshol
         values = [c for c in ("did", "did_se", "did_ci_low", "did_ci_high", "mentee_before", "mentee_after")
                   if c in result.columns]
         result = ledger.protect(result, count_col="n_mentees", population="mentees", value_cols=values)
+    result = result.assign(outcome=result["outcome"].map(_outcome_words))
+    units = {o: "percentage points" if o.startswith("attendance") else "standardised-score points"
+             for o in result["outcome"]}
     sentences = tuple(withhold(nv.describe_change(result, label="outcome", min_n=smallest_group(threshold),
-                                                  comparison="comparable G&T pupils who were not mentored"),
+                                                  comparison="comparable G&T pupils who were not mentored",
+                                                  units=units),
                                result, label="outcome", threshold=threshold, key_area=4))
     comparable = tuple(c[:1].upper() + c[1:] for c in describe_comparability(
         result, label="outcome", who="mentees", comparison="the G&T pupils who were not mentored",
@@ -193,43 +205,91 @@ def register_opportunities(data, *, year: str, audience: str = "governors", thre
                    evidence=tuple(sentences), notes=notes_for(audience, notes))
 
 
-def attendance(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
-    """Do able pupils attend school? (key area 4, question 2)
+_GROUPS = {"all": "All pupils", "disadvantaged": "Disadvantaged pupils", "not_disadvantaged": "Other pupils",
+           "register": "Pupils on the G&T register", "not_register": "Pupils not on the register"}
+_MEASURES = {"overall_absence": ("overall absence", "of sessions"),
+             "persistent_absence": ("persistent absence (missing 10% or more of sessions)", "of pupils")}
 
-    Overall absence by G&T register membership in ``year``
-    (:func:`gtanalytics.attendance.absence_rates`) against the national figure.
-    Each group's count is a count of the year's register (or other) pupils in
-    the ledger.
+
+def _absence_groups(data, year: str) -> pd.DataFrame:
+    """Overall and persistent absence in ``year`` for all, disadvantaged and other pupils and by register membership."""
+    from gtanalytics.headlines import school_phase
+
+    phase = school_phase(data, school=str(data.pupils["school_id"].iloc[0]))
+    parts = [absence_rates(data.attendance, pupils=data.pupils, phase=phase).assign(group="all")]
+    if "disadvantaged" in data.pupils.columns and data.pupils["disadvantaged"].notna().any():
+        dis = absence_rates(data.attendance, pupils=data.pupils, by="disadvantaged", phase=phase)
+        dis = dis[dis["disadvantaged"].notna()]
+        parts.append(dis.assign(group=dis["disadvantaged"].astype(bool).map({True: "disadvantaged",
+                                                                            False: "not_disadvantaged"})))
+    reg = absence_rates(data.attendance, pupils=data.pupils, by="gt_register", national=False, phase=phase)
+    reg = reg[reg["gt_register"].notna()]
+    parts.append(reg.assign(group=reg["gt_register"].astype(bool).map({True: "register", False: "not_register"})))
+    out = pd.concat(parts, ignore_index=True)
+    out = out[(out["academic_year"] == year) & out["measure"].isin(list(_MEASURES))]
+    return out[["group", "measure", "n", "count", "estimate", "se", "ci_low", "ci_high", "national",
+                "national_phase", "low_n"]].reset_index(drop=True)
+
+
+def attendance(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+    """Do able and disadvantaged pupils attend school? (key area 4, question 2)
+
+    Overall absence (% of sessions) and persistent absence (% of pupils
+    missing 10% or more of sessions) in ``year`` for all pupils, disadvantaged
+    and other pupils, and pupils on and off the G&T register
+    (:func:`gtanalytics.attendance.absence_rates`), each against the national
+    figure for the school's phase and the same group where DfE publishes one
+    ("no national figure for this group" where it does not). Each group's
+    count is a count of the year's pupils in the ledger.
+
+    Examples
+    --------
+    >>> from gtanalytics import load_sample
+    >>> sec = attendance(load_sample().for_school(8862101), year="2023/24")
+    >>> sec.sentences[0][:60]
+    'All pupils: overall absence was in line with the 2023/24 nat'
     """
     title = "Do able and disadvantaged pupils attend school?"
     if not len(data.attendance):
         no = nv.cannot_answer("Do able pupils attend school?", "no attendance records were supplied", key_area=4)
         return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
-    rates = noting(notes, absence_rates, data.attendance, pupils=data.pupils, by="gt_register")
-    absence = rates[(rates["measure"] == "overall_absence") & (rates["academic_year"] == year)]
-    absence = rt.for_audience(absence, count_cols="n", value_cols=["estimate", "se", "ci_low", "ci_high", "count"],
-                              threshold=threshold, audience=audience)
+    rates = noting(notes, _absence_groups, data, year)
+    values = ["estimate", "se", "ci_low", "ci_high", "count"]
+    rates = rt.for_audience(rates, count_cols="n", value_cols=values, threshold=threshold, audience=audience)
+    pops = {"all": {}, "disadvantaged": {"disadvantaged": "yes"}, "not_disadvantaged": {"disadvantaged": "no"},
+            "register": {"gt_register": True}, "not_register": {"gt_register": False}}
     if ledger is not None and audience == "governors":
-        absence = ledger.protect(absence, count_col="n", value_cols=["estimate", "se", "ci_low", "ci_high", "count"],
-                                 population=lambda r: population("pupils", year, gt_register=bool(r["gt_register"])))
+        rates = ledger.protect(rates, count_col="n", value_cols=values,
+                               population=lambda r: population("pupils", year, **pops[r["group"]]))
     small = smallest_group(threshold)
-    national = absence["national"].dropna() if "national" in absence else pd.Series(dtype=float)
-    charts = [keep(plotting.estimates(absence.assign(group=absence["gt_register"].map(_REGISTER)),
-                                      estimate="estimate", label="group", min_n=small,
-                                      reference=float(national.iloc[0]) if len(national) else 0.0,
-                                      title=f"Overall absence, {year} (line: national figure)",
-                                      xlabel="Sessions missed (%)"))]
-    sentences = tuple(withhold(nv.describe_attendance(absence, label="gt_register", names=_REGISTER, min_n=small,
-                                                      national_label=f"national {year}"),
-                               absence, label="gt_register", names=_REGISTER, threshold=threshold, key_area=4))
+    sentences = []
+    for measure, (words, unit) in _MEASURES.items():
+        rows = rates[rates["measure"] == measure].reset_index(drop=True)
+        phase = rows["national_phase"].dropna()
+        sentences += withhold(nv.describe_attendance(
+            rows, label="group", names=_GROUPS, min_n=small, measure_name=words, unit=unit,
+            national_label=f"{year} national {phase.iloc[0]}-school" if len(phase) else "national"),
+            rows, label="group", names=_GROUPS, threshold=threshold, key_area=4)
+    overall = rates[rates["measure"] == "overall_absence"].assign(group=lambda f: f["group"].map(_GROUPS))
+    national = overall["national"].dropna()
+    # groups are set against the school's own figure (DfE publishes no national figure for most of them, and a
+    # marker judged against the all-pupils national line would contradict "no national figure for this group")
+    line = "dashed line: all pupils in the school" + (
+        f"; national, {overall['national_phase'].dropna().iloc[0]} schools: {national.iloc[0]:.1f}%"
+        if len(national) else "")
+    charts = [keep(plotting.estimates(overall[["group", "n", "estimate", "ci_low", "ci_high"]].iloc[::-1],
+                                      estimate="estimate", label="group", min_n=small, order=False,
+                                      reference=float(overall["estimate"].iloc[0]),
+                                      title=f"Overall absence, {year}",
+                                      xlabel=f"Sessions missed (% of sessions); {line}"))]
     if audience == "leaders":
         pupils = pupil_absence(data.attendance)
         pupils = pupils[pupils["academic_year"] == year].merge(data.pupils, on=["upn", "academic_year"])
         charts.append(keep(plotting.attendance_distribution(pupils, value="absence_rate", by="gt_register",
                                                             title=f"How much school pupils missed, {year}")))
-    return Section(4, _Q[1], title, audience, charts=tuple(charts), sentences=sentences, evidence=sentences,
-                   notes=notes_for(audience, notes))
+    return Section(4, _Q[1], title, audience, charts=tuple(charts), sentences=tuple(sentences),
+                   evidence=tuple(sentences), notes=notes_for(audience, notes))
 
 
 def opportunities(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:

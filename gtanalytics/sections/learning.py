@@ -20,7 +20,8 @@ __all__ = ["interventions_working", "mini_learning_review", "review_calendar", "
            "termly_programme_review"]
 
 _Q = nv.KEY_QUESTIONS[3]
-_VALUES = ["es", "es_ci_low", "es_ci_high", "months", "gain", "pre_mean", "post_mean"]
+_VALUES = ["es", "es_ci_low", "es_ci_high", "months", "gain", "pre_mean", "post_mean", "effect", "effect_se",
+           "effect_ci_low", "effect_ci_high"]
 _COLUMNS = {"n_pupils": "Pupils", "n_comparison": "Comparison pupils", "es": "Effect size",
             "es_ci_low": "95% interval from", "es_ci_high": "to", "months": "Months' progress"}
 
@@ -66,7 +67,7 @@ def interventions_working(data, *, year: str, audience: str = "governors", thres
                                          n_treatment="n_pupils", min_n=small))
     tables = (Table("", impact, columns={"programme": "Programme", **_COLUMNS}),) if audience == "leaders" else ()
     return Section(3, _Q[0], title, audience, tables=tables, charts=(chart,), sentences=sentences,
-                   evidence=sentences, notes=notes_for(audience, notes))
+                   evidence=sentences, notes=notes_for(audience, notes), frames={"interventions": impact})
 
 
 def staff_groups(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
