@@ -362,7 +362,9 @@ def test_key_areas_in_order_each_with_its_rating(html):
     heads = [text.index("Summary"), *(text.index(f"Key area {k}:") for k in range(1, 6))]
     assert heads == sorted(heads)
     ka1 = text[heads[1]:heads[2]]
-    assert "were mentored this year" in ka1 and "intervention programme this year" in ka1
+    # the support for under-achievers is stated, or said to be too few pupils to state (sample: fewer than 10)
+    assert "were mentored this year" in ka1 or "too few to say how many were mentored" in ka1
+    assert "intervention programme this year" in ka1 or "too few to say how many took part in an intervention" in ka1
     assert "average of the trust's schools" in text[heads[5]:]
     for start, stop in zip(heads[1:], heads[2:] + [len(text)]):
         assert "the school rates itself" in text[start:stop]

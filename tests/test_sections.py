@@ -69,7 +69,7 @@ def test_no_population_shows_two_counts_a_small_group_apart(documents):
         text = [str(s) for sec in doc.sections for s in sec.sentences]
         mentees = {int(n) for s in text for n in re.findall(r"(?<!fewer than )\b(\d+) mentees", s)}
         register = {int(n) for s in text if s.startswith("Pupils on the G&T register")
-                    for n in re.findall(r"\((\d+) pupils[,)]", s)}
+                    for n in re.findall(r"[(;] ?(\d+) pupils[,)]", s)}
         for counts in (mentees, register):
             assert not [(a, b) for a in counts for b in counts if 0 < abs(a - b) < 6], (school, counts)
 
@@ -86,7 +86,7 @@ def test_a_count_already_shown_protects_the_attendance_section(sample):
     data = sample.for_school("8862101")
     free = sections.attendance(data, year=YEAR, ledger=Ledger(6))
     shown = free.sentences[[s.startswith("Pupils on the G&T register") for s in free.sentences].index(True)]
-    n = int(re.search(r"\((\d+) pupils[,)]", shown).group(1))
+    n = int(re.search(r"[(;] ?(\d+) pupils[,)]", shown).group(1))
     ledger = Ledger(6)
     ledger.admit(population("pupils", YEAR, gt_register=True), n + 3)
     held = sections.attendance(data, year=YEAR, ledger=ledger)
