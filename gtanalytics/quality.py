@@ -285,8 +285,8 @@ def data_note(data) -> str:
 
     Examples
     --------
-    >>> from gtanalytics.io import load
-    >>> data_note(load("data/sample", today="2024-09-01"))
+    >>> from gtanalytics import load_sample
+    >>> data_note(load_sample())
     ''
     """
     acc = data.accounting
