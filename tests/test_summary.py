@@ -116,3 +116,18 @@ def test_gap_trend_sentences_say_the_direction_in_words():
     wide = nv.describe_gap_trend({**row, "gap_last": -11.6, "gap_first": -6.6, "change": -5.0, "ci_low": -8.2,
                                   "ci_high": -1.8, "classification": "widening"}, measure_name="reading")
     assert "widened from 6.6 to 11.6" in wide and "wider by 5.0" in wide and "interval 1.8 to 8.2" in wide
+
+
+def test_page_one_carries_a_data_note_when_validation_left_rows_out(sample):
+    """Issue 16: a report built on data with excluded rows says so on page 1 (quality.data_note), and one built
+    on clean data says nothing."""
+    import dataclasses
+
+    clean = sections.Document(sample, school="8862101")(sections.summary)
+    assert not any("Data note" in str(n) for n in clean.notes)
+    acc = sample.accounting.copy()
+    acc.loc[acc["table"] == "pupils", "rows_excluded"] = 3
+    lossy = dataclasses.replace(sample, accounting=acc)
+    page = sections.Document(lossy, school="8862101")(sections.summary)
+    note = next(str(n) for n in page.notes if "Data note" in str(n))
+    assert "3 pupils rows" in note and "leave them out" in note

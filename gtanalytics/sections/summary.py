@@ -33,6 +33,7 @@ from gtanalytics.headlines import (
     questions_for_governors,
     school_in_a_line,
 )
+from gtanalytics.quality import data_note
 from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.selfeval import Statement
 
@@ -317,8 +318,9 @@ def summary(data, *, school, year: str, audience: str = "governors", threshold: 
             "A result is clearly above or below national only when its whole interval is. Groups of fewer than "
             f"{threshold} pupils are not shown, nor any number from which one could be worked out; groups of fewer "
             f"than {smallest_group(threshold)} pupils are described as \"too few pupils to say\". No pupil is named.")
+    lost = data_note(data)  # rows validation left out: the reader is told the figures leave them out
     return Page(2, "How is the school doing?", "Summary", audience, tables=(table,), sentences=sentences,
-                notes=(note,), lead=line, questions=tuple(questions_for_governors(findings)),
+                notes=(note, lost) if lost else (note,), lead=line, questions=tuple(questions_for_governors(findings)),
                 sentence_heading="What matters most")
 
 
