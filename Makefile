@@ -23,7 +23,6 @@ env: $(STAMP)-all
 
 $(STAMP)-%: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[$*]"
 	@touch $@
 

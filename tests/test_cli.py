@@ -58,11 +58,19 @@ def test_validate_problems_exit_1_with_file_row_column(tmp_path):
     assert "Conflicting duplicate" in out and "pupils.csv row 3" in out and "pupils.csv row 7" in out
 
 
-def test_validate_usage_errors_exit_2(tmp_path):
-    assert run("validate", tmp_path / "nope")[0] == 2
-    assert run("validate")[0] == 2
-    assert run("validate", clean_folder(tmp_path), "--mapping", tmp_path / "none.yml")[0] == 2
-    assert run()[0] == 2
+def test_validate_usage_errors_exit_2(tmp_path, capsys):
+    """Usage errors exit 2 with a message, no traceback (in-process; the subprocess tests above cover a real run)."""
+    def code(*args):
+        try:
+            return cli.main([str(a) for a in args])
+        except SystemExit as exc:           # argparse's own usage errors
+            return exc.code
+
+    assert code("validate", tmp_path / "nope") == 2
+    assert code("validate") == 2
+    assert code("validate", clean_folder(tmp_path), "--mapping", tmp_path / "none.yml") == 2
+    assert code() == 2
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_validate_no_pupils_exit_1_plain_message(tmp_path):
