@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from gtanalytics import sections
+
 PUPIL_HEADERS = {"upn": "UPN", "academic_year": "Academic Year", "school_id": "School ID", "year_group": "Year Group",
                  "forename": "Forename", "surname": "Surname", "sex": "Gender", "fsm": "FSM Eligible",
                  "gt_register": "G&T"}
@@ -30,3 +32,21 @@ def write_minimal_export(sample_dir, folder):
     assessments[list(ASSESSMENT_HEADERS)].rename(columns=ASSESSMENT_HEADERS).to_csv(folder / "assessments.csv",
                                                                                    index=False)
     return folder
+
+
+#: Every section a notebook or report calls, in the order a document makes them (key area 5's totals first).
+ALL = (sections.staff_deployment, sections.register_representative, sections.most_able_progress,
+       sections.gaps_closing, sections.interventions_working, sections.staff_groups, sections.attendance,
+       sections.mentoring_progress, sections.opportunities, sections.parents_engaged, sections.exclusions,
+       sections.surveys, sections.support_for_need,
+       sections.pupils_in_need, sections.partner_schools, sections.explore, sections.register_missing,
+       sections.register_joiners_leavers, sections.excellence_gaps, sections.pupil_targets, sections.pupil_lookup)
+
+
+def run_all(trust, school, audience):
+    """One document with every section of :data:`ALL` and the self-evaluation, as a report makes it."""
+    doc = sections.Document(trust, school=school, audience=audience)
+    for f in ALL:
+        doc(f)
+    doc(sections.self_evaluation, evidence=doc.evidence)
+    return doc
