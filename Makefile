@@ -8,7 +8,6 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 # One stamp per extra installed: `make` installs everything, `make test` only what the tests need.
-# --no-compile: modules are byte-compiled when first imported, not all at install (halves install time).
 STAMP  := $(VENV)/.installed
 # Test workers (pytest-xdist): one per core of the 2-core reference machine; `make test WORKERS=auto` elsewhere.
 WORKERS ?= 2
@@ -24,7 +23,7 @@ env: $(STAMP)-all
 
 $(STAMP)-%: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --no-compile -e ".[$*]"
+	$(BIN)/python -m pip install --quiet -e ".[$*]"
 	@touch $@
 
 lint: $(STAMP)-test
