@@ -37,7 +37,7 @@ from gtanalytics.quality import data_note
 from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.selfeval import Statement
 
-__all__ = ["HEADLINE_MEASURES", "Page", "headline_table", "key_area_page", "summary"]
+__all__ = ["HEADLINE_MEASURES", "Page", "headline_table", "headlines_for_audience", "key_area_page", "summary"]
 
 #: The headline measures page 1 shows, by phase, in order (the rest are in the leaders' notebooks).
 HEADLINE_MEASURES = {
@@ -145,8 +145,14 @@ def _national(row, digits: int) -> str:
     return "no national figure" if row is None or pd.isna(row["national"]) else _num(row["national"], digits)
 
 
-def _safe_headlines(data, *, school, year, threshold: int, audience: str, ledger) -> pd.DataFrame:
-    """:func:`headline_outcomes` with small groups hidden for governors (values and counts missing)."""
+def headlines_for_audience(data, *, school, year, threshold: int, audience: str, ledger=None) -> pd.DataFrame:
+    """:func:`headline_outcomes` with small groups hidden for governors (values and counts missing).
+
+    Each measure's disadvantaged and other pupils form a block whose total is all pupils; all pupils stand
+    on their own. The school report's page 1 and the trust overview both show these rows, so a fact has
+    one number in both. With the document's ``ledger``, the counts are also protected against the same
+    pupils counted elsewhere in the document.
+    """
     h = headline_outcomes(data, school=school, year=year)
     if audience != "governors":
         return h
@@ -305,7 +311,7 @@ def summary(data, *, school, year: str, audience: str = "governors", threshold: 
     ('Summary', True)
     """
     line = _line(data, school=school, year=year, audience=audience, threshold=threshold, ledger=ledger)
-    h = _safe_headlines(data, school=school, year=year, threshold=threshold, audience=audience, ledger=ledger)
+    h = headlines_for_audience(data, school=school, year=year, threshold=threshold, audience=audience, ledger=ledger)
     phase = school_in_a_line(data, school=school, year=year).loc[0, "phase"]
     frames = _findings_frames(sections)
     findings = key_findings(h, year=year, max_findings=max_findings, **frames)

@@ -26,7 +26,7 @@ from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
 from gtanalytics.disclosure import Ledger
 from gtanalytics.gaps import gap_trend
-from gtanalytics.headlines import headline_outcomes, key_findings, school_in_a_line
+from gtanalytics.headlines import key_findings, school_in_a_line
 from gtanalytics.interventions import intervention_impact
 from gtanalytics.register import register_representation
 from gtanalytics.sections.core import (
@@ -38,6 +38,7 @@ from gtanalytics.sections.core import (
 )
 from gtanalytics.sections.data_use import CHARACTERISTICS
 from gtanalytics.sections.figures import noting
+from gtanalytics.sections.summary import headlines_for_audience
 from gtanalytics.subjects import subjects_in
 
 __all__ = ["SchoolOverview", "TrustOverview", "school_overview", "trust_overview", "trust_ratings"]
@@ -127,28 +128,6 @@ def _gap_text(r, *, threshold: int) -> str:
             f"and {int(r['n_other'])} results")
 
 
-_STATS = ["value", "se", "ci_low", "ci_high", "difference"]
-
-
-def _safe_headlines(data, *, school, year, threshold: int, audience: str) -> pd.DataFrame:
-    """:func:`headline_outcomes` for the audience as the school report's summary makes it: each measure's
-    disadvantaged and other pupils a block whose total is all pupils, all pupils on their own."""
-    h = headline_outcomes(data, school=school, year=year)
-    if audience != "governors":
-        return h
-    for c in ["n", *_STATS]:
-        h[c] = pd.to_numeric(h[c], errors="coerce").astype(float)
-    split = h[h["group"] != "all"].copy()
-    split["n_all"] = split["measure"].map(h[h["group"] == "all"].set_index("measure")["n"])
-    safe = rt.for_audience(split, count_cols="n", value_cols=_STATS, threshold=threshold, audience=audience,
-                           block_col="measure", totals={"n": "n_all"})
-    whole = rt.for_audience(h[h["group"] == "all"], count_cols="n", value_cols=_STATS, threshold=threshold,
-                            audience=audience)
-    out = pd.concat([whole, safe.drop(columns=["n_all", "suppressed"])]).loc[:, h.columns].reset_index(drop=True)
-    out["n"] = pd.Series([int(v) if pd.notna(v) else math.nan for v in out["n"]], dtype=object)  # "42 pupils"
-    return out
-
-
 @dataclass(frozen=True)
 class SchoolOverview:
     """One school's figures for the trust overview.
@@ -230,7 +209,8 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
          value=line["pct_disadvantaged"] if pd.notna(n_dis) else math.nan, unit="% of pupils")
 
     # headline outcomes and absence against the phase's national figures (the school report's function)
-    head = _safe_headlines(data, school=sid, year=year, threshold=threshold, audience=audience)
+    head = headlines_for_audience(data, school=sid, year=year, threshold=threshold, audience=audience)
+    head["n"] = pd.Series([int(v) if pd.notna(v) else math.nan for v in head["n"]], dtype=object)  # "42 pupils"
     for measure, group in HEADLINE_ROWS:
         hit = head[(head["measure"] == measure) & (head["group"] == group)]
         if hit.empty:
