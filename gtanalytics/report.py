@@ -785,7 +785,8 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
         results[i] = {"school": label, "status": status, "seconds": round(secs, 1), "error": error}
         done_count[0] += 1
         if progress:
-            print(f"[{done_count[0]}/{total}] {label}: {status} in {secs:.1f} s"
+            who = f"{school_name(loaded, school)} ({school})" if school is not None else "trust overview"
+            print(f"[{done_count[0]}/{total}] {who}: {status} in {secs:.1f} s"
                   + (f" - {error}" if error else ""), flush=True)
 
     with _build_folders(out) as (work, stage, stop):

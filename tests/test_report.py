@@ -174,7 +174,8 @@ def test_batch_goes_on_after_a_failure(trust_dir, tmp_path, capsys):
     assert summary["status"].tolist() == ["failed", "ok"]
     assert "planted failure" in summary.loc[0, "error"]
     printed = capsys.readouterr().out
-    assert re.search(r"\[\d/2\] 8862101: failed", printed) and re.search(r"\[\d/2\] 8872101: ok", printed)
+    assert re.search(r"\[\d/2\] Oakfield Primary \(8862101\): failed", printed)   # schools by name
+    assert re.search(r"\[\d/2\] Riverside Primary \(8872101\): ok", printed)
     assert "status" not in printed and "seconds" not in printed  # the summary table is left to the caller
     assert len(printed.strip().splitlines()) == 2  # one progress line per school, nothing else
     assert (tmp_path / "out" / "riverside-primary" / "tiny.html").exists()  # named for people
