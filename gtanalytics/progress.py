@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gtanalytics import dfe
+import gtanalytics.dfe as dfe
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.multilevel import RandomInterceptFit, fit_random_intercept
-from gtanalytics.prior_attainment import _need, pair_assessments, prior_band
-from gtanalytics.stats import LOW_N, z_value
+from gtanalytics.prior_attainment import pair_assessments, prior_band
+from gtanalytics.stats import LOW_N, require_columns, z_value
 
 __all__ = ["VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
            "prior_band", "pair_assessments", "pooled_value_added"]
@@ -151,7 +151,7 @@ def predict_expected(result: ValueAddedResult | VAModel, df: pd.DataFrame) -> pd
     """
     model = result.model if isinstance(result, ValueAddedResult) else result
     spec = model.spec
-    _need(df, [spec["prior"], *spec["covariates"]])
+    require_columns(df, [spec["prior"], *spec["covariates"]])
     ok = df[[spec["prior"], *spec["covariates"]]].notna().all(axis=1)
     out = pd.Series(np.nan, index=df.index)
     if model.method == "benchmark":
@@ -284,7 +284,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
         raise GTDataError(f"se must be 'dfe' or 'group', not {se!r}.")
     keys = _as_list(by)
     covariates = [] if method == "benchmark" else list(covariates)
-    _need(df, [outcome, prior, *covariates, *keys])
+    require_columns(df, [outcome, prior, *covariates, *keys])
     for c in (outcome, prior):
         if not pd.api.types.is_numeric_dtype(df[c]):
             raise GTDataError(f"Column {c!r} must hold numbers (scores); convert codes to points first.")
@@ -308,7 +308,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
 
     if method == "benchmark":
         tab = dfe.p8_estimates() if table is None else table
-        _need(tab, ["pag", estimate])
+        require_columns(tab, ["pag", estimate])
         pag = dfe.assign_pag(used[prior].astype(float), tab)
         expected = pag.astype(float).map(tab.set_index("pag")[estimate].astype(float)).to_numpy()
         va = (y - expected) / divisor
@@ -424,14 +424,14 @@ def va_summary(result: ValueAddedResult, *, by, confidence: float = 0.95, se: st
         parts = []
         for name, cols in by.items():
             keys = _as_list(cols)
-            _need(result.pupils, keys)
+            require_columns(result.pupils, keys)
             t = _group_stats(result.pupils, keys, **kw)
             level = t[keys].astype(str).agg(" / ".join, axis=1)
             parts.append(t.drop(columns=keys).assign(breakdown=name, level=level.to_numpy()))
         out = pd.concat(parts, ignore_index=True)
         return out[["breakdown", "level", *[c for c in out.columns if c not in ("breakdown", "level")]]]
     keys = _as_list(by)
-    _need(result.pupils, keys)
+    require_columns(result.pupils, keys)
     return _group_stats(result.pupils, keys, **kw)
 
 
@@ -479,7 +479,7 @@ def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, y
     """
     if method not in ("ols", "benchmark"):
         raise GTDataError("pooled_value_added supports method='ols' or 'benchmark'.")
-    _need(df, [year])
+    require_columns(df, [year])
     chosen = sorted(df[year].dropna().unique())[-years:]
     keys = _as_list(by)
     z = z_value(confidence)

@@ -170,7 +170,7 @@ def summer_scores(data, *, subject: str, years=None, score_type: str = "standard
                   term: str = "Summer") -> pd.DataFrame:
     """One row per pupil per year: the ``term`` test score in ``subject`` with the pupil's characteristics.
 
-    The input of :func:`gtanalytics.gaps.gap_trend` and :func:`gtanalytics.gaps.gap`.
+    The input of :func:`gtanalytics.gap_trends.gap_trend` and :func:`gtanalytics.gaps.gap`.
 
     Returns
     -------

@@ -137,7 +137,7 @@ import hashlib, sys, warnings
 warnings.simplefilter("ignore")
 from gtanalytics.io import load
 from gtanalytics import oversight as ov, report_data as rd
-from gtanalytics.gaps import gap_trend
+from gtanalytics.gap_trends import gap_trend
 from gtanalytics.interventions import intervention_impact
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.progress import va_summary, value_added

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import plotting
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+import gtanalytics.plotting as plotting
+import gtanalytics.report_data as rd
+import gtanalytics.report_tables as rt
 from gtanalytics.comparison import school_calendar
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.oversight import staff_deployment as deployment_of

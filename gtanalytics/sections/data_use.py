@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import plotting
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
-from gtanalytics.gaps import excellence_gap, gap_trend
+import gtanalytics.narrative as nv
+import gtanalytics.plotting as plotting
+import gtanalytics.report_data as rd
+import gtanalytics.report_tables as rt
+from gtanalytics.gap_trends import gap_trend
+from gtanalytics.gaps import excellence_gap
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.register import (
     dual_exceptionality,
@@ -147,7 +148,7 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
                  subjects=None) -> Section:
     """Are gaps closing between disadvantaged pupils and others? (key area 2, question 3)
 
-    :func:`gtanalytics.gaps.gap_trend` of the summer standardised scores over
+    :func:`gtanalytics.gap_trends.gap_trend` of the summer standardised scores over
     ``years``, per subject present. One finding per subject is counted as
     evidence.
     """

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gtanalytics import plotting
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+import gtanalytics.plotting as plotting
+import gtanalytics.report_data as rd
+import gtanalytics.report_tables as rt
 from gtanalytics.errors import GTDataError
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.sections.core import Section, smallest_group

@@ -3,9 +3,9 @@ they, and is the programme overseen?"""
 
 from __future__ import annotations
 
-from gtanalytics import narrative as nv
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+import gtanalytics.report_data as rd
+import gtanalytics.report_tables as rt
 from gtanalytics.oversight import UNDER_ACHIEVING, need_groups, support_coverage
 from gtanalytics.sections.capacity import ACTIVITY_POPULATION
 from gtanalytics.sections.core import Section, Table, population, smallest_group

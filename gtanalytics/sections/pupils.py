@@ -14,8 +14,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import report_data as rd
+import gtanalytics.narrative as nv
+import gtanalytics.report_data as rd
 from gtanalytics.comparison import school_calendar
 from gtanalytics.errors import GTDataError
 from gtanalytics.prior_attainment import prior_band
