@@ -12,6 +12,7 @@ method of its interval in ``ci_method``.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
@@ -24,7 +25,7 @@ from gtanalytics.multilevel import RandomInterceptFit, fit_random_intercept
 from gtanalytics.prior_attainment import pair_assessments, prior_band
 from gtanalytics.stats import LOW_N, require_columns, z_value
 
-__all__ = ["VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
+__all__ = ["previous_year", "summer_progress", "VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
            "prior_band", "pair_assessments", "pooled_value_added"]
 
 _METHODS = ("ols", "multilevel", "benchmark")
@@ -517,3 +518,37 @@ def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, y
                                                   out["va"] - half, out["va"] + half, out["small_n"])]
     lead = [*keys, "period", "years"]
     return out[[*lead, *[c for c in out.columns if c not in lead]]]
+
+
+def previous_year(academic_year: str) -> str:
+    """The academic year before, e.g. ``"2023/24"`` -> ``"2022/23"``.
+
+    Examples
+    --------
+    >>> previous_year("2023/24"), previous_year("2000/01")
+    ('2022/23', '1999/00')
+    """
+    m = re.fullmatch(r"(\d{4})/(\d{2})", str(academic_year).strip())
+    if not m:
+        raise GTDataError(f"Cannot read {academic_year!r} as an academic year like '2023/24'.")
+    start = int(m.group(1)) - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def summer_progress(data, *, subject: str, year: str, score_type: str = "standardised", term: str = "Summer"):
+    """Pupils' standardised scores this summer against last summer, for value added.
+
+    Pairs each pupil's ``term`` test in ``subject`` in ``year`` (outcome) with
+    the same test a year earlier (prior), with the pupil's characteristics.
+    This within-school progress measure works in primary and secondary
+    schools alike; statutory key-stage measures are used where present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`gtanalytics.progress.pair_assessments` with value columns
+        ``outcome`` and ``prior``.
+    """
+    last = previous_year(year)
+    return pair_assessments(data, outcome=dict(score_type=score_type, subject=subject, term=term, academic_year=year),
+                            prior=dict(score_type=score_type, subject=subject, term=term, academic_year=last))

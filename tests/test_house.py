@@ -37,12 +37,7 @@ LAYERS = {
 RANK = {m: i for i, mods in enumerate(LAYERS.values()) for m in mods}
 
 #: Upward arrows not yet removed, each with its reason (the list may only shrink).
-KNOWN_UPWARD = {
-    # oversight's summer-test progress reuses report_data.summer_progress (pairs of summer scores);
-    # moving that function down to progress.py touches every section using it: left for the
-    # restructuring issue.
-    ("gtanalytics.oversight", "gtanalytics.report_data"),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 
 def _modules():
