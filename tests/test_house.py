@@ -6,7 +6,9 @@ an arrow to ``gtanalytics.x`` when ``x`` is a module, else to the package ``gtan
 
 Layers, bottom to top (design.md §2: files -> SchoolData -> metrics -> sections with disclosure,
 narrative and plots beside them -> report and CLI).  A module may import its own layer or any layer
-below, never one above.
+below, never one above.  Disclosure, wording, charts and the document tables are one layer
+(presentation) under the sections, so ``plotting`` may use ``narrative_register.group_label`` and
+``report_tables`` may use ``disclosure``; the metrics may use none of them.
 """
 import ast
 import functools
