@@ -18,13 +18,14 @@ Every estimate carries ``n`` and an interval whose method is named in the
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import national, national_group
+from gtanalytics.trends import difference_in_differences
 from gtanalytics.stats import (
     LOW_N,
     as_list,
@@ -32,6 +33,7 @@ from gtanalytics.stats import (
     poisson_exact_ci,
     quasi_poisson_rate_ci,
     ratio_cluster_ci,
+    require_columns,
     warn_low_n,
     wilson_ci,
 )
@@ -48,16 +50,6 @@ _KEY = ["upn", "academic_year"]
 
 
 # --------------------------------------------------------------------------- helpers
-def _need(df: pd.DataFrame, cols: Iterable[str], table: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise GTDataError(f"The {table} table must be a pandas DataFrame; got {type(df).__name__}.")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise GTDataError(f"The {table} table has no column {', '.join(repr(c) for c in missing)}. "
-                          f"Columns found: {', '.join(map(str, df.columns))}. Rename the column or load the "
-                          "file through gtanalytics.load so MIS headers are mapped.")
-
-
 def _numeric(df: pd.DataFrame, col: str, table: str) -> pd.Series:
     out = pd.to_numeric(df[col], errors="coerce").astype(float)
     bad = out.isna() | (out < 0)
@@ -68,7 +60,7 @@ def _numeric(df: pd.DataFrame, col: str, table: str) -> pd.Series:
     return out
 
 
-def _attach_groups(frame: pd.DataFrame, pupils: pd.DataFrame | None, by: list[str],
+def attach_groups(frame: pd.DataFrame, pupils: pd.DataFrame | None, by: list[str],
                    what: str) -> pd.DataFrame:
     """Add the ``by`` columns from ``pupils`` (matched on upn and academic_year)."""
     extra = [c for c in by if c not in frame.columns]
@@ -77,7 +69,7 @@ def _attach_groups(frame: pd.DataFrame, pupils: pd.DataFrame | None, by: list[st
     if pupils is None:
         raise GTDataError(f"Grouping by {', '.join(extra)} needs the pupils table: pass pupils=... "
                           f"(columns {', '.join(extra)} are not in the {what} table).")
-    _need(pupils, _KEY + extra, "pupils")
+    require_columns(pupils, _KEY + extra, "pupils")
     look = pupils[_KEY + extra].drop_duplicates(_KEY)
     out = frame.merge(look, on=_KEY, how="left", indicator=True)
     lost = int((out["_merge"] == "left_only").sum())
@@ -192,7 +184,7 @@ def pupil_absence(attendance: pd.DataFrame) -> pd.DataFrame:
     [{'missed': 28.0, 'persistent': True}]
     """
     cols = ["possible_sessions", "authorised_absence", "unauthorised_absence"]
-    _need(attendance, _KEY + cols, "attendance")
+    require_columns(attendance, _KEY + cols, "attendance")
     att = attendance[_KEY + (["period"] if "period" in attendance.columns else [])].copy()
     for c in cols:
         att[c] = _numeric(attendance, c, "attendance")
@@ -297,7 +289,7 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
         warnings.warn(f"{int(zero.sum())} pupil-year(s) have no possible sessions and are left out.",
                       GTWarning, stacklevel=2)
         per = per.loc[~zero]
-    per = _attach_groups(per, pupils, keys, "attendance")
+    per = attach_groups(per, pupils, keys, "attendance")
     per = _phase_columns(per, pupils, phase)
     use, table = _national_arg(national)
     z_method = f"ratio estimator, pupil-cluster (linearisation) SE, normal {confidence:.0%} interval"
@@ -388,8 +380,8 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
     np.float64(50.0)
     """
     keys = ["academic_year"] + [c for c in as_list(by) if c != "academic_year"]
-    _need(exclusions, _KEY + ["category"], "exclusions")
-    _need(pupils, _KEY + keys[1:], "pupils")
+    require_columns(exclusions, _KEY + ["category"], "exclusions")
+    require_columns(pupils, _KEY + keys[1:], "pupils")
     cat = exclusions["category"].astype("string").str.strip().str.lower()
     bad = ~cat.isin(["suspension", "permanent"]).fillna(False)
     if bad.any():
@@ -521,15 +513,15 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
     if pd.isna(cut):
         raise GTDataError(f"start must be an academic year like '2023/24' (or a (year, term) pair); got {start!r}.")
     if isinstance(participants, pd.DataFrame):
-        _need(participants, ["upn"], "participants")
+        require_columns(participants, ["upn"], "participants")
         part = set(participants["upn"].dropna().astype(str))
     elif isinstance(participants, str):
         raise GTDataError("participants must be a table with a 'upn' column or a list of UPNs, not one string.")
     else:
         part = {str(u) for u in participants}
-    _need(attendance, _KEY + ["period", "possible_sessions", "authorised_absence", "unauthorised_absence"],
+    require_columns(attendance, _KEY + ["period", "possible_sessions", "authorised_absence", "unauthorised_absence"],
           "attendance")
-    _need(pupils, _KEY + match_on, "pupils")
+    require_columns(pupils, _KEY + match_on, "pupils")
     att = attendance[_KEY + ["period"]].copy()
     att["possible"] = _numeric(attendance, "possible_sessions", "attendance")
     att["missed"] = (_numeric(attendance, "authorised_absence", "attendance")
@@ -553,8 +545,6 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
     if len(part - set(roll["upn"])):
         warnings.warn(f"{len(part - set(roll['upn']))} participant(s) are not on roll in {s_year} in the pupils "
                       "table and are left out.", GTWarning, stacklevel=2)
-    from gtanalytics.trends import difference_in_differences  # here: trends imports this module
-
     res = difference_in_differences(d, before="before", after="after", treated="treated", strata=match_on,
                                     confidence=confidence, min_n=min_n, what="pupil absence rates")
     return res.rename(columns={"n_treated": "n_participants", **{

@@ -28,14 +28,14 @@ OKABE_ITO: dict[str, str] = {
     "yellow": "#F0E442",
     "black": "#000000",
 }
-_CYCLE = list(OKABE_ITO.values())
+CYCLE = list(OKABE_ITO.values())
 #: Markers and line styles paired with the colours, so series differ in greyscale too.
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES: tuple = ("-", "--", ":", "-.", (0, (5, 1, 1, 1)), (0, (1, 3)), "-", "--")
 HATCHES: tuple[str, ...] = ("", "//", "..", "xx", "\\\\", "--", "++", "oo")
 
 #: Colours and markers that carry meaning: significantly above / in line / below / too few.
-_JUDGED = {
+JUDGED = {
     "above": (OKABE_ITO["blue"], "^", "significantly above"),
     "in_line": (OKABE_ITO["black"], "o", "in line (interval includes 0)"),
     "below": (OKABE_ITO["vermillion"], "v", "significantly below"),
@@ -44,7 +44,7 @@ _JUDGED = {
 
 #: The rcParams of the house style.
 STYLE: dict = {
-    "axes.prop_cycle": mpl.cycler(color=_CYCLE),
+    "axes.prop_cycle": mpl.cycler(color=CYCLE),
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
@@ -97,7 +97,8 @@ def set_style() -> None:
         pass
 
 
-def _axes(ax, figsize):
+def new_axes(ax, figsize):
+    """``ax`` itself, or new Axes of ``figsize`` in the house style when ``ax`` is None."""
     if ax is not None:
         return ax
     with mpl.rc_context(STYLE):
@@ -105,7 +106,8 @@ def _axes(ax, figsize):
     return ax
 
 
-def _label_column(frame: pd.DataFrame, label: str | None, stats: Sequence[str]) -> str | None:
+def label_column(frame: pd.DataFrame, label: str | None, stats: Sequence[str]) -> str | None:
+    """The column naming each row of a result: ``label`` if given (checked), else the first non-statistic column."""
     if label is not None:
         if label not in frame.columns:
             raise KeyError(f"column {label!r} is not in the result; columns are {list(frame.columns)}")
@@ -116,6 +118,7 @@ def _label_column(frame: pd.DataFrame, label: str | None, stats: Sequence[str]) 
     return None
 
 
-def _fmt_n(n) -> str:
+def n_label(n) -> str:
+    """``n=12`` for a chart label, or ``n suppressed`` when the count is hidden."""
     return "n suppressed" if n is None or pd.isna(n) else f"n={int(n)}"
 

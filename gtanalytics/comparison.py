@@ -5,7 +5,7 @@
   part in no intervention in that subject, with their termly test scores in the
   term before the programme started and the term after it ended;
 * :func:`match_comparison` matches them one to one on prior attainment;
-* ``_compare`` holds the comparison pupils to the participants' selection rule
+* ``compare_with_comparison_group`` holds the comparison pupils to the participants' selection rule
   (a pre-test score in the participants' range), gives the effect against them
   (ANCOVA, :func:`gtanalytics.balance.ancova`, or matching), their balance and
   common support (:func:`gtanalytics.balance.balance`) and a
@@ -159,7 +159,7 @@ def school_weeks(start, end, *, holiday_dates: pd.DataFrame | None = None) -> np
     return out
 
 
-def _flag(values: pd.Series) -> pd.Series:
+def as_flag(values: pd.Series) -> pd.Series:
     """Booleans from a flag column that may still hold Y/N, Yes/No, TRUE/FALSE, 1/0 text."""
     if pd.api.types.is_bool_dtype(values):
         return values.fillna(False).astype(bool)
@@ -167,14 +167,16 @@ def _flag(values: pd.Series) -> pd.Series:
     return text.isin(["y", "yes", "true", "t", "1", "1.0"]).fillna(False).astype(bool)
 
 
-def _term_index(academic_year: pd.Series, term: pd.Series) -> pd.Series:
+def term_index(academic_year: pd.Series, term: pd.Series) -> pd.Series:
+    """A running term number (3 x starting year + term position) for ordering terms across years."""
     start = pd.to_numeric(academic_year.astype(str).str[:4], errors="coerce")
     pos = term.astype(str).map({t: i for i, t in enumerate(TERMS)})
     return start * 3 + pos
 
 
 # --------------------------------------------------------------------------- preparing the table
-def _prepare(interventions: pd.DataFrame) -> pd.DataFrame:
+def prepare_interventions(interventions: pd.DataFrame) -> pd.DataFrame:
+    """The interventions table checked, with start and end terms (``start_term``, ``end_term``) added."""
     if not isinstance(interventions, pd.DataFrame):
         raise GTDataError("interventions must be a pandas DataFrame (the interventions table).")
     need = ["programme", "upn", "staff", "start_date", "end_date"]
@@ -202,7 +204,8 @@ def _prepare(interventions: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def _scores(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
+def score_table(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
+    """Mean score per ``upn, subject, term_index`` of one ``score_type`` (rows without a score dropped)."""
     need = ["upn", "academic_year", "term", "subject", "score"]
     missing = [c for c in need if c not in assessments.columns]
     if missing:
@@ -210,7 +213,7 @@ def _scores(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
     a = assessments
     if "score_type" in a.columns:
         a = a[a["score_type"] == score_type]
-    a = a.assign(term_index=_term_index(a["academic_year"], a["term"]),
+    a = a.assign(term_index=term_index(a["academic_year"], a["term"]),
                  score=pd.to_numeric(a["score"], errors="coerce")).dropna(subset=["score", "term_index"])
     a = a.assign(subject=canonical_subject(a["subject"]))
     return a.groupby(["upn", "subject", "term_index"], as_index=False)["score"].mean()
@@ -261,11 +264,11 @@ def comparison_data(interventions: pd.DataFrame, *, pupils: pd.DataFrame, assess
     >>> callable(gc.comparison_data)
     True
     """
-    iv = _prepare(interventions)
-    all_iv = iv if all_interventions is None else _prepare(all_interventions)
-    sc = _scores(assessments, score_type)
+    iv = prepare_interventions(interventions)
+    all_iv = iv if all_interventions is None else prepare_interventions(all_interventions)
+    sc = score_table(assessments, score_type)
     p = pupils.copy()
-    p["disadvantaged"] = _flag(p["disadvantaged"]) if "disadvantaged" in p.columns else False
+    p["disadvantaged"] = as_flag(p["disadvantaged"]) if "disadvantaged" in p.columns else False
     p = p[["upn", "academic_year", "school_id", "year_group", "disadvantaged"]]
     frames = []
     iv = iv.dropna(subset=["subject"])
@@ -368,7 +371,7 @@ def _dummies(frame: pd.DataFrame, cols) -> list[np.ndarray]:
     return out
 
 
-def _compare(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -> dict:
+def compare_with_comparison_group(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -> dict:
     """Effect against the comparison group (raw points and standardised), balance, and the DiD.
 
     The comparison pupils are first held to the participants' selection rule: a pre-score (the selection

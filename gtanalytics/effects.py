@@ -48,7 +48,7 @@ from scipy import special
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import load_reference
-from gtanalytics.stats import LOW_N, t_value, z_value
+from gtanalytics.stats import LOW_N, ols, t_value, z_value
 
 __all__ = [
     "effect_size",
@@ -325,16 +325,6 @@ def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) ->
                 standardiser=label)
 
 
-def _ols(y: np.ndarray, X: np.ndarray):
-    """Least squares: coefficients, their classical covariance, residual df."""
-    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-    resid = y - X @ beta
-    df = len(y) - X.shape[1]
-    s2 = resid @ resid / df
-    cov = s2 * np.linalg.inv(X.T @ X)
-    return beta, cov, df
-
-
 def hedges2007(outcome, treatment, cluster, *, icc: float, confidence: float = 0.95) -> dict:
     """Hedges (2007) within-cluster and total-variance effect sizes for unequal clusters.
 
@@ -536,7 +526,7 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
         if np.linalg.matrix_rank(X) < 3:
             raise GTDataError(f"The pre-test {pretest!r} is constant or only tells the groups apart, so it cannot "
                               "adjust the comparison; leave out pretest= or check the column.")
-        beta, cov, dfree = _ols(y, X)
+        beta, cov, dfree = ols(y, X)
         sd = y.std(ddof=1)
         b, se_b = beta[1], np.sqrt(cov[1, 1])
         tq = t_value(confidence, dfree)

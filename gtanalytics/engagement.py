@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gtanalytics.attendance import _attach_groups, _need
+from gtanalytics.attendance import attach_groups
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import (LOW_N, as_list, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
+from gtanalytics.stats import (LOW_N, as_list, require_columns, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
                                wilson_ci, z_value)
 
 __all__ = [
@@ -37,8 +37,8 @@ _KEY = ["upn", "academic_year"]
 
 def _takers(enrichment: pd.DataFrame, pupils: pd.DataFrame, keys: list[str]) -> tuple[pd.DataFrame, list]:
     """Pupil-year frame (from pupils) with one boolean column per category and 'any'."""
-    _need(enrichment, _KEY + ["category"], "enrichment")
-    _need(pupils, _KEY + keys[1:], "pupils")
+    require_columns(enrichment, _KEY + ["category"], "enrichment")
+    require_columns(pupils, _KEY + keys[1:], "pupils")
     base = pupils[_KEY + keys[1:]].drop_duplicates(_KEY)
     enr = enrichment[_KEY].assign(category=enrichment["category"].astype("string").str.strip().str.lower())
     if enr["category"].isna().any():
@@ -219,7 +219,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
     [50.0, 25.0]
     """
     keys = ["academic_year"] + [c for c in as_list(by) if c != "academic_year"]
-    _need(parents_evenings, _KEY + ["attended"], "parents_evenings")
+    require_columns(parents_evenings, _KEY + ["attended"], "parents_evenings")
     att = parents_evenings["attended"]
     if not pd.api.types.is_bool_dtype(att):
         raise GTDataError("The parents_evenings column 'attended' must be True/False (load the file through "
@@ -229,7 +229,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
                           "Record Y or N for every invitation, or remove the row.")
     per = (parents_evenings[_KEY].assign(a=att.astype(int)).groupby(_KEY)["a"]
            .agg(events="size", attended="sum").reset_index())
-    per = _attach_groups(per, pupils, keys, "parents' evening")
+    per = attach_groups(per, pupils, keys, "parents' evening")
     rows = []
     for labels, g in iter_groups(per, keys):
         n = len(g)
@@ -293,7 +293,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
     """
     base = ["academic_year", "respondent", "survey", "question"]
     extra = [c for c in as_list(by) if c not in base]
-    _need(surveys, base + ["response", "scale_min", "scale_max"], "surveys")
+    require_columns(surveys, base + ["response", "scale_min", "scale_max"], "surveys")
     sv = surveys.copy()
     for c in ("response", "scale_min", "scale_max"):
         sv[c] = pd.to_numeric(sv[c], errors="coerce").astype(float)
@@ -318,7 +318,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
     if extra:
         if "upn" not in sv.columns:
             raise GTDataError(f"Grouping survey answers by {', '.join(extra)} needs a 'upn' column.")
-        sv = _attach_groups(sv, pupils, ["academic_year"] + extra, "survey")
+        sv = attach_groups(sv, pupils, ["academic_year"] + extra, "survey")
     keys = base + extra
     z_value(confidence)
     rows = []

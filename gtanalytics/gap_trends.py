@@ -7,7 +7,7 @@
 * :func:`national_gap_index`: the published DfE gap-index series (shipped reference data),
   which :func:`gap_trend` can set beside the school's within-school index.
 
-Split from :mod:`gtanalytics.gaps` (``from gtanalytics.gaps import gap_trend`` still works).
+Builds on :mod:`gtanalytics.gaps` (the gap of each year).
 Checked in ``tests/test_gaps.py`` against statsmodels OLS (HC2) and scipy t tests.
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.gaps import WITHIN_SCHOOL_NOTE, _check, _focus_groups, _prepare, gap, gap_index
+from gtanalytics.gaps import WITHIN_SCHOOL_NOTE, check_gap_frame, focus_groups, prepare_gap_data, gap, gap_index
 from gtanalytics.reference import load_reference
 from gtanalytics.stats import LOW_N, as_list, iter_groups, mean_ci, t_value, warn_low_n, welch_diff
 
@@ -164,9 +164,9 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
     'narrowing because the focus group improved'
     """
     by_cols = as_list(by)
-    data, _ = _prepare(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year])
+    data, _ = prepare_gap_data(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year])
     if pupil is not None:
-        _check(df, [pupil])
+        check_gap_frame(df, [pupil])
         data[pupil] = df[pupil]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
@@ -177,7 +177,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
         years = sorted(sub[year].dropna().unique())
         cells = {}
         for y in years:
-            f, o = _focus_groups(sub[sub[year] == y], outcome)
+            f, o = focus_groups(sub[sub[year] == y], outcome)
             for label, v in (("focus", f), ("other", o)):
                 r = mean_ci(v, confidence=confidence)
                 grows.append({**key, year: y, "group": label, "n": len(v), "mean": r["mean"], "se": r["se"],
@@ -243,7 +243,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
             gi = gap_index(df, score=outcome, group=group, focus=focus, by=[*by_cols, year],
                            confidence=confidence, min_n=min_n)
         ref = national_gap_index(national) if isinstance(national, str) else national
-        _check(ref, ["year", "gap_index"], "national gap-index table")
+        check_gap_frame(ref, ["year", "gap_index"], "national gap-index table")
         keep = [c for c in ("year", "gap_index", "status", "source") if c in ref.columns]
         ref = ref[keep].rename(columns={"gap_index": "national_gap_index", "status": "national_status",
                                         "source": "national_source"})

@@ -13,7 +13,7 @@ Methods (each checked against an independent implementation in ``tests/test_gaps
   focus group), ranks averaged over ties (methodology §3.2), with a
   Brunner–Munzel interval (the index is 10 × (1 − 2·P̂), P̂ the Brunner–Munzel
   relative effect);
-* trends (:mod:`gtanalytics.gap_trends`, re-exported here): the change in gap between the
+* trends (:mod:`gtanalytics.gap_trends`, which builds on this module): the change in gap between the
   first and last year, with each group's own trajectory.
 
 Interval formulas live in :mod:`gtanalytics.stats`.  A group smaller than ``min_n`` (default
@@ -34,9 +34,6 @@ from gtanalytics.stats import (LOW_N, as_list, iter_groups, newcombe_ci, t_value
 
 __all__ = ["gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap", "WITHIN_SCHOOL_NOTE"]
 
-#: Moved to :mod:`gtanalytics.gap_trends`; still importable from here.
-_MOVED = ("gap_trend", "GapTrend", "national_gap_index")
-
 WELCH = "Welch t interval (Welch-Satterthwaite df)"
 WITHIN_SCHOOL_NOTE = (
     "within-school analogue of the DfE gap index: pupils ranked against each other in the school, "
@@ -44,7 +41,8 @@ WITHIN_SCHOOL_NOTE = (
 
 
 # --------------------------------------------------------------------------- helpers
-def _check(df: pd.DataFrame, cols, what: str = "data") -> None:
+def check_gap_frame(df: pd.DataFrame, cols, what: str = "data") -> None:
+    """Raise GTDataError unless ``df`` is a DataFrame holding ``cols`` (message names the ``what``)."""
     if not isinstance(df, pd.DataFrame):
         raise GTDataError(f"Expected a pandas DataFrame of {what}, got {type(df).__name__}.")
     missing = [c for c in cols if c not in df.columns]
@@ -63,10 +61,10 @@ def _numeric(s: pd.Series, name: str) -> pd.Series:
     return out.astype(float)
 
 
-def _prepare(df, *, outcome, group, focus, by, numeric=True):
+def prepare_gap_data(df, *, outcome, group, focus, by, numeric=True):
     """Rows usable for a focus/other comparison, with a boolean ``_focus`` column."""
     by = as_list(by)
-    _check(df, [outcome, group, *by])
+    check_gap_frame(df, [outcome, group, *by])
     data = df[[*dict.fromkeys([outcome, group, *by])]].copy()
     if numeric:
         data[outcome] = _numeric(data[outcome], outcome)
@@ -110,7 +108,11 @@ def _welch_by(data: pd.DataFrame, col: str, by: list, confidence: float) -> pd.D
     return out
 
 
-def _focus_groups(sub: pd.DataFrame, col: str):
+def focus_groups(sub: pd.DataFrame, col: str):
+    """The usable ``col`` values of the focus group and of the others, as two float arrays.
+
+    ``sub`` holds rows from :func:`prepare_gap_data` (its ``_usable`` and ``_focus`` columns).
+    """
     use = sub[sub["_usable"]]
     return use.loc[use["_focus"], col].to_numpy(float), use.loc[~use["_focus"], col].to_numpy(float)
 
@@ -152,7 +154,7 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=LOW_N):
     >>> round(float(gap(d, outcome="score", group="disadvantaged", focus=True, min_n=2)["gap"][0]), 2)
     -6.0
     """
-    data, by = _prepare(df, outcome=outcome, group=group, focus=focus, by=by)
+    data, by = prepare_gap_data(df, outcome=outcome, group=group, focus=focus, by=by)
     out = _welch_by(data, outcome, by, confidence)
     out["low_n"] = (out[["n_focus", "n_other"]].min(axis=1) < min_n)
     out["method"] = WELCH
@@ -241,13 +243,13 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
     """
     if method not in ("newcombe", "wald"):
         raise GTDataError(f"method must be 'newcombe' or 'wald', got {method!r}.")
-    data, by = _prepare(df, outcome=outcome, group=group, focus=focus, by=by, numeric=False)
+    data, by = prepare_gap_data(df, outcome=outcome, group=group, focus=focus, by=by, numeric=False)
     data[outcome] = _reached(data, outcome, threshold, at_least)
     data["_usable"] = data[outcome].notna() & data[group].notna()
     z = z_value(confidence)
     rows = []
     for key, sub in iter_groups(data, by):
-        f, o = _focus_groups(sub, outcome)
+        f, o = focus_groups(sub, outcome)
         n1, n2, x1, x2 = len(f), len(o), float(f.sum()), float(o.sum())
         p1 = x1 / n1 if n1 else math.nan
         p2 = x2 / n2 if n2 else math.nan
@@ -274,7 +276,7 @@ def _percentiles(scores: np.ndarray, percentile) -> np.ndarray:
     if callable(percentile):
         p = np.asarray(percentile(scores), float)
     else:
-        _check(percentile, ["score", "percentile"], "national percentile table")
+        check_gap_frame(percentile, ["score", "percentile"], "national percentile table")
         table = percentile.drop_duplicates("score").set_index("score")["percentile"].astype(float)
         p = table.reindex(scores).to_numpy()
         if np.isnan(p).any():
@@ -328,7 +330,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     >>> round(float(gap_index(d, score="score", group="dis", focus=1, min_n=2)["gap_index"][0]), 2)
     7.08
     """
-    data, by = _prepare(df, outcome=score, group=group, focus=focus, by=by)
+    data, by = prepare_gap_data(df, outcome=score, group=group, focus=focus, by=by)
     rows = []
     for key, sub in iter_groups(data, by):
         use = sub[sub["_usable"]]
@@ -428,7 +430,7 @@ def excellence_gap(df, *, outcome, group, focus, prior=None, prior_cutoff=None, 
                               "level (e.g. threshold=110 at KS2).")
         sub, population = df, f"all pupils; advanced level: {outcome} >= {threshold}"
     else:
-        _check(df, [prior, *by_cols])
+        check_gap_frame(df, [prior, *by_cols])
         if (prior_cutoff is None) == (top_share is None):
             raise GTDataError("Define high prior attainers with exactly one of prior_cutoff= (e.g. 110 for "
                               "the KS2 high score) or top_share= (e.g. 0.25 for the top quarter).")
@@ -452,12 +454,3 @@ def excellence_gap(df, *, outcome, group, focus, prior=None, prior_cutoff=None, 
                             method=method, confidence=confidence, min_n=min_n)
     out["population"] = population
     return out
-
-
-def __getattr__(name):
-    """``from gtanalytics.gaps import gap_trend`` (and ``GapTrend``, ``national_gap_index``) keep working."""
-    if name in _MOVED:
-        from gtanalytics import gap_trends
-
-        return getattr(gap_trends, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

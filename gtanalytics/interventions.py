@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from gtanalytics.comparison import (HALF_TERMS, TERMS, _compare, _prepare, comparison_data, match_comparison,
+from gtanalytics.comparison import (HALF_TERMS, TERMS, compare_with_comparison_group, prepare_interventions, comparison_data, match_comparison,
                                     school_calendar)
-from gtanalytics.effects import _ols, es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
+from gtanalytics.effects import es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import LOW_N, t_value
+from gtanalytics.stats import LOW_N, ols, t_value
 
 __all__ = [
     "HALF_TERMS",
@@ -186,7 +186,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
     >>> intervention_impact(iv, comparison=None)["judgement"].iloc[0]
     'too few pupils to judge'
     """
-    df = _prepare(interventions)
+    df = prepare_interventions(interventions)
     by = (by,) if isinstance(by, str) else tuple(by)
     missing = [b for b in by if b not in df.columns]
     if missing:
@@ -239,7 +239,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
             sub = pd.concat([by_window[w] for w in sorted(windows) if w in by_window] or [cmp_data.iloc[:0]])
             sub = sub[~sub["treated"] | sub["upn"].isin(g["upn"])]
             if sub["treated"].sum() >= 2 and (~sub["treated"]).sum() >= 2:
-                r.update(_compare(sub, comparison, confidence, gen, caliper))
+                r.update(compare_with_comparison_group(sub, comparison, confidence, gen, caliper))
         # regression to the mean
         sel = g["selection"].astype("string").str.contains("low", case=False, na=False)
         low_pre = False
@@ -339,7 +339,7 @@ def mini_review(interventions: pd.DataFrame, *, staff: str, half_term: str, acad
     """
     if half_term not in HALF_TERMS:
         raise GTDataError(f"half_term must be one of {HALF_TERMS}; got {half_term!r}.")
-    df = _prepare(interventions)
+    df = prepare_interventions(interventions)
     start_year = int(str(academic_year)[:4])
     bounds = {"Aut1": ((start_year, 9, 1), (start_year, 10, 31)), "Aut2": ((start_year, 11, 1), (start_year, 12, 31)),
               "Spr1": ((start_year + 1, 1, 1), (start_year + 1, 2, 20)),
@@ -359,7 +359,7 @@ def mini_review(interventions: pd.DataFrame, *, staff: str, half_term: str, acad
         if len(coh) < 3 or coh["pre_score"].std() == 0:
             continue
         X = np.column_stack([np.ones(len(coh)), coh["pre_score"].to_numpy(dtype=float)])
-        beta, _, dfree = _ols(coh["post_score"].to_numpy(dtype=float), X)
+        beta, _, dfree = ols(coh["post_score"].to_numpy(dtype=float), X)
         resid_sd = np.sqrt(((coh["post_score"] - X @ beta) ** 2).sum() / dfree)
         m = out["measure"] == measure
         out.loc[m, "expected_post"] = beta[0] + beta[1] * out.loc[m, "pre_score"]
@@ -412,7 +412,7 @@ def termly_review(interventions: pd.DataFrame, *, term: str, academic_year: str,
     """
     if term not in TERMS:
         raise GTDataError(f"term must be one of {TERMS}; got {term!r}.")
-    df = _prepare(interventions)
+    df = prepare_interventions(interventions)
     rows = df[(df["term"] == term) & (df["academic_year"] == academic_year)]
     if rows.empty:
         raise GTDataError(f"No interventions started in {term} {academic_year}.")

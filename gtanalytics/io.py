@@ -40,7 +40,7 @@ from gtanalytics.ctf import CTFUnreadable, merge_ctf, read_ctf, relay_problems
 from gtanalytics.errors import GTDataError
 from gtanalytics.quality import ProblemLog, accounting_table, format_problems
 from gtanalytics.parsing import parse_column, register_areas
-from gtanalytics.readers import (Block, Unreadable, _header_labels, body_rows, fill_merged, find_header, is_blank,
+from gtanalytics.readers import (Block, Unreadable, header_labels, body_rows, fill_merged, find_header, is_blank,
                                  read_file)
 from gtanalytics.schemas import TABLES, TableSpec, empty_frame
 from gtanalytics.validation import (
@@ -597,7 +597,7 @@ def _read_block(block: Block, hmap: HeaderMapping, log: ProblemLog, reads: list,
     h, span, assigned = find_header(block, spec, hmap)
     first = max(h, 0) + span
     filled = fill_merged(block, first) if block.merges else []
-    header_now = [("" if is_blank(v) else str(v)) for v in _header_labels(block, max(h, 0), span)]
+    header_now = [("" if is_blank(v) else str(v)) for v in header_labels(block, max(h, 0), span)]
     unclear = _settle_clashes(block, header_now, assigned, spec, hmap, first, log)
     if unclear:
         reads.append((label, table, max(block.n_records - first, 0), True))
@@ -794,7 +794,7 @@ def _read_ctf(p: Path, label: str, hmap: HeaderMapping, log: ProblemLog, reads: 
 
 def _header_row(block: Block, h: int, span: int) -> list:
     """The header of a block held by column as body_rows makes it (blank names at its end dropped)."""
-    head = _header_labels(block, max(h, 0), span) if block.records else []
+    head = header_labels(block, max(h, 0), span) if block.records else []
     nonblank = [i for i, v in enumerate(head) if not is_blank(v)]
     return head[:nonblank[-1] + 1] if nonblank else head
 

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 import pandas as pd
 from gtanalytics.balance import ancova, balance
-from gtanalytics.comparison import TERMS, _flag, _scores, _term_index, school_calendar, school_weeks
+from gtanalytics.comparison import TERMS, as_flag, score_table, term_index, school_calendar, school_weeks
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.stats import LOW_N, welch_diff
 
@@ -234,7 +234,7 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
     p = pupils.copy()
     if comparison_filter is not None and comparison_filter not in p.columns:
         raise GTDataError(f"comparison_filter {comparison_filter!r} is not a column of the pupils table.")
-    sc = None if assessments is None else _scores(assessments, score_type).rename(columns={"score": "value"})
+    sc = None if assessments is None else score_table(assessments, score_type).rename(columns={"score": "value"})
     comparable = comparison == "comparable"
     has_gt = gt is not None and gt in p.columns
     cohorts = []
@@ -246,9 +246,9 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
         busy = df.loc[(df["start_term"] <= a) & (df["end_term"] >= b), "upn"]
         pool = cell[~cell["upn"].isin(busy)]
         if comparison_filter is not None:
-            pool = pool[_flag(pool[comparison_filter]).to_numpy()]
+            pool = pool[as_flag(pool[comparison_filter]).to_numpy()]
         # prior band: on the register, else in the top third of earlier attainment, else neither
-        on_gt = _flag(cell[gt]).to_numpy(dtype=bool) if has_gt else np.zeros(len(cell), dtype=bool)
+        on_gt = as_flag(cell[gt]).to_numpy(dtype=bool) if has_gt else np.zeros(len(cell), dtype=bool)
         top = np.zeros(len(cell), dtype=bool)
         if sc is not None:
             prior = sc[(sc["term_index"] < b) & (sc["term_index"] >= b - prior_terms)]
@@ -309,7 +309,7 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
              f"t interval; mentees vs {who}")
     if attendance is not None:
         a = attendance[attendance["period"].isin(TERMS)].copy()
-        a["term_index"] = _term_index(a["academic_year"], a["period"])
+        a["term_index"] = term_index(a["academic_year"], a["period"])
         poss = pd.to_numeric(a["possible_sessions"], errors="coerce")
         missed = pd.to_numeric(a["authorised_absence"], errors="coerce") + pd.to_numeric(
             a["unauthorised_absence"], errors="coerce")

@@ -50,7 +50,7 @@ from gtanalytics.selfeval import (
     self_evaluation_summary,
     self_evaluation_table,
 )
-from gtanalytics.wording import HIDDEN_WHY, _ci, _f, _name, _one_or_many, _rows, _verdict, judge_interval
+from gtanalytics.wording import HIDDEN_WHY, interval_words, number_words, row_name, one_or_many, result_rows, verdict_statement, judge_interval
 
 __all__ = [
     "Statement",
@@ -128,8 +128,8 @@ def describe_value_added(
     points (value added +0.42, 95% interval +0.10 to +0.74; 28 pupils).
     """
     out = []
-    for row in _rows(groups):
-        who = _name(row, label, names, "All pupils")
+    for row in result_rows(groups):
+        who = row_name(row, label, names, "All pupils")
         n = row.get("n")
         kind = judge_interval(row.get("ci_low"), row.get("ci_high"), n=n, min_n=min_n)
         if kind == "too_few":
@@ -141,15 +141,15 @@ def describe_value_added(
                         f"{measure_name} compares with that of {comparison}.")
             out.append(Statement(text, judgement="too_few", key_area=key_area))
             continue
-        numbers = (f"(value added {_f(row['va'], decimals)}{' ' + unit if unit else ''}, "
-                   f"{_ci(row['ci_low'], row['ci_high'], confidence, decimals)}; {int(n)} pupils)")
+        numbers = (f"(value added {number_words(row['va'], decimals)}{' ' + unit if unit else ''}, "
+                   f"{interval_words(row['ci_low'], row['ci_high'], confidence, decimals)}; {int(n)} pupils)")
         base = f"{who}: progress in {measure_name} was"
-        out.append(_verdict(kind, key_area, {
+        out.append(verdict_statement(kind, key_area, {
             "above": (f"{base} significantly above that of {comparison} {numbers}.", "positive"),
             "below": (f"{base} significantly below that of {comparison} {numbers}.", "negative"),
             "in_line": (f"{base} in line with that of {comparison} {numbers}; the interval includes zero, so any "
                         "difference could be chance.", "neutral")}))
-    return _one_or_many(out, groups)
+    return one_or_many(out, groups)
 
 
 def describe_gap(
@@ -206,8 +206,8 @@ def describe_gap(
     −3.2, 95% interval −5.1 to −1.3; 30 and 90 pupils): a significant gap.
     """
     out = []
-    for row in _rows(gaps):
-        prefix = f"{_name(row, label, names, '')}: " if label else ""
+    for row in result_rows(gaps):
+        prefix = f"{row_name(row, label, names, '')}: " if label else ""
         nf, no = row.get("n_focus"), row.get("n_other")
         small = any(v is None or pd.isna(v) or v < min_n for v in (nf, no))
         kind = "too_few" if small else judge_interval(row.get("ci_low"), row.get("ci_high"), min_n=min_n)
@@ -220,8 +220,8 @@ def describe_gap(
             continue
         g = float(row["gap"])
         direction = "higher" if g > 0 else "lower"
-        size = _f(abs(g), decimals, sign=False)
-        numbers = f"(gap {_f(g, decimals)}, {_ci(row['ci_low'], row['ci_high'], confidence, decimals)}; " \
+        size = number_words(abs(g), decimals, sign=False)
+        numbers = f"(gap {number_words(g, decimals)}, {interval_words(row['ci_low'], row['ci_high'], confidence, decimals)}; " \
                   f"{int(nf)} and {int(no)} pupils)"
         start = f"{prefix}{focus_label}" if prefix else focus_label
         if kind == "in_line":
@@ -234,7 +234,7 @@ def describe_gap(
                     f"{numbers}: a significant {'difference in their favour' if ahead else 'gap'}.")
             judgement = "positive" if ahead else "negative"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
-    return _one_or_many(out, gaps)
+    return one_or_many(out, gaps)
 
 
 def describe_gap_trend(
@@ -255,7 +255,7 @@ def describe_gap_trend(
     Parameters
     ----------
     change : DataFrame, Series or dict
-        ``.change`` of :func:`gtanalytics.gaps.gap_trend` (``first_year,
+        ``.change`` of :func:`gtanalytics.gap_trends.gap_trend` (``first_year,
         last_year, gap_first, gap_last, change, ci_low, ci_high, low_n,
         classification``), or one row of it.
     measure_name, focus_label, other_label, label, names, unit, confidence, decimals, key_area
@@ -278,8 +278,8 @@ def describe_gap_trend(
     'positive'
     """
     out = []
-    for row in _rows(change):
-        prefix = f"{_name(row, label, names, '')}: " if label else ""
+    for row in result_rows(change):
+        prefix = f"{row_name(row, label, names, '')}: " if label else ""
         cls = str(row.get("classification", ""))
         y1, y2 = row.get("first_year"), row.get("last_year")
         if bool(row.get("low_n", False)) or cls == "too few to say" or pd.isna(row.get("ci_low")):
@@ -322,7 +322,7 @@ def describe_gap_trend(
             text += ": no clear change (the interval includes zero, so chance alone could explain it)."
             judgement = "neutral"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
-    return _one_or_many(out, change)
+    return one_or_many(out, change)
 
 
 def describe_effect(
@@ -381,8 +381,8 @@ def describe_effect(
     'positive'
     """
     out = []
-    for row in _rows(effects):
-        who = _name(row, label, names, "The programme")
+    for row in result_rows(effects):
+        who = row_name(row, label, names, "The programme")
         nt = row.get(n_treatment, row.get("n"))
         nc = row.get(n_comparison)
         if row.get("suppressed") == "secondary":
@@ -411,17 +411,17 @@ def describe_effect(
             m_text = (", about no additional progress" if m == 0 else
                       f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
                       if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
-        numbers = (f"(effect size {_f(row[estimate], decimals)}, "
-                   f"{_ci(row[ci_low], row[ci_high], confidence, decimals)}; "
+        numbers = (f"(effect size {number_words(row[estimate], decimals)}, "
+                   f"{interval_words(row[ci_low], row[ci_high], confidence, decimals)}; "
                    f"{int(nt)} pupils, {int(nc)} in the comparison group{m_text})")
         than = f"progress in {outcome_name} than the comparison group {numbers}."
-        out.append(_verdict(kind, key_area, {
+        out.append(verdict_statement(kind, key_area, {
             "above": (f"{who}: pupils made significantly more {than}", "positive"),
             "below": (f"{who}: pupils made significantly less {than}", "negative"),
             "in_line": (f"{who}: no clear evidence of an effect on {outcome_name} {numbers}; the interval includes "
                         "zero, so the difference could be chance.", "neutral"),
         }, default=(f"{who}: no interval could be calculated for the effect on {outcome_name}.", "too_few")))
-    return _one_or_many(out, effects)
+    return one_or_many(out, effects)
 
 
 def describe_attendance(
@@ -478,18 +478,18 @@ def describe_attendance(
     'negative'
     """
     out = []
-    for row in _rows(rates):
-        who = _name(row, label, names, "All pupils")
+    for row in result_rows(rates):
+        who = row_name(row, label, names, "All pupils")
         nn = row.get(n)
         if nn is None or pd.isna(nn) or nn < min_n or pd.isna(row.get(rate)):
             out.append(Statement(f"{who}: fewer than {min_n} pupils, too few to say how their {measure_name} "
                                  f"compares.", judgement="too_few", key_area=key_area))
             continue
-        value = f"{_f(row[rate], decimals, sign=False)}% {unit}"
+        value = f"{number_words(row[rate], decimals, sign=False)}% {unit}"
         interval = ""
         if ci_low in row.index and not pd.isna(row.get(ci_low)):
-            interval = (f", 95% interval {_f(row[ci_low], decimals, sign=False)}% to "
-                        f"{_f(row[ci_high], decimals, sign=False)}%")
+            interval = (f", 95% interval {number_words(row[ci_low], decimals, sign=False)}% to "
+                        f"{number_words(row[ci_high], decimals, sign=False)}%")
         numbers = f"({value}{interval}; {int(nn)} pupils)"
         nat_value = row.get(national) if isinstance(national, str) else national
         if nat_value is None or pd.isna(nat_value):
@@ -500,14 +500,14 @@ def describe_attendance(
             out.append(Statement(text, judgement="neutral", key_area=key_area))
             continue
         kind = judge_interval(row.get(ci_low), row.get(ci_high), reference=float(nat_value))
-        nat = f"{national_label} figure of {_f(nat_value, decimals, sign=False)}%"
+        nat = f"{national_label} figure of {number_words(nat_value, decimals, sign=False)}%"
         base = f"{who}: {measure_name} was"
-        out.append(_verdict(kind, key_area, {
+        out.append(verdict_statement(kind, key_area, {
             "above": (f"{base} significantly above the {nat} {numbers}.", "negative"),
             "below": (f"{base} significantly below the {nat} {numbers}.", "positive"),
             "in_line": (f"{base} in line with the {nat} {numbers}.", "neutral"),
         }, default=(f"{base} {value} against the {nat}; no interval is available to compare.", "neutral")))
-    return _one_or_many(out, rates)
+    return one_or_many(out, rates)
 
 
 def describe_change(
@@ -556,7 +556,7 @@ def describe_change(
     'positive'
     """
     out = []
-    for row in _rows(frame):
+    for row in result_rows(frame):
         raw = str(row.get(label))
         what = raw[:1].upper() + raw[1:]
         nn = row.get(n)
@@ -572,8 +572,8 @@ def describe_change(
             continue
         u = (units or {}).get(raw, "")
         u = f" {u}" if u else ""
-        numbers = (f"(difference after allowing for earlier scores {_f(row[estimate], decimals)}{u}, "
-                   f"95% interval {_f(row[ci_low], decimals)} to {_f(row[ci_high], decimals)}{u}; {int(nn)} {who})")
+        numbers = (f"(difference after allowing for earlier scores {number_words(row[estimate], decimals)}{u}, "
+                   f"95% interval {number_words(row[ci_low], decimals)} to {number_words(row[ci_high], decimals)}{u}; {int(nn)} {who})")
         if kind == "in_line":
             text = (f"{what}: {who} changed about as much as {comparison} {numbers}; the interval includes zero, "
                     f"so any difference could be chance.")
@@ -583,5 +583,5 @@ def describe_change(
             text = f"{what}: {who} {'rose' if up else 'fell'} significantly more than {comparison} {numbers}."
             judgement = "positive" if up == good_up else "negative"
         out.append(Statement(text, judgement=judgement, key_area=key_area))
-    return _one_or_many(out, frame)
+    return one_or_many(out, frame)
 

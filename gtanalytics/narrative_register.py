@@ -12,7 +12,7 @@ import pandas as pd
 
 from gtanalytics.stats import LOW_N
 from gtanalytics.selfeval import Statement
-from gtanalytics.wording import HIDDEN_WHY, _f, _one_or_many, _rows, _verdict
+from gtanalytics.wording import HIDDEN_WHY, number_words, one_or_many, result_rows, verdict_statement
 
 __all__ = ["group_label", "describe_register"]
 
@@ -95,7 +95,7 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
     the cohort (ratio 0.40, 95% interval 0.20 to 0.70); the difference is unlikely to be chance.
     """
     out = []
-    for row in _rows(composition):
+    for row in result_rows(composition):
         who = group_label(row.get("characteristic"), row.get("value"))
         ng = row.get("n_group")
         verdict = str(row.get("verdict", ""))
@@ -113,22 +113,22 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
             out.append(Statement(f"{who}: fewer than {min_n} pupils in the group or on the register, too few to say "
                                  "whether they are fairly represented.", judgement="too_few", key_area=key_area))
             continue
-        numbers = (f"{_f(100 * row['share_register'], decimals, sign=False)}% of the register against "
-                   f"{_f(100 * row['share_cohort'], decimals, sign=False)}% of the cohort (ratio "
-                   f"{_f(row.get('ratio'), 2, sign=False)}, 95% interval {_f(row.get('ci_low'), 2, sign=False)} to "
-                   f"{_f(row.get('ci_high'), 2, sign=False)})")
+        numbers = (f"{number_words(100 * row['share_register'], decimals, sign=False)}% of the register against "
+                   f"{number_words(100 * row['share_cohort'], decimals, sign=False)}% of the cohort (ratio "
+                   f"{number_words(row.get('ratio'), 2, sign=False)}, 95% interval {number_words(row.get('ci_low'), 2, sign=False)} to "
+                   f"{number_words(row.get('ci_high'), 2, sign=False)})")
         chance = "the difference is unlikely to be chance"
-        out.append(_verdict(verdict, key_area, {
+        out.append(verdict_statement(verdict, key_area, {
             "under-represented": (f"{who} are under-represented on the register: {numbers}; {chance}.", "negative"),
             "over-represented": (f"{who} are over-represented on the register: {numbers}; {chance}.", "neutral"),
         }, default=(f"{who} are represented on the register in line with the cohort: {numbers}.", "neutral")))
-    return _one_or_many(out, composition)
+    return one_or_many(out, composition)
 
 
 def _secondary(who: str, verdict: str, key_area) -> Statement:
     """The sentence for a group hidden by secondary suppression: the verdict, no numbers."""
     chance = "the difference is unlikely to be chance"
-    return _verdict(verdict, key_area, {
+    return verdict_statement(verdict, key_area, {
         "under-represented": (f"{who} are under-represented on the register ({HIDDEN_WHY}); {chance}.", "negative"),
         "over-represented": (f"{who} are over-represented on the register ({HIDDEN_WHY}); {chance}.", "neutral"),
         "in line": (f"{who} are represented on the register in line with the cohort ({HIDDEN_WHY}).", "neutral"),

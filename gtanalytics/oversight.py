@@ -40,7 +40,7 @@ def need_groups(data, *, year: str, subjects=("reading", "maths"), threshold: fl
 
     * ``UNDER_ACHIEVING``: pupils on the G&T register, or with a high score a
       year earlier, whose value added (this summer's test against last
-      summer's, :func:`gtanalytics.report_data.summer_progress`) in any of
+      summer's, :func:`gtanalytics.progress.summer_progress`) in any of
       ``subjects`` is below ``threshold`` residual SDs
       (:func:`gtanalytics.targets.under_achievers`);
     * ``DISADVANTAGED_GT``: disadvantaged pupils on the register in ``year``.
@@ -65,8 +65,7 @@ def need_groups(data, *, year: str, subjects=("reading", "maths"), threshold: fl
     >>> from gtanalytics import load_sample  # doctest: +SKIP
     >>> groups = need_groups(load_sample().for_school("8884101"), year="2023/24")  # doctest: +SKIP
     """
-    from gtanalytics.progress import value_added
-    from gtanalytics.report_data import summer_progress
+    from gtanalytics.progress import summer_progress, value_added
     from gtanalytics.targets import under_achievers
 
     under: set = set()

@@ -16,7 +16,7 @@ import pandas as pd
 
 from gtanalytics.selfeval import Statement
 from gtanalytics.stats import LOW_N, SUPPRESSION_THRESHOLD, wilson_ci
-from gtanalytics.wording import HIDDEN_WHY, _f, _one_or_many, _rows, _verdict, judge_interval
+from gtanalytics.wording import HIDDEN_WHY, number_words, one_or_many, result_rows, verdict_statement, judge_interval
 
 __all__ = ["describe_support", "describe_deployment", "describe_school_standing", "describe_partnerships"]
 
@@ -25,7 +25,7 @@ _SUPPORT_WORDS = {"mentoring": "were mentored", "intervention": "took part in an
 
 
 def _pct(x) -> str:
-    return f"{_f(100 * x, 0, sign=False)}%"
+    return f"{number_words(100 * x, 0, sign=False)}%"
 
 
 def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSION_THRESHOLD,
@@ -75,7 +75,7 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
     ('negative', True)
     """
     out = []
-    for row in _rows(coverage):
+    for row in result_rows(coverage):
         group, n = str(row["group"]), row.get("n_group")
         did = _SUPPORT_WORDS.get(str(row.get("support")), f"had {row.get('support')}")
         if n is None or pd.isna(n) or n < min_n:
@@ -109,12 +109,12 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
             fact = "most of them" if k > n / 2 else "fewer than half of them" if k < n / 2 else "half of them"
         unclear = (f"{numbers}: {fact}, too few pupils to call it a clear pattern." if fact else
                    f"{numbers}; it is not clear whether most or fewer than half of them were supported.")
-        out.append(_verdict(kind, key_area, {
+        out.append(verdict_statement(kind, key_area, {
             "above": (f"{numbers}: most of them were supported.", "positive"),
             "below": (f"{numbers}: fewer than half of them, a gap in support for the pupils who most need it.",
                       "negative"),
         }, default=(unclear, "neutral")))
-    return _one_or_many(out, coverage)
+    return one_or_many(out, coverage)
 
 
 def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None = 5):
@@ -147,7 +147,7 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
     the sessions planned (95% interval 86% to 95%).
     """
     out = []
-    for row in _rows(deployment):
+    for row in result_rows(deployment):
         activity, role = str(row["activity"]), str(row["role"])
         n = row.get("n_pupils")
         if row.get("suppressed") == "secondary":
@@ -164,7 +164,7 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
         interval = "" if pd.isna(row.get("ci_low")) else f" (95% interval {_pct(row['ci_low'])} to {_pct(row['ci_high'])})"
         staff = "mentors" if activity == "mentoring" else "staff"     # peer mentors are pupils, not staff
         text = (f"{activity.capitalize()}: {int(row['n_staff'])} {staff} ({role}) worked with {int(n)} pupils "
-                f"(about {_f(row['pupils_per_staff'], 0, sign=False)} each); "
+                f"(about {number_words(row['pupils_per_staff'], 0, sign=False)} each); "
                 + (f"{rate} of the planned sessions were held{interval}" if activity == "mentoring"
                    else f"{held} {rate} of the sessions planned{interval}"))
         planned = row.get("staff_as_planned")
@@ -174,7 +174,7 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
         else:
             judgement = "neutral"
         out.append(Statement(text + ".", judgement=judgement, key_area=key_area))
-    return _one_or_many(out, deployment)
+    return one_or_many(out, deployment)
 
 
 def describe_school_standing(comparison, *, school, school_name: str, measure_name: str, min_n: int = LOW_N,
@@ -211,12 +211,12 @@ def describe_school_standing(comparison, *, school, school_name: str, measure_na
         return Statement(f"{school_name}: too few pupils with results in {measure_name} to compare with the "
                          "trust's other schools.", judgement="too_few", key_area=key_area)
     r = hit.iloc[0]
-    numbers = (f"(difference from the trust average {_f(r['diff_from_trust'])}, 95% interval "
-               f"{_f(r['diff_ci_low'])} to {_f(r['diff_ci_high'])}; {int(r['n'])} pupils; "
+    numbers = (f"(difference from the trust average {number_words(r['diff_from_trust'])}, 95% interval "
+               f"{number_words(r['diff_ci_low'])} to {number_words(r['diff_ci_high'])}; {int(r['n'])} pupils; "
                f"ranked {int(r['rank'])} of {int(r['n_schools'])} schools)")
     base = f"{school_name}: progress in {measure_name} was"
     kind = judge_interval(r["diff_ci_low"], r["diff_ci_high"])
-    return _verdict(kind, key_area, {
+    return verdict_statement(kind, key_area, {
         "above": (f"{base} significantly above the average of the trust's schools {numbers}: practice here "
                   "could be shared with other schools.", "positive"),
         "below": (f"{base} significantly below the average of the trust's schools {numbers}.", "negative"),
@@ -259,8 +259,8 @@ def describe_partnerships(pairs, *, school, names: Mapping, measure_name: str, k
         mentor, mentee = str(r["mentor_school"]), str(r["mentee_school"])
         if str(school) not in (mentor, mentee):
             continue
-        gap = (f"(difference in value added {_f(r['difference'])}, 95% interval {_f(r['diff_ci_low'])} to "
-               f"{_f(r['diff_ci_high'])})")
+        gap = (f"(difference in value added {number_words(r['difference'])}, 95% interval {number_words(r['diff_ci_low'])} to "
+               f"{number_words(r['diff_ci_high'])})")
         a, b = names.get(mentor, mentor), names.get(mentee, mentee)
         if mentor == str(school):
             out.append(Statement(f"{a} could mentor {b} in {measure_name}: {a}'s progress was significantly above "

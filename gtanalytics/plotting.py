@@ -26,16 +26,16 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.chart_style import (
-    _CYCLE,
-    _JUDGED,
+    CYCLE,
+    JUDGED,
     HATCHES,
     LINESTYLES,
     MARKERS,
     OKABE_ITO,
     STYLE,
-    _axes,
-    _fmt_n,
-    _label_column,
+    new_axes,
+    n_label,
+    label_column,
     set_style,
 )
 from gtanalytics.stats import LOW_N
@@ -114,12 +114,12 @@ def actual_vs_expected(
     """
     import seaborn as sns
 
-    ax = _axes(ax, (5.5, 5))
+    ax = new_axes(ax, (5.5, 5))
     data = pupils[[outcome, expected] + ([hue] if hue else [])].dropna(subset=[outcome, expected])
     data = data.astype({outcome: float, expected: float})
     with mpl.rc_context(STYLE):
         if hue is None:
-            sns.scatterplot(data=data, x=expected, y=outcome, ax=ax, s=22, alpha=0.75, color=_CYCLE[0],
+            sns.scatterplot(data=data, x=expected, y=outcome, ax=ax, s=22, alpha=0.75, color=CYCLE[0],
                             marker=MARKERS[0], edgecolor="white", linewidth=0.4)
         else:
             counts = data[hue].value_counts(dropna=False)
@@ -127,7 +127,7 @@ def actual_vs_expected(
             order = [f"{hue} = {v} (n={counts[v]})" for v in sorted(counts.index, key=str)]
             k = len(order)
             sns.scatterplot(data=data.assign(_group=labels), x=expected, y=outcome, hue="_group", style="_group",
-                            hue_order=order, style_order=order, palette=[_CYCLE[i % len(_CYCLE)] for i in range(k)],
+                            hue_order=order, style_order=order, palette=[CYCLE[i % len(CYCLE)] for i in range(k)],
                             markers=[MARKERS[i % len(MARKERS)] for i in range(k)], ax=ax, s=22, alpha=0.75,
                             edgecolor="white", linewidth=0.4)
         lo = float(np.nanmin(data[[outcome, expected]].to_numpy())) if len(data) else 0.0
@@ -245,20 +245,20 @@ def estimates(
     >>> ax = plotting.estimates(g, label="group")
     """
     stats = (estimate, n, ci_low, ci_high, "se", "band", "low_n", "p_value", "suppressed")
-    lab = _label_column(frame, label, stats)
+    lab = label_column(frame, label, stats)
     df = frame.copy()
     df["_label"] = df[lab].astype("string").fillna("not recorded") if lab else "All pupils"
     if order:
         df = df.sort_values(estimate, ascending=True, na_position="first", kind="mergesort")
     height = 0.9 + 0.38 * len(df)
-    ax = _axes(ax, (7, max(2.2, height)))
+    ax = new_axes(ax, (7, max(2.2, height)))
     with mpl.rc_context(STYLE):
         ys = np.arange(len(df))
         seen = set()
         ticklabels = []
         for y, (_, row) in zip(ys, df.iterrows()):
             nn = row.get(n) if n in df.columns else None
-            ticklabels.append(f"{row['_label']} ({_fmt_n(nn)})")
+            ticklabels.append(f"{row['_label']} ({n_label(nn)})")
             est = row[estimate]
             if pd.isna(est):
                 ax.text(reference, y, "too few pupils to show", va="center", ha="center", fontsize=8,
@@ -267,7 +267,7 @@ def estimates(
             low = row[ci_low] - reference if not pd.isna(row[ci_low]) else np.nan
             high = row[ci_high] - reference if not pd.isna(row[ci_high]) else np.nan
             kind = judge_interval(low, high, n=nn if nn is not None else min_n, min_n=min_n)
-            colour, marker, meaning = _JUDGED[kind]
+            colour, marker, meaning = JUDGED[kind]
             if not pd.isna(row[ci_low]) and not pd.isna(row[ci_high]):
                 ax.plot([row[ci_low], row[ci_high]], [y, y], color=colour, linewidth=2,
                         linestyle="-" if kind != "too_few" else ":", solid_capstyle="butt")
@@ -344,7 +344,7 @@ def gap_trend(
     gaps : DataFrame
         Either one row per year from :func:`gtanalytics.gaps.gap` with
         ``by=x`` (wide: ``mean_focus, mean_other, n_focus, n_other``), or the
-        ``.groups`` frame of :func:`gtanalytics.gaps.gap_trend` (long: ``group``
+        ``.groups`` frame of :func:`gtanalytics.gap_trends.gap_trend` (long: ``group``
         "focus"/"other", ``n, mean, ci_low, ci_high``), whose intervals are
         drawn as error bars.
     x : str
@@ -378,7 +378,7 @@ def gap_trend(
     else:
         df = gaps
     df = df.sort_values(x, kind="mergesort").reset_index(drop=True)
-    ax = _axes(ax, (7, 3.8))
+    ax = new_axes(ax, (7, 3.8))
     with mpl.rc_context(STYLE):
         xs = np.arange(len(df))
         for col, nc, name, colour, marker, ls in (
@@ -395,8 +395,8 @@ def gap_trend(
                     label=name + (" (95% interval)" if ci is not None else ""))
         ticks = []
         for _, row in df.iterrows():
-            nf = _fmt_n(row[n_focus]) if n_focus in df.columns else ""
-            no = _fmt_n(row[n_other]) if n_other in df.columns else ""
+            nf = n_label(row[n_focus]) if n_focus in df.columns else ""
+            no = n_label(row[n_other]) if n_other in df.columns else ""
             ticks.append(f"{row[x]}\n{nf} / {no}" if nf else str(row[x]))
         ax.set_xticks(xs, ticks)
         ax.grid(True, axis="y")
@@ -460,7 +460,7 @@ def register_composition(
         names = [group_label(c, v) for c, v in zip(df["characteristic"], df["value"])]
     else:
         names = df[label or df.columns[0]].astype("string").fillna("(missing)").tolist()
-    ax = _axes(ax, (7, max(2.4, 0.9 + 0.5 * len(df))))
+    ax = new_axes(ax, (7, max(2.4, 0.9 + 0.5 * len(df))))
     with mpl.rc_context(STYLE):
         ys = np.arange(len(df))[::-1]
         h = 0.38
@@ -581,7 +581,7 @@ def attendance_distribution(
     >>> p = pd.DataFrame({"absence_rate": [2.0, 4.5, 11.0, 6.0], "fsm": [True, False, True, False]})
     >>> ax = plotting.attendance_distribution(p, by="fsm")
     """
-    ax = _axes(ax, (7, 3.6))
+    ax = new_axes(ax, (7, 3.6))
     data = pupils.dropna(subset=[value])
     values = data[value].to_numpy(dtype=float)
     edges = np.histogram_bin_edges(values if len(values) else [0, 1], bins=bins)
@@ -590,7 +590,7 @@ def attendance_distribution(
         for i, (name, part) in enumerate(groups):
             w = np.full(len(part), 100.0 / len(part)) if len(part) else None
             ax.hist(part[value].to_numpy(dtype=float), bins=edges, weights=w, histtype="step", linewidth=2,
-                    color=_CYCLE[i % len(_CYCLE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
+                    color=CYCLE[i % len(CYCLE)], linestyle=LINESTYLES[i % len(LINESTYLES)],
                     label=f"{name if by is None else f'{by} = {name}'} (n={len(part)})")
         if threshold is not None:
             ax.axvline(threshold, color="#555555", linestyle=":", linewidth=1.5,
@@ -614,13 +614,13 @@ def staff_caseloads(frame: pd.DataFrame, *, label: str = "staff", parts=("interv
     >>> f = pd.DataFrame({"staff": ["LSA-1", "LSA-2"], "intervention_pupils": [8, 0], "mentees": [3, 3]})
     >>> ax = staff_caseloads(f)
     """
-    ax = _axes(ax, (7, max(2.0, 0.45 * len(frame) + 1.2)))
+    ax = new_axes(ax, (7, max(2.0, 0.45 * len(frame) + 1.2)))
     with mpl.rc_context(STYLE):
         left = np.zeros(len(frame))
         y = np.arange(len(frame))[::-1]
         for i, (col, name) in enumerate(zip(parts, names)):
             values = frame[col].fillna(0).to_numpy(dtype=float)
-            ax.barh(y, values, left=left, color=_CYCLE[i % len(_CYCLE)], hatch=HATCHES[i % len(HATCHES)],
+            ax.barh(y, values, left=left, color=CYCLE[i % len(CYCLE)], hatch=HATCHES[i % len(HATCHES)],
                     edgecolor="white", label=name)
             left += values
         for yi, total in zip(y, left):

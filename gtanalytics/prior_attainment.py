@@ -13,19 +13,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gtanalytics import dfe
+import gtanalytics.dfe as dfe
 from gtanalytics.errors import GTDataError
+from gtanalytics.stats import require_columns
 from gtanalytics.subjects import canonical_subject
 
 __all__ = ["pair_assessments", "prior_band"]
-
-
-def _need(df: pd.DataFrame, cols) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise GTDataError(f"Column(s) {', '.join(map(repr, missing))} not in the data; columns present: "
-                          f"{', '.join(map(str, df.columns))}.")
-
 
 
 _BAND_CUTS = {
@@ -93,7 +86,7 @@ def _select(ass: pd.DataFrame, spec: dict, what: str) -> pd.DataFrame:
     subjects = spec.get("subject")
     mask = np.ones(len(ass), dtype=bool)
     for k, v in spec.items():  # one boolean mask, then one copy of only the columns used below
-        _need(ass, [k])
+        require_columns(ass, [k])
         vals = [v] if isinstance(v, str) or not hasattr(v, "__iter__") else list(v)
         if k == "subject":  # "Maths" and "mathematics" are one subject
             col, vals = canonical_subject(ass[k]), [canonical_subject(x) for x in vals]
@@ -173,7 +166,7 @@ def pair_assessments(data, pupils: pd.DataFrame | None = None, *, outcome: dict,
         pupils = data.pupils if pupils is None else pupils
     else:
         ass = data
-    _need(ass, ["upn", "academic_year", "subject", "score"])
+    require_columns(ass, ["upn", "academic_year", "subject", "score"])
     out_rows = _select(ass, outcome, "outcome").dropna(subset=["value"])
     pri = _select(ass, prior, "prior")["value"]
     res = out_rows.rename(columns={"value": outcome_name})
@@ -182,7 +175,7 @@ def pair_assessments(data, pupils: pd.DataFrame | None = None, *, outcome: dict,
     cols = ["upn", "academic_year", *[c for c in ("teaching_group", "teacher") if c in res], outcome_name, prior_name]
     res = res[cols]
     if pupils is not None:
-        _need(pupils, ["upn", "academic_year"])
+        require_columns(pupils, ["upn", "academic_year"])
         extra = [c for c in pupils.columns if c not in res.columns or c in ("upn", "academic_year")]
         same = res.merge(pupils[extra], on=["upn", "academic_year"], how="left", indicator=True)
         miss = same["_merge"] == "left_only"

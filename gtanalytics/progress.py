@@ -12,19 +12,20 @@ method of its interval in ``ci_method``.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from gtanalytics import dfe
+import gtanalytics.dfe as dfe
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.multilevel import RandomInterceptFit, fit_random_intercept
-from gtanalytics.prior_attainment import _need, pair_assessments, prior_band
-from gtanalytics.stats import LOW_N, z_value
+from gtanalytics.prior_attainment import pair_assessments, prior_band
+from gtanalytics.stats import LOW_N, require_columns, z_value
 
-__all__ = ["VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
+__all__ = ["previous_year", "summer_progress", "VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
            "prior_band", "pair_assessments", "pooled_value_added"]
 
 _METHODS = ("ols", "multilevel", "benchmark")
@@ -151,7 +152,7 @@ def predict_expected(result: ValueAddedResult | VAModel, df: pd.DataFrame) -> pd
     """
     model = result.model if isinstance(result, ValueAddedResult) else result
     spec = model.spec
-    _need(df, [spec["prior"], *spec["covariates"]])
+    require_columns(df, [spec["prior"], *spec["covariates"]])
     ok = df[[spec["prior"], *spec["covariates"]]].notna().all(axis=1)
     out = pd.Series(np.nan, index=df.index)
     if model.method == "benchmark":
@@ -284,7 +285,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
         raise GTDataError(f"se must be 'dfe' or 'group', not {se!r}.")
     keys = _as_list(by)
     covariates = [] if method == "benchmark" else list(covariates)
-    _need(df, [outcome, prior, *covariates, *keys])
+    require_columns(df, [outcome, prior, *covariates, *keys])
     for c in (outcome, prior):
         if not pd.api.types.is_numeric_dtype(df[c]):
             raise GTDataError(f"Column {c!r} must hold numbers (scores); convert codes to points first.")
@@ -308,7 +309,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
 
     if method == "benchmark":
         tab = dfe.p8_estimates() if table is None else table
-        _need(tab, ["pag", estimate])
+        require_columns(tab, ["pag", estimate])
         pag = dfe.assign_pag(used[prior].astype(float), tab)
         expected = pag.astype(float).map(tab.set_index("pag")[estimate].astype(float)).to_numpy()
         va = (y - expected) / divisor
@@ -424,14 +425,14 @@ def va_summary(result: ValueAddedResult, *, by, confidence: float = 0.95, se: st
         parts = []
         for name, cols in by.items():
             keys = _as_list(cols)
-            _need(result.pupils, keys)
+            require_columns(result.pupils, keys)
             t = _group_stats(result.pupils, keys, **kw)
             level = t[keys].astype(str).agg(" / ".join, axis=1)
             parts.append(t.drop(columns=keys).assign(breakdown=name, level=level.to_numpy()))
         out = pd.concat(parts, ignore_index=True)
         return out[["breakdown", "level", *[c for c in out.columns if c not in ("breakdown", "level")]]]
     keys = _as_list(by)
-    _need(result.pupils, keys)
+    require_columns(result.pupils, keys)
     return _group_stats(result.pupils, keys, **kw)
 
 
@@ -479,7 +480,7 @@ def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, y
     """
     if method not in ("ols", "benchmark"):
         raise GTDataError("pooled_value_added supports method='ols' or 'benchmark'.")
-    _need(df, [year])
+    require_columns(df, [year])
     chosen = sorted(df[year].dropna().unique())[-years:]
     keys = _as_list(by)
     z = z_value(confidence)
@@ -517,3 +518,37 @@ def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, y
                                                   out["va"] - half, out["va"] + half, out["small_n"])]
     lead = [*keys, "period", "years"]
     return out[[*lead, *[c for c in out.columns if c not in lead]]]
+
+
+def previous_year(academic_year: str) -> str:
+    """The academic year before, e.g. ``"2023/24"`` -> ``"2022/23"``.
+
+    Examples
+    --------
+    >>> previous_year("2023/24"), previous_year("2000/01")
+    ('2022/23', '1999/00')
+    """
+    m = re.fullmatch(r"(\d{4})/(\d{2})", str(academic_year).strip())
+    if not m:
+        raise GTDataError(f"Cannot read {academic_year!r} as an academic year like '2023/24'.")
+    start = int(m.group(1)) - 1
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def summer_progress(data, *, subject: str, year: str, score_type: str = "standardised", term: str = "Summer"):
+    """Pupils' standardised scores this summer against last summer, for value added.
+
+    Pairs each pupil's ``term`` test in ``subject`` in ``year`` (outcome) with
+    the same test a year earlier (prior), with the pupil's characteristics.
+    This within-school progress measure works in primary and secondary
+    schools alike; statutory key-stage measures are used where present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`gtanalytics.progress.pair_assessments` with value columns
+        ``outcome`` and ``prior``.
+    """
+    last = previous_year(year)
+    return pair_assessments(data, outcome=dict(score_type=score_type, subject=subject, term=term, academic_year=year),
+                            prior=dict(score_type=score_type, subject=subject, term=term, academic_year=last))

@@ -374,7 +374,8 @@ def find_header(block: Block, spec, mapping) -> tuple[int, int, dict[int, str]]:
     return best[3], best[4], best[5]
 
 
-def _header_labels(block: Block, h: int, span: int) -> list[object]:
+def header_labels(block: Block, h: int, span: int) -> list[object]:
+    """The header labels of a block: row ``h`` (or rows ``h`` and ``h + 1`` merged when ``span`` is 2); none when ``h < 0``."""
     if h < 0:
         return []
     return list(block.records[h]) if span == 1 else _merge_header(block.records[h], block.records[h + 1])
@@ -391,7 +392,7 @@ def body_rows(block: Block, h: int, span: int, log: ProblemLog) -> tuple[list[st
     its row.  Every such row is logged; returns (header, kept rows, their row numbers).
     """
     label = block.label
-    head = _header_labels(block, max(h, 0), span) if block.records else []
+    head = header_labels(block, max(h, 0), span) if block.records else []
     nonblank = [i for i, v in enumerate(head) if not is_blank(v)]
     width = (nonblank[-1] + 1) if nonblank else len(head)
     head = [("" if v is None else str(v)) for v in head[:width]]

@@ -55,13 +55,12 @@ from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
 # Notebook helpers moved to their own modules; re-exported so ``report.school_name`` etc. keep working.
 from gtanalytics.report_data import (
     coverage,
-    previous_year,
     school_ids,
     school_name,
-    summer_progress,
     summer_scores,
     years_of,
 )
+from gtanalytics.progress import previous_year, summer_progress
 from gtanalytics.report_tables import AUDIENCES, for_audience, header_markdown, table
 
 __all__ = [

@@ -2,14 +2,13 @@
 
 Helpers the notebooks and sections call (with tests): :func:`load_trust` loads
 the trust's data (one school's part is :meth:`gtanalytics.io.SchoolData.for_school`),
-:func:`summer_progress` and :func:`summer_scores` give the inputs of value
-added and gap trends, :func:`coverage` says what the data covers. No
+:func:`summer_scores` gives the input of gap trends (the summer-to-summer
+pairs for value added are :func:`gtanalytics.progress.summer_progress`), :func:`coverage` says what the data covers. No
 matplotlib is imported here.
 """
 
 from __future__ import annotations
 
-import re
 
 import pandas as pd
 
@@ -19,10 +18,8 @@ from gtanalytics.subjects import canonical_subject
 __all__ = [
     "coverage",
     "load_trust",
-    "previous_year",
     "school_ids",
     "school_name",
-    "summer_progress",
     "summer_scores",
     "years_of",
 ]
@@ -98,20 +95,6 @@ def years_of(data, years=None) -> list[str]:
         raise GTDataError(f"Year(s) {missing} are not in the data; years present: {present}.")
     return sorted(str(y) for y in years)
 
-def previous_year(academic_year: str) -> str:
-    """The academic year before, e.g. ``"2023/24"`` -> ``"2022/23"``.
-
-    Examples
-    --------
-    >>> previous_year("2023/24"), previous_year("2000/01")
-    ('2022/23', '1999/00')
-    """
-    m = re.fullmatch(r"(\d{4})/(\d{2})", str(academic_year).strip())
-    if not m:
-        raise GTDataError(f"Cannot read {academic_year!r} as an academic year like '2023/24'.")
-    start = int(m.group(1)) - 1
-    return f"{start}/{(start + 1) % 100:02d}"
-
 
 def coverage(data) -> pd.DataFrame:
     """Rows per table, school and academic year: what the data covers.
@@ -145,32 +128,12 @@ def coverage(data) -> pd.DataFrame:
         ["table", "school_id", "academic_year"], ignore_index=True)
 
 
-def summer_progress(data, *, subject: str, year: str, score_type: str = "standardised", term: str = "Summer"):
-    """Pupils' standardised scores this summer against last summer, for value added.
-
-    Pairs each pupil's ``term`` test in ``subject`` in ``year`` (outcome) with
-    the same test a year earlier (prior), with the pupil's characteristics.
-    This within-school progress measure works in primary and secondary
-    schools alike; statutory key-stage measures are used where present.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`gtanalytics.progress.pair_assessments` with value columns
-        ``outcome`` and ``prior``.
-    """
-    from gtanalytics.progress import pair_assessments
-
-    last = previous_year(year)
-    return pair_assessments(data, outcome=dict(score_type=score_type, subject=subject, term=term, academic_year=year),
-                            prior=dict(score_type=score_type, subject=subject, term=term, academic_year=last))
-
 
 def summer_scores(data, *, subject: str, years=None, score_type: str = "standardised",
                   term: str = "Summer") -> pd.DataFrame:
     """One row per pupil per year: the ``term`` test score in ``subject`` with the pupil's characteristics.
 
-    The input of :func:`gtanalytics.gaps.gap_trend` and :func:`gtanalytics.gaps.gap`.
+    The input of :func:`gtanalytics.gap_trends.gap_trend` and :func:`gtanalytics.gaps.gap`.
 
     Returns
     -------

@@ -27,8 +27,8 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from gtanalytics.sample_tables import TERMS, _ay, _iso, _names, _statutory, _yn, other_tables
-from gtanalytics.sample_trust import _enrol, _schools, _traits, _upns
+from gtanalytics.sample_tables import TERMS, academic_year_label, iso_date, pupil_names, statutory_age, yes_no, other_tables
+from gtanalytics.sample_trust import enrol, trust_schools, pupil_traits, new_upns
 from gtanalytics.schemas import TABLES
 
 __all__ = ["PLANTED", "generate", "generate_national", "planted_truth", "write_sample", "load_sample"]
@@ -115,15 +115,15 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     rng = np.random.default_rng(seed)
     years = [str(y) for y in years]
     s0, K = int(years[0][:4]), len(years)
-    if years != list(_ay(np.arange(s0, s0 + K))):
+    if years != list(academic_year_label(np.arange(s0, s0 + K))):
         raise ValueError(f"years must be consecutive academic years written like '2023/24', not {years}")
-    sch = _schools(n_primary, n_secondary, sizes, rng, national, only_year)
-    sp = _enrol(rng, sch, K, s0)
+    sch = trust_schools(n_primary, n_secondary, sizes, rng, national, only_year)
+    sp = enrol(rng, sch, K, s0)
     prim_s = (sch["phase"] == "primary").to_numpy()
     # ---- one record per pupil -------------------------------------------------------------
     fs = sp.drop_duplicates("pid")
     N, c, sch0, first0 = len(fs), fs["c"].to_numpy(), fs["school"].to_numpy(), fs["first"].to_numpy()
-    tr = _traits(rng, N, sch["disadv_rate"].to_numpy()[sch0])
+    tr = pupil_traits(rng, N, sch["disadv_rate"].to_numpy()[sch0])
     born = (np.char.add((c - 5).astype("U4"), "-09-01").astype("datetime64[D]")
             + rng.integers(0, 365, N).astype("timedelta64[D]"))
     agepos = (born - np.char.add((c - 5).astype("U4"), "-09-01").astype("datetime64[D]")).astype(int) / 365
@@ -162,8 +162,8 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     serial = pd.DataFrame({"a": la, "b": est, "y": yr}).groupby(["a", "b", "y"]).cumcount().to_numpy() + 1
     if serial.max() > 999:
         raise ValueError("too many pupils per school and year for 3-digit UPN serials; use more schools")
-    upn = _upns(la, est, yr, serial).astype(object)   # shared strings: every table indexes into them
-    fore, sur = _names(rng, tr["male"], tr["eth"])
+    upn = new_upns(la, est, yr, serial).astype(object)   # shared strings: every table indexes into them
+    fore, sur = pupil_names(rng, tr["male"], tr["eth"])
     # ---- one row per pupil per year ---------------------------------------------------------
     nyr = (sp["last"] - sp["first"] + 1).to_numpy()
     si = np.repeat(np.arange(len(sp)), nyr)
@@ -214,8 +214,8 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     m = np.flatnonzero(yg[T] >= 1) if termly else np.arange(0)
     for s_, tg, ti in (("reading", tg_r, ti_r), ("maths", tg_m, ti_m)):
         frames.append(pd.DataFrame({
-            "upn": upn[pid[T[m]]], "academic_year": _ay(s_row[T[m]]), "term": np.array(TERMS)[term[m]],
-            "date": _iso(_test_date(s_row[T[m]], term[m])), "subject": s_,
+            "upn": upn[pid[T[m]]], "academic_year": academic_year_label(s_row[T[m]]), "term": np.array(TERMS)[term[m]],
+            "date": iso_date(_test_date(s_row[T[m]], term[m])), "subject": s_,
             "assessment": np.where(prim[T[m]], assess_name[(s_, True)], assess_name[(s_, False)]),
             "score_type": "standardised", "score": sc[s_][m], "result": "", "teaching_group": tg[T[m]],
             "teacher": tcodes[ti[T[m]]]}))
@@ -224,13 +224,13 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     rs, summer = rs[ok], np.flatnonzero(term == 2)[ok]
     rows = dict(upn=upn[pid[rs]], s=s_row[rs], yg=yg[rs], tg_r=tg_r[rs], tg_m=tg_m[rs], t_r=tcodes[ti_r[rs]],
                 t_m=tcodes[ti_m[rs]])
-    frames += _statutory(rng, rows, end["reading"][summer], end["maths"][summer])
+    frames += statutory_age(rng, rows, end["reading"][summer], end["maths"][summer])
     del end, sc, rows
     past_yg = np.where(prim_s[sch0], np.where(yg0 >= 3, 2, -1), np.where(yg0 >= 7, 6, -1))
     pp = np.flatnonzero(past_yg >= 0)
     back = np.sqrt(np.maximum(0, 3 * (yg0[pp] - past_yg[pp]) - 2) + 0.5) * TERM_SD
     rows = dict(upn=upn[pp], s=c[pp] + past_yg[pp], yg=past_yg[pp])
-    frames += _statutory(rng, rows, th_r0[pp] - rng.normal(0, 1, len(pp)) * back,
+    frames += statutory_age(rng, rows, th_r0[pp] - rng.normal(0, 1, len(pp)) * back,
                          th_m0[pp] - rng.normal(0, 1, len(pp)) * back)
     # empty frames are left out: their object columns would turn every string column to object
     assessments = pd.concat([f for f in frames if len(f)], ignore_index=True)
@@ -238,12 +238,12 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     # ---- pupils ----------------------------------------------------------------------------
     on_register = register[pid] & (yg >= 1)
     pupils = pd.DataFrame({
-        "upn": upn[pid], "academic_year": _ay(s_row), "school_id": ctx["ids"][school],
-        "year_group": yg, "forename": fore[pid], "surname": sur[pid], "date_of_birth": _iso(born[pid]),
-        "sex": np.where(tr["male"][pid], "M", "F"), "class_name": cls, "fsm": _yn(tr["fsm"][pid]),
-        "ever6_fsm": _yn(tr["ever6"][pid]), "lac": _yn(tr["lac"][pid]), "plac": _yn(tr["plac"][pid]),
-        "disadvantaged": _yn(tr["dis"][pid]), "sen": tr["sen"][pid], "eal": _yn(tr["eal"][pid]),
-        "ethnicity": tr["eth"][pid], "gt_register": _yn(on_register), "gt_area": np.where(on_register, area[pid], "")})
+        "upn": upn[pid], "academic_year": academic_year_label(s_row), "school_id": ctx["ids"][school],
+        "year_group": yg, "forename": fore[pid], "surname": sur[pid], "date_of_birth": iso_date(born[pid]),
+        "sex": np.where(tr["male"][pid], "M", "F"), "class_name": cls, "fsm": yes_no(tr["fsm"][pid]),
+        "ever6_fsm": yes_no(tr["ever6"][pid]), "lac": yes_no(tr["lac"][pid]), "plac": yes_no(tr["plac"][pid]),
+        "disadvantaged": yes_no(tr["dis"][pid]), "sen": tr["sen"][pid], "eal": yes_no(tr["eal"][pid]),
+        "ethnicity": tr["eth"][pid], "gt_register": yes_no(on_register), "gt_area": np.where(on_register, area[pid], "")})
     schools = sch.assign(la_code=sch["la"].astype(str), country="England")[
         ["school_id", "school_name", "phase", "la_code", "country"]]
     tables = {"schools": schools, "pupils": pupils, "assessments": assessments}

@@ -68,27 +68,30 @@ _FOCUS = np.array(["under-achievement in maths", "under-achievement in reading",
 
 
 # ---------------------------------------------------------------------------- shared formatters
-def _logit(p):
+def logit(p):
+    """The log-odds of a probability, ``log(p / (1 - p))``."""
     return np.log(p / (1 - p))
 
 
-def _expit(x):
+def expit(x):
+    """The logistic function, ``1 / (1 + exp(-x))``."""
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _ay(s) -> np.ndarray:
+def academic_year_label(s) -> np.ndarray:
     """Academic years as text, ``2023 -> "2023/24"`` (an object array sharing one string per year)."""
     u, inv = np.unique(np.asarray(s, dtype=np.int64), return_inverse=True)
     return np.array([f"{y}/{(y + 1) % 100:02d}" for y in u], dtype=object)[inv]
 
 
-def _iso(days) -> np.ndarray:
+def iso_date(days) -> np.ndarray:
     """ISO dates as text (an object array sharing one string per distinct day)."""
     u, inv = np.unique(np.asarray(days, dtype="datetime64[D]"), return_inverse=True)
     return np.datetime_as_string(u, unit="D").astype(object)[inv]
 
 
-def _yn(flag) -> np.ndarray:
+def yes_no(flag) -> np.ndarray:
+    """Booleans as ``Y``/``N`` text (the MIS export form)."""
     return np.where(np.asarray(flag, bool), "Y", "N")
 
 
@@ -99,7 +102,7 @@ def _school_day(rng, s, n) -> np.ndarray:
                             roll="forward")
 
 
-def _names(rng, male, eth):
+def pupil_names(rng, male, eth):
     """Forenames and surnames (object arrays) from the lists of the pupil's ethnic group."""
     grp = pd.Series(eth).map(_NAME_GROUP).fillna("mx").to_numpy()
     fore, sur = np.empty(len(eth), object), np.empty(len(eth), object)
@@ -130,7 +133,7 @@ def _a8_per_slot(theta):
     return np.interp(105 + 7.5 * theta, ks2, est, left=12.0, right=86.0) / 10
 
 
-def _statutory(rng, rows, th_r, th_m) -> list[pd.DataFrame]:
+def statutory_age(rng, rows, th_r, th_m) -> list[pd.DataFrame]:
     """KS1, KS2 and KS4 rows (long form) for the given pupil-level latent abilities.
 
     ``rows`` holds ``upn, s`` (the academic year's start) and ``yg`` per pupil and, for the years
@@ -163,7 +166,7 @@ def _statutory(rng, rows, th_r, th_m) -> list[pd.DataFrame]:
             oth = np.clip(np.round(_a8_per_slot((tr + tm) / 2)[:, None] + rng.normal(0, 0.9, (n, 6))), 0, 9)
             res += [("english", "gcse_grade", eng, "", "r", "-08-22"), ("maths", "gcse_grade", mat, "", "m", "-08-22"),
                     ("A8", "attainment8", 2 * eng + 2 * mat + oth.sum(1), "", "", "-08-22")]
-        ay = _ay(r["s"])
+        ay = academic_year_label(r["s"])
         years, inv = np.unique(r["s"], return_inverse=True)
         for subj, score_type, score, result, g, md in res:
             frames.append(pd.DataFrame({
@@ -218,11 +221,11 @@ def _interventions(ctx) -> pd.DataFrame:
             "programme": name, "upn": upn[p_], "staff": np.char.add(np.where(member == 0, "HLTA-", "LSA-"),
                                                                    np.char.mod("%02d", staff_no)),
             "staff_role": np.where(member == 0, "HLTA", "LSA"), "subject": subj,
-            "start_date": _iso(np.full(n, pr["start"])), "end_date": _iso(np.full(n, pr["stop"])),
+            "start_date": iso_date(np.full(n, pr["start"])), "end_date": iso_date(np.full(n, pr["stop"])),
             "sessions_planned": planned, "sessions_attended": rng.binomial(planned, rng.beta(9, 1, n)),
             "measure": measure, "pre_score": pr["pre"], "post_score": post, "cost": cost,
             "selection": "low pre-score"}))
-        truth.append(pd.DataFrame({"programme": name, "upn": upn[p_], "academic_year": _ay(ctx["s_row"][T[r]]),
+        truth.append(pd.DataFrame({"programme": name, "upn": upn[p_], "academic_year": academic_year_label(ctx["s_row"][T[r]]),
                                    "term": TERMS[term_i], "effect_sd": eff}))
     ctx["intervention_truth"] = pd.concat(truth, ignore_index=True)
     return pd.concat(rows, ignore_index=True)
@@ -243,8 +246,8 @@ def _mentoring(ctx) -> pd.DataFrame:
     peer_name = np.char.add(np.char.add("PEER-", ctx["ids"][school[m]]), np.char.add("-", (grp + 1).astype("U2")))
     return pd.DataFrame({
         "mentor": np.where(peer, peer_name, np.char.add("LSA-", np.char.mod("%02d", num))),
-        "mentor_role": np.where(peer, "peer", "LSA"), "upn": upn[pid[m]], "start_date": _iso(start),
-        "end_date": _iso(start + np.timedelta64(186, "D")), "sessions_planned": 26, "sessions_held": held,
+        "mentor_role": np.where(peer, "peer", "LSA"), "upn": upn[pid[m]], "start_date": iso_date(start),
+        "end_date": iso_date(start + np.timedelta64(186, "D")), "sessions_planned": 26, "sessions_held": held,
         "log_entries": rng.binomial(held, 0.8), "focus": _FOCUS[rng.integers(0, 3, len(m))]})
 
 
@@ -263,7 +266,7 @@ def _attendance(ctx) -> tuple[pd.DataFrame, np.ndarray]:
     poss = np.array([140, 126, 114])[ctx["term"]]
     missed = rng.binomial(poss, rate)
     unauth = rng.binomial(missed, np.where(dis[T], 0.38, 0.22))
-    return pd.DataFrame({"upn": upn[pid[T]], "academic_year": _ay(ctx["s_row"][T]),
+    return pd.DataFrame({"upn": upn[pid[T]], "academic_year": academic_year_label(ctx["s_row"][T]),
                          "period": np.array(TERMS)[ctx["term"]], "possible_sessions": poss,
                          "authorised_absence": missed - unauth, "unauthorised_absence": unauth}), pupil_prop
 
@@ -278,7 +281,7 @@ def _exclusions(ctx, pupil_prop) -> pd.DataFrame:
     day = _school_day(rng, s_row[e], len(e))
     last_year = np.r_[pid[1:] != pid[:-1], True] & (k < ctx["K"] - 1)
     perm = ~prim[e] & last_year[e] & (rng.random(len(e)) < 0.08)
-    ex = pd.DataFrame({"upn": upn[pid[e]], "academic_year": _ay(s_row[e]), "start_date": _iso(day),
+    ex = pd.DataFrame({"upn": upn[pid[e]], "academic_year": academic_year_label(s_row[e]), "start_date": iso_date(day),
                        "category": np.where(perm, "permanent", "suspension"),
                        "days": np.where(perm, np.nan, np.minimum(5, 1 + rng.poisson(0.8, len(e)))),
                        "reason": _REASONS[rng.integers(0, len(_REASONS), len(e))]})
@@ -294,13 +297,13 @@ def _enrichment(ctx) -> pd.DataFrame:
         rows_ = np.flatnonzero((prim if phase == "primary" else ~prim) & (yg >= 1))
         for name, cat, p0, (lo, hi) in acts:
             if cat == "learner_academy":
-                lp = np.where(reg[rows_], _logit(0.75), _logit(0.01))
+                lp = np.where(reg[rows_], logit(0.75), logit(0.01))
             else:
                 boost = {"masterclass": 2.0, "competition": 1.5}.get(cat, 0.2)
-                lp = _logit(p0) + boost * reg[rows_] + 0.3 * gen[rows_]
+                lp = logit(p0) + boost * reg[rows_] + 0.3 * gen[rows_]
             lp = lp + np.log(ctx["planted"]["enrichment"]["odds_ratio_disadvantaged"]) * dis[rows_]
-            took = rows_[rng.random(len(rows_)) < _expit(lp)]
-            frames.append(pd.DataFrame({"upn": upn[pid[took]], "academic_year": _ay(ctx["s_row"][took]),
+            took = rows_[rng.random(len(rows_)) < expit(lp)]
+            frames.append(pd.DataFrame({"upn": upn[pid[took]], "academic_year": academic_year_label(ctx["s_row"][took]),
                                         "activity": name, "category": cat,
                                         "sessions_attended": rng.integers(lo, hi + 1, len(took))}))
     return pd.concat(frames, ignore_index=True)
@@ -312,8 +315,8 @@ def _parents_evenings(ctx) -> pd.DataFrame:
     PE = ctx["planted"]["parents_evenings"]
     lp = (np.where(prim, 1.9, 1.0) + PE["log_odds_disadvantaged"] * tr["dis"][pid] + PE["log_odds_eal"] * tr["eal"][pid]
           + PE["log_odds_register"] * (ctx["register"][pid] & (yg >= 1)))
-    frames = [pd.DataFrame({"upn": ctx["upn"][pid], "academic_year": _ay(ctx["s_row"]), "event": ev,
-                            "attended": _yn(rng.random(len(pid)) < _expit(lp))})
+    frames = [pd.DataFrame({"upn": ctx["upn"][pid], "academic_year": academic_year_label(ctx["s_row"]), "event": ev,
+                            "attended": yes_no(rng.random(len(pid)) < expit(lp))})
               for ev in ("Autumn consultation", "Spring consultation")]
     return pd.concat(frames, ignore_index=True)
 
@@ -332,7 +335,7 @@ def _surveys(ctx) -> pd.DataFrame:
                                                                                                and qi == 0)
             z = 3.7 - 0.15 * qi + person + shift - 0.2 * dis[rows_] + rng.normal(0, 0.8, len(rows_))
             frames.append(pd.DataFrame({
-                "upn": upn[pid[rows_]], "academic_year": _ay(s_row[rows_]), "respondent": who,
+                "upn": upn[pid[rows_]], "academic_year": academic_year_label(s_row[rows_]), "respondent": who,
                 "survey": np.char.add("Pupil voice " if who == "pupil" else "Parent survey ",
                                       (s_row[rows_] + 1).astype("U4")),
                 "question": q, "response": np.clip(np.round(z), 1, 5), "scale_min": 1.0, "scale_max": 5.0}))
@@ -344,7 +347,7 @@ def _self_evaluation(ctx) -> pd.DataFrame:
     sch, ns = ctx["sch"], len(ctx["sch"])
     lvl = np.clip(np.round(1 + ctx["rng"].normal(0, 0.6, (ns, 5)) + sch["effect"].to_numpy()[:, None] * 4), 0, 2)
     return pd.DataFrame({
-        "school_id": np.repeat(ctx["ids"], 5), "academic_year": _ay(np.full(ns * 5, ctx["s0"] + ctx["K"] - 1)),
+        "school_id": np.repeat(ctx["ids"], 5), "academic_year": academic_year_label(np.full(ns * 5, ctx["s0"] + ctx["K"] - 1)),
         "key_area": np.tile(np.arange(1, 6), ns),
         "rating": np.array(["Entry", "Developing", "Exemplary"])[lvl.astype(int).ravel()],
         "evidence": [_SEF[a][i % 2] for i in range(ns) for a in range(1, 6)]})

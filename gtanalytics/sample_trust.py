@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gtanalytics.sample_tables import _expit, _logit
+from gtanalytics.sample_tables import expit, logit
 from gtanalytics.upn import CHECK_ALPHABET
 
 _ETH = np.array(["WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN",
@@ -27,7 +27,7 @@ _PRIMARY_NAMES = ["Oakfield Primary", "Riverside Primary", "St Anne's CofE Prima
 _SECONDARY_NAMES = ["Kingsmead Academy", "Hollins Park School", "Westfield High", "Castle Vale Academy"]
 
 
-def _upns(la, est, yr, serial) -> np.ndarray:
+def new_upns(la, est, yr, serial) -> np.ndarray:
     """Vectorised :func:`gtanalytics.upn.make_upn` (the tests check it against ``make_upn`` for every pupil)."""
     body = la.astype(np.int64) * 10**9 + est * 10**5 + (yr % 100) * 10**3 + serial
     digits = (body[:, None] // 10 ** np.arange(11, -1, -1)) % 10
@@ -36,7 +36,8 @@ def _upns(la, est, yr, serial) -> np.ndarray:
 
 
 
-def _schools(n_primary, n_secondary, sizes, rng, national=False, only_year=None):
+def trust_schools(n_primary, n_secondary, sizes, rng, national=False, only_year=None):
+    """The schools of a synthetic trust (or a national sample): phase, LA, establishment number, name and size."""
     phase = np.array(["primary"] * n_primary + ["secondary"] * n_secondary)
     i = np.arange(len(phase))
     la = np.array(_LAS)[i % len(_LAS)]
@@ -62,7 +63,7 @@ def _schools(n_primary, n_secondary, sizes, rng, national=False, only_year=None)
                          "disadv_rate": disadv})
 
 
-def _enrol(rng, sch, K, s0, churn=0.04, transfer=0.6):
+def enrol(rng, sch, K, s0, churn=0.04, transfer=0.6):
     """Spells (pupil, school, first and last year index) for every school, vectorised over cohorts."""
     lo, hi, size = sch["lo"].to_numpy(), sch["hi"].to_numpy(), sch["size"].to_numpy()
     ncoh = hi - lo + K
@@ -97,11 +98,11 @@ def _enrol(rng, sch, K, s0, churn=0.04, transfer=0.6):
     return sp.sort_values(["pid", "first"], kind="stable").reset_index(drop=True)
 
 
-def _traits(rng, n, disadv_rate):
+def pupil_traits(rng, n, disadv_rate):
     """Pupil characteristics (one per pupil), with the DfE codes and their associations."""
     eth = _ETH[rng.choice(len(_ETH), n, p=_ETH_P / _ETH_P.sum())]
     off = pd.Series(eth).map(_ETH_DISADV).fillna(0).to_numpy()
-    ever6 = rng.random(n) < _expit(_logit(disadv_rate) + off)
+    ever6 = rng.random(n) < expit(logit(disadv_rate) + off)
     lac, plac = rng.random(n) < 0.005, rng.random(n) < 0.008
     fsm = ever6 & (rng.random(n) < 0.65)
     u = rng.random(n)

@@ -39,6 +39,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
     "welch_moments", "mean_ci", "poisson_exact_ci", "quasi_poisson_rate_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
+    "require_columns", "ols",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
@@ -362,7 +363,62 @@ def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
     return r, se, max(r - z * se, 0.0), min(r + z * se, 1.0)
 
 
+# --------------------------------------------------------------------------- regression
+def ols(y, X):
+    """Ordinary least squares: coefficients, their classical covariance and the residual df.
+
+    Parameters
+    ----------
+    y : array of n outcomes.
+    X : n x p design matrix (include a column of ones for an intercept).
+
+    Returns
+    -------
+    ``(beta, cov, df)``: the p coefficients, their p x p covariance ``s^2 (X'X)^-1`` and ``n - p``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> beta, cov, df = ols(np.array([1.0, 3.0, 5.0, 7.5]), np.column_stack([np.ones(4), np.arange(4.0)]))
+    >>> [round(float(b), 2) for b in beta], df
+    ([0.9, 2.15], 2)
+    """
+    y = np.asarray(y, dtype=float)
+    X = np.asarray(X, dtype=float)
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    df = len(y) - X.shape[1]
+    s2 = resid @ resid / df
+    cov = s2 * np.linalg.inv(X.T @ X)
+    return beta, cov, df
+
+
 # --------------------------------------------------------------------------- split and flag
+def require_columns(df, cols, table: str | None = None) -> None:
+    """Raise :class:`~gtanalytics.errors.GTDataError` unless ``df`` is a DataFrame holding every column in ``cols``.
+
+    The one column check shared by the metrics: the message names the table (when given), the missing
+    columns, the columns found and the fix.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> require_columns(pd.DataFrame({"upn": [1]}), ["upn"])
+    >>> require_columns(pd.DataFrame({"upn": [1]}), ["upn", "score"], "assessments")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gtanalytics.errors.GTDataError: The assessments table has no column 'score' (not in the data). Columns found: upn. ...
+    """
+    what = f"The {table} table" if table else "The data"
+    if not hasattr(df, "columns"):
+        raise GTDataError(f"{what} must be a pandas DataFrame; got {type(df).__name__}.")
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise GTDataError(f"{what} has no column {', '.join(map(repr, missing))} (not in the data). Columns found: "
+                          f"{', '.join(map(str, df.columns))}. Rename the column or load the file through "
+                          "gtanalytics.load so MIS headers are mapped.")
+
+
 def as_list(by) -> list:
     """``None`` → ``[]``, one column name → ``[name]``, a sequence → a list.
 

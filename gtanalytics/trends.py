@@ -19,9 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from gtanalytics.attendance import _need
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import LOW_N, as_list, iter_groups, t_value, z_value
+from gtanalytics.stats import LOW_N, as_list, iter_groups, require_columns, t_value, z_value
 
 __all__ = ["Improvement", "improvement", "difference_in_differences", "school_comparison", "mentoring_pairs",
            "year_number"]
@@ -86,7 +85,7 @@ def _national_series(national, measure: str, year: str) -> pd.Series | float | N
         return float(national)
     if isinstance(national, pd.DataFrame):
         col = measure if measure in national.columns else "value"
-        _need(national, [year, col], "national")
+        require_columns(national, [year, col], "national")
         national = pd.Series(national[col].to_numpy(float), index=national[year])
     if not isinstance(national, pd.Series):
         raise GTDataError("national must be a number (national change per year), a Series of national values "
@@ -148,7 +147,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
     6.9
     """
     keys = [c for c in as_list(by) if c != year]
-    _need(df, [year, measure] + keys + ([se] if se else []), "trend")
+    require_columns(df, [year, measure] + keys + ([se] if se else []), "trend")
     z_value(confidence)
     d = df[keys + [year, measure] + ([se] if se else [])].copy()
     d["year_number"] = year_number(d[year].to_list()).to_numpy()
@@ -265,7 +264,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     -3.6666666666666665
     """
     strata = as_list(strata)
-    _need(df, [before, after, treated] + strata, "difference-in-differences")
+    require_columns(df, [before, after, treated] + strata, "difference-in-differences")
     d = df[[before, after] + strata].copy()
     d["_t"] = df[treated].astype("boolean").fillna(False).astype(bool)
     for c in (before, after):
@@ -322,7 +321,7 @@ def _va_frame(va) -> pd.DataFrame:
         raise GTDataError("Pass the .groups frame of value_added(..., by='school_id') or any DataFrame with "
                           "columns school_id, n, va, se, ci_low, ci_high.")
     frame = frame.reset_index() if "school_id" not in frame.columns and frame.index.name == "school_id" else frame
-    _need(frame, ["school_id", "n", "va", "se"], "value-added")
+    require_columns(frame, ["school_id", "n", "va", "se"], "value-added")
     out = frame.copy()
     for c in ("n", "va", "se"):
         out[c] = pd.to_numeric(out[c], errors="coerce").astype(float)
@@ -372,7 +371,7 @@ def school_comparison(va, *, strata=(), quantile: float = 0.25, confidence: floa
     """
     strata = as_list(strata)
     frame = _va_frame(va)
-    _need(frame, strata, "value-added")
+    require_columns(frame, strata, "value-added")
     z = z_value(confidence)
     if not 0 < quantile < 1:
         raise GTDataError(f"quantile must be between 0 and 1; got {quantile!r}.")

@@ -66,7 +66,7 @@ def judge_interval(ci_low, ci_high, *, n=None, min_n: int = LOW_N, reference: fl
     return "in_line"
 
 
-def _f(x, decimals: int = 2, sign: bool = True) -> str:
+def number_words(x, decimals: int = 2, sign: bool = True) -> str:
     """Format a number for a sentence: sign, fixed decimals, a real minus sign."""
     if x is None or pd.isna(x):
         return "not available"
@@ -77,11 +77,13 @@ def _f(x, decimals: int = 2, sign: bool = True) -> str:
     return text.replace("-", "\u2212")
 
 
-def _ci(low, high, confidence: float, decimals: int) -> str:
-    return f"{confidence:.0%} interval {_f(low, decimals)} to {_f(high, decimals)}"
+def interval_words(low, high, confidence: float, decimals: int) -> str:
+    """A confidence interval in words: ``95% interval 1.00 to 2.00``."""
+    return f"{confidence:.0%} interval {number_words(low, decimals)} to {number_words(high, decimals)}"
 
 
-def _rows(result) -> list[pd.Series]:
+def result_rows(result) -> list[pd.Series]:
+    """The rows of a result (a Series, a DataFrame or a mapping) as a list of Series."""
     if isinstance(result, pd.Series):
         return [result]
     if isinstance(result, pd.DataFrame):
@@ -91,7 +93,8 @@ def _rows(result) -> list[pd.Series]:
     raise TypeError("expected a result row (Series or dict) or a result frame (DataFrame)")
 
 
-def _name(row: pd.Series, label: str | None, names: Mapping | None, default: str) -> str:
+def row_name(row: pd.Series, label: str | None, names: Mapping | None, default: str) -> str:
+    """Who a row is about: ``names[row[label]]``, else the value of ``row[label]``, else ``default``."""
     if label is None or label not in row.index:
         return default
     value = row[label]
@@ -102,11 +105,12 @@ def _name(row: pd.Series, label: str | None, names: Mapping | None, default: str
     return str(value)
 
 
-def _one_or_many(statements: list[Statement], result):
+def one_or_many(statements: list[Statement], result):
+    """One statement for a one-row result (Series or mapping), the list for a frame."""
     return statements[0] if isinstance(result, (pd.Series, Mapping)) else statements
 
 
-def _verdict(kind: str, key_area, choices: Mapping, default=None) -> Statement:
+def verdict_statement(kind: str, key_area, choices: Mapping, default=None) -> Statement:
     """The statement for ``kind`` from ``{kind: (text, judgement)}`` (``default`` for any other kind)."""
     text, judgement = choices.get(kind, default) if default is not None else choices[kind]
     return Statement(text, judgement=judgement, key_area=key_area)

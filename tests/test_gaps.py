@@ -77,17 +77,6 @@ def test_gap_small_group_warns_and_flags():
     assert LOW_N == 10 and bool(r["low_n"][0])
 
 
-def test_gap_trend_still_importable_from_gaps():
-    import gtanalytics
-    from gtanalytics import gap_trends, gaps
-    from gtanalytics.gaps import GapTrend, gap_trend as old_path
-
-    assert old_path is gap_trends.gap_trend is gtanalytics.gap_trend and GapTrend is gap_trends.GapTrend
-    assert gaps.national_gap_index is gap_trends.national_gap_index
-    with pytest.raises(AttributeError):
-        gaps.no_such_name  # noqa: B018
-
-
 def test_gap_bad_input_messages():
     d = _two_groups(5, 10, 10)
     with pytest.raises(GTDataError, match="no column 'ks2'"):

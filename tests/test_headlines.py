@@ -25,7 +25,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
-from gtanalytics.gaps import gap_trend
+from gtanalytics.gap_trends import gap_trend
 from gtanalytics.headlines import (
     describe_school,
     headline_outcomes,

@@ -137,17 +137,17 @@ import hashlib, sys, warnings
 warnings.simplefilter("ignore")
 from gtanalytics.io import load
 from gtanalytics import oversight as ov, report_data as rd
-from gtanalytics.gaps import gap_trend
+from gtanalytics.gap_trends import gap_trend
 from gtanalytics.interventions import intervention_impact
 from gtanalytics.mentoring import mentor_caseloads
-from gtanalytics.progress import va_summary, value_added
+from gtanalytics.progress import summer_progress, va_summary, value_added
 from gtanalytics.register import register_representation
 from gtanalytics.targets import under_achievers
 
 trust = load(sys.argv[1])
 data = trust.for_school("8884101")
 year = rd.years_of(data)[-1]
-va = value_added(rd.summer_progress(data, subject="maths", year=year), outcome="outcome", prior="prior")
+va = value_added(summer_progress(data, subject="maths", year=year), outcome="outcome", prior="prior")
 tables = {
     "register": register_representation(data.pupils.query("academic_year == @year")),
     "va_groups": va_summary(va, by="gt_register"),

@@ -14,7 +14,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from gtanalytics import sections
-from gtanalytics.report_data import summer_progress
+from gtanalytics.progress import summer_progress
 from gtanalytics.report_tables import table
 from gtanalytics.sample import planted_truth
 from gtanalytics.sections.pupils import expected_scores, under_achiever_evidence

@@ -21,6 +21,7 @@ from bs4 import BeautifulSoup
 from gtanalytics import report
 from gtanalytics import report_data as rd
 from gtanalytics import report_tables as rt
+from gtanalytics.progress import previous_year
 from gtanalytics.privacy import check_report_privacy
 from gtanalytics.errors import GTDataError
 
@@ -197,7 +198,7 @@ def test_school_data_and_years(trust):
     assert set(one.assessments["upn"]) <= set(one.pupils["upn"])
     assert max(one.assessments["academic_year"]) == "2023/24"
     assert set(one.self_evaluation["school_id"]) == {SCHOOL}
-    assert rd.previous_year("2023/24") == "2022/23"
+    assert previous_year("2023/24") == "2022/23"
     assert rd.years_of(trust) == sorted(trust.pupils["academic_year"].unique())
     cov = rd.coverage(one)
     assert cov.loc[cov["table"] == "pupils", "rows"].sum() == len(one.pupils)

@@ -12,7 +12,7 @@ from minimal_export import run_all
 from gtanalytics import sections
 from gtanalytics.disclosure import Ledger
 from gtanalytics.errors import GTDataError
-from gtanalytics.report_data import summer_progress
+from gtanalytics.progress import summer_progress
 from gtanalytics.sections.core import population
 from gtanalytics.subjects import canonical_subject, subjects_in
 

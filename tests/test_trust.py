@@ -8,7 +8,7 @@ import pytest
 
 from gtanalytics import sections
 from gtanalytics.errors import GTDataError
-from gtanalytics.gaps import gap_trend
+from gtanalytics.gap_trends import gap_trend
 from gtanalytics.headlines import headline_outcomes, school_phase
 from gtanalytics.report_data import school_ids, summer_scores, years_of
 from gtanalytics.trends import mentoring_pairs

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import plotting
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+import gtanalytics.plotting as plotting
+import gtanalytics.report_data as rd
+from gtanalytics.progress import summer_progress
+import gtanalytics.report_tables as rt
 from gtanalytics.comparison import school_calendar
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.oversight import staff_deployment as deployment_of
@@ -76,7 +77,7 @@ def progress_by_school(trust, *, subject: str, year: str, confidence: float = 0.
     A primary and a secondary school sit different tests, so their value
     added is never estimated on one scale: pupils are compared with pupils of
     the same phase across the trust who had the same score a year earlier
-    (:func:`gtanalytics.report_data.summer_progress`,
+    (:func:`gtanalytics.progress.summer_progress`,
     :func:`gtanalytics.progress.value_added`, ``va_summary`` by school).
 
     Returns
@@ -95,7 +96,7 @@ def progress_by_school(trust, *, subject: str, year: str, confidence: float = 0.
     from gtanalytics.headlines import school_phase
 
     phases = {s: school_phase(trust, school=s) for s in rd.school_ids(trust)}
-    pairs = rd.summer_progress(trust, subject=subject, year=year)
+    pairs = summer_progress(trust, subject=subject, year=year)
     pairs = pairs.assign(phase=pairs["school_id"].astype(str).map(phases))
     parts = []
     for phase, rows in pairs.groupby("phase", sort=True):

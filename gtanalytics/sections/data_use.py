@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import plotting
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
-from gtanalytics.gaps import excellence_gap, gap_trend
+import gtanalytics.narrative as nv
+import gtanalytics.plotting as plotting
+import gtanalytics.report_data as rd
+from gtanalytics.progress import previous_year, summer_progress
+import gtanalytics.report_tables as rt
+from gtanalytics.gap_trends import gap_trend
+from gtanalytics.gaps import excellence_gap
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.register import (
     dual_exceptionality,
@@ -97,7 +99,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
 
     For each subject with summer standardised scores this year and last
     (``subjects``: those present), value added by G&T register membership
-    (:func:`gtanalytics.report_data.summer_progress`,
+    (:func:`gtanalytics.progress.summer_progress`,
     :func:`gtanalytics.progress.value_added`, ``va_summary``). Each group's
     count is a count of this year's register (or non-register) pupils in the
     ledger.
@@ -108,7 +110,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
     subjects = list(subjects) if subjects is not None else subjects_in(data.assessments, years=[year])
     sentences, charts, tables, missing, notes, frames = [], [], [], [], [], {}
     for subject in subjects:
-        pairs = rd.summer_progress(data, subject=subject, year=year)
+        pairs = summer_progress(data, subject=subject, year=year)
         if len(pairs) < 3:
             missing.append(subject)
             continue
@@ -136,7 +138,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
     if not subjects or missing:
         what = ", ".join(missing) if missing else "any subject"
         no.append(nv.cannot_answer(question, f"no summer standardised test scores in {what} for both {year} and "
-                                             f"{rd.previous_year(year)}", key_area=key_area))
+                                             f"{previous_year(year)}", key_area=key_area))
     return Section(key_area, question, title, audience, tables=tuple(tables), charts=tuple(charts),
                    sentences=tuple(sentences + no), evidence=tuple(sentences + no),
                    cannot_answer=tuple(str(s) for s in no), notes=notes_for(audience, notes),
@@ -147,7 +149,7 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
                  subjects=None) -> Section:
     """Are gaps closing between disadvantaged pupils and others? (key area 2, question 3)
 
-    :func:`gtanalytics.gaps.gap_trend` of the summer standardised scores over
+    :func:`gtanalytics.gap_trends.gap_trend` of the summer standardised scores over
     ``years``, per subject present. One finding per subject is counted as
     evidence.
     """
@@ -268,7 +270,7 @@ def register_joiners_leavers(data, *, year: str, audience: str = "governors", th
     churn rate and its Wilson interval; leaders also get the joiners and leavers by name.
     """
     title = "Who joined and who left the register?"
-    last = rd.previous_year(year)
+    last = previous_year(year)
     if not (data.pupils["academic_year"] == last).any():
         no = nv.cannot_answer(title, f"no pupils are recorded in {last} to compare with", key_area=2)
         return Section(2, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
@@ -317,7 +319,7 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
     small = smallest_group(threshold)
     rows, sentences, notes = [], [], []
     for subject in subjects_in(data.assessments, years=[year]):
-        pairs = rd.summer_progress(data, subject=subject, year=year).dropna(subset=["outcome", "prior",
+        pairs = summer_progress(data, subject=subject, year=year).dropna(subset=["outcome", "prior",
                                                                                      "disadvantaged"])
         if pairs["disadvantaged"].nunique() < 2:
             continue
@@ -350,7 +352,7 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
         no.append(nv.cannot_answer("Statutory outcomes", f"no KS2 or KS4 results for {year}", key_area=2))
     if not rows:
         no.append(nv.cannot_answer("The excellence gap", f"no summer standardised tests in both {year} and "
-                                   f"{rd.previous_year(year)} with disadvantage recorded", key_area=2))
+                                   f"{previous_year(year)} with disadvantage recorded", key_area=2))
     tables = []
     if len(gaps):
         tables.append(Table(f"**The excellence gap, summer {year}** (pupils in the top {100 * top_share:g}% on last "

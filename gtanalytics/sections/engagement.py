@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import plotting
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+import gtanalytics.plotting as plotting
+import gtanalytics.report_tables as rt
 from gtanalytics.attendance import absence_rates, exclusion_rates, pupil_absence
 from gtanalytics.balance import describe_comparability
 from gtanalytics.comparison import school_calendar

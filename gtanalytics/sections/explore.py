@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from gtanalytics import plotting
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+import gtanalytics.plotting as plotting
+import gtanalytics.report_data as rd
+from gtanalytics.progress import summer_progress
+import gtanalytics.report_tables as rt
 from gtanalytics.errors import GTDataError
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.sections.core import Section, smallest_group
@@ -30,7 +31,7 @@ def explore_progress(trust, *, school, subject: str, year: str, group: str = "gt
                      audience: str = "leaders") -> Section:
     """Value added by a pupil group for one school, subject and year, with the groups in words.
 
-    Summer-to-summer value added (:func:`gtanalytics.report_data.summer_progress`,
+    Summer-to-summer value added (:func:`gtanalytics.progress.summer_progress`,
     :func:`gtanalytics.progress.value_added`, ``va_summary``) by ``group``,
     made safe for the audience and drawn. What the estimates warn about is
     shown to leaders as notes.
@@ -46,7 +47,7 @@ def explore_progress(trust, *, school, subject: str, year: str, group: str = "gt
     title = f"{rd.school_name(trust, str(school))}: progress in {subject} by {words.lower()}, {year}"
     data = trust.for_school(school)
     try:
-        pairs = rd.summer_progress(data, subject=subject, year=year)
+        pairs = summer_progress(data, subject=subject, year=year)
     except GTDataError as exc:
         return Section(2, KEY_QUESTIONS[2][1], title, audience, cannot_answer=(str(exc),),
                        notes=(f"No chart: {exc}",))

@@ -3,9 +3,9 @@ they, and is the programme overseen?"""
 
 from __future__ import annotations
 
-from gtanalytics import narrative as nv
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+from gtanalytics.progress import previous_year
+import gtanalytics.report_tables as rt
 from gtanalytics.oversight import UNDER_ACHIEVING, need_groups, support_coverage
 from gtanalytics.sections.capacity import ACTIVITY_POPULATION
 from gtanalytics.sections.core import Section, Table, population, smallest_group
@@ -91,7 +91,7 @@ def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", 
     needs = under_achiever_evidence(data, year=year, years=years, notes=notes)
     if needs.empty and not subjects_in(data.assessments, years=[year]):
         no = nv.cannot_answer(title, f"no standardised test scores for both {year} and "
-                                     f"{rd.previous_year(year)}", key_area=1)
+                                     f"{previous_year(year)}", key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
     unsupported = int((needs["Current support"] == "None").sum())
     said = (f"{len(needs)} able pupils are making much less progress than expected; {unsupported} of them are "

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import plotting
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+import gtanalytics.plotting as plotting
+import gtanalytics.report_tables as rt
 from gtanalytics.balance import describe_comparability
 from gtanalytics.comparison import HALF_TERMS, TERMS, school_calendar
 from gtanalytics.errors import GTDataError

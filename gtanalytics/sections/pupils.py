@@ -14,8 +14,9 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import report_data as rd
+import gtanalytics.narrative as nv
+import gtanalytics.report_data as rd
+from gtanalytics.progress import previous_year, summer_progress
 from gtanalytics.comparison import school_calendar
 from gtanalytics.errors import GTDataError
 from gtanalytics.prior_attainment import prior_band
@@ -104,7 +105,7 @@ def expected_scores(data, *, years, subjects=None, terms=TERMS, notes: list | No
     """Every pupil's termly standardised scores against the scores expected of them, with targets.
 
     For each year (from the second), subject and term: the pupils' test in that term against the same
-    test a year earlier (:func:`gtanalytics.report_data.summer_progress` with ``term``), value added
+    test a year earlier (:func:`gtanalytics.progress.summer_progress` with ``term``), value added
     fitted on the school's pupils who sat both, and :func:`gtanalytics.targets.estimate_targets`.
 
     Targets above the highest score any pupil reached on that test are set to that score (a
@@ -122,7 +123,7 @@ def expected_scores(data, *, years, subjects=None, terms=TERMS, notes: list | No
     for year in years:
         for subject in subjects:
             for term in terms:
-                pairs = rd.summer_progress(data, subject=subject, year=year, term=term)
+                pairs = summer_progress(data, subject=subject, year=year, term=term)
                 pairs = pairs.dropna(subset=["outcome", "prior"])
                 if len(pairs) < 3:
                     continue
@@ -239,7 +240,7 @@ def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int 
     scores = expected_scores(data, years=[year], subjects=subjects, terms=("Summer",), notes=notes)
     if scores.empty:
         no = nv.cannot_answer(title, f"no summer standardised test scores for both {year} and "
-                                     f"{rd.previous_year(year)}", key_area=2)
+                                     f"{previous_year(year)}", key_area=2)
         return Section(2, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     tables, sentences = [], []
     small = smallest_group(threshold)
@@ -287,7 +288,7 @@ def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int 
                             listed.assign(gt_register=listed["gt_register"].map({True: "Yes", False: "No"})),
                             columns={"pupil": "Pupil", "upn": "UPN", "year_group": "Year group",
                                      "gt_register": "On the register",
-                                     "prior": f"Summer {rd.previous_year(year)} score",
+                                     "prior": f"Summer {previous_year(year)} score",
                                      "pupil_p50": "Median target", "pupil_p80": "Stretching target",
                                      "pupil_p95": "Very stretching target", "score": f"Summer {year} score",
                                      "status": "Against the median target"}, decimals=0))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gtanalytics import narrative as nv
+import gtanalytics.narrative as nv
 from gtanalytics.sections.core import Section, Table, staff_text
 
 __all__ = ["self_evaluation"]

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+import gtanalytics.report_tables as rt
 from gtanalytics.headlines import (
     describe_school,
     headline_outcomes,

@@ -5,7 +5,7 @@ Each school's figures come from the functions its own governor report uses, on t
 in the school report and in the overview: the school in a line
 (:func:`gtanalytics.headlines.school_in_a_line`), headline outcomes and absence against the phase's
 national figures (:func:`gtanalytics.headlines.headline_outcomes`), the disadvantage gap on the
-summer tests (:func:`gtanalytics.gaps.gap_trend`, as in
+summer tests (:func:`gtanalytics.gap_trends.gap_trend`, as in
 :func:`gtanalytics.sections.gaps_closing`), the register's share of disadvantaged pupils
 (:func:`gtanalytics.register.register_representation`, as in
 :func:`gtanalytics.sections.register_representative`) and intervention programmes' effects
@@ -21,11 +21,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from gtanalytics import narrative as nv
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+import gtanalytics.narrative as nv
+import gtanalytics.report_data as rd
+import gtanalytics.report_tables as rt
 from gtanalytics.disclosure import Ledger
-from gtanalytics.gaps import gap_trend
+from gtanalytics.gap_trends import gap_trend
 from gtanalytics.headlines import key_findings, school_in_a_line
 from gtanalytics.interventions import intervention_impact
 from gtanalytics.register import register_representation
