@@ -242,7 +242,7 @@ def _report(args) -> int:
     try:
         result = build_reports(data=args.data, out=args.out, schools=args.school or None, pdf=bool(args.pdf),
                                audience=args.audience, years=args.years, threshold=args.threshold, jobs=args.jobs,
-                               mapping=args.mapping, pupil_key=args.pupil_key, today=args.today)
+                               mapping=args.mapping, pupil_key=args.pupil_key, today=args.today, loaded=data)
     except OSError as exc:                 # the output folder: full disk, permissions, a file in the way
         where = exc.filename or out
         print(f"gtanalytics: the reports could not be written to {out} ({exc.strerror or exc} at {where}). "

@@ -651,7 +651,7 @@ def _publish(stage: Path, out: Path, schools: list[dict], about: dict) -> None:
 def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str = "governors", notebooks=None,
                   progress: bool = True, jobs: int = 2, years=None, threshold: int = 6,
                   trust_overview: bool | None = None, kernel_name: str | None = None,
-                  mapping=None, pupil_key: str = "upn", today=None) -> pd.DataFrame:
+                  mapping=None, pupil_key: str = "upn", today=None, loaded=None) -> pd.DataFrame:
     """Build the reports for every school (or the ones named) into ``out``.
 
     The exports are loaded and validated once; every notebook kernel reads
@@ -720,6 +720,11 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
         Python interpreter running this function (see :func:`execute_notebook`).
     mapping, pupil_key, today
         Passed to :func:`gtanalytics.io.load` (the notebooks read what it loaded).
+    loaded : SchoolData, optional
+        What :func:`gtanalytics.io.load` already read from ``data`` with these
+        options (``gtanalytics report`` validates first and passes it), so the
+        exports are read once; ``data`` still names the files the manifest
+        fingerprints.
 
     Returns
     -------
@@ -743,7 +748,8 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     if jobs not in (1, 2):
         raise GTDataError(f"jobs must be 1 or 2 (at most two notebook kernels run at once), not {jobs!r}.")
     data_path = Path(data).resolve()
-    loaded = load(data_path, mapping=mapping, pupil_key=pupil_key, today=today)
+    if loaded is None:
+        loaded = load(data_path, mapping=mapping, pupil_key=pupil_key, today=today)
     known = school_ids(loaded)
     wanted = [str(s) for s in schools] if schools else known
     unknown = [s for s in wanted if s not in known]

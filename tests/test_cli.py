@@ -12,6 +12,7 @@ import pytest
 
 from gtanalytics import cli
 from gtanalytics.errors import GTDataError
+from gtanalytics.io import SchoolData
 from gtanalytics.upn import make_upn
 
 HEADER = "UPN,Academic year,School ID,Year,Forename,Gender,Ever 6 FSM,G&T"
@@ -98,6 +99,7 @@ def test_report_calls_build_reports(monkeypatch, tmp_path, capsys, statuses, cod
     calls = {}
 
     def fake_build_reports(**kwargs):
+        assert isinstance(kwargs.pop("loaded"), SchoolData)  # the data validated once, handed on
         calls.update(kwargs)
         return pd.DataFrame({"school": ["100001", "100002"], "status": statuses, "seconds": [1.0, 2.0],
                              "error": [None, None if statuses[1] == "ok" else "kernel died"]})
@@ -125,6 +127,7 @@ def test_report_defaults(monkeypatch, tmp_path):
     calls = {}
 
     def fake_build_reports(**kwargs):
+        assert isinstance(kwargs.pop("loaded"), SchoolData)  # the data validated once, handed on
         calls.update(kwargs)
         return pd.DataFrame({"school": ["100001"], "status": ["ok"], "seconds": [1.0], "error": [""]})
 
