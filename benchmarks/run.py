@@ -11,8 +11,8 @@ Each size runs in a fresh subprocess, so its peak resident memory (``ru_maxrss``
 Inside it every step is timed with ``time.perf_counter`` (the best of ``repeat`` runs for the
 cheap steps, the median is recorded too) and its own peak RSS is measured by resetting the
 kernel's high-water mark (``/proc/self/clear_refs``) before the step and reading ``VmHWM``
-after it.  Steps: generate the data (:mod:`gtanalytics.sample`), write it as CSV and as Parquet,
-``gtanalytics.io.load`` both, pair outcome and prior (``pair_assessments``), OLS and multilevel
+after it.  Steps: generate the data (:mod:`gtanalytics.datasets`), write it as CSV and as Parquet,
+``gtanalytics.data.load`` both, pair outcome and prior (``pair_assessments``), OLS and multilevel
 value added, gaps by school, the register audit, intervention impact and (school size) one
 governor report and a two-school batch.  Alternatives are measured side by side in the same
 run: statsmodels OLS, statsmodels MixedLM (in a subprocess with a timeout), R's lme4 via
@@ -45,9 +45,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_OUT = HERE / "out" / "results.json"
 
-#: Sizes.  ``trust`` kinds come from :func:`gtanalytics.sample.generate` (every table, three
+#: Sizes.  ``trust`` kinds come from :func:`gtanalytics.datasets.generate` (every table, three
 #: academic years); ``keep`` keeps one school of it.  ``national`` kinds come from
-#: :func:`gtanalytics.sample.generate_national` (one Year 6 cohort: schools, pupils and KS1/KS2
+#: :func:`gtanalytics.datasets.generate_national` (one Year 6 cohort: schools, pupils and KS1/KS2
 #: assessments in reading, writing and maths).  ``by`` is the grouping of value added (the
 #: random intercept), ``gap_by`` the grouping of gaps.  The tiny sizes are for the smoke test.
 SIZES = {
@@ -157,7 +157,7 @@ class Bench:
 # --------------------------------------------------------------------------- data
 def make_tables(cfg: dict) -> tuple[dict, dict | None]:
     """The tables of one size (and, for one school, the two-school trust it was cut from)."""
-    from gtanalytics.sample import generate, generate_national
+    from gtanalytics.datasets import generate, generate_national
 
     if cfg["kind"] == "national":
         return generate_national(**cfg["gen"], seed=2024), None
@@ -219,7 +219,7 @@ def write_parquet(tables: dict, folder: Path) -> int:
 _LOAD = r"""
 import json, resource, sys, time, warnings
 warnings.simplefilter("ignore")
-from gtanalytics.io import load
+from gtanalytics.data import load
 t0 = time.perf_counter()
 d = load(sys.argv[1])
 sec = time.perf_counter() - t0
@@ -249,7 +249,7 @@ def fingerprint(data) -> dict:
 
 def pair(data, cfg: dict) -> pd.DataFrame:
     """One row per pupil: outcome, prior and characteristics (complete cases)."""
-    from gtanalytics.progress import pair_assessments
+    from gtanalytics.prior_attainment import pair_assessments
 
     if cfg["kind"] == "national":    # KS2 reading+maths against the KS1 average point score
         out = pair_assessments(data, outcome=dict(assessment="KS2", subject=["reading", "maths"]),
@@ -354,7 +354,7 @@ def worker(size: str, args) -> dict:
     import gtanalytics
     from gtanalytics.gaps import gap
     from gtanalytics.interventions import intervention_impact
-    from gtanalytics.io import load
+    from gtanalytics.data import load
     from gtanalytics.multilevel import fit_random_intercept
     from gtanalytics.progress import value_added
     from gtanalytics.register import register_representation
@@ -402,7 +402,7 @@ def worker(size: str, args) -> dict:
             raise RuntimeError("loading failed: nothing else can be measured")
         if cfg["kind"] == "trust":       # what a report kernel reads instead of loading the exports itself
             import pickle
-            from gtanalytics.report_data import load_trust
+            from gtanalytics.data import load_trust
             cache = work / "trust-data.pickle"
             b.run("write_report_cache", lambda: cache.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)),
                   note="build_reports: once per batch")

@@ -19,15 +19,15 @@ from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.gap_trends import gap_trend
 from gtanalytics.gaps import excellence_gap, gap, gap_index, threshold_gap, value_added_gap
 from gtanalytics.interventions import intervention_impact, mini_review, termly_review
-from gtanalytics.io import SchoolData, load
+from gtanalytics.data import SchoolData, load
 from gtanalytics.mentoring import mentor_caseloads, mentoring_impact
 from gtanalytics.multilevel import fit_random_intercept
-from gtanalytics.progress import (pair_assessments, pooled_value_added, prior_band, va_summary,
-                                  value_added)
+from gtanalytics.prior_attainment import pair_assessments, prior_band
+from gtanalytics.progress import pooled_value_added, va_summary, value_added
 from gtanalytics.reference import list_references, load_reference
 from gtanalytics.register import (dual_exceptionality, missing_from_register, register_changes,
                                   register_representation)
-from gtanalytics.sample import load_sample
+from gtanalytics.datasets import load_sample
 from gtanalytics.targets import estimate_targets, on_track, under_achievers
 from gtanalytics.trends import improvement, mentoring_pairs, school_comparison
 

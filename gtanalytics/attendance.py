@@ -10,9 +10,9 @@ Definitions follow the DfE (methodology.md section 7):
 * suspension and permanent exclusion rates = events / pupils x 100.
 
 Every estimate carries ``n`` and an interval whose method is named in the
-``method`` column (formulas in :mod:`gtanalytics.stats`).  Rates are in percent
+``method`` column (formulas in :mod:`gtanalytics._stats`).  Rates are in percent
 (per 100 pupils for exclusions).  Groups with fewer pupils than ``min_n`` (default
-:data:`gtanalytics.stats.LOW_N`, 10) are flagged ``low_n``.
+:data:`gtanalytics._stats.LOW_N`, 10) are flagged ``low_n``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pandas as pd
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import national, national_group
 from gtanalytics.trends import difference_in_differences
-from gtanalytics.stats import (
+from gtanalytics._stats import (
     LOW_N,
     as_list,
     iter_groups,
@@ -250,7 +250,7 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
         The phase of the school(s).  Default: a ``phase`` column among ``by``, else the
         pupils' ``year_group`` (Reception to Year 6: primary; Year 7 and above: secondary;
         a mix, or no year groups: all schools).
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Groups with fewer pupil enrolments are flagged ``low_n`` (and a GTWarning is issued).
 
     Returns
@@ -346,7 +346,7 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
         (``academic_year, measure, value[, phase, group, status, source]``) or ``False``.
     phase : {"primary", "secondary", "all"}, optional
         As in :func:`absence_rates` (default: inferred from ``phase`` or ``year_group``).
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Groups with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -468,7 +468,7 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
         Pupil columns to match on, e.g. ``("year_group", "disadvantaged")``.
     confidence : float
         Coverage of the interval.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Flag ``low_n`` when either group has fewer pupils.
 
     Returns

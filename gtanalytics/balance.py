@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.stats import t_value
+from gtanalytics._stats import t_value
 
 __all__ = ["SMD_THRESHOLD", "SUPPORT_THRESHOLD", "ancova", "smd", "balance", "describe_comparability"]
 

@@ -119,7 +119,7 @@ def _load_options_error(args) -> str | None:
 
 
 def _validate(args) -> int:
-    from gtanalytics.io import load
+    from gtanalytics.data import load
 
     path = Path(args.path)
     if not path.exists():
@@ -160,7 +160,7 @@ def validation_report(data, *, path: object = "", max_problems: int = 50, show_a
         The report, and 1 when any error was recorded (rows excluded or a file
         unusable), else 0.
     """
-    from gtanalytics.quality import format_problems
+    from gtanalytics.data import format_problems
 
     acc = data.accounting
     lines = [f"Checked {len(acc)} file(s) in {path}."]
@@ -210,8 +210,8 @@ def _report(args) -> int:
     if problem:
         print(f"gtanalytics: {problem}", file=sys.stderr)
         return 2
-    from gtanalytics.io import load
-    from gtanalytics.quality import data_note
+    from gtanalytics.data import load
+    from gtanalytics.data import data_note
     from gtanalytics.report import build_reports, missing_report_tools
 
     if missing_report_tools():

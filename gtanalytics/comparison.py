@@ -38,7 +38,7 @@ import pandas as pd
 
 from gtanalytics.balance import ancova, balance
 from gtanalytics.errors import GTDataError
-from gtanalytics.stats import LOW_N, t_value, welch_diff
+from gtanalytics._stats import LOW_N, t_value, welch_diff
 from gtanalytics.subjects import canonical_subject
 
 __all__ = ["HALF_TERMS", "TERMS", "comparison_data", "holidays", "match_comparison", "school_calendar", "school_weeks"]

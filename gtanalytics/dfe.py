@@ -13,7 +13,7 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.reference import load_reference
-from gtanalytics.stats import z_value
+from gtanalytics._stats import z_value
 
 __all__ = [
     "KS1_POINTS",

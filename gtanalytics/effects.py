@@ -48,7 +48,7 @@ from scipy import special
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import load_reference
-from gtanalytics.stats import LOW_N, ols, t_value, z_value
+from gtanalytics._stats import LOW_N, ols, t_value, z_value
 
 __all__ = [
     "effect_size",
@@ -59,10 +59,9 @@ __all__ = [
     "months_label",
     "ratio_gain",
     "ratio_gain_band",
-    "LOW_N",
 ]
 
-# LOW_N (re-exported from gtanalytics.stats): fewer pupils than this in either group makes an
+# LOW_N (re-exported from gtanalytics._stats): fewer pupils than this in either group makes an
 # effect size unstable (flagged ``low_n``).
 
 

@@ -7,8 +7,8 @@
 * survey responses by group and question, on the survey's stated scale.
 
 Every estimate carries ``n``, an interval whose method is named (formulas in
-:mod:`gtanalytics.stats`) and a ``low_n`` flag (below ``min_n``, default
-:data:`gtanalytics.stats.LOW_N`, 10).  Shares are percentages.  Results here are internal; governor tables go
+:mod:`gtanalytics._stats`) and a ``low_n`` flag (below ``min_n``, default
+:data:`gtanalytics._stats.LOW_N`, 10).  Shares are percentages.  Results here are internal; governor tables go
 through :mod:`gtanalytics.disclosure` first.
 """
 
@@ -22,7 +22,7 @@ from scipy import stats
 
 from gtanalytics.attendance import attach_groups
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import (LOW_N, as_list, require_columns, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
+from gtanalytics._stats import (LOW_N, as_list, require_columns, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
                                wilson_ci, z_value)
 
 __all__ = [
@@ -72,7 +72,7 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
         Pupil columns to split by (e.g. ``"disadvantaged"``, ``"gt_register"``); always by year too.
     confidence : float
         Coverage of the Wilson intervals.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Groups with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -130,7 +130,7 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
         Further pupil columns to split by (always by academic year).
     confidence : float
         Coverage of the interval.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Flag ``low_n`` when either group has fewer pupils.
 
     Returns
@@ -197,7 +197,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
         Grouping columns (always by academic year too).
     confidence : float
         Coverage of the intervals.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Groups with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -270,7 +270,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
         4 or 5 on a 1-5 scale).
     confidence : float
         Coverage of the intervals.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Groups with fewer answers are flagged ``low_n``.
 
     Returns

@@ -23,7 +23,7 @@ import pandas as pd
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.gaps import WITHIN_SCHOOL_NOTE, check_gap_frame, focus_groups, prepare_gap_data, gap, gap_index
 from gtanalytics.reference import load_reference
-from gtanalytics.stats import LOW_N, as_list, iter_groups, mean_ci, t_value, warn_low_n, welch_diff
+from gtanalytics._stats import LOW_N, as_list, iter_groups, mean_ci, t_value, warn_low_n, welch_diff
 
 __all__ = ["GapTrend", "gap_trend", "national_gap_index"]
 

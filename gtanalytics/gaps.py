@@ -16,8 +16,8 @@ Methods (each checked against an independent implementation in ``tests/test_gaps
 * trends (:mod:`gtanalytics.gap_trends`, which builds on this module): the change in gap between the
   first and last year, with each group's own trajectory.
 
-Interval formulas live in :mod:`gtanalytics.stats`.  A group smaller than ``min_n`` (default
-:data:`gtanalytics.stats.LOW_N`, 10) is flagged ``low_n``: too few pupils to conclude.
+Interval formulas live in :mod:`gtanalytics._stats`.  A group smaller than ``min_n`` (default
+:data:`gtanalytics._stats.LOW_N`, 10) is flagged ``low_n``: too few pupils to conclude.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.stats import (LOW_N, as_list, iter_groups, newcombe_ci, t_value, warn_low_n, welch_diff,
+from gtanalytics._stats import (LOW_N, as_list, iter_groups, newcombe_ci, t_value, warn_low_n, welch_diff,
                                welch_moments, z_value)
 
 __all__ = ["gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap", "WITHIN_SCHOOL_NOTE"]
@@ -80,8 +80,8 @@ def prepare_gap_data(df, *, outcome, group, focus, by, numeric=True):
 def _welch_by(data: pd.DataFrame, col: str, by: list, confidence: float) -> pd.DataFrame:
     """Welch comparison (focus − other) of ``col`` for every ``by`` group at once.
 
-    Built from per-group sizes, means and variances (:func:`gtanalytics.stats.welch_moments`), so
-    16,000 schools take a fraction of a second; equal to :func:`gtanalytics.stats.welch_diff` group
+    Built from per-group sizes, means and variances (:func:`gtanalytics._stats.welch_moments`), so
+    16,000 schools take a fraction of a second; equal to :func:`gtanalytics._stats.welch_diff` group
     by group (``tests/test_gaps.py`` checks this).
     """
     keys = by or ["_all"]
@@ -136,7 +136,7 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=LOW_N):
     confidence : float
         Confidence level of the interval.
     min_n : int
-        A group smaller than this (default :data:`gtanalytics.stats.LOW_N`, 10) is flagged
+        A group smaller than this (default :data:`gtanalytics._stats.LOW_N`, 10) is flagged
         ``low_n``, too few pupils to conclude, and a GTWarning is issued.
 
     Returns

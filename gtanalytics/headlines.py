@@ -44,7 +44,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.prior_attainment import pair_assessments
 from gtanalytics.progress import value_added
 from gtanalytics.reference import academic_year, national
-from gtanalytics.stats import (
+from gtanalytics._stats import (
     LOW_N,
     mean_ci,
     newcombe_ci,

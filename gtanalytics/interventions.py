@@ -1,6 +1,6 @@
 """Impact of intervention programmes, and the half-termly and termly learning reviews.
 
-The interventions table (see :mod:`gtanalytics.schemas`) has one row per pupil
+The interventions table (see :mod:`gtanalytics.data.schemas`) has one row per pupil
 per programme with pre- and post-scores on the programme's own measure. Gains
 on that measure alone cannot show impact: pupils chosen for low pre-scores
 regress towards the mean, and every pupil makes progress anyway. So
@@ -24,17 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from gtanalytics.comparison import (HALF_TERMS, TERMS, compare_with_comparison_group, prepare_interventions, comparison_data, match_comparison,
-                                    school_calendar)
+from gtanalytics.comparison import (HALF_TERMS, TERMS, compare_with_comparison_group, prepare_interventions, comparison_data)
 from gtanalytics.effects import es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import LOW_N, ols, t_value
+from gtanalytics._stats import LOW_N, ols, t_value
 
 __all__ = [
-    "HALF_TERMS",
-    "school_calendar",
-    "comparison_data",
-    "match_comparison",
     "intervention_impact",
     "MiniReview",
     "mini_review",
@@ -84,7 +79,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
 
     Judgement rules (``judgement`` column), applied in order:
 
-    1. fewer than ``min_n`` pupils (default :data:`gtanalytics.stats.LOW_N`, 10) -> "too few pupils to judge";
+    1. fewer than ``min_n`` pupils (default :data:`gtanalytics._stats.LOW_N`, 10) -> "too few pupils to judge";
     2. the interval is wholly below zero -> "negative";
     3. a comparison group exists and is comparable (``comparable``, below), its
        interval excludes zero and the effect size is at least ``min_effect``

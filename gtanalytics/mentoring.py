@@ -19,7 +19,7 @@ import pandas as pd
 from gtanalytics.balance import ancova, balance
 from gtanalytics.comparison import TERMS, as_flag, score_table, term_index, school_calendar, school_weeks
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import LOW_N, welch_diff
+from gtanalytics._stats import LOW_N, welch_diff
 
 __all__ = ["mentor_caseloads", "mentoring_impact"]
 

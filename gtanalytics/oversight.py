@@ -12,7 +12,7 @@
   planned caseload (three mentees each) and a weekly rhythm.
 
 Pure pandas/numpy: no matplotlib. The results are counts and shares of
-groups; :func:`gtanalytics.report_tables.for_audience` makes them safe for
+groups; :func:`gtanalytics.disclosure.for_audience` makes them safe for
 governors before anything is shown.
 """
 
@@ -26,7 +26,7 @@ import pandas as pd
 
 from gtanalytics.comparison import school_calendar
 from gtanalytics.errors import GTDataError
-from gtanalytics.stats import LOW_N, ratio_cluster_ci, wilson_ci
+from gtanalytics._stats import LOW_N, ratio_cluster_ci, wilson_ci
 
 __all__ = ["need_groups", "support_coverage", "staff_deployment"]
 
@@ -48,7 +48,7 @@ def need_groups(data, *, year: str, subjects=("reading", "maths"), threshold: fl
     Parameters
     ----------
     data : SchoolData
-        One school's data (:meth:`gtanalytics.io.SchoolData.for_school`).
+        One school's data (:meth:`gtanalytics.data.SchoolData.for_school`).
     year : str
         Academic year, e.g. ``"2023/24"``.
     subjects : sequence of str
@@ -182,7 +182,7 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
         ``sessions_planned, sessions_held`` (totals; attended sessions for
         interventions), ``held_rate`` (held / planned), ``ci_low, ci_high``
         (ratio estimator with a standard error clustered by pupil,
-        :func:`gtanalytics.stats.ratio_cluster_ci`), ``staff_as_planned``
+        :func:`gtanalytics._stats.ratio_cluster_ci`), ``staff_as_planned``
         (mentoring: share of mentors with exactly ``target_mentees`` mentees
         and at least ``weekly`` sessions a week; NaN for interventions),
         ``low_n`` (fewer than ``min_n`` pupils), ``method``.

@@ -15,7 +15,7 @@ import pandas as pd
 
 import gtanalytics.dfe as dfe
 from gtanalytics.errors import GTDataError
-from gtanalytics.stats import require_columns
+from gtanalytics._stats import require_columns
 from gtanalytics.subjects import canonical_subject
 
 __all__ = ["pair_assessments", "prior_band"]

@@ -22,11 +22,19 @@ import pandas as pd
 import gtanalytics.dfe as dfe
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.multilevel import RandomInterceptFit, fit_random_intercept
-from gtanalytics.prior_attainment import pair_assessments, prior_band
-from gtanalytics.stats import LOW_N, require_columns, z_value
+from gtanalytics.prior_attainment import pair_assessments
+from gtanalytics._stats import LOW_N, require_columns, z_value
 
-__all__ = ["previous_year", "summer_progress", "VAModel", "ValueAddedResult", "value_added", "predict_expected", "va_summary",
-           "prior_band", "pair_assessments", "pooled_value_added"]
+__all__ = [
+    "previous_year",
+    "summer_progress",
+    "VAModel",
+    "ValueAddedResult",
+    "value_added",
+    "predict_expected",
+    "va_summary",
+    "pooled_value_added",
+]
 
 _METHODS = ("ols", "multilevel", "benchmark")
 
@@ -253,7 +261,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
         P8's 0.5 for the shipped table, otherwise three bands only.
     min_n : int
         Groups with fewer pupils are flagged ``low_n`` (and a GTWarning);
-        default :data:`gtanalytics.stats.LOW_N` (10).
+        default :data:`gtanalytics._stats.LOW_N` (10).
     group_sd : bool
         Add each group's own SD of ``va`` as column ``sd``.
 

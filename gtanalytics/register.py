@@ -31,8 +31,8 @@ import pandas as pd
 from scipy import optimize, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.schemas import ETHNICITY_MAJOR
-from gtanalytics.stats import LOW_N, as_list, iter_groups, wilson_ci, z_value
+from gtanalytics.data.schemas import ETHNICITY_MAJOR
+from gtanalytics._stats import LOW_N, as_list, iter_groups, wilson_ci, z_value
 
 __all__ = [
     "CHARACTERISTICS", "birth_term", "register_representation", "DualExceptionality",
@@ -266,7 +266,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     confidence : float
         Confidence level of the intervals.
     min_n : int
-        Groups smaller than this (default :data:`gtanalytics.stats.LOW_N`, 10: too few pupils to
+        Groups smaller than this (default :data:`gtanalytics._stats.LOW_N`, 10: too few pupils to
         conclude) get the verdict "too few to say" and ``low_n``.
     test : {"fisher", "binomial"}
         The exact test reported alongside in ``p_exact``: Fisher's exact test of the 2×2 table
@@ -368,7 +368,7 @@ def dual_exceptionality(pupils, *, register="gt_register", sen="sen", codes=("K"
         Split by these columns (academic year and school are added when there are several).
     confidence, min_n
         Interval level; small-register flag (``low_n`` below ``min_n``, default
-        :data:`gtanalytics.stats.LOW_N`, 10).
+        :data:`gtanalytics._stats.LOW_N`, 10).
 
     Returns
     -------
@@ -453,7 +453,7 @@ def missing_from_register(pupils, attainment, *, register="gt_register", academi
         Groups to count by (present columns only).
     confidence, min_n
         Interval level; small-group flag (``low_n`` below ``min_n``, default
-        :data:`gtanalytics.stats.LOW_N`, 10).
+        :data:`gtanalytics._stats.LOW_N`, 10).
 
     Returns
     -------
@@ -574,7 +574,7 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
         Default ``"school_id"``.
     confidence, min_n
         Interval level; small-group flag (``low_n`` below ``min_n``, default
-        :data:`gtanalytics.stats.LOW_N`, 10).
+        :data:`gtanalytics._stats.LOW_N`, 10).
 
     Returns
     -------

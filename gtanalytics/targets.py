@@ -23,7 +23,8 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.progress import ValueAddedResult, predict_expected, prior_band, value_added
+from gtanalytics.progress import ValueAddedResult, predict_expected, value_added
+from gtanalytics.prior_attainment import prior_band
 
 __all__ = ["estimate_targets", "on_track", "under_achievers"]
 

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import LOW_N, as_list, iter_groups, require_columns, t_value, z_value
+from gtanalytics._stats import LOW_N, as_list, iter_groups, require_columns, t_value, z_value
 
 __all__ = ["Improvement", "improvement", "difference_in_differences", "school_comparison", "mentoring_pairs",
            "year_number"]
@@ -239,7 +239,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
         Columns to match on exactly.
     confidence : float
         Coverage of the interval.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Flag ``low_n`` (and warn) when either group has fewer units.
     what : str
         What the values are, for the ``method`` text.
@@ -346,7 +346,7 @@ def school_comparison(va, *, strata=(), quantile: float = 0.25, confidence: floa
         of the schools' va).
     confidence : float
         Coverage of the interval for the difference from the trust mean.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Schools with fewer pupils are flagged ``low_n``.
 
     Returns
@@ -436,7 +436,7 @@ def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = LOW
         Columns naming the measure and group, e.g. ``("measure", "group")``.
     confidence : float
         Coverage of every interval.
-    min_n : int, default :data:`gtanalytics.stats.LOW_N` (10)
+    min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Schools with fewer pupils are not suggested (their estimates are unstable).
 
     Returns

@@ -29,7 +29,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from gtanalytics.upn import CHECK_ALPHABET, check_letter
+from gtanalytics.data._upn import CHECK_ALPHABET, check_letter
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
 TODAY = pd.Timestamp("2024-09-01")          # the injected "today" of every case

@@ -39,7 +39,7 @@ def sample_dir(tmp_path_factory) -> Path:
     """The committed synthetic sample trust (written afresh from the generator if it is missing)."""
     if any(SAMPLE_DIR.glob("*.csv")):
         return SAMPLE_DIR
-    from gtanalytics.sample import write_sample
+    from gtanalytics.datasets._sample import write_sample
 
     out = tmp_path_factory.mktemp("sample")
     write_sample(out)
@@ -49,7 +49,7 @@ def sample_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample(sample_dir):
     """The sample trust loaded through the public loader (shared, do not mutate)."""
-    from gtanalytics.io import load
+    from gtanalytics.data._io import load
 
     return load(sample_dir)
 

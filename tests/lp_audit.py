@@ -3,7 +3,7 @@
 The standard "interval audit" (Cox 1980; Fischetti & Salazar 1999): given every shown cell,
 every total equation and non-negativity, scipy.optimize.linprog finds the smallest and
 largest value a hidden cell (or a sum of hidden cells) can take. Written independently of
-``gtanalytics.disclosure``, which the tests check against it.
+``gtanalytics.disclosure._suppress``, which the tests check against it.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from gtanalytics.attendance import (
     pupil_absence,
 )
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.stats import ratio_cluster_ci
+from gtanalytics._stats import ratio_cluster_ci
 
 import statsmodels.api as sm
 from statsmodels.stats.proportion import proportion_confint  # noqa: E402
@@ -348,7 +348,7 @@ def test_suspension_interval_covers_the_true_rate_with_repeat_suspensions():
     on average (true rate 24 per 100).  The exact Poisson interval, which treats every suspension
     as independent, covers the truth about 61% of the time; the pupil-level quasi-Poisson
     interval (the one exclusion_rates reports, checked equal to it in the test above) about 95%."""
-    from gtanalytics.stats import quasi_poisson_rate_ci
+    from gtanalytics._stats import quasi_poisson_rate_ci
 
     rng = np.random.default_rng(20261207)
     runs, n, truth = 1000, 1000, 8 * 3.0

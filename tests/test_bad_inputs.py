@@ -36,9 +36,9 @@ from badinputs import (SAMPLE, TODAY, clean_extract, corpus, huge_assessments, r
                        upns_vectorised, write_all)
 from gtanalytics import cli
 from gtanalytics.errors import GTDataError
-from gtanalytics.io import load
-from gtanalytics.schemas import TABLES
-from gtanalytics.upn import upn_problem
+from gtanalytics.data._io import load
+from gtanalytics.data.schemas import TABLES
+from gtanalytics.data._upn import upn_problem
 
 if not (SAMPLE / "assessments.csv").exists():          # pragma: no cover
     pytest.skip("data/sample has not been generated", allow_module_level=True)

@@ -111,7 +111,7 @@ def test_a_build_publishes_with_a_manifest_and_leaves_no_pupil_data(sample_dir, 
 
     # a second build into the same folder, where the school now fails: its old report goes, the
     # manifest says why without naming anyone, and nothing of the first build is mixed in
-    leaky = tiny_notebook(tmp_path / "tiny.ipynb", "from gtanalytics.io import load\n"
+    leaky = tiny_notebook(tmp_path / "tiny.ipynb", "from gtanalytics.data._io import load\n"
                           "p = load(data_path).pupils.iloc[0]\nprint(p.forename, p.surname)")
     summary = report.build_reports(sample_dir, out, schools=[SCHOOL], notebooks=[leaky], progress=False, jobs=1)
     assert summary["status"].tolist() == ["failed"] and "report withheld" in summary.loc[0, "error"]
@@ -125,7 +125,7 @@ def test_a_build_publishes_with_a_manifest_and_leaves_no_pupil_data(sample_dir, 
 
 SCRIPT = f"""
 import sys
-from gtanalytics.report import build_reports
+from gtanalytics.report._build import build_reports
 build_reports(sys.argv[1], sys.argv[2], schools=["{SCHOOL}"], notebooks=[sys.argv[3]], progress=False, jobs=1)
 """
 

@@ -12,8 +12,8 @@ import pytest
 
 from gtanalytics import cli
 from gtanalytics.errors import GTDataError
-from gtanalytics.io import SchoolData
-from gtanalytics.upn import make_upn
+from gtanalytics.data._io import SchoolData
+from gtanalytics.data._upn import make_upn
 
 HEADER = "UPN,Academic year,School ID,Year,Forename,Gender,Ever 6 FSM,G&T"
 
@@ -81,12 +81,12 @@ def test_validate_no_pupils_exit_1_plain_message(tmp_path):
 
 
 def test_unexpected_error_is_caught(monkeypatch, tmp_path, capsys):
-    import gtanalytics.io
+    import gtanalytics.data
 
     def boom(*a, **k):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(gtanalytics.io, "load", boom)
+    monkeypatch.setattr(gtanalytics.data, "load", boom)
     assert cli.main(["validate", str(clean_folder(tmp_path))]) == 1
     err = capsys.readouterr().err
     assert "kaboom" in err and "please report" in err.lower()
@@ -161,7 +161,7 @@ def test_version():
 
 def test_report_mapping_reads_like_validate(tmp_path, monkeypatch):
     """A header renamed in the MIS is read through --mapping by validate and, the same way, by report."""
-    import gtanalytics.io
+    import gtanalytics.data
 
     (tmp_path / "exports").mkdir()
     folder = clean_folder(tmp_path / "exports")
@@ -169,17 +169,17 @@ def test_report_mapping_reads_like_validate(tmp_path, monkeypatch):
     (folder / "pupils.csv").write_text(text, encoding="utf-8")
     mapping = tmp_path / "headers.yml"
     mapping.write_text("columns:\n  forename: [Name known by]\n", encoding="utf-8")
-    assert gtanalytics.io.load(folder).pupils["forename"].isna().all()   # not read without the mapping
+    assert gtanalytics.data.load(folder).pupils["forename"].isna().all()   # not read without the mapping
     code, out = run("validate", folder, "--mapping", mapping)
     assert code == 0, out
 
-    real_load, seen = gtanalytics.io.load, []
+    real_load, seen = gtanalytics.data.load, []
 
     def load_then_stop(path, **options):          # the real load, then stop before any notebook runs
         seen.append(real_load(path, **options))
         raise GTDataError("stop here")
 
-    monkeypatch.setattr(gtanalytics.io, "load", load_then_stop)
+    monkeypatch.setattr(gtanalytics.data, "load", load_then_stop)
     assert cli.main(["report", "--data", str(folder), "--out", str(tmp_path / "out"), "--mapping", str(mapping)]) == 1
     assert seen[0].pupils["forename"].eq("Ann").all()
 
@@ -204,7 +204,7 @@ def test_validate_new_options(tmp_path):
     assert cli.main(["validate", str(tmp_path), "--today", "someday"]) == 2
     with open(tmp_path / "pupils.csv", "a") as f:
         f.write("G80120000101A,2023/24,100001,6,Tem,F,N,N\n")            # DfE temporary UPN example, row 6
-    from gtanalytics.io import load
+    from gtanalytics.data._io import load
 
     text, code = cli.validation_report(load(tmp_path, today="2024-09-01"), path=tmp_path)
     assert code == 0 and "pupils.csv row 6, column upn: 'G80120000101A' - Temporary UPN" in text
@@ -222,7 +222,7 @@ def test_report_unknown_year_or_school_exit_1_before_building(sample_dir, tmp_pa
 
 def test_report_without_the_report_extra_says_what_to_install(monkeypatch, tmp_path, capsys):
     """The library installs without papermill; `gtanalytics report` then names the extra, without a traceback."""
-    from gtanalytics import report
+    from gtanalytics.report import _build as report
 
     monkeypatch.setitem(sys.modules, "papermill", None)        # as if papermill were not installed
     assert report.missing_report_tools() == ["papermill"]

@@ -20,10 +20,10 @@ import pytest
 
 import gtanalytics as gt
 from gtanalytics import cli
-from gtanalytics.ctf import CTFUnreadable, ctf_mapping, read_ctf, write_ctf
+from gtanalytics.data._ctf import CTFUnreadable, ctf_mapping, read_ctf, write_ctf
 from gtanalytics.errors import GTDataError
-from gtanalytics.schemas import TABLES
-from gtanalytics.upn import make_upn
+from gtanalytics.data.schemas import TABLES
+from gtanalytics.data._upn import make_upn
 
 TODAY = "2024-09-01"
 U1, U2, U3, U4 = (make_upn(886, 2101, 17, i) for i in range(1, 5))

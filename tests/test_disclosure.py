@@ -1,4 +1,4 @@
-"""Tests of gtanalytics.disclosure.
+"""Tests of gtanalytics.disclosure._suppress.
 
 The independent check of secondary suppression is a linear-programming audit (the standard
 "interval audit" of cell suppression: Cox 1980, Fischetti & Salazar 1999; ``tests/lp_audit.py``):
@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from lp_audit import Audit, lp_ranges, margin_lines
 
-from gtanalytics.disclosure import check_disclosure, suppress, wales_rule
+from gtanalytics.disclosure._suppress import check_disclosure, suppress, wales_rule
 from gtanalytics.errors import GTDataError
 
 

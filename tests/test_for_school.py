@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.io import SchoolData
-from gtanalytics.schemas import TABLES, empty_frame
+from gtanalytics.data._io import SchoolData
+from gtanalytics.data.schemas import TABLES, empty_frame
 
 ROLL = [("MOVER", "2021/22", "A"), ("MOVER", "2022/23", "A"), ("MOVER", "2023/24", "B"),
         ("JOINER", "2022/23", "B"), ("JOINER", "2023/24", "B"),

@@ -22,7 +22,7 @@ from scipy import stats
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.gap_trends import gap_trend, national_gap_index
 from gtanalytics.gaps import excellence_gap, gap, gap_index, threshold_gap, value_added_gap
-from gtanalytics.stats import LOW_N
+from gtanalytics._stats import LOW_N
 
 
 def _two_groups(rng, n1, n2, shift=-4.0, by=None):
@@ -302,7 +302,7 @@ def _sample_gap_trends(data):
 
 
 def test_sample_planted_narrowing_and_widening_found(sample):
-    from gtanalytics.sample import PLANTED
+    from gtanalytics.datasets._sample import PLANTED
 
     narrow = PLANTED["disadvantage_gap"]["narrowing"]["school_id"]
     widen = PLANTED["disadvantage_gap"]["widening"]["school_id"]
@@ -325,7 +325,7 @@ def test_national_attainment_reference_has_status_and_source_per_value():
 def test_gap_by_group_equals_welch_group_by_group():
     """The vectorised gap(by=) equals stats.welch_diff (checked against scipy) applied per group,
     including blank group labels, groups without a focus pupil and groups of one."""
-    from gtanalytics.stats import welch_diff
+    from gtanalytics._stats import welch_diff
 
     rng = np.random.default_rng(7)
     n = 400

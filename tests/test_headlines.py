@@ -34,9 +34,9 @@ from gtanalytics.headlines import (
     school_in_a_line,
     school_phase,
 )
-from gtanalytics.io import load
+from gtanalytics.data._io import load
 from gtanalytics.reference import load_reference
-from gtanalytics.upn import make_upn
+from gtanalytics.data._upn import make_upn
 
 YEAR = "2023/24"
 # Hand-made Year 6 (school 100001): reading, maths (None = 'N', no scaled score), writing TA, disadvantaged.
@@ -249,7 +249,7 @@ def test_sample_secondary_headlines_and_kingsmead_gap_finding(sample):
     assert not h["measure"].str.startswith("ks2_").any()
     p8 = h.set_index(["measure", "group"]).loc[("ks4_progress8", "disadvantaged")]
     assert p8["n"] > 10 and p8["ci_low"] < p8["value"] < p8["ci_high"] and p8["national"] == -0.57
-    from gtanalytics.report_data import summer_scores
+    from gtanalytics.data._records import summer_scores
 
     scores = summer_scores(sample, subject="reading", years=["2021/22", "2022/23", YEAR])
     with warnings.catch_warnings():
@@ -295,7 +295,7 @@ def test_findings_rule_under_no_difference_and_a_real_difference():
     """Schools truly at the national figure are called different about 5% of the time; a real
     18-point shortfall in 100 pupils is found nearly always (binomial simulation, Wilson interval)."""
     rng = np.random.default_rng(13)
-    from gtanalytics.stats import wilson_ci
+    from gtanalytics._stats import wilson_ci
 
     def share_clear(p, n=100, reps=2000):
         k = rng.binomial(n, p, reps)
@@ -392,7 +392,7 @@ def test_ks1_ks2_progress_is_the_mean_ols_residual_against_all_pupils_in_the_dat
     assert (r["n"], r["value"], r["se"]) == (len(mine), pytest.approx(mine.mean()), pytest.approx(se))
     assert r["ci_low"] == pytest.approx(mine.mean() - 1.959964 * se, abs=1e-5)
     # one school alone: the all-pupil figure would be 0 by construction, so it is not given
-    from gtanalytics.io import SchoolData
+    from gtanalytics.data._io import SchoolData
 
     one = SchoolData(**{**{k: getattr(sample, k) for k in sample.tables},
                         "pupils": sample.pupils[sample.pupils["school_id"] == "8862101"],

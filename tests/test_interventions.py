@@ -15,14 +15,8 @@ import pytest
 
 from gtanalytics.effects import ratio_gain, ratio_gain_band
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.interventions import (
-    comparison_data,
-    intervention_impact,
-    match_comparison,
-    mini_review,
-    school_calendar,
-    termly_review,
-)
+from gtanalytics.comparison import comparison_data, match_comparison, school_calendar
+from gtanalytics.interventions import intervention_impact, mini_review, termly_review
 
 
 def make_school(seed=1, n_per_year=220, effect_boost=6.0, effect_null=0.0, n_sel=40):
@@ -284,7 +278,7 @@ def test_mini_review_expected_progress_matches_statsmodels(school):
 
 
 def _check_planted(iv, pupils, tests):
-    from gtanalytics.sample import PLANTED
+    from gtanalytics.datasets._sample import PLANTED
 
     planted = {p: v["effect_sd"] for p, v in PLANTED["interventions"].items()}
     null_prog = [p for p, e in planted.items() if abs(e) < 0.05]
@@ -311,14 +305,14 @@ def _check_planted(iv, pupils, tests):
 def test_generated_trust_planted_programmes():
     """The sample generator's frames (raw, flags as text): planted 0.00 SD -> 'no evidence of impact';
     planted 0.40 SD -> interval above zero and covering 0.40; RTM flag only without a comparison group."""
-    from gtanalytics.sample import PLANTED, generate
+    from gtanalytics.datasets._sample import PLANTED, generate
 
     d = generate(seed=PLANTED["seed"])
     _check_planted(d["interventions"], d["pupils"], d["assessments"])
 
 
 def test_sample_trust_planted_programmes(sample):
-    """The same on the committed sample trust, read through gtanalytics.io.load."""
+    """The same on the committed sample trust, read through gtanalytics.data.load."""
     _check_planted(sample.interventions, sample.pupils, sample.assessments)
 
 

@@ -1,4 +1,4 @@
-"""gtanalytics.io.load: reading, header mapping, validation and row accounting.
+"""gtanalytics.data.load: reading, header mapping, validation and row accounting.
 
 All test data are built here by code (small frames written to tmp_path).  The
 expected results follow from the stated rules (DfE UPN check letters, UK day-first
@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.io import SchoolData, load, load_mapping, table_for_name
-from gtanalytics.schemas import TABLES
-from gtanalytics.upn import make_upn
+from gtanalytics.data._io import SchoolData, load, load_mapping, table_for_name
+from gtanalytics.data.schemas import TABLES
+from gtanalytics.data._upn import make_upn
 
 HEADER = ["UPN", "Academic year", "School ID", "Year", "Forename", "Surname", "DOB", "Gender",
           "Ever 6 FSM", "LAC", "SEN Status", "EAL", "Ethnicity", "G&T"]
@@ -293,8 +293,8 @@ def test_large_file_is_vectorised(tmp_path):
 
 
 def test_generated_sample_loads_cleanly(tmp_path):
-    """Integration with gtanalytics.sample: a freshly generated (small) trust loads with nothing excluded."""
-    from gtanalytics import sample
+    """Integration with gtanalytics.datasets._sample: a freshly generated (small) trust loads with nothing excluded."""
+    from gtanalytics import datasets as sample
     sample.write_sample(tmp_path, scale=0.2)
     d = load(tmp_path)
     assert_balanced(d)
@@ -395,7 +395,7 @@ def test_parquet_read_by_column_equals_row_by_row(tmp_path, monkeypatch, blank_l
     # Parquet bodies are turned into text column by column (once per distinct value); the former
     # path built a list of rows.  Same tables, quality report, accounting and sources, with typed
     # columns (dates, floats, bools, ints), blanks, NaN, bad UPNs and values that need repairing.
-    import gtanalytics.readers as readers
+    from gtanalytics.data import _readers as readers
 
     p = pd.read_csv("data/sample/pupils.csv", dtype=str, keep_default_na=False).head(300)
     p.loc[3, "upn"] = "not a upn"
@@ -430,7 +430,7 @@ def test_csv_read_by_column_equals_row_by_row(tmp_path, monkeypatch):
     # a two-row header, a blank column name, blank rows made of separators and values to repair.
     import shutil
 
-    import gtanalytics.readers as readers
+    from gtanalytics.data import _readers as readers
 
     for f in Path("data/sample").glob("*.csv"):
         shutil.copy(f, tmp_path / f.name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from minimal_export import ALL, run_all, write_minimal_export
 
-from gtanalytics.io import load
+from gtanalytics.data._io import load
 
 YEAR = "2023/24"
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ import pytest
 from statsmodels.stats.weightstats import DescrStatsW
 
 from gtanalytics import narrative as nv
-from gtanalytics.narrative import Statement
+from gtanalytics import selfeval
+from gtanalytics.selfeval import Statement
 
 
 # --------------------------------------------------------------------------- judge_interval
@@ -217,7 +218,7 @@ def test_attendance_against_national():
 
 
 def test_cannot_answer():
-    s = nv.cannot_answer("Are parents engaged?", "no parents' evening records were supplied", key_area=4)
+    s = selfeval.cannot_answer("Are parents engaged?", "no parents' evening records were supplied", key_area=4)
     assert s.judgement == "no_data" and s.key_area == 4 and "are parents engaged?" in s
 
 
@@ -250,40 +251,40 @@ OTHER = Statement("other area", judgement="negative", key_area=3)
     ],
 )
 def test_self_evaluation_rules(rating, evidence, judgement):
-    s = nv.self_evaluation_summary(2, [evidence, OTHER], self_evaluation=_se(rating), school="100001")
+    s = selfeval.self_evaluation_summary(2, [evidence, OTHER], self_evaluation=_se(rating), school="100001")
     assert s.judgement == judgement
     assert f"rates itself {rating}" in s and "Termly data reviews" in s  # latest year of that school
 
 
 def test_self_evaluation_under_rating_is_said():
-    s = nv.self_evaluation_summary(2, [P], self_evaluation=_se("Entry"), school="100001")
+    s = selfeval.self_evaluation_summary(2, [P], self_evaluation=_se("Entry"), school="100001")
     assert "under-rating" in s and "points higher than its Entry rating" in s
 
 
 def test_self_evaluation_says_the_direction():
     """Issue 12: "the evidence challenges this rating" did not say in which direction."""
-    low = nv.self_evaluation_summary(2, [P, N, N], self_evaluation=_se("Developing"), school="100001")
+    low = selfeval.self_evaluation_summary(2, [P, N, N], self_evaluation=_se("Developing"), school="100001")
     assert "points lower than its Developing rating" in low and "challenges" not in low
-    assert nv.self_evaluation_table([P], self_evaluation=_se("Entry"), school="100001").set_index(
+    assert selfeval.self_evaluation_table([P], self_evaluation=_se("Entry"), school="100001").set_index(
         "key_area").loc[2, "verdict"] == "points higher"
 
 
 def test_evidence_of_another_area_is_not_counted():
     """Statements tagged to key area 2 are not key area 1's evidence (and not dropped from key area 2's)."""
-    s1 = nv.self_evaluation_summary(1, [Z, Z, Z, Z], self_evaluation=None)
-    s2 = nv.self_evaluation_summary(2, [Z, Z, Z, Z], self_evaluation=None)
+    s1 = selfeval.self_evaluation_summary(1, [Z, Z, Z, Z], self_evaluation=None)
+    s2 = selfeval.self_evaluation_summary(2, [Z, Z, Z, Z], self_evaluation=None)
     assert "0 results were in line" in s1 and "4 results were in line" in s2
 
 
 def test_self_evaluation_without_rating():
-    s = nv.self_evaluation_summary(2, [Z], self_evaluation=None)
+    s = selfeval.self_evaluation_summary(2, [Z], self_evaluation=None)
     assert s.judgement == "no_data" and "has not recorded its own rating" in s
     with pytest.raises(ValueError):
-        nv.self_evaluation_summary(6, [])
+        selfeval.self_evaluation_summary(6, [])
 
 
 def test_self_evaluation_table():
-    t = nv.self_evaluation_table([P, N, N, OTHER], self_evaluation=_se("Developing"), school="100001")
+    t = selfeval.self_evaluation_table([P, N, N, OTHER], self_evaluation=_se("Developing"), school="100001")
     assert list(t["key_area"]) == [1, 2, 3, 4, 5]
     row = t.set_index("key_area").loc[2]
     assert (row["strengths"], row["concerns"], row["verdict"]) == (1, 2, "points lower")

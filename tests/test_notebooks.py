@@ -68,7 +68,7 @@ def test_key_area_notebooks_open_with_their_questions():
 
 def _execute_all(data_dir, out, school):
     """Run every notebook once for one school, two kernels at a time."""
-    from gtanalytics.report import execute_notebook
+    from gtanalytics.report._build import execute_notebook
 
     def run(path):
         t0 = time.perf_counter()
@@ -135,8 +135,8 @@ def test_notebook_runs_top_to_bottom(executed, path):
 _KEY_TABLES = r'''
 import hashlib, sys, warnings
 warnings.simplefilter("ignore")
-from gtanalytics.io import load
-from gtanalytics import oversight as ov, report_data as rd
+from gtanalytics.data._io import load
+from gtanalytics import oversight as ov, data as rd
 from gtanalytics.gap_trends import gap_trend
 from gtanalytics.interventions import intervention_impact
 from gtanalytics.mentoring import mentor_caseloads

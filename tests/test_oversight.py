@@ -93,7 +93,7 @@ def test_need_groups_on_the_sample(trust_one_school):
 def trust_one_school():
     from pathlib import Path
 
-    from gtanalytics.io import load
+    from gtanalytics.data._io import load
 
     sample = Path(__file__).resolve().parents[1] / "data" / "sample"
     if not any(sample.glob("*.csv")):
@@ -108,8 +108,8 @@ def test_support_sentence_keeps_suppression_threshold_apart_from_min_n():
     27): its Wilson interval, checked against statsmodels' proportion_confint, lies below one half."""
     from statsmodels.stats.proportion import proportion_confint
 
-    from gtanalytics.oversight_narrative import describe_support
-    from gtanalytics.stats import LOW_N, SUPPRESSION_THRESHOLD
+    from gtanalytics.narrative._oversight import describe_support
+    from gtanalytics._stats import LOW_N, SUPPRESSION_THRESHOLD
 
     row = {"group": "G", "support": "mentoring", "n_group": 27, "n_supported": None, "share": None,
            "ci_low": None, "ci_high": None, "suppressed": "primary"}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-from gtanalytics import report
+from gtanalytics.report import _build as report
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
@@ -28,8 +28,8 @@ def test_every_package_folder_is_in_the_wheel():
                if p.is_dir() and p.name != "__pycache__"}
     missing = folders - listed
     assert not missing, f"add {sorted(missing)} to [tool.setuptools] packages in pyproject.toml"
-    assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {"gtanalytics._notebooks": "notebooks"}
-    assert PYPROJECT["tool"]["setuptools"]["package-data"]["gtanalytics._notebooks"] == ["*.ipynb"]
+    assert PYPROJECT["tool"]["setuptools"]["package-dir"] == {"gtanalytics.report._notebooks": "notebooks"}
+    assert PYPROJECT["tool"]["setuptools"]["package-data"]["gtanalytics.report._notebooks"] == ["*.ipynb"]
 
 
 def test_core_dependencies_are_light():
@@ -44,7 +44,7 @@ def test_core_dependencies_are_light():
 
 def test_computation_does_not_import_jupyter():
     """Importing gtanalytics (and the report module) loads no papermill, nbconvert or jupyter_client."""
-    code = ("import sys, gtanalytics, gtanalytics.report, gtanalytics.cli; "
+    code = ("import sys, gtanalytics, gtanalytics.report._build, gtanalytics.cli; "
             "print(sorted(m for m in ('papermill', 'nbconvert', 'jupyter_client', 'ipykernel') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"

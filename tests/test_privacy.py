@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gtanalytics.privacy import check_report_privacy
+from gtanalytics.disclosure._privacy import check_report_privacy
 
 THRESHOLD = 6
 
@@ -98,7 +98,7 @@ needs_pdf_tools = pytest.mark.skipif(
 
 @needs_pdf_tools
 def test_pdf_text_is_checked_and_a_leaky_report_withheld(data, tmp_path):
-    from gtanalytics.report import _withhold_if_unsafe, html_to_pdf
+    from gtanalytics.report._build import _withhold_if_unsafe, html_to_pdf
 
     html = tmp_path / "r.html"
     html.write_text("<html><body><h1>Report</h1><p>Zofia Kowalczyk, born 30/06/2013, UPN C123456789014.</p>"
@@ -113,7 +113,7 @@ def test_pdf_text_is_checked_and_a_leaky_report_withheld(data, tmp_path):
 
 
 def test_pdf_without_a_text_extractor_says_so(data, tmp_path, monkeypatch):
-    from gtanalytics import privacy
+    from gtanalytics.disclosure import _privacy as privacy
 
     monkeypatch.setattr(privacy, "pdf_text", lambda path: None)
     (tmp_path / "x.pdf").write_bytes(b"%PDF-1.4")
@@ -141,7 +141,7 @@ def unseen_totals(shown: pd.DataFrame, truth: pd.DataFrame, count: str, total: s
 
 
 def _rt_block(frame):
-    from gtanalytics.report_tables import for_audience
+    from gtanalytics.disclosure._audience import for_audience
 
     return for_audience(frame, count_cols=["n_group", "n_group_register"], value_cols=["share_register"],
                         block_col="characteristic", totals={"n_group": "n_cohort", "n_group_register": "n_register"})
@@ -149,7 +149,7 @@ def _rt_block(frame):
 
 def test_block_suppression_hides_the_complement_of_small_groups():
     """The case found in the governor report: no SEN 82 of 87, SEN support 4, EHC plan 1."""
-    from gtanalytics.disclosure import check_disclosure
+    from gtanalytics.disclosure._suppress import check_disclosure
 
     t = pd.DataFrame({"characteristic": ["sen"] * 3 + ["lac", "sex", "sex"], "value": ["N", "K", "E", "yes", "F", "M"],
                       "n_cohort": [700] * 3 + [700, 700, 700], "n_group": [600, 80, 20, 5, 340, 360],
@@ -302,7 +302,7 @@ def test_findings_say_which_name_and_where(named, tmp_path):
 
 # --------------------------------------------------------------------------- free text shown to governors
 def test_redact_free_text_removes_names_upns_and_birthdays(named):
-    from gtanalytics.privacy import redact_free_text
+    from gtanalytics.disclosure._privacy import redact_free_text
 
     notes = pd.Series(["Zoe White and Sean O\u2019Brien: reading", "Focus: Y886 2101 21025 (born 29th November 2016)",
                        None, "Summer reading club; White British girls; Grace and Hope", "Wang-Mei twins"],
@@ -317,7 +317,7 @@ def test_redact_free_text_removes_names_upns_and_birthdays(named):
 
 
 def test_redact_free_text_takes_a_string_or_the_trust_data(named):
-    from gtanalytics.privacy import redact_free_text
+    from gtanalytics.disclosure._privacy import redact_free_text
 
     assert redact_free_text("Mentor for F886210115023, may young", named) == (
         "Mentor for [UPN removed], [name removed]", 2)

@@ -19,8 +19,8 @@ import pytest
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.progress import (pair_assessments, pooled_value_added, predict_expected, prior_band,
-                                  va_summary, value_added)
+from gtanalytics.prior_attainment import pair_assessments, prior_band
+from gtanalytics.progress import pooled_value_added, predict_expected, va_summary, value_added
 
 REF = Path(__file__).parent / "reference"
 Z95 = stats.norm.ppf(0.975)

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from lp_audit import lp_ranges
 
 from gtanalytics.attendance import absence_rates
-from gtanalytics.disclosure import check_disclosure, suppress
+from gtanalytics.disclosure._suppress import check_disclosure, suppress
 from gtanalytics.engagement import takeup_gap
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.gap_trends import gap_trend

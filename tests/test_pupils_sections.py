@@ -1,7 +1,7 @@
 """Leaders' sections about individual pupils (issue 14): the under-achievers with their evidence and support,
 targets, the pupil profile, who might be missing from the register, and the excellence gap.
 
-Each recovers the sample's planted pattern (data/sample/README.md, gtanalytics.sample.planted_truth) or is
+Each recovers the sample's planted pattern (data/sample/README.md, gtanalytics.datasets.planted_truth) or is
 checked against an independent implementation (statsmodels, scipy)."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from statsmodels.stats.proportion import proportion_confint
 
 from gtanalytics import sections
 from gtanalytics.progress import summer_progress
-from gtanalytics.report_tables import table
-from gtanalytics.sample import planted_truth
+from gtanalytics.sections._display import table
+from gtanalytics.datasets._sample import planted_truth
 from gtanalytics.sections.pupils import expected_scores, under_achiever_evidence
 
 YEAR = "2023/24"

@@ -1,11 +1,11 @@
-"""gtanalytics.quality: the problem log, the accounting balance and the plain-English report."""
+"""gtanalytics.data._quality: the problem log, the accounting balance and the plain-English report."""
 
 import pandas as pd
 
-from gtanalytics.io import load
-from gtanalytics.quality import (ACCOUNTING_COLUMNS, QUALITY_COLUMNS, ProblemLog, accounting_table,
+from gtanalytics.data._io import load
+from gtanalytics.data._quality import (ACCOUNTING_COLUMNS, QUALITY_COLUMNS, ProblemLog, accounting_table,
                                  format_problems, quality_summary, row_status)
-from gtanalytics.upn import make_upn
+from gtanalytics.data._upn import make_upn
 
 
 def test_log_frame_columns_and_bulk_add():

@@ -18,11 +18,12 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from gtanalytics import report
-from gtanalytics import report_data as rd
-from gtanalytics import report_tables as rt
+from gtanalytics.report import _build as report
+from gtanalytics import data as rd
+from gtanalytics import disclosure as rt
+from gtanalytics import sections
 from gtanalytics.progress import previous_year
-from gtanalytics.privacy import check_report_privacy
+from gtanalytics.disclosure._privacy import check_report_privacy
 from gtanalytics.errors import GTDataError
 
 SCHOOL = "8884101"
@@ -41,7 +42,7 @@ def trust_dir(sample_dir):
 
 @pytest.fixture(scope="module")
 def trust(trust_dir):
-    from gtanalytics.io import load
+    from gtanalytics.data._io import load
 
     return load(trust_dir)
 
@@ -205,7 +206,7 @@ def test_school_data_and_years(trust):
 
 
 def test_for_audience_matches_disclosure(trust):
-    from gtanalytics.disclosure import suppress
+    from gtanalytics.disclosure._suppress import suppress
 
     g = pd.DataFrame({"group": ["a", "b", "c"], "n": [4, 30, 0], "va": [1.0, 0.2, float("nan")],
                       "ci_low": [0.1, -0.1, float("nan")], "ci_high": [1.9, 0.5, float("nan")]})
@@ -230,7 +231,7 @@ def test_programme_counts_cannot_be_subtracted_from_the_years_total(sizes):
     hidden cell and a MILP for small combined totals), on the table a reader can assemble: the programme
     counts as shown plus the year's total.
     """
-    from gtanalytics.disclosure import check_disclosure
+    from gtanalytics.disclosure._suppress import check_disclosure
 
     iv = _iv({p: n for p, n in sizes.items() if n})
     impact = pd.DataFrame({"programme": list(sizes), "n_pupils": list(sizes.values()), "n_comparison": 50,
@@ -291,19 +292,9 @@ def test_load_trust_reads_the_copy_a_build_loaded_once(trust, trust_dir, tmp_pat
 
 
 def test_table_rounds_and_marks_missing():
-    t = rt.table(pd.DataFrame({"n": [12, None], "va": [0.1234, None], "ok": [True, None]}).astype(
+    t = sections.table(pd.DataFrame({"n": [12, None], "va": [0.1234, None], "ok": [True, None]}).astype(
         {"n": "Int64", "ok": "boolean"}), columns={"n": "Pupils", "va": "Value added", "ok": "OK"})
     assert "0.12" in t.data and ">c<" in t.data and ">yes<" in t.data and "Pupils" in t.data
-
-
-def test_old_report_names_still_work():
-    """Helpers moved to report_data / report_tables / privacy stay reachable as report.<name>."""
-    from gtanalytics import privacy
-
-    assert report.school_name is rd.school_name and report.summer_scores is rd.summer_scores
-    assert report.for_audience is rt.for_audience and report.table is rt.table
-    assert report.check_report_privacy is privacy.check_report_privacy
-    assert set(report.__all__) <= set(dir(report))
 
 
 def test_register_audit_lets_no_small_group_be_worked_out(trust):
@@ -318,8 +309,8 @@ def test_register_audit_lets_no_small_group_be_worked_out(trust):
     cohort; and every group whose share is shown has none or at least the threshold of pupils.
     """
     from gtanalytics import sections
-    from gtanalytics.narrative import group_label
-    from gtanalytics.register import ETHNICITY_MAJOR
+    from gtanalytics.narrative._register import group_label
+    from gtanalytics.data.schemas import ETHNICITY_MAJOR
 
     sec = sections.Document(trust, school=SCHOOL, audience="governors")(sections.register_representative)
     text = " ".join(" ".join(str(x) for x in sec.sentences).split())
@@ -348,7 +339,7 @@ def test_register_audit_lets_no_small_group_be_worked_out(trust):
 @needs_chromium
 def test_pdf_text_of_the_report_is_clean(built, trust):
     pdf = built[1][0] / FOLDER / "governor-report.pdf"
-    from gtanalytics.privacy import pdf_text
+    from gtanalytics.disclosure._privacy import pdf_text
 
     if pdf_text(pdf) is None:
         pytest.skip("no PDF text extractor (apt-get install poppler-utils): the build checked the HTML only")
@@ -375,7 +366,7 @@ def test_key_areas_in_order_each_with_its_rating(html):
 
 def test_summary_states_both_small_group_rules(html):
     """Groups under the threshold (6) are not shown; groups under LOW_N (10) are too few to conclude about."""
-    from gtanalytics.stats import LOW_N
+    from gtanalytics._stats import LOW_N
 
     text = " ".join(BeautifulSoup(html, "html.parser").get_text(" ").split())
     assert f"Groups of fewer than {THRESHOLD} pupils are not shown" in text

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gtanalytics.sample import PLANTED, generate, generate_national, planted_truth, write_sample
-from gtanalytics.schemas import TABLES, data_dictionary_markdown
-from gtanalytics.upn import make_upn, upn_problem
+from gtanalytics.datasets._sample import PLANTED, generate, generate_national, planted_truth, write_sample
+from gtanalytics.data.schemas import TABLES, data_dictionary_markdown
+from gtanalytics.data._upn import make_upn, upn_problem
 
 SAMPLE = pathlib.Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -92,7 +92,7 @@ def test_canonical_columns_and_values(tables):
 def test_upns_valid_and_match_make_upn(tables):
     upns = pd.unique(pd.concat([t["upn"] for n, t in tables.items() if "upn" in t]).dropna())
     assert all(upn_problem(u) is None for u in upns)
-    # the vectorised builder equals gtanalytics.upn.make_upn for every pupil
+    # the vectorised builder equals gtanalytics.data.make_upn for every pupil
     assert all(make_upn(int(u[1:4]), int(u[4:8]), int(u[8:10]), int(u[10:13])) == u for u in upns)
     # every other table refers to pupils in the pupils table
     known = set(tables["pupils"]["upn"])
@@ -321,7 +321,7 @@ def test_national_generator_small_run():
 def test_national_generator_values_pinned():
     """The national cohort is the same draw for draw as before the module was split and slimmed.
 
-    The hashes were taken with the generator of commit 13b2212 (before gtanalytics.sample_tables
+    The hashes were taken with the generator of commit 13b2212 (before gtanalytics.datasets._tables
     and the memory changes); the trust sample has the same guard in the bundled-files test. Names are
     left out of the hash: the name lists changed (issue 17: names that are also words) with the same
     lengths, so the draws are the same (checked against commit cc5e70c, names left out, when re-pinned).
@@ -355,9 +355,9 @@ def test_big_schools_and_a_single_year():
 
 
 def test_load_sample_is_clean():
-    from gtanalytics import io
+    from gtanalytics.data import _io as io
     assert hasattr(io, "load")
-    from gtanalytics.sample import load_sample
+    from gtanalytics.datasets._sample import load_sample
 
     data = load_sample()
     excluded = data.quality[data.quality["action"].astype(str).str.contains("exclud", case=False)] \

@@ -1,4 +1,4 @@
-"""Value parsers of the data contract (gtanalytics.schemas).
+"""Value parsers of the data contract (gtanalytics.data.schemas).
 
 Expected values are worked out by hand from the stated conventions: UK day-first dates,
 Excel's 1900 date system (serial 45292 = 1 January 2024, as Excel's DATE(2024,1,1) shows),
@@ -10,9 +10,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from gtanalytics.parsing import day_month_ambiguous, month_first_only
-from gtanalytics.schemas import (DTYPES, KS1_POINTS, KS2_TA_POINTS, TABLES, empty_frame, parse_academic_year,
-                                 parse_dates, parse_flags, parse_numbers, parse_year_group)
+from gtanalytics.data._parsing import day_month_ambiguous, month_first_only
+from gtanalytics.data.schemas import DTYPES, KS1_POINTS, KS2_TA_POINTS, TABLES, empty_frame
+from gtanalytics.data._parsing import parse_academic_year, parse_dates, parse_flags, parse_numbers, parse_year_group
 
 
 def S(*values):

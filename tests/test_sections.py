@@ -10,7 +10,7 @@ import pytest
 from minimal_export import run_all
 
 from gtanalytics import sections
-from gtanalytics.disclosure import Ledger
+from gtanalytics.disclosure._suppress import Ledger
 from gtanalytics.errors import GTDataError
 from gtanalytics.progress import summer_progress
 from gtanalytics.sections.core import population

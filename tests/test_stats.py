@@ -1,4 +1,4 @@
-"""Tests for gtanalytics.stats, each helper against an independent implementation.
+"""Tests for gtanalytics._stats, each helper against an independent implementation.
 
 * z and t quantiles: ``scipy.stats.norm.ppf`` / ``scipy.stats.t.ppf`` at 1 − α/2.
 * Wilson: statsmodels ``proportion_confint(method="wilson")``.
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from gtanalytics import stats as gs
+from gtanalytics import _stats as gs
 from gtanalytics.errors import GTDataError
 
 import statsmodels.api as sm
@@ -29,7 +29,7 @@ from statsmodels.stats.weightstats import DescrStatsW  # noqa: E402
 
 def test_constants_are_distinct_and_documented():
     assert gs.LOW_N == 10 and gs.SUPPRESSION_THRESHOLD == 6
-    from gtanalytics import disclosure
+    from gtanalytics.disclosure import _suppress as disclosure
 
     assert disclosure.suppress.__kwdefaults__["threshold"] == gs.SUPPRESSION_THRESHOLD
 

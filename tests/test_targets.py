@@ -4,7 +4,7 @@ Independent checks: statsmodels OLS residual SD and residuals (live); scipy norm
 binomial test of the coverage of the pupil-80th-percentile estimate on simulated data (OLS and a
 Progress 8 benchmark with divisor 10, whose estimates must be in Attainment 8 points); statsmodels
 MixedLM for the between-school SD behind the school-percentile estimates; the planted under-achievers
-and school effects of the synthetic sample trust (gtanalytics.sample.planted_truth), found with a
+and school effects of the synthetic sample trust (gtanalytics.datasets.planted_truth), found with a
 one-sided Fisher exact test (scipy).
 """
 
@@ -18,7 +18,8 @@ import pytest
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.progress import pair_assessments, value_added
+from gtanalytics.prior_attainment import pair_assessments
+from gtanalytics.progress import value_added
 from gtanalytics.targets import estimate_targets, on_track, under_achievers
 
 
@@ -132,7 +133,7 @@ def test_under_achiever_list_is_internal_and_follows_the_rule():
 
 
 def test_sample_planted_underachievers_and_school_differences():
-    from gtanalytics import sample
+    from gtanalytics import datasets as sample
     tables = sample.generate()
     truth = sample.planted_truth()
     pupils = tables["pupils"].assign(gt_register=lambda p: p["gt_register"].eq("Y"))

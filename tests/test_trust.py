@@ -10,7 +10,7 @@ from gtanalytics import sections
 from gtanalytics.errors import GTDataError
 from gtanalytics.gap_trends import gap_trend
 from gtanalytics.headlines import headline_outcomes, school_phase
-from gtanalytics.report_data import school_ids, summer_scores, years_of
+from gtanalytics.data._records import school_ids, summer_scores, years_of
 from gtanalytics.trends import mentoring_pairs
 
 KINGSMEAD = "8884101"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gtanalytics.schemas import upn_check_vectorised
-from gtanalytics.upn import CHECK_ALPHABET, check_letter, upn_problem
+from gtanalytics.data._parsing import upn_check_vectorised
+from gtanalytics.data._upn import CHECK_ALPHABET, check_letter, upn_problem
 
 
 @pytest.mark.parametrize("upn", ["H801200001001", "G80120000101A", "B801200005001"])

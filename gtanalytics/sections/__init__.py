@@ -1,7 +1,7 @@
 """Key-area sections shared by the notebooks and the governor report.
 
 One function per key question of each of the five Excellence for All key
-areas. Each takes one school's data (:meth:`gtanalytics.io.SchoolData.for_school`),
+areas. Each takes one school's data (:meth:`gtanalytics.data.SchoolData.for_school`),
 the year, the audience and the suppression threshold, and returns a
 :class:`Section`: the question, tables already safe for the audience, the
 charts drawn from them, the sentences, the evidence the self-evaluation
@@ -19,6 +19,7 @@ Examples
 (2, 'governors')
 """
 
+from gtanalytics.sections._display import header_markdown, table
 from gtanalytics.sections.capacity import (
     partner_schools,
     progress_by_school,
@@ -92,6 +93,7 @@ __all__ = [
     "explore_progress",
     "find_pupil",
     "gaps_closing",
+    "header_markdown",
     "interventions_working",
     "key_area_page",
     "mentoring_caseloads",
@@ -121,6 +123,7 @@ __all__ = [
     "summary",
     "support_for_need",
     "surveys",
+    "table",
     "termly_programme_review",
     "trust_overview",
     "trust_progress",

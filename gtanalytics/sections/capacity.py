@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-import gtanalytics.narrative as nv
-import gtanalytics.plotting as plotting
-import gtanalytics.report_data as rd
+from gtanalytics import narrative as nv
+from gtanalytics import selfeval
+from gtanalytics import plotting
+from gtanalytics import data as rd
 from gtanalytics.progress import summer_progress
-import gtanalytics.report_tables as rt
+from gtanalytics import disclosure
 from gtanalytics.comparison import school_calendar
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.oversight import staff_deployment as deployment_of
@@ -21,7 +22,7 @@ from gtanalytics.trends import mentoring_pairs, school_comparison
 
 __all__ = ["ACTIVITY_POPULATION", "partner_schools", "progress_by_school", "staff_deployment", "trust_progress"]
 
-_Q = nv.KEY_QUESTIONS[5]
+_Q = selfeval.KEY_QUESTIONS[5]
 #: The ledger population each activity's pupil count is.
 ACTIVITY_POPULATION = {"mentoring": "mentees", "interventions": "pupils in intervention programmes"}
 
@@ -47,7 +48,7 @@ def staff_deployment(data, *, year: str, audience: str = "governors", threshold:
     title = "How are learning support staff deployed?"
     dep = deployment_of(mentoring=data.mentoring, interventions=data.interventions, academic_year=year,
                         by_role=audience == "leaders")
-    dep = rt.for_audience(dep, count_cols="n_pupils",
+    dep = disclosure.for_audience(dep, count_cols="n_pupils",
                           value_cols=["pupils_per_staff", "sessions_planned", "sessions_held", "held_rate", "ci_low",
                                       "ci_high", "staff_as_planned"],
                           threshold=threshold, audience=audience, block_col="activity")
@@ -55,7 +56,7 @@ def staff_deployment(data, *, year: str, audience: str = "governors", threshold:
         for r in dep.itertuples():
             ledger.admit(ACTIVITY_POPULATION.get(r.activity, r.activity), r.n_pupils)
     if not len(dep):
-        no = nv.cannot_answer(title, f"no mentoring or intervention records start in {year}", key_area=5)
+        no = selfeval.cannot_answer(title, f"no mentoring or intervention records start in {year}", key_area=5)
         return Section(5, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     sentences = tuple(nv.describe_deployment(dep, min_n=smallest_group(threshold)))
     tables = ()
@@ -112,10 +113,10 @@ def progress_by_school(trust, *, subject: str, year: str, confidence: float = 0.
     return out[["phase", *[c for c in out.columns if c != "phase"]]]
 
 
-def _pair_sentence(r, *, names, subject: str) -> nv.Statement:
+def _pair_sentence(r, *, names, subject: str) -> selfeval.Statement:
     a, b = names.get(r["mentor_school"], r["mentor_school"]), names.get(r["mentee_school"], r["mentee_school"])
     unit = "standardised-score points"
-    return nv.Statement(
+    return selfeval.Statement(
         f"{a} could support {b} in {subject} ({r['phase']} schools, the same summer test): value added "
         f"{_signed(r['mentor_va'])} {unit} at {a} (95% interval {_signed(r['mentor_ci_low'])} to "
         f"{_signed(r['mentor_ci_high'])}; n = {int(r['mentor_n'])}) against {_signed(r['mentee_va'])} at {b} "
@@ -150,7 +151,7 @@ def partner_schools(data, *, year: str, trust, school, audience: str = "governor
     sentences, evidence, no, notes = [], [], [], []
     subjects = list(subjects) if subjects is not None else subjects_in(data.assessments, years=[year])
     if len(same) < 2:
-        no.append(nv.cannot_answer("How does the school compare with other schools?",
+        no.append(selfeval.cannot_answer("How does the school compare with other schools?",
                                    f"the data hold no other {phase} school", key_area=5))
     for subject in subjects if len(same) >= 2 else ():
         by_school = noting(notes, progress_by_school, trust, subject=subject, year=year)
@@ -166,7 +167,7 @@ def partner_schools(data, *, year: str, trust, school, audience: str = "governor
                                                | (found["mentee_school"] == str(school)))]
         sentences += [standing, *(_pair_sentence(r, names=names, subject=subject) for _, r in mine.iterrows())]
         evidence.append(standing)  # a pairing restates the standings: described, not counted again
-    no.append(nv.cannot_answer("Are improvement rates above the national rate?",
+    no.append(selfeval.cannot_answer("Are improvement rates above the national rate?",
                                "no national improvement rate was supplied", key_area=5))
     how = (f"Value added on the summer tests, with every pupil compared with pupils of the trust's {phase} schools "
            "who had the same score a year earlier (standardised-score points).")
@@ -204,13 +205,13 @@ def trust_progress(trust, *, year: str, audience: str = "governors", threshold: 
             continue
         found = noting(notes, mentoring_pairs, by_school, strata=("phase",), min_n=small)
         comp = noting(notes, school_comparison, by_school, strata=("phase",), min_n=small)
-        comp = rt.for_audience(comp, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high", "diff_from_trust",
+        comp = disclosure.for_audience(comp, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high", "diff_from_trust",
                                                                  "diff_ci_low", "diff_ci_high"],
                                threshold=threshold, audience=audience)
         rows.append(comp.assign(subject=subject))
         sentences += [_pair_sentence(r, names=names, subject=subject)
                       for _, r in found[found["choice"] == 1].iterrows()]
-    no = () if rows else (nv.cannot_answer(title, "no summer standardised test scores for two years", key_area=5),)
+    no = () if rows else (selfeval.cannot_answer(title, "no summer standardised test scores for two years", key_area=5),)
     tables, charts = (), ()
     if rows:
         t = pd.concat(rows, ignore_index=True)
@@ -233,7 +234,7 @@ def trust_progress(trust, *, year: str, audience: str = "governors", threshold: 
             drawn.iloc[::-1], label="label", min_n=small, title=f"Progress by school within its phase, {year}",
             xlabel="Value added (standardised-score points)")),)
         if not sentences:
-            sentences = [nv.Statement("No two schools of the same phase differ clearly enough in progress on the same "
+            sentences = [selfeval.Statement("No two schools of the same phase differ clearly enough in progress on the same "
                                       "test to suggest one supports the other.", judgement="neutral", key_area=5)]
     how = ("Schools are compared only with schools of the same phase, on the same test: a primary is never set "
            "against a secondary. A pair is suggested only when one school is clearly above its phase's average, "

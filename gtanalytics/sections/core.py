@@ -17,9 +17,9 @@ import pandas as pd
 
 from gtanalytics.disclosure import Ledger
 from gtanalytics.errors import GTDataError
-from gtanalytics.report_tables import AUDIENCES
+from gtanalytics.disclosure import AUDIENCES
 from gtanalytics.selfeval import KEY_AREAS, Statement, cannot_answer
-from gtanalytics.stats import LOW_N
+from gtanalytics._stats import LOW_N
 
 __all__ = [
     "PERSONAL_COLUMNS",
@@ -60,7 +60,7 @@ def staff_text(values, *, audience: str, pupils=None):
     The single door for free text: every section passes such text through
     here. White space is tidied; for governors, pupils' full names, UPNs and
     dates of birth typed into the text are replaced by a note such as
-    ``[name removed]`` (:func:`gtanalytics.privacy.redact_free_text`), so a
+    ``[name removed]`` (:func:`gtanalytics.disclosure.redact_free_text`), so a
     name typed into a programme name or an evidence note never reaches a
     governor. A Series stays a Series.
 
@@ -81,7 +81,7 @@ def staff_text(values, *, audience: str, pupils=None):
     >>> staff_text("Grace and White British pupils", audience="governors", pupils=pupils)
     'Grace and White British pupils'
     """
-    from gtanalytics.privacy import redact_free_text
+    from gtanalytics.disclosure import redact_free_text
 
     if audience not in AUDIENCES:
         raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
@@ -216,7 +216,7 @@ class Section:
     def _ipython_display_(self):
         from IPython.display import Markdown, display
 
-        from gtanalytics.report_tables import table
+        from gtanalytics.sections._display import table
 
         head = [f"### {self.title}"] if self.title else []
         display(Markdown("\n\n".join(head + [str(n) for n in self.notes])))
@@ -254,7 +254,7 @@ class Document:
     """
 
     def __init__(self, trust, *, school=None, years=None, audience: str = "governors", threshold: int = 6):
-        from gtanalytics.report_data import school_ids, school_name, years_of
+        from gtanalytics.data import school_ids, school_name, years_of
 
         if audience not in AUDIENCES:
             raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
@@ -297,7 +297,7 @@ class Document:
         """The report's title block (Markdown)."""
         from IPython.display import Markdown
 
-        from gtanalytics.report_tables import header_markdown
+        from gtanalytics.sections._display import header_markdown
 
         return Markdown(header_markdown(title, school_name=self.school_name, audience=self.audience,
                                         years=self.years, threshold=self.threshold))

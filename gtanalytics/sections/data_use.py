@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-import gtanalytics.narrative as nv
-import gtanalytics.plotting as plotting
-import gtanalytics.report_data as rd
+from gtanalytics import narrative as nv
+from gtanalytics import selfeval
+from gtanalytics import plotting
+from gtanalytics import data as rd
 from gtanalytics.progress import previous_year, summer_progress
-import gtanalytics.report_tables as rt
+from gtanalytics import disclosure
 from gtanalytics.gap_trends import gap_trend
 from gtanalytics.gaps import excellence_gap
 from gtanalytics.progress import va_summary, value_added
@@ -37,7 +38,7 @@ __all__ = ["CHARACTERISTICS", "REGISTER_NAMES", "excellence_gaps", "gaps_closing
 CHARACTERISTICS = ("disadvantaged", "lac", "sen", "eal", "ethnicity_major", "sex")
 #: Plain labels of the register flag.
 REGISTER_NAMES = {True: "Pupils on the G&T register", False: "Pupils not on the register"}
-_Q = nv.KEY_QUESTIONS[2]
+_Q = selfeval.KEY_QUESTIONS[2]
 
 
 def register_representative(data, *, year: str, audience: str = "governors", threshold: int = 6,
@@ -62,12 +63,12 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
                   if source.get(c, c) in pupils.columns and pupils[source.get(c, c)].notna().any())
     if pupils.empty or not pupils["gt_register"].notna().any():
         why = f"no pupil in {year} has a G&T register flag" if len(pupils) else f"no pupils are recorded in {year}"
-        no = nv.cannot_answer(_Q[0], why, key_area=2)
+        no = selfeval.cannot_answer(_Q[0], why, key_area=2)
         return Section(2, _Q[0], "Is the gifted and talented register representative?", audience,
                        sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     reg = noting(notes, register_representation, pupils, characteristics=chars)
-    reg = rt.for_audience(reg, count_cols=["n_group", "n_group_register"],
+    reg = disclosure.for_audience(reg, count_cols=["n_group", "n_group_register"],
                           value_cols=["share_register", "share_cohort", "ratio", "ci_low", "ci_high", "p_value",
                                       "risk_ratio", "rr_ci_low", "rr_ci_high"],
                           threshold=threshold, audience=audience, block_col="characteristic",
@@ -105,7 +106,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
     ledger.
     """
     title = "Are the most able making the progress they should?"
-    question = _Q[1] if key_area == 2 else nv.KEY_QUESTIONS[3][2]
+    question = _Q[1] if key_area == 2 else selfeval.KEY_QUESTIONS[3][2]
     small = smallest_group(threshold)
     subjects = list(subjects) if subjects is not None else subjects_in(data.assessments, years=[year])
     sentences, charts, tables, missing, notes, frames = [], [], [], [], [], {}
@@ -116,7 +117,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
             continue
         va = noting(notes, value_added, pairs, outcome="outcome", prior="prior")
         groups = noting(notes, va_summary, va, by="gt_register")
-        groups = rt.for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"],
+        groups = disclosure.for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"],
                                  threshold=threshold, audience=audience)
         if ledger is not None and audience == "governors":
             groups = ledger.protect(groups, count_col="n", value_cols=["va", "se", "ci_low", "ci_high"],
@@ -137,7 +138,7 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
     no = []
     if not subjects or missing:
         what = ", ".join(missing) if missing else "any subject"
-        no.append(nv.cannot_answer(question, f"no summer standardised test scores in {what} for both {year} and "
+        no.append(selfeval.cannot_answer(question, f"no summer standardised test scores in {what} for both {year} and "
                                              f"{previous_year(year)}", key_area=key_area))
     return Section(key_area, question, title, audience, tables=tuple(tables), charts=tuple(charts),
                    sentences=tuple(sentences + no), evidence=tuple(sentences + no),
@@ -158,24 +159,24 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
     years = [y for y in years if y <= year]
     no = []
     if len(years) < 2:
-        no.append(nv.cannot_answer("Are gaps closing?", "only one year of data was given", key_area=2))
+        no.append(selfeval.cannot_answer("Are gaps closing?", "only one year of data was given", key_area=2))
     elif "disadvantaged" not in data.pupils.columns or not data.pupils["disadvantaged"].notna().any():
-        no.append(nv.cannot_answer("Are gaps closing?", "the pupils table says of no pupil whether they are "
+        no.append(selfeval.cannot_answer("Are gaps closing?", "the pupils table says of no pupil whether they are "
                                    "disadvantaged", key_area=2))
     subjects = list(subjects) if subjects is not None else subjects_in(data.assessments, years=years)
     if not no and not subjects:
-        no.append(nv.cannot_answer("Are gaps closing?", "no summer standardised test scores were supplied",
+        no.append(selfeval.cannot_answer("Are gaps closing?", "no summer standardised test scores were supplied",
                                    key_area=2))
     sentences, charts, notes, changes = [], [], [], {}
     for subject in subjects if not no else ():
         scores = rd.summer_scores(data, subject=subject, years=years)
         trend = noting(notes, gap_trend, scores, outcome="score", group="disadvantaged", focus=True, min_n=small)
-        by_year = rt.for_audience(trend.groups, count_cols="n", value_cols=["mean", "se", "ci_low", "ci_high"],
+        by_year = disclosure.for_audience(trend.groups, count_cols="n", value_cols=["mean", "se", "ci_low", "ci_high"],
                                   threshold=threshold, audience=audience)
         charts.append(keep(plotting.gap_trend(
             by_year, title=f"{subject.capitalize()}: summer test, disadvantaged and other pupils",
             ylabel="Mean standardised score")))
-        change = rt.for_audience(trend.change, count_cols=[], value_cols=[], threshold=threshold, audience=audience)
+        change = disclosure.for_audience(trend.change, count_cols=[], value_cols=[], threshold=threshold, audience=audience)
         changes[f"the {subject} summer test"] = change
         sentences.append(nv.describe_gap_trend(change.iloc[0], measure_name=f"the {subject} summer test",
                                                unit="standardised-score points"))
@@ -214,10 +215,10 @@ def register_missing(data, *, year: str, audience: str = "governors", threshold:
     title = "Who might be missing from the register?"
     a = data.assessments[data.assessments["score_type"] == "standardised"]
     if a.empty or not (data.pupils["academic_year"] == year).any():
-        no = nv.cannot_answer(title, f"no standardised test scores for the pupils of {year}", key_area=2)
+        no = selfeval.cannot_answer(title, f"no standardised test scores for the pupils of {year}", key_area=2)
         return Section(2, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     missing = missing_from_register(data.pupils, a, academic_year=year, top_share=top_share)
-    counts = rt.for_audience(missing.counts, count_cols=["n_high", "n_high_on_register", "n_missing"],
+    counts = disclosure.for_audience(missing.counts, count_cols=["n_high", "n_high_on_register", "n_missing"],
                              value_cols=["pct_missing", "ci_low", "ci_high", "p_value"], threshold=threshold,
                              audience=audience, block_col="characteristic")
     allrow = missing.counts.iloc[0]
@@ -272,11 +273,11 @@ def register_joiners_leavers(data, *, year: str, audience: str = "governors", th
     title = "Who joined and who left the register?"
     last = previous_year(year)
     if not (data.pupils["academic_year"] == last).any():
-        no = nv.cannot_answer(title, f"no pupils are recorded in {last} to compare with", key_area=2)
+        no = selfeval.cannot_answer(title, f"no pupils are recorded in {last} to compare with", key_area=2)
         return Section(2, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
     notes: list = []
     ch = noting(notes, register_changes, data.pupils, from_year=last, to_year=year)
-    summary = rt.for_audience(ch.summary.drop(columns="school_id"),
+    summary = disclosure.for_audience(ch.summary.drop(columns="school_id"),
                               count_cols=["n_from", "n_to", "stayed", "joined", "joined_new_to_school", "left",
                                           "left_school"], value_cols=["churn_rate", "ci_low", "ci_high"],
                               threshold=threshold, audience=audience, block_col="characteristic")
@@ -328,7 +329,7 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
         rows.append(g.assign(subject=subject.capitalize()))
     gaps = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if len(gaps):
-        gaps = rt.for_audience(gaps, count_cols=["n_focus", "n_other"], value_cols=["mean_focus", "mean_other",
+        gaps = disclosure.for_audience(gaps, count_cols=["n_focus", "n_other"], value_cols=["mean_focus", "mean_other",
                                "gap", "se", "ci_low", "ci_high"], threshold=threshold, audience=audience)
         for r in gaps.itertuples():
             if pd.isna(r.gap) or min(r.n_focus, r.n_other) < small:
@@ -345,13 +346,13 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
                     f"to {r.ci_high:.1f}): {way}.", judgement=judgement, key_area=2))
     stat = headline_outcomes(data, school=school, year=year)
     stat = stat[stat["measure"].str.startswith(("ks2_", "ks4_"))]
-    stat = rt.for_audience(stat, count_cols="n", value_cols=["value", "se", "ci_low", "ci_high", "difference"],
+    stat = disclosure.for_audience(stat, count_cols="n", value_cols=["value", "se", "ci_low", "ci_high", "difference"],
                            threshold=threshold, audience=audience) if len(stat) else stat
     no = []
     if stat.empty:
-        no.append(nv.cannot_answer("Statutory outcomes", f"no KS2 or KS4 results for {year}", key_area=2))
+        no.append(selfeval.cannot_answer("Statutory outcomes", f"no KS2 or KS4 results for {year}", key_area=2))
     if not rows:
-        no.append(nv.cannot_answer("The excellence gap", f"no summer standardised tests in both {year} and "
+        no.append(selfeval.cannot_answer("The excellence gap", f"no summer standardised tests in both {year} and "
                                    f"{previous_year(year)} with disadvantage recorded", key_area=2))
     tables = []
     if len(gaps):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-import gtanalytics.narrative as nv
-import gtanalytics.plotting as plotting
-import gtanalytics.report_tables as rt
+from gtanalytics import narrative as nv
+from gtanalytics import selfeval
+from gtanalytics import plotting
+from gtanalytics import disclosure
 from gtanalytics.attendance import absence_rates, exclusion_rates, pupil_absence
 from gtanalytics.balance import describe_comparability
 from gtanalytics.comparison import school_calendar
@@ -28,12 +29,12 @@ from gtanalytics.sections.core import (
 )
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import Statement
-from gtanalytics.stats import newcombe_ci, welch_moments
+from gtanalytics._stats import newcombe_ci, welch_moments
 
 __all__ = ["attendance", "exclusions", "mentoring_caseloads", "mentoring_progress", "opportunities",
            "parents_engaged", "register_opportunities", "surveys"]
 
-_Q = nv.KEY_QUESTIONS[4]
+_Q = selfeval.KEY_QUESTIONS[4]
 _REGISTER = {True: "Pupils on the G&T register", False: "Other pupils"}
 #: Plain words for the pupil groups these sections compare.
 GROUP_WORDS = {"gt_register": ("pupils on the G&T register", "other pupils"),
@@ -65,13 +66,13 @@ def mentoring_progress(data, *, year: str, audience: str = "governors", threshol
     """
     title = "Is mentoring of able under-achievers followed by better progress?"
     if not len(data.mentoring):
-        no = nv.cannot_answer("Is mentoring followed by better progress?", "no mentoring records were supplied",
+        no = selfeval.cannot_answer("Is mentoring followed by better progress?", "no mentoring records were supplied",
                               key_area=4)
         return Section(4, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     result = noting(notes, mentoring_impact, data.mentoring, pupils=data.pupils, assessments=data.assessments,
                     attendance=data.attendance if len(data.attendance) else None, comparison_filter="gt_register")
-    result = rt.for_audience(result, count_cols=["n_mentees", "n_comparison"], threshold=threshold, audience=audience)
+    result = disclosure.for_audience(result, count_cols=["n_mentees", "n_comparison"], threshold=threshold, audience=audience)
     if ledger is not None and audience == "governors":
         values = [c for c in ("did", "did_se", "did_ci_low", "did_ci_high", "mentee_before", "mentee_after")
                   if c in result.columns]
@@ -111,7 +112,7 @@ def mentoring_caseloads(data, *, year: str, audience: str = "governors", thresho
     if len(rows):
         rows = rows[school_calendar(rows["start_date"])["academic_year"].to_numpy() == year]
     if not len(rows):
-        no = nv.cannot_answer("Is mentoring done as planned?", f"no mentoring records were supplied for {year}",
+        no = selfeval.cannot_answer("Is mentoring done as planned?", f"no mentoring records were supplied for {year}",
                               key_area=4)
         return Section(4, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
     loads = mentor_caseloads(rows)
@@ -169,7 +170,7 @@ def register_opportunities(data, *, year: str, audience: str = "governors", thre
     register = data.pupils[(data.pupils["academic_year"] == year) & data.pupils["gt_register"].eq(True)]
     if not len(data.enrichment) or not len(register):
         why = "no enrichment records were supplied" if not len(data.enrichment) else f"no pupil is on the register in {year}"
-        no = nv.cannot_answer("Do register pupils take up opportunities?", why, key_area=4)
+        no = selfeval.cannot_answer("Do register pupils take up opportunities?", why, key_area=4)
         return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     enrichment = data.enrichment[(data.enrichment["academic_year"] == year)
@@ -177,14 +178,14 @@ def register_opportunities(data, *, year: str, audience: str = "governors", thre
     rates = noting(notes, enrichment_takeup, enrichment, register, by="disadvantaged")
     rates = rates.assign(category=rates["category"].map(lambda c: _CATEGORY_WORDS.get(c, str(c).replace("_", " "))),
                          group=rates["disadvantaged"].map({True: "Disadvantaged", False: "Not disadvantaged"}))
-    rates = rt.for_audience(rates, count_cols=["n", "takers"], value_cols=["estimate", "ci_low", "ci_high"],
+    rates = disclosure.for_audience(rates, count_cols=["n", "takers"], value_cols=["estimate", "ci_low", "ci_high"],
                             threshold=threshold, audience=audience, block_col="category")
     small = smallest_group(threshold)
     sentences, gaps = [], []
     for category in [c for c in ("any", "learner_academy") if c == "any" or (enrichment["category"] == c).any()]:
         gap = noting(notes, takeup_gap, enrichment, register, group="disadvantaged", category=category)
         gap = gap.rename(columns={"pct_focus": "mean_focus", "pct_other": "mean_other"})
-        gap = rt.for_audience(gap, count_cols=["n_focus", "n_other", "takers_focus", "takers_other"],
+        gap = disclosure.for_audience(gap, count_cols=["n_focus", "n_other", "takers_focus", "takers_other"],
                               value_cols=["mean_focus", "mean_other", "gap", "ci_low", "ci_high"],
                               threshold=threshold, audience=audience)
         said = nv.describe_gap(gap, measure_name=f"{_CATEGORY_WORDS[category].lower()} take-up among pupils on the "
@@ -251,12 +252,12 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
     """
     title = "Do able and disadvantaged pupils attend school?"
     if not len(data.attendance):
-        no = nv.cannot_answer("Do able pupils attend school?", "no attendance records were supplied", key_area=4)
+        no = selfeval.cannot_answer("Do able pupils attend school?", "no attendance records were supplied", key_area=4)
         return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     rates = noting(notes, _absence_groups, data, year)
     values = ["estimate", "se", "ci_low", "ci_high", "count"]
-    rates = rt.for_audience(rates, count_cols="n", value_cols=values, threshold=threshold, audience=audience)
+    rates = disclosure.for_audience(rates, count_cols="n", value_cols=values, threshold=threshold, audience=audience)
     pops = {"all": {}, "disadvantaged": {"disadvantaged": "yes"}, "not_disadvantaged": {"disadvantaged": "no"},
             "register": {"gt_register": True}, "not_register": {"gt_register": False}}
     if ledger is not None and audience == "governors":
@@ -299,11 +300,11 @@ def opportunities(data, *, year: str, audience: str = "governors", threshold: in
     """
     title = "Do disadvantaged pupils take up opportunities beyond the classroom?"
     if not len(data.enrichment):
-        no = nv.cannot_answer("Do pupils take up opportunities?", "no enrichment records were supplied", key_area=4)
+        no = selfeval.cannot_answer("Do pupils take up opportunities?", "no enrichment records were supplied", key_area=4)
         return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     gap = noting(notes, takeup_gap, data.enrichment, data.pupils, group="disadvantaged")
-    gap = rt.for_audience(gap[gap["academic_year"] == year],
+    gap = disclosure.for_audience(gap[gap["academic_year"] == year],
                           count_cols=["n_focus", "n_other", "takers_focus", "takers_other"],
                           value_cols=["pct_focus", "pct_other", "gap", "ci_low", "ci_high"],
                           threshold=threshold, audience=audience)
@@ -320,15 +321,15 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
     Parents' evenings attended (:func:`gtanalytics.engagement.parents_evening_attendance`)
     by disadvantage in ``year``; the finding counted is the difference
     between disadvantaged pupils' parents and others' in the share attending
-    at least once (Newcombe interval, :func:`gtanalytics.stats.newcombe_ci`).
+    at least once (Newcombe interval, :func:`gtanalytics._stats.newcombe_ci`).
     """
     title = "Are parents and carers engaged?"
     if not len(data.parents_evenings):
-        no = nv.cannot_answer("Are parents engaged?", "no parents' evening records were supplied", key_area=4)
+        no = selfeval.cannot_answer("Are parents engaged?", "no parents' evening records were supplied", key_area=4)
         return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     rates = noting(notes, parents_evening_attendance, data.parents_evenings, data.pupils, by="disadvantaged")
-    rates = rt.for_audience(rates[rates["academic_year"] == year], count_cols=["n", "count"],
+    rates = disclosure.for_audience(rates[rates["academic_year"] == year], count_cols=["n", "count"],
                             value_cols=["estimate", "se", "ci_low", "ci_high"], threshold=threshold,
                             audience=audience)
     small = smallest_group(threshold)
@@ -349,7 +350,7 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
                                   f"({year})", unit="percentage points", min_n=small, key_area=4)
         sentences = (Statement(str(finding).replace(" scored ", " were "), judgement=finding.judgement, key_area=4),)
     else:
-        sentences = (nv.cannot_answer("Are disadvantaged pupils' parents as engaged as others'?",
+        sentences = (selfeval.cannot_answer("Are disadvantaged pupils' parents as engaged as others'?",
                                       f"too few pupils in one of the groups in {year}", key_area=4),)
     table = Table("", rates, columns={"group": "Pupils", "what": "Parents or carers", "n": "Pupils in group",
                                       "estimate": "Percentage", "ci_low": "From", "ci_high": "To"}, decimals=1)
@@ -379,7 +380,7 @@ def exclusions(data, *, year: str, audience: str = "governors", threshold: int =
     """
     title = "Are able and disadvantaged pupils kept in school (suspensions)?"
     if not len(data.exclusions):
-        no = nv.cannot_answer("Are able pupils suspended?", "no exclusion records were supplied", key_area=4)
+        no = selfeval.cannot_answer("Are able pupils suspended?", "no exclusion records were supplied", key_area=4)
         return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     small = smallest_group(threshold)
@@ -390,7 +391,7 @@ def exclusions(data, *, year: str, audience: str = "governors", threshold: int =
         all_rates = noting(notes, exclusion_rates, data.exclusions, data.pupils, by=group)
         all_rates = all_rates[all_rates["academic_year"] == year]
         rates = all_rates[all_rates["measure"] == "suspension_rate"]
-        rates = rt.for_audience(rates, count_cols="n", value_cols=["estimate", "ci_low", "ci_high", "count",
+        rates = disclosure.for_audience(rates, count_cols="n", value_cols=["estimate", "ci_low", "ci_high", "count",
                                                                    "per_10000"],
                                 threshold=threshold, audience=audience)
         if ledger is not None and audience == "governors":
@@ -423,7 +424,7 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6,
     (``"gt_register"``, ``"disadvantaged"``), the difference in mean answer
     between the group's pupils (or their parents) and others
     (:func:`gtanalytics.engagement.survey_summary`; Welch interval,
-    :func:`gtanalytics.stats.welch_moments`). Question texts are
+    :func:`gtanalytics._stats.welch_moments`). Question texts are
     staff-entered and pass through :func:`gtanalytics.sections.staff_text`.
     Each question and group is one finding (key area 4, question 3).
 
@@ -438,7 +439,7 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6,
     title = "What do pupils and parents say in the school's surveys?"
     answers = data.surveys[data.surveys["academic_year"] == year] if len(data.surveys) else data.surveys
     if not len(answers):
-        no = nv.cannot_answer("What do pupils and parents say?", f"no survey answers were supplied for {year}",
+        no = selfeval.cannot_answer("What do pupils and parents say?", f"no survey answers were supplied for {year}",
                               key_area=4)
         return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
@@ -460,7 +461,7 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6,
                              "respondent": [r for r, _, _ in both.index], "text": [q for _, _, q in both.index],
                              "question": [f"{r.capitalize()}s, \u201c{q}\u201d" for r, _, q in both.index],
                              "group": group, "focus": focus[:1].upper() + focus[1:]})
-        gaps = rt.for_audience(gaps, count_cols=["n_focus", "n_other"], threshold=threshold, audience=audience)
+        gaps = disclosure.for_audience(gaps, count_cols=["n_focus", "n_other"], threshold=threshold, audience=audience)
         for respondent, rows in gaps.groupby("respondent", sort=False):
             who = (focus, other) if respondent == "pupil" else (f"{respondent}s of {focus}", f"other {respondent}s")
             said = nv.describe_gap(rows, measure_name="answers (points on the survey's scale)", label="question",

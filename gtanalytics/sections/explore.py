@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import gtanalytics.plotting as plotting
-import gtanalytics.report_data as rd
+from gtanalytics import plotting
+from gtanalytics import data as rd
 from gtanalytics.progress import summer_progress
-import gtanalytics.report_tables as rt
+from gtanalytics import disclosure
 from gtanalytics.errors import GTDataError
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.sections.core import Section, smallest_group
@@ -56,7 +56,7 @@ def explore_progress(trust, *, school, subject: str, year: str, group: str = "gt
                           f"choose one of {sorted(GROUPS.values())}.")
     notes: list = []
     groups = noting(notes, va_summary, noting(notes, value_added, pairs, outcome="outcome", prior="prior"), by=group)
-    groups = rt.for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"],
+    groups = disclosure.for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"],
                              threshold=threshold, audience=audience)
     groups[group] = groups[group].map(lambda v: VALUE_LABELS.get(group, {}).get(v, v))
     chart = keep(plotting.value_added_by_group(groups, label=group, min_n=smallest_group(threshold), title=title))

@@ -3,9 +3,10 @@ they, and is the programme overseen?"""
 
 from __future__ import annotations
 
-import gtanalytics.narrative as nv
+from gtanalytics import narrative as nv
+from gtanalytics import selfeval
 from gtanalytics.progress import previous_year
-import gtanalytics.report_tables as rt
+from gtanalytics import disclosure
 from gtanalytics.oversight import UNDER_ACHIEVING, need_groups, support_coverage
 from gtanalytics.sections.capacity import ACTIVITY_POPULATION
 from gtanalytics.sections.core import Section, Table, population, smallest_group
@@ -15,7 +16,7 @@ from gtanalytics.subjects import subjects_in
 
 __all__ = ["pupils_in_need", "support_for_need"]
 
-_Q = nv.KEY_QUESTIONS[1]
+_Q = selfeval.KEY_QUESTIONS[1]
 _SUPPORT_POPULATION = {"mentoring": ACTIVITY_POPULATION["mentoring"],
                        "intervention": ACTIVITY_POPULATION["interventions"]}
 DEFINITION = ("*Able pupils making much less progress than expected* are pupils on the G&T register, or who scored "
@@ -39,11 +40,11 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
     reviews are not in pupil data: said so.
     """
     title = "Do the pupils who most need support get it?"
-    plans = nv.cannot_answer("Are the programme's plans, targets and half-termly reviews in place?",
+    plans = selfeval.cannot_answer("Are the programme's plans, targets and half-termly reviews in place?",
                              "plans, minutes and review notes show this, not pupil data", key_area=1)
     subjects = subjects_in(data.assessments, years=[year])
     if not subjects:
-        no = nv.cannot_answer(title, f"no summer standardised test scores in {year} show who is under-achieving",
+        no = selfeval.cannot_answer(title, f"no summer standardised test scores in {year} show who is under-achieving",
                               key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no, plans), evidence=(no, plans),
                        cannot_answer=(str(no), str(plans)))
@@ -57,7 +58,7 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
                             & coverage["support"].isin(["mentoring", "intervention"])]
     else:
         coverage = coverage[coverage["support"] != "mentoring or intervention"]
-    coverage = rt.for_audience(coverage, count_cols="n_supported", value_cols=["share", "ci_low", "ci_high"],
+    coverage = disclosure.for_audience(coverage, count_cols="n_supported", value_cols=["share", "ci_low", "ci_high"],
                                threshold=threshold, audience=audience, block_col=["group", "support"],
                                totals={"n_supported": "n_group"})
     if ledger is not None and audience == "governors":
@@ -85,12 +86,12 @@ def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", 
     """
     title = "Which able pupils are under-achieving?"
     if audience != "leaders":
-        no = nv.cannot_answer(title, "the list names pupils and is for leaders only", key_area=1)
+        no = selfeval.cannot_answer(title, "the list names pupils and is for leaders only", key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
     notes: list = []
     needs = under_achiever_evidence(data, year=year, years=years, notes=notes)
     if needs.empty and not subjects_in(data.assessments, years=[year]):
-        no = nv.cannot_answer(title, f"no standardised test scores for both {year} and "
+        no = selfeval.cannot_answer(title, f"no standardised test scores for both {year} and "
                                      f"{previous_year(year)}", key_area=1)
         return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
     unsupported = int((needs["Current support"] == "None").sum())

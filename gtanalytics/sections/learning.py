@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-import gtanalytics.narrative as nv
-import gtanalytics.plotting as plotting
-import gtanalytics.report_tables as rt
+from gtanalytics import narrative as nv
+from gtanalytics import selfeval
+from gtanalytics import plotting
+from gtanalytics import disclosure
 from gtanalytics.balance import describe_comparability
 from gtanalytics.comparison import HALF_TERMS, TERMS, school_calendar
 from gtanalytics.errors import GTDataError
@@ -19,7 +20,7 @@ from gtanalytics.sections.figures import keep, notes_for, noting
 __all__ = ["interventions_working", "mini_learning_review", "review_calendar", "staff_caseloads", "staff_groups",
            "termly_programme_review"]
 
-_Q = nv.KEY_QUESTIONS[3]
+_Q = selfeval.KEY_QUESTIONS[3]
 _VALUES = ["es", "es_ci_low", "es_ci_high", "months", "gain", "pre_mean", "post_mean", "effect", "effect_se",
            "effect_ci_low", "effect_ci_high"]
 _COLUMNS = {"n_pupils": "Pupils", "n_comparison": "Comparison pupils", "es": "Effect size",
@@ -27,7 +28,7 @@ _COLUMNS = {"n_pupils": "Pupils", "n_comparison": "Comparison pupils", "es": "Ef
 
 
 def _no_records(question: str, title: str, audience: str, key_area: int) -> Section:
-    no = nv.cannot_answer(question, "no intervention records were supplied", key_area=key_area)
+    no = selfeval.cannot_answer(question, "no intervention records were supplied", key_area=key_area)
     return Section(key_area, question, title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
 
 
@@ -37,7 +38,7 @@ def interventions_working(data, *, year: str, audience: str = "governors", thres
 
     :func:`gtanalytics.interventions.intervention_impact` by programme against
     comparable pupils, made safe with
-    :func:`gtanalytics.report_tables.programmes_for_audience` (programmes
+    :func:`gtanalytics.disclosure.programmes_for_audience` (programmes
     whose counts add up to key area 5's yearly total form one block).
     Programme names are staff-entered text (:func:`staff_text`).
 
@@ -56,7 +57,7 @@ def interventions_working(data, *, year: str, audience: str = "governors", thres
         programme=staff_text(data.interventions["programme"], audience=audience, pupils=data))
     impact = noting(notes, intervention_impact, ivs, by=("programme",), pupils=data.pupils,
                     assessments=data.assessments, rng=2024)
-    impact = rt.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],
+    impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],
                                         value_cols=_VALUES, threshold=threshold, audience=audience)
     small = smallest_group(threshold)
     chart = keep(plotting.effects_forest(impact, label="programme", estimate="es", ci_low="es_ci_low",
@@ -79,19 +80,19 @@ def staff_groups(data, *, year: str, audience: str = "governors", threshold: int
     groups are shown to leaders. ``key_area=5`` asks it as key area 5's
     "which non-teaching staff could support G&T pupils?".
     """
-    question = _Q[1] if key_area == 3 else nv.KEY_QUESTIONS[5][0]
+    question = _Q[1] if key_area == 3 else selfeval.KEY_QUESTIONS[5][0]
     title = "Which staff's intervention groups make the most progress?"
     if not len(data.interventions):
         return _no_records(question, title, audience, key_area)
     notes: list = []
     by_staff = noting(notes, intervention_impact, data.interventions, by=("staff",), pupils=data.pupils,
                       assessments=data.assessments, rng=2024)
-    by_staff = rt.for_audience(by_staff, count_cols=["n_pupils", "n_comparison"],
+    by_staff = disclosure.for_audience(by_staff, count_cols=["n_pupils", "n_comparison"],
                                value_cols=["es", "es_ci_low", "es_ci_high", "months"], threshold=threshold,
                                audience=audience)
     small = smallest_group(threshold)
     if audience != "leaders":
-        no = nv.cannot_answer(question, "each member of staff's groups are shown to leaders, not governors",
+        no = selfeval.cannot_answer(question, "each member of staff's groups are shown to leaders, not governors",
                               key_area=key_area)
         return Section(key_area, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     chart = keep(plotting.effects_forest(by_staff, label="staff", estimate="es", ci_low="es_ci_low",
@@ -171,7 +172,7 @@ def _readable(impact: pd.DataFrame) -> pd.DataFrame:
 def _leaders_only(question: str, title: str, audience: str) -> Section | None:
     if audience == "leaders":
         return None
-    no = nv.cannot_answer(question, "the review names pupils and staff, so it is for leaders' internal meetings; "
+    no = selfeval.cannot_answer(question, "the review names pupils and staff, so it is for leaders' internal meetings; "
                           "governors see whether programmes work overall", key_area=3)
     return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
 
@@ -179,7 +180,7 @@ def _leaders_only(question: str, title: str, audience: str) -> Section | None:
 def _controls(function, data, *, year: str, audience: str, threshold: int, **choices):
     import ipywidgets as widgets
 
-    from gtanalytics.report_data import years_of
+    from gtanalytics.data import years_of
 
     boxes = {k: widgets.Dropdown(options=[(label, v) for v, label in opts], value=value, description=desc)
              for k, (opts, value, desc) in choices.items()}
@@ -258,7 +259,7 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
         return _no_records(question, "Mini learning review", audience, 3)
     cal = review_calendar(data.interventions, year=year)
     if not len(cal):
-        no = nv.cannot_answer(question, f"no intervention ran in {year}", key_area=3)
+        no = selfeval.cannot_answer(question, f"no intervention ran in {year}", key_area=3)
         return Section(3, _Q[0], "Mini learning review", audience, sentences=(no,), cannot_answer=(str(no),))
     half_term = half_term or cal["half_term"].iloc[-1]
     staff = staff or cal.loc[cal["half_term"] == half_term, "staff"].iloc[0]
@@ -276,7 +277,7 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
         review = noting(notes, mini_review, data.interventions, staff=staff, half_term=half_term, academic_year=year,
                         pupils=data.pupils, assessments=data.assessments, rng=2024)
     except GTDataError as exc:  # nothing ran: said in words
-        no = nv.cannot_answer(question, str(exc).rstrip("."), key_area=3)
+        no = selfeval.cannot_answer(question, str(exc).rstrip("."), key_area=3)
         return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
     p = review.pupils.copy()
     name = (p["forename"].fillna("") + " " + p["surname"].fillna("")).str.strip() if "forename" in p else p["upn"]
@@ -356,7 +357,7 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
         return _no_records(question, "Termly programme review", audience, 3)
     cal = review_calendar(data.interventions, year=year)
     if not len(cal):
-        no = nv.cannot_answer(question, f"no intervention programme started in {year}", key_area=3)
+        no = selfeval.cannot_answer(question, f"no intervention programme started in {year}", key_area=3)
         return Section(3, _Q[0], "Termly programme review", audience, sentences=(no,), cannot_answer=(str(no),))
     term = term or max(cal["term"], key=TERMS.index)
     title = f"Termly programme review: {term} term {year}"
@@ -371,7 +372,7 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
         r = noting(notes, termly_review, data.interventions, term=term, academic_year=year, pupils=data.pupils,
                    assessments=data.assessments, rng=2024)
     except GTDataError as exc:  # no programme started that term: said in words
-        no = nv.cannot_answer(question, str(exc).rstrip("."), key_area=3)
+        no = selfeval.cannot_answer(question, str(exc).rstrip("."), key_area=3)
         return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
     r = _readable(r.assign(programme=staff_text(r["programme"], audience=audience)))
     r["change"] = [_pm(*v) for v in zip(r["gain"], r["gain_ci_low"], r["gain_ci_high"])]
@@ -431,10 +432,10 @@ def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: 
     >>> sec.tables[0].frame["staff"].tolist()
     ['LSA-14', 'LSA-15', 'LSA-16', 'LSA-18']
     """
-    question = nv.KEY_QUESTIONS[5][0]
+    question = selfeval.KEY_QUESTIONS[5][0]
     title = f"Learning support staff's caseloads and programmes, {year}" + (f" ({role})" if role else "")
     if audience != "leaders":
-        no = nv.cannot_answer(question, "each member of staff's caseload is shown to leaders; governors see how "
+        no = selfeval.cannot_answer(question, "each member of staff's caseload is shown to leaders; governors see how "
                               "staff are deployed overall", key_area=5)
         return Section(5, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     iv, mt = data.interventions, data.mentoring
@@ -472,7 +473,7 @@ def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: 
         table = table[table["role"].astype(str) == role]
     table = table.sort_values("staff").reset_index(drop=True)
     if not len(table):
-        no = nv.cannot_answer(question, f"no {role or ''} staff ran an intervention or mentored in {year}".replace(
+        no = selfeval.cannot_answer(question, f"no {role or ''} staff ran an intervention or mentored in {year}".replace(
             "  ", " "), key_area=5)
         return Section(5, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     mentors = table[table["mentees"] > 0]

@@ -14,8 +14,8 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-import gtanalytics.narrative as nv
-import gtanalytics.report_data as rd
+from gtanalytics import selfeval
+from gtanalytics import data as rd
 from gtanalytics.progress import previous_year, summer_progress
 from gtanalytics.comparison import school_calendar
 from gtanalytics.errors import GTDataError
@@ -23,7 +23,7 @@ from gtanalytics.prior_attainment import prior_band
 from gtanalytics.progress import value_added
 from gtanalytics.sections.core import Section, Table, smallest_group
 from gtanalytics.sections.figures import keep, notes_for, noting
-from gtanalytics.stats import wilson_ci
+from gtanalytics._stats import wilson_ci
 from gtanalytics.subjects import subjects_in
 from gtanalytics.targets import estimate_targets, on_track
 
@@ -231,15 +231,15 @@ def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int 
     above and about 1 in 5 reach the stretching target.
     """
     title = "Targets: are pupils on track?"
-    question = nv.KEY_QUESTIONS[2][1]
+    question = selfeval.KEY_QUESTIONS[2][1]
     if audience != "leaders":
-        no = nv.cannot_answer(title, "targets are set per pupil; this table names pupils and is for leaders only",
+        no = selfeval.cannot_answer(title, "targets are set per pupil; this table names pupils and is for leaders only",
                               key_area=2)
         return Section(2, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     notes: list = []
     scores = expected_scores(data, years=[year], subjects=subjects, terms=("Summer",), notes=notes)
     if scores.empty:
-        no = nv.cannot_answer(title, f"no summer standardised test scores for both {year} and "
+        no = selfeval.cannot_answer(title, f"no summer standardised test scores for both {year} and "
                                      f"{previous_year(year)}", key_area=2)
         return Section(2, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     tables, sentences = [], []
@@ -338,9 +338,9 @@ def pupil_profile(data, *, pupil: str, year: str, years=None, audience: str = "l
     ()
     """
     title = "Pupil profile"
-    question = nv.KEY_QUESTIONS[2][1]
+    question = selfeval.KEY_QUESTIONS[2][1]
     if audience != "leaders":
-        no = nv.cannot_answer(title, "a pupil profile names a pupil and is for the school's leaders only",
+        no = selfeval.cannot_answer(title, "a pupil profile names a pupil and is for the school's leaders only",
                               key_area=2)
         return Section(2, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
     found = find_pupil(data, pupil)

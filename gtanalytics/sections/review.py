@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gtanalytics.narrative as nv
+from gtanalytics import selfeval
 from gtanalytics.sections.core import Section, Table, staff_text
 
 __all__ = ["self_evaluation"]
@@ -35,13 +35,13 @@ def self_evaluation(data, *, evidence, school, audience: str = "governors", key_
     se = data.self_evaluation
     if "evidence" in se.columns:
         se = se.assign(evidence=staff_text(se["evidence"], audience=audience, pupils=data))
-    areas = list(key_areas) if key_areas is not None else list(nv.KEY_AREAS)
+    areas = list(key_areas) if key_areas is not None else list(selfeval.KEY_AREAS)
     evidence = list(evidence)
-    sentences = tuple(nv.self_evaluation_summary(k, evidence, self_evaluation=se, school=school, year=year)
+    sentences = tuple(selfeval.self_evaluation_summary(k, evidence, self_evaluation=se, school=school, year=year)
                       for k in areas)
     tables = ()
     if table:
-        tables = (Table("", nv.self_evaluation_table(evidence, self_evaluation=se, school=school, year=year),
+        tables = (Table("", selfeval.self_evaluation_table(evidence, self_evaluation=se, school=school, year=year),
                         columns=_COLUMNS),)
-    return Section(areas[0] if len(areas) == 1 else 1, nv.KEY_QUESTIONS[1][2], "", audience, tables=tables,
+    return Section(areas[0] if len(areas) == 1 else 1, selfeval.KEY_QUESTIONS[1][2], "", audience, tables=tables,
                    sentences=sentences)

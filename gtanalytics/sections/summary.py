@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-import gtanalytics.narrative as nv
-import gtanalytics.report_tables as rt
+from gtanalytics import selfeval
+from gtanalytics import disclosure
 from gtanalytics.headlines import (
     describe_school,
     headline_outcomes,
@@ -33,7 +33,8 @@ from gtanalytics.headlines import (
     questions_for_governors,
     school_in_a_line,
 )
-from gtanalytics.quality import data_note
+from gtanalytics.data import data_note
+from gtanalytics.sections._display import table
 from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.selfeval import Statement
 
@@ -96,7 +97,7 @@ class Page(Section):
         for t in self.tables:
             if t.caption:
                 parts.append(f"<p><strong>{html.escape(t.caption)}</strong></p>")
-            parts.append(rt.table(t.frame, columns=t.columns, decimals=t.decimals).data)
+            parts.append(table(t.frame, columns=t.columns, decimals=t.decimals).data)
         if self.sentences:
             if self.sentence_heading:
                 parts.append(f"<p><strong>{html.escape(self.sentence_heading)}</strong></p>")
@@ -160,9 +161,9 @@ def headlines_for_audience(data, *, school, year, threshold: int, audience: str,
         h[c] = pd.to_numeric(h[c], errors="coerce").astype(float)
     split = h[h["group"] != "all"].copy()
     split["n_all"] = split["measure"].map(h[h["group"] == "all"].set_index("measure")["n"])
-    safe = rt.for_audience(split, count_cols="n", value_cols=_STATS, threshold=threshold, audience=audience,
+    safe = disclosure.for_audience(split, count_cols="n", value_cols=_STATS, threshold=threshold, audience=audience,
                            block_col="measure", totals={"n": "n_all"})
-    whole = rt.for_audience(h[h["group"] == "all"], count_cols="n", value_cols=_STATS, threshold=threshold,
+    whole = disclosure.for_audience(h[h["group"] == "all"], count_cols="n", value_cols=_STATS, threshold=threshold,
                             audience=audience)
     out = pd.concat([whole, safe.drop(columns=["n_all", "suppressed"])]).loc[:, h.columns]
     out = out.sort_values(["measure", "group"], key=lambda s: s.map({m: i for i, m in enumerate(h["measure"].unique())})
@@ -274,7 +275,7 @@ def summary(data, *, school, year: str, audience: str = "governors", threshold: 
     Parameters
     ----------
     data : SchoolData
-        One school's data (:meth:`gtanalytics.io.SchoolData.for_school`).
+        One school's data (:meth:`gtanalytics.data.SchoolData.for_school`).
     school : str
     year : str
         The report year.
@@ -342,7 +343,7 @@ def key_area_page(data, *, key_area: int, school, year: str, sections=(), eviden
     the sections state): clear concerns first, then clear strengths, then
     the rest, at most ``max_sentences``. The chart is that of the section of
     the first sentence (else the area's first chart). The last paragraph is
-    :func:`gtanalytics.narrative.self_evaluation_summary`: the school's own
+    :func:`gtanalytics.selfeval.self_evaluation_summary`: the school's own
     Entry/Developing/Exemplary rating and whether the evidence points
     higher or lower.
 
@@ -380,11 +381,11 @@ def key_area_page(data, *, key_area: int, school, year: str, sections=(), eviden
     se = data.self_evaluation
     if "evidence" in se.columns:
         se = se.assign(evidence=staff_text(se["evidence"], audience=audience, pupils=data))
-    rating = nv.self_evaluation_summary(key_area, list(evidence), self_evaluation=se, school=school, year=year)
+    rating = selfeval.self_evaluation_summary(key_area, list(evidence), self_evaluation=se, school=school, year=year)
     rest = len(said) - len(chosen)
     more = (f"{rest} further finding{'s' if rest != 1 else ''} on this key area "
             f"{'are' if rest != 1 else 'is'} in the school's key-area notebook.") if rest > 0 else ""
-    question = " ".join(dict.fromkeys(sec.question for sec in mine)) if mine else nv.KEY_QUESTIONS[key_area][0]
-    return Page(key_area, question, f"Key area {key_area}: {nv.KEY_AREAS[key_area]}", audience, charts=charts,
+    question = " ".join(dict.fromkeys(sec.question for sec in mine)) if mine else selfeval.KEY_QUESTIONS[key_area][0]
+    return Page(key_area, question, f"Key area {key_area}: {selfeval.KEY_AREAS[key_area]}", audience, charts=charts,
                 sentences=tuple(s for s, _ in chosen), lead=question,
                 notes=tuple(x for x in (str(rating), more) if x))

@@ -1,7 +1,7 @@
 """The trust overview: every school by name, one comparison table, and the trust's most serious findings first.
 
 Each school's figures come from the functions its own governor report uses, on the same data
-(:meth:`gtanalytics.io.SchoolData.for_school`) and with the same options, so a fact has one number
+(:meth:`gtanalytics.data.SchoolData.for_school`) and with the same options, so a fact has one number
 in the school report and in the overview: the school in a line
 (:func:`gtanalytics.headlines.school_in_a_line`), headline outcomes and absence against the phase's
 national figures (:func:`gtanalytics.headlines.headline_outcomes`), the disadvantage gap on the
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-import gtanalytics.narrative as nv
-import gtanalytics.report_data as rd
-import gtanalytics.report_tables as rt
+from gtanalytics import selfeval
+from gtanalytics import data as rd
+from gtanalytics import disclosure
 from gtanalytics.disclosure import Ledger
 from gtanalytics.gap_trends import gap_trend
 from gtanalytics.headlines import key_findings, school_in_a_line
@@ -43,7 +43,7 @@ from gtanalytics.subjects import subjects_in
 
 __all__ = ["SchoolOverview", "TrustOverview", "school_overview", "trust_overview", "trust_ratings"]
 
-_Q = nv.KEY_QUESTIONS[5]
+_Q = selfeval.KEY_QUESTIONS[5]
 #: Headline rows of the comparison table: (measure, group) in the order shown.
 HEADLINE_ROWS = (
     ("ks2_rwm_expected", "all"), ("ks2_rwm_expected", "disadvantaged"),
@@ -229,7 +229,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
     for subject in subjects_in(data.assessments, years=years) if can_gap else ():
         scores = rd.summer_scores(data, subject=subject, years=years)
         trend = noting([], gap_trend, scores, outcome="score", group="disadvantaged", focus=True, min_n=small)
-        change = rt.for_audience(trend.change, count_cols=[], value_cols=[], threshold=threshold, audience=audience)
+        change = disclosure.for_audience(trend.change, count_cols=[], value_cols=[], threshold=threshold, audience=audience)
         r = change.iloc[0]
         gaps[f"the {subject} summer test"] = change
         fact("gap", f"gap_{subject}", f"Disadvantage gap, {subject} summer test (points)",
@@ -245,7 +245,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
     reg = None
     if len(pupils) and pupils["gt_register"].notna().any() and "disadvantaged" in chars:
         reg = noting([], register_representation, pupils, characteristics=chars)
-        reg = rt.for_audience(reg, count_cols=["n_group", "n_group_register"],
+        reg = disclosure.for_audience(reg, count_cols=["n_group", "n_group_register"],
                               value_cols=["share_register", "share_cohort", "ratio", "ci_low", "ci_high", "p_value",
                                           "risk_ratio", "rr_ci_low", "rr_ci_high"],
                               threshold=threshold, audience=audience, block_col="characteristic",
@@ -272,7 +272,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
             programme=staff_text(data.interventions["programme"], audience=audience, pupils=data))
         impact = noting([], intervention_impact, ivs, by=("programme",), pupils=data.pupils,
                         assessments=data.assessments, rng=2024)
-        impact = rt.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],
+        impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],
                                             value_cols=_IMPACT_VALUES, threshold=threshold, audience=audience)
         for r in impact.itertuples(index=False):
             if pd.isna(r.es):
@@ -382,11 +382,11 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
     concerns = found[found["direction"] == "worse"]
     strengths = found[found["direction"] != "worse"]
     chosen = pd.concat([concerns.head(max(max_findings - 2, 1)), strengths]).head(max_findings)
-    sentences = tuple(nv.Statement(f"**{r.school_name}.** {r.statement}",
+    sentences = tuple(selfeval.Statement(f"**{r.school_name}.** {r.statement}",
                                    judgement="negative" if r.direction == "worse" else "positive", key_area=5)
                       for r in chosen.itertuples(index=False))
     if not sentences:
-        sentences = (nv.Statement("No school's results differ clearly from national figures or from no change.",
+        sentences = (selfeval.Statement("No school's results differ clearly from national figures or from no change.",
                                   judgement="neutral", key_area=5),)
     findings_sec = Section(5, _Q[1], "The most serious findings first", audience, sentences=sentences,
                            notes=(("Clear findings only (the 95% interval excludes no difference), concerns before "
@@ -429,7 +429,7 @@ def trust_overview(trust, *, years=None, audience: str = "governors", threshold:
             "the gifted and talented register against their share of pupils. Programmes: effect size in standard "
             "deviations of the termly test against comparable pupils who did not take part.",
             grid[~outcomes].reset_index(drop=True)))
-    no = () if (~outcomes).any() else (nv.cannot_answer(
+    no = () if (~outcomes).any() else (selfeval.cannot_answer(
         "How do the schools' disadvantage gaps, registers and programmes compare?", "the data record no "
         "disadvantaged pupils, G&T register with disadvantage, or intervention programmes", key_area=5),)
     comparison = Section(5, _Q[1], f"The schools compared, {year}", audience, tables=tuple(tables), sentences=no,
@@ -454,7 +454,7 @@ def trust_ratings(trust, *, year: str, audience: str = "governors") -> Section:
     se = trust.self_evaluation
     se = se[se["academic_year"].astype("string") == year] if len(se) else se
     if not len(se):
-        no = nv.cannot_answer(title, f"no self-evaluation ratings are recorded for {year}", key_area=5)
+        no = selfeval.cannot_answer(title, f"no self-evaluation ratings are recorded for {year}", key_area=5)
         return Section(5, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
     from gtanalytics.headlines import school_phase
 

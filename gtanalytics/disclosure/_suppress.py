@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.stats import SUPPRESSION_THRESHOLD
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["SYMBOLS", "Ledger", "Suppressed", "check_disclosure", "suppress", "wales_rule"]
 
@@ -237,7 +237,7 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
         Statistics about each row's group.  A list: each is hidden when any count in its row is
         hidden.  A dict ``{value_col: count_col or [count_cols]}``: hidden when those are.
     threshold : int
-        Counts below it are suppressed (default :data:`gtanalytics.stats.SUPPRESSION_THRESHOLD`,
+        Counts below it are suppressed (default :data:`gtanalytics._stats.SUPPRESSION_THRESHOLD`,
         6; a privacy rule, distinct from the ``low_n`` flag of the metric modules).
     secondary : bool
         Apply secondary suppression so totals cannot reveal a hidden cell.

@@ -20,9 +20,9 @@ Sentences are :class:`Statement` objects: ordinary strings that also carry a
 Topics live in small modules and are re-exported here, so ``from
 gtanalytics import narrative as nv`` reaches them all: statements and the
 self-evaluation in :mod:`gtanalytics.selfeval`, interval reading in
-:mod:`gtanalytics.wording`, the register in
-:mod:`gtanalytics.narrative_register`, and leadership / capacity sentences
-in :mod:`gtanalytics.oversight_narrative`.
+:mod:`gtanalytics.narrative`, the register in
+:mod:`gtanalytics.narrative`, and leadership / capacity sentences
+in :mod:`gtanalytics.narrative`.
 """
 
 from __future__ import annotations
@@ -31,50 +31,19 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from gtanalytics.narrative_register import describe_register, group_label
-from gtanalytics.oversight_narrative import (
-    describe_deployment,
-    describe_partnerships,
-    describe_school_standing,
-    describe_support,
-)
-from gtanalytics.stats import LOW_N
+from gtanalytics._stats import LOW_N
 from gtanalytics.selfeval import (
-    JUDGEMENTS,
-    KEY_AREAS,
-    KEY_QUESTIONS,
-    RATINGS,
     Statement,
-    cannot_answer,
-    evidence_balance,
-    self_evaluation_summary,
-    self_evaluation_table,
 )
-from gtanalytics.wording import HIDDEN_WHY, interval_words, number_words, row_name, one_or_many, result_rows, verdict_statement, judge_interval
+from gtanalytics.narrative._wording import HIDDEN_WHY, interval_words, number_words, row_name, one_or_many, result_rows, verdict_statement, judge_interval
 
 __all__ = [
-    "Statement",
-    "JUDGEMENTS",
-    "KEY_AREAS",
-    "KEY_QUESTIONS",
-    "RATINGS",
-    "judge_interval",
     "describe_value_added",
     "describe_gap",
     "describe_gap_trend",
     "describe_effect",
-    "describe_register",
-    "group_label",
     "describe_attendance",
     "describe_change",
-    "describe_support",
-    "describe_deployment",
-    "describe_school_standing",
-    "describe_partnerships",
-    "cannot_answer",
-    "evidence_balance",
-    "self_evaluation_summary",
-    "self_evaluation_table",
 ]
 
 
@@ -353,7 +322,7 @@ def describe_effect(
     effects : DataFrame, Series or dict
         Rows of :func:`gtanalytics.effects.effect_size` (``g, ci_low, ci_high,
         n_treatment, n_comparison, months``), or one row.  A row whose
-        ``suppressed`` column (:func:`gtanalytics.report_tables.for_audience`
+        ``suppressed`` column (:func:`gtanalytics.disclosure.for_audience`
         with ``block_col``) is ``"secondary"`` is not small: its numbers were
         hidden so that another group's cannot be worked out, and it is said so.
     estimate, ci_low, ci_high, n_treatment, n_comparison : str

@@ -2,21 +2,21 @@
 
 :func:`load` is the front door: give it a folder (or one file) of CSV, XLSX or
 Parquet exports and it returns a :class:`SchoolData` with one tidy DataFrame per
-canonical table of :mod:`gtanalytics.schemas`, plus a quality report in which
+canonical table of :mod:`gtanalytics.data.schemas`, plus a quality report in which
 every input row is accounted for (used, repaired or excluded).
 
 What it copes with: UTF-8, UTF-8 with BOM, Windows-1252 and UTF-16 CSVs (comma,
 tab, semicolon or pipe separated); title rows above the header, in CSV and in
 Excel; two-row headers with merged cells; the headers of the common MIS (SIMS,
-Arbor, Bromcom, Scholarpack: see ``gtanalytics/mapping.yml``, which you can
+Arbor, Bromcom, Scholarpack: see ``gtanalytics/data/mapping.yml``, which you can
 extend); Excel workbooks with one table per sheet; and the forms hand-kept spreadsheets
 take: UPNs as Excel text formulas or with invisible characters, school ids typed as
 decimals, Excel error values, formulas never calculated, cells merged down a column,
 Excel's 1904 date system, a G&T column holding the areas, two headers claiming one column,
 percentages, decimal commas, footer and repeated header rows (each repaired and reported,
 or rejected with the fix).  Files are read by
-:mod:`gtanalytics.readers`; the values are checked and normalised by
-:mod:`gtanalytics.validation`.
+:mod:`gtanalytics.data`; the values are checked and normalised by
+:mod:`gtanalytics.data`.
 
 Row numbers in the quality report are the rows a spreadsheet shows when it opens
 the file (the header and any title rows count).  Where a quoted CSV value runs
@@ -36,14 +36,14 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from gtanalytics.ctf import CTFUnreadable, merge_ctf, read_ctf, relay_problems
+from gtanalytics.data._ctf import CTFUnreadable, merge_ctf, read_ctf, relay_problems
 from gtanalytics.errors import GTDataError
-from gtanalytics.quality import ProblemLog, accounting_table, format_problems
-from gtanalytics.parsing import parse_column, register_areas
-from gtanalytics.readers import (Block, Unreadable, header_labels, body_rows, fill_merged, find_header, is_blank,
+from gtanalytics.data._quality import ProblemLog, accounting_table, format_problems
+from gtanalytics.data._parsing import parse_column, register_areas
+from gtanalytics.data._readers import (Block, Unreadable, header_labels, body_rows, fill_merged, find_header, is_blank,
                                  read_file)
-from gtanalytics.schemas import TABLES, TableSpec, empty_frame
-from gtanalytics.validation import (
+from gtanalytics.data.schemas import TABLES, TableSpec, empty_frame
+from gtanalytics.data._validation import (
     check_duplicates,
     derive_columns,
     normalise_labels,
@@ -171,12 +171,12 @@ def load_mapping(mapping: str | Path | dict | None = None) -> HeaderMapping:
         p = Path(src)
         if not p.is_file():
             raise GTDataError(f"The mapping file {p} does not exist. Give the path of a YAML file "
-                              f"shaped like gtanalytics/mapping.yml.")
+                              f"shaped like gtanalytics/data/mapping.yml.")
         try:
             data = yaml.safe_load(p.read_text(encoding="utf-8-sig")) or {}
         except yaml.YAMLError as exc:
             raise GTDataError(f"The mapping file {p} is not valid YAML ({exc}). "
-                              f"Compare it with gtanalytics/mapping.yml.") from None
+                              f"Compare it with gtanalytics/data/mapping.yml.") from None
         if not isinstance(data, dict):
             raise GTDataError(f"The mapping file {p} must hold a mapping (columns: ..., values: ...).")
         return data
@@ -200,7 +200,7 @@ def load_mapping(mapping: str | Path | dict | None = None) -> HeaderMapping:
         for canon, headers in columns_of(src).items():
             if canon not in known:
                 raise GTDataError(f"The mapping names a column '{canon}' that gtanalytics does not know. "
-                                  f"Use one of the canonical names in gtanalytics/schemas.py.")
+                                  f"Use one of the canonical names in gtanalytics/data/schemas.py.")
             for h in [canon, *headers]:
                 if h != canon and h not in labels.setdefault(canon, []):
                     labels[canon].append(h)
@@ -289,13 +289,13 @@ class SchoolData:
     ----------
     schools, pupils, assessments, interventions, mentoring, enrichment, attendance,
     exclusions, parents_evenings, surveys, self_evaluation : pandas.DataFrame
-        One frame per table of :data:`gtanalytics.schemas.TABLES`, with exactly its
+        One frame per table of :data:`gtanalytics.data.schemas.TABLES`, with exactly its
         canonical columns (text ``string``, whole numbers ``Int64``, numbers
         ``float64``, flags nullable ``boolean``, dates ``datetime64[ns]``). A table
         that was not supplied is an empty frame with those columns.
     quality : pandas.DataFrame
         ``file, row, column, value, problem, action, severity`` (see
-        :mod:`gtanalytics.quality`).
+        :mod:`gtanalytics.data`).
     accounting : pandas.DataFrame
         ``file, table, rows_read, rows_used, rows_repaired, rows_excluded``;
         for every file ``rows_read == rows_used + rows_excluded``.
@@ -451,11 +451,11 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
         A folder (searched recursively, hidden and ``_``-prefixed items ignored) or
         one file; ``.csv``/``.txt``/``.tsv``, ``.xlsx``/``.xlsm`` (each sheet may be a
         table) or ``.parquet``; ``.xml``: a DfE Common Transfer File (pupils, attendance,
-        KS1/KS2 results; see :mod:`gtanalytics.ctf`).  The table a file holds is recognised from its name
+        KS1/KS2 results; see :mod:`gtanalytics.data`).  The table a file holds is recognised from its name
         (``pupils.csv``, ``Assessments 2024.xlsx``, ...: see ``TableSpec.file_names``),
         from the sheet name, or failing that from its headers.
     mapping : str, Path or dict, optional
-        Extra header/value mapping (see :func:`load_mapping` and ``gtanalytics/mapping.yml``).
+        Extra header/value mapping (see :func:`load_mapping` and ``gtanalytics/data/mapping.yml``).
     pupil_key : {"upn", "pseudonymous"}, default "upn"
         ``"upn"``: the pupil key of every table must be a valid 13-character UPN (DfE
         check letter); rows with an invalid UPN are excluded and temporary UPNs are
@@ -529,7 +529,7 @@ def load(path: str | Path, *, mapping: str | Path | dict | None = None, pupil_ke
         for block in blocks:
             _read_block(block, hmap, log, reads, sources, parts, opts)
 
-    merge_ctf(parts, log)            # a CTF's pupils + the G&T register of a pupils file (gtanalytics.ctf)
+    merge_ctf(parts, log)            # a CTF's pupils + the G&T register of a pupils file (gtanalytics.data._ctf)
     tables = {}
     for name, spec in TABLES.items():
         if parts[name]:
@@ -770,7 +770,7 @@ def _settle_clashes(block: Block, header: list[str], assigned: dict, spec: Table
 
 def _read_ctf(p: Path, label: str, hmap: HeaderMapping, log: ProblemLog, reads: list, sources: list,
               parts: dict, opts: dict) -> None:
-    """A DfE Common Transfer File (:mod:`gtanalytics.ctf`): each of its tables is checked like a CSV's."""
+    """A DfE Common Transfer File (:mod:`gtanalytics.data`): each of its tables is checked like a CSV's."""
     try:
         ctf = read_ctf(p, label=label, log=log)
     except CTFUnreadable as exc:

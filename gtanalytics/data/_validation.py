@@ -1,9 +1,9 @@
 """Row rules: type, check and de-duplicate the rows of each canonical table.
 
-:func:`gtanalytics.io.load` hands each file's rows (text in canonical columns plus
+:func:`gtanalytics.data.load` hands each file's rows (text in canonical columns plus
 ``_file`` and ``_row``) to :func:`validate_table`, then the rows of all files of a
 table to :func:`check_duplicates`, and pupils to :func:`derive_columns`.  Every
-problem goes to a :class:`gtanalytics.quality.ProblemLog`; every check is a
+problem goes to a :class:`gtanalytics.data.ProblemLog`; every check is a
 whole-column operation, so large files stay fast.
 """
 
@@ -14,12 +14,12 @@ import re
 import numpy as np
 import pandas as pd
 
-from gtanalytics.parsing import (BLANKS, OUTCOME_CODES, describe, parse_column, parse_flags_bad, take_codes,
+from gtanalytics.data._parsing import (BLANKS, OUTCOME_CODES, describe, parse_column, parse_flags_bad, take_codes,
                                  upn_check_vectorised, month_first_only, day_month_ambiguous,
                                  parse_dates, parse_numbers, number_locale, register_areas, term_words)
-from gtanalytics.quality import ProblemLog
-from gtanalytics.schemas import DTYPES, KS1_POINTS, KS2_TA_POINTS, SCORE_RANGES
-from gtanalytics.upn import upn_problem
+from gtanalytics.data._quality import ProblemLog
+from gtanalytics.data.schemas import DTYPES, KS1_POINTS, KS2_TA_POINTS, SCORE_RANGES
+from gtanalytics.data._upn import upn_problem
 
 __all__ = ["validate_table", "check_duplicates", "derive_columns", "normalise_labels"]
 
@@ -158,7 +158,7 @@ def validate_table(raw: pd.DataFrame | list, spec, *, values: dict, log: Problem
         list holding that one frame, which is then taken out of the list, so that the text
         can be freed as soon as it has been read (the loader does this: an argument passed
         directly stays referenced by the caller until the function returns).
-    spec : gtanalytics.schemas.TableSpec
+    spec : gtanalytics.data.schemas.TableSpec
     values : dict
         Value mapping (canonical column -> {lower-case text: canonical value}).
     log : ProblemLog

@@ -1,6 +1,6 @@
 """Charts of results, in one accessible style.
 
-This module and its style, :mod:`gtanalytics.chart_style`, are the only
+This module and its style, :mod:`gtanalytics.plotting`, are the only
 modules of gtanalytics that import matplotlib. Every function
 takes a *result* frame (the output of a metric function, never raw pupil
 records), draws on ``ax`` (a new figure when ``ax`` is None) and returns the
@@ -25,7 +25,7 @@ import matplotlib as mpl
 import numpy as np
 import pandas as pd
 
-from gtanalytics.chart_style import (
+from gtanalytics.plotting._style import (
     CYCLE,
     JUDGED,
     HATCHES,
@@ -36,18 +36,11 @@ from gtanalytics.chart_style import (
     new_axes,
     n_label,
     label_column,
-    set_style,
 )
-from gtanalytics.stats import LOW_N
-from gtanalytics.wording import judge_interval
+from gtanalytics._stats import LOW_N
+from gtanalytics.narrative import judge_interval
 
 __all__ = [
-    "OKABE_ITO",
-    "MARKERS",
-    "LINESTYLES",
-    "HATCHES",
-    "STYLE",
-    "set_style",
     "actual_vs_expected",
     "value_added_scatter",
     "estimates",
@@ -453,7 +446,7 @@ def register_composition(
     ...                   "share_register": [0.12, 0.05], "share_cohort": [0.30, 0.14]})
     >>> ax = plotting.register_composition(c)
     """
-    from gtanalytics.narrative_register import group_label
+    from gtanalytics.narrative import group_label
 
     df = composition.reset_index(drop=True)
     if label is None and {"characteristic", "value"} <= set(df.columns):

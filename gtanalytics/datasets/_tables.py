@@ -1,12 +1,12 @@
 """The per-table generators of the synthetic sample trust, and the name and activity lists they draw from.
 
-:mod:`gtanalytics.sample` simulates the pupils, their latent abilities and their assessments; the
+:mod:`gtanalytics.datasets` simulates the pupils, their latent abilities and their assessments; the
 functions here turn that simulated trust into table rows: the statutory results (KS1, KS2,
 KS4) from latent abilities, and (from the trust passed in as a plain dict, ``ctx``) the other
 canonical tables: interventions, mentoring, attendance, exclusions, enrichment, parents' evenings,
 surveys and self-evaluation. They also hold the small value formatters every table shares
 (academic years, ISO dates, ``"Y"``/``"N"`` flags). This module imports nothing from
-:mod:`gtanalytics.sample`; the planted effect sizes arrive in ``ctx["planted"]``.
+:mod:`gtanalytics.datasets`; the planted effect sizes arrive in ``ctx["planted"]``.
 
 The random draws happen in a fixed order (:func:`other_tables` calls the generators in table
 order), so the same seed gives byte-identical files.
@@ -183,7 +183,7 @@ def statutory_age(rng, rows, th_r, th_m) -> list[pd.DataFrame]:
 def other_tables(ctx) -> dict[str, pd.DataFrame]:
     """Every table after pupils and assessments, in a fixed order of random draws.
 
-    ``ctx`` holds the simulated trust (see the end of ``gtanalytics.sample._simulate``): the
+    ``ctx`` holds the simulated trust (see the end of ``gtanalytics.datasets._sample._simulate``): the
     generator ``rng``, the ``planted`` parameters, one entry per pupil (``upn, tr, register, ua,
     mentor_draw, born, gen``), one per pupil-year row (``pid, k, yg, school, prim, s_row, mentee_row``), one per term
     row (``T, term``) and the programme groups chosen term by term (``progs``). Adds

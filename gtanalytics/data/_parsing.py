@@ -3,7 +3,7 @@
 Each parser takes a pandas ``string`` Series (blank = ``<NA>``, already stripped)
 and returns the parsed Series and a boolean mask of the non-blank values it could
 not read.  :func:`parse_column` picks the parser for a column of
-:mod:`gtanalytics.schemas`; :func:`gtanalytics.validation.validate_table` calls
+:mod:`gtanalytics.data.schemas`; :func:`gtanalytics.data._validation.validate_table` calls
 it once per distinct value of each column.
 """
 
@@ -243,10 +243,10 @@ def parse_year_group(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 def upn_check_vectorised(s: pd.Series) -> pd.Series:
     """True where a UPN (upper case) is valid, by the DfE check-letter rule, vectorised.
 
-    The same algorithm as :func:`gtanalytics.upn.check_letter`, written with numpy so
+    The same algorithm as :func:`gtanalytics.data.check_letter`, written with numpy so
     that hundreds of thousands of UPNs are checked without a Python loop.
     """
-    from gtanalytics.upn import CHECK_ALPHABET
+    from gtanalytics.data._upn import CHECK_ALPHABET
 
     shaped = s.str.fullmatch(r"[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]").fillna(False).to_numpy(dtype=bool)
     ok = np.zeros(len(s), dtype=bool)

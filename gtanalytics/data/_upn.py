@@ -13,7 +13,7 @@ Source: DfE, *Unique Pupil Numbers (UPNs): guidance*, and python-stdnum's
 
 from __future__ import annotations
 
-__all__ = ["CHECK_ALPHABET", "check_letter", "make_upn", "upn_problem", "is_temporary"]
+__all__ = ["CHECK_ALPHABET", "check_letter", "make_upn", "make_upns", "upn_problem"]
 
 #: The 23 letters used for check letters (and temporary-UPN suffixes): no I, O or S.
 CHECK_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXYZ"
@@ -81,9 +81,22 @@ def make_upn(la: int, establishment: int, year: int, serial: int) -> str:
     return check_letter(body) + body
 
 
-def is_temporary(upn: str) -> bool:
-    """Return True for a temporary UPN (one whose last character is a letter)."""
-    return len(upn) == 13 and upn[-1].isalpha()
+def make_upns(la, establishment, year, serial):
+    """Many UPNs at once: :func:`make_upn` over arrays (the synthetic sample makes millions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> make_upns(np.array([801]), np.array([2000]), np.array([1]), np.array([1])).tolist()
+    ['H801200001001']
+    """
+    import numpy as np
+
+    body = (np.asarray(la, dtype=np.int64) * 10**9 + np.asarray(establishment) * 10**5
+            + (np.asarray(year) % 100) * 10**3 + np.asarray(serial))
+    digits = (body[:, None] // 10 ** np.arange(11, -1, -1)) % 10
+    letters = np.array(list(CHECK_ALPHABET))[(digits @ np.arange(2, 14)) % 23]
+    return np.char.add(letters.astype("U1"), body.astype("U12"))
 
 
 def upn_problem(upn: object) -> str | None:

@@ -4,7 +4,7 @@ For each school, :func:`build_reports` executes the report notebooks with
 papermill, in a kernel started with the Python interpreter that runs
 gtanalytics (no Jupyter kernel needs to be installed), exports HTML with nbconvert with all code
 removed and every image embedded, checks every governor report for personal
-data and small groups (:func:`gtanalytics.privacy.check_report_privacy`) and,
+data and small groups (:func:`gtanalytics.disclosure.check_report_privacy`) and,
 when asked, prints it to PDF with Debian's headless chromium (no LaTeX, no
 browser download) and checks the PDF's text too. A report that fails a check
 is deleted. A batch over many schools prints one line per school, keeps going
@@ -19,11 +19,7 @@ Reports are reproducible: the same inputs give the same HTML apart from the
 :func:`gtanalytics.plotting.set_style`).
 
 This module does not import matplotlib; papermill and nbconvert are imported
-only when a report is built. The helpers the notebooks call live in
-:mod:`gtanalytics.report_data` (one school's data) and
-:mod:`gtanalytics.report_tables` (title block, tables, suppression for
-governors); the privacy check in :mod:`gtanalytics.privacy`. They are
-re-exported here for older code.
+only when a report is built.
 """
 
 from __future__ import annotations
@@ -51,20 +47,11 @@ import pandas as pd
 
 from gtanalytics import __version__
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.privacy import PdfTextUnavailable, check_report_privacy
-# Notebook helpers moved to their own modules; re-exported so ``report.school_name`` etc. keep working.
-from gtanalytics.report_data import (
-    coverage,
-    school_ids,
-    school_name,
-    summer_scores,
-    years_of,
-)
-from gtanalytics.progress import previous_year, summer_progress
-from gtanalytics.report_tables import AUDIENCES, for_audience, header_markdown, table
+from gtanalytics.disclosure import PdfTextUnavailable, check_report_privacy
+from gtanalytics.data import school_ids, school_name, years_of
+from gtanalytics.disclosure import AUDIENCES
 
 __all__ = [
-    "AUDIENCES",
     "GOVERNOR_NOTEBOOKS",
     "LEADER_NOTEBOOKS",
     "TRUST_NOTEBOOK",
@@ -74,25 +61,12 @@ __all__ = [
     "export_html",
     "find_chromium",
     "html_to_pdf",
-    "screenshot",
     "dump_dom",
-    "check_report_privacy",
     "build_reports",
     "report_file",
     "report_folders",
     "LOCK_WAIT_SECONDS",
     "MANIFEST",
-    # re-exported helpers (gtanalytics.report_data, gtanalytics.report_tables)
-    "header_markdown",
-    "table",
-    "school_name",
-    "previous_year",
-    "coverage",
-    "summer_progress",
-    "school_ids",
-    "years_of",
-    "for_audience",
-    "summer_scores",
 ]
 
 #: Notebooks built per school for each audience.
@@ -147,7 +121,7 @@ def notebooks_dir() -> Path:
 
     In a clone of the repository (an editable install, or the package on
     ``PYTHONPATH``): its ``notebooks/`` folder. In an installed wheel: the copy
-    shipped inside the package (``gtanalytics/_notebooks``).
+    shipped inside the package (``gtanalytics/report/_notebooks``).
 
     Raises
     ------
@@ -160,15 +134,15 @@ def notebooks_dir() -> Path:
     >>> (notebooks_dir() / "90-governor-report.ipynb").is_file()
     True
     """
-    package = Path(__file__).resolve().parent
-    checkout = package.parent
+    here = Path(__file__).resolve().parent          # gtanalytics/report
+    checkout = here.parents[1]
     if (checkout / "pyproject.toml").is_file() and (checkout / "notebooks").is_dir():
         return checkout / "notebooks"
-    if (package / "_notebooks").is_dir():
-        return package / "_notebooks"
+    if (here / "_notebooks").is_dir():
+        return here / "_notebooks"
     raise FileNotFoundError(
         f"The gtanalytics notebooks were not found (looked in {checkout / 'notebooks'} and "
-        f"{package / '_notebooks'}). Reinstall gtanalytics, or pass notebook paths with notebooks=[...].")
+        f"{here / '_notebooks'}). Reinstall gtanalytics, or pass notebook paths with notebooks=[...].")
 
 
 def _notebook_path(name) -> Path:
@@ -354,18 +328,6 @@ def html_to_pdf(html, pdf, *, chromium: str | None = None, timeout: int = 180) -
     if not pdf.exists() or pdf.stat().st_size == 0:
         raise RuntimeError(f"chromium did not write {pdf}.")
     return pdf
-
-
-def screenshot(html, png, *, width: int = 1000, height: int = 1300, chromium: str | None = None,
-               timeout: int = 120) -> Path:
-    """Take a PNG screenshot of the top of an HTML report with headless chromium."""
-    png = Path(png).resolve()
-    png.unlink(missing_ok=True)
-    _chromium([f"--window-size={width},{height}", f"--screenshot={png}", Path(html).resolve().as_uri()],
-              chromium=chromium, timeout=timeout)
-    if not png.exists() or png.stat().st_size == 0:
-        raise RuntimeError(f"chromium did not write {png}.")
-    return png
 
 
 def dump_dom(html, *, chromium: str | None = None, timeout: int = 120) -> str:
@@ -656,7 +618,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
 
     The exports are loaded and validated once; every notebook kernel reads
     that loaded copy (a pickle in the build's private temporary folder,
-    deleted with it: :func:`gtanalytics.report_data.load_trust`). For each
+    deleted with it: :func:`gtanalytics.data.load_trust`). For each
     school and notebook: run it with papermill (parameters ``data_path,
     school, years, threshold, audience, interactive=False, data_cache``),
     export HTML without code to ``out/<school-name>/<notebook>.html`` (:func:`report_folders`,
@@ -691,7 +653,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     Parameters
     ----------
     data : str or Path
-        Folder (or file) of MIS exports, as for :func:`gtanalytics.io.load`.
+        Folder (or file) of MIS exports, as for :func:`gtanalytics.data.load`.
     out : str or Path
         Output folder (created).
     schools : list of str, optional
@@ -719,9 +681,9 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
         An installed Jupyter kernel to run the notebooks in; by default the
         Python interpreter running this function (see :func:`execute_notebook`).
     mapping, pupil_key, today
-        Passed to :func:`gtanalytics.io.load` (the notebooks read what it loaded).
+        Passed to :func:`gtanalytics.data.load` (the notebooks read what it loaded).
     loaded : SchoolData, optional
-        What :func:`gtanalytics.io.load` already read from ``data`` with these
+        What :func:`gtanalytics.data.load` already read from ``data`` with these
         options (``gtanalytics report`` validates first and passes it), so the
         exports are read once; ``data`` still names the files the manifest
         fingerprints.
@@ -738,7 +700,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
     >>> from gtanalytics.report import build_reports
     >>> summary = build_reports("data/sample", "reports", schools=["100001"])  # doctest: +SKIP
     """
-    from gtanalytics.io import load
+    from gtanalytics.data import load
 
     if missing_report_tools():
         raise ImportError(f"Building reports needs {', '.join(missing_report_tools())}, not installed here. "

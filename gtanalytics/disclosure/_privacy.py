@@ -283,7 +283,7 @@ def _dates_of(m: re.Match) -> list[dt.date]:
 class _Identifiers:
     """The pupil keys, full names and dates of birth of the input, indexed so a text is read once for each kind.
 
-    ``data`` is a :class:`~gtanalytics.io.SchoolData` (every table's ``upn`` is a key) or a pupils frame.
+    ``data`` is a :class:`~gtanalytics.data.SchoolData` (every table's ``upn`` is a key) or a pupils frame.
     Each ``*_in`` method returns ``(start, end, value)`` for every occurrence in a text.
     """
 
@@ -390,7 +390,7 @@ def redact_free_text(texts, pupils):
 
     Programme names, evidence notes, mentoring focus and survey comments are
     typed by people and can name a pupil. Each UPN, full name and date of birth
-    of ``pupils`` found (in the forms :mod:`gtanalytics.privacy` describes) is
+    of ``pupils`` found (in the forms :mod:`gtanalytics.disclosure` describes) is
     replaced by a note: ``[UPN removed]``, ``[name removed]`` or
     ``[date of birth removed]``. A single word that is also a name ("Summer
     reading", "Grace") is left alone.
@@ -444,7 +444,7 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
     Looks for every pupil key (UPN) of the input anywhere in the file (text,
     attributes, scripts; any case, spaces allowed), and in the visible text
     for every pupil's full name and date of birth in the forms the module
-    describes (:mod:`gtanalytics.privacy`); a forename or surname alone is
+    describes (:mod:`gtanalytics.disclosure`); a forename or surname alone is
     not a finding, so a pupil called Summer White does not stop a report that
     says "White British" or "Summer test". It also checks pupil counts: table
     columns headed ``n``, ``pupils`` or ``n_...`` and phrases such as "4
@@ -492,7 +492,7 @@ def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from gtanalytics.privacy import check_report_privacy  # doctest: +SKIP
+    >>> from gtanalytics.disclosure import check_report_privacy  # doctest: +SKIP
     >>> check_report_privacy("reports/oakfield-primary/governor-report.html", data).empty  # doctest: +SKIP
     True
     """

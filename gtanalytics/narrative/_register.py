@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from gtanalytics.stats import LOW_N
+from gtanalytics._stats import LOW_N
 from gtanalytics.selfeval import Statement
-from gtanalytics.wording import HIDDEN_WHY, number_words, one_or_many, result_rows, verdict_statement
+from gtanalytics.narrative._wording import HIDDEN_WHY, number_words, one_or_many, result_rows, verdict_statement
 
 __all__ = ["group_label", "describe_register"]
 
@@ -72,7 +72,7 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
     Notes
     -----
     A row whose ``suppressed`` column (added by
-    :func:`gtanalytics.report_tables.for_audience` with ``block_col``) is
+    :func:`gtanalytics.disclosure.for_audience` with ``block_col``) is
     ``"secondary"`` was hidden although its group is not small, so that a
     small group cannot be worked out from it: its sentence gives the verdict
     without numbers and says why they are not shown.

@@ -1,6 +1,6 @@
 """Who is in the synthetic trust: its schools, the pupils' enrolment spells, their characteristics and UPNs.
 
-Used by :mod:`gtanalytics.sample`, which adds the latent abilities, classes, teachers and
+Used by :mod:`gtanalytics.datasets`, which adds the latent abilities, classes, teachers and
 assessments. Every function takes the random generator and draws in a fixed order.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gtanalytics.sample_tables import expit, logit
-from gtanalytics.upn import CHECK_ALPHABET
+from gtanalytics.datasets._tables import expit, logit
 
 _ETH = np.array(["WBRI", "WIRI", "WIRT", "WOTH", "WROM", "MWBC", "MWBA", "MWAS", "MOTH", "AIND", "APKN",
                  "ABAN", "AOTH", "BCRB", "BAFR", "BOTH", "CHNE", "OOTH", "REFU", "NOBT"])
@@ -25,15 +24,6 @@ _LAS = [886, 887, 888, 889, 890, 891, 892, 893, 894, 895, 896, *range(201, 214),
 _PRIMARY_NAMES = ["Oakfield Primary", "Riverside Primary", "St Anne's CofE Primary", "Millbrook Primary",
                   "Hawthorn Primary", "Brookside Infant and Junior"]
 _SECONDARY_NAMES = ["Kingsmead Academy", "Hollins Park School", "Westfield High", "Castle Vale Academy"]
-
-
-def new_upns(la, est, yr, serial) -> np.ndarray:
-    """Vectorised :func:`gtanalytics.upn.make_upn` (the tests check it against ``make_upn`` for every pupil)."""
-    body = la.astype(np.int64) * 10**9 + est * 10**5 + (yr % 100) * 10**3 + serial
-    digits = (body[:, None] // 10 ** np.arange(11, -1, -1)) % 10
-    letters = np.array(list(CHECK_ALPHABET))[(digits @ np.arange(2, 14)) % 23]
-    return np.char.add(letters.astype("U1"), body.astype("U12"))
-
 
 
 def trust_schools(n_primary, n_secondary, sizes, rng, national=False, only_year=None):

@@ -3,7 +3,7 @@
 :func:`judge_interval` reads an interval the way DfE reads a progress score;
 the private helpers format numbers for sentences (a real minus sign, fixed
 decimals) and walk result rows. Used by :mod:`gtanalytics.narrative`,
-:mod:`gtanalytics.narrative_register`, :mod:`gtanalytics.oversight_narrative`
+:mod:`gtanalytics.narrative`, :mod:`gtanalytics.narrative`
 and :mod:`gtanalytics.plotting` (so charts and sentences judge alike).
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from gtanalytics.stats import LOW_N
+from gtanalytics._stats import LOW_N
 from gtanalytics.selfeval import Statement
 
 __all__ = ["judge_interval", "HIDDEN_WHY"]
@@ -34,7 +34,7 @@ def judge_interval(ci_low, ci_high, *, n=None, min_n: int = LOW_N, reference: fl
         as NA) gives ``"too_few"``.
     min_n : int
         Smallest group the sentence may draw a conclusion about (default
-        :data:`gtanalytics.stats.LOW_N`, 10: the metrics' ``low_n`` rule).
+        :data:`gtanalytics._stats.LOW_N`, 10: the metrics' ``low_n`` rule).
     reference : float
         What the interval is compared with.
 

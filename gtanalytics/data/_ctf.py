@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
-from gtanalytics.quality import ProblemLog
+from gtanalytics.data._quality import ProblemLog
 from gtanalytics.reference import load_reference
 
 __all__ = ["CTFFile", "CTFUnreadable", "ctf_mapping", "merge_ctf", "merge_pupils", "read_ctf", "relay_problems",
@@ -414,7 +414,7 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from gtanalytics.sample import load_sample
+    >>> from gtanalytics.datasets import load_sample
     >>> p = write_ctf(load_sample(), pathlib.Path(tempfile.mkdtemp()) / "oak.xml", school_id="8862101")
     >>> ctf = read_ctf(p)
     >>> ctf.header["school_id"], ctf.header["academic_year"]
@@ -668,7 +668,7 @@ def write_ctf(data, path: str | Path, *, school_id: str, academic_year: str | No
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from gtanalytics.sample import load_sample
+    >>> from gtanalytics.datasets import load_sample
     >>> p = write_ctf(load_sample(), pathlib.Path(tempfile.mkdtemp()) / "oak.xml", school_id="8862101")
     >>> p.read_text()[:38]
     '<?xml version="1.0" encoding="utf-8"?>'
@@ -777,7 +777,7 @@ def write_school_ctfs(data, folder: str | Path, *, academic_year: str | None = N
     Examples
     --------
     >>> import tempfile
-    >>> from gtanalytics.sample import load_sample
+    >>> from gtanalytics.datasets import load_sample
     >>> [p.name for p in write_school_ctfs(load_sample(), tempfile.mkdtemp())][:2]
     ['8862101.xml', '8872101.xml']
     """

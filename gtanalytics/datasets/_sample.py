@@ -13,8 +13,8 @@ statutory assessments (KS1, KS2, GCSE / Attainment 8). Everything is vectorised
 with numpy: the only Python loops run over terms, programmes and tables, never
 over pupils. This module holds the public API, the planted parameters and the
 attainment model (classes, teachers, latent abilities term by term, termly tests);
-:mod:`gtanalytics.sample_trust` makes the schools, enrolment spells, pupil
-characteristics and UPNs, and :mod:`gtanalytics.sample_tables` the statutory results
+:mod:`gtanalytics.datasets` makes the schools, enrolment spells, pupil
+characteristics and UPNs, and :mod:`gtanalytics.datasets` the statutory results
 and the other tables (interventions, mentoring, attendance, ...).
 """
 
@@ -27,9 +27,10 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from gtanalytics.sample_tables import TERMS, academic_year_label, iso_date, pupil_names, statutory_age, yes_no, other_tables
-from gtanalytics.sample_trust import enrol, trust_schools, pupil_traits, new_upns
-from gtanalytics.schemas import TABLES
+from gtanalytics.datasets._tables import TERMS, academic_year_label, iso_date, pupil_names, statutory_age, yes_no, other_tables
+from gtanalytics.datasets._trust import enrol, trust_schools, pupil_traits
+from gtanalytics.data import make_upns
+from gtanalytics.data.schemas import TABLES
 
 __all__ = ["PLANTED", "generate", "generate_national", "planted_truth", "write_sample", "load_sample"]
 
@@ -162,7 +163,7 @@ def _simulate(seed, n_primary, n_secondary, years, sizes, scale, national=False,
     serial = pd.DataFrame({"a": la, "b": est, "y": yr}).groupby(["a", "b", "y"]).cumcount().to_numpy() + 1
     if serial.max() > 999:
         raise ValueError("too many pupils per school and year for 3-digit UPN serials; use more schools")
-    upn = new_upns(la, est, yr, serial).astype(object)   # shared strings: every table indexes into them
+    upn = make_upns(la, est, yr, serial).astype(object)   # shared strings: every table indexes into them
     fore, sur = pupil_names(rng, tr["male"], tr["eth"])
     # ---- one row per pupil per year ---------------------------------------------------------
     nyr = (sp["last"] - sp["first"] + 1).to_numpy()
@@ -396,7 +397,7 @@ def generate(*, seed: int = 2024, n_primary: int = 2, n_secondary: int = 2,
     Returns
     -------
     dict of str to pandas.DataFrame
-        One frame per table of :data:`gtanalytics.schemas.TABLES` (``schools, pupils, assessments,
+        One frame per table of :data:`gtanalytics.data.schemas.TABLES` (``schools, pupils, assessments,
         interventions, mentoring, enrichment, attendance, exclusions, parents_evenings, surveys,
         self_evaluation``) with exactly the canonical columns in canonical order, values as they
         appear in a file: ``academic_year`` like ``"2023/24"``, flags ``"Y"``/``"N"``, dates ISO
@@ -406,7 +407,7 @@ def generate(*, seed: int = 2024, n_primary: int = 2, n_secondary: int = 2,
 
     Examples
     --------
-    >>> from gtanalytics.sample import generate
+    >>> from gtanalytics.datasets import generate
     >>> tables = generate(scale=0.2)
     >>> sorted(tables)[:3]
     ['assessments', 'attendance', 'enrichment']
@@ -431,7 +432,7 @@ def planted_truth(*, seed: int = 2024, n_primary: int = 2, n_secondary: int = 2,
 
     Examples
     --------
-    >>> from gtanalytics.sample import planted_truth
+    >>> from gtanalytics.datasets import planted_truth
     >>> sorted(planted_truth(scale=0.2))[:2]
     ['dual_exceptionality', 'intervention_pupils']
     """
@@ -475,7 +476,7 @@ def generate_national(n_pupils: int = 650_000, n_schools: int = 16_000, *, seed:
 
     Examples
     --------
-    >>> from gtanalytics.sample import generate_national
+    >>> from gtanalytics.datasets import generate_national
     >>> nat = generate_national(5_000, 120, seed=1)
     >>> nat["pupils"]["year_group"].unique().tolist()
     [6]
@@ -518,7 +519,7 @@ def write_sample(folder, *, seed: int = 2024, **kwargs) -> list[pathlib.Path]:
     Examples
     --------
     >>> import tempfile
-    >>> from gtanalytics.sample import write_sample
+    >>> from gtanalytics.datasets import write_sample
     >>> paths = write_sample(tempfile.mkdtemp(), scale=0.2)
     >>> paths[1].name
     'pupils.csv'
@@ -534,7 +535,7 @@ def write_sample(folder, *, seed: int = 2024, **kwargs) -> list[pathlib.Path]:
 
 
 def load_sample():
-    """Load the bundled synthetic sample as a :class:`gtanalytics.io.SchoolData`.
+    """Load the bundled synthetic sample as a :class:`gtanalytics.data.SchoolData`.
 
     Uses ``data/sample/`` of the repository when the package runs from a checkout; otherwise
     (an installed package) writes the sample once to a cache folder (``$GTANALYTICS_CACHE`` or the
@@ -542,19 +543,19 @@ def load_sample():
 
     Returns
     -------
-    gtanalytics.io.SchoolData
+    gtanalytics.data.SchoolData
         Every table of the sample, with ``.quality`` listing any problem found on loading.
 
     Examples
     --------
-    >>> from gtanalytics.sample import load_sample
+    >>> from gtanalytics.datasets import load_sample
     >>> data = load_sample()
     >>> data.pupils["academic_year"].nunique()
     3
     """
-    from gtanalytics.io import load
+    from gtanalytics.data import load
 
-    here = pathlib.Path(__file__).resolve().parent.parent / "data" / "sample"
+    here = pathlib.Path(__file__).resolve().parents[2] / "data" / "sample"
     if not (here / "pupils.csv").exists():
         here = pathlib.Path(os.environ.get("GTANALYTICS_CACHE", tempfile.gettempdir())) / "gtanalytics-sample-2024"
         if not (here / "self_evaluation.csv").exists():

@@ -1,6 +1,6 @@
 """The data-quality report: every input row used, repaired or excluded, in plain English.
 
-:func:`gtanalytics.io.load` records each problem it meets in a :class:`ProblemLog`;
+:func:`gtanalytics.data.load` records each problem it meets in a :class:`ProblemLog`;
 the result is ``SchoolData.quality``, a tidy DataFrame with one row per problem:
 
 ``file, row, column, value, problem, action, severity``
@@ -16,8 +16,8 @@ the result is ``SchoolData.quality``, a tidy DataFrame with one row per problem:
 
 This module also turns that frame into short summaries for the CLI and the
 data-health notebook (:func:`quality_summary`, :func:`format_problems`).  The rules
-that find the problems live in :mod:`gtanalytics.validation`; the value parsers in
-:mod:`gtanalytics.parsing`.
+that find the problems live in :mod:`gtanalytics.data`; the value parsers in
+:mod:`gtanalytics.data`.
 """
 
 from __future__ import annotations
@@ -164,7 +164,7 @@ def accounting_table(reads: pd.DataFrame, quality: pd.DataFrame) -> pd.DataFrame
 
 
 def quality_summary(data) -> pd.DataFrame:
-    """Summarise a loaded :class:`~gtanalytics.io.SchoolData` per file.
+    """Summarise a loaded :class:`~gtanalytics.data.SchoolData` per file.
 
     Parameters
     ----------
@@ -180,7 +180,7 @@ def quality_summary(data) -> pd.DataFrame:
 
     Examples
     --------
-    >>> from gtanalytics.io import load
+    >>> from gtanalytics.data import load
     >>> quality_summary(load("data/sample")).columns.tolist()  # doctest: +SKIP
     ['file', 'table', 'rows_read', 'rows_used', 'rows_repaired', 'rows_excluded', 'errors', 'warnings', 'infos']
     """

@@ -1,7 +1,7 @@
 """The data a school's report is made from: one school's records, its years, its summer tests.
 
 Helpers the notebooks and sections call (with tests): :func:`load_trust` loads
-the trust's data (one school's part is :meth:`gtanalytics.io.SchoolData.for_school`),
+the trust's data (one school's part is :meth:`gtanalytics.data.SchoolData.for_school`),
 :func:`summer_scores` gives the input of gap trends (the summer-to-summer
 pairs for value added are :func:`gtanalytics.progress.summer_progress`), :func:`coverage` says what the data covers. No
 matplotlib is imported here.
@@ -36,19 +36,19 @@ def load_trust(data_path, *, cache=None):
     Parameters
     ----------
     data_path : str or Path
-        Folder (or file) of MIS exports, as for :func:`gtanalytics.io.load`.
+        Folder (or file) of MIS exports, as for :func:`gtanalytics.data.load`.
     cache : str or Path, optional
         A file written by :func:`gtanalytics.report.build_reports`
-        (:func:`pickle.dump` of the :class:`gtanalytics.io.SchoolData` it
+        (:func:`pickle.dump` of the :class:`gtanalytics.data.SchoolData` it
         loaded from ``data_path``). Pickle files can run code when read: pass
         only a file a report build made on this machine, never one from
         elsewhere.
 
     Returns
     -------
-    gtanalytics.io.SchoolData
+    gtanalytics.data.SchoolData
     """
-    from gtanalytics.io import SchoolData, load
+    from gtanalytics.data._io import SchoolData, load
 
     if cache is None:
         return load(data_path)

@@ -1,6 +1,6 @@
 """Reading export files into rows of text: CSV (any common encoding and separator), Excel, Parquet.
 
-Part of :func:`gtanalytics.io.load`.  A file becomes one or more :class:`Block`
+Part of :func:`gtanalytics.data.load`.  A file becomes one or more :class:`Block`
 (a CSV, a sheet, a Parquet file) of records as read, with the row numbers a
 spreadsheet shows and, for CSV, the text line each record starts on.  The header
 is found among the top rows (title rows above it are skipped; a two-row header
@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from gtanalytics.quality import ProblemLog
+from gtanalytics.data._quality import ProblemLog
 
 __all__ = ["Block", "Unreadable", "read_file", "find_header", "body_rows", "is_blank", "fill_merged",
            "HEADER_SEARCH_ROWS"]

@@ -1,10 +1,10 @@
 """The data contract: canonical tidy tables, their columns and their rules.
 
 This module is the single place where the tables gtanalytics understands are
-defined. The loader (:mod:`gtanalytics.io`) maps a school's headers onto these
+defined. The loader (:mod:`gtanalytics.data`) maps a school's headers onto these
 names and validates every row against these rules; the data dictionary in
 ``data/sample/README.md`` is generated from these specifications
-(``python -m gtanalytics.schemas``) so the two can never drift.
+(``python -m gtanalytics.data.schemas``) so the two can never drift.
 
 Conventions
 -----------
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from gtanalytics.parsing import (parse_academic_year, parse_dates, parse_flags, parse_numbers,  # noqa: F401
+from gtanalytics.data._parsing import (parse_academic_year, parse_dates, parse_flags, parse_numbers,  # noqa: F401
                                  parse_year_group, upn_check_vectorised)
 
 __all__ = [
@@ -37,12 +37,6 @@ __all__ = [
     "KS2_TA_POINTS",
     "SCORE_RANGES",
     "empty_frame",
-    "parse_flags",
-    "parse_dates",
-    "parse_academic_year",
-    "parse_year_group",
-    "parse_numbers",
-    "upn_check_vectorised",
 ]
 
 #: DfE main ethnicity codes and the major group each belongs to.

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from gtanalytics.selfeval import Statement
-from gtanalytics.stats import LOW_N, SUPPRESSION_THRESHOLD, wilson_ci
-from gtanalytics.wording import HIDDEN_WHY, number_words, one_or_many, result_rows, verdict_statement, judge_interval
+from gtanalytics._stats import LOW_N, SUPPRESSION_THRESHOLD, wilson_ci
+from gtanalytics.narrative._wording import HIDDEN_WHY, number_words, one_or_many, result_rows, verdict_statement, judge_interval
 
 __all__ = ["describe_support", "describe_deployment", "describe_school_standing", "describe_partnerships"]
 
@@ -47,17 +47,17 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
     coverage : DataFrame, Series or dict
         Rows of :func:`gtanalytics.oversight.support_coverage` (``group,
         support, n_group, n_supported, share, ci_low, ci_high``), possibly
-        suppressed by :func:`gtanalytics.report_tables.for_audience` (hidden
+        suppressed by :func:`gtanalytics.disclosure.for_audience` (hidden
         cells missing; ``suppressed`` column) and
-        :func:`gtanalytics.report_tables.hide_near_totals` (``suppressed ==
+        :func:`gtanalytics.disclosure.hide_near_totals` (``suppressed ==
         "elsewhere"``: the count is not shown and nothing is concluded).
     min_n : int
         Groups of fewer pupils are too few to say anything about (default
-        :data:`gtanalytics.stats.LOW_N`, 10, as the other ``describe_*``
+        :data:`gtanalytics._stats.LOW_N`, 10, as the other ``describe_*``
         functions and the metrics' ``low_n`` flags).
     threshold : int
         The suppression threshold the counts were hidden with (default
-        :data:`gtanalytics.stats.SUPPRESSION_THRESHOLD`, 6): a hidden count is
+        :data:`gtanalytics._stats.SUPPRESSION_THRESHOLD`, 6): a hidden count is
         "fewer than ``threshold``".
     key_area : int, optional
 
@@ -127,7 +127,7 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
         suppressed for governors.
     min_n : int
         Roles with fewer pupils are too few to describe (default
-        :data:`gtanalytics.stats.LOW_N`, 10).
+        :data:`gtanalytics._stats.LOW_N`, 10).
     key_area : int, optional
 
     Returns
