@@ -39,7 +39,7 @@ def sample_dir(tmp_path_factory) -> Path:
     """The committed synthetic sample trust (written afresh from the generator if it is missing)."""
     if any(SAMPLE_DIR.glob("*.csv")):
         return SAMPLE_DIR
-    from gtanalytics.datasets._sample import write_sample
+    from gtanalytics.datasets import write_sample
 
     out = tmp_path_factory.mktemp("sample")
     write_sample(out)

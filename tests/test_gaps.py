@@ -302,7 +302,7 @@ def _sample_gap_trends(data):
 
 
 def test_sample_planted_narrowing_and_widening_found(sample):
-    from gtanalytics.datasets._sample import PLANTED
+    from gtanalytics.datasets import PLANTED
 
     narrow = PLANTED["disadvantage_gap"]["narrowing"]["school_id"]
     widen = PLANTED["disadvantage_gap"]["widening"]["school_id"]

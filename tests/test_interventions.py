@@ -278,7 +278,7 @@ def test_mini_review_expected_progress_matches_statsmodels(school):
 
 
 def _check_planted(iv, pupils, tests):
-    from gtanalytics.datasets._sample import PLANTED
+    from gtanalytics.datasets import PLANTED
 
     planted = {p: v["effect_sd"] for p, v in PLANTED["interventions"].items()}
     null_prog = [p for p, e in planted.items() if abs(e) < 0.05]
@@ -305,7 +305,7 @@ def _check_planted(iv, pupils, tests):
 def test_generated_trust_planted_programmes():
     """The sample generator's frames (raw, flags as text): planted 0.00 SD -> 'no evidence of impact';
     planted 0.40 SD -> interval above zero and covering 0.40; RTM flag only without a comparison group."""
-    from gtanalytics.datasets._sample import PLANTED, generate
+    from gtanalytics.datasets import PLANTED, generate
 
     d = generate(seed=PLANTED["seed"])
     _check_planted(d["interventions"], d["pupils"], d["assessments"])

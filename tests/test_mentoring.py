@@ -230,7 +230,7 @@ def test_sample_trust_mentoring_finds_planted_effects(sample):
     4.05 test points by the Summer test, and multiplies absence by 0.75 in the mentoring terms). Both
     subjects' intervals exclude zero and cover 4.05; attendance during mentoring rises; in a year, caseloads
     of three."""
-    from gtanalytics.datasets._sample import PLANTED
+    from gtanalytics.datasets import PLANTED
 
     latest = sample.mentoring[pd.to_datetime(sample.mentoring["start_date"]).dt.year == 2023]
     assert mentor_caseloads(latest)["n_mentees"].median() == PLANTED["mentoring"]["mentees_per_mentor"]

@@ -16,7 +16,7 @@ from statsmodels.stats.proportion import proportion_confint
 from gtanalytics import sections
 from gtanalytics.progress import summer_progress
 from gtanalytics.sections._display import table
-from gtanalytics.datasets._sample import planted_truth
+from gtanalytics.datasets import planted_truth
 from gtanalytics.sections.pupils import expected_scores, under_achiever_evidence
 
 YEAR = "2023/24"

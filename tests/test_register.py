@@ -279,7 +279,7 @@ def _sample_audit(data):
 
 def test_sample_register_audit_finds_planted_patterns(sample):
     """PLANTED["register"]: disadvantaged and Black Caribbean pupils are selected less often; 12 DME pupils."""
-    from gtanalytics.datasets._sample import PLANTED, planted_truth
+    from gtanalytics.datasets import PLANTED, planted_truth
 
     rep, dme, miss = _sample_audit(sample)
     for key in [("disadvantaged", "yes"), ("ethnicity", "BCRB"), ("ethnicity_major", "Black")]:

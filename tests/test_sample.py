@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gtanalytics.datasets._sample import PLANTED, generate, generate_national, planted_truth, write_sample
+from gtanalytics.datasets import PLANTED, generate, generate_national, planted_truth, write_sample
 from gtanalytics.data.schemas import TABLES, data_dictionary_markdown
 from gtanalytics.data._upn import make_upn, upn_problem
 
@@ -357,7 +357,7 @@ def test_big_schools_and_a_single_year():
 def test_load_sample_is_clean():
     from gtanalytics.data import _io as io
     assert hasattr(io, "load")
-    from gtanalytics.datasets._sample import load_sample
+    from gtanalytics.datasets import load_sample
 
     data = load_sample()
     excluded = data.quality[data.quality["action"].astype(str).str.contains("exclud", case=False)] \

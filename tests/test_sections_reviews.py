@@ -11,7 +11,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
 from gtanalytics import sections
-from gtanalytics.datasets._sample import PLANTED
+from gtanalytics.datasets import PLANTED
 
 SCHOOL, YEAR = "8884101", "2023/24"
 

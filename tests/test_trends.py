@@ -212,7 +212,7 @@ def test_sample_narrowing_school_mentors_widening_school(sample):
     """PLANTED: the disadvantage gap narrows in one school and widens in another; over 2023/24
     the first is strong and the second weak for disadvantaged pupils, so the first should mentor."""
     from gtanalytics import progress
-    from gtanalytics.datasets._sample import PLANTED
+    from gtanalytics.datasets import PLANTED
 
     strong = PLANTED["disadvantage_gap"]["narrowing"]["school_id"]
     weak = PLANTED["disadvantage_gap"]["widening"]["school_id"]
@@ -237,7 +237,7 @@ def test_sample_narrowing_school_mentors_widening_school(sample):
 def test_sample_gap_trend_direction(sample):
     """PLANTED: the disadvantage gap widens in one school (negative slope of the gap, the most
     negative in the trust) and narrows in another (positive slope)."""
-    from gtanalytics.datasets._sample import PLANTED
+    from gtanalytics.datasets import PLANTED
 
     s = _sample_maths(sample)
     s = s.loc[s["term"] == "Summer"]
