@@ -110,10 +110,6 @@ class Statement(str):
         obj.key_area = key_area
         return obj
 
-    def with_area(self, key_area: int | None) -> Statement:
-        """The same statement tagged with a key area."""
-        return Statement(str(self), judgement=self.judgement, key_area=key_area)
-
 
 def cannot_answer(question: str, reason: str, *, key_area: int | None = None) -> Statement:
     """Say plainly that the data cannot answer a question, and why.
