@@ -42,12 +42,14 @@ def check_audience(frame: pd.DataFrame, *, audience: str, what: str = "This tabl
     (:data:`PERSONAL_COLUMNS`, compared without case, spaces or hyphens:
     "Date of birth" is ``date_of_birth``). The columns are checked as well as
     the marker because pandas keeps ``attrs`` through selection, ``assign``,
-    ``copy``, sorting and renaming but drops them in ``merge``, ``join``,
-    ``concat`` of different frames and ``groupby`` aggregation: a pupil list
-    merged with other columns loses its marker but keeps its names and UPNs,
-    while a count by group is no longer a list of pupils. Names typed into
-    free text are :func:`gtanalytics.disclosure.redact_free_text`'s task,
-    and a built report is checked again by
+    ``copy``, sorting and renaming but drops them in ``merge``, ``join`` and
+    ``concat`` of different frames: a pupil list merged with other columns
+    loses its marker but keeps its names and UPNs. A ``groupby`` aggregation
+    keeps or drops them depending on the function; a count by group made
+    from a pupil list lists no pupil, and where it keeps the marker its
+    maker clears it (``del counts.attrs["audience"]``), deliberately. Names
+    typed into free text are :func:`gtanalytics.disclosure.redact_free_text`'s
+    task, and a built report is checked again by
     :func:`gtanalytics.disclosure.check_report_privacy`.
 
     Parameters
