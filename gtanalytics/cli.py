@@ -24,6 +24,7 @@ from pathlib import Path
 
 from gtanalytics import __version__
 from gtanalytics.errors import GTDataError
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["main", "build_parser", "validation_report"]
 
@@ -95,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="refuse to build when validation excluded any row or found a file unusable")
     r.add_argument("--years", nargs="+", metavar="YEAR",
                    help="academic years to include, e.g. --years 2022/23 2023/24 (default: every year)")
-    r.add_argument("--threshold", type=_positive_int, default=6, metavar="N",
+    r.add_argument("--threshold", type=_positive_int, default=SUPPRESSION_THRESHOLD, metavar="N",
                    help="smallest group shown to governors (default 6)")
     r.add_argument("--jobs", type=int, choices=(1, 2), default=2,
                    help="schools built at once (default 2)")

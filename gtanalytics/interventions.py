@@ -266,7 +266,6 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
                    "are inflated by regression to the mean." if name == "rtm_risk" else
                    f"{what}: only {row['n']} pupils; the estimates are imprecise.")
             warnings.warn(msg, GTWarning, stacklevel=2)
-    out.attrs["audience"] = "internal"
     return out
 
 
@@ -320,8 +319,8 @@ def mini_review(interventions: pd.DataFrame, *, staff: str, half_term: str, acad
         ``.pupils`` columns: ``upn, forename, surname`` (if known), ``programme, measure,
         start_date, end_date, sessions_attended, sessions_planned, pre_score, post_score,
         gain, expected_post, progress_vs_expected, progress_judgement``;
-        ``.summary``: see :func:`intervention_impact`. Both carry
-        ``attrs["audience"] == "internal"``.
+        ``.summary``: see :func:`intervention_impact`. ``.pupils`` lists
+        pupils: ``attrs["audience"] == "internal"``.
 
     Examples
     --------
@@ -373,7 +372,6 @@ def mini_review(interventions: pd.DataFrame, *, staff: str, half_term: str, acad
     summary = intervention_impact(mine, by=("programme",), pupils=pupils, assessments=assessments,
                                   all_interventions=interventions, **impact_options)
     summary.insert(0, "staff", staff)
-    summary.attrs["audience"] = "internal"
     return MiniReview(pupils=table, summary=summary)
 
 
@@ -397,7 +395,7 @@ def termly_review(interventions: pd.DataFrame, *, term: str, academic_year: str,
     -------
     pandas.DataFrame
         As :func:`intervention_impact`, with ``term`` and ``academic_year``
-        columns first; ``attrs["audience"] == "internal"`` (unsuppressed).
+        columns first (unsuppressed: :func:`gtanalytics.disclosure.for_audience` makes it safe for governors).
 
     Examples
     --------
@@ -415,5 +413,4 @@ def termly_review(interventions: pd.DataFrame, *, term: str, academic_year: str,
                               all_interventions=interventions, **impact_options)
     out.insert(0, "academic_year", academic_year)
     out.insert(0, "term", term)
-    out.attrs["audience"] = "internal"
     return out

@@ -210,7 +210,6 @@ def under_achievers(result: ValueAddedResult, *, gt: str | None = "gt_register",
             if c is not None and c in out.columns]
     out = out[list(dict.fromkeys(cols))].sort_values("va_sd", ignore_index=True)
     out.attrs["audience"] = "internal"
-    out.attrs["internal"] = True
     out.attrs["rule"] = (f"{'G&T register' if gt else ''}{' or ' if gt and high_prior else ''}"
                          f"{'high prior attainment (' + high_prior + ')' if high_prior else ''}, and value added "
                          f"below {threshold:g} residual SD ({result.model.residual_sd:.4g})")

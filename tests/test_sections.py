@@ -91,7 +91,7 @@ def test_a_count_already_shown_protects_the_attendance_section(sample):
 
 def test_governor_sections_never_carry_personal_columns(sample):
     frame = pd.DataFrame({"upn": ["A123"], "n": [10]})
-    with pytest.raises(GTDataError, match="may not show"):
+    with pytest.raises(GTDataError, match="lists individual pupils .upn. and is for senior leaders only"):
         sections.Section(2, "q", "t", "governors", tables=(sections.Table("", frame),))
     sections.Section(2, "q", "t", "leaders", tables=(sections.Table("", frame),))  # leaders may list pupils
     leaders = sections.pupils_in_need(sample.for_school("8862101"), year=YEAR, audience="leaders")

@@ -4,7 +4,9 @@
 result frame and keeps it numeric (hidden cells become missing, so charts and
 sentences say "too few pupils"); :func:`programmes_for_audience` does so for
 intervention programmes whose counts add up to a total shown elsewhere in the
-report.
+report. :func:`check_audience` is the library's gate for pupil lists: a frame that lists individual
+pupils (marked ``attrs["audience"] = "internal"``, or with a column naming or identifying a pupil)
+is refused on its way to governors.
 """
 
 from __future__ import annotations
@@ -12,14 +14,82 @@ from __future__ import annotations
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
+from gtanalytics.data.schemas import TABLES
 
-__all__ = ["AUDIENCES", "for_audience", "programmes_for_audience", "hide_near_totals"]
+__all__ = ["AUDIENCES", "PERSONAL_COLUMNS", "check_audience", "for_audience", "programmes_for_audience",
+           "hide_near_totals"]
 
 #: Who a report is for: governors get no names/UPNs/dates of birth and suppressed small groups.
 AUDIENCES = ("governors", "leaders")
 
+#: Columns that identify a pupil and never reach governors: the data contract's personal columns (UPN,
+#: names, date of birth), their MIS variants, and the column a section puts a pupil's name in (``pupil``).
+PERSONAL_COLUMNS = frozenset({c.name for spec in TABLES.values() for c in spec.columns if c.personal}
+                             | {"pupil", "pupil_name", "full_name", "legal_forename", "legal_surname",
+                                "preferred_forename", "preferred_surname", "dob"})
 
-def for_audience(frame: pd.DataFrame, *, count_cols, value_cols=None, threshold: int = 6,
+
+def check_audience(frame: pd.DataFrame, *, audience: str, what: str = "This table", headers=()) -> None:
+    """Refuse a list of individual pupils on its way to governors; leaders may see it.
+
+    A frame lists individual pupils when it is marked ``attrs["audience"] ==
+    "internal"`` (the pupil lists of :mod:`gtanalytics.register`,
+    :func:`gtanalytics.targets.under_achievers`,
+    :func:`gtanalytics.interventions.mini_review` and
+    :func:`gtanalytics.sections.under_achiever_evidence`) or when a column,
+    index level or header it is shown under identifies a pupil
+    (:data:`PERSONAL_COLUMNS`, compared without case, spaces or hyphens:
+    "Date of birth" is ``date_of_birth``). The columns are checked as well as
+    the marker because pandas keeps ``attrs`` through selection, ``assign``,
+    ``copy``, sorting and renaming but drops them in ``merge``, ``join`` and
+    ``concat`` of different frames: a pupil list merged with other columns
+    loses its marker but keeps its names and UPNs. A ``groupby`` aggregation
+    keeps or drops them depending on the function; a count by group made
+    from a pupil list lists no pupil, and where it keeps the marker its
+    maker clears it (``del counts.attrs["audience"]``), deliberately. Names
+    typed into free text are :func:`gtanalytics.disclosure.redact_free_text`'s
+    task, and a built report is checked again by
+    :func:`gtanalytics.disclosure.check_report_privacy`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    audience : {"governors", "leaders"}
+    what : str
+        What the frame is, for the message (e.g. ``"The table 'Joiners and leavers'"``).
+    headers : iterable of str
+        Headers the columns are shown under, checked as the columns are.
+
+    Raises
+    ------
+    GTDataError
+        For governors, when ``frame`` lists individual pupils.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> pupils = pd.DataFrame({"upn": ["A123"], "gain": [4.0]})
+    >>> check_audience(pupils, audience="leaders")
+    >>> check_audience(pupils, audience="governors", what="The mini learning review")
+    Traceback (most recent call last):
+    ...
+    gtanalytics.errors.GTDataError: The mini learning review lists individual pupils (upn) and is for senior ...
+    """
+    if audience not in AUDIENCES:
+        raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
+    if audience != "governors":
+        return
+    labels = [*frame.columns, *(n for n in frame.index.names if n is not None), *headers]
+    found = sorted({k for k in ("_".join(str(c).lower().replace("-", " ").split()) for c in labels)
+                    if k in PERSONAL_COLUMNS})
+    if found or frame.attrs.get("audience") == "internal":
+        named = f" ({', '.join(found)})" if found else ""
+        raise GTDataError(f"{what} lists individual pupils{named} and is for senior leaders only; it cannot be "
+                          "shown to governors.")
+
+
+def for_audience(frame: pd.DataFrame, *, count_cols, value_cols=None, threshold: int = SUPPRESSION_THRESHOLD,
                  audience: str = "governors", block_col=None, totals: dict | None = None) -> pd.DataFrame:
     """A result frame made safe for its audience, still numeric.
 
@@ -83,8 +153,7 @@ def for_audience(frame: pd.DataFrame, *, count_cols, value_cols=None, threshold:
     """
     from gtanalytics.disclosure._suppress import suppress
 
-    if audience not in AUDIENCES:
-        raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
+    check_audience(frame, audience=audience, what="The result given to for_audience()")
     out = frame.reset_index(drop=True).copy()
     if audience != "governors" or out.empty:
         return out
@@ -119,7 +188,8 @@ def for_audience(frame: pd.DataFrame, *, count_cols, value_cols=None, threshold:
 
 
 def programmes_for_audience(impact: pd.DataFrame, interventions: pd.DataFrame, *, academic_year: str,
-                            count_cols=("n_pupils", "n_comparison"), value_cols=None, threshold: int = 6,
+                            count_cols=("n_pupils", "n_comparison"), value_cols=None,
+                            threshold: int = SUPPRESSION_THRESHOLD,
                             audience: str = "governors", label: str = "programme") -> pd.DataFrame:
     """Intervention programme results made safe for governors when the year's total is shown too.
 
@@ -187,7 +257,7 @@ def programmes_for_audience(impact: pd.DataFrame, interventions: pd.DataFrame, *
 
 
 def hide_near_totals(frame: pd.DataFrame, *, count_col: str, key_col: str, totals: dict, value_cols=(),
-                     threshold: int = 6, audience: str = "governors") -> pd.DataFrame:
+                     threshold: int = SUPPRESSION_THRESHOLD, audience: str = "governors") -> pd.DataFrame:
     """Hide counts that fall short of a total shown elsewhere in the report by 1 to ``threshold - 1``.
 
     Two sections of one report may count overlapping pupils: key area 1 how
@@ -230,8 +300,7 @@ def hide_near_totals(frame: pd.DataFrame, *, count_col: str, key_col: str, total
     >>> out["n_supported"].tolist(), out["suppressed"].tolist()
     ([nan, 9.0], ['elsewhere', ''])
     """
-    if audience not in AUDIENCES:
-        raise GTDataError(f"audience must be one of {AUDIENCES}, not {audience!r}.")
+    check_audience(frame, audience=audience, what="The result given to hide_near_totals()")
     out = frame.reset_index(drop=True).copy()
     if audience != "governors" or out.empty:
         return out

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
+
 __all__ = ["PdfTextUnavailable", "check_report_privacy", "pdf_text", "redact_free_text"]
 
 
@@ -438,7 +440,7 @@ def redact_free_text(texts, pupils):
 _COLUMNS = ["kind", "value", "context", "where"]
 
 
-def check_report_privacy(path, data, threshold: int = 6) -> pd.DataFrame:
+def check_report_privacy(path, data, threshold: int = SUPPRESSION_THRESHOLD) -> pd.DataFrame:
     """Scan a governor report (HTML, or the text of its PDF) for personal data and small groups.
 
     Looks for every pupil key (UPN) of the input anywhere in the file (text,

@@ -50,6 +50,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.disclosure import PdfTextUnavailable, check_report_privacy
 from gtanalytics.data import school_ids, school_name, years_of
 from gtanalytics.disclosure import AUDIENCES
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = [
     "GOVERNOR_NOTEBOOKS",
@@ -611,7 +612,7 @@ def _publish(stage: Path, out: Path, schools: list[dict], about: dict) -> None:
 
 
 def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str = "governors", notebooks=None,
-                  progress: bool = True, jobs: int = 2, years=None, threshold: int = 6,
+                  progress: bool = True, jobs: int = 2, years=None, threshold: int = SUPPRESSION_THRESHOLD,
                   trust_overview: bool | None = None, kernel_name: str | None = None,
                   mapping=None, pupil_key: str = "upn", today=None, loaded=None) -> pd.DataFrame:
     """Build the reports for every school (or the ones named) into ``out``.

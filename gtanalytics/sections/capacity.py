@@ -19,6 +19,7 @@ from gtanalytics.sections.core import Section, Table, smallest_group
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.subjects import subjects_in
 from gtanalytics.trends import mentoring_pairs, school_comparison
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["ACTIVITY_POPULATION", "partner_schools", "progress_by_school", "staff_deployment", "trust_progress"]
 
@@ -27,7 +28,8 @@ _Q = selfeval.KEY_QUESTIONS[5]
 ACTIVITY_POPULATION = {"mentoring": "mentees", "interventions": "pupils in intervention programmes"}
 
 
-def staff_deployment(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+def staff_deployment(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                     ledger=None) -> Section:
     """How are learning support staff deployed? (key area 5)
 
     :func:`gtanalytics.oversight.staff_deployment` for ``year``: all roles
@@ -129,8 +131,8 @@ def _signed(v) -> str:
     return f"{v:+.1f}".replace("-", "\u2212")
 
 
-def partner_schools(data, *, year: str, trust, school, audience: str = "governors", threshold: int = 6,
-                    ledger=None, subjects=None) -> Section:
+def partner_schools(data, *, year: str, trust, school, audience: str = "governors",
+                    threshold: int = SUPPRESSION_THRESHOLD, ledger=None, subjects=None) -> Section:
     """How does the school compare with the trust's schools of its phase, and who could support whom? (key area 5)
 
     Value added on the summer tests by school, each school compared only with
@@ -175,8 +177,8 @@ def partner_schools(data, *, year: str, trust, school, audience: str = "governor
                    cannot_answer=tuple(str(s) for s in no), notes=(how, *notes_for(audience, notes)))
 
 
-def trust_progress(trust, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
-                   subjects=None) -> Section:
+def trust_progress(trust, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                   ledger=None, subjects=None) -> Section:
     """Progress by school within each phase, and school-to-school support pairs (key area 5, trust overview).
 
     :func:`progress_by_school` per subject: a table of every school's value

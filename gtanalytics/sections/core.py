@@ -17,12 +17,11 @@ import pandas as pd
 
 from gtanalytics.disclosure import Ledger
 from gtanalytics.errors import GTDataError
-from gtanalytics.disclosure import AUDIENCES
+from gtanalytics.disclosure import AUDIENCES, check_audience
 from gtanalytics.selfeval import KEY_AREAS, Statement, cannot_answer
-from gtanalytics._stats import LOW_N
+from gtanalytics._stats import LOW_N, SUPPRESSION_THRESHOLD
 
 __all__ = [
-    "PERSONAL_COLUMNS",
     "SMALLEST_GROUP",
     "Document",
     "Section",
@@ -37,10 +36,6 @@ __all__ = [
 #: The one rule for the smallest group a sentence may conclude about: groups smaller than
 #: ``max(SMALLEST_GROUP, threshold)`` are "too few pupils to say" (they may still be shown).
 SMALLEST_GROUP = LOW_N
-
-#: Columns that never reach a governor section (names, UPNs, dates of birth).
-PERSONAL_COLUMNS = frozenset({"upn", "forename", "surname", "legal_surname", "preferred_forename",
-                              "date_of_birth", "dob", "pupil_name"})
 
 
 def smallest_group(threshold: int) -> int:
@@ -165,7 +160,9 @@ class Section:
     tables : tuple of Table
         Frames already made safe for the audience (governors: no names, UPNs
         or dates of birth; small groups hidden; counts consistent across the
-        document through its ledger).
+        document through its ledger). A governor section refuses a table or
+        frame that lists individual pupils
+        (:func:`gtanalytics.disclosure.check_audience`).
     charts : tuple of matplotlib.figure.Figure
         Drawn from the tables above (so their counts pass the same rules).
     sentences : tuple of Statement
@@ -200,11 +197,12 @@ class Section:
             raise GTDataError(f"key_area must be 1-5, not {self.key_area!r}.")
         if self.audience not in AUDIENCES:
             raise GTDataError(f"audience must be one of {AUDIENCES}, not {self.audience!r}.")
-        if self.audience == "governors":
-            for t in self.tables:
-                bad = PERSONAL_COLUMNS & {str(c).lower() for c in t.frame.columns}
-                if bad:
-                    raise GTDataError(f"A governor section may not show {sorted(bad)} (table {t.caption!r}).")
+        for t in self.tables:  # a list of pupils never reaches governors (gtanalytics.disclosure.check_audience)
+            what = f"The table {t.caption!r} of {self.title!r}" if t.caption else f"A table of {self.title!r}"
+            check_audience(t.frame, audience=self.audience, what=what, headers=(t.columns or {}).values())
+        for kind, frame in self.frames.items():
+            if isinstance(frame, pd.DataFrame):
+                check_audience(frame, audience=self.audience, what=f"The {kind} results of {self.title!r}")
 
     def markdown(self) -> str:
         """The title, notes and sentences as Markdown (tables and charts are shown by the notebook)."""
@@ -242,8 +240,10 @@ class Document:
     years : list of str, optional
         Academic years reported; None: all. The latest is the report year.
     audience : {"governors", "leaders"}
+        A governor document refuses a section made for leaders.
     threshold : int
-        Smallest group shown to governors.
+        Smallest group shown to governors (default
+        :data:`gtanalytics._stats.SUPPRESSION_THRESHOLD`, 6).
 
     Examples
     --------
@@ -253,7 +253,8 @@ class Document:
     ('8862101', '2023/24')
     """
 
-    def __init__(self, trust, *, school=None, years=None, audience: str = "governors", threshold: int = 6):
+    def __init__(self, trust, *, school=None, years=None, audience: str = "governors",
+                 threshold: int = SUPPRESSION_THRESHOLD):
         from gtanalytics.data import school_ids, school_name, years_of
 
         if audience not in AUDIENCES:
@@ -276,6 +277,11 @@ class Document:
                  "sections": tuple(self.sections), "evidence": self.evidence}
         accepted = inspect.signature(section_function).parameters
         result = section_function(self.data, **{**{k: v for k, v in given.items() if k in accepted}, **options})
+        made_for = getattr(result, "audience", self.audience)
+        if self.audience == "governors" and made_for != "governors":
+            what = getattr(result, "title", section_function.__name__)
+            raise GTDataError(f"{what!r} was made for {made_for}: it may list individual pupils and is for senior "
+                              "leaders only; it cannot be shown to governors.")
         self.sections.append(result)
         return result
 

@@ -30,6 +30,7 @@ from gtanalytics.sections.core import (
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import Statement
 from gtanalytics.subjects import subjects_in
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["CHARACTERISTICS", "REGISTER_NAMES", "excellence_gaps", "gaps_closing", "most_able_progress",
            "register_joiners_leavers", "register_missing", "register_representative"]
@@ -41,7 +42,7 @@ REGISTER_NAMES = {True: "Pupils on the G&T register", False: "Pupils not on the 
 _Q = selfeval.KEY_QUESTIONS[2]
 
 
-def register_representative(data, *, year: str, audience: str = "governors", threshold: int = 6,
+def register_representative(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                             ledger=None) -> Section:
     """Is the G&T register representative of the school's pupils? (key area 2, question 1)
 
@@ -91,8 +92,8 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
                    frames={"register": reg})
 
 
-def most_able_progress(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
-                       subjects=None, key_area: int = 2) -> Section:
+def most_able_progress(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                       ledger=None, subjects=None, key_area: int = 2) -> Section:
     """Are the most able making the progress they should? (key area 2, question 2)
 
     ``key_area=3`` asks it as key area 3's "are the most able making strong
@@ -146,8 +147,8 @@ def most_able_progress(data, *, year: str, audience: str = "governors", threshol
                    frames={"value_added": frames})
 
 
-def gaps_closing(data, *, year: str, years, audience: str = "governors", threshold: int = 6, ledger=None,
-                 subjects=None) -> Section:
+def gaps_closing(data, *, year: str, years, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                 ledger=None, subjects=None) -> Section:
     """Are gaps closing between disadvantaged pupils and others? (key area 2, question 3)
 
     :func:`gtanalytics.gap_trends.gap_trend` of the summer standardised scores over
@@ -201,8 +202,8 @@ def _evidence(rows: pd.DataFrame) -> str:
                      for r in rows.itertuples())
 
 
-def register_missing(data, *, year: str, audience: str = "governors", threshold: int = 6, top_share: float = 0.10
-                     ) -> Section:
+def register_missing(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                     top_share: float = 0.10) -> Section:
     """Who might be missing from the register, and who is on it with SEN? (key area 2, question 1)
 
     :func:`gtanalytics.register.missing_from_register`: pupils whose latest standardised test in a
@@ -263,7 +264,8 @@ def register_missing(data, *, year: str, audience: str = "governors", threshold:
                    evidence=tuple(findings))
 
 
-def register_joiners_leavers(data, *, year: str, audience: str = "governors", threshold: int = 6) -> Section:
+def register_joiners_leavers(data, *, year: str, audience: str = "governors",
+                             threshold: int = SUPPRESSION_THRESHOLD) -> Section:
     """Who joined and who left the register since last year? (key area 2, question 1)
 
     :func:`gtanalytics.register.register_changes` between the previous year and ``year``: pupils
@@ -303,7 +305,7 @@ def register_joiners_leavers(data, *, year: str, audience: str = "governors", th
                    notes=notes_for(audience, notes))
 
 
-def excellence_gaps(data, *, year: str, school, audience: str = "governors", threshold: int = 6,
+def excellence_gaps(data, *, year: str, school, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                     top_share: float = 0.25) -> Section:
     """The excellence gap and statutory outcomes of disadvantaged pupils (key area 2, question 3)
 

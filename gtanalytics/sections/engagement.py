@@ -29,7 +29,7 @@ from gtanalytics.sections.core import (
 )
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import Statement
-from gtanalytics._stats import newcombe_ci, welch_moments
+from gtanalytics._stats import SUPPRESSION_THRESHOLD, newcombe_ci, welch_moments
 
 __all__ = ["attendance", "exclusions", "mentoring_caseloads", "mentoring_progress", "opportunities",
            "parents_engaged", "register_opportunities", "surveys"]
@@ -55,7 +55,7 @@ def _outcome_words(outcome: str) -> str:
     return "attendance (% of sessions)" if text.lower().startswith("attendance") else text
 
 
-def mentoring_progress(data, *, year: str, audience: str = "governors", threshold: int = 6,
+def mentoring_progress(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                        ledger=None) -> Section:
     """Is mentoring of able under-achievers followed by better progress? (key area 4, question 1)
 
@@ -91,7 +91,7 @@ def mentoring_progress(data, *, year: str, audience: str = "governors", threshol
                    evidence=sentences, notes=notes_for(audience, notes))
 
 
-def mentoring_caseloads(data, *, year: str, audience: str = "governors", threshold: int = 6,
+def mentoring_caseloads(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                         ledger=None) -> Section:
     """Is mentoring done as planned: three mentees each, weekly, with a learning log? (key area 4, question 1)
 
@@ -147,7 +147,7 @@ def mentoring_caseloads(data, *, year: str, audience: str = "governors", thresho
     return Section(4, _Q[0], title, audience, tables=tables, sentences=tuple(sentences))
 
 
-def register_opportunities(data, *, year: str, audience: str = "governors", threshold: int = 6,
+def register_opportunities(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                            ledger=None) -> Section:
     """Do register pupils take up opportunities beyond the classroom and the Learner Academy, disadvantaged or not?
 
@@ -232,7 +232,8 @@ def _absence_groups(data, year: str) -> pd.DataFrame:
                 "national_phase", "low_n"]].reset_index(drop=True)
 
 
-def attendance(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+def attendance(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+               ledger=None) -> Section:
     """Do able and disadvantaged pupils attend school? (key area 4, question 2)
 
     Overall absence (% of sessions) and persistent absence (% of pupils
@@ -293,7 +294,8 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
                    evidence=tuple(sentences), notes=notes_for(audience, notes))
 
 
-def opportunities(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+def opportunities(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                  ledger=None) -> Section:
     """Do disadvantaged pupils take up opportunities beyond the classroom? (key area 4, question 2)
 
     The take-up gap (:func:`gtanalytics.engagement.takeup_gap`) in ``year``.
@@ -315,7 +317,8 @@ def opportunities(data, *, year: str, audience: str = "governors", threshold: in
                    notes=notes_for(audience, notes))
 
 
-def parents_engaged(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+def parents_engaged(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                    ledger=None) -> Section:
     """Are parents and carers engaged? (key area 4, question 3)
 
     Parents' evenings attended (:func:`gtanalytics.engagement.parents_evening_attendance`)
@@ -358,7 +361,7 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
                    evidence=sentences, notes=notes_for(audience, notes))
 
 
-def exclusions(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
+def exclusions(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD, ledger=None,
                by=("gt_register",)) -> Section:
     """Are able (or disadvantaged) pupils suspended more or less than others, and than nationally? (key area 4)
 
@@ -416,7 +419,7 @@ def exclusions(data, *, year: str, audience: str = "governors", threshold: int =
                    notes=notes_for(audience, notes))
 
 
-def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
+def surveys(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD, ledger=None,
             by=("gt_register",)) -> Section:
     """Do pupils on the register (or disadvantaged pupils) and their parents answer the school's surveys differently?
 

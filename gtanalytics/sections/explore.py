@@ -12,6 +12,7 @@ from gtanalytics.sections.core import Section, smallest_group
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import KEY_QUESTIONS
 from gtanalytics.subjects import subjects_in
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["GROUPS", "VALUE_LABELS", "explore", "explore_progress"]
 
@@ -27,8 +28,8 @@ VALUE_LABELS = {"gt_register": {True: "On the G&T register", False: "Not on the 
                 "sex": {"F": "Girls", "M": "Boys"}}
 
 
-def explore_progress(trust, *, school, subject: str, year: str, group: str = "gt_register", threshold: int = 6,
-                     audience: str = "leaders") -> Section:
+def explore_progress(trust, *, school, subject: str, year: str, group: str = "gt_register",
+                     threshold: int = SUPPRESSION_THRESHOLD, audience: str = "leaders") -> Section:
     """Value added by a pupil group for one school, subject and year, with the groups in words.
 
     Summer-to-summer value added (:func:`gtanalytics.progress.summer_progress`,
@@ -63,7 +64,7 @@ def explore_progress(trust, *, school, subject: str, year: str, group: str = "gt
     return Section(2, KEY_QUESTIONS[2][1], "", audience, charts=(chart,), notes=notes_for(audience, notes))
 
 
-def explore(data, *, trust, school, year: str, threshold: int = 6, audience: str = "leaders",
+def explore(data, *, trust, school, year: str, threshold: int = SUPPRESSION_THRESHOLD, audience: str = "leaders",
             interactive: bool = False):
     """Controls to explore progress, starting at the notebook's school and year.
 

@@ -13,6 +13,7 @@ from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.sections.figures import notes_for, noting
 from gtanalytics.sections.pupils import under_achiever_evidence
 from gtanalytics.subjects import subjects_in
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["pupils_in_need", "support_for_need"]
 
@@ -25,7 +26,8 @@ DEFINITION = ("*Able pupils making much less progress than expected* are pupils 
               "pupils are mentored.")
 
 
-def support_for_need(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None) -> Section:
+def support_for_need(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                     ledger=None) -> Section:
     """Do the pupils who most need support get it? (key area 1)
 
     :func:`gtanalytics.oversight.support_coverage` of the able under-achievers
@@ -75,7 +77,7 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
                    cannot_answer=(str(plans),), notes=(DEFINITION, *notes_for(audience, notes)))
 
 
-def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", threshold: int = 6,
+def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                    ledger=None) -> Section:
     """Which able pupils are under-achieving? (key area 1) Leaders get the list; governors never see pupils.
 

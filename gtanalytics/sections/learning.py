@@ -16,6 +16,7 @@ from gtanalytics.errors import GTDataError
 from gtanalytics.interventions import intervention_impact, mini_review, termly_review
 from gtanalytics.sections.core import Section, Table, smallest_group, staff_text
 from gtanalytics.sections.figures import keep, notes_for, noting
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["interventions_working", "mini_learning_review", "review_calendar", "staff_caseloads", "staff_groups",
            "termly_programme_review"]
@@ -32,7 +33,7 @@ def _no_records(question: str, title: str, audience: str, key_area: int) -> Sect
     return Section(key_area, question, title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
 
 
-def interventions_working(data, *, year: str, audience: str = "governors", threshold: int = 6,
+def interventions_working(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                           ledger=None) -> Section:
     """Are intervention programmes working? (key area 3, question 1)
 
@@ -71,7 +72,7 @@ def interventions_working(data, *, year: str, audience: str = "governors", thres
                    evidence=sentences, notes=notes_for(audience, notes), frames={"interventions": impact})
 
 
-def staff_groups(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
+def staff_groups(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD, ledger=None,
                  key_area: int = 3) -> Section:
     """Which learning support staff's intervention groups make the most progress? (key area 3, question 2)
 
@@ -218,8 +219,8 @@ def _ways_forward(r) -> str:
     return "; ".join([step, *extra])
 
 
-def mini_learning_review(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
-                         staff: str | None = None, half_term: str | None = None,
+def mini_learning_review(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                         ledger=None, staff: str | None = None, half_term: str | None = None,
                          interactive: bool = False):
     """The half-termly mini learning review of one LSA's groups, to print for the review meeting (leaders only).
 
@@ -323,8 +324,8 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
                    notes=notes_for(audience, _tidy_notes(notes)))
 
 
-def termly_programme_review(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
-                            term: str | None = None, interactive: bool = False):
+def termly_programme_review(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                            ledger=None, term: str | None = None, interactive: bool = False):
     """The termly review of every intervention programme, to print for the review meeting (leaders only).
 
     :func:`gtanalytics.interventions.termly_review` for the programmes that
@@ -412,8 +413,8 @@ def _programme_lines(name: str, parts: dict) -> str:
     return f"**{name}**" + "".join(f"\n  * {k}: {body(v)}" for k, v in parts.items())
 
 
-def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
-                    role: str | None = None, interactive: bool = False):
+def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+                    ledger=None, role: str | None = None, interactive: bool = False):
     """Each learning support assistant's (and mentor's) caseload and programmes in ``year`` (key area 5, leaders).
 
     One row per member of staff who ran an intervention or mentored in

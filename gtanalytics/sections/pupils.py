@@ -23,7 +23,7 @@ from gtanalytics.prior_attainment import prior_band
 from gtanalytics.progress import value_added
 from gtanalytics.sections.core import Section, Table, smallest_group
 from gtanalytics.sections.figures import keep, notes_for, noting
-from gtanalytics._stats import wilson_ci
+from gtanalytics._stats import SUPPRESSION_THRESHOLD, wilson_ci
 from gtanalytics.subjects import subjects_in
 from gtanalytics.targets import estimate_targets, on_track
 
@@ -218,7 +218,8 @@ def under_achiever_evidence(data, *, year: str, years=None, threshold: float = -
     return out
 
 
-def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int = 6, subjects=None) -> Section:
+def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int = SUPPRESSION_THRESHOLD,
+                  subjects=None) -> Section:
     """Targets and on-track status (key area 2; leaders only: it lists pupils).
 
     Each able pupil's targets (on the register, or above 115 last summer) for this summer's test, set from
@@ -272,7 +273,7 @@ def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int 
                             columns={"group": "Pupils", "n": "Number", "on_track": "On track or above (%)",
                                      "ci_low": "95% interval from", "ci_high": "to",
                                      "reached": "Reached stretching target (%)", "r_low": "95% interval from ",
-                                     "r_high": "to ", "low_n": "Fewer than 10 pupils"}, decimals=0))
+                                     "r_high": "to ", "low_n": f"Fewer than {small} pupils"}, decimals=0))
         reg = summary[summary["group"] == "On the G&T register"]
         if len(reg):
             r = reg.iloc[0]

@@ -37,6 +37,7 @@ from gtanalytics.data import data_note
 from gtanalytics.sections._display import table
 from gtanalytics.sections.core import Section, Table, population, smallest_group
 from gtanalytics.selfeval import Statement
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["HEADLINE_MEASURES", "Page", "headline_table", "headlines_for_audience", "key_area_page", "summary"]
 
@@ -268,8 +269,8 @@ def _findings_frames(sections) -> dict:
             "interventions": pd.concat(out["interventions"]) if out["interventions"] else None}
 
 
-def summary(data, *, school, year: str, audience: str = "governors", threshold: int = 6, ledger=None,
-            sections=(), max_findings: int = 5) -> Page:
+def summary(data, *, school, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
+            ledger=None, sections=(), max_findings: int = 5) -> Page:
     """Page 1: the school in a line, headline outcomes against national, the findings that matter, questions.
 
     Parameters

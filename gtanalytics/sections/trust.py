@@ -40,6 +40,7 @@ from gtanalytics.sections.data_use import CHARACTERISTICS
 from gtanalytics.sections.figures import noting
 from gtanalytics.sections.summary import headlines_for_audience
 from gtanalytics.subjects import subjects_in
+from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["SchoolOverview", "TrustOverview", "school_overview", "trust_overview", "trust_ratings"]
 
@@ -152,7 +153,8 @@ class SchoolOverview:
     findings: pd.DataFrame
 
 
-def school_overview(trust, *, school, years=None, audience: str = "governors", threshold: int = 6) -> SchoolOverview:
+def school_overview(trust, *, school, years=None, audience: str = "governors",
+                    threshold: int = SUPPRESSION_THRESHOLD) -> SchoolOverview:
     """One school's headline outcomes, gap, register, attendance and intervention figures, safe for the audience.
 
     Parameters
@@ -336,7 +338,7 @@ def _rank(found: pd.DataFrame) -> pd.DataFrame:
     return f.drop(columns=["_fine", "_kind"]).reset_index(drop=True)
 
 
-def trust_overview(trust, *, years=None, audience: str = "governors", threshold: int = 6,
+def trust_overview(trust, *, years=None, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
                    max_findings: int = 6) -> TrustOverview:
     """Every school of the trust by name, the most serious findings first, and one comparison table.
 
