@@ -32,7 +32,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import stats
+from scipy import linalg, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 
@@ -367,6 +367,10 @@ def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
 def ols(y, X):
     """Ordinary least squares: coefficients, their classical covariance and the residual df.
 
+    The one least-squares fit of the package (progress, effects, balance, interventions): by the
+    QR factorisation ``X = QR``, so ``beta`` solves ``R beta = Q'y`` and the covariance is
+    ``s^2 (R'R)^-1`` with ``s^2 = RSS / (n - p)``, as statsmodels' ``OLS(...).fit()`` gives.
+
     Parameters
     ----------
     y : array of n outcomes.
@@ -374,7 +378,14 @@ def ols(y, X):
 
     Returns
     -------
-    ``(beta, cov, df)``: the p coefficients, their p x p covariance ``s^2 (X'X)^-1`` and ``n - p``.
+    ``(beta, cov, df)``: the p coefficients, their p x p covariance ``s^2 (X'X)^-1`` (NaN when
+    ``n = p``: no residual degrees of freedom) and ``n - p``.
+
+    Raises
+    ------
+    GTDataError
+        When ``X`` does not have full column rank: a column is constant (besides the intercept),
+        duplicates a combination of others, or there are fewer rows than columns.
 
     Examples
     --------
@@ -385,12 +396,18 @@ def ols(y, X):
     """
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
-    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    n, p = X.shape
+    q, r = np.linalg.qr(X)
+    d = np.abs(np.diag(r))
+    if n < p or not d.size or d.min() <= 1e-10 * d.max():
+        raise GTDataError("The regression cannot be estimated: a covariate is constant, duplicates another, "
+                          "or there are too few pupils. Remove that covariate.")
+    beta = linalg.solve_triangular(r, q.T @ y)
     resid = y - X @ beta
-    df = len(y) - X.shape[1]
-    s2 = resid @ resid / df
-    cov = s2 * np.linalg.inv(X.T @ X)
-    return beta, cov, df
+    df = n - p
+    rinv = linalg.solve_triangular(r, np.eye(p))
+    s2 = float(resid @ resid) / df if df > 0 else math.nan
+    return beta, s2 * (rinv @ rinv.T), df
 
 
 # --------------------------------------------------------------------------- split and flag

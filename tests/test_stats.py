@@ -8,6 +8,7 @@
 * Exact Poisson: statsmodels ``confint_poisson(method="exact-c")`` and the defining tail
   probabilities from ``scipy.stats.poisson``.
 * Ratio with cluster SE: statsmodels WLS on a constant with cluster-robust covariance.
+* OLS (the package's one least-squares fit): statsmodels ``OLS(...).fit()`` params, cov_params, df_resid.
 """
 
 from __future__ import annotations
@@ -132,6 +133,27 @@ def test_ratio_cluster_matches_statsmodels_cluster_robust():
     r1, se1, lo1, _ = gs.ratio_cluster_ci([5], [100])
     assert r1 == 0.05 and np.isnan(se1) and np.isnan(lo1)
     assert all(np.isnan(v) for v in gs.ratio_cluster_ci([], []))
+
+
+def test_ols_matches_statsmodels_and_refuses_aliased_columns():
+    rng = np.random.default_rng(4)
+    n = 60
+    X = np.column_stack([np.ones(n), rng.normal(100, 15, n), rng.random(n) < 0.3, rng.normal(0, 1, n)])
+    y = 0.3 * X[:, 1] - 2 * X[:, 2] + rng.normal(0, 3, n)
+    beta, cov, df = gs.ols(y, X)
+    fit = sm.OLS(y, X.astype(float)).fit()
+    np.testing.assert_allclose(beta, fit.params, rtol=1e-10)
+    np.testing.assert_allclose(cov, fit.cov_params(), rtol=1e-9)
+    assert df == fit.df_resid == n - 4
+    # as many rows as columns: an exact fit, no residual df, no covariance
+    b2, cov2, df2 = gs.ols(y[:4], X[:4])
+    np.testing.assert_allclose(X[:4] @ b2, y[:4], rtol=1e-10)
+    assert df2 == 0 and np.isnan(cov2).all()
+    for bad in (np.column_stack([X, 2 * X[:, 1] + 1]),      # a combination of other columns
+                np.column_stack([X, np.ones(n)]),           # a second constant
+                X[:3]):                                     # fewer rows than columns
+        with pytest.raises(GTDataError, match="cannot be estimated"):
+            gs.ols(y[:len(bad)], bad)
 
 
 def test_split_and_flag_helpers():
