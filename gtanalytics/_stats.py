@@ -39,7 +39,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
     "welch_moments", "mean_ci", "poisson_exact_ci", "quasi_poisson_rate_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
-    "require_columns", "ols",
+    "require_columns", "ols", "full_rank_columns",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
@@ -398,8 +398,8 @@ def ols(y, X):
     X = np.asarray(X, dtype=float)
     n, p = X.shape
     q, r = np.linalg.qr(X)
-    d = np.abs(np.diag(r))
-    if n < p or not d.size or d.min() <= 1e-10 * d.max():
+    sv = np.linalg.svd(r, compute_uv=False)  # the singular values of X: its rank as np.linalg.matrix_rank
+    if n < p or not sv.min() > sv.max() * max(n, p) * np.finfo(float).eps:
         raise GTDataError("The regression cannot be estimated: a covariate is constant, duplicates another, "
                           "or there are too few pupils. Remove that covariate.")
     beta = linalg.solve_triangular(r, q.T @ y)
@@ -408,6 +408,34 @@ def ols(y, X):
     rinv = linalg.solve_triangular(r, np.eye(p))
     s2 = float(resid @ resid) / df if df > 0 else math.nan
     return beta, s2 * (rinv @ rinv.T), df
+
+
+def full_rank_columns(X) -> np.ndarray:
+    """Indices of the columns kept left to right while each adds rank (drops constant or aliased dummies).
+
+    Each step is ``np.linalg.matrix_rank(X[:, cols])`` with numpy's default tolerance, computed
+    from the triangular factor of ``X = QR``: ``X[:, cols] = Q R[:, cols]`` with orthonormal ``Q``
+    has the same singular values, so each SVD is of a small ``p x k`` matrix, not of every row.
+    :func:`ols` accepts exactly the designs whose columns are all kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([0.0, 1, 0, 1, 1])
+    >>> full_rank_columns(np.column_stack([np.ones(5), d, 1 - d, np.arange(5.0)])).tolist()
+    [0, 1, 3]
+    """
+    X = np.asarray(X, dtype=float)
+    n, p = X.shape
+    R = np.linalg.qr(X, mode="r") if n > p else X
+    eps = np.finfo(float).eps
+    keep: list[int] = []
+    for j in range(p):
+        cols = keep + [j]
+        s = np.linalg.svd(R[:, cols], compute_uv=False)
+        if int((s > s.max() * max(n, len(cols)) * eps).sum()) == len(cols):
+            keep.append(j)
+    return np.array(keep, dtype=int)
 
 
 # --------------------------------------------------------------------------- split and flag

@@ -8,7 +8,8 @@
 * Exact Poisson: statsmodels ``confint_poisson(method="exact-c")`` and the defining tail
   probabilities from ``scipy.stats.poisson``.
 * Ratio with cluster SE: statsmodels WLS on a constant with cluster-robust covariance.
-* OLS (the package's one least-squares fit): statsmodels ``OLS(...).fit()`` params, cov_params, df_resid.
+* OLS (the package's one least-squares fit): statsmodels ``OLS(...).fit()`` params, cov_params, df_resid;
+  its column screen ``full_rank_columns`` against a greedy loop on ``numpy.linalg.matrix_rank``.
 """
 
 from __future__ import annotations
@@ -154,6 +155,24 @@ def test_ols_matches_statsmodels_and_refuses_aliased_columns():
                 X[:3]):                                     # fewer rows than columns
         with pytest.raises(GTDataError, match="cannot be estimated"):
             gs.ols(y[:len(bad)], bad)
+
+
+def test_full_rank_columns_keeps_the_columns_matrix_rank_keeps():
+    # Reference: the former greedy loop on numpy.linalg.matrix_rank of the full n-row matrix.
+    def by_matrix_rank(X):
+        keep = []
+        for j in range(X.shape[1]):
+            if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+                keep.append(j)
+        return X[:, keep]
+
+    rng = np.random.default_rng(5)
+    for n in (8, 60, 500):
+        g = rng.integers(0, 4, n)
+        d = [(g == k).astype(float) for k in range(4)]           # all four dummies: one is aliased
+        X = np.column_stack([np.ones(n), rng.normal(size=n), *d, np.zeros(n), 2 * d[1], d[0] + d[2],
+                             rng.normal(size=n)])
+        np.testing.assert_array_equal(X[:, gs.full_rank_columns(X)], by_matrix_rank(X))
 
 
 def test_split_and_flag_helpers():
