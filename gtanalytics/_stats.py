@@ -439,11 +439,13 @@ def full_rank_columns(X) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- split and flag
-def require_columns(df, cols, table: str | None = None) -> None:
+def require_columns(df, cols, table: str | None = None, *, caller: str | None = None,
+                    hint: str | None = None) -> None:
     """Raise :class:`~gtanalytics.errors.GTDataError` unless ``df`` is a DataFrame holding every column in ``cols``.
 
-    The one column check shared by the metrics: the message names the table (when given), the missing
-    columns, the columns found and the fix.
+    The one check for required input columns in the package: the message names the function
+    (``caller``, when given), the table (when given), the missing columns, the columns found and
+    the fix (``hint``; by default: rename the column or load the file through gtanalytics.load).
 
     Examples
     --------
@@ -453,15 +455,22 @@ def require_columns(df, cols, table: str | None = None) -> None:
     Traceback (most recent call last):
     ...
     gtanalytics.errors.GTDataError: The assessments table has no column 'score' (not in the data). Columns found: upn. ...
+    >>> require_columns(pd.DataFrame({"upn": [1]}), ["sen"], "pupils", caller="dual_exceptionality",
+    ...                 hint="Pass sen=<column>.")
+    Traceback (most recent call last):
+    ...
+    gtanalytics.errors.GTDataError: dual_exceptionality(): the pupils table has no column 'sen' (not in the data). Columns found: upn. Pass sen=<column>.
     """
-    what = f"The {table} table" if table else "The data"
+    what = f"the {table} table" if table else "the data"
+    head = f"{caller}(): {what}" if caller else what[0].upper() + what[1:]
     if not hasattr(df, "columns"):
-        raise GTDataError(f"{what} must be a pandas DataFrame; got {type(df).__name__}.")
-    missing = [c for c in cols if c not in df.columns]
+        raise GTDataError(f"{head} must be a pandas DataFrame; got {type(df).__name__}.")
+    missing = list(dict.fromkeys(c for c in cols if c not in df.columns))
     if missing:
-        raise GTDataError(f"{what} has no column {', '.join(map(repr, missing))} (not in the data). Columns found: "
-                          f"{', '.join(map(str, df.columns))}. Rename the column or load the file through "
-                          "gtanalytics.load so MIS headers are mapped.")
+        raise GTDataError(f"{head} has no column {', '.join(map(repr, missing))} (not in the data). Columns found: "
+                          f"{', '.join(map(str, df.columns))}. "
+                          + (hint or "Rename the column or load the file through gtanalytics.load so MIS headers "
+                                     "are mapped."))
 
 
 def as_list(by) -> list:

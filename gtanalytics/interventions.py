@@ -27,7 +27,7 @@ import pandas as pd
 from gtanalytics.comparison import (HALF_TERMS, TERMS, compare_with_comparison_group, prepare_interventions, comparison_data)
 from gtanalytics.effects import es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics._stats import LOW_N, ols, t_value
+from gtanalytics._stats import LOW_N, ols, require_columns, t_value
 
 __all__ = [
     "intervention_impact",
@@ -183,9 +183,8 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
     """
     df = prepare_interventions(interventions)
     by = (by,) if isinstance(by, str) else tuple(by)
-    missing = [b for b in by if b not in df.columns]
-    if missing:
-        raise GTDataError(f"Cannot group by {missing}: use interventions columns or academic_year/term/half_term.")
+    require_columns(df, by, "interventions", caller="intervention_impact",
+                    hint="Group by interventions columns or academic_year/term/half_term.")
     if comparison not in ("regression", "matched", None):
         raise GTDataError(f"comparison must be 'regression', 'matched' or None; got {comparison!r}.")
     cmp_data = None

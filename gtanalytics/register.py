@@ -32,7 +32,7 @@ from scipy import optimize, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.data.schemas import ETHNICITY_MAJOR
-from gtanalytics._stats import LOW_N, as_list, iter_groups, wilson_ci, z_value
+from gtanalytics._stats import LOW_N, as_list, iter_groups, require_columns, wilson_ci, z_value
 
 __all__ = [
     "CHARACTERISTICS", "birth_term", "register_representation", "DualExceptionality",
@@ -89,9 +89,7 @@ def _auto_by(p: pd.DataFrame, by) -> list[str]:
     for c in ("academic_year", "school_id"):
         if c in p.columns and c not in by and p[c].nunique(dropna=True) > 1:
             by.insert(0, c)  # never pool pupils across years or schools silently
-    missing = [c for c in by if c not in p.columns]
-    if missing:
-        raise GTDataError(f"The pupils table has no column {missing[0]!r} to split by.")
+    require_columns(p, by, "pupils", hint="Pass by= with columns of the pupils table to split by.")
     return by
 
 
@@ -304,10 +302,8 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     >>> round(float(r["ratio"][0]), 3), r["verdict"][0]
     (0.167, 'under-represented')
     """
-    if not isinstance(pupils, pd.DataFrame):
-        raise GTDataError(f"Expected the pupils DataFrame, got {type(pupils).__name__}.")
-    if register not in pupils.columns:
-        raise GTDataError(f"The pupils table has no register column {register!r}; pass register=<column>.")
+    require_columns(pupils, [register], "pupils", caller="register_representation",
+                    hint="Pass register=<the column of the G&T register>.")
     if pupils.empty:
         raise GTDataError("The pupils table has no rows, so there is no register to audit.")
     if test not in ("fisher", "binomial"):
@@ -317,11 +313,11 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     p = _with_derived(pupils)
     p["_reg"] = _flag(p[register], register)
     chars = [characteristics] if isinstance(characteristics, str) else list(characteristics)
+    if tuple(chars) != CHARACTERISTICS:
+        require_columns(p, chars, "pupils", caller="register_representation",
+                        hint="Pass characteristics= with columns of the pupils table (derived columns: "
+                             "ethnicity_major needs ethnicity, birth_term needs date_of_birth).")
     absent = [c for c in chars if c not in p.columns]
-    if absent and tuple(chars) != CHARACTERISTICS:
-        raise GTDataError(f"The pupils table has no column {', '.join(map(repr, absent))} (needed for "
-                          "characteristics=). Derived columns: ethnicity_major needs ethnicity, birth_term "
-                          "needs date_of_birth.")
     chars = [c for c in chars if c in p.columns]
     by = _auto_by(p, by)
     out = _representation_table(p, chars, by, confidence=confidence, test=test, ci_method=ci_method)
@@ -385,9 +381,7 @@ def dual_exceptionality(pupils, *, register="gt_register", sen="sen", codes=("K"
     >>> dual_exceptionality(p).counts["n_dme"].tolist()
     [2]
     """
-    for c in (register, sen):
-        if c not in pupils.columns:
-            raise GTDataError(f"The pupils table has no column {c!r}.")
+    require_columns(pupils, [register, sen], "pupils", caller="dual_exceptionality")
     p = pupils.copy()
     p["_reg"] = _flag(p[register], register)
     by = _auto_by(p, by)
@@ -476,13 +470,9 @@ def missing_from_register(pupils, attainment, *, register="gt_register", academi
     >>> missing_from_register(p, a, top_share=0.2).pupils["upn"].tolist()
     ['i']
     """
-    need = ["upn", "academic_year", register]
-    for c in need:
-        if c not in pupils.columns:
-            raise GTDataError(f"The pupils table has no column {c!r}.")
-    for c in ("upn", "academic_year", "subject", "assessment", "score"):
-        if c not in attainment.columns:
-            raise GTDataError(f"The attainment (assessments) table has no column {c!r}.")
+    require_columns(pupils, ["upn", "academic_year", register], "pupils", caller="missing_from_register")
+    require_columns(attainment, ["upn", "academic_year", "subject", "assessment", "score"],
+                    "attainment (assessments)", caller="missing_from_register")
     if top_share is None and min_score is None:
         raise GTDataError("Say who counts as a high attainer: top_share= (e.g. 0.10) and/or min_score= (e.g. 120).")
     if top_share is not None and not 0 < top_share < 1:
@@ -596,9 +586,7 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
     ...     ["stayed", "joined", "left"]].values.tolist()
     [[1, 1, 1]]
     """
-    for c in ("upn", "academic_year", register):
-        if c not in pupils.columns:
-            raise GTDataError(f"The pupils table has no column {c!r}.")
+    require_columns(pupils, ["upn", "academic_year", register], "pupils", caller="register_changes")
     by = as_list(by)
     by = [c for c in by if c in pupils.columns]
     years = set(pupils["academic_year"].dropna())

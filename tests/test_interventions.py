@@ -236,7 +236,7 @@ def test_grouping_costs_and_small_n(school):
     with pytest.warns(GTWarning, match="only 6 pupils"):
         s = intervention_impact(small, pupils=pupils, assessments=tests)
     assert s["judgement"].iloc[0] == "too few pupils to judge" and s["low_n"].iloc[0]
-    with pytest.raises(GTDataError, match="Cannot group"):
+    with pytest.raises(GTDataError, match="no column 'colour'"):
         intervention_impact(iv, by="colour")
     with pytest.raises(GTDataError, match="comparison"):
         intervention_impact(iv, comparison="magic")

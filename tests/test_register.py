@@ -172,7 +172,7 @@ def test_birth_term_boundaries():
 
 def test_bad_input():
     p = _cohort(5, 50)
-    with pytest.raises(GTDataError, match="no register column 'g_and_t'"):
+    with pytest.raises(GTDataError, match="no column 'g_and_t'"):
         register_representation(p, register="g_and_t")
     with pytest.raises(GTDataError, match="'religion'"):
         register_representation(p, characteristics=["religion"])
