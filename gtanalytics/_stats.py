@@ -9,7 +9,11 @@ scipy in ``tests/test_stats.py``:
 * :func:`welch_diff`: Welch's unequal-variance t interval for a difference of two means;
 * :func:`mean_ci`: one-sample t interval for a mean;
 * :func:`poisson_exact_ci`: exact (Garwood) interval for a Poisson count;
-* :func:`ratio_cluster_ci`: a ratio of sums with a cluster (linearisation) standard error.
+* :func:`ratio_cluster_ci`: a ratio of sums with a cluster (linearisation) standard error;
+* :func:`koopman_ratio_ci`, :func:`katz_ratio_ci`, :func:`ratio_test_p`: a risk ratio of two
+  proportions, its score or log interval and the test that interval inverts;
+* :func:`ols`, :func:`full_rank_columns`: the one least-squares fit and its column screen;
+* :func:`require_columns`: the one check for required input columns.
 
 and the split-and-flag plumbing every metric shares: :func:`as_list`, :func:`iter_groups`
 and :func:`warn_low_n`.
@@ -32,14 +36,14 @@ import math
 import warnings
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import linalg, optimize, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
     "welch_moments", "mean_ci", "poisson_exact_ci", "quasi_poisson_rate_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
-    "require_columns", "ols", "full_rank_columns",
+    "require_columns", "ols", "full_rank_columns", "katz_ratio_ci", "koopman_ratio_ci", "ratio_test_p",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
@@ -361,6 +365,83 @@ def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
         return r, np.nan, np.nan, np.nan
     se = float(np.sqrt(n / (n - 1) * np.sum((y - r * x) ** 2)) / total)
     return r, se, max(r - z * se, 0.0), min(r + z * se, 1.0)
+
+
+# --------------------------------------------------------------------------- risk ratios
+def katz_ratio_ci(a, b, c, d, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Katz log interval for the risk ratio ``(a/(a+b)) / (c/(c+d))`` of a 2x2 table; a zero cell is replaced by 0.5.
+
+    As statsmodels ``Table2x2(table, shift_zeros=True).riskratio_confint()``.
+
+    Examples
+    --------
+    >>> lo, hi = katz_ratio_ci(10, 30, 20, 140)
+    >>> round(lo, 3), round(hi, 3)
+    (1.018, 3.93)
+    """
+    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))  # as statsmodels Table2x2(shift_zeros=True)
+    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    z = z_value(confidence)
+    centre = math.log((a / (a + b)) / (c / (c + d)))
+    return math.exp(centre - z * se), math.exp(centre + z * se)
+
+
+def koopman_ratio_ci(x1, n1, x2, n2, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Koopman (1984) score interval for the ratio of proportions ``(x1/n1) / (x2/n2)``.
+
+    The bounds are the ratios theta at which the score statistic, with both proportions
+    estimated under p1 = theta·p2 (restricted MLE, the root of a quadratic), equals ±z.  It is
+    the Miettinen–Nurminen interval without their n/(n−1) factor (statsmodels
+    ``confint_proportions_2indep(compare="ratio", method="score", correction=False)``), and
+    stays defined when ``x1 = n1``.
+
+    Examples
+    --------
+    >>> lo, hi = koopman_ratio_ci(10, 40, 20, 160)
+    >>> round(lo, 3), round(hi, 3)
+    (1.007, 3.798)
+    """
+    z = z_value(confidence)
+    p1h, p2h = x1 / n1, x2 / n2
+
+    def score(log_t):
+        t = math.exp(log_t)
+        qa, qb, qc = (n1 + n2) * t, -(n1 * t + x1 + n2 + x2 * t), x1 + x2
+        p2 = (-qb - math.sqrt(max(qb * qb - 4 * qa * qc, 0.0))) / (2 * qa)
+        p1 = t * p2
+        v = p1 * (1 - p1) / n1 + t * t * p2 * (1 - p2) / n2
+        return (p1h - t * p2h) / math.sqrt(v) if v > 0 else math.copysign(math.inf, p1h - t * p2h)
+
+    lim = (math.log(1e-10), math.log(1e10))
+    lo = 0.0 if x1 == 0 else math.exp(optimize.brentq(lambda u: score(u) - z, *lim, xtol=1e-13))
+    hi = math.inf if x2 == 0 else math.exp(optimize.brentq(lambda u: score(u) + z, *lim, xtol=1e-13))
+    return lo, hi
+
+
+def ratio_test_p(a, b, c, d, *, method: str = "koopman") -> float:
+    """Two-sided p-value, at risk ratio 1, of the test that the ``method``'s interval inverts.
+
+    ``"koopman"``: the score statistic at theta = 1 is the pooled two-proportion z (Pearson
+    chi-square without continuity correction); ``"katz"``: the Wald z of log(RR) with zero cells
+    replaced by 0.5.  So p < 1 - confidence exactly when that interval excludes 1.
+
+    Examples
+    --------
+    >>> round(ratio_test_p(10, 30, 20, 140), 4), round(ratio_test_p(10, 30, 20, 140, method="katz"), 4)
+    (0.0477, 0.0443)
+    """
+    if method == "katz":
+        a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))
+        se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+        zs = math.log((a / (a + b)) / (c / (c + d))) / se
+    else:
+        n1, n2 = a + b, c + d
+        pool = (a + c) / (n1 + n2)
+        v = pool * (1 - pool) * (1 / n1 + 1 / n2)
+        if v == 0:
+            return 1.0
+        zs = (a / n1 - c / n2) / math.sqrt(v)
+    return float(2 * stats.norm.sf(abs(zs)))
 
 
 # --------------------------------------------------------------------------- regression

@@ -8,6 +8,9 @@
 * Exact Poisson: statsmodels ``confint_poisson(method="exact-c")`` and the defining tail
   probabilities from ``scipy.stats.poisson``.
 * Ratio with cluster SE: statsmodels WLS on a constant with cluster-robust covariance.
+* Risk ratio: Koopman score interval against statsmodels ``confint_proportions_2indep(compare="ratio",
+  method="score", correction=False)``, Katz against ``Table2x2(shift_zeros=True).riskratio_confint()``,
+  their p-values against scipy ``chi2_contingency(correction=False)`` and ``Table2x2.riskratio_pvalue()``.
 * OLS (the package's one least-squares fit): statsmodels ``OLS(...).fit()`` params, cov_params, df_resid;
   its column screen ``full_rank_columns`` against a greedy loop on ``numpy.linalg.matrix_rank``.
 """
@@ -134,6 +137,21 @@ def test_ratio_cluster_matches_statsmodels_cluster_robust():
     r1, se1, lo1, _ = gs.ratio_cluster_ci([5], [100])
     assert r1 == 0.05 and np.isnan(se1) and np.isnan(lo1)
     assert all(np.isnan(v) for v in gs.ratio_cluster_ci([], []))
+
+
+@pytest.mark.parametrize("a,b,c,d", [(10, 30, 20, 140), (3, 9, 40, 48), (0, 12, 10, 78), (25, 5, 60, 110)])
+def test_risk_ratio_intervals_and_p_match_statsmodels_and_scipy(a, b, c, d):
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    lo, hi = gs.koopman_ratio_ci(a, a + b, c, c + d, confidence=0.9)
+    ref = confint_proportions_2indep(a, a + b, c, c + d, compare="ratio", method="score", correction=False,
+                                     alpha=0.1)
+    assert (lo, hi) == pytest.approx(ref, rel=1e-8, abs=1e-12)
+    t = Table2x2(np.array([[a, b], [c, d]]), shift_zeros=True)
+    assert gs.katz_ratio_ci(a, b, c, d) == pytest.approx(t.riskratio_confint(), rel=1e-12)
+    assert gs.ratio_test_p(a, b, c, d, method="katz") == pytest.approx(t.riskratio_pvalue(), rel=1e-10)
+    chi2 = sps.chi2_contingency(np.array([[a, b], [c, d]]), correction=False)
+    assert gs.ratio_test_p(a, b, c, d) == pytest.approx(chi2.pvalue, rel=1e-10)
 
 
 def test_ols_matches_statsmodels_and_refuses_aliased_columns():
