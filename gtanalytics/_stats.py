@@ -368,6 +368,12 @@ def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
 
 
 # --------------------------------------------------------------------------- risk ratios
+def _log_risk_ratio(a, b, c, d) -> tuple[float, float]:
+    """log((a/(a+b)) / (c/(c+d))) and its Katz SE, a zero cell replaced by 0.5 (statsmodels ``shift_zeros``)."""
+    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))
+    return math.log((a / (a + b)) / (c / (c + d))), math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+
+
 def katz_ratio_ci(a, b, c, d, *, confidence: float = 0.95) -> tuple[float, float]:
     """Katz log interval for the risk ratio ``(a/(a+b)) / (c/(c+d))`` of a 2x2 table; a zero cell is replaced by 0.5.
 
@@ -379,10 +385,8 @@ def katz_ratio_ci(a, b, c, d, *, confidence: float = 0.95) -> tuple[float, float
     >>> round(lo, 3), round(hi, 3)
     (1.018, 3.93)
     """
-    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))  # as statsmodels Table2x2(shift_zeros=True)
-    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+    centre, se = _log_risk_ratio(a, b, c, d)
     z = z_value(confidence)
-    centre = math.log((a / (a + b)) / (c / (c + d)))
     return math.exp(centre - z * se), math.exp(centre + z * se)
 
 
@@ -431,9 +435,8 @@ def ratio_test_p(a, b, c, d, *, method: str = "koopman") -> float:
     (0.0477, 0.0443)
     """
     if method == "katz":
-        a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))
-        se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
-        zs = math.log((a / (a + b)) / (c / (c + d))) / se
+        centre, se = _log_risk_ratio(a, b, c, d)
+        zs = centre / se
     else:
         n1, n2 = a + b, c + d
         pool = (a + c) / (n1 + n2)
