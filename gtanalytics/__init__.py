@@ -23,7 +23,7 @@ from gtanalytics.data import SchoolData, load
 from gtanalytics.mentoring import mentor_caseloads, mentoring_impact
 from gtanalytics.multilevel import fit_random_intercept
 from gtanalytics.prior_attainment import pair_assessments, prior_band
-from gtanalytics.progress import pooled_value_added, va_summary, value_added
+from gtanalytics.progress import benchmark_progress, pooled_value_added, va_summary, value_added
 from gtanalytics.reference import list_references, load_reference
 from gtanalytics.register import (dual_exceptionality, missing_from_register, register_changes,
                                   register_representation)
@@ -38,7 +38,7 @@ __all__ = [
     # loading
     "SchoolData", "load", "load_sample", "load_reference", "list_references",
     # progress
-    "value_added", "pair_assessments", "va_summary", "prior_band", "pooled_value_added",
+    "value_added", "benchmark_progress", "pair_assessments", "va_summary", "prior_band", "pooled_value_added",
     "fit_random_intercept", "estimate_targets", "on_track", "under_achievers",
     # interventions and mentoring
     "effect_size", "es_to_months", "ratio_gain", "ratio_gain_band",

@@ -9,7 +9,11 @@ scipy in ``tests/test_stats.py``:
 * :func:`welch_diff`: Welch's unequal-variance t interval for a difference of two means;
 * :func:`mean_ci`: one-sample t interval for a mean;
 * :func:`poisson_exact_ci`: exact (Garwood) interval for a Poisson count;
-* :func:`ratio_cluster_ci`: a ratio of sums with a cluster (linearisation) standard error.
+* :func:`ratio_cluster_ci`: a ratio of sums with a cluster (linearisation) standard error;
+* :func:`koopman_ratio_ci`, :func:`katz_ratio_ci`, :func:`ratio_test_p`: a risk ratio of two
+  proportions, its score or log interval and the test that interval inverts;
+* :func:`ols`, :func:`full_rank_columns`: the one least-squares fit and its column screen;
+* :func:`require_columns`: the one check for required input columns.
 
 and the split-and-flag plumbing every metric shares: :func:`as_list`, :func:`iter_groups`
 and :func:`warn_low_n`.
@@ -32,14 +36,14 @@ import math
 import warnings
 
 import numpy as np
-from scipy import stats
+from scipy import linalg, optimize, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
     "welch_moments", "mean_ci", "poisson_exact_ci", "quasi_poisson_rate_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
-    "require_columns", "ols",
+    "require_columns", "ols", "full_rank_columns", "katz_ratio_ci", "koopman_ratio_ci", "ratio_test_p",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
@@ -363,9 +367,93 @@ def ratio_cluster_ci(y, x, *, confidence: float = 0.95):
     return r, se, max(r - z * se, 0.0), min(r + z * se, 1.0)
 
 
+# --------------------------------------------------------------------------- risk ratios
+def _log_risk_ratio(a, b, c, d) -> tuple[float, float]:
+    """log((a/(a+b)) / (c/(c+d))) and its Katz SE, a zero cell replaced by 0.5 (statsmodels ``shift_zeros``)."""
+    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))
+    return math.log((a / (a + b)) / (c / (c + d))), math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
+
+
+def katz_ratio_ci(a, b, c, d, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Katz log interval for the risk ratio ``(a/(a+b)) / (c/(c+d))`` of a 2x2 table; a zero cell is replaced by 0.5.
+
+    As statsmodels ``Table2x2(table, shift_zeros=True).riskratio_confint()``.
+
+    Examples
+    --------
+    >>> lo, hi = katz_ratio_ci(10, 30, 20, 140)
+    >>> round(lo, 3), round(hi, 3)
+    (1.018, 3.93)
+    """
+    centre, se = _log_risk_ratio(a, b, c, d)
+    z = z_value(confidence)
+    return math.exp(centre - z * se), math.exp(centre + z * se)
+
+
+def koopman_ratio_ci(x1, n1, x2, n2, *, confidence: float = 0.95) -> tuple[float, float]:
+    """Koopman (1984) score interval for the ratio of proportions ``(x1/n1) / (x2/n2)``.
+
+    The bounds are the ratios theta at which the score statistic, with both proportions
+    estimated under p1 = theta·p2 (restricted MLE, the root of a quadratic), equals ±z.  It is
+    the Miettinen–Nurminen interval without their n/(n−1) factor (statsmodels
+    ``confint_proportions_2indep(compare="ratio", method="score", correction=False)``), and
+    stays defined when ``x1 = n1``.
+
+    Examples
+    --------
+    >>> lo, hi = koopman_ratio_ci(10, 40, 20, 160)
+    >>> round(lo, 3), round(hi, 3)
+    (1.007, 3.798)
+    """
+    z = z_value(confidence)
+    p1h, p2h = x1 / n1, x2 / n2
+
+    def score(log_t):
+        t = math.exp(log_t)
+        qa, qb, qc = (n1 + n2) * t, -(n1 * t + x1 + n2 + x2 * t), x1 + x2
+        p2 = (-qb - math.sqrt(max(qb * qb - 4 * qa * qc, 0.0))) / (2 * qa)
+        p1 = t * p2
+        v = p1 * (1 - p1) / n1 + t * t * p2 * (1 - p2) / n2
+        return (p1h - t * p2h) / math.sqrt(v) if v > 0 else math.copysign(math.inf, p1h - t * p2h)
+
+    lim = (math.log(1e-10), math.log(1e10))
+    lo = 0.0 if x1 == 0 else math.exp(optimize.brentq(lambda u: score(u) - z, *lim, xtol=1e-13))
+    hi = math.inf if x2 == 0 else math.exp(optimize.brentq(lambda u: score(u) + z, *lim, xtol=1e-13))
+    return lo, hi
+
+
+def ratio_test_p(a, b, c, d, *, method: str = "koopman") -> float:
+    """Two-sided p-value, at risk ratio 1, of the test that the ``method``'s interval inverts.
+
+    ``"koopman"``: the score statistic at theta = 1 is the pooled two-proportion z (Pearson
+    chi-square without continuity correction); ``"katz"``: the Wald z of log(RR) with zero cells
+    replaced by 0.5.  So p < 1 - confidence exactly when that interval excludes 1.
+
+    Examples
+    --------
+    >>> round(ratio_test_p(10, 30, 20, 140), 4), round(ratio_test_p(10, 30, 20, 140, method="katz"), 4)
+    (0.0477, 0.0443)
+    """
+    if method == "katz":
+        centre, se = _log_risk_ratio(a, b, c, d)
+        zs = centre / se
+    else:
+        n1, n2 = a + b, c + d
+        pool = (a + c) / (n1 + n2)
+        v = pool * (1 - pool) * (1 / n1 + 1 / n2)
+        if v == 0:
+            return 1.0
+        zs = (a / n1 - c / n2) / math.sqrt(v)
+    return float(2 * stats.norm.sf(abs(zs)))
+
+
 # --------------------------------------------------------------------------- regression
 def ols(y, X):
     """Ordinary least squares: coefficients, their classical covariance and the residual df.
+
+    The one least-squares fit of the package (progress, effects, balance, interventions): by the
+    QR factorisation ``X = QR``, so ``beta`` solves ``R beta = Q'y`` and the covariance is
+    ``s^2 (R'R)^-1`` with ``s^2 = RSS / (n - p)``, as statsmodels' ``OLS(...).fit()`` gives.
 
     Parameters
     ----------
@@ -374,7 +462,14 @@ def ols(y, X):
 
     Returns
     -------
-    ``(beta, cov, df)``: the p coefficients, their p x p covariance ``s^2 (X'X)^-1`` and ``n - p``.
+    ``(beta, cov, df)``: the p coefficients, their p x p covariance ``s^2 (X'X)^-1`` (NaN when
+    ``n = p``: no residual degrees of freedom) and ``n - p``.
+
+    Raises
+    ------
+    GTDataError
+        When ``X`` does not have full column rank: a column is constant (besides the intercept),
+        duplicates a combination of others, or there are fewer rows than columns.
 
     Examples
     --------
@@ -385,20 +480,56 @@ def ols(y, X):
     """
     y = np.asarray(y, dtype=float)
     X = np.asarray(X, dtype=float)
-    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    n, p = X.shape
+    q, r = np.linalg.qr(X)
+    sv = np.linalg.svd(r, compute_uv=False)  # the singular values of X: its rank as np.linalg.matrix_rank
+    if n < p or not sv.min() > sv.max() * max(n, p) * np.finfo(float).eps:
+        raise GTDataError("The regression cannot be estimated: a covariate is constant, duplicates another, "
+                          "or there are too few pupils. Remove that covariate.")
+    beta = linalg.solve_triangular(r, q.T @ y)
     resid = y - X @ beta
-    df = len(y) - X.shape[1]
-    s2 = resid @ resid / df
-    cov = s2 * np.linalg.inv(X.T @ X)
-    return beta, cov, df
+    df = n - p
+    rinv = linalg.solve_triangular(r, np.eye(p))
+    s2 = float(resid @ resid) / df if df > 0 else math.nan
+    return beta, s2 * (rinv @ rinv.T), df
+
+
+def full_rank_columns(X) -> np.ndarray:
+    """Indices of the columns kept left to right while each adds rank (drops constant or aliased dummies).
+
+    Each step is ``np.linalg.matrix_rank(X[:, cols])`` with numpy's default tolerance, computed
+    from the triangular factor of ``X = QR``: ``X[:, cols] = Q R[:, cols]`` with orthonormal ``Q``
+    has the same singular values, so each SVD is of a small ``p x k`` matrix, not of every row.
+    :func:`ols` accepts exactly the designs whose columns are all kept.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> d = np.array([0.0, 1, 0, 1, 1])
+    >>> full_rank_columns(np.column_stack([np.ones(5), d, 1 - d, np.arange(5.0)])).tolist()
+    [0, 1, 3]
+    """
+    X = np.asarray(X, dtype=float)
+    n, p = X.shape
+    R = np.linalg.qr(X, mode="r") if n > p else X
+    eps = np.finfo(float).eps
+    keep: list[int] = []
+    for j in range(p):
+        cols = keep + [j]
+        s = np.linalg.svd(R[:, cols], compute_uv=False)
+        if int((s > s.max() * max(n, len(cols)) * eps).sum()) == len(cols):
+            keep.append(j)
+    return np.array(keep, dtype=int)
 
 
 # --------------------------------------------------------------------------- split and flag
-def require_columns(df, cols, table: str | None = None) -> None:
+def require_columns(df, cols, table: str | None = None, *, caller: str | None = None,
+                    hint: str | None = None) -> None:
     """Raise :class:`~gtanalytics.errors.GTDataError` unless ``df`` is a DataFrame holding every column in ``cols``.
 
-    The one column check shared by the metrics: the message names the table (when given), the missing
-    columns, the columns found and the fix.
+    The one check for required input columns in the package: the message names the function
+    (``caller``, when given), the table (when given), the missing columns, the columns found and
+    the fix (``hint``; by default: rename the column or load the file through gtanalytics.load).
 
     Examples
     --------
@@ -408,15 +539,22 @@ def require_columns(df, cols, table: str | None = None) -> None:
     Traceback (most recent call last):
     ...
     gtanalytics.errors.GTDataError: The assessments table has no column 'score' (not in the data). Columns found: upn. ...
+    >>> require_columns(pd.DataFrame({"upn": [1]}), ["sen"], "pupils", caller="dual_exceptionality",
+    ...                 hint="Pass sen=<column>.")
+    Traceback (most recent call last):
+    ...
+    gtanalytics.errors.GTDataError: dual_exceptionality(): the pupils table has no column 'sen' (not in the data). Columns found: upn. Pass sen=<column>.
     """
-    what = f"The {table} table" if table else "The data"
+    what = f"the {table} table" if table else "the data"
+    head = f"{caller}(): {what}" if caller else what[0].upper() + what[1:]
     if not hasattr(df, "columns"):
-        raise GTDataError(f"{what} must be a pandas DataFrame; got {type(df).__name__}.")
-    missing = [c for c in cols if c not in df.columns]
+        raise GTDataError(f"{head} must be a pandas DataFrame; got {type(df).__name__}.")
+    missing = list(dict.fromkeys(c for c in cols if c not in df.columns))
     if missing:
-        raise GTDataError(f"{what} has no column {', '.join(map(repr, missing))} (not in the data). Columns found: "
-                          f"{', '.join(map(str, df.columns))}. Rename the column or load the file through "
-                          "gtanalytics.load so MIS headers are mapped.")
+        raise GTDataError(f"{head} has no column {', '.join(map(repr, missing))} (not in the data). Columns found: "
+                          f"{', '.join(map(str, df.columns))}. "
+                          + (hint or "Rename the column or load the file through gtanalytics.load so MIS headers "
+                                     "are mapped."))
 
 
 def as_list(by) -> list:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
-from gtanalytics._stats import t_value
+from gtanalytics._stats import full_rank_columns, ols, t_value
 
 __all__ = ["SMD_THRESHOLD", "SUPPORT_THRESHOLD", "ancova", "smd", "balance", "describe_comparability"]
 
@@ -50,25 +50,6 @@ SMD_THRESHOLD = 0.25
 #: Smallest share of the chosen pupils whose selection score lies inside the comparison pupils' range
 #: (common support) at which the groups count as comparable; below it the estimate extrapolates.
 SUPPORT_THRESHOLD = 0.9
-
-
-def _full_rank(X: np.ndarray) -> np.ndarray:
-    """Indices of the columns kept left to right while each adds rank (drops constant or aliased dummies).
-
-    Each step is ``np.linalg.matrix_rank(X[:, cols])`` with numpy's default tolerance, computed
-    from the triangular factor of ``X = QR``: ``X[:, cols] = Q R[:, cols]`` with orthonormal ``Q``
-    has the same singular values, so each SVD is of a small ``p × k`` matrix, not of every row.
-    """
-    n, p = X.shape
-    R = np.linalg.qr(X, mode="r") if n > p else X
-    eps = np.finfo(float).eps
-    keep: list[int] = []
-    for j in range(p):
-        cols = keep + [j]
-        s = np.linalg.svd(R[:, cols], compute_uv=False)
-        if int((s > s.max() * max(n, len(cols)) * eps).sum()) == len(cols):
-            keep.append(j)
-    return np.array(keep, dtype=int)
 
 
 def ancova(y, treated, covariates=None, *, confidence: float = 0.95) -> dict:
@@ -116,17 +97,14 @@ def ancova(y, treated, covariates=None, *, confidence: float = 0.95) -> dict:
     if n_t == 0 or n_c == 0:
         return out
     X = np.column_stack([np.ones(len(y)), t.astype(float), Z])
-    keep = _full_rank(X)
+    keep = full_rank_columns(X)
     if 1 not in keep:
         return out
-    X = X[:, keep]
-    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-    df = len(y) - X.shape[1]
+    beta, cov, df = ols(y, X[:, keep])
     j = int(np.flatnonzero(keep == 1)[0])
     out.update(estimate=float(beta[j]), df=int(df))
     if df > 0:
-        resid = y - X @ beta
-        se = float(np.sqrt(resid @ resid / df * np.linalg.inv(X.T @ X)[j, j]))
+        se = float(np.sqrt(cov[j, j]))
         half = t_value(confidence, df) * se
         out.update(se=se, ci_low=out["estimate"] - half, ci_high=out["estimate"] + half)
     return out

@@ -38,7 +38,7 @@ import pandas as pd
 
 from gtanalytics.balance import ancova, balance
 from gtanalytics.errors import GTDataError
-from gtanalytics._stats import LOW_N, t_value, welch_diff
+from gtanalytics._stats import LOW_N, require_columns, t_value, welch_diff
 from gtanalytics.subjects import canonical_subject
 
 __all__ = ["HALF_TERMS", "TERMS", "comparison_data", "holidays", "match_comparison", "school_calendar", "school_weeks"]
@@ -177,12 +177,8 @@ def term_index(academic_year: pd.Series, term: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- preparing the table
 def prepare_interventions(interventions: pd.DataFrame) -> pd.DataFrame:
     """The interventions table checked, with start and end terms (``start_term``, ``end_term``) added."""
-    if not isinstance(interventions, pd.DataFrame):
-        raise GTDataError("interventions must be a pandas DataFrame (the interventions table).")
     need = ["programme", "upn", "staff", "start_date", "end_date"]
-    missing = [c for c in need if c not in interventions.columns]
-    if missing:
-        raise GTDataError(f"The interventions table lacks column(s) {missing}; it needs at least {need}.")
+    require_columns(interventions, need, "interventions", hint=f"It needs at least {', '.join(need)}.")
     df = interventions.copy().reset_index(drop=True)
     for c in ("start_date", "end_date"):
         df[c] = pd.to_datetime(df[c], errors="coerce")
@@ -206,10 +202,7 @@ def prepare_interventions(interventions: pd.DataFrame) -> pd.DataFrame:
 
 def score_table(assessments: pd.DataFrame, score_type: str) -> pd.DataFrame:
     """Mean score per ``upn, subject, term_index`` of one ``score_type`` (rows without a score dropped)."""
-    need = ["upn", "academic_year", "term", "subject", "score"]
-    missing = [c for c in need if c not in assessments.columns]
-    if missing:
-        raise GTDataError(f"The assessments table lacks column(s) {missing}.")
+    require_columns(assessments, ["upn", "academic_year", "term", "subject", "score"], "assessments")
     a = assessments
     if "score_type" in a.columns:
         a = a[a["score_type"] == score_type]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from gtanalytics.errors import GTDataError
 from gtanalytics.reference import load_reference
-from gtanalytics._stats import z_value
+from gtanalytics._stats import require_columns, z_value
 
 __all__ = [
     "KS1_POINTS",
@@ -200,8 +200,8 @@ def assign_pag(values, boundaries=None) -> pd.Series:
         boundaries = p8_estimates()
     if isinstance(boundaries, pd.DataFrame):
         col = "ks2_high" if "ks2_high" in boundaries else "upper"
-        if col not in boundaries or "pag" not in boundaries:
-            raise GTDataError("boundaries needs columns 'pag' and 'ks2_high' (or 'upper').")
+        require_columns(boundaries, ["pag", col], "boundaries", caller="assign_pag",
+                        hint="It needs the columns pag and ks2_high (or upper).")
         b = boundaries.sort_values(col)
         uppers = b[col].to_numpy(dtype=float)[:-1]
         labels = b["pag"].to_numpy()
@@ -262,9 +262,7 @@ def progress8(df: pd.DataFrame, *, prior: str = "ks2_average", a8: str = "a8",
     0.488
     """
     est = p8_estimates() if estimates is None else estimates
-    for c in (prior, a8, *(elements or {}).values()):
-        if c not in df.columns:
-            raise GTDataError(f"Column {c!r} is not in the data (columns: {', '.join(map(str, df.columns))}).")
+    require_columns(df, [prior, a8, *(elements or {}).values()], caller="progress8")
     out = df.copy()
     out["pag"] = assign_pag(out[prior].astype(float), est)
     lookup = est.set_index("pag")
@@ -307,8 +305,7 @@ def apply_negative_cap(scores, pag, min_table: pd.DataFrame, *, column: str = "m
     >>> apply_negative_cap([-4.0, -1.0], [1, 1], pd.DataFrame({"pag": [1], "min_score": [-3.0]})).tolist()
     [-3.0, -1.0]
     """
-    if "pag" not in min_table or column not in min_table:
-        raise GTDataError(f"min_table needs columns 'pag' and {column!r}.")
+    require_columns(min_table, ["pag", column], "minimum scores", caller="apply_negative_cap")
     s = pd.Series(np.asarray(scores, dtype=float))
     floor = pd.Series(np.asarray(pag)).map(min_table.set_index("pag")[column].astype(float)).astype(float)
     capped = np.where(floor.notna() & (s < floor), floor, s)

@@ -48,7 +48,7 @@ from scipy import special
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.reference import load_reference
-from gtanalytics._stats import LOW_N, ols, t_value, z_value
+from gtanalytics._stats import LOW_N, ols, require_columns, t_value, z_value
 
 __all__ = [
     "effect_size",
@@ -487,12 +487,8 @@ def effect_size(df: pd.DataFrame, *, outcome: str, group: str, treatment, pretes
     >>> round(float(r["g"].iloc[0]), 3), int(r["months"].iloc[0])
     (1.206, 12)
     """
-    if not isinstance(df, pd.DataFrame):
-        raise GTDataError("effect_size needs a pandas DataFrame with one row per pupil.")
     needed = [outcome, group] + [c for c in (pretest, cluster) if c is not None]
-    missing = [c for c in needed if c not in df.columns]
-    if missing:
-        raise GTDataError(f"Column(s) {missing} are not in the data; columns present: {list(df.columns)}.")
+    require_columns(df, needed, caller="effect_size")
     values = df[group].dropna().unique()
     if treatment not in set(values):
         raise GTDataError(f"No row has {group} == {treatment!r}; values present: {list(values)}.")

@@ -316,8 +316,8 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
     if top_box < 1:
         raise GTDataError(f"top_box must be 1 or more; got {top_box!r}.")
     if extra:
-        if "upn" not in sv.columns:
-            raise GTDataError(f"Grouping survey answers by {', '.join(extra)} needs a 'upn' column.")
+        require_columns(sv, ["upn"], "surveys", caller="survey_summary",
+                        hint=f"Grouping survey answers by {', '.join(extra)} needs each respondent's upn.")
         sv = attach_groups(sv, pupils, ["academic_year"] + extra, "survey")
     keys = base + extra
     z_value(confidence)

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics.gaps import WITHIN_SCHOOL_NOTE, check_gap_frame, focus_groups, prepare_gap_data, gap, gap_index
+from gtanalytics.gaps import WITHIN_SCHOOL_NOTE, focus_groups, prepare_gap_data, gap, gap_index
 from gtanalytics.reference import load_reference
-from gtanalytics._stats import LOW_N, as_list, iter_groups, mean_ci, t_value, warn_low_n, welch_diff
+from gtanalytics._stats import LOW_N, as_list, iter_groups, mean_ci, require_columns, t_value, warn_low_n, welch_diff
 
 __all__ = ["GapTrend", "gap_trend", "national_gap_index"]
 
@@ -166,7 +166,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
     by_cols = as_list(by)
     data, _ = prepare_gap_data(df, outcome=outcome, group=group, focus=focus, by=[*by_cols, year])
     if pupil is not None:
-        check_gap_frame(df, [pupil])
+        require_columns(df, [pupil], caller="gap_trend")
         data[pupil] = df[pupil]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
@@ -243,7 +243,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
             gi = gap_index(df, score=outcome, group=group, focus=focus, by=[*by_cols, year],
                            confidence=confidence, min_n=min_n)
         ref = national_gap_index(national) if isinstance(national, str) else national
-        check_gap_frame(ref, ["year", "gap_index"], "national gap-index table")
+        require_columns(ref, ["year", "gap_index"], "national gap-index", caller="gap_trend")
         keep = [c for c in ("year", "gap_index", "status", "source") if c in ref.columns]
         ref = ref[keep].rename(columns={"gap_index": "national_gap_index", "status": "national_status",
                                         "source": "national_source"})

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError
-from gtanalytics._stats import (LOW_N, as_list, iter_groups, newcombe_ci, t_value, warn_low_n, welch_diff,
+from gtanalytics._stats import (LOW_N, as_list, iter_groups, newcombe_ci, require_columns, t_value, warn_low_n, welch_diff,
                                welch_moments, z_value)
 
 __all__ = ["gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap", "WITHIN_SCHOOL_NOTE"]
@@ -41,17 +41,6 @@ WITHIN_SCHOOL_NOTE = (
 
 
 # --------------------------------------------------------------------------- helpers
-def check_gap_frame(df: pd.DataFrame, cols, what: str = "data") -> None:
-    """Raise GTDataError unless ``df`` is a DataFrame holding ``cols`` (message names the ``what``)."""
-    if not isinstance(df, pd.DataFrame):
-        raise GTDataError(f"Expected a pandas DataFrame of {what}, got {type(df).__name__}.")
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise GTDataError(
-            f"The {what} has no column {', '.join(map(repr, missing))}. Columns present: "
-            f"{', '.join(map(str, df.columns))}. Rename the column or pass its name.")
-
-
 def _numeric(s: pd.Series, name: str) -> pd.Series:
     out = pd.to_numeric(s, errors="coerce")
     bad = s.notna() & out.isna()
@@ -64,7 +53,7 @@ def _numeric(s: pd.Series, name: str) -> pd.Series:
 def prepare_gap_data(df, *, outcome, group, focus, by, numeric=True):
     """Rows usable for a focus/other comparison, with a boolean ``_focus`` column."""
     by = as_list(by)
-    check_gap_frame(df, [outcome, group, *by])
+    require_columns(df, [outcome, group, *by])
     data = df[[*dict.fromkeys([outcome, group, *by])]].copy()
     if numeric:
         data[outcome] = _numeric(data[outcome], outcome)
@@ -276,7 +265,7 @@ def _percentiles(scores: np.ndarray, percentile) -> np.ndarray:
     if callable(percentile):
         p = np.asarray(percentile(scores), float)
     else:
-        check_gap_frame(percentile, ["score", "percentile"], "national percentile table")
+        require_columns(percentile, ["score", "percentile"], "national percentile")
         table = percentile.drop_duplicates("score").set_index("score")["percentile"].astype(float)
         p = table.reindex(scores).to_numpy()
         if np.isnan(p).any():
@@ -430,7 +419,7 @@ def excellence_gap(df, *, outcome, group, focus, prior=None, prior_cutoff=None, 
                               "level (e.g. threshold=110 at KS2).")
         sub, population = df, f"all pupils; advanced level: {outcome} >= {threshold}"
     else:
-        check_gap_frame(df, [prior, *by_cols])
+        require_columns(df, [prior, *by_cols], caller="excellence_gap")
         if (prior_cutoff is None) == (top_share is None):
             raise GTDataError("Define high prior attainers with exactly one of prior_cutoff= (e.g. 110 for "
                               "the KS2 high score) or top_share= (e.g. 0.25 for the top quarter).")

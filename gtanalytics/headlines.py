@@ -27,7 +27,7 @@ Definitions (DfE)
   combined = all three.
 * KS4: Attainment 8 (points, 0-90), Progress 8 (the school's own estimate from DfE's shipped 2024
   national Attainment 8 estimates by KS2 prior-attainment group, with DfE's interval
-  mean ± 1.96 × national SD / √n; :func:`gtanalytics.progress.value_added` ``method="benchmark"``),
+  mean ± 1.96 × national SD / √n; :func:`gtanalytics.progress.benchmark_progress`),
   grade 4 or above (standard pass) and grade 5 or above (strong pass) in both English and maths.
 """
 
@@ -42,7 +42,7 @@ import pandas as pd
 from gtanalytics.attendance import absence_rates
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.prior_attainment import pair_assessments
-from gtanalytics.progress import value_added
+from gtanalytics.progress import benchmark_progress, value_added
 from gtanalytics.reference import academic_year, national
 from gtanalytics._stats import (
     LOW_N,
@@ -423,8 +423,8 @@ def _progress8(data, a8: pd.Series, dis: pd.Series, confidence: float, year: str
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", GTWarning)
-            g = value_added(f.reset_index(), outcome="a8", prior="ks2", method="benchmark", divisor=10,
-                            confidence=confidence, min_n=1).groups.iloc[0] if len(f) >= 3 else None
+            g = benchmark_progress(f.reset_index(), outcome="a8", prior="ks2", divisor=10,
+                                   confidence=confidence, min_n=1).groups.iloc[0] if len(f) >= 3 else None
         if g is None:
             rows.append(_row("ks4_progress8", group, n=len(f), note="fewer than 3 pupils: no estimate"))
             continue

@@ -27,10 +27,11 @@ import pandas as pd
 from gtanalytics.comparison import (HALF_TERMS, TERMS, compare_with_comparison_group, prepare_interventions, comparison_data)
 from gtanalytics.effects import es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics._stats import LOW_N, ols, t_value
+from gtanalytics._stats import LOW_N, ols, require_columns, t_value
 
 __all__ = [
     "intervention_impact",
+    "judge_impact",
     "MiniReview",
     "mini_review",
     "termly_review",
@@ -40,18 +41,52 @@ _DAYS_PER_MONTH = 365.25 / 12
 
 
 # --------------------------------------------------------------------------- judgement
-def _judge(n, min_n, est, lo, hi, min_effect, has_comparison, comparable=True) -> tuple[str, str]:
+def judge_impact(n: int, estimate: float, ci_low: float, ci_high: float, *, has_comparison: bool,
+                 comparable: bool = True, min_effect: float = 0.1, min_n: int = LOW_N) -> tuple[str, str]:
+    """The judgement of a programme's impact, and its reason, from its effect size and interval.
+
+    The rules of :func:`intervention_impact`'s ``judgement`` column, applied in order: fewer than
+    ``min_n`` pupils (or no estimate) -> "too few pupils to judge"; the interval wholly below zero ->
+    "negative"; a comparable comparison group, an interval above zero and an effect of at least
+    ``min_effect`` SD -> "clear positive impact"; an effect of at least ``min_effect`` otherwise ->
+    "promising"; anything else -> "no evidence of impact".
+
+    Parameters
+    ----------
+    n : int
+        Pupils in the programme.
+    estimate, ci_low, ci_high : float
+        The effect size (SD units) and its interval.
+    has_comparison : bool
+        Whether the effect is against a comparison group (otherwise pre->post only).
+    comparable : bool
+        Whether that comparison group is comparable (:func:`gtanalytics.balance.balance`).
+    min_effect : float
+        Smallest effect worth calling an impact (0.1 SD, about two months' progress).
+    min_n : int
+        Fewest pupils to judge.
+
+    Returns
+    -------
+    tuple of str
+        ``(judgement, reason)``.
+
+    Examples
+    --------
+    >>> judge_impact(30, 0.4, 0.1, 0.7, has_comparison=True)
+    ('clear positive impact', 'interval excludes zero and effect >= 0.1 SD (against the comparison group)')
+    """
     if n < min_n:
         return "too few pupils to judge", f"fewer than {min_n} pupils"
-    if est is None or np.isnan(est):
+    if estimate is None or np.isnan(estimate):
         return "too few pupils to judge", "no usable scores"
     basis = "against the comparison group" if has_comparison else "pre->post only, no comparison group"
-    if hi < 0:
+    if ci_high < 0:
         return "negative", f"whole interval below zero ({basis})"
-    if has_comparison and comparable and lo > 0 and est >= min_effect:
+    if has_comparison and comparable and ci_low > 0 and estimate >= min_effect:
         return "clear positive impact", f"interval excludes zero and effect >= {min_effect:g} SD ({basis})"
-    if est >= min_effect:
-        why = ("interval includes zero" if lo <= 0 else "no comparison group, so impact cannot be shown"
+    if estimate >= min_effect:
+        why = ("interval includes zero" if ci_low <= 0 else "no comparison group, so impact cannot be shown"
                if not has_comparison else "the comparison group is not comparable, so impact cannot be shown")
         return "promising", f"effect >= {min_effect:g} SD but {why} ({basis})"
     return "no evidence of impact", f"effect below {min_effect:g} SD ({basis})"
@@ -183,9 +218,8 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
     """
     df = prepare_interventions(interventions)
     by = (by,) if isinstance(by, str) else tuple(by)
-    missing = [b for b in by if b not in df.columns]
-    if missing:
-        raise GTDataError(f"Cannot group by {missing}: use interventions columns or academic_year/term/half_term.")
+    require_columns(df, by, "interventions", caller="intervention_impact",
+                    hint="Group by interventions columns or academic_year/term/half_term.")
     if comparison not in ("regression", "matched", None):
         raise GTDataError(f"comparison must be 'regression', 'matched' or None; got {comparison!r}.")
     cmp_data = None
@@ -247,8 +281,9 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
         has_cmp = r["comparison_method"] != "none"
         est, lo, hi = ((r.get("es"), r.get("es_ci_low"), r.get("es_ci_high")) if has_cmp else
                        (r.get("paired_es"), r.get("paired_es_ci_low"), r.get("paired_es_ci_high")))
-        r["judgement"], r["judgement_reason"] = _judge(n, min_n, np.nan if est is None else est, lo, hi,
-                                                       min_effect, has_cmp, bool(r.get("comparable", False)))
+        r["judgement"], r["judgement_reason"] = judge_impact(
+            n, np.nan if est is None else est, lo, hi, has_comparison=has_cmp,
+            comparable=bool(r.get("comparable", False)), min_effect=min_effect, min_n=min_n)
         es_for_months = r.get("es", np.nan)
         r["months"] = es_to_months(es_for_months)
         r["months_label"] = months_label(es_for_months)

@@ -19,18 +19,14 @@ import pandas as pd
 from gtanalytics.balance import ancova, balance
 from gtanalytics.comparison import TERMS, as_flag, score_table, term_index, school_calendar, school_weeks
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics._stats import LOW_N, welch_diff
+from gtanalytics._stats import LOW_N, require_columns, welch_diff
 
 __all__ = ["mentor_caseloads", "mentoring_impact"]
 
 
 def _prepare(mentoring: pd.DataFrame, holiday_dates: pd.DataFrame | None = None) -> pd.DataFrame:
-    if not isinstance(mentoring, pd.DataFrame):
-        raise GTDataError("mentoring must be a pandas DataFrame (the mentoring table).")
     need = ["mentor", "upn", "start_date", "end_date"]
-    missing = [c for c in need if c not in mentoring.columns]
-    if missing:
-        raise GTDataError(f"The mentoring table lacks column(s) {missing}; it needs at least {need}.")
+    require_columns(mentoring, need, "mentoring", hint=f"It needs at least {', '.join(need)}.")
     df = mentoring.copy().reset_index(drop=True)
     for c in ("start_date", "end_date"):
         df[c] = pd.to_datetime(df[c], errors="coerce")
@@ -232,8 +228,9 @@ def mentoring_impact(mentoring: pd.DataFrame, *, pupils: pd.DataFrame, assessmen
         raise GTDataError(f"prior_terms must be a whole number of terms, at least 1; got {prior_terms!r}.")
     df = _prepare(mentoring)
     p = pupils.copy()
-    if comparison_filter is not None and comparison_filter not in p.columns:
-        raise GTDataError(f"comparison_filter {comparison_filter!r} is not a column of the pupils table.")
+    if comparison_filter is not None:
+        require_columns(p, [comparison_filter], "pupils", caller="mentoring_impact",
+                        hint="comparison_filter= names a column of the pupils table.")
     sc = None if assessments is None else score_table(assessments, score_type).rename(columns={"score": "value"})
     comparable = comparison == "comparable"
     has_gt = gt is not None and gt in p.columns

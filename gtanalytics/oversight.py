@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.comparison import school_calendar
-from gtanalytics.errors import GTDataError
-from gtanalytics._stats import LOW_N, ratio_cluster_ci, wilson_ci
+from gtanalytics._stats import LOW_N, ratio_cluster_ci, require_columns, wilson_ci
 
 __all__ = ["need_groups", "support_coverage", "staff_deployment"]
 
@@ -87,8 +86,7 @@ def _in_year(table: pd.DataFrame | None, date_col: str, year: str | None) -> pd.
         return pd.DataFrame(columns=["upn"])
     if year is None:
         return table
-    if date_col not in table.columns:
-        raise GTDataError(f"The table has no {date_col!r} column to tell which academic year a row belongs to.")
+    require_columns(table, [date_col], hint=f"{date_col} tells which academic year a row belongs to.")
     return table[school_calendar(table[date_col])["academic_year"].to_numpy() == year]
 
 
@@ -203,9 +201,8 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
     for activity, t, who, role_col, held_col in parts:
         if not len(t):
             continue
-        missing = [c for c in (who, "upn", "sessions_planned", held_col) if c not in t.columns]
-        if missing:
-            raise GTDataError(f"The {activity} table lacks column(s) {missing} needed to describe staff deployment.")
+        require_columns(t, [who, "upn", "sessions_planned", held_col], activity, caller="staff_deployment",
+                        hint="They are needed to describe staff deployment.")
         roles = (t[role_col].astype("string").fillna("role not recorded") if role_col in t.columns
                  else pd.Series("role not recorded", index=t.index))
         t = t.assign(_role=roles if by_role else ", ".join(sorted(roles.unique())),

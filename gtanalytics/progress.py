@@ -1,13 +1,15 @@
 """Progress and value added: OLS, multilevel (random intercept) and DfE-style benchmark.
 
-The one entry point is :func:`value_added`; :func:`pair_assessments` turns the
-long ``assessments`` table into one row per pupil with an outcome and a prior,
-:func:`prior_band` gives low/middle/high prior attainment (both live in
-:mod:`gtanalytics.prior_attainment` and are re-exported here), :func:`va_summary`
-re-groups pupil VA by any characteristics, and :func:`pooled_value_added` pools
-several years of a small cohort.  Conventions: ``va = actual - expected``;
-every group row carries ``n, va, se, ci_low, ci_high, band, low_n`` and the
-method of its interval in ``ci_method``.
+:func:`value_added` fits expectations from the data given (OLS or multilevel);
+:func:`benchmark_progress` compares pupils with a national table by prior
+attainment group, DfE style (``value_added(method="benchmark")`` is the same).
+:func:`va_summary` re-groups pupil VA by any characteristics,
+:func:`pooled_value_added` pools several years of a small cohort,
+:func:`predict_expected` gives expectations for new pupils and
+:func:`summer_progress` pairs this summer's scores with last summer's (via
+:func:`gtanalytics.prior_attainment.pair_assessments`).  Conventions:
+``va = actual - expected``; every group row carries ``n, va, se, ci_low,
+ci_high, band, low_n`` and the method of its interval in ``ci_method``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import gtanalytics.dfe as dfe
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.multilevel import RandomInterceptFit, fit_random_intercept
 from gtanalytics.prior_attainment import pair_assessments
-from gtanalytics._stats import LOW_N, require_columns, z_value
+from gtanalytics._stats import LOW_N, ols, require_columns, z_value
 
 __all__ = [
     "previous_year",
@@ -31,6 +33,7 @@ __all__ = [
     "VAModel",
     "ValueAddedResult",
     "value_added",
+    "benchmark_progress",
     "predict_expected",
     "va_summary",
     "pooled_value_added",
@@ -67,6 +70,8 @@ class VAModel:
         Benchmark table used (by PAG).
     divisor : float
         Benchmark scores are ``(actual - expected) / divisor``.
+    well : float or None
+        The "well above/below" threshold the bands used (None: three bands).
     fit : RandomInterceptFit or None
         The full multilevel fit.
     spec : dict
@@ -87,6 +92,7 @@ class VAModel:
     r2: float | None = None
     table: pd.DataFrame | None = None
     divisor: float = 1.0
+    well: float | None = None
     fit: RandomInterceptFit | None = None
     spec: dict = field(default_factory=dict)
 
@@ -205,11 +211,147 @@ def _finish(out, z, confidence, how, min_n, well, group_sd):
     return out
 
 
+def _pupil_rows(df: pd.DataFrame, *, outcome: str, prior: str, covariates: list, keys: list,
+                confidence: float, se: str):
+    """Check the inputs shared by every method; return the usable rows mask and the number left out."""
+    if not 0 < confidence < 1:
+        raise GTDataError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}.")
+    if se not in ("dfe", "group"):
+        raise GTDataError(f"se must be 'dfe' or 'group', not {se!r}.")
+    require_columns(df, [outcome, prior, *covariates, *keys])
+    for c in (outcome, prior):
+        if not pd.api.types.is_numeric_dtype(df[c]):
+            raise GTDataError(f"Column {c!r} must hold numbers (scores); convert codes to points first.")
+    ok = df[[outcome, prior, *covariates, *keys]].notna().all(axis=1)
+    n_excl = int((~ok).sum())
+    if n_excl:
+        warnings.warn(f"{n_excl} of {len(df)} pupils have a missing {outcome}, {prior}"
+                      f"{', covariate' if covariates else ''}{' or group' if keys else ''} and were left out "
+                      "(their expected and va are blank).", GTWarning, stacklevel=3)
+    if ok.sum() < 3:
+        raise GTDataError(f"Only {int(ok.sum())} pupils have both {outcome!r} and {prior!r}: too few to estimate "
+                          "value added.")
+    return ok, n_excl
+
+
+def _shipped_divisor(table: pd.DataFrame | None, estimate: str) -> float | None:
+    """The divisor of the shipped national SD of ``estimate`` (None with a table of your own)."""
+    if table is not None:
+        return None
+    return float(dfe.p8_national_sd().set_index("column").loc[estimate, "divisor"])
+
+
+def benchmark_progress(df: pd.DataFrame, *, outcome: str, prior: str, by=None, table: pd.DataFrame | None = None,
+                       estimate: str = "a8", divisor: float = 1.0, national_sd: float | None = None,
+                       cap: pd.DataFrame | None = None, well="auto", confidence: float = 0.95, se: str = "dfe",
+                       min_n: int = LOW_N, group_sd: bool = False) -> ValueAddedResult:
+    """DfE-style progress: each pupil's outcome against a national expectation for their prior attainment group.
+
+    Each pupil's prior attainment places them in a prior attainment group
+    (PAG, :func:`gtanalytics.dfe.assign_pag`); the table gives the national
+    average outcome of that group (``expected``) and the pupil's score is
+    ``va = (actual - expected) / divisor``.  A group's score is the mean of
+    its pupils' scores, with the DfE confidence interval
+    ``mean +/- z x national SD / sqrt(n)`` and the DfE progress band
+    (methodology §1.5, §2.3-2.5).  ``value_added(method="benchmark")`` is the
+    same function.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per pupil.
+    outcome, prior : str
+        Columns with the outcome (e.g. Attainment 8) and the prior attainment
+        (e.g. the KS2 average).
+    by : str or list of str, optional
+        Grouping column(s); None gives one overall row.
+    table : DataFrame, optional
+        National table with ``pag``, ``ks2_high`` (or ``upper``) and the
+        ``estimate`` column; default the shipped 2024 Progress 8 estimates
+        (:func:`gtanalytics.dfe.p8_estimates`).
+    estimate : str
+        Column of ``table`` holding the expected outcome (``a8``, ``english``...).
+    divisor : float
+        ``va = (actual - expected) / divisor`` (10 gives Progress 8 from Attainment 8).
+    national_sd : float, optional
+        National pupil SD of ``va`` for DfE intervals.  Default: the shipped
+        2024 SD (rescaled to ``divisor``) with the shipped table, otherwise the
+        SD of the pupils' own ``va``.
+    cap : DataFrame, optional
+        Minimum score per PAG (``pag, min_score``, in ``va`` units) applied to
+        group averages (:func:`gtanalytics.dfe.apply_negative_cap`).
+    well : float, None or "auto"
+        "Well above/below" threshold of the band, in ``va`` units; "auto" =
+        Progress 8's 0.5 (rescaled to ``divisor``) with the shipped table,
+        otherwise three bands only.
+    confidence : float
+        Confidence level of the normal-quantile intervals.
+    se : {"dfe", "group"}
+        Group SE: ``"dfe"`` = the national SD over sqrt(n); ``"group"`` = the
+        group's own SD over sqrt(n).
+    min_n : int
+        Groups with fewer pupils are flagged ``low_n`` (and a GTWarning);
+        default :data:`gtanalytics._stats.LOW_N` (10).
+    group_sd : bool
+        Add each group's own SD of ``va`` as column ``sd``.
+
+    Returns
+    -------
+    ValueAddedResult
+        ``.pupils``: the input rows plus ``pag``, ``expected`` and ``va`` (NaN
+        for rows excluded for missing values) and, with ``cap``, ``va_capped``.
+        ``.groups``: the ``by`` column(s), then ``n, va, se, ci_low, ci_high,
+        band, low_n, ci_method`` (``sd`` if ``group_sd``); with ``cap`` the
+        group ``va`` is the mean of ``va_capped``.
+        ``.model``: a :class:`VAModel` with ``method="benchmark"``, the
+        ``table``, ``divisor``, ``well`` and the national SD as ``se_sd``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> d = pd.DataFrame({"ks2": [105.0] * 30, "a8": [50.0] * 30})
+    >>> r = benchmark_progress(d, outcome="a8", prior="ks2", divisor=10)
+    >>> g = r.groups.iloc[0]
+    >>> float(r.pupils["expected"].iloc[0]), round(float(g.va), 3), round(float(g.ci_high - g.va), 2), g.band
+    (45.12, 0.488, 0.51, 'average')
+    """
+    keys = _as_list(by)
+    ok, n_excl = _pupil_rows(df, outcome=outcome, prior=prior, covariates=[], keys=keys,
+                             confidence=confidence, se=se)
+    used = df[ok]
+    tab = dfe.p8_estimates() if table is None else table
+    require_columns(tab, ["pag", estimate], "benchmark")
+    pag = dfe.assign_pag(used[prior].astype(float), tab)
+    expected = pag.astype(float).map(tab.set_index("pag")[estimate].astype(float)).to_numpy()
+    va = (used[outcome].astype(float).to_numpy() - expected) / divisor
+    shipped = _shipped_divisor(table, estimate)
+    if national_sd is None:
+        national_sd = (float(dfe.p8_national_sd().set_index("column").loc[estimate, "sd"]) * shipped / divisor
+                       if shipped else float(np.std(va, ddof=1)))
+    if well == "auto":
+        well = 0.5 * shipped / divisor if shipped else None
+    pupils = df.copy()
+    pupils["pag"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
+    pupils.loc[ok, "pag"] = pag.to_numpy()
+    pupils.loc[ok, "expected"] = expected
+    pupils.loc[ok, "va"] = va
+    score = "va"
+    if cap is not None:
+        pupils.loc[ok, "va_capped"] = dfe.apply_negative_cap(va, pag.to_numpy(), cap).to_numpy()
+        score = "va_capped"
+    groups = _group_stats(pupils[ok], keys, se_sd=national_sd, se=se, confidence=confidence,
+                          min_n=min_n, well=well, group_sd=group_sd, score=score)
+    spec = {"outcome": outcome, "prior": prior, "degree": 1, "covariates": [], "levels": {}, "by": keys,
+            "estimate": estimate}
+    model = VAModel("benchmark", None, residual_sd=float(np.std(va, ddof=1)), se_sd=national_sd,
+                    n=len(used), n_excluded=n_excl, table=tab, divisor=divisor, well=well, spec=spec)
+    return ValueAddedResult(pupils, groups, model)
+
+
 def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: str = "ols",
                 covariates=(), confidence: float = 0.95, degree: int = 1, se: str = "dfe",
-                reml: bool = True, table: pd.DataFrame | None = None, estimate: str = "a8",
-                divisor: float = 1.0, national_sd: float | None = None, cap: pd.DataFrame | None = None,
-                well="auto", min_n: int = LOW_N, group_sd: bool = False) -> ValueAddedResult:
+                reml: bool = True, well="auto", min_n: int = LOW_N, group_sd: bool = False,
+                **benchmark) -> ValueAddedResult:
     """Value added of pupils and of groups (schools, classes, teachers, characteristics).
 
     Parameters
@@ -227,43 +369,34 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
         ``"multilevel"``: random intercept for ``by`` (REML, or ML with
         ``reml=False``); group va = BLUP (lme4 ``ranef``), se = its conditional
         SE (lme4 ``condVar``).  ``"benchmark"``: expected outcome from a
-        national table by prior attainment group (default: 2024 Progress 8).
+        national table by prior attainment group, the same as
+        :func:`benchmark_progress` (which documents its options).
     covariates : sequence of str
         Contextual covariates (e.g. disadvantaged, sen, eal).  Numeric and
         boolean columns enter as they are; text columns are dummy-coded against
-        their first level (sorted).  Not used by ``"benchmark"``.
+        their first level (sorted).  OLS and multilevel.
     confidence : float
         Confidence level of the normal-quantile intervals.
     degree : int
         Polynomial degree in prior attainment (OLS and multilevel).
     se : {"dfe", "group"}
-        OLS/benchmark group SE: ``"dfe"`` = SD of all pupil residuals (N-1),
-        or the national SD for a benchmark, over sqrt(n); ``"group"`` = the
+        OLS/benchmark group SE: ``"dfe"`` = SD of all pupil residuals (N-1)
+        (for a benchmark, the national SD) over sqrt(n); ``"group"`` = the
         group's own SD over sqrt(n).
     reml : bool
         Multilevel: REML (default) or ML.
-    table : DataFrame, optional
-        Benchmark table with ``pag``, ``ks2_high`` (or ``upper``) and the
-        ``estimate`` column; default :func:`gtanalytics.dfe.p8_estimates`.
-    estimate : str
-        Benchmark column holding the expected outcome (``a8``, ``english``...).
-    divisor : float
-        Benchmark only: ``va = (actual - expected) / divisor`` (10 gives P8).
-    national_sd : float, optional
-        Benchmark: national pupil SD of ``va`` for DfE CIs.  Default: the
-        shipped 2024 SD (rescaled to ``divisor``) with the shipped table,
-        otherwise the SD of the pupils' own ``va``.
-    cap : DataFrame, optional
-        Benchmark: minimum score per PAG (``pag, min_score``, in ``va`` units)
-        applied to group averages (:func:`gtanalytics.dfe.apply_negative_cap`).
     well : float, None or "auto"
-        "Well above/below" threshold for the band, in ``va`` units; "auto" =
-        P8's 0.5 for the shipped table, otherwise three bands only.
+        "Well above/below" threshold of the band, in ``va`` units; "auto" gives
+        three bands only, except for a benchmark (see :func:`benchmark_progress`).
     min_n : int
         Groups with fewer pupils are flagged ``low_n`` (and a GTWarning);
         default :data:`gtanalytics._stats.LOW_N` (10).
     group_sd : bool
         Add each group's own SD of ``va`` as column ``sd``.
+    **benchmark
+        ``method="benchmark"`` only: ``table``, ``estimate``, ``divisor``,
+        ``national_sd`` and ``cap``, passed to :func:`benchmark_progress`
+        (the table is loaded from the bundled reference data when not given).
 
     Returns
     -------
@@ -287,87 +420,47 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
     """
     if method not in _METHODS:
         raise GTDataError(f"method must be one of {', '.join(_METHODS)}, not {method!r}.")
-    if not 0 < confidence < 1:
-        raise GTDataError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence!r}.")
-    if se not in ("dfe", "group"):
-        raise GTDataError(f"se must be 'dfe' or 'group', not {se!r}.")
+    if method == "benchmark":
+        if list(covariates) or degree != 1 or not reml:
+            raise GTDataError("covariates, degree and reml do not apply to method='benchmark': the expected "
+                              "outcome comes from the national table by prior attainment group.")
+        return benchmark_progress(df, outcome=outcome, prior=prior, by=by, confidence=confidence, se=se,
+                                  well=well, min_n=min_n, group_sd=group_sd, **benchmark)
+    if benchmark:
+        raise TypeError(f"value_added(method={method!r}) got unexpected option(s) {', '.join(benchmark)}; "
+                        "table, estimate, divisor, national_sd and cap apply only to method='benchmark'.")
     keys = _as_list(by)
-    covariates = [] if method == "benchmark" else list(covariates)
-    require_columns(df, [outcome, prior, *covariates, *keys])
-    for c in (outcome, prior):
-        if not pd.api.types.is_numeric_dtype(df[c]):
-            raise GTDataError(f"Column {c!r} must hold numbers (scores); convert codes to points first.")
+    covariates = list(covariates)
     if method == "multilevel" and not keys:
         raise GTDataError("method='multilevel' needs by= (the grouping for the random intercept, e.g. 'school_id').")
-    ok = df[[outcome, prior, *covariates, *keys]].notna().all(axis=1)
-    n_excl = int((~ok).sum())
-    if n_excl:
-        warnings.warn(f"{n_excl} of {len(df)} pupils have a missing {outcome}, {prior}"
-                      f"{', covariate' if covariates else ''}{' or group' if keys else ''} and were left out "
-                      "(their expected and va are blank).", GTWarning, stacklevel=2)
+    ok, n_excl = _pupil_rows(df, outcome=outcome, prior=prior, covariates=covariates, keys=keys,
+                             confidence=confidence, se=se)
     used = df[ok]
-    if len(used) < 3:
-        raise GTDataError(f"Only {len(used)} pupils have both {outcome!r} and {prior!r}: too few to estimate value added.")
     pupils = df.copy()
     z = z_value(confidence)
     spec = {"outcome": outcome, "prior": prior, "degree": int(degree), "covariates": covariates,
             "levels": {c: sorted(used[c].astype(str).unique()) for c in covariates if not _is_numeric(used[c])},
-            "by": keys, "estimate": estimate}
+            "by": keys}
     y = used[outcome].astype(float).to_numpy()
-
-    if method == "benchmark":
-        tab = dfe.p8_estimates() if table is None else table
-        require_columns(tab, ["pag", estimate])
-        pag = dfe.assign_pag(used[prior].astype(float), tab)
-        expected = pag.astype(float).map(tab.set_index("pag")[estimate].astype(float)).to_numpy()
-        va = (y - expected) / divisor
-        pupils["pag"] = pd.Series(pd.NA, index=df.index, dtype="Int64")
-        pupils.loc[ok, "pag"] = pag.to_numpy()
-        shipped = None
-        if table is None:
-            sd_tab = dfe.p8_national_sd().set_index("column")
-            shipped = float(sd_tab.loc[estimate, "divisor"])
-        if national_sd is None:
-            national_sd = (float(sd_tab.loc[estimate, "sd"]) * shipped / divisor if shipped
-                           else float(np.std(va, ddof=1)))
-        if well == "auto":
-            well = 0.5 * shipped / divisor if shipped else None
-        pupils.loc[ok, "expected"] = expected
-        pupils.loc[ok, "va"] = va
-        score = "va"
-        if cap is not None:
-            pupils.loc[ok, "va_capped"] = dfe.apply_negative_cap(va, pag.to_numpy(), cap).to_numpy()
-            score = "va_capped"
-        groups = _group_stats(pupils[ok], keys, se_sd=national_sd, se=se, confidence=confidence,
-                              min_n=min_n, well=well, group_sd=group_sd, score=score)
-        model = VAModel("benchmark", None, residual_sd=float(np.std(va, ddof=1)), se_sd=national_sd,
-                        n=len(used), n_excluded=n_excl, table=tab, divisor=divisor, spec=spec)
-        return ValueAddedResult(pupils, groups, model)
-
     if well == "auto":
         well = None
     X = _design(used, spec)
     if method == "ols":
-        Xa = X.to_numpy()
-        q, r = np.linalg.qr(Xa)
-        if np.min(np.abs(np.diag(r))) < 1e-10 * np.max(np.abs(np.diag(r))) or len(y) <= Xa.shape[1]:
-            raise GTDataError("The regression cannot be estimated: a covariate is constant, duplicates another, "
-                              "or there are too few pupils. Remove that covariate.")
-        beta = np.linalg.solve(r, q.T @ y)
-        fitted = Xa @ beta
+        if len(y) <= X.shape[1]:
+            raise GTDataError(f"Only {len(y)} pupils for {X.shape[1]} terms: too few to estimate the regression "
+                              "and its spread. Remove a covariate or lower the degree.")
+        beta, cov, dof = ols(y, X)
+        fitted = X.to_numpy() @ beta
         resid = y - fitted
-        dof = len(y) - Xa.shape[1]
         sigma2 = float(resid @ resid) / dof
-        rinv = np.linalg.inv(r)
-        bse = np.sqrt(sigma2 * np.sum(rinv ** 2, axis=1))
         pupils.loc[ok, "expected"] = fitted
         pupils.loc[ok, "va"] = resid
         se_sd = float(np.std(resid, ddof=1))
         groups = _group_stats(pupils[ok], keys, se_sd=se_sd, se=se, confidence=confidence,
                               min_n=min_n, well=well, group_sd=group_sd)
-        model = VAModel("ols", pd.DataFrame({"term": X.columns, "estimate": beta, "se": bse}),
+        model = VAModel("ols", pd.DataFrame({"term": X.columns, "estimate": beta, "se": np.sqrt(np.diag(cov))}),
                         residual_sd=float(np.sqrt(sigma2)), se_sd=se_sd, n=len(y), n_excluded=n_excl,
-                        r2=_r2(y, resid), spec=spec)
+                        r2=_r2(y, resid), well=well, spec=spec)
         return ValueAddedResult(pupils, groups, model)
 
     # multilevel
@@ -392,7 +485,7 @@ def value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, method: 
     model = VAModel("multilevel", fit.fixed_effects(), residual_sd=float(np.sqrt(fit.sigma2_between + fit.sigma2_within)),
                     se_sd=se_sd, n=len(y), n_excluded=n_excl, sigma2_between=fit.sigma2_between,
                     sigma2_within=fit.sigma2_within, icc=fit.icc, loglik=fit.loglik, reml=fit.reml,
-                    fit=fit, spec=spec)
+                    well=well, fit=fit, spec=spec)
     return ValueAddedResult(pupils, groups, model)
 
 
@@ -503,16 +596,10 @@ def pooled_value_added(df: pd.DataFrame, *, outcome: str, prior: str, by=None, y
         sds.append(r.model.se_sd)
     allp = pd.concat(pooled, ignore_index=True)
     se_sd = (float(np.mean(sds)) if method == "benchmark" else float(np.std(allp["va"], ddof=1)))
-    well = kwargs.get("well", "auto")
-    if well == "auto":
-        well = None
-        if method == "benchmark" and kwargs.get("table") is None:
-            shipped = dfe.p8_national_sd().set_index("column").loc[kwargs.get("estimate", "a8"), "divisor"]
-            well = 0.5 * float(shipped) / kwargs.get("divisor", 1.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
         p = _group_stats(allp, keys, se_sd=se_sd, se=kwargs.get("se", "dfe"), confidence=confidence,
-                         min_n=min_n, well=well, group_sd=False)
+                         min_n=min_n, well=r.model.well, group_sd=False)
     span = f"{chosen[0]} to {chosen[-1]}"
     p = p.assign(period="pooled", years=span)
     out = pd.concat([*parts, p], ignore_index=True)

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.data.schemas import ETHNICITY_MAJOR
-from gtanalytics._stats import LOW_N, as_list, iter_groups, wilson_ci, z_value
+from gtanalytics._stats import (LOW_N, as_list, iter_groups, katz_ratio_ci, koopman_ratio_ci, ratio_test_p,
+                                require_columns, wilson_ci)
 
 __all__ = [
     "CHARACTERISTICS", "birth_term", "register_representation", "DualExceptionality",
@@ -89,9 +90,7 @@ def _auto_by(p: pd.DataFrame, by) -> list[str]:
     for c in ("academic_year", "school_id"):
         if c in p.columns and c not in by and p[c].nunique(dropna=True) > 1:
             by.insert(0, c)  # never pool pupils across years or schools silently
-    missing = [c for c in by if c not in p.columns]
-    if missing:
-        raise GTDataError(f"The pupils table has no column {missing[0]!r} to split by.")
+    require_columns(p, by, "pupils", hint="Pass by= with columns of the pupils table to split by.")
     return by
 
 
@@ -104,60 +103,6 @@ def _values(s: pd.Series) -> list:
 
 def _label(v) -> str:
     return "yes" if v is True or (isinstance(v, np.bool_) and v) else str(v)
-
-
-def _katz(a, b, c, d, confidence):
-    """Katz log interval for the risk ratio (a/(a+b)) / (c/(c+d)); a zero cell is replaced by 0.5."""
-    a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))  # as statsmodels Table2x2(shift_zeros=True)
-    se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
-    z = z_value(confidence)
-    centre = math.log((a / (a + b)) / (c / (c + d)))
-    return math.exp(centre - z * se), math.exp(centre + z * se)
-
-
-def _interval_p(a, b, c, d, ci_method):
-    """Two-sided p-value of the test the interval inverts, at risk ratio 1.
-
-    Koopman: the score statistic at theta = 1 is the pooled two-proportion z (Pearson
-    chi-square without continuity correction); Katz: the Wald z of log(RR) with zero cells
-    replaced by 0.5.  So p < 1 - confidence exactly when the interval excludes 1.
-    """
-    if ci_method == "katz":
-        a, b, c, d = (x if x else 0.5 for x in (a, b, c, d))
-        se = math.sqrt(1 / a - 1 / (a + b) + 1 / c - 1 / (c + d))
-        zs = math.log((a / (a + b)) / (c / (c + d))) / se
-    else:
-        n1, n2 = a + b, c + d
-        pool = (a + c) / (n1 + n2)
-        v = pool * (1 - pool) * (1 / n1 + 1 / n2)
-        if v == 0:
-            return 1.0
-        zs = (a / n1 - c / n2) / math.sqrt(v)
-    return float(2 * stats.norm.sf(abs(zs)))
-
-
-def _koopman(x1, n1, x2, n2, confidence):
-    """Koopman (1984) score interval for the ratio of proportions (x1/n1) / (x2/n2).
-
-    The bounds are the ratios theta at which the score statistic, with both proportions
-    estimated under p1 = theta·p2 (restricted MLE, the root of a quadratic), equals ±z.  It is
-    the Miettinen–Nurminen interval without their n/(n−1) factor.
-    """
-    z = z_value(confidence)
-    p1h, p2h = x1 / n1, x2 / n2
-
-    def score(log_t):
-        t = math.exp(log_t)
-        qa, qb, qc = (n1 + n2) * t, -(n1 * t + x1 + n2 + x2 * t), x1 + x2
-        p2 = (-qb - math.sqrt(max(qb * qb - 4 * qa * qc, 0.0))) / (2 * qa)
-        p1 = t * p2
-        v = p1 * (1 - p1) / n1 + t * t * p2 * (1 - p2) / n2
-        return (p1h - t * p2h) / math.sqrt(v) if v > 0 else math.copysign(math.inf, p1h - t * p2h)
-
-    lim = (math.log(1e-10), math.log(1e10))
-    lo = 0.0 if x1 == 0 else math.exp(optimize.brentq(lambda u: score(u) - z, *lim, xtol=1e-13))
-    hi = math.inf if x2 == 0 else math.exp(optimize.brentq(lambda u: score(u) + z, *lim, xtol=1e-13))
-    return lo, hi
 
 
 # --------------------------------------------------------------------------- representation
@@ -224,11 +169,11 @@ def _representation_table(p: pd.DataFrame, chars: list, by: list, *, confidence,
         tabs, inv = np.unique(np.column_stack([a, b, c, d])[calc], axis=0, return_inverse=True)
         res = np.empty((len(tabs), 4))
         for i, (ta, tb, tc, td) in enumerate(tabs.tolist()):   # each distinct 2x2 table once
-            lo, hi = (_koopman(ta, ta + tb, tc, tc + td, confidence) if ci_method == "koopman"
-                      else _katz(ta, tb, tc, td, confidence))
+            lo, hi = (koopman_ratio_ci(ta, ta + tb, tc, tc + td, confidence=confidence) if ci_method == "koopman"
+                      else katz_ratio_ci(ta, tb, tc, td, confidence=confidence))
             pv = (stats.fisher_exact([[ta, tb], [tc, td]]).pvalue if test == "fisher"
                   else stats.binomtest(ta, ta + tc, (ta + tb) / (ta + tb + tc + td)).pvalue)
-            res[i] = lo, hi, _interval_p(ta, tb, tc, td, ci_method), pv
+            res[i] = lo, hi, ratio_test_p(ta, tb, tc, td, method=ci_method), pv
         res = res[inv.ravel()]
         w = share_cohort[calc]
         lo, hi = res[:, 0], res[:, 1]
@@ -304,10 +249,8 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     >>> round(float(r["ratio"][0]), 3), r["verdict"][0]
     (0.167, 'under-represented')
     """
-    if not isinstance(pupils, pd.DataFrame):
-        raise GTDataError(f"Expected the pupils DataFrame, got {type(pupils).__name__}.")
-    if register not in pupils.columns:
-        raise GTDataError(f"The pupils table has no register column {register!r}; pass register=<column>.")
+    require_columns(pupils, [register], "pupils", caller="register_representation",
+                    hint="Pass register=<the column of the G&T register>.")
     if pupils.empty:
         raise GTDataError("The pupils table has no rows, so there is no register to audit.")
     if test not in ("fisher", "binomial"):
@@ -317,11 +260,11 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     p = _with_derived(pupils)
     p["_reg"] = _flag(p[register], register)
     chars = [characteristics] if isinstance(characteristics, str) else list(characteristics)
+    if tuple(chars) != CHARACTERISTICS:
+        require_columns(p, chars, "pupils", caller="register_representation",
+                        hint="Pass characteristics= with columns of the pupils table (derived columns: "
+                             "ethnicity_major needs ethnicity, birth_term needs date_of_birth).")
     absent = [c for c in chars if c not in p.columns]
-    if absent and tuple(chars) != CHARACTERISTICS:
-        raise GTDataError(f"The pupils table has no column {', '.join(map(repr, absent))} (needed for "
-                          "characteristics=). Derived columns: ethnicity_major needs ethnicity, birth_term "
-                          "needs date_of_birth.")
     chars = [c for c in chars if c in p.columns]
     by = _auto_by(p, by)
     out = _representation_table(p, chars, by, confidence=confidence, test=test, ci_method=ci_method)
@@ -385,9 +328,7 @@ def dual_exceptionality(pupils, *, register="gt_register", sen="sen", codes=("K"
     >>> dual_exceptionality(p).counts["n_dme"].tolist()
     [2]
     """
-    for c in (register, sen):
-        if c not in pupils.columns:
-            raise GTDataError(f"The pupils table has no column {c!r}.")
+    require_columns(pupils, [register, sen], "pupils", caller="dual_exceptionality")
     p = pupils.copy()
     p["_reg"] = _flag(p[register], register)
     by = _auto_by(p, by)
@@ -476,13 +417,9 @@ def missing_from_register(pupils, attainment, *, register="gt_register", academi
     >>> missing_from_register(p, a, top_share=0.2).pupils["upn"].tolist()
     ['i']
     """
-    need = ["upn", "academic_year", register]
-    for c in need:
-        if c not in pupils.columns:
-            raise GTDataError(f"The pupils table has no column {c!r}.")
-    for c in ("upn", "academic_year", "subject", "assessment", "score"):
-        if c not in attainment.columns:
-            raise GTDataError(f"The attainment (assessments) table has no column {c!r}.")
+    require_columns(pupils, ["upn", "academic_year", register], "pupils", caller="missing_from_register")
+    require_columns(attainment, ["upn", "academic_year", "subject", "assessment", "score"],
+                    "attainment (assessments)", caller="missing_from_register")
     if top_share is None and min_score is None:
         raise GTDataError("Say who counts as a high attainer: top_share= (e.g. 0.10) and/or min_score= (e.g. 120).")
     if top_share is not None and not 0 < top_share < 1:
@@ -596,9 +533,7 @@ def register_changes(pupils, *, from_year, to_year, register="gt_register",
     ...     ["stayed", "joined", "left"]].values.tolist()
     [[1, 1, 1]]
     """
-    for c in ("upn", "academic_year", register):
-        if c not in pupils.columns:
-            raise GTDataError(f"The pupils table has no column {c!r}.")
+    require_columns(pupils, ["upn", "academic_year", register], "pupils", caller="register_changes")
     by = as_list(by)
     by = [c for c in by if c in pupils.columns]
     years = set(pupils["academic_year"].dropna())

@@ -25,6 +25,7 @@ from scipy import stats
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.progress import ValueAddedResult, predict_expected, value_added
 from gtanalytics.prior_attainment import prior_band
+from gtanalytics._stats import require_columns
 
 __all__ = ["estimate_targets", "on_track", "under_achievers"]
 
@@ -186,9 +187,8 @@ def under_achievers(result: ValueAddedResult, *, gt: str | None = "gt_register",
     sel = pd.Series(False, index=p.index)
     reason = pd.Series("", index=p.index)
     if gt is not None:
-        if gt not in p:
-            raise GTDataError(f"Column {gt!r} (the G&T register) is not in the data; pass gt=None to use "
-                              "prior attainment only.")
+        require_columns(p, [gt], "pupils", caller="under_achievers",
+                        hint="gt= names the G&T register column; pass gt=None to use prior attainment only.")
         on_reg = p[gt].fillna(False).astype(bool)
         sel |= on_reg
         reason = reason.where(~on_reg, "G&T register")

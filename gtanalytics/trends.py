@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics._stats import LOW_N, as_list, iter_groups, require_columns, t_value, z_value
+from gtanalytics._stats import LOW_N, as_list, iter_groups, ols, require_columns, t_value, z_value
 
 __all__ = ["Improvement", "improvement", "difference_in_differences", "school_comparison", "mentoring_pairs",
            "year_number"]
@@ -74,8 +74,8 @@ def _slope(x: np.ndarray, y: np.ndarray) -> tuple[float, float, int]:
     n = len(x)
     if n < 2 or np.ptp(x) == 0:
         return np.nan, np.nan, n - 2
-    res = stats.linregress(x, y)
-    return float(res.slope), (float(res.stderr) if n > 2 else np.nan), n - 2
+    beta, cov, dof = ols(y, np.column_stack([np.ones(n), x]))
+    return float(beta[1]), float(np.sqrt(cov[1, 1])), dof
 
 
 def _national_series(national, measure: str, year: str) -> pd.Series | float | None:

@@ -236,22 +236,28 @@ def test_grouping_costs_and_small_n(school):
     with pytest.warns(GTWarning, match="only 6 pupils"):
         s = intervention_impact(small, pupils=pupils, assessments=tests)
     assert s["judgement"].iloc[0] == "too few pupils to judge" and s["low_n"].iloc[0]
-    with pytest.raises(GTDataError, match="Cannot group"):
+    with pytest.raises(GTDataError, match="no column 'colour'"):
         intervention_impact(iv, by="colour")
     with pytest.raises(GTDataError, match="comparison"):
         intervention_impact(iv, comparison="magic")
 
 
 def test_judgement_rules_on_constructed_intervals():
-    from gtanalytics.interventions import _judge
+    from gtanalytics.interventions import judge_impact
 
-    assert _judge(5, 10, 0.5, 0.2, 0.8, 0.1, True)[0] == "too few pupils to judge"
-    assert _judge(30, 10, -0.4, -0.7, -0.1, 0.1, True)[0] == "negative"
-    assert _judge(30, 10, 0.4, 0.1, 0.7, 0.1, True)[0] == "clear positive impact"
-    assert _judge(30, 10, 0.4, 0.1, 0.7, 0.1, False)[0] == "promising"
-    assert _judge(30, 10, 0.3, -0.1, 0.7, 0.1, True)[0] == "promising"
-    assert _judge(30, 10, 0.05, -0.2, 0.3, 0.1, True)[0] == "no evidence of impact"
-    assert _judge(30, 10, -0.1, -0.4, 0.2, 0.1, True)[0] == "no evidence of impact"
+    def judge(n, est, lo, hi, has_comparison, comparable=True):
+        return judge_impact(n, est, lo, hi, has_comparison=has_comparison, comparable=comparable,
+                            min_effect=0.1, min_n=10)[0]
+
+    assert judge(5, 0.5, 0.2, 0.8, True) == "too few pupils to judge"
+    assert judge(30, np.nan, np.nan, np.nan, True) == "too few pupils to judge"
+    assert judge(30, -0.4, -0.7, -0.1, True) == "negative"
+    assert judge(30, 0.4, 0.1, 0.7, True) == "clear positive impact"
+    assert judge(30, 0.4, 0.1, 0.7, False) == "promising"
+    assert judge(30, 0.4, 0.1, 0.7, True, comparable=False) == "promising"
+    assert judge(30, 0.3, -0.1, 0.7, True) == "promising"
+    assert judge(30, 0.05, -0.2, 0.3, True) == "no evidence of impact"
+    assert judge(30, -0.1, -0.4, 0.2, True) == "no evidence of impact"
 
 
 def test_mini_review_expected_progress_matches_statsmodels(school):

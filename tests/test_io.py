@@ -410,14 +410,14 @@ def test_parquet_read_by_column_equals_row_by_row(tmp_path, monkeypatch, blank_l
     p.to_parquet(tmp_path / "pupils.parquet", index=False)
     by_column = _loaded(load(tmp_path, today="2026-01-01"))
 
-    original = readers._parquet_block
+    original = readers.parquet_block
 
     def row_by_row(path, label):
         block = original(path, label)
         block.materialise()
         return block
 
-    monkeypatch.setattr(readers, "_parquet_block", row_by_row)
+    monkeypatch.setattr(readers, "parquet_block", row_by_row)
     by_row = _loaded(load(tmp_path, today="2026-01-01"))
     assert len(by_column["quality"]) > 0
     for name, frame in by_row.items():

@@ -13,16 +13,32 @@ import pandas as pd
 import pytest
 
 from gtanalytics import dfe
-from gtanalytics.prior_attainment import _ks1_points_of, pair_assessments
+from gtanalytics.prior_attainment import pair_assessments
 
 
 @pytest.mark.parametrize("dtype", ["str", object])
-def test_ks1_points_lookup_equals_row_by_row(dtype):
+def test_ks1_aps_from_codes_equals_row_by_row(dtype):
+    """pair_assessments looks each KS1 code up once (not row by row): the APS equals dfe.ks1_aps per pupil."""
     rng = np.random.default_rng(3)
-    codes = rng.choice(["EXS", "GDS", "WTS", "PKF", "A", "D", "", " exs ", "7", None], 500)
-    s = pd.Series(codes, dtype=dtype)
-    expected = s.map(lambda c: dfe.ks1_points(c) if pd.notna(c) else np.nan).to_numpy(float)
-    np.testing.assert_array_equal(_ks1_points_of(s), expected)
+    n = 200
+    codes = rng.choice(["EXS", "GDS", "WTS", "PKF", "A", "D", "", " exs ", "7", None], (n, 3))
+    subjects = ("reading", "writing", "maths")
+    ks1 = pd.DataFrame({"upn": np.repeat([f"P{i:03d}" for i in range(n)], 3), "academic_year": "2019/20",
+                        "term": "Summer", "subject": np.tile(subjects, n), "assessment": "KS1", "score": np.nan,
+                        "result": pd.Series(codes.ravel(), dtype=dtype)})
+    ks2 = pd.DataFrame({"upn": [f"P{i:03d}" for i in range(n)], "academic_year": "2023/24", "term": "Summer",
+                        "subject": "maths", "assessment": "KS2", "score": 100.0, "result": None})
+    out = pair_assessments(pd.concat([ks1, ks2], ignore_index=True), outcome=dict(assessment="KS2", subject="maths"),
+                           prior=dict(assessment="KS1", subject=list(subjects), combine="ks1_aps"))
+    def points(c):
+        return dfe.ks1_points(c) if pd.notna(c) else np.nan
+
+    expected = pd.Series([((points(r) + points(w)) / 2 + points(m)) / 2 for r, w, m in
+                          pd.Series(codes.ravel(), dtype=dtype).to_numpy().reshape(n, 3)],
+                         index=[f"P{i:03d}" for i in range(n)])
+    got = out.set_index("upn")["prior"]
+    assert got.notna().sum() > 20 and expected.isna().sum() > 20    # both kinds of pupil are present
+    np.testing.assert_array_equal(got.reindex(expected.index).to_numpy(float), expected.to_numpy(float))
 
 
 def test_pair_assessments_ks1_aps_from_codes():

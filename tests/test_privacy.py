@@ -98,7 +98,7 @@ needs_pdf_tools = pytest.mark.skipif(
 
 @needs_pdf_tools
 def test_pdf_text_is_checked_and_a_leaky_report_withheld(data, tmp_path):
-    from gtanalytics.report._build import _withhold_if_unsafe, html_to_pdf
+    from gtanalytics.report import html_to_pdf, withhold_if_unsafe
 
     html = tmp_path / "r.html"
     html.write_text("<html><body><h1>Report</h1><p>Zofia Kowalczyk, born 30/06/2013, UPN C123456789014.</p>"
@@ -108,7 +108,7 @@ def test_pdf_text_is_checked_and_a_leaky_report_withheld(data, tmp_path):
     assert {"upn", "name", "date_of_birth"} <= set(found["kind"])
     assert found.loc[found["kind"] == "name", "where"].tolist() == ["PDF page 1, line 2"]   # line 1: the heading
     with pytest.raises(RuntimeError, match="report withheld"):
-        _withhold_if_unsafe(pdf, data, THRESHOLD, "r")
+        withhold_if_unsafe(pdf, data, THRESHOLD, "r")
     assert not pdf.exists() and not html.exists()  # both the PDF and its HTML are deleted
 
 

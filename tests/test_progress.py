@@ -5,7 +5,8 @@ Independent implementations:
   the DfE formula (SD of all pupil residuals with N-1 over sqrt(n), normal quantile: methodology §1.5).
 * R lme4 (fixture tests/reference/lme4_reference.csv, see tests/test_multilevel.py for how to
   regenerate): the multilevel group va (BLUP) and se (condVar) through value_added.
-* DfE 2024 Progress 8 table values (methodology §2.3-2.5) for method="benchmark".
+* DfE 2024 Progress 8 table values (methodology §2.3-2.5) for benchmark_progress (and its alias
+  value_added(method="benchmark")).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.prior_attainment import pair_assessments, prior_band
-from gtanalytics.progress import pooled_value_added, predict_expected, va_summary, value_added
+from gtanalytics.progress import (benchmark_progress, pooled_value_added, predict_expected, va_summary,
+                                  value_added)
 
 REF = Path(__file__).parent / "reference"
 Z95 = stats.norm.ppf(0.975)
@@ -149,7 +151,7 @@ def test_multilevel_groups_are_lme4_blups(reml):
 
 def test_benchmark_p8_worked_example_and_dfe_ci():
     d = pd.DataFrame({"ks2": [105.0] * 30, "a8": [50.0] * 30})
-    r = value_added(d, outcome="a8", prior="ks2", method="benchmark", divisor=10)
+    r = benchmark_progress(d, outcome="a8", prior="ks2", divisor=10)
     assert (r.pupils["pag"] == 19).all()
     assert r.pupils["expected"].iloc[0] == 45.12
     assert r.pupils["va"].iloc[0] == pytest.approx((50 - 45.12) / 10, abs=1e-12)
@@ -159,32 +161,78 @@ def test_benchmark_p8_worked_example_and_dfe_ci():
     assert g.se == pytest.approx(1.41628 / np.sqrt(30), rel=1e-12)
     assert g.band == "average"  # 0.488 - 0.507 < 0: the interval includes 0
     # in A8 units (divisor 1) the same school: SD x 10, threshold x 10, same band
-    r1 = value_added(d, outcome="a8", prior="ks2", method="benchmark")
+    r1 = benchmark_progress(d, outcome="a8", prior="ks2")
     assert r1.groups.va.iloc[0] == pytest.approx(4.88) and r1.groups.band.iloc[0] == "average"
     assert r1.groups.se.iloc[0] == pytest.approx(14.1628 / np.sqrt(30))
     d2 = pd.DataFrame({"ks2": [105.0] * 60, "a8": [52.0] * 60})
-    r2 = value_added(d2, outcome="a8", prior="ks2", method="benchmark", divisor=10)
+    r2 = benchmark_progress(d2, outcome="a8", prior="ks2", divisor=10)
     assert round(r2.groups.ci_high.iloc[0] - r2.groups.va.iloc[0], 2) == 0.36
     assert r2.groups.band.iloc[0] == "well above average"  # 0.688 >= 0.5 and lower limit 0.33 > 0
     d3 = pd.DataFrame({"ks2": [105.0] * 150, "a8": [48.0] * 150})
-    r3 = value_added(d3, outcome="a8", prior="ks2", method="benchmark", divisor=10)
+    r3 = benchmark_progress(d3, outcome="a8", prior="ks2", divisor=10)
     assert round(r3.groups.ci_high.iloc[0] - r3.groups.va.iloc[0], 2) == 0.23
     assert r3.groups.band.iloc[0] == "above average"  # 0.288 < 0.5, lower limit 0.06 > 0
-    r1b = value_added(d3, outcome="a8", prior="ks2", method="benchmark")  # A8 units: same band
+    r1b = benchmark_progress(d3, outcome="a8", prior="ks2")  # A8 units: same band
     assert r1b.groups.band.iloc[0] == "above average"
+    # the alias value_added(method="benchmark") is the same measure
+    a = value_added(d2, outcome="a8", prior="ks2", method="benchmark", divisor=10)
+    assert round(a.groups.ci_high.iloc[0] - a.groups.va.iloc[0], 2) == 0.36
+    assert a.groups.band.iloc[0] == "well above average"
 
 
 def test_benchmark_cap_and_custom_table():
     table = pd.DataFrame({"pag": [1, 2, 3], "upper": [8.0, 14.0, 99.0], "ks2_reading": [95.0, 102.0, 109.0]})
     d = pd.DataFrame({"ks1": [6.0, 10.0, 16.0, 16.0], "read": [80.0, 104.0, 110.0, 112.0]})
-    r = value_added(d, outcome="read", prior="ks1", method="benchmark", table=table, estimate="ks2_reading",
-                    national_sd=6.0, cap=pd.DataFrame({"pag": [1], "min_score": [-10.0]}), min_n=1)
+    r = benchmark_progress(d, outcome="read", prior="ks1", table=table, estimate="ks2_reading",
+                           national_sd=6.0, cap=pd.DataFrame({"pag": [1], "min_score": [-10.0]}), min_n=1)
     assert r.pupils["expected"].tolist() == [95.0, 102.0, 109.0, 109.0]
     assert r.pupils["va"].tolist() == [-15.0, 2.0, 1.0, 3.0]
     assert r.pupils["va_capped"].tolist() == [-10.0, 2.0, 1.0, 3.0]
     assert r.groups.va.iloc[0] == pytest.approx((-10 + 2 + 1 + 3) / 4)  # school average uses capped scores
     assert r.groups.se.iloc[0] == pytest.approx(6.0 / 2)
     assert r.groups.band.iloc[0] in {"average", "above average", "below average"}  # no KS2 "well" threshold
+    assert r.model.well is None and r.model.se_sd == 6.0
+
+
+def test_value_added_benchmark_alias_equals_benchmark_progress():
+    """value_added(method="benchmark", **options) forwards to benchmark_progress: the same pupils, groups and model."""
+    rng = np.random.default_rng(20)
+    n = 200
+    d = pd.DataFrame({"ks2": np.clip(rng.normal(104, 6, n), 80, 120), "school_id": rng.choice(list("ABC"), n)})
+    d["a8"] = np.clip(0.9 * d["ks2"] - 45 + rng.normal(0, 12, n), 0, 90)
+    d.loc[3, "a8"] = np.nan
+    cap = pd.DataFrame({"pag": range(1, 35), "min_score": -2.5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        for kw in ({}, dict(divisor=10, cap=cap, se="group", confidence=0.9, group_sd=True),
+                   dict(estimate="english", divisor=2, by="school_id", well=None, national_sd=1.2)):
+            kw = {"by": None, **kw}
+            outcome = "a8"
+            new = benchmark_progress(d, outcome=outcome, prior="ks2", **kw)
+            old = value_added(d, outcome=outcome, prior="ks2", method="benchmark", **kw)
+            pd.testing.assert_frame_equal(new.pupils, old.pupils)
+            pd.testing.assert_frame_equal(new.groups, old.groups)
+            assert (new.model.se_sd, new.model.divisor, new.model.well, new.model.n) == \
+                   (old.model.se_sd, old.model.divisor, old.model.well, old.model.n)
+    # benchmark options do not apply to OLS, nor OLS options to the benchmark
+    with pytest.raises(TypeError, match="divisor"):
+        value_added(d, outcome="a8", prior="ks2", divisor=10)
+    with pytest.raises(GTDataError, match="covariates"):
+        value_added(d, outcome="a8", prior="ks2", method="benchmark", covariates=["school_id"])
+
+
+def test_pooled_benchmark_uses_the_national_sd_and_p8_bands():
+    rng = np.random.default_rng(7)
+    d = pd.DataFrame({"academic_year": np.repeat(["2022/23", "2023/24"], 40), "ks2": 105.0,
+                      "a8": 45.12 + 10 * rng.normal(0.7, 1, 80)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GTWarning)
+        out = pooled_value_added(d, outcome="a8", prior="ks2", method="benchmark", years=2, divisor=10)
+    pooled = out.iloc[-1]
+    assert pooled.n == 80 and pooled.va == pytest.approx(((d["a8"] - 45.12) / 10).mean(), rel=1e-12)
+    assert pooled.se == pytest.approx(1.41628 / np.sqrt(80), rel=1e-12)  # DfE 2024 national P8 SD
+    # P8's "well above" threshold (0.5) applies to the pooled row: va 0.69, lower limit 0.38 > 0
+    assert pooled.va - Z95 * pooled.se > 0 and pooled.va >= 0.5 and pooled.band == "well above average"
 
 
 def test_predict_expected_for_new_pupils_and_va_summary():

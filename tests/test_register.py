@@ -172,7 +172,7 @@ def test_birth_term_boundaries():
 
 def test_bad_input():
     p = _cohort(5, 50)
-    with pytest.raises(GTDataError, match="no register column 'g_and_t'"):
+    with pytest.raises(GTDataError, match="no column 'g_and_t'"):
         register_representation(p, register="g_and_t")
     with pytest.raises(GTDataError, match="'religion'"):
         register_representation(p, characteristics=["religion"])
@@ -297,25 +297,38 @@ def test_sample_register_audit_finds_planted_patterns(sample):
 
 def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method="koopman", characteristics=None,
                             by=None):
-    """The former per-group loop of register_representation (before vectorising), kept as the reference."""
+    """The former per-group loop of register_representation (before vectorising), kept as the reference.
+
+    Derived columns, the yes/no flag, the automatic split by year and school and the value labels are
+    written out here; the intervals and tests are the scalar ones of gtanalytics._stats.
+    """
     import math
 
-    from gtanalytics import register as R
+    from gtanalytics import _stats as gs
+    from gtanalytics.data.schemas import ETHNICITY_MAJOR
+    from gtanalytics.register import CHARACTERISTICS
 
-    p = R._with_derived(pupils)
-    p["_reg"] = R._flag(p["gt_register"], "gt_register")
-    chars = [c for c in (characteristics or R.CHARACTERISTICS) if c in p.columns]
+    p = pupils.copy()
+    if "ethnicity_major" not in p and "ethnicity" in p:
+        p["ethnicity_major"] = p["ethnicity"].map(ETHNICITY_MAJOR)
+    if "birth_term" not in p and "date_of_birth" in p:
+        p["birth_term"] = birth_term(p["date_of_birth"]).to_numpy()
+    p["_reg"] = p["gt_register"].astype(bool)
+    auto = [c for c in ("academic_year", "school_id") if c in p and p[c].nunique() > 1 and c not in gs.as_list(by)]
+    chars = [c for c in (characteristics or CHARACTERISTICS) if c in p.columns]
     rows = []
-    for key, sub in R.iter_groups(p, R._auto_by(p, by)):
+    for key, sub in gs.iter_groups(p, auto[::-1] + gs.as_list(by)):
         for ch in chars:
             known = sub[sub[ch].notna()]
             reg = known["_reg"].to_numpy(bool)
-            for v in R._values(known[ch]):
+            seen = known[ch].unique()
+            for v in ([True] if set(seen) <= {True, False} else sorted(seen, key=str)):
                 ing = (known[ch] == v).to_numpy(bool)
                 a, b = int((ing & reg).sum()), int((ing & ~reg).sum())
                 c, d = int((~ing & reg).sum()), int((~ing & ~reg).sum())
                 n, ng, nr = a + b + c + d, a + b, a + c
-                row = {**key, "characteristic": ch, "value": R._label(v), "n_cohort": n, "n_group": ng,
+                label = "yes" if v is True or (isinstance(v, np.bool_) and v) else str(v)
+                row = {**key, "characteristic": ch, "value": label, "n_cohort": n, "n_group": ng,
                        "n_register": nr, "n_group_register": a, "share_cohort": ng / n if n else math.nan,
                        "share_register": a / nr if nr else math.nan, "ratio": math.nan, "ci_low": math.nan,
                        "ci_high": math.nan, "risk_ratio": math.nan, "rr_ci_low": math.nan,
@@ -324,12 +337,12 @@ def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method
                 if nr and c + d and ng:
                     w = ng / n
                     rr = (a / ng) / (c / (c + d)) if c else math.inf
-                    lo, hi = (R._koopman(a, ng, c, c + d, confidence) if ci_method == "koopman"
-                              else R._katz(a, b, c, d, confidence))
+                    lo, hi = (gs.koopman_ratio_ci(a, ng, c, c + d, confidence=confidence) if ci_method == "koopman"
+                              else gs.katz_ratio_ci(a, b, c, d, confidence=confidence))
                     f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
                     row.update(ratio=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
                                rr_ci_low=lo, rr_ci_high=hi)
-                    row["p_value"] = R._interval_p(a, b, c, d, ci_method)
+                    row["p_value"] = gs.ratio_test_p(a, b, c, d, method=ci_method)
                     row["p_exact"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
                                       else stats.binomtest(a, nr, w).pvalue)
                 rows.append(row)

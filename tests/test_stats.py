@@ -8,6 +8,11 @@
 * Exact Poisson: statsmodels ``confint_poisson(method="exact-c")`` and the defining tail
   probabilities from ``scipy.stats.poisson``.
 * Ratio with cluster SE: statsmodels WLS on a constant with cluster-robust covariance.
+* Risk ratio: Koopman score interval against statsmodels ``confint_proportions_2indep(compare="ratio",
+  method="score", correction=False)``, Katz against ``Table2x2(shift_zeros=True).riskratio_confint()``,
+  their p-values against scipy ``chi2_contingency(correction=False)`` and ``Table2x2.riskratio_pvalue()``.
+* OLS (the package's one least-squares fit): statsmodels ``OLS(...).fit()`` params, cov_params, df_resid;
+  its column screen ``full_rank_columns`` against a greedy loop on ``numpy.linalg.matrix_rank``.
 """
 
 from __future__ import annotations
@@ -132,6 +137,60 @@ def test_ratio_cluster_matches_statsmodels_cluster_robust():
     r1, se1, lo1, _ = gs.ratio_cluster_ci([5], [100])
     assert r1 == 0.05 and np.isnan(se1) and np.isnan(lo1)
     assert all(np.isnan(v) for v in gs.ratio_cluster_ci([], []))
+
+
+@pytest.mark.parametrize("a,b,c,d", [(10, 30, 20, 140), (3, 9, 40, 48), (0, 12, 10, 78), (25, 5, 60, 110)])
+def test_risk_ratio_intervals_and_p_match_statsmodels_and_scipy(a, b, c, d):
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    lo, hi = gs.koopman_ratio_ci(a, a + b, c, c + d, confidence=0.9)
+    ref = confint_proportions_2indep(a, a + b, c, c + d, compare="ratio", method="score", correction=False,
+                                     alpha=0.1)
+    assert (lo, hi) == pytest.approx(ref, rel=1e-8, abs=1e-12)
+    t = Table2x2(np.array([[a, b], [c, d]]), shift_zeros=True)
+    assert gs.katz_ratio_ci(a, b, c, d) == pytest.approx(t.riskratio_confint(), rel=1e-12)
+    assert gs.ratio_test_p(a, b, c, d, method="katz") == pytest.approx(t.riskratio_pvalue(), rel=1e-10)
+    chi2 = sps.chi2_contingency(np.array([[a, b], [c, d]]), correction=False)
+    assert gs.ratio_test_p(a, b, c, d) == pytest.approx(chi2.pvalue, rel=1e-10)
+
+
+def test_ols_matches_statsmodels_and_refuses_aliased_columns():
+    rng = np.random.default_rng(4)
+    n = 60
+    X = np.column_stack([np.ones(n), rng.normal(100, 15, n), rng.random(n) < 0.3, rng.normal(0, 1, n)])
+    y = 0.3 * X[:, 1] - 2 * X[:, 2] + rng.normal(0, 3, n)
+    beta, cov, df = gs.ols(y, X)
+    fit = sm.OLS(y, X.astype(float)).fit()
+    np.testing.assert_allclose(beta, fit.params, rtol=1e-10)
+    np.testing.assert_allclose(cov, fit.cov_params(), rtol=1e-9)
+    assert df == fit.df_resid == n - 4
+    # as many rows as columns: an exact fit, no residual df, no covariance
+    b2, cov2, df2 = gs.ols(y[:4], X[:4])
+    np.testing.assert_allclose(X[:4] @ b2, y[:4], rtol=1e-10)
+    assert df2 == 0 and np.isnan(cov2).all()
+    for bad in (np.column_stack([X, 2 * X[:, 1] + 1]),      # a combination of other columns
+                np.column_stack([X, np.ones(n)]),           # a second constant
+                X[:3]):                                     # fewer rows than columns
+        with pytest.raises(GTDataError, match="cannot be estimated"):
+            gs.ols(y[:len(bad)], bad)
+
+
+def test_full_rank_columns_keeps_the_columns_matrix_rank_keeps():
+    # Reference: the former greedy loop on numpy.linalg.matrix_rank of the full n-row matrix.
+    def by_matrix_rank(X):
+        keep = []
+        for j in range(X.shape[1]):
+            if np.linalg.matrix_rank(X[:, keep + [j]]) == len(keep) + 1:
+                keep.append(j)
+        return X[:, keep]
+
+    rng = np.random.default_rng(5)
+    for n in (8, 60, 500):
+        g = rng.integers(0, 4, n)
+        d = [(g == k).astype(float) for k in range(4)]           # all four dummies: one is aliased
+        X = np.column_stack([np.ones(n), rng.normal(size=n), *d, np.zeros(n), 2 * d[1], d[0] + d[2],
+                             rng.normal(size=n)])
+        np.testing.assert_array_equal(X[:, gs.full_rank_columns(X)], by_matrix_rank(X))
 
 
 def test_split_and_flag_helpers():

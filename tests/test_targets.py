@@ -19,7 +19,7 @@ from scipy import stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics.prior_attainment import pair_assessments
-from gtanalytics.progress import value_added
+from gtanalytics.progress import benchmark_progress, value_added
 from gtanalytics.targets import estimate_targets, on_track, under_achievers
 
 
@@ -67,8 +67,8 @@ def test_progress8_benchmark_estimates_are_in_attainment8_points():
     d = pd.DataFrame({"ks2": ks2, "a8": expected + rng.normal(0, 14, n)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
-        p8 = estimate_targets(value_added(d, outcome="a8", prior="ks2", method="benchmark", divisor=10))
-        a8 = estimate_targets(value_added(d, outcome="a8", prior="ks2", method="benchmark", divisor=1))
+        p8 = estimate_targets(benchmark_progress(d, outcome="a8", prior="ks2", divisor=10))
+        a8 = estimate_targets(benchmark_progress(d, outcome="a8", prior="ks2", divisor=1))
     sd_a8 = np.std(d["a8"] - expected, ddof=1)          # numpy, in A8 points
     np.testing.assert_allclose(p8["sigma"], sd_a8, rtol=1e-12)
     np.testing.assert_allclose(p8["pupil_p80"], expected + stats.norm.ppf(0.8) * sd_a8, rtol=1e-12)

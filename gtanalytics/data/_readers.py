@@ -24,8 +24,8 @@ import pandas as pd
 
 from gtanalytics.data._quality import ProblemLog
 
-__all__ = ["Block", "Unreadable", "read_file", "find_header", "body_rows", "is_blank", "fill_merged",
-           "HEADER_SEARCH_ROWS"]
+__all__ = ["Block", "Unreadable", "read_file", "parquet_block", "find_header", "body_rows", "is_blank",
+           "fill_merged", "HEADER_SEARCH_ROWS"]
 
 HEADER_SEARCH_ROWS = 30
 
@@ -305,7 +305,7 @@ def _excel_blocks(path: Path, label: str, source=None) -> list[Block]:
     return blocks
 
 
-def _parquet_block(path: Path, label: str) -> Block:
+def parquet_block(path: Path, label: str) -> Block:
     """A Parquet file as text, column by column: each distinct value is written as text once.
 
     The text is what ``astype("string")`` gives (missing values None), as for a CSV; the body
@@ -452,7 +452,7 @@ def read_file(p: Path, label: str, suffix: str, log: ProblemLog) -> list[Block]:
     if suffix in (".xlsx", ".xlsm"):
         return _excel_blocks(p, label)
     if suffix in (".parquet", ".pq"):
-        return [_parquet_block(p, label)]
+        return [parquet_block(p, label)]
     raw = p.read_bytes()
     if raw.startswith(b"PK\x03\x04"):            # an .xlsx saved under a text name
         log.add(label, None, None, None, "This file is an Excel workbook with a text-file name; it was read as "

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
-from gtanalytics._stats import SUPPRESSION_THRESHOLD
+from gtanalytics._stats import SUPPRESSION_THRESHOLD, require_columns
 from gtanalytics.data.schemas import TABLES
 
 __all__ = ["AUDIENCES", "PERSONAL_COLUMNS", "check_audience", "for_audience", "programmes_for_audience",
@@ -321,9 +321,8 @@ def _block_hidden(safe: pd.DataFrame, counts: list, value_cols, threshold: int, 
     from gtanalytics.disclosure._suppress import suppress
 
     keys = [block_col] if isinstance(block_col, str) else list(block_col)
-    missing = [c for c in [*keys, *totals.values()] if c not in safe.columns]
-    if missing:
-        raise GTDataError(f"for_audience(): column(s) {missing} are not in the result; it has {list(safe.columns)}.")
+    require_columns(safe, [*keys, *totals.values()], "result", caller="for_audience",
+                    hint="block_col= and totals= name columns of the result.")
     block = safe[keys].astype("string").fillna("(missing)").agg(" | ".join, axis=1)
     eq, origin = [], []  # the equations: each block's rows, its remainder ("rest") and its total
     for key in dict.fromkeys(block):

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from gtanalytics.errors import GTDataError
-from gtanalytics._stats import SUPPRESSION_THRESHOLD
+from gtanalytics._stats import SUPPRESSION_THRESHOLD, require_columns
 
 __all__ = ["SYMBOLS", "Ledger", "Suppressed", "check_disclosure", "suppress", "wales_rule"]
 
@@ -74,8 +74,7 @@ def _cols(x) -> list[str]:
 def _labels(table: pd.DataFrame, label_col) -> list:
     if label_col is None:
         return list(table.index)
-    if label_col not in table.columns:
-        raise GTDataError(f"label_col {label_col!r} is not a column of the table.")
+    require_columns(table, [label_col], hint="label_col= names the column of row labels.")
     return list(table[label_col])
 
 
@@ -89,8 +88,7 @@ def _lines(table, labels, count_cols, total_row, total_col, block_col):
         if block_col is None:
             blocks = {None: list(range(len(table)))}
         else:
-            if block_col not in table.columns:
-                raise GTDataError(f"block_col {block_col!r} is not a column of the table.")
+            require_columns(table, [block_col], hint="block_col= names the column of blocks.")
             blocks = {}
             for i, b in enumerate(table[block_col]):
                 blocks.setdefault(None if pd.isna(b) else b, []).append(i)
@@ -301,10 +299,8 @@ def suppress(table, *, count_cols, value_cols=None, threshold=SUPPRESSION_THRESH
         count_cols.append(total_col)
     deps = ({v: _cols(c) for v, c in value_cols.items()} if isinstance(value_cols, dict)
             else {v: count_cols for v in _cols(value_cols)})
-    missing = [c for c in [*count_cols, *deps, *(x for d in deps.values() for x in d)] if c not in table.columns]
-    if missing:
-        raise GTDataError(f"The table has no column {', '.join(map(repr, dict.fromkeys(missing)))}. "
-                          f"Columns present: {', '.join(map(str, table.columns))}.")
+    require_columns(table, [*count_cols, *deps, *(x for d in deps.values() for x in d)], caller="suppress",
+                    hint="Pass count_cols= and value_cols= with columns of the table.")
     t = table.reset_index(drop=True)
     labels = _labels(table, label_col)
     counts = _counts(t, count_cols)

@@ -25,6 +25,7 @@ from importlib import resources
 import pandas as pd
 
 from gtanalytics.errors import GTDataError
+from gtanalytics._stats import require_columns
 
 __all__ = ["load_reference", "reference_metadata", "list_references", "NationalFigure", "national",
            "national_benchmarks", "national_headlines", "national_group", "academic_year", "BENCHMARK_TABLES",
@@ -267,10 +268,9 @@ def national(measure: str, *, year, phase: str = "all", group: str = "all",
 
 
 def _user_table(table: pd.DataFrame) -> pd.DataFrame:
-    missing = [c for c in ("academic_year", "measure", "value") if c not in table.columns]
-    if missing:
-        raise GTDataError(f"The national table has no column {', '.join(missing)}; it needs academic_year, "
-                          "measure and value (and optionally phase, group, unit, status, source, note).")
+    require_columns(table, ["academic_year", "measure", "value"], "national",
+                    hint="It needs academic_year, measure and value (and optionally phase, group, unit, status, "
+                         "source, note).")
     out = table.copy()
     for col, default in (("phase", "all"), ("group", "all"), ("unit", ""), ("status", "CONFIRMED"),
                          ("source", "user-supplied"), ("note", ""), ("table", "user-supplied")):

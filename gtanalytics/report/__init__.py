@@ -7,7 +7,7 @@
 from gtanalytics.report._build import (
     GOVERNOR_NOTEBOOKS, LEADER_NOTEBOOKS, LOCK_WAIT_SECONDS, MANIFEST, TRUST_NOTEBOOK, build_reports, dump_dom,
     execute_notebook, export_html, find_chromium, html_to_pdf, missing_report_tools, notebooks_dir, report_file,
-    report_folders,
+    report_folders, withhold_if_unsafe,
 )
 
 __all__ = [
@@ -26,4 +26,5 @@ __all__ = [
     "notebooks_dir",
     "report_file",
     "report_folders",
+    "withhold_if_unsafe",
 ]

@@ -62,6 +62,7 @@ __all__ = [
     "export_html",
     "find_chromium",
     "html_to_pdf",
+    "withhold_if_unsafe",
     "dump_dom",
     "build_reports",
     "report_file",
@@ -397,19 +398,40 @@ def _build_one(school, *, data_path: Path, data, out: Path, notebooks, audience,
         title = f"{report_file(nb).replace('-', ' ').capitalize()}: {school_name(data, school)}"
         export_html(executed, html, title=title, drop_stderr=audience == "governors")
         if audience == "governors":
-            checks.append(_withhold_if_unsafe(html, data, threshold, nb.stem))
+            checks.append(withhold_if_unsafe(html, data, threshold, nb.stem))
         if pdf:
             html_to_pdf(html, html.with_suffix(".pdf"))
             if audience == "governors":
-                checks.append(_withhold_if_unsafe(html.with_suffix(".pdf"), data, threshold, nb.stem))
+                checks.append(withhold_if_unsafe(html.with_suffix(".pdf"), data, threshold, nb.stem))
     return checks
 
 
-def _withhold_if_unsafe(path: Path, data, threshold: int, name: str) -> str:
+def withhold_if_unsafe(path: Path, data, threshold: int, name: str) -> str:
     """Run the privacy check on a governor report (HTML or PDF); delete it and its HTML/PDF twin if it fails.
 
-    Returns the check that passed, in words. The error of a failed check lists the first findings (which
-    name, UPN or date and where: section and line) for the person running the build.
+    :func:`build_reports` calls it on every governor report before the report is kept.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The report (``.html`` or ``.pdf``).
+    data : SchoolData
+        The school's data: the names, UPNs and dates of birth looked for.
+    threshold : int
+        Smallest group a governor report may show.
+    name : str
+        The report's name in messages.
+
+    Returns
+    -------
+    str
+        The check that passed, in words.
+
+    Raises
+    ------
+    RuntimeError
+        When the check fails: the report is deleted and the message lists the first findings (which
+        name, UPN or date and where: section and line) for the person running the build.
     """
     try:
         problems = check_report_privacy(path, data, threshold)

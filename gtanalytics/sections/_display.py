@@ -10,8 +10,7 @@ import datetime as _dt
 
 import pandas as pd
 
-from gtanalytics._stats import SUPPRESSION_THRESHOLD
-from gtanalytics.errors import GTDataError
+from gtanalytics._stats import SUPPRESSION_THRESHOLD, require_columns
 
 __all__ = ["header_markdown", "table"]
 
@@ -77,9 +76,7 @@ def table(frame: pd.DataFrame, *, columns: dict[str, str] | None = None, decimal
 
     df = frame.copy()
     if columns:
-        missing = [c for c in columns if c not in df.columns]
-        if missing:
-            raise GTDataError(f"table(): column(s) {missing} are not in the result; it has {list(df.columns)}.")
+        require_columns(df, columns, "result", caller="table", hint="columns= names columns of the result.")
         df = df[list(columns)].rename(columns=columns)
     out = pd.DataFrame(index=df.index)
     for c in df.columns:

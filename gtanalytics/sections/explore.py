@@ -7,6 +7,7 @@ from gtanalytics import data as rd
 from gtanalytics.progress import summer_progress
 from gtanalytics import disclosure
 from gtanalytics.errors import GTDataError
+from gtanalytics._stats import require_columns
 from gtanalytics.progress import va_summary, value_added
 from gtanalytics.sections.core import Section, smallest_group
 from gtanalytics.sections.figures import keep, notes_for, noting
@@ -52,9 +53,8 @@ def explore_progress(trust, *, school, subject: str, year: str, group: str = "gt
     except GTDataError as exc:
         return Section(2, KEY_QUESTIONS[2][1], title, audience, cannot_answer=(str(exc),),
                        notes=(f"No chart: {exc}",))
-    if group not in pairs.columns:
-        raise GTDataError(f"Pupil group {group!r} is not a column of the pupils or assessments table; "
-                          f"choose one of {sorted(GROUPS.values())}.")
+    require_columns(pairs, [group], "pupils and assessments", caller="explore_progress",
+                    hint=f"Choose group= from {', '.join(sorted(GROUPS.values()))}.")
     notes: list = []
     groups = noting(notes, va_summary, noting(notes, value_added, pairs, outcome="outcome", prior="prior"), by=group)
     groups = disclosure.for_audience(groups, count_cols="n", value_cols=["va", "se", "ci_low", "ci_high"],
