@@ -39,13 +39,33 @@ from gtanalytics.errors import GTDataError, GTWarning
 __all__ = [
     "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
     "welch_moments", "mean_ci", "poisson_exact_ci", "quasi_poisson_rate_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
-    "require_columns", "ols",
+    "require_columns", "ols", "ESTIMATE_COLUMNS", "COUNT_COLUMNS", "vocabulary_column",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
 LOW_N = 10
 #: Default size below which :func:`gtanalytics.disclosure.suppress` hides a cell.
 SUPPRESSION_THRESHOLD = 6
+
+#: The result vocabulary (design.md §8). Every metric's result frame names its estimate with one of
+#: these, in this order of preference: ``estimate`` in general; ``va`` value added, ``g`` Hedges' g and
+#: ``gap`` a gap, as the public API fixes. Beside it: ``se, ci_low, ci_high, ci_method`` and ``low_n``.
+ESTIMATE_COLUMNS = ("estimate", "va", "g", "gap")
+#: The pupils in an estimate: ``n``; a two-group comparison without ``n`` gives the focus group's count
+#: first (``n_treatment``/``n_comparison`` of an effect size, ``n_focus``/``n_other`` of a gap).
+COUNT_COLUMNS = ("n", "n_treatment", "n_focus")
+
+
+def vocabulary_column(row, names=ESTIMATE_COLUMNS) -> str | None:
+    """The first of ``names`` that a result has: a DataFrame's columns, a Series' index or a dict's keys.
+
+    Examples
+    --------
+    >>> vocabulary_column({"g": 0.3, "n_treatment": 20}), vocabulary_column({"g": 0.3}, COUNT_COLUMNS)
+    ('g', None)
+    """
+    have = row.columns if hasattr(row, "columns") else row.index if hasattr(row, "index") else row
+    return next((c for c in names if c in have), None)
 
 
 def _check_confidence(confidence) -> float:

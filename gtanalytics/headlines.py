@@ -797,12 +797,18 @@ def _signed(x, digits: int = 2) -> str:
 
 
 def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
-    """One finding per programme: its effect size against comparable pupils (as key area 3 states it)."""
-    es = "es" if "es" in imp.columns else "effect"
+    """One finding per programme: its effect size against comparable pupils (as key area 3 states it).
+
+    The effect size (``estimate, ci_low, ci_high``) where the frame has one, else the effect in points
+    (``effect, effect_ci_low, effect_ci_high``).
+    """
+    sd_units = "estimate" in imp.columns
+    est_col, lo_col, hi_col = (("estimate", "ci_low", "ci_high") if sd_units else
+                               ("effect", "effect_ci_low", "effect_ci_high"))
     out = []
     for r in imp.to_dict("records"):
-        est, lo, hi = r.get(es), r.get(f"{es}_ci_low"), r.get(f"{es}_ci_high")
-        if any(pd.isna(v) for v in (est, lo, hi, r.get("n_pupils"))):
+        est, lo, hi = r.get(est_col), r.get(lo_col), r.get(hi_col)
+        if any(pd.isna(v) for v in (est, lo, hi, r.get("n"))):
             continue  # no comparison, or suppressed for the audience
         clear = bool(lo > 0 or hi < 0)
         se = _se_of(lo, hi, confidence)
@@ -811,17 +817,17 @@ def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
         months = ("" if m is None else ", about no additional progress" if m == 0 else
                   f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
                   if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
-        unit = "effect size" if es == "es" else "standardised-score points"
-        size = f"effect size {_signed(est)}" if es == "es" else f"{_signed(est, 1)} standardised-score points"
+        unit = "effect size" if sd_units else "standardised-score points"
+        size = f"effect size {_signed(est)}" if sd_units else f"{_signed(est, 1)} standardised-score points"
         n_comp = r.get("n_comparison")
         comp = "" if n_comp is None or pd.isna(n_comp) else f", {int(n_comp)} in the comparison group"
         verdict = ("" if clear else ": no clear difference from comparable pupils")
         text = (f"{r['programme']}: {size} on the next termly standardised test against comparable pupils "
-                f"({confidence:.0%} interval {_signed(lo)} to {_signed(hi)}; {int(r['n_pupils'])} pupils{comp}"
+                f"({confidence:.0%} interval {_signed(lo)} to {_signed(hi)}; {int(r['n'])} pupils{comp}"
                 f"{months}){verdict}.")
         out.append({"source": "intervention", "topic": str(r["programme"]), "measure": f"impact of {r['programme']}",
-                    "group": "participants", "n": int(r["n_pupils"]), "estimate": float(est), "reference": 0.0,
-                    "ci_low": float(lo), "ci_high": float(hi), "ci_method": str(r.get("comparison_method", "")),
+                    "group": "participants", "n": int(r["n"]), "estimate": float(est), "reference": 0.0,
+                    "ci_low": float(lo), "ci_high": float(hi), "ci_method": str(r.get("ci_method" if sd_units else "comparison_method", "")),
                     "unit": unit, "z": abs(est) / se if se > 0 else math.inf,
                     "clear": clear, "direction": ("better" if est > 0 else "worse") if clear else "no clear impact",
                     "low_n": bool(r.get("low_n", False)), "statement": text})

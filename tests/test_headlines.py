@@ -358,7 +358,7 @@ def test_disadvantage_gap_on_a_headline_is_set_against_the_national_gap():
 def test_concerns_lead_but_leave_room_for_a_strength_and_value_added_findings():
     va = pd.DataFrame({"gt_register": [True, False], "n": [40, 300], "va": [-3.0, 0.4], "se": [1.0, 0.4],
                        "ci_low": [-4.96, -0.384], "ci_high": [-1.04, 1.184], "ci_method": ["DfE style"] * 2})
-    imp = pd.DataFrame({"programme": ["P1", "P2", "P3"], "n_pupils": [30, 30, 30], "low_n": [False] * 3,
+    imp = pd.DataFrame({"programme": ["P1", "P2", "P3"], "n": [30, 30, 30], "low_n": [False] * 3,
                         "effect": [-4.0, -3.0, 5.0], "effect_ci_low": [-6.0, -5.0, 3.0],
                         "effect_ci_high": [-2.0, -1.0, 7.0], "months_label": ["-3 months", "-2 months", "+4 months"],
                         "comparison_method": ["regression"] * 3})

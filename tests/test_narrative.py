@@ -170,10 +170,9 @@ def test_effect_sentences():
 
 
 def test_effect_without_comparison_group_cannot_show_impact():
-    row = {"programme": "Booster", "es": np.nan, "es_ci_low": np.nan, "es_ci_high": np.nan,
-           "n_pupils": 14, "n_comparison": 0}
-    s = nv.describe_effect(row, outcome_name="maths", label="programme", estimate="es", ci_low="es_ci_low",
-                           ci_high="es_ci_high", n_treatment="n_pupils")
+    row = {"programme": "Booster", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "n": 14, "n_comparison": 0}
+    s = nv.describe_effect(row, outcome_name="maths", label="programme")
     assert s.judgement == "no_data" and "no comparison group" in s
 
 
@@ -315,10 +314,9 @@ def test_secondary_suppression_is_not_called_small():
     assert s.judgement == "too_few" and "fewer than" not in s and "cannot be worked out" in s
     # a small group is called small without a number (a "fewer than 10" beside "12 mentees" elsewhere contradicts it)
     assert "too few mentees" in nv.describe_change(dict(row, suppressed="primary"), label="outcome", min_n=10)
-    eff = {"programme": "Reading Plus", "es": None, "es_ci_low": None, "es_ci_high": None, "n_pupils": None,
+    eff = {"programme": "Reading Plus", "estimate": None, "ci_low": None, "ci_high": None, "n": None,
            "n_comparison": None, "suppressed": "secondary"}
-    kw = dict(outcome_name="reading", label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-              n_treatment="n_pupils", min_n=10)
+    kw = dict(outcome_name="reading", label="programme", min_n=10)
     s = nv.describe_effect(eff, **kw)
     assert "fewer than" not in s and "cannot be worked out" in s and str(s).startswith("Reading Plus")
     assert "fewer than 10 pupils in the programme" in nv.describe_effect(dict(eff, suppressed="primary"), **kw)

@@ -147,15 +147,13 @@ def test_register_composition_bars():
 
 
 def test_effects_forest_months_and_columns():
-    e = pd.DataFrame({"programme": ["Reading Recovery", "Maths club"], "es": [0.35, 0.02],
-                      "es_ci_low": [0.05, -0.3], "es_ci_high": [0.65, 0.34], "n_pupils": [24, 15], "months": [4, 0]})
-    ax = plotting.effects_forest(e, label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-                                 n="n_pupils")
+    e = pd.DataFrame({"programme": ["Reading Recovery", "Maths club"], "estimate": [0.35, 0.02],
+                      "ci_low": [0.05, -0.3], "ci_high": [0.65, 0.34], "n": [24, 15], "months": [4, 0]})
+    ax = plotting.effects_forest(e, label="programme")
     notes = [t.get_text() for t in ax.texts]
     assert "4 months more" in notes and "no difference" in notes
     e.loc[1, "months"] = -1
-    ax = plotting.effects_forest(e, label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-                                 n="n_pupils")
+    ax = plotting.effects_forest(e, label="programme")
     assert "1 month less" in [t.get_text() for t in ax.texts]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Maths club (n=15)", "Reading Recovery (n=24)"]
 

@@ -54,7 +54,7 @@ HEADLINE_ROWS = (
     ("persistent_absence", "all"), ("persistent_absence", "disadvantaged"),
 )
 _PHASE_OF = {"ks2": "primary", "ks4": "secondary"}
-_IMPACT_VALUES = ["es", "es_ci_low", "es_ci_high", "months", "gain", "pre_mean", "post_mean", "effect",
+_IMPACT_VALUES = ["estimate", "se", "ci_low", "ci_high", "months", "gain", "pre_mean", "post_mean", "effect",
                   "effect_se", "effect_ci_low", "effect_ci_high"]
 _FACT_COLUMNS = ["school_id", "school_name", "phase", "topic", "measure", "label", "group", "n", "value", "unit",
                  "ci_low", "ci_high", "ci_method", "national", "text"]
@@ -272,21 +272,21 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
             programme=staff_text(data.interventions["programme"], audience=audience, pupils=data))
         impact = noting([], intervention_impact, ivs, by=("programme",), pupils=data.pupils,
                         assessments=data.assessments, rng=2024)
-        impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],
+        impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n", "n_comparison"],
                                             value_cols=_IMPACT_VALUES, threshold=threshold, audience=audience)
         for r in impact.itertuples(index=False):
-            if pd.isna(r.es):
-                text = (f"not shown (fewer than {threshold} pupils)" if pd.isna(r.n_pupils)
+            if pd.isna(r.estimate):
+                text = (f"not shown (fewer than {threshold} pupils)" if pd.isna(r.n)
                         else "no comparison group")
             else:
-                clear = r.es_ci_low > 0 or r.es_ci_high < 0
+                clear = r.ci_low > 0 or r.ci_high < 0
                 months = f", {r.months_label}" if clear and isinstance(r.months_label, str) else ""
-                text = (f"{_num(r.es, 2, sign=True)} ({_num(r.es_ci_low, 2, sign=True)} to "
-                        f"{_num(r.es_ci_high, 2, sign=True)}), n = {int(r.n_pupils)}{months}"
+                text = (f"{_num(r.estimate, 2, sign=True)} ({_num(r.ci_low, 2, sign=True)} to "
+                        f"{_num(r.ci_high, 2, sign=True)}), n = {int(r.n)}{months}"
                         f"{'' if clear else ': no clear effect'}")
-            fact("intervention", f"impact {r.programme}", f"Programme: {r.programme} (effect size)", text, group="participants", n=r.n_pupils, value=r.es,
-                 unit="effect size (standard deviations)", ci_low=r.es_ci_low, ci_high=r.es_ci_high,
-                 ci_method=str(r.comparison_method))
+            fact("intervention", f"impact {r.programme}", f"Programme: {r.programme} (effect size)", text,
+                 group="participants", n=r.n, value=r.estimate, unit="effect size (standard deviations)",
+                 ci_low=r.ci_low, ci_high=r.ci_high, ci_method=str(r.comparison_method))
 
     found = key_findings(head, gap_trends=gaps or None, register=reg, interventions=impact, year=year,
                          max_findings=50, min_findings=0, per_source=50)
