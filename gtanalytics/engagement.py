@@ -81,7 +81,7 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
         One row per academic year x group x category: ``academic_year``, the ``by``
         columns, ``category`` (``any`` = at least one activity of any kind, then each
         category), ``n`` (pupils), ``takers``, ``estimate`` (percent), ``ci_low``,
-        ``ci_high``, ``method``, ``low_n``.
+        ``ci_high``, ``ci_method``, ``low_n``.
 
     Examples
     --------
@@ -103,9 +103,9 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
             k = int(g[c].sum())
             lo, hi = wilson_ci(k, n, confidence=confidence)
             rows.append({**labels, "category": c, "n": n, "takers": k, "estimate": 100 * k / n,
-                         "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "method": method})
+                         "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "ci_method": method})
     out = pd.DataFrame(rows, columns=keys + ["category", "n", "takers", "estimate", "ci_low", "ci_high",
-                                              "method"])
+                                              "ci_method"])
     out["low_n"] = out["n"] < min_n
     warn_low_n(out, min_n, "take-up")
     return out
@@ -139,7 +139,7 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
         One row per academic year x ``by`` group: ``academic_year``, the ``by``
         columns, ``group``, ``focus``, ``category``, ``n_focus``, ``takers_focus``,
         ``pct_focus``, ``n_other``, ``takers_other``, ``pct_other``, ``gap``
-        (percentage points, focus - other), ``ci_low``, ``ci_high``, ``method``,
+        (percentage points, focus - other), ``ci_low``, ``ci_high``, ``ci_method``,
         ``p_value`` (two-sided Fisher's exact test; exact at any size, which matters
         in small groups), ``low_n``.
 
@@ -172,7 +172,7 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
         else:
             lo = hi = p = np.nan
         row.update({"gap": row["pct_focus"] - row["pct_other"], "ci_low": 100 * lo, "ci_high": 100 * hi,
-                    "method": f"Newcombe hybrid score {confidence:.0%} interval; Fisher's exact test",
+                    "ci_method": f"Newcombe hybrid score {confidence:.0%} interval; Fisher's exact test",
                     "p_value": p, "low_n": min(n1, n2) < min_n})
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -208,7 +208,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
         carer attended at least once, Wilson interval; ``events_attended``: percent
         of invitations attended, ratio estimator with a pupil-cluster SE), ``n``
         (pupils), ``count``, ``denominator``, ``estimate``, ``se``, ``ci_low``,
-        ``ci_high``, ``method``, ``low_n``.
+        ``ci_high``, ``ci_method``, ``low_n``.
 
     Examples
     --------
@@ -237,12 +237,12 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
         lo, hi = wilson_ci(k, n, confidence=confidence)
         rows.append({**labels, "measure": "any_attended", "n": n, "count": k, "denominator": float(n),
                      "estimate": 100 * k / n, "se": np.nan, "ci_low": 100 * float(lo),
-                     "ci_high": 100 * float(hi), "method": f"Wilson score {confidence:.0%} interval"})
+                     "ci_high": 100 * float(hi), "ci_method": f"Wilson score {confidence:.0%} interval"})
         r, se, lo, hi = ratio_cluster_ci(g["attended"], g["events"], confidence=confidence)
         rows.append({**labels, "measure": "events_attended", "n": n, "count": float(g["attended"].sum()),
                      "denominator": float(g["events"].sum()), "estimate": 100 * r, "se": 100 * se,
                      "ci_low": 100 * lo, "ci_high": 100 * hi,
-                     "method": f"ratio estimator, pupil-cluster (linearisation) SE, normal {confidence:.0%} "
+                     "ci_method": f"ratio estimator, pupil-cluster (linearisation) SE, normal {confidence:.0%} "
                                "interval"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
@@ -281,7 +281,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
         (answers), ``scale_min, scale_max``, ``mean``, ``sd``, ``se``,
         ``ci_low``, ``ci_high`` (t interval for the mean, clipped to the scale),
         ``agree`` (answers in the top box), ``agree_pct``, ``agree_ci_low``,
-        ``agree_ci_high`` (Wilson), ``method``, ``low_n``.
+        ``agree_ci_high`` (Wilson), ``ci_method``, ``low_n``.
 
     Examples
     --------
@@ -334,7 +334,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
                      "ci_high": float(np.clip(m["ci_high"], lo_s, hi_s)), "agree": k,
                      "agree_pct": 100 * k / n, "agree_ci_low": 100 * float(wl),
                      "agree_ci_high": 100 * float(wh),
-                     "method": f"mean: t {confidence:.0%} interval; agree (top {top_box} points): Wilson score"})
+                     "ci_method": f"mean: t {confidence:.0%} interval; agree (top {top_box} points): Wilson score"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
     warn_low_n(out, min_n, "survey")

@@ -144,7 +144,7 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=LOW_N):
     pandas.DataFrame
         One row per ``by`` value with columns: the ``by`` columns, ``n_focus``, ``n_other``,
         ``mean_focus``, ``mean_other``, ``gap`` (focus − other), ``se``, ``df`` (Welch–Satterthwaite),
-        ``ci_low``, ``ci_high``, ``n_excluded`` (rows without an outcome or group), ``low_n``, ``method``.
+        ``ci_low``, ``ci_high``, ``n_excluded`` (rows without an outcome or group), ``low_n``, ``ci_method``.
 
     Examples
     --------
@@ -157,7 +157,7 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=LOW_N):
     data, by = prepare_gap_data(df, outcome=outcome, group=group, focus=focus, by=by)
     out = _welch_by(data, outcome, by, confidence)
     out["low_n"] = (out[["n_focus", "n_other"]].min(axis=1) < min_n)
-    out["method"] = WELCH
+    out["ci_method"] = WELCH
     warn_low_n(out, min_n, "gap")
     return out
 
@@ -178,7 +178,7 @@ def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_
     Returns
     -------
     pandas.DataFrame
-        The columns of :func:`gap`; ``gap`` is the difference in mean VA and ``method`` says so.
+        The columns of :func:`gap`; ``gap`` is the difference in mean VA and ``ci_method`` says so.
 
     Examples
     --------
@@ -190,7 +190,7 @@ def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_
     if hasattr(df, "pupils") and not isinstance(df, pd.DataFrame):
         df = df.pupils
     out = gap(df, outcome=va, group=group, focus=focus, by=by, confidence=confidence, min_n=min_n)
-    out["method"] = "difference in mean pupil value added; " + WELCH
+    out["ci_method"] = "difference in mean pupil value added; " + WELCH
     return out
 
 
@@ -230,7 +230,7 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
     pandas.DataFrame
         Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``x_focus``, ``x_other`` (pupils reaching
         it), ``pct_focus``, ``pct_other`` (percent), ``gap`` (percentage points, focus − other),
-        ``ci_low``, ``ci_high`` (percentage points), ``n_excluded``, ``low_n``, ``method``.
+        ``ci_low``, ``ci_high`` (percentage points), ``n_excluded``, ``low_n``, ``ci_method``.
 
     Examples
     --------
@@ -265,7 +265,7 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
                      "n_excluded": int((~sub["_usable"]).sum())})
     out = pd.DataFrame(rows)
     out["low_n"] = out[["n_focus", "n_other"]].min(axis=1) < min_n
-    out["method"] = ("Newcombe hybrid score interval (Wilson limits)" if method == "newcombe"
+    out["ci_method"] = ("Newcombe hybrid score interval (Wilson limits)" if method == "newcombe"
                      else "Wald interval") + " for a difference of proportions, in percentage points"
     warn_low_n(out, min_n, "gap")
     return out
@@ -318,7 +318,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     pandas.DataFrame
         Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``mean_pct_focus``, ``mean_pct_other``
         (mean percentile, 0-1), ``gap_index``, ``se``, ``df``, ``ci_low``, ``ci_high``, ``low_n``,
-        ``reference``, ``comparable_with_national``, ``method``.  Within-school intervals are
+        ``reference``, ``comparable_with_national``, ``ci_method``.  Within-school intervals are
         Brunner–Munzel (the index equals 20 × (0.5 − P̂), P̂ the Brunner–Munzel relative effect);
         with national percentiles they are Welch intervals on the percentiles.
 
@@ -364,7 +364,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     within = percentile is None
     out["reference"] = WITHIN_SCHOOL_NOTE if within else "national percentile lookup supplied by the user"
     out["comparable_with_national"] = not within
-    out["method"] = ("Brunner-Munzel interval (t, Satterthwaite df)" if within
+    out["ci_method"] = ("Brunner-Munzel interval (t, Satterthwaite df)" if within
                      else "Welch t interval on 20 x national percentile")
     out.attrs["note"] = out["reference"].iloc[0] if len(out) else ""
     warn_low_n(out, min_n, "gap-index")

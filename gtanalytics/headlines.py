@@ -456,7 +456,7 @@ def _absence(data, cohort: pd.DataFrame, year: str, phase: str, confidence: floa
                 continue
             r = hit.iloc[0]
             rows.append(_row(measure, group, n=int(r["n"]), value=float(r["estimate"]), se=float(r["se"]),
-                             ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]), ci_method=str(r["method"]),
+                             ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]), ci_method=str(r["ci_method"]),
                              note="pupils on roll in the year, all year groups"))
     return rows
 
@@ -739,7 +739,7 @@ def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> li
                 sentence = sentence[:-1] + f", {cls.split(': ', 1)[-1]}."
             out.append({"source": "gap_trend", "topic": name, "measure": f"disadvantage gap in {name}",
                         "group": "disadvantaged", "n": n, "estimate": size, "reference": 0.0, "ci_low": lo,
-                        "ci_high": hi, "ci_method": str(getattr(r, "method", "")), "unit": unit,
+                        "ci_high": hi, "ci_method": str(getattr(r, "ci_method", "")), "unit": unit,
                         "z": abs(size) / se if se > 0 else math.inf, "clear": clear,
                         "direction": (("worse" if size > 0 else "better") if sign < 0 else
                                       ("better" if size > 0 else "worse")) if clear else "no clear change",
@@ -785,7 +785,7 @@ def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
                     f"{_num(r.ci_high, 2)}), which does not show a clear difference.")
         out.append({"source": "register", "topic": f"{r.characteristic}={r.value}", "measure": "register share",
                     "group": who, "n": int(r.n_group), "estimate": float(r.ratio), "reference": 1.0,
-                    "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "ci_method": str(r.method),
+                    "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "ci_method": str(r.ci_method),
                     "unit": "times their share of pupils",
                     "z": z, "clear": clear, "direction": ("worse" if r.ratio < 1 else "better") if clear else "in line",
                     "low_n": bool(r.low_n), "statement": share + tail})

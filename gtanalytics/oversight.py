@@ -118,7 +118,7 @@ def support_coverage(groups: Mapping[str, Iterable], *, mentoring: pd.DataFrame 
         One row per group and kind of support (``support``: ``"mentoring"``,
         ``"intervention"``, ``"mentoring or intervention"``): ``group,
         support, n_group, n_supported, share`` (n_supported / n_group),
-        ``ci_low, ci_high`` (Wilson score interval), ``low_n, method``.
+        ``ci_low, ci_high`` (Wilson score interval), ``low_n, ci_method``.
 
     Examples
     --------
@@ -144,7 +144,7 @@ def support_coverage(groups: Mapping[str, Iterable], *, mentoring: pd.DataFrame 
         out["share"] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
     out["ci_low"], out["ci_high"] = wilson_ci(k, n, confidence=confidence)
     out["low_n"] = out["n_group"] < min_n
-    out["method"] = f"Wilson score {confidence:.0%} interval"
+    out["ci_method"] = f"Wilson score {confidence:.0%} interval"
     return out
 
 
@@ -185,7 +185,7 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
         :func:`gtanalytics._stats.ratio_cluster_ci`), ``staff_as_planned``
         (mentoring: share of mentors with exactly ``target_mentees`` mentees
         and at least ``weekly`` sessions a week; NaN for interventions),
-        ``low_n`` (fewer than ``min_n`` pupils), ``method``.
+        ``low_n`` (fewer than ``min_n`` pupils), ``ci_method``.
 
     Examples
     --------
@@ -229,6 +229,6 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
             "held_rate", "ci_low", "ci_high", "staff_as_planned"]
     out = pd.DataFrame(rows, columns=cols)
     out["low_n"] = out["n_pupils"] < min_n
-    out["method"] = (f"held / planned sessions; {confidence:.0%} interval: ratio estimator, standard error "
+    out["ci_method"] = (f"held / planned sessions; {confidence:.0%} interval: ratio estimator, standard error "
                      "clustered by pupil")
     return out

@@ -289,7 +289,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
         share in cohort; 1 = in line), ``ci_low``, ``ci_high``, ``risk_ratio`` (in group vs not),
         ``rr_ci_low``, ``rr_ci_high``, ``p_value`` (the test the interval inverts: score test for
         Koopman, Wald log test for Katz), ``p_exact`` (the exact test of ``test``),
-        ``n_not_recorded``, ``low_n``, ``verdict``, ``method``.
+        ``n_not_recorded``, ``low_n``, ``verdict``, ``ci_method``.
         The verdict comes from the interval shown: "under-represented" when the whole interval
         lies below 1, "over-represented" when it lies above 1; "too few to say" when the group
         is smaller than ``min_n`` or the interval reaches outside ``in_line``; otherwise "in line".
@@ -334,7 +334,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     out["verdict"] = np.select(
         [out["low_n"] | out["ci_low"].isna(), out["ci_high"] < 1, out["ci_low"] > 1, vague],
         ["too few to say", "under-represented", "over-represented", "too few to say"], "in line")
-    out["method"] = (f"verdict and ratio CI: {'Koopman score' if ci_method == 'koopman' else 'Katz log'} interval "
+    out["ci_method"] = (f"verdict and ratio CI: {'Koopman score' if ci_method == 'koopman' else 'Katz log'} interval "
                      f"for the risk ratio, transformed (p_value: the same "
                      f"{'score' if ci_method == 'koopman' else 'Wald log'} test); p_exact: "
                      f"{'Fisher exact (two-sided)' if test == 'fisher' else 'exact binomial (two-sided)'}")

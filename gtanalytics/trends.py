@@ -135,7 +135,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
         n - 2 df), ``national_slope``, ``national_se``, ``difference`` (slope -
         national), ``diff_se``, ``diff_df`` (Welch-Satterthwaite), ``diff_ci_low``,
         ``diff_ci_high``, ``compared_with_national`` (``faster``, ``slower``, ``not
-        significantly different``), ``method``, ``low_n`` (fewer than 3 years: no
+        significantly different``), ``ci_method``, ``low_n`` (fewer than 3 years: no
         interval).
 
     Examples
@@ -210,7 +210,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
                    "faster" if lo > 0 else "slower" if hi < 0 else "not significantly different")
         row.update({"national_slope": nb, "national_se": nse, "difference": diff, "diff_se": d_se,
                     "diff_df": d_df, "diff_ci_low": lo, "diff_ci_high": hi, "compared_with_national": verdict,
-                    "method": (f"least-squares slope over years, t {confidence:.0%} interval (n-2 df); "
+                    "ci_method": (f"least-squares slope over years, t {confidence:.0%} interval (n-2 df); "
                                "difference from national: independent slopes, Welch-Satterthwaite df"),
                     "low_n": len(g) < 3})
         slopes.append(row)
@@ -242,16 +242,17 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Flag ``low_n`` (and warn) when either group has fewer units.
     what : str
-        What the values are, for the ``method`` text.
+        What the values are, for the ``ci_method`` text.
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``n_treated, n_comparison, n_strata, n_excluded`` (treated units left
-        out: a value missing or nobody comparable), ``before_treated, after_treated,
-        change_treated, before_comparison, after_comparison, change_comparison``
-        (comparison means weighted to the treated units' strata), ``did``, ``se``,
-        ``df``, ``ci_low``, ``ci_high``, ``p_value``, ``method``, ``low_n``.
+        One row: ``n`` (units analysed), ``n_treatment, n_comparison, n_strata,
+        n_excluded`` (treated units left out: a value missing or nobody comparable),
+        ``before_treated, after_treated, change_treated, before_comparison,
+        after_comparison, change_comparison`` (comparison means weighted to the
+        treated units' strata), ``estimate`` (the difference in differences), ``se``,
+        ``df``, ``ci_low``, ``ci_high``, ``p_value``, ``ci_method``, ``low_n``.
         The interval is the contrast of the saturated least-squares model of the change
         on stratum x treatment with a pooled residual variance, t with N - 2S df
         (without strata: the pooled two-sample t interval).
@@ -260,7 +261,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     --------
     >>> d = pd.DataFrame({"pre": [10., 12, 11, 9, 10, 11], "post": [6., 8, 7, 9, 10, 10],
     ...                   "t": [True] * 3 + [False] * 3})
-    >>> float(difference_in_differences(d, before="pre", after="post", treated="t", min_n=1)["did"].iloc[0])
+    >>> float(difference_in_differences(d, before="pre", after="post", treated="t", min_n=1)["estimate"].iloc[0])
     -3.6666666666666665
     """
     strata = as_list(strata)
@@ -288,7 +289,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     cell = d.groupby(["_s", "_t"])
     means, sizes = cell[[before, after, "_change"]].mean(), cell.size()
     w = sizes.xs(True, level="_t") / n_t
-    row = {"n_treated": n_t, "n_comparison": n_c, "n_strata": len(usable), "n_excluded": n_excluded}
+    row = {"n": n_t + n_c, "n_treatment": n_t, "n_comparison": n_c, "n_strata": len(usable), "n_excluded": n_excluded}
     for grp, tag in ((True, "treated"), (False, "comparison")):
         m = means.xs(grp, level="_t").reindex(w.index)
         for col, name in ((before, "before"), (after, "after"), ("_change", "change")):
@@ -303,8 +304,8 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
         tq = t_value(confidence, dof)
         lo, hi = did - tq * se, did + tq * se
         p = float(2 * stats.t.sf(abs(did / se), dof)) if se > 0 else np.nan
-    row.update({"did": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
-                "method": (f"difference in differences of {what}; saturated OLS contrast, pooled residual "
+    row.update({"estimate": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
+                "ci_method": (f"difference in differences of {what}; saturated OLS contrast, pooled residual "
                            f"variance, t {confidence:.0%} interval"
                            + (f"; exact matching on {', '.join(strata)}" if strata else "")),
                 "low_n": min(n_t, n_c) < min_n})

@@ -246,10 +246,10 @@ def test_before_after_matches_pooled_t_test_and_saturated_ols():
     c = change[~change.index.isin(part)]
     ref = stats.ttest_ind(t, c, equal_var=True)
     ci = ref.confidence_interval(0.95)
-    assert res["did"] == pytest.approx(t.mean() - c.mean())
+    assert res["estimate"] == pytest.approx(t.mean() - c.mean())
     assert (res["ci_low"], res["ci_high"]) == pytest.approx((ci.low, ci.high))
     assert res["p_value"] == pytest.approx(ref.pvalue)
-    assert res["did"] < 0  # planted: participants' absence falls by about 3 points
+    assert res["estimate"] < 0  # planted: participants' absence falls by about 3 points
 
     # matched on year group: ATT-weighted contrast of the saturated model (statsmodels OLS t_test)
     res_m = attendance_before_after(att, pupils, participants=part, start="2023/24",
@@ -265,7 +265,7 @@ def test_before_after_matches_pooled_t_test_and_saturated_ols():
         w = (d["treated"] & d["year_group"].eq(g)).sum() / n_t
         contrast[j] = w if tr else -w
     tt = fit.t_test(contrast)
-    assert res_m["did"] == pytest.approx(float(tt.effect[0]))
+    assert res_m["estimate"] == pytest.approx(float(tt.effect[0]))
     assert res_m["se"] == pytest.approx(float(tt.sd[0, 0]))
     assert (res_m["ci_low"], res_m["ci_high"]) == pytest.approx(tuple(tt.conf_int(alpha=0.05)[0]))
 
@@ -273,7 +273,7 @@ def test_before_after_matches_pooled_t_test_and_saturated_ols():
 def test_before_after_term_start_and_errors():
     att, pupils, part = _panel(np.random.default_rng(1), n=30)
     res = attendance_before_after(att, pupils, participants=part, start=("2023/24", "Spring"))
-    assert res["n_participants"].iloc[0] == len(part)
+    assert res["n_treatment"].iloc[0] == len(part)
     yearly = att.assign(period="Year")
     with pytest.raises(GTDataError, match="whole year"):
         attendance_before_after(yearly, pupils, participants=part, start=("2023/24", "Spring"))
@@ -333,8 +333,8 @@ def test_sample_suspensions_and_mentoring_attendance(sample):
         first = m.loc[m["start_date"] < pd.Timestamp("2023-08-01")]
         res = attendance_before_after(sample.attendance, sample.pupils, participants=first, start="2022/23",
                                       match_on=("school_id", "year_group")).iloc[0]
-    assert res["n_participants"] >= 10
-    assert res["did"] < 0 and res["ci_high"] < 0
+    assert res["n_treatment"] >= 10
+    assert res["estimate"] < 0 and res["ci_high"] < 0
 
 
 def _repeat_suspensions(rng, n, p_any, mean_repeats):

@@ -51,7 +51,7 @@ def test_gap_matches_scipy_welch(n1, n2, conf):
     assert r["df"] == pytest.approx(ref.df, rel=1e-10)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
     assert r["low_n"] == (min(n1, n2) < LOW_N)
-    assert "Welch" in r["method"]
+    assert "Welch" in r["ci_method"]
 
 
 def test_gap_by_groups_and_exclusions():
@@ -99,7 +99,7 @@ def test_value_added_gap_accepts_result_object():
     a = value_added_gap(Result(), group="disadvantaged", focus=True)
     b = gap(d, outcome="va", group="disadvantaged", focus=True)
     assert a["gap"][0] == pytest.approx(b["gap"][0]) and a["ci_low"][0] == pytest.approx(b["ci_low"][0])
-    assert a["method"][0].startswith("difference in mean pupil value added")
+    assert a["ci_method"][0].startswith("difference in mean pupil value added")
 
 
 # ------------------------------------------------------------------ proportions
@@ -215,7 +215,7 @@ def test_gap_trend_change_se_matches_ols_hc2():
     ends = d[d.academic_year.isin(["2021/22", "2023/24"])].assign(last=lambda x: x.academic_year == "2023/24")
     fit = smf.ols("score ~ dis * last", data=ends.astype({"dis": int, "last": int})).fit(cov_type="HC2")
     row = t.change.iloc[0]
-    assert row["change"] == pytest.approx(fit.params["dis:last"])
+    assert row["estimate"] == pytest.approx(fit.params["dis:last"])
     assert row["se"] == pytest.approx(fit.bse["dis:last"], rel=1e-10)
     # each group's own trajectory: one-sample t intervals
     g = t.groups.query("academic_year == '2022/23' and group == 'focus'").iloc[0]
@@ -266,7 +266,7 @@ def test_gap_trend_followed_pupils_matches_scipy_paired_and_welch():
     x2 = d[d.academic_year == "2023/24"].set_index("upn").score
     f = dis[: n - 5]
     ref = stats.ttest_ind((x2 - x1)[f], (x2 - x1)[~f], equal_var=False)
-    assert r["change"] == pytest.approx((x2 - x1)[f].mean() - (x2 - x1)[~f].mean())
+    assert r["estimate"] == pytest.approx((x2 - x1)[f].mean() - (x2 - x1)[~f].mean())
     assert (r["ci_low"], r["ci_high"]) == pytest.approx(tuple(ref.confidence_interval()))
     paired = stats.ttest_rel(x2[f], x1[f]).confidence_interval()
     assert (r["focus_ci_low"], r["focus_ci_high"]) == pytest.approx((paired.low, paired.high))

@@ -411,10 +411,10 @@ def test_suppressed_rows_give_no_finding_and_no_error(sample):
     reg = pd.DataFrame({"characteristic": ["disadvantaged"], "value": ["yes"], "n_cohort": [718], "n_group": [243],
                         "n_register": [87], "n_group_register": [np.nan], "share_cohort": [0.34],
                         "share_register": [np.nan], "ratio": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan],
-                        "low_n": [False], "method": ["Koopman"]})
+                        "low_n": [False], "ci_method": ["Koopman"]})
     change = pd.DataFrame({"first_year": ["2021/22"], "last_year": [YEAR], "gap_first": [np.nan],
                            "gap_last": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan], "n_focus": [np.nan],
-                           "n_other": [np.nan], "low_n": [True], "method": ["Welch"]})
+                           "n_other": [np.nan], "low_n": [True], "ci_method": ["Welch"]})
     f = key_findings(h, register=reg, gap_trends={"reading": change}, per_source=50, max_findings=50)
     assert len(f) and (f["group"] != "disadvantaged").all()
     assert set(f["source"]) == {"headline"}

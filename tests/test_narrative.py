@@ -132,7 +132,7 @@ def test_gap_too_few_names_the_small_group_without_its_size():
 
 def test_gap_trend_classifications():
     base = {"first_year": "2021/22", "last_year": "2023/24", "gap_first": -6.0, "gap_last": -1.0,
-            "change": 5.0, "ci_low": 2.0, "ci_high": 8.0, "low_n": False}
+            "estimate": 5.0, "ci_low": 2.0, "ci_high": 8.0, "low_n": False}
     cases = {
         "narrowing because the focus group improved": ("positive", "narrowed"),
         "narrowing: the focus group improved and the other group fell": ("positive", "narrowed"),

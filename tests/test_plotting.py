@@ -126,7 +126,7 @@ def test_gap_trend_wide_and_long():
     assert lines["Disadvantaged"].get_linestyle() != lines["Other pupils"].get_linestyle()
     assert lines["Disadvantaged"].get_marker() != lines["Other pupils"].get_marker()
     long = pd.DataFrame({"academic_year": ["2022/23"] * 2 + ["2023/24"] * 2, "group": ["focus", "other"] * 2,
-                         "n": [20, 60, 22, 58], "mean": [98.0, 104.0, 100.0, 104.5],
+                         "n": [20, 60, 22, 58], "estimate": [98.0, 104.0, 100.0, 104.5],
                          "ci_low": [96.0, 103.0, 98.0, 103.5], "ci_high": [100.0, 105.0, 102.0, 105.5]})
     ax = plotting.gap_trend(long)
     assert len(ax.collections) == 2  # error bars for both groups

@@ -244,7 +244,7 @@ def test_no_crash_on_tiny_and_messy_groups(d, min_n):
         if math.isnan(ch["ci_low"]):
             assert ch["classification"] == "too few to say"
         else:
-            assert ch["ci_low"] <= ch["change"] + 1e-9 <= ch["ci_high"] + 2e-9
+            assert ch["ci_low"] <= ch["estimate"] + 1e-9 <= ch["ci_high"] + 2e-9
         ends = tr.groups[tr.groups["academic_year"].isin([ch["first_year"], ch["last_year"]])]
         assert bool(ch["low_n"]) == (ends["n"].min() < min_n)  # each of the four year x group cells
         assert (ch["n_focus"], ch["n_other"]) == tuple(ends.groupby("group")["n"].sum()[["focus", "other"]])

@@ -194,9 +194,9 @@ def test_difference_in_differences_matches_pooled_t_test():
     ch = ok["post"] - ok["pre"]
     ref = stats.ttest_ind(ch[ok["t"]], ch[~ok["t"]], equal_var=True)
     ci = ref.confidence_interval(0.95)
-    assert res["did"] == pytest.approx(ch[ok["t"]].mean() - ch[~ok["t"]].mean())
+    assert res["estimate"] == pytest.approx(ch[ok["t"]].mean() - ch[~ok["t"]].mean())
     assert (res["ci_low"], res["ci_high"], res["p_value"]) == pytest.approx((ci.low, ci.high, ref.pvalue))
-    assert res["n_treated"] + res["n_comparison"] == 49
+    assert res["n_treatment"] + res["n_comparison"] == res["n"] == 49
     assert res["n_excluded"] == int(d.loc[3, "t"])
 
 

@@ -225,7 +225,7 @@ def describe_gap_trend(
     ----------
     change : DataFrame, Series or dict
         ``.change`` of :func:`gtanalytics.gap_trends.gap_trend` (``first_year,
-        last_year, gap_first, gap_last, change, ci_low, ci_high, low_n,
+        last_year, gap_first, gap_last, estimate, ci_low, ci_high, low_n,
         classification``), or one row of it.
     measure_name, focus_label, other_label, label, names, unit, confidence, decimals, key_area
         As in :func:`describe_gap`.
@@ -241,7 +241,7 @@ def describe_gap_trend(
     Examples
     --------
     >>> row = {"first_year": "2021/22", "last_year": "2023/24", "gap_first": -6.0, "gap_last": -1.0,
-    ...        "change": 5.0, "ci_low": 2.1, "ci_high": 7.9, "low_n": False,
+    ...        "estimate": 5.0, "ci_low": 2.1, "ci_high": 7.9, "low_n": False,
     ...        "classification": "narrowing because the focus group improved"}
     >>> describe_gap_trend(row, measure_name="KS2 maths").judgement
     'positive'

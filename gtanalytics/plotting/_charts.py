@@ -338,7 +338,7 @@ def gap_trend(
         Either one row per year from :func:`gtanalytics.gaps.gap` with
         ``by=x`` (wide: ``mean_focus, mean_other, n_focus, n_other``), or the
         ``.groups`` frame of :func:`gtanalytics.gap_trends.gap_trend` (long: ``group``
-        "focus"/"other", ``n, mean, ci_low, ci_high``), whose intervals are
+        "focus"/"other", ``n, estimate, ci_low, ci_high``), whose intervals are
         drawn as error bars.
     x : str
         Column along the horizontal axis (usually ``academic_year``).
@@ -359,11 +359,11 @@ def gap_trend(
     """
     mean_focus, mean_other, n_focus, n_other = "mean_focus", "mean_other", "n_focus", "n_other"
     ci = None
-    if "group" in gaps.columns and "mean" in gaps.columns:  # long form of GapTrend.groups
-        wide = gaps.pivot_table(index=x, columns="group", values=["mean", "n", "ci_low", "ci_high"],
+    if "group" in gaps.columns and "estimate" in gaps.columns:  # long form of GapTrend.groups
+        wide = gaps.pivot_table(index=x, columns="group", values=["estimate", "n", "ci_low", "ci_high"],
                                 aggfunc="first", dropna=False)
         df = pd.DataFrame({x: wide.index,
-                           mean_focus: wide[("mean", "focus")].to_numpy(), mean_other: wide[("mean", "other")].to_numpy(),
+                           mean_focus: wide[("estimate", "focus")].to_numpy(), mean_other: wide[("estimate", "other")].to_numpy(),
                            n_focus: wide[("n", "focus")].to_numpy(), n_other: wide[("n", "other")].to_numpy()})
         ci = {mean_focus: (wide[("ci_low", "focus")].to_numpy(), wide[("ci_high", "focus")].to_numpy()),
               mean_other: (wide[("ci_low", "other")].to_numpy(), wide[("ci_high", "other")].to_numpy())}

@@ -171,7 +171,7 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
     for subject in subjects if not no else ():
         scores = rd.summer_scores(data, subject=subject, years=years)
         trend = noting(notes, gap_trend, scores, outcome="score", group="disadvantaged", focus=True, min_n=small)
-        by_year = disclosure.for_audience(trend.groups, count_cols="n", value_cols=["mean", "se", "ci_low", "ci_high"],
+        by_year = disclosure.for_audience(trend.groups, count_cols="n", value_cols=["estimate", "se", "ci_low", "ci_high"],
                                   threshold=threshold, audience=audience)
         charts.append(keep(plotting.gap_trend(
             by_year, title=f"{subject.capitalize()}: summer test, disadvantaged and other pupils",

@@ -235,7 +235,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
         fact("gap", f"gap_{subject}", f"Disadvantage gap, {subject} summer test (points)",
              _gap_text(r, threshold=threshold), group="disadvantaged", n=r["n_focus"] + r["n_other"],
              value=r["gap_last"], unit="standardised-score points", ci_low=r["ci_low"], ci_high=r["ci_high"],
-             ci_method=str(r["method"]))
+             ci_method=str(r["ci_method"]))
 
     # the register's share of disadvantaged pupils (as register_representative)
     pupils = data.pupils[data.pupils["academic_year"] == year]
@@ -263,7 +263,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
                         f"({_num(r['ci_low'], 2)} to {_num(r['ci_high'], 2)})")
             fact("register", "register_disadvantaged", "Disadvantaged pupils' share of the G&T register", text,
                  group="disadvantaged", n=r["n_group"], value=r["ratio"], unit="times their share of pupils",
-                 ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=str(r["method"]))
+                 ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=str(r["ci_method"]))
 
     # intervention programmes against comparable pupils (as interventions_working)
     impact = None
