@@ -762,32 +762,32 @@ def _group_words(characteristic: str, value) -> str:
 def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
     out = []
     for r in reg.itertuples(index=False):
-        shown = (r.ratio, r.ci_low, r.ci_high, r.n_group, r.n_group_register, r.n_register, r.share_cohort,
+        shown = (r.estimate, r.ci_low, r.ci_high, r.n, r.n_group_register, r.n_register, r.share_cohort,
                  r.share_register)
-        if any(pd.isna(v) for v in shown) or r.n_group == 0:
+        if any(pd.isna(v) for v in shown) or r.n == 0:
             continue  # suppressed for the audience, or nothing to compare
         if str(r.characteristic) in ("disadvantaged", "lac", "eal") and str(r.value) in ("no", "False"):
             continue  # the complement of a group says the same thing again
         clear = bool(r.ci_low > 1 or r.ci_high < 1)
         lo, hi = max(r.ci_low, 1e-3), max(r.ci_high, 1e-3)
         se = (math.log(hi) - math.log(lo)) / (2 * z_value(confidence))
-        z = abs(math.log(max(r.ratio, 1e-3))) / se if se > 0 else math.inf
+        z = abs(math.log(max(r.estimate, 1e-3))) / se if se > 0 else math.inf
         who = _group_words(str(r.characteristic), r.value)
         share = (f"{who} are {_num(100 * r.share_cohort, 0)}% of pupils but {_num(100 * r.share_register, 0)}% of "
                  f"the gifted and talented register ({int(r.n_group_register)} of {int(r.n_register)} register "
                  f"pupils)")
         if clear:
-            how = "under-represented" if r.ratio < 1 else "over-represented"
-            tail = (f": {how}, at {_num(r.ratio, 2)} times their share of pupils ({confidence:.0%} interval "
+            how = "under-represented" if r.estimate < 1 else "over-represented"
+            tail = (f": {how}, at {_num(r.estimate, 2)} times their share of pupils ({confidence:.0%} interval "
                     f"{_num(r.ci_low, 2)} to {_num(r.ci_high, 2)}).")
         else:
-            tail = (f"; {_num(r.ratio, 2)} times their share ({confidence:.0%} interval {_num(r.ci_low, 2)} to "
+            tail = (f"; {_num(r.estimate, 2)} times their share ({confidence:.0%} interval {_num(r.ci_low, 2)} to "
                     f"{_num(r.ci_high, 2)}), which does not show a clear difference.")
         out.append({"source": "register", "topic": f"{r.characteristic}={r.value}", "measure": "register share",
-                    "group": who, "n": int(r.n_group), "estimate": float(r.ratio), "reference": 1.0,
+                    "group": who, "n": int(r.n), "estimate": float(r.estimate), "reference": 1.0,
                     "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "ci_method": str(r.ci_method),
                     "unit": "times their share of pupils",
-                    "z": z, "clear": clear, "direction": ("worse" if r.ratio < 1 else "better") if clear else "in line",
+                    "z": z, "clear": clear, "direction": ("worse" if r.estimate < 1 else "better") if clear else "in line",
                     "low_n": bool(r.low_n), "statement": share + tail})
     return out
 

@@ -240,9 +240,9 @@ def _representation_table(p: pd.DataFrame, chars: list, by: list, *, confidence,
         rr_lo[calc], rr_hi[calc], p_value[calc], p_exact[calc] = lo, hi, res[:, 2], res[:, 3]
     out = {name: levels[j][col["g"]].tolist() for j, name in enumerate(by)}
     out.update(characteristic=np.asarray(chars, dtype=object)[col["ci"]].tolist(), value=col["label"].tolist(),
-               n_cohort=n, n_group=ng, n_register=nr, n_group_register=a, share_cohort=share_cohort,
-               share_register=share_register, ratio=ratio, ci_low=ci_low, ci_high=ci_high, risk_ratio=rr,
-               rr_ci_low=rr_lo, rr_ci_high=rr_hi, p_value=p_value, p_exact=p_exact, n_not_recorded=col["nnr"])
+               n_cohort=n, n=ng, n_register=nr, n_group_register=a, share_cohort=share_cohort,
+               share_register=share_register, estimate=ratio, ci_low=ci_low, ci_high=ci_high, risk_ratio=rr,
+               risk_ratio_ci_low=rr_lo, risk_ratio_ci_high=rr_hi, p_value=p_value, p_exact=p_exact, n_not_recorded=col["nnr"])
     return pd.DataFrame(out)
 
 
@@ -284,10 +284,12 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     -------
     pandas.DataFrame
         One row per ``by`` value, characteristic and value: the ``by`` columns, ``characteristic``,
-        ``value`` (text; "yes" for yes/no flags), ``n_cohort``, ``n_group``, ``n_register``,
-        ``n_group_register``, ``share_cohort``, ``share_register``, ``ratio`` (share on register /
-        share in cohort; 1 = in line), ``ci_low``, ``ci_high``, ``risk_ratio`` (in group vs not),
-        ``rr_ci_low``, ``rr_ci_high``, ``p_value`` (the test the interval inverts: score test for
+        ``value`` (text; "yes" for yes/no flags), ``n_cohort``, ``n`` (pupils in the group),
+        ``n_register``, ``n_group_register`` (the group's pupils on the register), ``share_cohort``,
+        ``share_register``, ``estimate`` (the representation ratio: share on register / share in
+        cohort; 1 = in line), ``ci_low``, ``ci_high``; the same comparison as a second estimate,
+        ``risk_ratio`` (chance of being on the register in the group vs not), ``risk_ratio_ci_low``,
+        ``risk_ratio_ci_high``; ``p_value`` (the test the interval inverts: score test for
         Koopman, Wald log test for Katz), ``p_exact`` (the exact test of ``test``),
         ``n_not_recorded``, ``low_n``, ``verdict``, ``ci_method``.
         The verdict comes from the interval shown: "under-represented" when the whole interval
@@ -301,7 +303,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     >>> p = pd.DataFrame({"gt_register": [True] * 20 + [False] * 180,
     ...                   "disadvantaged": [True] * 1 + [False] * 19 + [True] * 59 + [False] * 121})
     >>> r = register_representation(p, characteristics=["disadvantaged"])
-    >>> round(float(r["ratio"][0]), 3), r["verdict"][0]
+    >>> round(float(r["estimate"][0]), 3), r["verdict"][0]
     (0.167, 'under-represented')
     """
     if not isinstance(pupils, pd.DataFrame):
@@ -328,7 +330,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     if out.empty:
         raise GTDataError("No characteristic could be audited: the pupils table has none of "
                           f"{', '.join(CHARACTERISTICS)}.")
-    out["low_n"] = out["n_group"] < min_n
+    out["low_n"] = out["n"] < min_n
     lo, hi = in_line
     vague = (out["ci_low"] < lo) | (out["ci_high"] > hi)
     out["verdict"] = np.select(

@@ -408,9 +408,9 @@ def test_suppressed_rows_give_no_finding_and_no_error(sample):
     h = headline_outcomes(sample, school="8884101", year=YEAR)
     blank = h["group"] == "disadvantaged"
     h.loc[blank, ["n", "value", "se", "ci_low", "ci_high"]] = np.nan
-    reg = pd.DataFrame({"characteristic": ["disadvantaged"], "value": ["yes"], "n_cohort": [718], "n_group": [243],
+    reg = pd.DataFrame({"characteristic": ["disadvantaged"], "value": ["yes"], "n_cohort": [718], "n": [243],
                         "n_register": [87], "n_group_register": [np.nan], "share_cohort": [0.34],
-                        "share_register": [np.nan], "ratio": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan],
+                        "share_register": [np.nan], "estimate": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan],
                         "low_n": [False], "ci_method": ["Koopman"]})
     change = pd.DataFrame({"first_year": ["2021/22"], "last_year": [YEAR], "gap_first": [np.nan],
                            "gap_last": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan], "n_focus": [np.nan],

@@ -177,9 +177,9 @@ def test_effect_without_comparison_group_cannot_show_impact():
 
 
 # --------------------------------------------------------------------------- register, attendance
-def _reg(verdict, n_group=60, share_register=0.12):
-    return {"characteristic": "disadvantaged", "value": "yes", "n_group": n_group, "share_cohort": 0.30,
-            "share_register": share_register, "ratio": 0.4, "ci_low": 0.2, "ci_high": 0.7, "verdict": verdict}
+def _reg(verdict, n=60, share_register=0.12):
+    return {"characteristic": "disadvantaged", "value": "yes", "n": n, "share_cohort": 0.30,
+            "share_register": share_register, "estimate": 0.4, "ci_low": 0.2, "ci_high": 0.7, "verdict": verdict}
 
 
 def test_register_representation():
@@ -189,7 +189,7 @@ def test_register_representation():
     s = nv.describe_register(_reg("in line"))
     assert s.judgement == "neutral" and "in line with the cohort" in s
     assert nv.describe_register(_reg("over-represented")).judgement == "neutral"
-    small = nv.describe_register(_reg("under-represented", n_group=5))  # too small whatever the verdict
+    small = nv.describe_register(_reg("under-represented", n=5))  # too small whatever the verdict
     assert small.judgement == "too_few" and "60" not in small
     assert nv.describe_register(_reg("too few to say")).judgement == "too_few"
     assert nv.describe_register(_reg("in line", share_register=np.nan)).judgement == "too_few"

@@ -264,8 +264,8 @@ def test_register_and_takeup_survive_tiny_groups(d, flags):
     if r is not None:
         assert (r.loc[r["low_n"], "verdict"] == "too few to say").all()
         ok = r["ci_low"].notna()
-        assert (r.loc[ok, "ci_low"] <= r.loc[ok, "ratio"] + 1e-9).all()
-        assert (r.loc[ok, "ratio"] <= r.loc[ok, "ci_high"] + 1e-9).all()
+        assert (r.loc[ok, "ci_low"] <= r.loc[ok, "estimate"] + 1e-9).all()
+        assert (r.loc[ok, "estimate"] <= r.loc[ok, "ci_high"] + 1e-9).all()
     enr = p.loc[p["gt_register"], ["upn", "academic_year"]].assign(category="club")
     if not len(enr):
         return

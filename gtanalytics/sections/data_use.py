@@ -68,21 +68,21 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
                        sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     reg = noting(notes, register_representation, pupils, characteristics=chars)
-    reg = disclosure.for_audience(reg, count_cols=["n_group", "n_group_register"],
-                          value_cols=["share_register", "share_cohort", "ratio", "ci_low", "ci_high", "p_value",
-                                      "risk_ratio", "rr_ci_low", "rr_ci_high"],
+    reg = disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
+                          value_cols=["share_register", "share_cohort", "estimate", "ci_low", "ci_high", "p_value",
+                                      "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"],
                           threshold=threshold, audience=audience, block_col="characteristic",
-                          totals={"n_group": "n_cohort", "n_group_register": "n_register"})
+                          totals={"n": "n_cohort", "n_group_register": "n_register"})
     if ledger is not None and audience == "governors" and len(reg):
         ledger.admit(population("pupils", year), reg["n_cohort"].iloc[0])
         ledger.admit(population("pupils", year, gt_register=True), reg["n_register"].iloc[0])
         ledger.admit(population("pupils", year, gt_register=False), reg["n_cohort"].iloc[0] - reg["n_register"].iloc[0])
         for r in reg.itertuples():
-            ledger.admit(population("pupils", year, **{r.characteristic: r.value}), r.n_group)
+            ledger.admit(population("pupils", year, **{r.characteristic: r.value}), r.n)
     shown = reg if audience == "leaders" else reg[reg["share_register"].notna()]  # the sentences say what is hidden
     ax = plotting.register_composition(shown if len(shown) else reg, title=f"Who is on the register, {year}")
     sentences = tuple(nv.describe_register(reg, min_n=smallest_group(threshold)))
-    columns = {"characteristic": "Characteristic", "value": "Group", "n_group": "Pupils in the school",
+    columns = {"characteristic": "Characteristic", "value": "Group", "n": "Pupils in the school",
                "n_group_register": "On the register", "share_cohort": "Share of the school",
                "share_register": "Share of the register", "verdict": "Verdict"}
     tables = (Table("", reg, columns=columns),) if audience == "leaders" else ()

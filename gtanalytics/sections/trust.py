@@ -245,24 +245,24 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
     reg = None
     if len(pupils) and pupils["gt_register"].notna().any() and "disadvantaged" in chars:
         reg = noting([], register_representation, pupils, characteristics=chars)
-        reg = disclosure.for_audience(reg, count_cols=["n_group", "n_group_register"],
-                              value_cols=["share_register", "share_cohort", "ratio", "ci_low", "ci_high", "p_value",
-                                          "risk_ratio", "rr_ci_low", "rr_ci_high"],
+        reg = disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
+                              value_cols=["share_register", "share_cohort", "estimate", "ci_low", "ci_high", "p_value",
+                                          "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"],
                               threshold=threshold, audience=audience, block_col="characteristic",
-                              totals={"n_group": "n_cohort", "n_group_register": "n_register"})
+                              totals={"n": "n_cohort", "n_group_register": "n_register"})
         hit = reg[(reg["characteristic"] == "disadvantaged") & reg["value"].astype(str).isin(["yes", "True"])]
         if len(hit):
             r = hit.iloc[0]
-            if pd.isna(r["ratio"]):
+            if pd.isna(r["estimate"]):
                 text = f"not shown (a group of fewer than {threshold} pupils)"
             else:
                 verdict = ("under-represented" if r["ci_high"] < 1 else "over-represented" if r["ci_low"] > 1
                            else "no clear difference")
                 text = (f"{verdict}: {_num(100 * r['share_register'], 0)}% of the register, "
-                        f"{_num(100 * r['share_cohort'], 0)}% of pupils; {_num(r['ratio'], 2)} times their share "
+                        f"{_num(100 * r['share_cohort'], 0)}% of pupils; {_num(r['estimate'], 2)} times their share "
                         f"({_num(r['ci_low'], 2)} to {_num(r['ci_high'], 2)})")
             fact("register", "register_disadvantaged", "Disadvantaged pupils' share of the G&T register", text,
-                 group="disadvantaged", n=r["n_group"], value=r["ratio"], unit="times their share of pupils",
+                 group="disadvantaged", n=r["n"], value=r["estimate"], unit="times their share of pupils",
                  ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=str(r["ci_method"]))
 
     # intervention programmes against comparable pupils (as interventions_working)
