@@ -29,6 +29,7 @@ from gtanalytics.trends import difference_in_differences
 from gtanalytics._stats import (
     LOW_N,
     as_list,
+    binomial_se,
     iter_groups,
     poisson_exact_ci,
     quasi_poisson_rate_ci,
@@ -358,8 +359,9 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
         suspended repeatedly; ``permanent_exclusion_rate`` - per 100 pupils, exact
         Poisson interval (a pupil is permanently excluded at most once);
         ``pupils_suspended`` - percent of pupils with one or more suspensions, Wilson
-        interval), ``n`` (pupils), ``count`` (events or pupils), ``estimate``,
-        ``ci_low``, ``ci_high``, ``per_10000`` (estimate x 100), ``overdispersion``
+        interval), ``n`` (pupils), ``count`` (events or pupils), ``estimate``, ``se``
+        (its standard error: quasi-Poisson ``100 sqrt(phi count) / n``, Poisson
+        ``100 sqrt(count) / n``, binomial), ``ci_low``, ``ci_high``, ``per_10000`` (estimate x 100), ``overdispersion``
         (phi of the suspension rate: 1 = no more spread than independent events),
         ``ci_method``, ``low_n``, ``national_phase``, ``national``, ``national_status``,
         ``national_source``, ``national_basis``, ``compared_with_national``.
@@ -414,20 +416,21 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
                for m in ("suspension_rate", "permanent_exclusion_rate")}
         rate, phi, lo, hi = quasi_poisson_rate_ci(g["susp"].to_numpy(float), confidence=confidence)
         rows.append({**labels, "measure": "suspension_rate", "n": n, "count": float(g["susp"].sum()),
-                     "estimate": 100 * rate, "ci_low": 100 * lo, "ci_high": 100 * hi, "overdispersion": phi,
+                     "estimate": 100 * rate, "se": 100 * np.sqrt(phi * g["susp"].sum()) / n,
+                     "ci_low": 100 * lo, "ci_high": 100 * hi, "overdispersion": phi,
                      "ci_method": q_m, **nat["suspension_rate"]})
         k = float(g["perm"].sum())
         lo, hi = poisson_exact_ci(k, confidence=confidence)
         rows.append({**labels, "measure": "permanent_exclusion_rate", "n": n, "count": k, "estimate": 100 * k / n,
-                     "ci_low": 100 * float(lo) / n, "ci_high": 100 * float(hi) / n, "overdispersion": np.nan,
+                     "se": 100 * np.sqrt(k) / n, "ci_low": 100 * float(lo) / n, "ci_high": 100 * float(hi) / n, "overdispersion": np.nan,
                      "ci_method": alpha_m, **nat["permanent_exclusion_rate"]})
         k = float((g["susp"] > 0).sum())
         lo, hi = wilson_ci(k, n, confidence=confidence)
         rows.append({**labels, "measure": "pupils_suspended", "n": n, "count": k, "estimate": 100 * k / n,
-                     "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "overdispersion": np.nan,
+                     "se": 100 * binomial_se(k, n), "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "overdispersion": np.nan,
                      "ci_method": f"Wilson score {confidence:.0%} interval", "national_phase": ph,
                      **_national_for("pupils_suspended", labels["academic_year"], ph, labels, table, use)})
-    out = pd.DataFrame(rows, columns=keys + ["measure", "n", "count", "estimate", "ci_low", "ci_high",
+    out = pd.DataFrame(rows, columns=keys + ["measure", "n", "count", "estimate", "se", "ci_low", "ci_high",
                                               "overdispersion", "ci_method"] + _NAT_COLS)
     out.insert(out.columns.get_loc("overdispersion"), "per_10000", out["estimate"] * 100)
     out["low_n"] = out["n"] < min_n

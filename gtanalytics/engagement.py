@@ -22,7 +22,7 @@ from scipy import stats
 
 from gtanalytics.attendance import attach_groups
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics._stats import (LOW_N, as_list, require_columns, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
+from gtanalytics._stats import (LOW_N, as_list, binomial_se, require_columns, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
                                wilson_ci, z_value)
 
 __all__ = [
@@ -80,8 +80,8 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
     pandas.DataFrame
         One row per academic year x group x category: ``academic_year``, the ``by``
         columns, ``category`` (``any`` = at least one activity of any kind, then each
-        category), ``n`` (pupils), ``takers``, ``estimate`` (percent), ``ci_low``,
-        ``ci_high``, ``ci_method``, ``low_n``.
+        category), ``n`` (pupils), ``takers``, ``estimate`` (percent), ``se`` (binomial,
+        :func:`gtanalytics._stats.binomial_se`), ``ci_low``, ``ci_high``, ``ci_method``, ``low_n``.
 
     Examples
     --------
@@ -103,8 +103,9 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
             k = int(g[c].sum())
             lo, hi = wilson_ci(k, n, confidence=confidence)
             rows.append({**labels, "category": c, "n": n, "takers": k, "estimate": 100 * k / n,
-                         "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "ci_method": method})
-    out = pd.DataFrame(rows, columns=keys + ["category", "n", "takers", "estimate", "ci_low", "ci_high",
+                         "se": 100 * binomial_se(k, n), "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
+                         "ci_method": method})
+    out = pd.DataFrame(rows, columns=keys + ["category", "n", "takers", "estimate", "se", "ci_low", "ci_high",
                                               "ci_method"])
     out["low_n"] = out["n"] < min_n
     warn_low_n(out, min_n, "take-up")
@@ -139,7 +140,8 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
         One row per academic year x ``by`` group: ``academic_year``, the ``by``
         columns, ``group``, ``focus``, ``category``, ``n_focus``, ``takers_focus``,
         ``pct_focus``, ``n_other``, ``takers_other``, ``pct_other``, ``gap``
-        (percentage points, focus - other), ``ci_low``, ``ci_high``, ``ci_method``,
+        (percentage points, focus - other), ``se`` (its Wald standard error), ``ci_low``,
+        ``ci_high``, ``ci_method``,
         ``p_value`` (two-sided Fisher's exact test; exact at any size, which matters
         in small groups), ``low_n``.
 
@@ -171,7 +173,9 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
             p = float(stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
         else:
             lo = hi = p = np.nan
-        row.update({"gap": row["pct_focus"] - row["pct_other"], "ci_low": 100 * lo, "ci_high": 100 * hi,
+        row.update({"gap": row["pct_focus"] - row["pct_other"],
+                    "se": 100 * np.hypot(binomial_se(k1, n1), binomial_se(k2, n2)),
+                    "ci_low": 100 * lo, "ci_high": 100 * hi,
                     "ci_method": f"Newcombe hybrid score {confidence:.0%} interval; Fisher's exact test",
                     "p_value": p, "low_n": min(n1, n2) < min_n})
         rows.append(row)

@@ -249,7 +249,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
         keep = [c for c in ("year", "gap_index", "status", "source") if c in ref.columns]
         ref = ref[keep].rename(columns={"gap_index": "national_gap_index", "status": "national_status",
                                         "source": "national_source"})
-        gi = gi.rename(columns={"gap_index": "school_gap_index", "ci_low": "school_ci_low",
+        gi = gi.rename(columns={"estimate": "school_gap_index", "ci_low": "school_ci_low",
                                 "ci_high": "school_ci_high"})
         gi["year"] = gi[year].map(_end_year)
         nat = gi[[*by_cols, year, "year", "n_focus", "n_other", "school_gap_index", "school_ci_low",

@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError
-from gtanalytics._stats import (LOW_N, as_list, iter_groups, newcombe_ci, t_value, warn_low_n, welch_diff,
+from gtanalytics._stats import (LOW_N, as_list, binomial_se, iter_groups, newcombe_ci, t_value, warn_low_n, welch_diff,
                                welch_moments, z_value)
 
 __all__ = ["gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap", "WITHIN_SCHOOL_NOTE"]
@@ -230,7 +230,8 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
     pandas.DataFrame
         Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``x_focus``, ``x_other`` (pupils reaching
         it), ``pct_focus``, ``pct_other`` (percent), ``gap`` (percentage points, focus − other),
-        ``ci_low``, ``ci_high`` (percentage points), ``n_excluded``, ``low_n``, ``ci_method``.
+        ``se`` (its Wald standard error, :func:`gtanalytics._stats.binomial_se`), ``ci_low``,
+        ``ci_high`` (percentage points), ``n_excluded``, ``low_n``, ``ci_method``.
 
     Examples
     --------
@@ -261,6 +262,7 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
             lo, hi = newcombe_ci(x1, n1, x2, n2, confidence=confidence)
         rows.append({**key, "n_focus": n1, "n_other": n2, "x_focus": int(x1), "x_other": int(x2),
                      "pct_focus": 100 * p1, "pct_other": 100 * p2, "gap": 100 * d,
+                     "se": 100 * math.hypot(binomial_se(x1, n1), binomial_se(x2, n2)),
                      "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
                      "n_excluded": int((~sub["_usable"]).sum())})
     out = pd.DataFrame(rows)
@@ -317,7 +319,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     -------
     pandas.DataFrame
         Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``mean_pct_focus``, ``mean_pct_other``
-        (mean percentile, 0-1), ``gap_index``, ``se``, ``df``, ``ci_low``, ``ci_high``, ``low_n``,
+        (mean percentile, 0-1), ``estimate`` (the gap index), ``se``, ``df``, ``ci_low``, ``ci_high``, ``low_n``,
         ``reference``, ``comparable_with_national``, ``ci_method``.  Within-school intervals are
         Brunner–Munzel (the index equals 20 × (0.5 − P̂), P̂ the Brunner–Munzel relative effect);
         with national percentiles they are Welch intervals on the percentiles.
@@ -327,7 +329,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     >>> import pandas as pd
     >>> d = pd.DataFrame({"score": [95, 98, 100, 100, 103, 105, 107, 108, 110, 112],
     ...                   "dis": [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]})
-    >>> round(float(gap_index(d, score="score", group="dis", focus=1, min_n=2)["gap_index"][0]), 2)
+    >>> round(float(gap_index(d, score="score", group="dis", focus=1, min_n=2)["estimate"][0]), 2)
     7.08
     """
     data, by = prepare_gap_data(df, outcome=score, group=group, focus=focus, by=by)
@@ -338,12 +340,12 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
         isf = use["_focus"].to_numpy(bool)
         n1, n2, n = int(isf.sum()), int((~isf).sum()), len(x)
         row = {**key, "n_focus": n1, "n_other": n2, "mean_pct_focus": math.nan, "mean_pct_other": math.nan,
-               "gap_index": math.nan, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+               "estimate": math.nan, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
         if n1 and n2:
             if percentile is None:
                 p = stats.rankdata(x) / n
                 row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean())
-                row["gap_index"] = 20 * (row["mean_pct_other"] - row["mean_pct_focus"])
+                row["estimate"] = 20 * (row["mean_pct_other"] - row["mean_pct_focus"])
                 if n1 >= 2 and n2 >= 2:   # Brunner-Munzel variance of the rank difference
                     s1 = np.var(stats.rankdata(x)[isf] - stats.rankdata(x[isf]), ddof=1)
                     s2 = np.var(stats.rankdata(x)[~isf] - stats.rankdata(x[~isf]), ddof=1)
@@ -352,11 +354,11 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
                         se = 20 * math.sqrt(a + b) / (n1 * n2)
                         dfree = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
                         h = t_value(confidence, dfree) * se
-                        row.update(se=se, df=dfree, ci_low=row["gap_index"] - h, ci_high=row["gap_index"] + h)
+                        row.update(se=se, df=dfree, ci_low=row["estimate"] - h, ci_high=row["estimate"] + h)
             else:
                 p = _percentiles(x, percentile)
                 w = welch_diff(20 * p[~isf], 20 * p[isf], confidence=confidence)
-                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean(), gap_index=w["diff"],
+                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean(), estimate=w["diff"],
                            se=w["se"], df=w["df"], ci_low=w["ci_low"], ci_high=w["ci_high"])
         rows.append(row)
     out = pd.DataFrame(rows)

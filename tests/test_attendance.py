@@ -29,7 +29,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics._stats import ratio_cluster_ci
 
 import statsmodels.api as sm
-from statsmodels.stats.proportion import proportion_confint  # noqa: E402
+from statsmodels.stats.proportion import proportion_confint, std_prop  # noqa: E402
 from statsmodels.stats.rates import confint_poisson  # noqa: E402
 
 
@@ -190,11 +190,14 @@ def test_exclusion_rates_against_statsmodels_and_national():
     assert s["overdispersion"] == pytest.approx(glm.scale)
     lo, hi = confint_poisson(8 / glm.scale, 200 / glm.scale, method="exact-c", alpha=0.05)
     assert (s["ci_low"], s["ci_high"]) == pytest.approx((100 * lo, 100 * hi))
+    assert s["se"] == pytest.approx(100 * glm.bse[0] * np.exp(glm.params[0]), rel=1e-9)  # delta method, log link
     assert s["national"] == 11.31 and s["national_status"] == "CONFIRMED"
     assert s["compared_with_national"] == "lower"
     p = res.loc["permanent_exclusion_rate"]
     lo, hi = confint_poisson(1, 200, method="exact-c", alpha=0.05)
     assert (p["ci_low"], p["ci_high"]) == pytest.approx((100 * lo, 100 * hi))
+    one = sm.GLM(np.eye(1, 200, 4).ravel(), np.ones((200, 1)), family=sm.families.Poisson()).fit()
+    assert p["se"] == pytest.approx(100 * one.bse[0] * np.exp(one.params[0]), rel=1e-4)   # Poisson, scale 1 (IRLS tol)
     assert p["count"] == 1 and p["national"] == 0.13 and p["national_status"] == "SECONDARY"
     # a primary school is compared with the primary figure (DfE data set 39e3d41f..., 2023/24:
     # mainstream primary suspension rate 2.27093, permanent exclusion rate 0.03168)
@@ -207,6 +210,7 @@ def test_exclusion_rates_against_statsmodels_and_national():
     assert k["count"] == 7
     assert (k["ci_low"] / 100, k["ci_high"] / 100) == pytest.approx(
         proportion_confint(7, 200, method="wilson"))
+    assert k["se"] == pytest.approx(100 * std_prop(7 / 200, 200), rel=1e-12)   # statsmodels' binomial se
     by_sex = exclusion_rates(exc, pupils, by="sex", national=False)
     assert by_sex["national"].isna().all()
     # girls are the even numbers: U0 twice and U2 (U4's exclusion is permanent); boys U1, U3, U5, U7, U9

@@ -323,10 +323,10 @@ def test_secondary_suppression_is_not_called_small():
 
 
 # --------------------------------------------------------------------------- key areas 1 and 5
-def _cov(n_group, n_supported, lo=None, hi=None, suppressed=""):
-    share = None if n_supported is None else n_supported / n_group
-    return {"group": "Able pupils", "support": "mentoring", "n_group": n_group, "n_supported": n_supported,
-            "share": share, "ci_low": lo, "ci_high": hi, "suppressed": suppressed}
+def _cov(n, n_supported, lo=None, hi=None, suppressed=""):
+    share = None if n_supported is None else n_supported / n
+    return {"group": "Able pupils", "support": "mentoring", "n": n, "n_supported": n_supported,
+            "estimate": share, "ci_low": lo, "ci_high": hi, "suppressed": suppressed}
 
 
 def test_support_sentences_judge_against_one_half():
@@ -361,14 +361,14 @@ def test_support_hidden_against_another_section_concludes_nothing():
 
 
 def test_deployment_sentences():
-    row = {"activity": "mentoring", "role": "LSA", "n_staff": 4, "n_pupils": 12, "pupils_per_staff": 3.0,
-           "held_rate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}
+    row = {"activity": "mentoring", "role": "LSA", "n_staff": 4, "n": 12, "pupils_per_staff": 3.0,
+           "estimate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}
     s = nv.describe_deployment(row)
     assert s.judgement == "positive" and "85% of the planned sessions were held" in s
     assert "4 mentors (LSA) worked with 12 pupils" in s          # mentors may be peers: pupils, not staff
     assert "4 staff (LSA)" in nv.describe_deployment({**row, "activity": "interventions"})
     assert nv.describe_deployment({**row, "staff_as_planned": 0.0}).judgement == "negative"
-    hidden = {**row, "n_pupils": None, "suppressed": "primary"}
+    hidden = {**row, "n": None, "suppressed": "primary"}
     assert nv.describe_deployment(hidden).judgement == "too_few"
     assert "cannot be worked out" in nv.describe_deployment({**hidden, "suppressed": "secondary"})
 

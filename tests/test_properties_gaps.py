@@ -78,7 +78,7 @@ def test_swapping_groups_flips_gap_and_mirrors_interval(d):
     _mirrored(gap(d, outcome="score", group="dis", focus=True).iloc[0],
               gap(d, outcome="score", group="dis", focus=False).iloc[0], "gap")
     _mirrored(gap_index(d, score="score", group="dis", focus=True).iloc[0],
-              gap_index(d, score="score", group="dis", focus=False).iloc[0], "gap_index")
+              gap_index(d, score="score", group="dis", focus=False).iloc[0], "estimate")
 
 
 @SETTINGS
@@ -108,7 +108,7 @@ def test_gaps_shift_invariant_and_scale_equivariant(d, shift, scale):
     g0 = gap_index(d, **gi).iloc[0]
     for other in (d.assign(score=d["score"] + shift), d.assign(score=d["score"] * k)):
         g1 = gap_index(other, **gi).iloc[0]
-        for c in ("gap_index", "ci_low", "ci_high"):
+        for c in ("estimate", "ci_low", "ci_high"):
             assert _close(g1[c], g0[c], 1e-12), c
 
 
@@ -222,7 +222,7 @@ def test_no_crash_on_tiny_and_messy_groups(d, min_n):
         (lambda: gap(d, outcome="score", group="dis", focus=True, by="school_id", min_n=min_n), "gap", True),
         (lambda: threshold_gap(d, outcome="score", group="dis", focus=True, threshold=100, by="school_id",
                                min_n=min_n), "gap", False),
-        (lambda: gap_index(d, score="score", group="dis", focus=True, by="school_id", min_n=min_n), "gap_index",
+        (lambda: gap_index(d, score="score", group="dis", focus=True, by="school_id", min_n=min_n), "estimate",
          True),
         (lambda: excellence_gap(d, outcome="score", group="dis", focus=True, prior="prior", top_share=0.5,
                                 min_n=min_n), "gap", True),

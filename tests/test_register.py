@@ -13,6 +13,7 @@ pandas.crosstab; the interval's own p-value against scipy ``chi2_contingency(cor
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -298,7 +299,6 @@ def test_sample_register_audit_finds_planted_patterns(sample):
 def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method="koopman", characteristics=None,
                             by=None):
     """The former per-group loop of register_representation (before vectorising), kept as the reference."""
-    import math
 
     from gtanalytics import register as R
 
@@ -317,7 +317,8 @@ def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method
                 n, ng, nr = a + b + c + d, a + b, a + c
                 row = {**key, "characteristic": ch, "value": R._label(v), "n_cohort": n, "n": ng,
                        "n_register": nr, "n_group_register": a, "share_cohort": ng / n if n else math.nan,
-                       "share_register": a / nr if nr else math.nan, "estimate": math.nan, "ci_low": math.nan,
+                       "share_register": a / nr if nr else math.nan, "estimate": math.nan, "se": math.nan,
+                       "ci_low": math.nan,
                        "ci_high": math.nan, "risk_ratio": math.nan, "risk_ratio_ci_low": math.nan,
                        "risk_ratio_ci_high": math.nan, "p_value": math.nan, "p_exact": math.nan,
                        "n_not_recorded": int(sub[ch].isna().sum())}
@@ -327,8 +328,10 @@ def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method
                     lo, hi = (R._koopman(a, ng, c, c + d, confidence) if ci_method == "koopman"
                               else R._katz(a, b, c, d, confidence))
                     f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
-                    row.update(estimate=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
-                               risk_ratio_ci_low=lo, risk_ratio_ci_high=hi)
+                    se_log = math.sqrt(1 / a - 1 / ng + 1 / c - 1 / (c + d)) if a and c else math.nan
+                    row.update(estimate=row["share_register"] / w, se=rr * (1 - w) / (w * rr + 1 - w) ** 2 * se_log,
+                               ci_low=f(lo), ci_high=f(hi), risk_ratio=rr, risk_ratio_ci_low=lo,
+                               risk_ratio_ci_high=hi)
                     row["p_value"] = R._interval_p(a, b, c, d, ci_method)
                     row["p_exact"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
                                       else stats.binomtest(a, nr, w).pvalue)
@@ -360,3 +363,22 @@ def test_vectorised_representation_equals_the_per_group_loop(test, ci_method):
         new = register_representation(p, test=test, ci_method=ci_method, by="year_group")
         old = _representation_by_loop(p, test=test, ci_method=ci_method, by="year_group")
     pd.testing.assert_frame_equal(new.drop(columns=["low_n", "verdict", "ci_method"]), old, check_exact=True)
+
+
+def test_representation_ratio_se_is_the_delta_method_from_statsmodels_log_risk_ratio_se():
+    """se of the representation ratio R = RR / (w RR + 1 - w) (w the group's share of the cohort): the Katz
+    standard error of log RR from statsmodels ``Table2x2.log_riskratio_se`` times dR/dlog RR, taken here by a
+    central finite difference of the transform."""
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    a, b, c, d = 9, 51, 11, 129          # group on / off the register, the rest on / off
+    p = pd.DataFrame({"gt_register": [True] * a + [False] * b + [True] * c + [False] * d,
+                      "dis": [True] * (a + b) + [False] * (c + d)})
+    row = register_representation(p, characteristics=["dis"]).iloc[0]
+    t = Table2x2(np.array([[a, b], [c, d]]))
+    w = (a + b) / (a + b + c + d)
+    ratio = lambda log_rr: math.exp(log_rr) / (w * math.exp(log_rr) + 1 - w)  # noqa: E731
+    h = 1e-6
+    slope = (ratio(t.log_riskratio + h) - ratio(t.log_riskratio - h)) / (2 * h)
+    assert row["estimate"] == pytest.approx(ratio(t.log_riskratio), rel=1e-12)
+    assert row["se"] == pytest.approx(slope * t.log_riskratio_se, rel=1e-8)
