@@ -282,18 +282,18 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
     pandas.DataFrame
         One row per academic year x respondent x survey x question x group:
         ``academic_year, respondent, survey, question``, the ``by`` columns, ``n``
-        (answers), ``scale_min, scale_max``, ``mean``, ``sd``, ``se``,
+        (answers), ``scale_min, scale_max``, ``estimate`` (the mean answer), ``sd``, ``se``,
         ``ci_low``, ``ci_high`` (t interval for the mean, clipped to the scale),
         ``agree`` (answers in the top box), ``agree_pct``, ``agree_ci_low``,
-        ``agree_ci_high`` (Wilson), ``ci_method``, ``low_n``.
+        ``agree_ci_high`` (Wilson: the second estimate, the share agreeing), ``ci_method``, ``low_n``.
 
     Examples
     --------
     >>> sv = pd.DataFrame({"academic_year": "2023/24", "respondent": "pupil", "survey": "Voice",
     ...                    "question": "I am challenged", "response": [5, 4, 2, 3],
     ...                    "scale_min": 1, "scale_max": 5})
-    >>> survey_summary(sv, min_n=1)[["mean", "agree_pct"]].to_dict("records")
-    [{'mean': 3.5, 'agree_pct': 50.0}]
+    >>> survey_summary(sv, min_n=1)[["estimate", "agree_pct"]].to_dict("records")
+    [{'estimate': 3.5, 'agree_pct': 50.0}]
     """
     base = ["academic_year", "respondent", "survey", "question"]
     extra = [c for c in as_list(by) if c not in base]
@@ -333,7 +333,7 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
         m = mean_ci(x, confidence=confidence)  # NaN sd, se and limits for one answer
         k = int((x > hi_s - top_box).sum())
         wl, wh = wilson_ci(k, n, confidence=confidence)
-        rows.append({**labels, "n": n, "scale_min": lo_s, "scale_max": hi_s, "mean": m["mean"], "sd": m["sd"],
+        rows.append({**labels, "n": n, "scale_min": lo_s, "scale_max": hi_s, "estimate": m["mean"], "sd": m["sd"],
                      "se": m["se"], "ci_low": float(np.clip(m["ci_low"], lo_s, hi_s)),
                      "ci_high": float(np.clip(m["ci_high"], lo_s, hi_s)), "agree": k,
                      "agree_pct": 100 * k / n, "agree_ci_low": 100 * float(wl),

@@ -147,7 +147,7 @@ def test_survey_mean_t_interval_and_top_two_box():
         x = sv.merge(pupils).query("question == @row.question and gt_register == @row.gt_register")["response"]
         d = DescrStatsW(x.to_numpy(float))
         lo, hi = d.tconfint_mean(alpha=0.05)
-        assert row["mean"] == pytest.approx(d.mean)
+        assert row["estimate"] == pytest.approx(d.mean)
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((max(lo, row["scale_min"]),
                                                                  min(hi, row["scale_max"])))
         # top-two box respects the stated scale: 4-5 on 1-5, 9-10 on 0-10

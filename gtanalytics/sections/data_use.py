@@ -346,7 +346,7 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
                     f"to {r.ci_high:.1f}): {way}.", judgement=judgement, key_area=2))
     stat = headline_outcomes(data, school=school, year=year)
     stat = stat[stat["measure"].str.startswith(("ks2_", "ks4_"))]
-    stat = disclosure.for_audience(stat, count_cols="n", value_cols=["value", "se", "ci_low", "ci_high", "difference"],
+    stat = disclosure.for_audience(stat, count_cols="n", value_cols=["estimate", "se", "ci_low", "ci_high", "difference"],
                            threshold=threshold, audience=audience) if len(stat) else stat
     no = []
     if stat.empty:
@@ -365,7 +365,7 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
     if len(stat):
         tables.append(Table(f"**Statutory outcomes, {year}**, against national for the same group where DfE "
                             "publishes it", stat,
-                            columns={"label": "Measure", "group_label": "Pupils", "n": "Number", "value": "Value",
+                            columns={"label": "Measure", "group_label": "Pupils", "n": "Number", "estimate": "Value",
                                      "unit": "Unit", "ci_low": "95% interval from", "ci_high": "to",
                                      "national": "National"}, decimals=1))
     return Section(2, _Q[2], title, audience, tables=tuple(tables), sentences=tuple(sentences + no),

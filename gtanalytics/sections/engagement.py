@@ -452,10 +452,10 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = 6,
         reg = summary[summary[group] == True].set_index(keys)
         oth = summary[summary[group] == False].set_index(keys)
         both = reg.merge(oth, left_index=True, right_index=True, suffixes=("_focus", "_other"))
-        diff = welch_moments(both["n_focus"], both["mean_focus"], both["sd_focus"] ** 2, both["n_other"],
-                             both["mean_other"], both["sd_other"] ** 2)
+        diff = welch_moments(both["n_focus"], both["estimate_focus"], both["sd_focus"] ** 2, both["n_other"],
+                             both["estimate_other"], both["sd_other"] ** 2)
         gaps = pd.DataFrame({"n_focus": both["n_focus"].to_numpy(), "n_other": both["n_other"].to_numpy(),
-                             "mean_focus": both["mean_focus"].to_numpy(), "mean_other": both["mean_other"].to_numpy(),
+                             "mean_focus": both["estimate_focus"].to_numpy(), "mean_other": both["estimate_other"].to_numpy(),
                              "gap": diff["diff"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
                              "respondent": [r for r, _, _ in both.index], "text": [q for _, _, q in both.index],
                              "question": [f"{r.capitalize()}s, \u201c{q}\u201d" for r, _, q in both.index],

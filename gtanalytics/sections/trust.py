@@ -89,10 +89,10 @@ def _headline_text(r, *, threshold: int) -> str:
     """``64.3% (49.2 to 77.0), n = 42; national 61.0%: in line`` (above / below only when the interval is)."""
     if r["n"] == 0:
         return "not available"
-    if pd.isna(r["value"]):
+    if pd.isna(r["estimate"]):
         return f"not shown (fewer than {threshold} pupils)"
     dp, sign = (2, True) if r["unit"] == "P8 points" else (1, False)
-    text = (f"{_with_unit(r['value'], r['unit'], dp, sign)} ({_num(r['ci_low'], dp, sign)} to "
+    text = (f"{_with_unit(r['estimate'], r['unit'], dp, sign)} ({_num(r['ci_low'], dp, sign)} to "
             f"{_num(r['ci_high'], dp, sign)}), n = {int(r['n'])}")
     if pd.isna(r["national"]):
         return text + "; no national figure"
@@ -219,7 +219,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors", t
         label = (f"{SHORT_LABELS.get(measure, r['label'])}: {_GROUP_WORDS[group]} "
                  f"({_UNIT_WORDS.get(r['unit'], r['unit'])})")
         fact("headline", measure, label, _headline_text(r, threshold=threshold), group=group, n=r["n"],
-             value=r["value"], unit=r["unit"], ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=r["ci_method"],
+             value=r["estimate"], unit=r["unit"], ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=r["ci_method"],
              national=r["national"])
 
     # the disadvantage gap on the summer tests (as gaps_closing)
