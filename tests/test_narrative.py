@@ -379,8 +379,8 @@ def test_school_standing_and_partnerships():
     s = nv.describe_school_standing(c, school="A", school_name="Oak", measure_name="maths")
     assert s.judgement == "positive" and "+1.50" in s and "ranked 1 of 4" in s
     assert nv.describe_school_standing(c, school="B", school_name="Elm", measure_name="maths").judgement == "too_few"
-    pairs = pd.DataFrame({"mentor_school": ["A", "A"], "mentee_school": ["D", "E"], "difference": [3.8, 2.0],
-                          "diff_ci_low": [1.9, 0.2], "diff_ci_high": [5.7, 3.8], "choice": [1, 2]})
+    pairs = pd.DataFrame({"mentor_school": ["A", "A"], "mentee_school": ["D", "E"], "estimate": [3.8, 2.0],
+                          "ci_low": [1.9, 0.2], "ci_high": [5.7, 3.8], "choice": [1, 2]})
     names = {"A": "Oak", "D": "Elm"}
     assert [x.judgement for x in nv.describe_partnerships(pairs, school="A", names=names, measure_name="maths")] \
         == ["positive"]  # first choices only

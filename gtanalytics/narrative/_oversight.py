@@ -230,7 +230,7 @@ def describe_partnerships(pairs, *, school, names: Mapping, measure_name: str, k
     ----------
     pairs : DataFrame
         :func:`gtanalytics.trends.mentoring_pairs` (``mentor_school,
-        mentee_school, difference, diff_ci_low, diff_ci_high, choice``).
+        mentee_school, estimate, ci_low, ci_high, choice``: the difference in value added).
     school : str
     names : mapping
         School id -> name.
@@ -248,8 +248,8 @@ def describe_partnerships(pairs, *, school, names: Mapping, measure_name: str, k
     Examples
     --------
     >>> import pandas as pd
-    >>> p = pd.DataFrame({"mentor_school": ["A"], "mentee_school": ["D"], "difference": [3.8],
-    ...                   "diff_ci_low": [1.9], "diff_ci_high": [5.7], "choice": [1]})
+    >>> p = pd.DataFrame({"mentor_school": ["A"], "mentee_school": ["D"], "estimate": [3.8],
+    ...                   "ci_low": [1.9], "ci_high": [5.7], "choice": [1]})
     >>> describe_partnerships(p, school="A", names={"A": "Oak", "D": "Elm"}, measure_name="maths")[0].judgement
     'positive'
     """
@@ -259,8 +259,8 @@ def describe_partnerships(pairs, *, school, names: Mapping, measure_name: str, k
         mentor, mentee = str(r["mentor_school"]), str(r["mentee_school"])
         if str(school) not in (mentor, mentee):
             continue
-        gap = (f"(difference in value added {number_words(r['difference'])}, 95% interval {number_words(r['diff_ci_low'])} to "
-               f"{number_words(r['diff_ci_high'])})")
+        gap = (f"(difference in value added {number_words(r['estimate'])}, 95% interval "
+               f"{number_words(r['ci_low'])} to {number_words(r['ci_high'])})")
         a, b = names.get(mentor, mentor), names.get(mentee, mentee)
         if mentor == str(school):
             out.append(Statement(f"{a} could mentor {b} in {measure_name}: {a}'s progress was significantly above "

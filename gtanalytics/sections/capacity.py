@@ -121,8 +121,8 @@ def _pair_sentence(r, *, names, subject: str) -> selfeval.Statement:
         f"{_signed(r['mentor_va'])} {unit} at {a} (95% interval {_signed(r['mentor_ci_low'])} to "
         f"{_signed(r['mentor_ci_high'])}; n = {int(r['mentor_n'])}) against {_signed(r['mentee_va'])} at {b} "
         f"({_signed(r['mentee_ci_low'])} to {_signed(r['mentee_ci_high'])}; n = {int(r['mentee_n'])}): a "
-        f"difference of {r['difference']:.1f} points (95% interval {r['diff_ci_low']:.1f} to "
-        f"{r['diff_ci_high']:.1f}).", judgement="neutral", key_area=5)
+        f"difference of {r['estimate']:.1f} points (95% interval {r['ci_low']:.1f} to "
+        f"{r['ci_high']:.1f}).", judgement="neutral", key_area=5)
 
 
 def _signed(v) -> str:
