@@ -404,8 +404,6 @@ def register_composition(
     composition: pd.DataFrame,
     *,
     label: str | None = None,
-    register: str = "share_register",
-    cohort: str = "share_cohort",
     scale: float = 100.0,
     ax=None,
     title: str | None = None,
@@ -424,12 +422,11 @@ def register_composition(
     composition : DataFrame
         :func:`gtanalytics.register.register_representation` (shares as
         proportions; rows labelled from ``characteristic`` and ``value``), or
-        any frame with a label column and the two shares.
+        any frame with a label column and the two shares ``share_register``,
+        ``share_cohort``.
     label : str, optional
         Label column; by default readable names made from ``characteristic``
         and ``value``.
-    register, cohort : str
-        Share columns.
     scale : float
         Multiplier to percent (100 for proportions, 1 for percentages).
 
@@ -456,8 +453,8 @@ def register_composition(
     with mpl.rc_context(STYLE):
         ys = np.arange(len(df))[::-1]
         h = 0.38
-        reg = scale * pd.to_numeric(df[register], errors="coerce").to_numpy(dtype=float)
-        coh = scale * pd.to_numeric(df[cohort], errors="coerce").to_numpy(dtype=float)
+        reg = scale * pd.to_numeric(df["share_register"], errors="coerce").to_numpy(dtype=float)
+        coh = scale * pd.to_numeric(df["share_cohort"], errors="coerce").to_numpy(dtype=float)
         ax.barh(ys + h / 2, np.nan_to_num(reg), height=h, color=OKABE_ITO["blue"], edgecolor="black",
                 linewidth=0.5, label="G&T register")
         ax.barh(ys - h / 2, np.nan_to_num(coh), height=h, color=OKABE_ITO["orange"], edgecolor="black",
