@@ -4,7 +4,7 @@ One home for the formulas that several modules need, each checked against statsm
 scipy in ``tests/test_stats.py``:
 
 * :func:`z_value`, :func:`t_value`: two-sided normal and t quantiles for a confidence level;
-* :func:`wilson_ci`: Wilson score interval for a proportion;
+* :func:`wilson_ci`: Wilson score interval for a proportion; :func:`binomial_se`: its standard error;
 * :func:`newcombe_ci`: Newcombe's hybrid score interval for a difference of two proportions;
 * :func:`welch_diff`: Welch's unequal-variance t interval for a difference of two means;
 * :func:`mean_ci`: one-sample t interval for a mean;
@@ -41,15 +41,36 @@ from scipy import linalg, optimize, stats
 from gtanalytics.errors import GTDataError, GTWarning
 
 __all__ = [
-    "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "newcombe_ci", "welch_diff",
+    "LOW_N", "SUPPRESSION_THRESHOLD", "z_value", "t_value", "wilson_ci", "binomial_se", "newcombe_ci", "welch_diff",
     "welch_moments", "mean_ci", "poisson_exact_ci", "quasi_poisson_rate_ci", "ratio_cluster_ci", "as_list", "iter_groups", "warn_low_n",
     "require_columns", "ols", "full_rank_columns", "katz_ratio_ci", "koopman_ratio_ci", "ratio_test_p",
+    "ESTIMATE_COLUMNS", "COUNT_COLUMNS", "vocabulary_column",
 ]
 
 #: Default size below which a group is flagged ``low_n`` ("too few pupils to conclude").
 LOW_N = 10
 #: Default size below which :func:`gtanalytics.disclosure.suppress` hides a cell.
 SUPPRESSION_THRESHOLD = 6
+
+#: The result vocabulary (design.md §8). Every metric's result frame names its estimate with one of
+#: these, in this order of preference: ``estimate`` in general; ``va`` value added, ``g`` Hedges' g and
+#: ``gap`` a gap, as the public API fixes. Beside it: ``se, ci_low, ci_high, ci_method`` and ``low_n``.
+ESTIMATE_COLUMNS = ("estimate", "va", "g", "gap")
+#: The pupils in an estimate: ``n``; a two-group comparison without ``n`` gives the focus group's count
+#: first (``n_treatment``/``n_comparison`` of an effect size, ``n_focus``/``n_other`` of a gap).
+COUNT_COLUMNS = ("n", "n_treatment", "n_focus")
+
+
+def vocabulary_column(row, names=ESTIMATE_COLUMNS) -> str | None:
+    """The first of ``names`` that a result has: a DataFrame's columns, a Series' index or a dict's keys.
+
+    Examples
+    --------
+    >>> vocabulary_column({"g": 0.3, "n_treatment": 20}), vocabulary_column({"g": 0.3}, COUNT_COLUMNS)
+    ('g', None)
+    """
+    have = row.columns if hasattr(row, "columns") else row.index if hasattr(row, "index") else row
+    return next((c for c in names if c in have), None)
 
 
 def _check_confidence(confidence) -> float:
@@ -123,6 +144,24 @@ def wilson_ci(count, n, *, confidence: float = 0.95):
         centre = (p + z * z / (2 * m)) / (1 + z * z / m)
         half = z / (1 + z * z / m) * np.sqrt(p * (1 - p) / m + z * z / (4 * m * m))
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
+
+
+def binomial_se(count, n) -> float:
+    """Standard error of a proportion ``count / n``: ``sqrt(p (1 - p) / n)`` (NaN when ``n`` is 0).
+
+    The ``se`` a result reports beside a score interval (Wilson, Newcombe): the interval is not built
+    from it, but it lets a reader pool or compare estimates. A difference of two independent
+    proportions has ``sqrt(se1**2 + se2**2)`` (the Wald standard error).
+
+    Examples
+    --------
+    >>> round(binomial_se(7, 20), 4)
+    0.1067
+    """
+    if not n:
+        return math.nan
+    p = count / n
+    return math.sqrt(p * (1 - p) / n)
 
 
 def newcombe_ci(k1, n1, k2, n2, *, confidence: float = 0.95) -> tuple[float, float]:

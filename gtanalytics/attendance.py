@@ -10,7 +10,7 @@ Definitions follow the DfE (methodology.md section 7):
 * suspension and permanent exclusion rates = events / pupils x 100.
 
 Every estimate carries ``n`` and an interval whose method is named in the
-``method`` column (formulas in :mod:`gtanalytics._stats`).  Rates are in percent
+``ci_method`` column (formulas in :mod:`gtanalytics._stats`).  Rates are in percent
 (per 100 pupils for exclusions).  Groups with fewer pupils than ``min_n`` (default
 :data:`gtanalytics._stats.LOW_N`, 10) are flagged ``low_n``.
 """
@@ -29,6 +29,7 @@ from gtanalytics.trends import difference_in_differences
 from gtanalytics._stats import (
     LOW_N,
     as_list,
+    binomial_se,
     iter_groups,
     poisson_exact_ci,
     quasi_poisson_rate_ci,
@@ -262,7 +263,7 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
         ``severe_absence``), ``n`` (pupil enrolments), ``count`` (sessions missed,
         or pupils meeting the definition), ``denominator`` (possible sessions, or
         pupils), ``estimate`` (percent), ``se`` (percent; NaN for Wilson rows),
-        ``ci_low``, ``ci_high``, ``method``, ``low_n``, ``national_phase`` (the phase
+        ``ci_low``, ``ci_high``, ``ci_method``, ``low_n``, ``national_phase`` (the phase
         compared with), ``national``, ``national_status``, ``national_source`` (the
         address of the figure), ``national_basis`` (what it covers, or why there is none),
         ``compared_with_national`` (``higher``, ``lower``, ``not significantly different``,
@@ -304,7 +305,7 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
             r, se, lo, hi = ratio_cluster_ci(num, g["possible_sessions"], confidence=confidence)
             rows.append({**labels, "measure": measure, "n": n, "count": float(num.sum()),
                          "denominator": float(g["possible_sessions"].sum()), "estimate": 100 * r,
-                         "se": 100 * se, "ci_low": 100 * lo, "ci_high": 100 * hi, "method": z_method,
+                         "se": 100 * se, "ci_low": 100 * lo, "ci_high": 100 * hi, "ci_method": z_method,
                          "national_phase": ph,
                          **_national_for(measure, labels["academic_year"], ph, labels, table, use)})
         for measure, flag in (("persistent_absence", g["persistent"]), ("severe_absence", g["severe"])):
@@ -312,10 +313,10 @@ def absence_rates(attendance: pd.DataFrame, *, pupils: pd.DataFrame | None = Non
             lo, hi = wilson_ci(k, n, confidence=confidence)
             rows.append({**labels, "measure": measure, "n": n, "count": k, "denominator": float(n),
                          "estimate": 100 * k / n, "se": np.nan, "ci_low": 100 * float(lo),
-                         "ci_high": 100 * float(hi), "method": w_method, "national_phase": ph,
+                         "ci_high": 100 * float(hi), "ci_method": w_method, "national_phase": ph,
                          **_national_for(measure, labels["academic_year"], ph, labels, table, use)})
     out = pd.DataFrame(rows, columns=keys + ["measure", "n", "count", "denominator", "estimate", "se",
-                                              "ci_low", "ci_high", "method"] + _NAT_COLS)
+                                              "ci_low", "ci_high", "ci_method"] + _NAT_COLS)
     out["low_n"] = out["n"] < min_n
     out = _compare(out[[c for c in out.columns if c not in _NAT_COLS] + _NAT_COLS])
     warn_low_n(out, min_n, "absence")
@@ -358,10 +359,11 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
         suspended repeatedly; ``permanent_exclusion_rate`` - per 100 pupils, exact
         Poisson interval (a pupil is permanently excluded at most once);
         ``pupils_suspended`` - percent of pupils with one or more suspensions, Wilson
-        interval), ``n`` (pupils), ``count`` (events or pupils), ``estimate``,
-        ``ci_low``, ``ci_high``, ``per_10000`` (estimate x 100), ``overdispersion``
+        interval), ``n`` (pupils), ``count`` (events or pupils), ``estimate``, ``se``
+        (its standard error: quasi-Poisson ``100 sqrt(phi count) / n``, Poisson
+        ``100 sqrt(count) / n``, binomial), ``ci_low``, ``ci_high``, ``per_10000`` (estimate x 100), ``overdispersion``
         (phi of the suspension rate: 1 = no more spread than independent events),
-        ``method``, ``low_n``, ``national_phase``, ``national``, ``national_status``,
+        ``ci_method``, ``low_n``, ``national_phase``, ``national``, ``national_status``,
         ``national_source``, ``national_basis``, ``compared_with_national``.
 
     Notes
@@ -414,21 +416,22 @@ def exclusion_rates(exclusions: pd.DataFrame, pupils: pd.DataFrame, *, by=None,
                for m in ("suspension_rate", "permanent_exclusion_rate")}
         rate, phi, lo, hi = quasi_poisson_rate_ci(g["susp"].to_numpy(float), confidence=confidence)
         rows.append({**labels, "measure": "suspension_rate", "n": n, "count": float(g["susp"].sum()),
-                     "estimate": 100 * rate, "ci_low": 100 * lo, "ci_high": 100 * hi, "overdispersion": phi,
-                     "method": q_m, **nat["suspension_rate"]})
+                     "estimate": 100 * rate, "se": 100 * np.sqrt(phi * g["susp"].sum()) / n,
+                     "ci_low": 100 * lo, "ci_high": 100 * hi, "overdispersion": phi,
+                     "ci_method": q_m, **nat["suspension_rate"]})
         k = float(g["perm"].sum())
         lo, hi = poisson_exact_ci(k, confidence=confidence)
         rows.append({**labels, "measure": "permanent_exclusion_rate", "n": n, "count": k, "estimate": 100 * k / n,
-                     "ci_low": 100 * float(lo) / n, "ci_high": 100 * float(hi) / n, "overdispersion": np.nan,
-                     "method": alpha_m, **nat["permanent_exclusion_rate"]})
+                     "se": 100 * np.sqrt(k) / n, "ci_low": 100 * float(lo) / n, "ci_high": 100 * float(hi) / n, "overdispersion": np.nan,
+                     "ci_method": alpha_m, **nat["permanent_exclusion_rate"]})
         k = float((g["susp"] > 0).sum())
         lo, hi = wilson_ci(k, n, confidence=confidence)
         rows.append({**labels, "measure": "pupils_suspended", "n": n, "count": k, "estimate": 100 * k / n,
-                     "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "overdispersion": np.nan,
-                     "method": f"Wilson score {confidence:.0%} interval", "national_phase": ph,
+                     "se": 100 * binomial_se(k, n), "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "overdispersion": np.nan,
+                     "ci_method": f"Wilson score {confidence:.0%} interval", "national_phase": ph,
                      **_national_for("pupils_suspended", labels["academic_year"], ph, labels, table, use)})
-    out = pd.DataFrame(rows, columns=keys + ["measure", "n", "count", "estimate", "ci_low", "ci_high",
-                                              "overdispersion", "method"] + _NAT_COLS)
+    out = pd.DataFrame(rows, columns=keys + ["measure", "n", "count", "estimate", "se", "ci_low", "ci_high",
+                                              "overdispersion", "ci_method"] + _NAT_COLS)
     out.insert(out.columns.get_loc("overdispersion"), "per_10000", out["estimate"] * 100)
     out["low_n"] = out["n"] < min_n
     out = _compare(out[[c for c in out.columns if c not in _NAT_COLS] + _NAT_COLS])
@@ -474,13 +477,14 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
     Returns
     -------
     pandas.DataFrame
-        One row: ``n_participants, n_comparison, n_strata, n_excluded`` (pupils
-        without attendance both before and after, or in a stratum with nobody to
-        compare with), ``before_participants, after_participants,
+        One row: ``n`` (pupils analysed), ``n_treatment`` (participants), ``n_comparison,
+        n_strata, n_excluded`` (pupils without attendance both before and after, or in a
+        stratum with nobody to compare with), ``before_participants, after_participants,
         change_participants, before_comparison, after_comparison,
         change_comparison`` (percent; comparison means weighted to the
-        participants' strata), ``did`` (percentage points; negative = absence fell
-        more for participants), ``se, df, ci_low, ci_high, p_value, method, low_n``.
+        participants' strata), ``estimate`` (the difference in differences, percentage
+        points; negative = absence fell more for participants), ``se, df, ci_low,
+        ci_high, p_value, ci_method, low_n``.
 
     Notes
     -----
@@ -498,7 +502,7 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
     ...                     "unauthorised_absence": 0})
     >>> pup = pd.DataFrame({"upn": list("ABCDEF"), "academic_year": "2023/24"})
     >>> res = attendance_before_after(att, pup, participants=["A", "B", "C"], start="2023/24", min_n=1)
-    >>> round(float(res["did"].iloc[0]), 2)
+    >>> round(float(res["estimate"].iloc[0]), 2)
     -5.53
     """
     match_on = list(match_on)
@@ -547,5 +551,4 @@ def attendance_before_after(attendance: pd.DataFrame, pupils: pd.DataFrame, *, p
                       "table and are left out.", GTWarning, stacklevel=2)
     res = difference_in_differences(d, before="before", after="after", treated="treated", strata=match_on,
                                     confidence=confidence, min_n=min_n, what="pupil absence rates")
-    return res.rename(columns={"n_treated": "n_participants", **{
-        f"{c}_treated": f"{c}_participants" for c in ("before", "after", "change")}})
+    return res.rename(columns={f"{c}_treated": f"{c}_participants" for c in ("before", "after", "change")})

@@ -74,7 +74,7 @@ def ancova(y, treated, covariates=None, *, confidence: float = 0.95) -> dict:
     Returns
     -------
     dict
-        ``n, n_treated, n_comparison, estimate, se, ci_low, ci_high, df``
+        ``n, n_treatment, n_comparison, estimate, se, ci_low, ci_high, ci_method, df``
         (NaN estimate when either group has no pupils or the treatment is
         aliased with the covariates; NaN interval with no residual df).
 
@@ -92,8 +92,8 @@ def ancova(y, treated, covariates=None, *, confidence: float = 0.95) -> dict:
     if not (np.isfinite(y).all() and np.isfinite(Z).all()):
         raise GTDataError("ancova: the outcome and covariates must have no missing values; drop those pupils first.")
     n_t, n_c = int(t.sum()), int((~t).sum())
-    out = dict(n=len(y), n_treated=n_t, n_comparison=n_c, estimate=np.nan, se=np.nan, ci_low=np.nan,
-               ci_high=np.nan, df=0)
+    out = dict(n=len(y), n_treatment=n_t, n_comparison=n_c, estimate=np.nan, se=np.nan, ci_low=np.nan,
+               ci_high=np.nan, ci_method=f"OLS t {confidence:.0%} interval of the treatment coefficient", df=0)
     if n_t == 0 or n_c == 0:
         return out
     X = np.column_stack([np.ones(len(y)), t.astype(float), Z])

@@ -367,6 +367,10 @@ def _dummies(frame: pd.DataFrame, cols) -> list[np.ndarray]:
 def compare_with_comparison_group(data: pd.DataFrame, method: str, confidence: float, rng, caliper) -> dict:
     """Effect against the comparison group (raw points and standardised), balance, and the DiD.
 
+    The standardised effect is the result's estimate (``estimate, se, ci_low, ci_high, ci_method,
+    standardiser``); the same effect in termly-test points is ``effect, effect_se, effect_ci_low,
+    effect_ci_high``.
+
     The comparison pupils are first held to the participants' selection rule: a pre-score (the selection
     test) within the participants' range in the same window (unless fewer than ``LOW_N`` meet it, as when
     the lowest scorers were all taken: then all, and ``support`` shows the extrapolation). Regression:
@@ -399,6 +403,7 @@ def compare_with_comparison_group(data: pd.DataFrame, method: str, confidence: f
         label = ("regression (ANCOVA, OLS) of the termly test after on taking part + the test before (the selection "
                  "test) + the mean of earlier terms + disadvantage, year group (+ school, window), " + who
                  + "; t interval")
+        ci_method = "t interval of the ANCOVA coefficient (OLS), divided by the unconditional SD"
     else:
         pairs = match_comparison(data, rng=rng, caliper=caliper)
         if len(pairs) < 2:
@@ -414,11 +419,12 @@ def compare_with_comparison_group(data: pd.DataFrame, method: str, confidence: f
         analysed = data[[k in used for k in zip(data["upn"], data["window"])]]
         label = ("nearest-neighbour match on prior attainment within year group and disadvantage, "
                  "bias-corrected for the remaining pre-score difference, " + who)
+        ci_method = "t interval of the bias-corrected matched-pair differences, divided by the unconditional SD"
     bal = balance(analysed, treated="treated", measures=["pre", "earlier"]).set_index("measure")
     res.update(comparison_method=label, n_matched=n_t, n_comparison=n_c, effect=est, effect_se=se,
-               effect_ci_low=est - half, effect_ci_high=est + half, es=est / sd, es_se=se / sd,
-               es_ci_low=(est - half) / sd, es_ci_high=(est + half) / sd,
-               es_standardiser=("SD of the post-test (termly test) over all participants and all non-participants of "
+               effect_ci_low=est - half, effect_ci_high=est + half, estimate=est / sd, se=se / sd,
+               ci_low=(est - half) / sd, ci_high=(est + half) / sd, ci_method=ci_method,
+               standardiser=("SD of the post-test (termly test) over all participants and all non-participants of "
                                 "their year groups (EEF: unconditional SD)"),
                smd_pre=bal.loc["pre", "smd"], smd_earlier=bal.loc["earlier", "smd"],
                support=bal.loc["pre", "support"], comparable=bool(bal["comparable"].iloc[0]))

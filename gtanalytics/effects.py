@@ -286,7 +286,7 @@ def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) ->
     Returns
     -------
     dict
-        ``es, variance, se, ci_low, ci_high, n, r, standardiser`` (a description).
+        ``estimate, variance, se, ci_low, ci_high, ci_method, n, r, standardiser`` (a description).
 
     Examples
     --------
@@ -302,7 +302,7 @@ def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) ->
     z = z_value(confidence)
     if n < 3:
         nan = float("nan")
-        return dict(es=nan, variance=nan, se=nan, ci_low=nan, ci_high=nan, n=n, r=nan,
+        return dict(estimate=nan, variance=nan, se=nan, ci_low=nan, ci_high=nan, ci_method=None, n=n, r=nan,
                     standardiser="not computed (fewer than 3 pupils)")
     gain = post - pre
     r = float(np.corrcoef(pre, post)[0, 1]) if pre.std() > 0 and post.std() > 0 else float("nan")
@@ -320,8 +320,8 @@ def standardised_mean_change(pre, post, *, sd=None, confidence: float = 0.95) ->
         var = gain.var(ddof=1) / (n * float(sd) ** 2)
         label = f"fixed SD of {float(sd):g}"
     se = np.sqrt(var)
-    return dict(es=es, variance=var, se=se, ci_low=es - z * se, ci_high=es + z * se, n=n, r=r,
-                standardiser=label)
+    return dict(estimate=es, variance=var, se=se, ci_low=es - z * se, ci_high=es + z * se,
+                ci_method="normal: estimate +/- z*se", n=n, r=r, standardiser=label)
 
 
 def hedges2007(outcome, treatment, cluster, *, icc: float, confidence: float = 0.95) -> dict:

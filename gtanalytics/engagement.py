@@ -22,7 +22,7 @@ from scipy import stats
 
 from gtanalytics.attendance import attach_groups
 from gtanalytics.errors import GTDataError, GTWarning
-from gtanalytics._stats import (LOW_N, as_list, require_columns, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
+from gtanalytics._stats import (LOW_N, as_list, binomial_se, require_columns, iter_groups, mean_ci, newcombe_ci, ratio_cluster_ci, warn_low_n,
                                wilson_ci, z_value)
 
 __all__ = [
@@ -80,8 +80,8 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
     pandas.DataFrame
         One row per academic year x group x category: ``academic_year``, the ``by``
         columns, ``category`` (``any`` = at least one activity of any kind, then each
-        category), ``n`` (pupils), ``takers``, ``estimate`` (percent), ``ci_low``,
-        ``ci_high``, ``method``, ``low_n``.
+        category), ``n`` (pupils), ``takers``, ``estimate`` (percent), ``se`` (binomial,
+        :func:`gtanalytics._stats.binomial_se`), ``ci_low``, ``ci_high``, ``ci_method``, ``low_n``.
 
     Examples
     --------
@@ -103,9 +103,10 @@ def enrichment_takeup(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, by=None
             k = int(g[c].sum())
             lo, hi = wilson_ci(k, n, confidence=confidence)
             rows.append({**labels, "category": c, "n": n, "takers": k, "estimate": 100 * k / n,
-                         "ci_low": 100 * float(lo), "ci_high": 100 * float(hi), "method": method})
-    out = pd.DataFrame(rows, columns=keys + ["category", "n", "takers", "estimate", "ci_low", "ci_high",
-                                              "method"])
+                         "se": 100 * binomial_se(k, n), "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
+                         "ci_method": method})
+    out = pd.DataFrame(rows, columns=keys + ["category", "n", "takers", "estimate", "se", "ci_low", "ci_high",
+                                              "ci_method"])
     out["low_n"] = out["n"] < min_n
     warn_low_n(out, min_n, "take-up")
     return out
@@ -139,7 +140,8 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
         One row per academic year x ``by`` group: ``academic_year``, the ``by``
         columns, ``group``, ``focus``, ``category``, ``n_focus``, ``takers_focus``,
         ``pct_focus``, ``n_other``, ``takers_other``, ``pct_other``, ``gap``
-        (percentage points, focus - other), ``ci_low``, ``ci_high``, ``method``,
+        (percentage points, focus - other), ``se`` (its Wald standard error), ``ci_low``,
+        ``ci_high``, ``ci_method``,
         ``p_value`` (two-sided Fisher's exact test; exact at any size, which matters
         in small groups), ``low_n``.
 
@@ -171,8 +173,10 @@ def takeup_gap(enrichment: pd.DataFrame, pupils: pd.DataFrame, *, group: str = "
             p = float(stats.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]]).pvalue)
         else:
             lo = hi = p = np.nan
-        row.update({"gap": row["pct_focus"] - row["pct_other"], "ci_low": 100 * lo, "ci_high": 100 * hi,
-                    "method": f"Newcombe hybrid score {confidence:.0%} interval; Fisher's exact test",
+        row.update({"gap": row["pct_focus"] - row["pct_other"],
+                    "se": 100 * np.hypot(binomial_se(k1, n1), binomial_se(k2, n2)),
+                    "ci_low": 100 * lo, "ci_high": 100 * hi,
+                    "ci_method": f"Newcombe hybrid score {confidence:.0%} interval; Fisher's exact test",
                     "p_value": p, "low_n": min(n1, n2) < min_n})
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -208,7 +212,7 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
         carer attended at least once, Wilson interval; ``events_attended``: percent
         of invitations attended, ratio estimator with a pupil-cluster SE), ``n``
         (pupils), ``count``, ``denominator``, ``estimate``, ``se``, ``ci_low``,
-        ``ci_high``, ``method``, ``low_n``.
+        ``ci_high``, ``ci_method``, ``low_n``.
 
     Examples
     --------
@@ -237,12 +241,12 @@ def parents_evening_attendance(parents_evenings: pd.DataFrame, pupils: pd.DataFr
         lo, hi = wilson_ci(k, n, confidence=confidence)
         rows.append({**labels, "measure": "any_attended", "n": n, "count": k, "denominator": float(n),
                      "estimate": 100 * k / n, "se": np.nan, "ci_low": 100 * float(lo),
-                     "ci_high": 100 * float(hi), "method": f"Wilson score {confidence:.0%} interval"})
+                     "ci_high": 100 * float(hi), "ci_method": f"Wilson score {confidence:.0%} interval"})
         r, se, lo, hi = ratio_cluster_ci(g["attended"], g["events"], confidence=confidence)
         rows.append({**labels, "measure": "events_attended", "n": n, "count": float(g["attended"].sum()),
                      "denominator": float(g["events"].sum()), "estimate": 100 * r, "se": 100 * se,
                      "ci_low": 100 * lo, "ci_high": 100 * hi,
-                     "method": f"ratio estimator, pupil-cluster (linearisation) SE, normal {confidence:.0%} "
+                     "ci_method": f"ratio estimator, pupil-cluster (linearisation) SE, normal {confidence:.0%} "
                                "interval"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
@@ -278,18 +282,18 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
     pandas.DataFrame
         One row per academic year x respondent x survey x question x group:
         ``academic_year, respondent, survey, question``, the ``by`` columns, ``n``
-        (answers), ``scale_min, scale_max``, ``mean``, ``sd``, ``se``,
+        (answers), ``scale_min, scale_max``, ``estimate`` (the mean answer), ``sd``, ``se``,
         ``ci_low``, ``ci_high`` (t interval for the mean, clipped to the scale),
         ``agree`` (answers in the top box), ``agree_pct``, ``agree_ci_low``,
-        ``agree_ci_high`` (Wilson), ``method``, ``low_n``.
+        ``agree_ci_high`` (Wilson: the second estimate, the share agreeing), ``ci_method``, ``low_n``.
 
     Examples
     --------
     >>> sv = pd.DataFrame({"academic_year": "2023/24", "respondent": "pupil", "survey": "Voice",
     ...                    "question": "I am challenged", "response": [5, 4, 2, 3],
     ...                    "scale_min": 1, "scale_max": 5})
-    >>> survey_summary(sv, min_n=1)[["mean", "agree_pct"]].to_dict("records")
-    [{'mean': 3.5, 'agree_pct': 50.0}]
+    >>> survey_summary(sv, min_n=1)[["estimate", "agree_pct"]].to_dict("records")
+    [{'estimate': 3.5, 'agree_pct': 50.0}]
     """
     base = ["academic_year", "respondent", "survey", "question"]
     extra = [c for c in as_list(by) if c not in base]
@@ -329,12 +333,12 @@ def survey_summary(surveys: pd.DataFrame, *, pupils: pd.DataFrame | None = None,
         m = mean_ci(x, confidence=confidence)  # NaN sd, se and limits for one answer
         k = int((x > hi_s - top_box).sum())
         wl, wh = wilson_ci(k, n, confidence=confidence)
-        rows.append({**labels, "n": n, "scale_min": lo_s, "scale_max": hi_s, "mean": m["mean"], "sd": m["sd"],
+        rows.append({**labels, "n": n, "scale_min": lo_s, "scale_max": hi_s, "estimate": m["mean"], "sd": m["sd"],
                      "se": m["se"], "ci_low": float(np.clip(m["ci_low"], lo_s, hi_s)),
                      "ci_high": float(np.clip(m["ci_high"], lo_s, hi_s)), "agree": k,
                      "agree_pct": 100 * k / n, "agree_ci_low": 100 * float(wl),
                      "agree_ci_high": 100 * float(wh),
-                     "method": f"mean: t {confidence:.0%} interval; agree (top {top_box} points): Wilson score"})
+                     "ci_method": f"mean: t {confidence:.0%} interval; agree (top {top_box} points): Wilson score"})
     out = pd.DataFrame(rows)
     out["low_n"] = out["n"] < min_n
     warn_low_n(out, min_n, "survey")

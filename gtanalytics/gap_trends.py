@@ -60,15 +60,16 @@ class GapTrend:
     ----------
     groups : pandas.DataFrame
         Each group's own trajectory: ``by`` columns, year, ``group`` ("focus"/"other"), ``n``,
-        ``mean``, ``se``, ``ci_low``, ``ci_high`` (t interval, n − 1 df).
+        ``estimate`` (the group's mean), ``se``, ``ci_low``, ``ci_high``, ``ci_method`` (t interval,
+        n − 1 df), ``low_n``.
     gaps : pandas.DataFrame
         The gap per year (columns of :func:`gtanalytics.gaps.gap`).
     change : pandas.DataFrame
         One row per ``by`` value: ``first_year``, ``last_year``, ``gap_first``, ``gap_last``,
-        ``change`` (gap_last − gap_first), ``se``, ``df``, ``ci_low``, ``ci_high``,
+        ``estimate`` (the change in gap, gap_last − gap_first), ``se``, ``df``, ``ci_low``, ``ci_high``,
         ``focus_change`` (+ ``focus_ci_low/high``), ``other_change`` (+ ``other_ci_low/high``),
         ``n_focus``, ``n_other`` (pupils in the two years, or pupils followed), ``low_n``,
-        ``classification``, ``explanation``, ``method``.
+        ``classification``, ``explanation``, ``ci_method``.
     national : pandas.DataFrame or None
         With ``national=``: per year the within-school gap index next to the national index.
     """
@@ -180,8 +181,9 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
             f, o = focus_groups(sub[sub[year] == y], outcome)
             for label, v in (("focus", f), ("other", o)):
                 r = mean_ci(v, confidence=confidence)
-                grows.append({**key, year: y, "group": label, "n": len(v), "mean": r["mean"], "se": r["se"],
-                              "ci_low": r["ci_low"], "ci_high": r["ci_high"]})
+                grows.append({**key, year: y, "group": label, "n": len(v), "estimate": r["mean"], "se": r["se"],
+                              "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                              "ci_method": f"t {confidence:.0%} interval (n - 1 df)", "low_n": len(v) < min_n})
                 cells[y, label] = v
         if len(years) < 2:
             raise GTDataError(f"A trend needs at least two values of {year!r}; found {years}"
@@ -193,14 +195,14 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
             means = [float(v.mean()) if len(v) else math.nan for v in parts]
             g1, g2 = means[2] - means[3], means[0] - means[1]
             row = {**key, "first_year": y1, "last_year": y2, "gap_first": g1, "gap_last": g2,
-                   "change": g2 - g1, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+                   "estimate": g2 - g1, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
             if min(ns) >= 2:
                 w = [np.var(v, ddof=1) / len(v) for v in parts]
                 se = math.sqrt(sum(w))
                 if se > 0:
                     dfree = sum(w) ** 2 / sum(wi * wi / (n - 1) for wi, n in zip(w, ns))
                     h = t_value(confidence, dfree) * se
-                    row.update(se=se, df=dfree, ci_low=row["change"] - h, ci_high=row["change"] + h)
+                    row.update(se=se, df=dfree, ci_low=row["estimate"] - h, ci_high=row["estimate"] + h)
             wf, wo = (welch_diff(parts[0], parts[2], confidence=confidence),
                       welch_diff(parts[1], parts[3], confidence=confidence))
         else:  # the same pupils followed: each pupil's own change
@@ -218,7 +220,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
             g1 = x1[isf].mean() - x1[~isf].mean() if min(ns) else math.nan
             g2 = x2[isf].mean() - x2[~isf].mean() if min(ns) else math.nan
             row = {**key, "first_year": y1, "last_year": y2, "gap_first": g1, "gap_last": g2,
-                   "change": w["diff"], "se": w["se"], "df": w["df"], "ci_low": w["ci_low"], "ci_high": w["ci_high"]}
+                   "estimate": w["diff"], "se": w["se"], "df": w["df"], "ci_low": w["ci_low"], "ci_high": w["ci_high"]}
             wf, wo = (_own_change(diff[isf], confidence), _own_change(diff[~isf], confidence))
         row.update(focus_change=wf["diff"], focus_ci_low=wf["ci_low"], focus_ci_high=wf["ci_high"],
                    other_change=wo["diff"], other_ci_low=wo["ci_low"], other_ci_high=wo["ci_high"],
@@ -232,7 +234,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
             + ("; the gap has reversed." if g1 * g2 < 0 else "."))
         crows.append(row)
     change = pd.DataFrame(crows)
-    change["method"] = ("change in gap, successive cohorts (four independent means); Welch-Satterthwaite t interval"
+    change["ci_method"] = ("change in gap, successive cohorts (four independent means); Welch-Satterthwaite t interval"
                         if pupil is None else "change in gap for the same pupils followed: Welch t interval on "
                         "pupils' own changes (group changes: paired t)")
     warn_low_n(change, min_n, "gap-trend")
@@ -247,7 +249,7 @@ def gap_trend(df, *, outcome, group, focus, year="academic_year", by=None, confi
         keep = [c for c in ("year", "gap_index", "status", "source") if c in ref.columns]
         ref = ref[keep].rename(columns={"gap_index": "national_gap_index", "status": "national_status",
                                         "source": "national_source"})
-        gi = gi.rename(columns={"gap_index": "school_gap_index", "ci_low": "school_ci_low",
+        gi = gi.rename(columns={"estimate": "school_gap_index", "ci_low": "school_ci_low",
                                 "ci_high": "school_ci_high"})
         gi["year"] = gi[year].map(_end_year)
         nat = gi[[*by_cols, year, "year", "n_focus", "n_other", "school_gap_index", "school_ci_low",

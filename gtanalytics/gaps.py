@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from gtanalytics.errors import GTDataError
-from gtanalytics._stats import (LOW_N, as_list, iter_groups, newcombe_ci, require_columns, t_value, warn_low_n, welch_diff,
+from gtanalytics._stats import (LOW_N, as_list, binomial_se, iter_groups, newcombe_ci, require_columns, t_value, warn_low_n, welch_diff,
                                welch_moments, z_value)
 
 __all__ = ["gap", "threshold_gap", "value_added_gap", "gap_index", "excellence_gap", "WITHIN_SCHOOL_NOTE"]
@@ -133,7 +133,7 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=LOW_N):
     pandas.DataFrame
         One row per ``by`` value with columns: the ``by`` columns, ``n_focus``, ``n_other``,
         ``mean_focus``, ``mean_other``, ``gap`` (focus − other), ``se``, ``df`` (Welch–Satterthwaite),
-        ``ci_low``, ``ci_high``, ``n_excluded`` (rows without an outcome or group), ``low_n``, ``method``.
+        ``ci_low``, ``ci_high``, ``n_excluded`` (rows without an outcome or group), ``low_n``, ``ci_method``.
 
     Examples
     --------
@@ -146,7 +146,7 @@ def gap(df, *, outcome, group, focus, by=None, confidence=0.95, min_n=LOW_N):
     data, by = prepare_gap_data(df, outcome=outcome, group=group, focus=focus, by=by)
     out = _welch_by(data, outcome, by, confidence)
     out["low_n"] = (out[["n_focus", "n_other"]].min(axis=1) < min_n)
-    out["method"] = WELCH
+    out["ci_method"] = WELCH
     warn_low_n(out, min_n, "gap")
     return out
 
@@ -167,7 +167,7 @@ def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_
     Returns
     -------
     pandas.DataFrame
-        The columns of :func:`gap`; ``gap`` is the difference in mean VA and ``method`` says so.
+        The columns of :func:`gap`; ``gap`` is the difference in mean VA and ``ci_method`` says so.
 
     Examples
     --------
@@ -179,7 +179,7 @@ def value_added_gap(df, *, group, focus, va="va", by=None, confidence=0.95, min_
     if hasattr(df, "pupils") and not isinstance(df, pd.DataFrame):
         df = df.pupils
     out = gap(df, outcome=va, group=group, focus=focus, by=by, confidence=confidence, min_n=min_n)
-    out["method"] = "difference in mean pupil value added; " + WELCH
+    out["ci_method"] = "difference in mean pupil value added; " + WELCH
     return out
 
 
@@ -219,7 +219,8 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
     pandas.DataFrame
         Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``x_focus``, ``x_other`` (pupils reaching
         it), ``pct_focus``, ``pct_other`` (percent), ``gap`` (percentage points, focus − other),
-        ``ci_low``, ``ci_high`` (percentage points), ``n_excluded``, ``low_n``, ``method``.
+        ``se`` (its Wald standard error, :func:`gtanalytics._stats.binomial_se`), ``ci_low``,
+        ``ci_high`` (percentage points), ``n_excluded``, ``low_n``, ``ci_method``.
 
     Examples
     --------
@@ -250,11 +251,12 @@ def threshold_gap(df, *, outcome, group, focus, threshold=None, at_least=True, b
             lo, hi = newcombe_ci(x1, n1, x2, n2, confidence=confidence)
         rows.append({**key, "n_focus": n1, "n_other": n2, "x_focus": int(x1), "x_other": int(x2),
                      "pct_focus": 100 * p1, "pct_other": 100 * p2, "gap": 100 * d,
+                     "se": 100 * math.hypot(binomial_se(x1, n1), binomial_se(x2, n2)),
                      "ci_low": 100 * float(lo), "ci_high": 100 * float(hi),
                      "n_excluded": int((~sub["_usable"]).sum())})
     out = pd.DataFrame(rows)
     out["low_n"] = out[["n_focus", "n_other"]].min(axis=1) < min_n
-    out["method"] = ("Newcombe hybrid score interval (Wilson limits)" if method == "newcombe"
+    out["ci_method"] = ("Newcombe hybrid score interval (Wilson limits)" if method == "newcombe"
                      else "Wald interval") + " for a difference of proportions, in percentage points"
     warn_low_n(out, min_n, "gap")
     return out
@@ -306,8 +308,8 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     -------
     pandas.DataFrame
         Columns: the ``by`` columns, ``n_focus``, ``n_other``, ``mean_pct_focus``, ``mean_pct_other``
-        (mean percentile, 0-1), ``gap_index``, ``se``, ``df``, ``ci_low``, ``ci_high``, ``low_n``,
-        ``reference``, ``comparable_with_national``, ``method``.  Within-school intervals are
+        (mean percentile, 0-1), ``estimate`` (the gap index), ``se``, ``df``, ``ci_low``, ``ci_high``, ``low_n``,
+        ``reference``, ``comparable_with_national``, ``ci_method``.  Within-school intervals are
         Brunner–Munzel (the index equals 20 × (0.5 − P̂), P̂ the Brunner–Munzel relative effect);
         with national percentiles they are Welch intervals on the percentiles.
 
@@ -316,7 +318,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     >>> import pandas as pd
     >>> d = pd.DataFrame({"score": [95, 98, 100, 100, 103, 105, 107, 108, 110, 112],
     ...                   "dis": [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]})
-    >>> round(float(gap_index(d, score="score", group="dis", focus=1, min_n=2)["gap_index"][0]), 2)
+    >>> round(float(gap_index(d, score="score", group="dis", focus=1, min_n=2)["estimate"][0]), 2)
     7.08
     """
     data, by = prepare_gap_data(df, outcome=score, group=group, focus=focus, by=by)
@@ -327,12 +329,12 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
         isf = use["_focus"].to_numpy(bool)
         n1, n2, n = int(isf.sum()), int((~isf).sum()), len(x)
         row = {**key, "n_focus": n1, "n_other": n2, "mean_pct_focus": math.nan, "mean_pct_other": math.nan,
-               "gap_index": math.nan, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
+               "estimate": math.nan, "se": math.nan, "df": math.nan, "ci_low": math.nan, "ci_high": math.nan}
         if n1 and n2:
             if percentile is None:
                 p = stats.rankdata(x) / n
                 row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean())
-                row["gap_index"] = 20 * (row["mean_pct_other"] - row["mean_pct_focus"])
+                row["estimate"] = 20 * (row["mean_pct_other"] - row["mean_pct_focus"])
                 if n1 >= 2 and n2 >= 2:   # Brunner-Munzel variance of the rank difference
                     s1 = np.var(stats.rankdata(x)[isf] - stats.rankdata(x[isf]), ddof=1)
                     s2 = np.var(stats.rankdata(x)[~isf] - stats.rankdata(x[~isf]), ddof=1)
@@ -341,11 +343,11 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
                         se = 20 * math.sqrt(a + b) / (n1 * n2)
                         dfree = (a + b) ** 2 / (a * a / (n1 - 1) + b * b / (n2 - 1))
                         h = t_value(confidence, dfree) * se
-                        row.update(se=se, df=dfree, ci_low=row["gap_index"] - h, ci_high=row["gap_index"] + h)
+                        row.update(se=se, df=dfree, ci_low=row["estimate"] - h, ci_high=row["estimate"] + h)
             else:
                 p = _percentiles(x, percentile)
                 w = welch_diff(20 * p[~isf], 20 * p[isf], confidence=confidence)
-                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean(), gap_index=w["diff"],
+                row.update(mean_pct_focus=p[isf].mean(), mean_pct_other=p[~isf].mean(), estimate=w["diff"],
                            se=w["se"], df=w["df"], ci_low=w["ci_low"], ci_high=w["ci_high"])
         rows.append(row)
     out = pd.DataFrame(rows)
@@ -353,7 +355,7 @@ def gap_index(df, *, score, group, focus, by=None, percentile=None, confidence=0
     within = percentile is None
     out["reference"] = WITHIN_SCHOOL_NOTE if within else "national percentile lookup supplied by the user"
     out["comparable_with_national"] = not within
-    out["method"] = ("Brunner-Munzel interval (t, Satterthwaite df)" if within
+    out["ci_method"] = ("Brunner-Munzel interval (t, Satterthwaite df)" if within
                      else "Welch t interval on 20 x national percentile")
     out.attrs["note"] = out["reference"].iloc[0] if len(out) else ""
     warn_low_n(out, min_n, "gap-index")

@@ -83,7 +83,7 @@ _MEASURES = {  # measure -> (label, unit)
     "overall_absence": ("Overall absence", "% of sessions missed"),
     "persistent_absence": ("Persistent absence (missing 10% or more of sessions)", _PCT),
 }
-_COLUMNS = ["measure", "label", "group", "group_label", "n", "value", "unit", "se", "ci_low", "ci_high",
+_COLUMNS = ["measure", "label", "group", "group_label", "n", "estimate", "unit", "se", "ci_low", "ci_high",
             "ci_method", "national", "national_source", "national_status", "national_basis", "difference",
             "low_n", "note"]
 
@@ -222,7 +222,7 @@ def _row(measure: str, group: str, *, n=0, value=math.nan, se=math.nan, ci_low=m
          ci_method="", note="") -> dict:
     label, unit = _MEASURES[measure]
     return {"measure": measure, "label": label, "group": group, "group_label": GROUPS[group], "n": int(n),
-            "value": value, "unit": unit, "se": se, "ci_low": ci_low, "ci_high": ci_high, "ci_method": ci_method,
+            "estimate": value, "unit": unit, "se": se, "ci_low": ci_low, "ci_high": ci_high, "ci_method": ci_method,
             "note": note}
 
 
@@ -456,7 +456,7 @@ def _absence(data, cohort: pd.DataFrame, year: str, phase: str, confidence: floa
                 continue
             r = hit.iloc[0]
             rows.append(_row(measure, group, n=int(r["n"]), value=float(r["estimate"]), se=float(r["se"]),
-                             ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]), ci_method=str(r["method"]),
+                             ci_low=float(r["ci_low"]), ci_high=float(r["ci_high"]), ci_method=str(r["ci_method"]),
                              note="pupils on roll in the year, all year groups"))
     return rows
 
@@ -480,7 +480,7 @@ def _national_columns(out: pd.DataFrame, year: str, phase: str) -> pd.DataFrame:
         else:
             nat.append(fig.value), src.append(fig.source), status.append(fig.status), basis.append(fig.basis)
     out["national"], out["national_source"], out["national_status"], out["national_basis"] = nat, src, status, basis
-    out["difference"] = out["value"] - out["national"]
+    out["difference"] = out["estimate"] - out["national"]
     return out
 
 
@@ -520,13 +520,13 @@ def headline_outcomes(data, *, school, year, confidence: float = 0.95, min_n: in
     -------
     pandas.DataFrame
         One row per measure and group: ``measure, label`` (plain words), ``group`` (``all``,
-        ``disadvantaged``, ``not_disadvantaged``), ``group_label``, ``n`` (pupils), ``value``,
+        ``disadvantaged``, ``not_disadvantaged``), ``group_label``, ``n`` (pupils), ``estimate``,
         ``unit`` (plain words), ``se`` (for percentages the binomial sqrt(p(1-p)/n), the
         interval itself being Wilson's), ``ci_low, ci_high, ci_method``, ``national,
         national_source, national_status`` (CONFIRMED/SECONDARY, or ``none``), ``national_basis``
-        (what the national figure covers, or why there is none), ``difference`` (value -
+        (what the national figure covers, or why there is none), ``difference`` (estimate -
         national), ``low_n``, ``note`` (what could not be computed and why, or a caveat).  A
-        measure that cannot be computed is still a row, with ``n`` 0, ``value`` NaN and the
+        measure that cannot be computed is still a row, with ``n`` 0, ``estimate`` NaN and the
         reason in ``note``.
 
     Examples
@@ -561,7 +561,7 @@ def headline_outcomes(data, *, school, year, confidence: float = 0.95, min_n: in
 
 
 # --------------------------------------------------------------------------- key findings
-_FINDING_COLUMNS = ["rank", "source", "topic", "measure", "group", "n", "estimate", "reference", "ci_low",
+_FINDING_COLUMNS = ["rank", "source", "topic", "measure", "group", "n", "estimate", "se", "reference", "ci_low",
                     "ci_high", "ci_method", "unit", "z", "clear", "direction", "low_n", "statement"]
 _LOWER_IS_BETTER = ("overall_absence", "persistent_absence")
 _T_MEANS = ("ks2_reading_scaled_score", "ks2_maths_scaled_score", "ks4_attainment8")
@@ -591,11 +591,11 @@ def _diff_unit(unit: str) -> str:
 def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -> list[dict]:
     out = []
     for r in h.itertuples(index=False):
-        if not (r.n > 0 and pd.notna(r.value) and pd.notna(r.national) and pd.notna(r.ci_low)
+        if not (r.n > 0 and pd.notna(r.estimate) and pd.notna(r.national) and pd.notna(r.ci_low)
                 and pd.notna(r.ci_high)):
             continue
         se = _se_of(r.ci_low, r.ci_high, confidence)
-        diff = r.value - r.national
+        diff = r.estimate - r.national
         clear = bool(r.ci_low > r.national or r.ci_high < r.national)
         dp = 2 if r.unit == "P8 points" else 1
         side = "above" if diff > 0 else "below"
@@ -608,7 +608,7 @@ def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -
                        "(the interval includes it)")
         estimate_words = "an estimate; " if r.measure == "ks4_progress8" else ""
         when = f", {year}" if year else ""
-        statement = (f"{r.label}, {r.group_label}{when}: {_value_text(r.value, r.unit, dp)} ({estimate_words}"
+        statement = (f"{r.label}, {r.group_label}{when}: {_value_text(r.estimate, r.unit, dp)} ({estimate_words}"
                      f"{int(r.n)} pupils; {confidence:.0%} interval {_num(r.ci_low, dp)} to {_num(r.ci_high, dp)}), "
                      f"{verdict}.")
         out.append({"source": "headline", "topic": r.measure, "measure": r.label, "group": r.group, "n": int(r.n),
@@ -623,13 +623,13 @@ def _from_headlines(h: pd.DataFrame, confidence: float, min_n: int, year: str) -
 
 def _gap_interval(dis, oth, confidence: float) -> tuple[float, float, float, str]:
     """Disadvantaged minus other pupils on one headline measure: (difference, low, high, method)."""
-    diff = dis.value - oth.value
+    diff = dis.estimate - oth.estimate
     if dis.unit == _PCT:
-        k1, k2 = round(dis.value * dis.n / 100), round(oth.value * oth.n / 100)
+        k1, k2 = round(dis.estimate * dis.n / 100), round(oth.estimate * oth.n / 100)
         lo, hi = newcombe_ci(k1, dis.n, k2, oth.n, confidence=confidence)
         return diff, 100 * lo, 100 * hi, f"Newcombe hybrid score {confidence:.0%} interval"
     if dis.measure in _T_MEANS:
-        w = welch_moments(dis.n, dis.value, dis.se ** 2 * dis.n, oth.n, oth.value, oth.se ** 2 * oth.n,
+        w = welch_moments(dis.n, dis.estimate, dis.se ** 2 * dis.n, oth.n, oth.estimate, oth.se ** 2 * oth.n,
                           confidence=confidence)
         return diff, float(w["ci_low"][0]), float(w["ci_high"][0]), f"Welch t {confidence:.0%} interval"
     half = z_value(confidence) * math.hypot(dis.se, oth.se)
@@ -659,8 +659,8 @@ def _from_headline_gaps(h: pd.DataFrame, confidence: float, min_n: int, year: st
         # a gap is 'wider' when disadvantaged pupils are further behind (ahead, for absence) than nationally
         behind = diff > nat if measure in _LOWER_IS_BETTER else diff < nat
         when = f", {year}" if year else ""
-        head = (f"{dis['label']}{when}: disadvantaged pupils {_value_text(dis['value'], dis['unit'], dp)}, other "
-                f"pupils {_value_text(oth['value'], oth['unit'], dp)} ({int(dis['n'])} and {int(oth['n'])} pupils), "
+        head = (f"{dis['label']}{when}: disadvantaged pupils {_value_text(dis['estimate'], dis['unit'], dp)}, other "
+                f"pupils {_value_text(oth['estimate'], oth['unit'], dp)} ({int(dis['n'])} and {int(oth['n'])} pupils), "
                 f"a difference of {_num(diff, dp)} {unit} ({confidence:.0%} interval {_num(lo, dp)} to "
                 f"{_num(hi, dp)}) against {_num(nat, dp)} nationally")
         if clear:
@@ -739,7 +739,7 @@ def _from_gaps(gap_trends: dict, confidence: float, min_n: int, unit: str) -> li
                 sentence = sentence[:-1] + f", {cls.split(': ', 1)[-1]}."
             out.append({"source": "gap_trend", "topic": name, "measure": f"disadvantage gap in {name}",
                         "group": "disadvantaged", "n": n, "estimate": size, "reference": 0.0, "ci_low": lo,
-                        "ci_high": hi, "ci_method": str(getattr(r, "method", "")), "unit": unit,
+                        "ci_high": hi, "ci_method": str(getattr(r, "ci_method", "")), "unit": unit,
                         "z": abs(size) / se if se > 0 else math.inf, "clear": clear,
                         "direction": (("worse" if size > 0 else "better") if sign < 0 else
                                       ("better" if size > 0 else "worse")) if clear else "no clear change",
@@ -762,32 +762,32 @@ def _group_words(characteristic: str, value) -> str:
 def _from_register(reg: pd.DataFrame, confidence: float) -> list[dict]:
     out = []
     for r in reg.itertuples(index=False):
-        shown = (r.ratio, r.ci_low, r.ci_high, r.n_group, r.n_group_register, r.n_register, r.share_cohort,
+        shown = (r.estimate, r.ci_low, r.ci_high, r.n, r.n_group_register, r.n_register, r.share_cohort,
                  r.share_register)
-        if any(pd.isna(v) for v in shown) or r.n_group == 0:
+        if any(pd.isna(v) for v in shown) or r.n == 0:
             continue  # suppressed for the audience, or nothing to compare
         if str(r.characteristic) in ("disadvantaged", "lac", "eal") and str(r.value) in ("no", "False"):
             continue  # the complement of a group says the same thing again
         clear = bool(r.ci_low > 1 or r.ci_high < 1)
         lo, hi = max(r.ci_low, 1e-3), max(r.ci_high, 1e-3)
         se = (math.log(hi) - math.log(lo)) / (2 * z_value(confidence))
-        z = abs(math.log(max(r.ratio, 1e-3))) / se if se > 0 else math.inf
+        z = abs(math.log(max(r.estimate, 1e-3))) / se if se > 0 else math.inf
         who = _group_words(str(r.characteristic), r.value)
         share = (f"{who} are {_num(100 * r.share_cohort, 0)}% of pupils but {_num(100 * r.share_register, 0)}% of "
                  f"the gifted and talented register ({int(r.n_group_register)} of {int(r.n_register)} register "
                  f"pupils)")
         if clear:
-            how = "under-represented" if r.ratio < 1 else "over-represented"
-            tail = (f": {how}, at {_num(r.ratio, 2)} times their share of pupils ({confidence:.0%} interval "
+            how = "under-represented" if r.estimate < 1 else "over-represented"
+            tail = (f": {how}, at {_num(r.estimate, 2)} times their share of pupils ({confidence:.0%} interval "
                     f"{_num(r.ci_low, 2)} to {_num(r.ci_high, 2)}).")
         else:
-            tail = (f"; {_num(r.ratio, 2)} times their share ({confidence:.0%} interval {_num(r.ci_low, 2)} to "
+            tail = (f"; {_num(r.estimate, 2)} times their share ({confidence:.0%} interval {_num(r.ci_low, 2)} to "
                     f"{_num(r.ci_high, 2)}), which does not show a clear difference.")
         out.append({"source": "register", "topic": f"{r.characteristic}={r.value}", "measure": "register share",
-                    "group": who, "n": int(r.n_group), "estimate": float(r.ratio), "reference": 1.0,
-                    "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "ci_method": str(r.method),
+                    "group": who, "n": int(r.n), "estimate": float(r.estimate), "reference": 1.0,
+                    "ci_low": float(r.ci_low), "ci_high": float(r.ci_high), "ci_method": str(r.ci_method),
                     "unit": "times their share of pupils",
-                    "z": z, "clear": clear, "direction": ("worse" if r.ratio < 1 else "better") if clear else "in line",
+                    "z": z, "clear": clear, "direction": ("worse" if r.estimate < 1 else "better") if clear else "in line",
                     "low_n": bool(r.low_n), "statement": share + tail})
     return out
 
@@ -797,12 +797,18 @@ def _signed(x, digits: int = 2) -> str:
 
 
 def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
-    """One finding per programme: its effect size against comparable pupils (as key area 3 states it)."""
-    es = "es" if "es" in imp.columns else "effect"
+    """One finding per programme: its effect size against comparable pupils (as key area 3 states it).
+
+    The effect size (``estimate, ci_low, ci_high``) where the frame has one, else the effect in points
+    (``effect, effect_ci_low, effect_ci_high``).
+    """
+    sd_units = "estimate" in imp.columns
+    est_col, lo_col, hi_col = (("estimate", "ci_low", "ci_high") if sd_units else
+                               ("effect", "effect_ci_low", "effect_ci_high"))
     out = []
     for r in imp.to_dict("records"):
-        est, lo, hi = r.get(es), r.get(f"{es}_ci_low"), r.get(f"{es}_ci_high")
-        if any(pd.isna(v) for v in (est, lo, hi, r.get("n_pupils"))):
+        est, lo, hi = r.get(est_col), r.get(lo_col), r.get(hi_col)
+        if any(pd.isna(v) for v in (est, lo, hi, r.get("n"))):
             continue  # no comparison, or suppressed for the audience
         clear = bool(lo > 0 or hi < 0)
         se = _se_of(lo, hi, confidence)
@@ -811,17 +817,17 @@ def _from_interventions(imp: pd.DataFrame, confidence: float) -> list[dict]:
         months = ("" if m is None else ", about no additional progress" if m == 0 else
                   f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
                   if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
-        unit = "effect size" if es == "es" else "standardised-score points"
-        size = f"effect size {_signed(est)}" if es == "es" else f"{_signed(est, 1)} standardised-score points"
+        unit = "effect size" if sd_units else "standardised-score points"
+        size = f"effect size {_signed(est)}" if sd_units else f"{_signed(est, 1)} standardised-score points"
         n_comp = r.get("n_comparison")
         comp = "" if n_comp is None or pd.isna(n_comp) else f", {int(n_comp)} in the comparison group"
         verdict = ("" if clear else ": no clear difference from comparable pupils")
         text = (f"{r['programme']}: {size} on the next termly standardised test against comparable pupils "
-                f"({confidence:.0%} interval {_signed(lo)} to {_signed(hi)}; {int(r['n_pupils'])} pupils{comp}"
+                f"({confidence:.0%} interval {_signed(lo)} to {_signed(hi)}; {int(r['n'])} pupils{comp}"
                 f"{months}){verdict}.")
         out.append({"source": "intervention", "topic": str(r["programme"]), "measure": f"impact of {r['programme']}",
-                    "group": "participants", "n": int(r["n_pupils"]), "estimate": float(est), "reference": 0.0,
-                    "ci_low": float(lo), "ci_high": float(hi), "ci_method": str(r.get("comparison_method", "")),
+                    "group": "participants", "n": int(r["n"]), "estimate": float(est), "reference": 0.0,
+                    "ci_low": float(lo), "ci_high": float(hi), "ci_method": str(r.get("ci_method" if sd_units else "comparison_method", "")),
                     "unit": unit, "z": abs(est) / se if se > 0 else math.inf,
                     "clear": clear, "direction": ("better" if est > 0 else "worse") if clear else "no clear impact",
                     "low_n": bool(r.get("low_n", False)), "statement": text})
@@ -896,7 +902,8 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
     pandas.DataFrame
         ``rank, source`` (headline, headline_gap, gap_trend, register, intervention,
         value_added), ``topic``, ``measure``, ``group, n, estimate`` (difference from the
-        reference, in ``unit``), ``reference, ci_low, ci_high`` (of ``estimate``), ``ci_method,
+        reference, in ``unit``), ``se`` (the standard error the interval implies: half its width
+        over z), ``reference, ci_low, ci_high`` (of ``estimate``), ``ci_method,
         unit, z, clear, direction`` (better, worse, in line / no clear change / no clear impact),
         ``low_n, statement`` (one sentence, numbers rounded only here).
 
@@ -937,6 +944,7 @@ def key_findings(headlines: pd.DataFrame | None = None, *, gap_trends: dict | No
         chosen = pd.concat([chosen, c[~c["clear"]]]).head(min_findings)
     out = chosen.reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
+    out["se"] = (out["ci_high"] - out["ci_low"]) / (2 * z_value(confidence))
     return out[_FINDING_COLUMNS]
 
 

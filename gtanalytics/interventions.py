@@ -94,12 +94,12 @@ def judge_impact(n: int, estimate: float, ci_low: float, ci_high: float, *, has_
 
 # --------------------------------------------------------------------------- the main table
 _COLUMNS = [
-    "n", "n_pupils", "low_n", "sessions_planned", "sessions_attended", "attendance_rate", "weeks",
+    "n", "n_rows", "low_n", "sessions_planned", "sessions_attended", "attendance_rate", "weeks",
     "sessions_per_week", "measure", "pre_mean", "post_mean", "gain", "gain_se", "gain_ci_low", "gain_ci_high",
     "gain_method", "paired_es", "paired_es_se", "paired_es_ci_low", "paired_es_ci_high", "paired_standardiser",
     "ratio_gain", "ratio_gain_ci_low", "ratio_gain_ci_high", "ratio_gain_band", "comparison_method",
-    "n_matched", "n_comparison", "effect", "effect_se", "effect_ci_low", "effect_ci_high", "es", "es_se",
-    "es_ci_low", "es_ci_high", "es_standardiser", "months", "months_label", "did", "did_ci_low", "did_ci_high",
+    "n_matched", "n_comparison", "estimate", "se", "ci_low", "ci_high", "ci_method", "standardiser",
+    "effect", "effect_se", "effect_ci_low", "effect_ci_high", "months", "months_label", "did", "did_ci_low", "did_ci_high",
     "did_method", "smd_pre", "smd_earlier", "support", "comparable", "cost_total", "cost_per_pupil",
     "cost_per_month", "cost_per_sd", "low_pre_selection", "rtm_risk", "judgement", "judgement_reason",
 ]
@@ -187,16 +187,18 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
     Returns
     -------
     pandas.DataFrame
-        One row per group: the ``by`` columns, ``n`` (rows), ``n_pupils``,
-        ``low_n``; dosage ``sessions_planned, sessions_attended`` (means),
+        One row per group: the ``by`` columns, ``n`` (distinct pupils), ``n_rows``
+        (interventions rows), ``low_n`` (``n`` below ``min_n``); dosage ``sessions_planned, sessions_attended`` (means),
         ``attendance_rate`` (attended / planned), ``weeks``, ``sessions_per_week``;
         ``measure``, ``pre_mean, post_mean, gain, gain_se, gain_ci_low, gain_ci_high,
         gain_method`` (paired t); ``paired_es, paired_es_se, paired_es_ci_low,
         paired_es_ci_high, paired_standardiser``; ``ratio_gain, ratio_gain_ci_low,
         ratio_gain_ci_high, ratio_gain_band`` (age_months measures only);
-        ``comparison_method`` ("none" without a comparison), ``n_matched, n_comparison,
-        effect, effect_se, effect_ci_low, effect_ci_high`` (termly-test points),
-        ``es, es_se, es_ci_low, es_ci_high, es_standardiser, months, months_label``;
+        ``comparison_method`` ("none" without a comparison), ``n_matched, n_comparison``;
+        the effect against the comparison group, the result's estimate: ``estimate, se,
+        ci_low, ci_high, ci_method, standardiser`` (standardised: SD units, missing
+        without a comparison group), and the same effect in termly-test points
+        ``effect, effect_se, effect_ci_low, effect_ci_high``; ``months, months_label``;
         ``did, did_ci_low, did_ci_high, did_method`` (raw difference in mean gains:
         descriptive, inflated by regression to the mean under low-score
         selection); balance ``smd_pre, smd_earlier`` (standardised mean
@@ -232,8 +234,8 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
     for key, g in df.groupby(list(by), sort=True, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         r = dict(zip(by, key))
-        n = len(g)
-        r.update(n=n, n_pupils=g["upn"].nunique(), low_n=n < min_n,
+        n = g["upn"].nunique()
+        r.update(n=n, n_rows=len(g), low_n=n < min_n,
                  sessions_planned=g["sessions_planned"].mean(), sessions_attended=g["sessions_attended"].mean(),
                  attendance_rate=g["sessions_attended"].sum() / g["sessions_planned"].sum()
                  if g["sessions_planned"].sum() > 0 else np.nan,
@@ -250,7 +252,7 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
                      gain_ci_high=gain.mean() + t_value(confidence, len(pp) - 1) * se, gain_method="paired t interval")
         if r["measure"] != "mixed" and len(pp) >= 3 and pp["pre_score"].std() > 0:
             sm = standardised_mean_change(pp["pre_score"], pp["post_score"], sd=paired_sd, confidence=confidence)
-            r.update(paired_es=sm["es"], paired_es_se=sm["se"], paired_es_ci_low=sm["ci_low"],
+            r.update(paired_es=sm["estimate"], paired_es_se=sm["se"], paired_es_ci_low=sm["ci_low"],
                      paired_es_ci_high=sm["ci_high"], paired_standardiser=sm["standardiser"])
         if r["measure"] == "age_months" and len(pp) >= 2:
             el = (pp["end_date"] - pp["start_date"]).dt.days / _DAYS_PER_MONTH
@@ -279,12 +281,12 @@ def intervention_impact(interventions: pd.DataFrame, *, by=("programme",), pupil
         r["low_pre_selection"] = bool(sel.mean() >= 0.5 or low_pre)
         r["rtm_risk"] = r["low_pre_selection"] and r["comparison_method"] == "none"
         has_cmp = r["comparison_method"] != "none"
-        est, lo, hi = ((r.get("es"), r.get("es_ci_low"), r.get("es_ci_high")) if has_cmp else
+        est, lo, hi = ((r.get("estimate"), r.get("ci_low"), r.get("ci_high")) if has_cmp else
                        (r.get("paired_es"), r.get("paired_es_ci_low"), r.get("paired_es_ci_high")))
         r["judgement"], r["judgement_reason"] = judge_impact(
             n, np.nan if est is None else est, lo, hi, has_comparison=has_cmp,
             comparable=bool(r.get("comparable", False)), min_effect=min_effect, min_n=min_n)
-        es_for_months = r.get("es", np.nan)
+        es_for_months = r.get("estimate", np.nan)
         r["months"] = es_to_months(es_for_months)
         r["months_label"] = months_label(es_for_months)
         costs = g["cost"].dropna()

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.comparison import school_calendar
-from gtanalytics._stats import LOW_N, ratio_cluster_ci, require_columns, wilson_ci
+from gtanalytics._stats import LOW_N, binomial_se, ratio_cluster_ci, require_columns, wilson_ci
 
 __all__ = ["need_groups", "support_coverage", "staff_deployment"]
 
@@ -115,8 +115,9 @@ def support_coverage(groups: Mapping[str, Iterable], *, mentoring: pd.DataFrame 
     pandas.DataFrame
         One row per group and kind of support (``support``: ``"mentoring"``,
         ``"intervention"``, ``"mentoring or intervention"``): ``group,
-        support, n_group, n_supported, share`` (n_supported / n_group),
-        ``ci_low, ci_high`` (Wilson score interval), ``low_n, method``.
+        support, n`` (pupils in the group), ``n_supported``, ``estimate`` (the share
+        supported, n_supported / n), ``se`` (binomial), ``ci_low, ci_high`` (Wilson
+        score interval), ``low_n, ci_method``.
 
     Examples
     --------
@@ -124,7 +125,7 @@ def support_coverage(groups: Mapping[str, Iterable], *, mentoring: pd.DataFrame 
     >>> m = pd.DataFrame({"upn": ["a", "b"], "start_date": pd.to_datetime(["2023-09-18", "2023-09-18"])})
     >>> t = support_coverage({"G&T": ["a", "b", "c", "d"]}, mentoring=m, academic_year="2023/24")
     >>> row = t[t["support"] == "mentoring"].iloc[0]
-    >>> int(row["n_group"]), int(row["n_supported"]), float(row["share"])
+    >>> int(row["n"]), int(row["n_supported"]), float(row["estimate"])
     (4, 2, 0.5)
     """
     mentored = set(_in_year(mentoring, "start_date", academic_year)["upn"].dropna())
@@ -134,15 +135,15 @@ def support_coverage(groups: Mapping[str, Iterable], *, mentoring: pd.DataFrame 
         members = set(upns)
         for support, got in (("mentoring", mentored), ("intervention", in_programme),
                              ("mentoring or intervention", mentored | in_programme)):
-            rows.append({"group": name, "support": support, "n_group": len(members),
-                         "n_supported": len(members & got)})
-    out = pd.DataFrame(rows, columns=["group", "support", "n_group", "n_supported"])
-    n, k = out["n_group"].to_numpy(float), out["n_supported"].to_numpy(float)
+            rows.append({"group": name, "support": support, "n": len(members), "n_supported": len(members & got)})
+    out = pd.DataFrame(rows, columns=["group", "support", "n", "n_supported"])
+    n, k = out["n"].to_numpy(float), out["n_supported"].to_numpy(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out["share"] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+        out["estimate"] = np.where(n > 0, k / np.where(n > 0, n, 1), np.nan)
+    out["se"] = [binomial_se(a, b) for a, b in zip(k, n)]
     out["ci_low"], out["ci_high"] = wilson_ci(k, n, confidence=confidence)
-    out["low_n"] = out["n_group"] < min_n
-    out["method"] = f"Wilson score {confidence:.0%} interval"
+    out["low_n"] = out["n"] < min_n
+    out["ci_method"] = f"Wilson score {confidence:.0%} interval"
     return out
 
 
@@ -176,14 +177,14 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
     -------
     pandas.DataFrame
         One row per ``activity`` (``"mentoring"``, ``"interventions"``) and
-        ``role``: ``n_staff, n_pupils`` (distinct pupils), ``pupils_per_staff``,
+        ``role``: ``n_staff, n`` (distinct pupils), ``pupils_per_staff``,
         ``sessions_planned, sessions_held`` (totals; attended sessions for
-        interventions), ``held_rate`` (held / planned), ``ci_low, ci_high``
-        (ratio estimator with a standard error clustered by pupil,
+        interventions), ``estimate`` (the share of sessions held, held / planned),
+        ``se, ci_low, ci_high`` (ratio estimator with a standard error clustered by pupil,
         :func:`gtanalytics._stats.ratio_cluster_ci`), ``staff_as_planned``
         (mentoring: share of mentors with exactly ``target_mentees`` mentees
         and at least ``weekly`` sessions a week; NaN for interventions),
-        ``low_n`` (fewer than ``min_n`` pupils), ``method``.
+        ``low_n`` (fewer than ``min_n`` pupils), ``ci_method``.
 
     Examples
     --------
@@ -191,7 +192,7 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
     >>> iv = pd.DataFrame({"staff": ["A", "A", "B"], "staff_role": "LSA", "upn": ["x", "y", "z"],
     ...                    "start_date": pd.to_datetime("2024-01-08"), "sessions_planned": 18,
     ...                    "sessions_attended": [18, 9, 18]})
-    >>> staff_deployment(interventions=iv)[["role", "n_staff", "n_pupils", "held_rate"]].values.tolist()
+    >>> staff_deployment(interventions=iv)[["role", "n_staff", "n", "estimate"]].values.tolist()
     [['LSA', 2, 3, 0.8333333333333334]]
     """
     rows = []
@@ -210,7 +211,7 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
                      _held=pd.to_numeric(t[held_col], errors="coerce"))
         for role, g in t.groupby("_role", sort=True):
             per_pupil = g.dropna(subset=["_planned", "_held"]).groupby("upn")[["_held", "_planned"]].sum()
-            ratio, _, lo, hi = ratio_cluster_ci(per_pupil["_held"], per_pupil["_planned"], confidence=confidence)
+            ratio, se, lo, hi = ratio_cluster_ci(per_pupil["_held"], per_pupil["_planned"], confidence=confidence)
             n_staff, n_pupils = g[who].nunique(), g["upn"].nunique()
             as_planned = np.nan
             if activity == "mentoring":
@@ -218,14 +219,14 @@ def staff_deployment(*, mentoring: pd.DataFrame | None = None, interventions: pd
 
                 loads = mentor_caseloads(g, target_mentees=target_mentees, weekly=weekly)
                 as_planned = float((loads["caseload_as_planned"] & loads["weekly_cadence"]).mean())
-            rows.append({"activity": activity, "role": str(role), "n_staff": n_staff, "n_pupils": n_pupils,
+            rows.append({"activity": activity, "role": str(role), "n_staff": n_staff, "n": n_pupils,
                          "pupils_per_staff": n_pupils / n_staff, "sessions_planned": float(g["_planned"].sum()),
-                         "sessions_held": float(g["_held"].sum()), "held_rate": ratio, "ci_low": lo,
+                         "sessions_held": float(g["_held"].sum()), "estimate": ratio, "se": se, "ci_low": lo,
                          "ci_high": hi, "staff_as_planned": as_planned})
-    cols = ["activity", "role", "n_staff", "n_pupils", "pupils_per_staff", "sessions_planned", "sessions_held",
-            "held_rate", "ci_low", "ci_high", "staff_as_planned"]
+    cols = ["activity", "role", "n_staff", "n", "pupils_per_staff", "sessions_planned", "sessions_held",
+            "estimate", "se", "ci_low", "ci_high", "staff_as_planned"]
     out = pd.DataFrame(rows, columns=cols)
-    out["low_n"] = out["n_pupils"] < min_n
-    out["method"] = (f"held / planned sessions; {confidence:.0%} interval: ratio estimator, standard error "
+    out["low_n"] = out["n"] < min_n
+    out["ci_method"] = (f"held / planned sessions; {confidence:.0%} interval: ratio estimator, standard error "
                      "clustered by pupil")
     return out

@@ -163,7 +163,7 @@ def _representation_table(p: pd.DataFrame, chars: list, by: list, *, confidence,
         share_cohort = np.where(n > 0, ng / n, np.nan)
         share_register = np.where(nr > 0, a / nr, np.nan)
     nan = np.full(len(a), np.nan)
-    ratio, ci_low, ci_high, rr, rr_lo, rr_hi, p_value, p_exact = (nan.copy() for _ in range(8))
+    ratio, se, ci_low, ci_high, rr, rr_lo, rr_hi, p_value, p_exact = (nan.copy() for _ in range(9))
     calc = (nr > 0) & (c + d > 0) & (ng > 0)
     if calc.any():
         tabs, inv = np.unique(np.column_stack([a, b, c, d])[calc], axis=0, return_inverse=True)
@@ -182,12 +182,16 @@ def _representation_table(p: pd.DataFrame, chars: list, by: list, *, confidence,
             ratio[calc], ci_low[calc], ci_high[calc] = share_register[calc] / w, f(lo), f(hi)
             ac, cc, ngc, cdc = a[calc], c[calc], ng[calc], (c + d)[calc]
             rr[calc] = np.where(cc > 0, (ac / ngc) / (cc / cdc), np.inf)
+            # delta method: se(log RR) (Katz) times d ratio / d log RR = RR (1 - w) / (w RR + 1 - w)^2
+            se_log = np.where((ac > 0) & (cc > 0), np.sqrt(1 / ac - 1 / ngc + 1 / cc - 1 / cdc), np.nan)
+            r = rr[calc]
+            se[calc] = r * (1 - w) / (w * r + 1 - w) ** 2 * se_log
         rr_lo[calc], rr_hi[calc], p_value[calc], p_exact[calc] = lo, hi, res[:, 2], res[:, 3]
     out = {name: levels[j][col["g"]].tolist() for j, name in enumerate(by)}
     out.update(characteristic=np.asarray(chars, dtype=object)[col["ci"]].tolist(), value=col["label"].tolist(),
-               n_cohort=n, n_group=ng, n_register=nr, n_group_register=a, share_cohort=share_cohort,
-               share_register=share_register, ratio=ratio, ci_low=ci_low, ci_high=ci_high, risk_ratio=rr,
-               rr_ci_low=rr_lo, rr_ci_high=rr_hi, p_value=p_value, p_exact=p_exact, n_not_recorded=col["nnr"])
+               n_cohort=n, n=ng, n_register=nr, n_group_register=a, share_cohort=share_cohort,
+               share_register=share_register, estimate=ratio, se=se, ci_low=ci_low, ci_high=ci_high, risk_ratio=rr,
+               risk_ratio_ci_low=rr_lo, risk_ratio_ci_high=rr_hi, p_value=p_value, p_exact=p_exact, n_not_recorded=col["nnr"])
     return pd.DataFrame(out)
 
 
@@ -229,12 +233,15 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     -------
     pandas.DataFrame
         One row per ``by`` value, characteristic and value: the ``by`` columns, ``characteristic``,
-        ``value`` (text; "yes" for yes/no flags), ``n_cohort``, ``n_group``, ``n_register``,
-        ``n_group_register``, ``share_cohort``, ``share_register``, ``ratio`` (share on register /
-        share in cohort; 1 = in line), ``ci_low``, ``ci_high``, ``risk_ratio`` (in group vs not),
-        ``rr_ci_low``, ``rr_ci_high``, ``p_value`` (the test the interval inverts: score test for
+        ``value`` (text; "yes" for yes/no flags), ``n_cohort``, ``n`` (pupils in the group),
+        ``n_register``, ``n_group_register`` (the group's pupils on the register), ``share_cohort``,
+        ``share_register``, ``estimate`` (the representation ratio: share on register / share in
+        cohort; 1 = in line), ``se`` (delta method from the Katz standard error of the log risk
+        ratio; NaN with a zero cell), ``ci_low``, ``ci_high``; the same comparison as a second estimate,
+        ``risk_ratio`` (chance of being on the register in the group vs not), ``risk_ratio_ci_low``,
+        ``risk_ratio_ci_high``; ``p_value`` (the test the interval inverts: score test for
         Koopman, Wald log test for Katz), ``p_exact`` (the exact test of ``test``),
-        ``n_not_recorded``, ``low_n``, ``verdict``, ``method``.
+        ``n_not_recorded``, ``low_n``, ``verdict``, ``ci_method``.
         The verdict comes from the interval shown: "under-represented" when the whole interval
         lies below 1, "over-represented" when it lies above 1; "too few to say" when the group
         is smaller than ``min_n`` or the interval reaches outside ``in_line``; otherwise "in line".
@@ -246,7 +253,7 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     >>> p = pd.DataFrame({"gt_register": [True] * 20 + [False] * 180,
     ...                   "disadvantaged": [True] * 1 + [False] * 19 + [True] * 59 + [False] * 121})
     >>> r = register_representation(p, characteristics=["disadvantaged"])
-    >>> round(float(r["ratio"][0]), 3), r["verdict"][0]
+    >>> round(float(r["estimate"][0]), 3), r["verdict"][0]
     (0.167, 'under-represented')
     """
     require_columns(pupils, [register], "pupils", caller="register_representation",
@@ -271,13 +278,13 @@ def register_representation(pupils, *, register="gt_register", characteristics=C
     if out.empty:
         raise GTDataError("No characteristic could be audited: the pupils table has none of "
                           f"{', '.join(CHARACTERISTICS)}.")
-    out["low_n"] = out["n_group"] < min_n
+    out["low_n"] = out["n"] < min_n
     lo, hi = in_line
     vague = (out["ci_low"] < lo) | (out["ci_high"] > hi)
     out["verdict"] = np.select(
         [out["low_n"] | out["ci_low"].isna(), out["ci_high"] < 1, out["ci_low"] > 1, vague],
         ["too few to say", "under-represented", "over-represented", "too few to say"], "in line")
-    out["method"] = (f"verdict and ratio CI: {'Koopman score' if ci_method == 'koopman' else 'Katz log'} interval "
+    out["ci_method"] = (f"verdict and ratio CI: {'Koopman score' if ci_method == 'koopman' else 'Katz log'} interval "
                      f"for the risk ratio, transformed (p_value: the same "
                      f"{'score' if ci_method == 'koopman' else 'Wald log'} test); p_exact: "
                      f"{'Fisher exact (two-sided)' if test == 'fisher' else 'exact binomial (two-sided)'}")

@@ -131,11 +131,11 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
         NaN without it) and ``national_change_per_year``.
 
         ``slopes``: the ``by`` columns, ``n_years``, ``first_year``, ``last_year``,
-        ``slope`` (change per year), ``se``, ``df``, ``ci_low``, ``ci_high`` (t with
+        ``estimate`` (the slope: change per year), ``se``, ``df``, ``ci_low``, ``ci_high`` (t with
         n - 2 df), ``national_slope``, ``national_se``, ``difference`` (slope -
         national), ``diff_se``, ``diff_df`` (Welch-Satterthwaite), ``diff_ci_low``,
         ``diff_ci_high``, ``compared_with_national`` (``faster``, ``slower``, ``not
-        significantly different``), ``method``, ``low_n`` (fewer than 3 years: no
+        significantly different``), ``ci_method``, ``low_n`` (fewer than 3 years: no
         interval).
 
     Examples
@@ -143,7 +143,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
     >>> d = pd.DataFrame({"academic_year": ["2021/22", "2022/23", "2023/24", "2024/25"],
     ...                   "pct_expected": [48.0, 56.0, 62.0, 69.0]})
     >>> res = improvement(d, measure="pct_expected", national=1.4)
-    >>> round(float(res.slopes["slope"].iloc[0]), 2)
+    >>> round(float(res.slopes["estimate"].iloc[0]), 2)
     6.9
     """
     keys = [c for c in as_list(by) if c != year]
@@ -190,7 +190,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
         b, b_se, dof = _slope(x, y)
         tq = t_value(confidence, dof) if dof > 0 else np.nan
         row = {**labels, "n_years": len(g), "first_year": g[year].iloc[0], "last_year": g[year].iloc[-1],
-               "slope": b, "se": b_se, "df": dof, "ci_low": b - tq * b_se, "ci_high": b + tq * b_se}
+               "estimate": b, "se": b_se, "df": dof, "ci_low": b - tq * b_se, "ci_high": b + tq * b_se}
         if isinstance(nat, pd.Series):
             inside = nat[(nat.index >= x.min()) & (nat.index <= x.max())]
             nb, nse, ndf = _slope(inside.index.to_numpy(float), inside.to_numpy(float))
@@ -210,7 +210,7 @@ def improvement(df: pd.DataFrame, *, measure: str, year: str = "academic_year", 
                    "faster" if lo > 0 else "slower" if hi < 0 else "not significantly different")
         row.update({"national_slope": nb, "national_se": nse, "difference": diff, "diff_se": d_se,
                     "diff_df": d_df, "diff_ci_low": lo, "diff_ci_high": hi, "compared_with_national": verdict,
-                    "method": (f"least-squares slope over years, t {confidence:.0%} interval (n-2 df); "
+                    "ci_method": (f"least-squares slope over years, t {confidence:.0%} interval (n-2 df); "
                                "difference from national: independent slopes, Welch-Satterthwaite df"),
                     "low_n": len(g) < 3})
         slopes.append(row)
@@ -242,16 +242,17 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     min_n : int, default :data:`gtanalytics._stats.LOW_N` (10)
         Flag ``low_n`` (and warn) when either group has fewer units.
     what : str
-        What the values are, for the ``method`` text.
+        What the values are, for the ``ci_method`` text.
 
     Returns
     -------
     pandas.DataFrame
-        One row: ``n_treated, n_comparison, n_strata, n_excluded`` (treated units left
-        out: a value missing or nobody comparable), ``before_treated, after_treated,
-        change_treated, before_comparison, after_comparison, change_comparison``
-        (comparison means weighted to the treated units' strata), ``did``, ``se``,
-        ``df``, ``ci_low``, ``ci_high``, ``p_value``, ``method``, ``low_n``.
+        One row: ``n`` (units analysed), ``n_treatment, n_comparison, n_strata,
+        n_excluded`` (treated units left out: a value missing or nobody comparable),
+        ``before_treated, after_treated, change_treated, before_comparison,
+        after_comparison, change_comparison`` (comparison means weighted to the
+        treated units' strata), ``estimate`` (the difference in differences), ``se``,
+        ``df``, ``ci_low``, ``ci_high``, ``p_value``, ``ci_method``, ``low_n``.
         The interval is the contrast of the saturated least-squares model of the change
         on stratum x treatment with a pooled residual variance, t with N - 2S df
         (without strata: the pooled two-sample t interval).
@@ -260,7 +261,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     --------
     >>> d = pd.DataFrame({"pre": [10., 12, 11, 9, 10, 11], "post": [6., 8, 7, 9, 10, 10],
     ...                   "t": [True] * 3 + [False] * 3})
-    >>> float(difference_in_differences(d, before="pre", after="post", treated="t", min_n=1)["did"].iloc[0])
+    >>> float(difference_in_differences(d, before="pre", after="post", treated="t", min_n=1)["estimate"].iloc[0])
     -3.6666666666666665
     """
     strata = as_list(strata)
@@ -288,7 +289,7 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
     cell = d.groupby(["_s", "_t"])
     means, sizes = cell[[before, after, "_change"]].mean(), cell.size()
     w = sizes.xs(True, level="_t") / n_t
-    row = {"n_treated": n_t, "n_comparison": n_c, "n_strata": len(usable), "n_excluded": n_excluded}
+    row = {"n": n_t + n_c, "n_treatment": n_t, "n_comparison": n_c, "n_strata": len(usable), "n_excluded": n_excluded}
     for grp, tag in ((True, "treated"), (False, "comparison")):
         m = means.xs(grp, level="_t").reindex(w.index)
         for col, name in ((before, "before"), (after, "after"), ("_change", "change")):
@@ -303,8 +304,8 @@ def difference_in_differences(df: pd.DataFrame, *, before: str, after: str, trea
         tq = t_value(confidence, dof)
         lo, hi = did - tq * se, did + tq * se
         p = float(2 * stats.t.sf(abs(did / se), dof)) if se > 0 else np.nan
-    row.update({"did": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
-                "method": (f"difference in differences of {what}; saturated OLS contrast, pooled residual "
+    row.update({"estimate": did, "se": se, "df": dof, "ci_low": lo, "ci_high": hi, "p_value": p,
+                "ci_method": (f"difference in differences of {what}; saturated OLS contrast, pooled residual "
                            f"variance, t {confidence:.0%} interval"
                            + (f"; exact matching on {', '.join(strata)}" if strata else "")),
                 "low_n": min(n_t, n_c) < min_n})
@@ -444,8 +445,10 @@ def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = LOW
     pandas.DataFrame
         One row per pair: the strata, ``mentor_school, mentee_school``, ``mentor_n,
         mentor_va, mentor_ci_low, mentor_ci_high``, the same for the mentee,
-        ``trust_mean``, ``difference`` (mentor - mentee), ``diff_se``, ``diff_ci_low``,
-        ``diff_ci_high`` (normal, schools independent), ``choice`` (1 = strongest
+        ``trust_mean``, ``n`` (pupils in both schools), ``estimate`` (the difference in
+        value added, mentor - mentee), ``se``, ``ci_low``, ``ci_high``, ``ci_method``
+        (normal, schools independent), ``low_n`` (a school below ``min_n``: never, such
+        schools are not suggested), ``choice`` (1 = strongest
         evidence among the mentors suggested for that mentee), ``evidence`` (a sentence
         with the numbers).  Empty (same columns) when no school is significantly weak
         or strong.
@@ -491,12 +494,14 @@ def mentoring_pairs(va, *, strata=(), confidence: float = 0.95, min_n: int = LOW
                               "mentor_n": a["n"], "mentor_va": a["va"], "mentor_ci_low": a["ci_low"],
                               "mentor_ci_high": a["ci_high"], "mentee_n": b["n"], "mentee_va": b["va"],
                               "mentee_ci_low": b["ci_low"], "mentee_ci_high": b["ci_high"],
-                              "trust_mean": g["trust_mean"].iloc[0], "difference": diff, "diff_se": d_se,
-                              "diff_ci_low": lo, "diff_ci_high": hi, "evidence": text})
-            cands.sort(key=lambda r: -r["diff_ci_low"])
+                              "trust_mean": g["trust_mean"].iloc[0], "n": a["n"] + b["n"], "estimate": diff,
+                              "se": d_se, "ci_low": lo, "ci_high": hi,
+                              "ci_method": f"normal {confidence:.0%} interval, the two schools independent",
+                              "low_n": min(a["n"], b["n"]) < min_n, "evidence": text})
+            cands.sort(key=lambda r: -r["ci_low"])
             for i, r in enumerate(cands, start=1):
                 rows.append({**r, "choice": i})
     cols = strata + ["mentor_school", "mentee_school", "mentor_n", "mentor_va", "mentor_ci_low",
                      "mentor_ci_high", "mentee_n", "mentee_va", "mentee_ci_low", "mentee_ci_high", "trust_mean",
-                     "difference", "diff_se", "diff_ci_low", "diff_ci_high", "choice", "evidence"]
+                     "n", "estimate", "se", "ci_low", "ci_high", "ci_method", "low_n", "choice", "evidence"]
     return pd.DataFrame(rows, columns=cols)

@@ -29,7 +29,7 @@ from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics._stats import ratio_cluster_ci
 
 import statsmodels.api as sm
-from statsmodels.stats.proportion import proportion_confint  # noqa: E402
+from statsmodels.stats.proportion import proportion_confint, std_prop  # noqa: E402
 from statsmodels.stats.rates import confint_poisson  # noqa: E402
 
 
@@ -190,11 +190,14 @@ def test_exclusion_rates_against_statsmodels_and_national():
     assert s["overdispersion"] == pytest.approx(glm.scale)
     lo, hi = confint_poisson(8 / glm.scale, 200 / glm.scale, method="exact-c", alpha=0.05)
     assert (s["ci_low"], s["ci_high"]) == pytest.approx((100 * lo, 100 * hi))
+    assert s["se"] == pytest.approx(100 * glm.bse[0] * np.exp(glm.params[0]), rel=1e-9)  # delta method, log link
     assert s["national"] == 11.31 and s["national_status"] == "CONFIRMED"
     assert s["compared_with_national"] == "lower"
     p = res.loc["permanent_exclusion_rate"]
     lo, hi = confint_poisson(1, 200, method="exact-c", alpha=0.05)
     assert (p["ci_low"], p["ci_high"]) == pytest.approx((100 * lo, 100 * hi))
+    one = sm.GLM(np.eye(1, 200, 4).ravel(), np.ones((200, 1)), family=sm.families.Poisson()).fit()
+    assert p["se"] == pytest.approx(100 * one.bse[0] * np.exp(one.params[0]), rel=1e-4)   # Poisson, scale 1 (IRLS tol)
     assert p["count"] == 1 and p["national"] == 0.13 and p["national_status"] == "SECONDARY"
     # a primary school is compared with the primary figure (DfE data set 39e3d41f..., 2023/24:
     # mainstream primary suspension rate 2.27093, permanent exclusion rate 0.03168)
@@ -207,6 +210,7 @@ def test_exclusion_rates_against_statsmodels_and_national():
     assert k["count"] == 7
     assert (k["ci_low"] / 100, k["ci_high"] / 100) == pytest.approx(
         proportion_confint(7, 200, method="wilson"))
+    assert k["se"] == pytest.approx(100 * std_prop(7 / 200, 200), rel=1e-12)   # statsmodels' binomial se
     by_sex = exclusion_rates(exc, pupils, by="sex", national=False)
     assert by_sex["national"].isna().all()
     # girls are the even numbers: U0 twice and U2 (U4's exclusion is permanent); boys U1, U3, U5, U7, U9
@@ -246,10 +250,10 @@ def test_before_after_matches_pooled_t_test_and_saturated_ols():
     c = change[~change.index.isin(part)]
     ref = stats.ttest_ind(t, c, equal_var=True)
     ci = ref.confidence_interval(0.95)
-    assert res["did"] == pytest.approx(t.mean() - c.mean())
+    assert res["estimate"] == pytest.approx(t.mean() - c.mean())
     assert (res["ci_low"], res["ci_high"]) == pytest.approx((ci.low, ci.high))
     assert res["p_value"] == pytest.approx(ref.pvalue)
-    assert res["did"] < 0  # planted: participants' absence falls by about 3 points
+    assert res["estimate"] < 0  # planted: participants' absence falls by about 3 points
 
     # matched on year group: ATT-weighted contrast of the saturated model (statsmodels OLS t_test)
     res_m = attendance_before_after(att, pupils, participants=part, start="2023/24",
@@ -265,7 +269,7 @@ def test_before_after_matches_pooled_t_test_and_saturated_ols():
         w = (d["treated"] & d["year_group"].eq(g)).sum() / n_t
         contrast[j] = w if tr else -w
     tt = fit.t_test(contrast)
-    assert res_m["did"] == pytest.approx(float(tt.effect[0]))
+    assert res_m["estimate"] == pytest.approx(float(tt.effect[0]))
     assert res_m["se"] == pytest.approx(float(tt.sd[0, 0]))
     assert (res_m["ci_low"], res_m["ci_high"]) == pytest.approx(tuple(tt.conf_int(alpha=0.05)[0]))
 
@@ -273,7 +277,7 @@ def test_before_after_matches_pooled_t_test_and_saturated_ols():
 def test_before_after_term_start_and_errors():
     att, pupils, part = _panel(np.random.default_rng(1), n=30)
     res = attendance_before_after(att, pupils, participants=part, start=("2023/24", "Spring"))
-    assert res["n_participants"].iloc[0] == len(part)
+    assert res["n_treatment"].iloc[0] == len(part)
     yearly = att.assign(period="Year")
     with pytest.raises(GTDataError, match="whole year"):
         attendance_before_after(yearly, pupils, participants=part, start=("2023/24", "Spring"))
@@ -333,8 +337,8 @@ def test_sample_suspensions_and_mentoring_attendance(sample):
         first = m.loc[m["start_date"] < pd.Timestamp("2023-08-01")]
         res = attendance_before_after(sample.attendance, sample.pupils, participants=first, start="2022/23",
                                       match_on=("school_id", "year_group")).iloc[0]
-    assert res["n_participants"] >= 10
-    assert res["did"] < 0 and res["ci_high"] < 0
+    assert res["n_treatment"] >= 10
+    assert res["estimate"] < 0 and res["ci_high"] < 0
 
 
 def _repeat_suspensions(rng, n, p_any, mean_repeats):

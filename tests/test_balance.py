@@ -26,7 +26,7 @@ def test_ancova_matches_statsmodels_ols():
     assert r["estimate"] == pytest.approx(fit.params[1], rel=1e-10)
     assert r["se"] == pytest.approx(fit.bse[1], rel=1e-10)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx(tuple(fit.conf_int(alpha=0.1)[1]), rel=1e-10)
-    assert (r["n"], r["n_treated"], r["n_comparison"], r["df"]) == (n, t.sum(), n - t.sum(), fit.df_resid)
+    assert (r["n"], r["n_treatment"], r["n_comparison"], r["df"]) == (n, t.sum(), n - t.sum(), fit.df_resid)
     assert np.isnan(ancova(y[t], t[t])["estimate"])                       # no comparison pupils
     with pytest.raises(GTDataError, match="missing"):
         ancova(np.r_[y[:-1], np.nan], t)

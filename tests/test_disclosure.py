@@ -149,16 +149,16 @@ def test_register_table_for_governors_passes_audit():
                       "ethnicity": rng.choice(["WBRI", "BCRB", "AIND", "CHNE"], n, p=[.8, .08, .1, .02])})
     rep = register_representation(p, characteristics=["sex", "ethnicity_major"])
     table = pd.concat([
-        rep[["characteristic", "value", "n_group", "n_group_register", "ratio", "verdict"]],
-        pd.DataFrame({"characteristic": [None], "value": ["All pupils"], "n_group": [n],
+        rep[["characteristic", "value", "n", "n_group_register", "estimate", "verdict"]],
+        pd.DataFrame({"characteristic": [None], "value": ["All pupils"], "n": [n],
                       "n_group_register": [int(p.gt_register.sum())]}),
     ], ignore_index=True)
-    kw = dict(count_cols=["n_group", "n_group_register"], total_row="All pupils", label_col="value",
+    kw = dict(count_cols=["n", "n_group_register"], total_row="All pupils", label_col="value",
               block_col="characteristic")
-    s = suppress(table, value_cols=["ratio", "verdict"], **kw)
-    assert check_disclosure(s.display, value_cols=["ratio", "verdict"], **kw).empty
+    s = suppress(table, value_cols=["estimate", "verdict"], **kw)
+    assert check_disclosure(s.display, value_cols=["estimate", "verdict"], **kw).empty
     assert (s.display.loc[table.n_group_register.between(1, 5), "n_group_register"] == "c").all()
-    assert not check_disclosure(table.astype({"n_group": int}), **kw).empty  # the raw table is not safe
+    assert not check_disclosure(table.astype({"n": int}), **kw).empty  # the raw table is not safe
 
 
 # --------------------------------------------------------------------------- small combined totals

@@ -85,7 +85,7 @@ def test_paired_change_matches_metafor_smcr(rdata, rexp):
     with the same exact J(n - 1)."""
     d = rdata[rdata["dataset"] == "paired"]
     r = standardised_mean_change(d["pre"], d["post"])
-    assert r["es"] == pytest.approx(rexp[("paired", "es")], rel=1e-9)
+    assert r["estimate"] == pytest.approx(rexp[("paired", "es")], rel=1e-9)
     assert r["variance"] == pytest.approx(rexp[("paired", "variance")], rel=1e-9)
     assert r["ci_low"] == pytest.approx(rexp[("paired", "ci_low")], rel=1e-8)
     assert r["ci_high"] == pytest.approx(rexp[("paired", "ci_high")], rel=1e-8)
@@ -101,7 +101,7 @@ def test_paired_change_fixed_sd_matches_scipy():
     r = standardised_mean_change(pre, post, sd=15)
     gain = post - pre
     se = stats.sem(gain)
-    assert r["es"] == pytest.approx(gain.mean() / 15)
+    assert r["estimate"] == pytest.approx(gain.mean() / 15)
     assert r["se"] == pytest.approx(se / 15)
     lo, hi = stats.norm.interval(0.95, loc=gain.mean(), scale=se)
     assert r["ci_low"] == pytest.approx(lo / 15) and r["ci_high"] == pytest.approx(hi / 15)

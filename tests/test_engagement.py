@@ -28,7 +28,7 @@ from gtanalytics.engagement import (
 from gtanalytics.errors import GTDataError, GTWarning
 
 import statsmodels.api as sm
-from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint  # noqa: E402
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, std_prop  # noqa: E402
 from statsmodels.stats.weightstats import DescrStatsW  # noqa: E402
 
 R_FIXTURE = Path(__file__).parent / "reference" / "exact_tests_r.csv"
@@ -56,6 +56,7 @@ def test_takeup_shares_match_wilson():
     assert row["estimate"] == pytest.approx(15.0)
     assert (row["ci_low"] / 100, row["ci_high"] / 100) == pytest.approx(
         proportion_confint(3, 20, method="wilson"), abs=1e-12)
+    assert row["se"] == pytest.approx(100 * std_prop(3 / 20, 20), rel=1e-12)   # statsmodels' binomial se
     trip = res.query("disadvantaged and category == 'trip'").iloc[0]
     assert trip["takers"] == 0 and trip["ci_low"] == pytest.approx(0.0)
     # pupils with two activities count once in 'any'
@@ -68,6 +69,8 @@ def test_gap_newcombe_and_fisher_against_statsmodels_and_r():
     assert gap["gap"] == pytest.approx(100 * (3 / 20 - 11 / 25))
     ref = confint_proportions_2indep(3, 20, 11, 25, method="newcomb", compare="diff")
     assert (gap["ci_low"] / 100, gap["ci_high"] / 100) == pytest.approx(ref, abs=1e-12)
+    wlo, whi = confint_proportions_2indep(3, 20, 11, 25, method="wald", compare="diff")
+    assert gap["se"] == pytest.approx(100 * (whi - wlo) / (2 * 1.959963984540054), rel=1e-9)
     r = pd.read_csv(R_FIXTURE).query("kind == 'fisher' and a == 3 and b == 17").iloc[0]
     assert gap["p_value"] == pytest.approx(r["value"], rel=1e-9)
 
@@ -144,7 +147,7 @@ def test_survey_mean_t_interval_and_top_two_box():
         x = sv.merge(pupils).query("question == @row.question and gt_register == @row.gt_register")["response"]
         d = DescrStatsW(x.to_numpy(float))
         lo, hi = d.tconfint_mean(alpha=0.05)
-        assert row["mean"] == pytest.approx(d.mean)
+        assert row["estimate"] == pytest.approx(d.mean)
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((max(lo, row["scale_min"]),
                                                                  min(hi, row["scale_max"])))
         # top-two box respects the stated scale: 4-5 on 1-5, 9-10 on 0-10

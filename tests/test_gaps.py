@@ -51,7 +51,7 @@ def test_gap_matches_scipy_welch(n1, n2, conf):
     assert r["df"] == pytest.approx(ref.df, rel=1e-10)
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((ci.low, ci.high), rel=1e-10)
     assert r["low_n"] == (min(n1, n2) < LOW_N)
-    assert "Welch" in r["method"]
+    assert "Welch" in r["ci_method"]
 
 
 def test_gap_by_groups_and_exclusions():
@@ -99,7 +99,7 @@ def test_value_added_gap_accepts_result_object():
     a = value_added_gap(Result(), group="disadvantaged", focus=True)
     b = gap(d, outcome="va", group="disadvantaged", focus=True)
     assert a["gap"][0] == pytest.approx(b["gap"][0]) and a["ci_low"][0] == pytest.approx(b["ci_low"][0])
-    assert a["method"][0].startswith("difference in mean pupil value added")
+    assert a["ci_method"][0].startswith("difference in mean pupil value added")
 
 
 # ------------------------------------------------------------------ proportions
@@ -118,6 +118,9 @@ def test_threshold_gap_matches_statsmodels(x1, n1, x2, n2, method, sm_method):
     assert r["gap"] == pytest.approx(100 * (x1 / n1 - x2 / n2))
     assert r["ci_low"] == pytest.approx(100 * lo, abs=1e-9)
     assert r["ci_high"] == pytest.approx(100 * hi, abs=1e-9)
+    # se: the Wald standard error, half of statsmodels' Wald interval over z
+    wlo, whi = confint_proportions_2indep(x1, n1, x2, n2, method="wald", compare="diff")
+    assert r["se"] == pytest.approx(100 * (whi - wlo) / (2 * 1.959963984540054), rel=1e-9)
 
 
 def test_threshold_gap_on_flag_column_and_error():
@@ -140,7 +143,7 @@ def test_gap_index_hand_worked_example():
     r = gap_index(TOY, score="score", group="dis", focus=1, min_n=2).iloc[0]
     assert r["mean_pct_focus"] == pytest.approx(0.3375)
     assert r["mean_pct_other"] == pytest.approx(0.691667, abs=1e-6)
-    assert round(r["gap_index"], 2) == 7.08
+    assert round(r["estimate"], 2) == 7.08
     assert not r["comparable_with_national"] and "NOT comparable" in r["reference"]
 
 
@@ -150,11 +153,11 @@ def test_gap_index_interval_matches_brunner_munzel(seed):
     r = gap_index(d, score="score", group="disadvantaged", focus=True, by=None).iloc[0]
     f, o = d.score[d.disadvantaged], d.score[~d.disadvantaged]
     bm = stats.brunnermunzel(f, o)
-    assert r["gap_index"] / r["se"] == pytest.approx(bm.statistic, rel=1e-10)
-    assert 2 * stats.t.sf(abs(r["gap_index"] / r["se"]), r["df"]) == pytest.approx(bm.pvalue, rel=1e-8)
+    assert r["estimate"] / r["se"] == pytest.approx(bm.statistic, rel=1e-10)
+    assert 2 * stats.t.sf(abs(r["estimate"] / r["se"]), r["df"]) == pytest.approx(bm.pvalue, rel=1e-8)
     # the index is 10 x (1 - 2 P(focus > other) - P(tie)): the Mann-Whitney AUC
     auc = stats.mannwhitneyu(f, o).statistic / (len(f) * len(o))
-    assert r["gap_index"] == pytest.approx(10 * (1 - 2 * auc))
+    assert r["estimate"] == pytest.approx(10 * (1 - 2 * auc))
 
 
 def test_gap_index_national_lookup():
@@ -162,7 +165,7 @@ def test_gap_index_national_lookup():
     table["percentile"] = np.linspace(0.05, 0.95, len(table))
     r = gap_index(TOY, score="score", group="dis", focus=1, percentile=table, min_n=2).iloc[0]
     p = TOY.score.map(table.set_index("score").percentile)
-    assert r["gap_index"] == pytest.approx(20 * (p[TOY.dis == 0].mean() - p[TOY.dis == 1].mean()))
+    assert r["estimate"] == pytest.approx(20 * (p[TOY.dis == 0].mean() - p[TOY.dis == 1].mean()))
     ref = stats.ttest_ind(20 * p[TOY.dis == 0], 20 * p[TOY.dis == 1], equal_var=False).confidence_interval()
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((ref.low, ref.high))
     assert r["comparable_with_national"]
@@ -215,7 +218,7 @@ def test_gap_trend_change_se_matches_ols_hc2():
     ends = d[d.academic_year.isin(["2021/22", "2023/24"])].assign(last=lambda x: x.academic_year == "2023/24")
     fit = smf.ols("score ~ dis * last", data=ends.astype({"dis": int, "last": int})).fit(cov_type="HC2")
     row = t.change.iloc[0]
-    assert row["change"] == pytest.approx(fit.params["dis:last"])
+    assert row["estimate"] == pytest.approx(fit.params["dis:last"])
     assert row["se"] == pytest.approx(fit.bse["dis:last"], rel=1e-10)
     # each group's own trajectory: one-sample t intervals
     g = t.groups.query("academic_year == '2022/23' and group == 'focus'").iloc[0]
@@ -266,7 +269,7 @@ def test_gap_trend_followed_pupils_matches_scipy_paired_and_welch():
     x2 = d[d.academic_year == "2023/24"].set_index("upn").score
     f = dis[: n - 5]
     ref = stats.ttest_ind((x2 - x1)[f], (x2 - x1)[~f], equal_var=False)
-    assert r["change"] == pytest.approx((x2 - x1)[f].mean() - (x2 - x1)[~f].mean())
+    assert r["estimate"] == pytest.approx((x2 - x1)[f].mean() - (x2 - x1)[~f].mean())
     assert (r["ci_low"], r["ci_high"]) == pytest.approx(tuple(ref.confidence_interval()))
     paired = stats.ttest_rel(x2[f], x1[f]).confidence_interval()
     assert (r["focus_ci_low"], r["focus_ci_high"]) == pytest.approx((paired.low, paired.high))

@@ -130,24 +130,24 @@ def test_ks2_percentages_match_a_hand_groupby_and_statsmodels_wilson(hand_primar
             k, n = expected.loc[group, (col, "sum")], expected.loc[group, (col, "count")]
             r = hand_primary.loc[(measure, group)]
             assert r["n"] == n
-            assert r["value"] == pytest.approx(100 * k / n)
+            assert r["estimate"] == pytest.approx(100 * k / n)
             assert (r["ci_low"], r["ci_high"]) == pytest.approx(_wilson(k, n), abs=1e-9)
             assert r["unit"] == "% of pupils" and "Wilson" in r["ci_method"]
     # 'N' in reading is not the expected standard but the pupil stays in the denominator
     r = hand_primary.loc[("ks2_reading_expected", "all")]
-    assert (r["n"], r["value"]) == (12, pytest.approx(100 * 8 / 12))
-    assert hand_primary.loc[("ks2_writing_higher", "all"), "value"] == pytest.approx(100 * 3 / 12)
+    assert (r["n"], r["estimate"]) == (12, pytest.approx(100 * 8 / 12))
+    assert hand_primary.loc[("ks2_writing_higher", "all"), "estimate"] == pytest.approx(100 * 3 / 12)
 
 
 def test_ks2_scaled_score_means_use_scored_pupils_only_with_a_scipy_t_interval(hand_primary):
     scores = np.array([v for v in READ if v is not None], dtype=float)
     r = hand_primary.loc[("ks2_reading_scaled_score", "all")]
     lo, hi = sps.t.interval(0.95, len(scores) - 1, loc=scores.mean(), scale=sps.sem(scores))
-    assert (r["n"], r["value"]) == (11, pytest.approx(scores.mean()))
+    assert (r["n"], r["estimate"]) == (11, pytest.approx(scores.mean()))
     assert (r["ci_low"], r["ci_high"]) == pytest.approx((lo, hi))
     assert r["unit"] == "scaled-score points"
     dis = np.array([v for v, d in zip(READ, DIS) if d and v is not None], dtype=float)
-    assert hand_primary.loc[("ks2_reading_scaled_score", "disadvantaged"), "value"] == pytest.approx(dis.mean())
+    assert hand_primary.loc[("ks2_reading_scaled_score", "disadvantaged"), "estimate"] == pytest.approx(dis.mean())
 
 
 def test_national_only_for_the_same_year_phase_and_group(hand_primary):
@@ -163,14 +163,14 @@ def test_national_only_for_the_same_year_phase_and_group(hand_primary):
     ab = hand_primary.loc[("overall_absence", "all")]
     assert ab["national"] == 5.5 and "primary" in ab["national_basis"]
     missed = sum(MISSED) + 3
-    assert ab["value"] == pytest.approx(100 * missed / (13 * 380)) and ab["n"] == 13
+    assert ab["estimate"] == pytest.approx(100 * missed / (13 * 380)) and ab["n"] == 13
     pa = hand_primary.loc[("persistent_absence", "all")]
-    assert pa["value"] == pytest.approx(100 * sum(m >= 38 for m in MISSED) / 13)
+    assert pa["estimate"] == pytest.approx(100 * sum(m >= 38 for m in MISSED) / 13)
     # primary persistent absence 2023/24: DfE data set of all state-funded mainstream primaries (14.6%)
     assert pa["national"] == pytest.approx(14.55841) and "primary" in pa["national_basis"]
     # KS1-KS2 progress: no KS1 here, so said in words
     kp = hand_primary.loc[("ks1_ks2_progress_reading", "all")]
-    assert kp["n"] == 0 and math.isnan(kp["value"]) and "no KS1" in kp["note"]
+    assert kp["n"] == 0 and math.isnan(kp["estimate"]) and "no KS1" in kp["note"]
 
 
 def test_secondary_attainment8_progress8_and_english_maths(hand):
@@ -179,7 +179,7 @@ def test_secondary_attainment8_progress8_and_english_maths(hand):
     a8 = np.array(A8)
     r = h.loc[("ks4_attainment8", "all")]
     lo, hi = sps.t.interval(0.95, 7, loc=a8.mean(), scale=sps.sem(a8))
-    assert (r["value"], r["ci_low"], r["ci_high"]) == pytest.approx((a8.mean(), lo, hi))
+    assert (r["estimate"], r["ci_low"], r["ci_high"]) == pytest.approx((a8.mean(), lo, hi))
     assert r["unit"] == "A8 points" and r["national"] == 45.9
     # Progress 8: our own look-up of each pupil's KS2 average in DfE's 2024 table (upper-inclusive groups)
     table = load_reference("p8_2024_estimates")
@@ -188,16 +188,16 @@ def test_secondary_attainment8_progress8_and_english_maths(hand):
     p8 = (a8 - np.array(est)) / 10
     half = 1.959964 * 1.41628 / math.sqrt(8)
     r = h.loc[("ks4_progress8", "all")]
-    assert (r["value"], r["ci_low"], r["ci_high"]) == pytest.approx((p8.mean(), p8.mean() - half, p8.mean() + half),
+    assert (r["estimate"], r["ci_low"], r["ci_high"]) == pytest.approx((p8.mean(), p8.mean() - half, p8.mean() + half),
                                                                    abs=1e-5)
     assert r["unit"] == "P8 points" and "estimate" in r["label"] and "not DfE's published figure" in r["note"]
     dis = np.array(DIS11)
     rd = h.loc[("ks4_progress8", "disadvantaged")]
-    assert rd["value"] == pytest.approx(p8[dis].mean()) and rd["national"] == -0.57
+    assert rd["estimate"] == pytest.approx(p8[dis].mean()) and rd["national"] == -0.57
     assert rd["difference"] == pytest.approx(p8[dis].mean() + 0.57)
     four = ((np.array(ENG) >= 4) & (np.array(MAT) >= 4))
     r = h.loc[("ks4_english_maths_4plus", "all")]
-    assert r["value"] == pytest.approx(100 * four.mean())
+    assert r["estimate"] == pytest.approx(100 * four.mean())
     assert (r["ci_low"], r["ci_high"]) == pytest.approx(_wilson(four.sum(), 8))
     assert math.isnan(r["national"])  # 2023/24 grade 4+ not shipped
     five = h.loc[("ks4_english_maths_5plus", "disadvantaged")]
@@ -211,9 +211,9 @@ def test_minimal_export_without_ks2_says_what_it_could_not_compute(tmp_path):
         data = load(_write(tmp_path, with_ks2=False))
     h = headline_outcomes(data, school="100001", year=YEAR)
     ks2 = h[h["measure"].str.startswith("ks2_")]
-    assert len(ks2) == 30 and ks2["value"].isna().all() and (ks2["n"] == 0).all()
+    assert len(ks2) == 30 and ks2["estimate"].isna().all() and (ks2["n"] == 0).all()
     assert ks2["note"].str.contains("no KS2 results for the 12 Year 6 pupils in 2023/24").all()
-    assert h.loc[h["measure"] == "overall_absence", "value"].notna().all()  # what it can compute, it does
+    assert h.loc[h["measure"] == "overall_absence", "estimate"].notna().all()  # what it can compute, it does
 
 
 def test_school_in_a_line_counts(hand, sample):
@@ -237,7 +237,7 @@ def test_sample_primary_headlines(sample):
     w = ks2.pivot(index="upn", columns="subject", values="score")
     met = (w["reading"] >= 100) & (w["maths"] >= 100) & (w["writing"] >= 103)  # EXS 103, GDS 113
     r = h.set_index(["measure", "group"]).loc[("ks2_rwm_expected", "all")]
-    assert (r["n"], r["value"]) == (len(w), pytest.approx(100 * met.mean()))
+    assert (r["n"], r["estimate"]) == (len(w), pytest.approx(100 * met.mean()))
     assert set(h["group"]) == {"all", "disadvantaged", "not_disadvantaged"}
     assert not h["measure"].str.startswith("ks4_").any()
     kp = h.set_index(["measure", "group"]).loc[("ks1_ks2_progress_reading", "all")]
@@ -248,7 +248,7 @@ def test_sample_secondary_headlines_and_kingsmead_gap_finding(sample):
     h = headline_outcomes(sample, school="8884101", year=YEAR)
     assert not h["measure"].str.startswith("ks2_").any()
     p8 = h.set_index(["measure", "group"]).loc[("ks4_progress8", "disadvantaged")]
-    assert p8["n"] > 10 and p8["ci_low"] < p8["value"] < p8["ci_high"] and p8["national"] == -0.57
+    assert p8["n"] > 10 and p8["ci_low"] < p8["estimate"] < p8["ci_high"] and p8["national"] == -0.57
     from gtanalytics.data._records import summer_scores
 
     scores = summer_scores(sample, subject="reading", years=["2021/22", "2022/23", YEAR])
@@ -276,7 +276,7 @@ def test_ranking_rule_clear_first_then_size_in_standard_errors():
     h = pd.DataFrame({
         "measure": ["a", "b", "c", "d"], "label": ["A", "B", "C", "D"], "group": ["all"] * 4,
         "group_label": ["all pupils"] * 4, "n": [50, 50, 50, 5], "unit": ["A8 points"] * 4,
-        "value": [50.0, 40.0, 46.0, 60.0], "national": [45.0] * 4,
+        "estimate": [50.0, 40.0, 46.0, 60.0], "national": [45.0] * 4,
         "ci_low": [50 - 1.96 * 2, 40 - 1.96, 46 - 1.96 * 2, 60 - 1.96 * 3],
         "ci_high": [50 + 1.96 * 2, 40 + 1.96, 46 + 1.96 * 2, 60 + 1.96 * 3], "se": [2.0, 1.0, 2.0, 3.0],
         "ci_method": "t"})
@@ -301,7 +301,7 @@ def test_findings_rule_under_no_difference_and_a_real_difference():
         k = rng.binomial(n, p, reps)
         lo, hi = wilson_ci(k, n)
         h = pd.DataFrame({"measure": [f"school {i}" for i in range(reps)], "label": "RWM", "group": "all", "group_label": "all pupils",
-                          "n": n, "unit": "% of pupils", "value": 100 * k / n, "national": 61.0,
+                          "n": n, "unit": "% of pupils", "estimate": 100 * k / n, "national": 61.0,
                           "ci_low": 100 * lo, "ci_high": 100 * hi, "se": np.nan, "ci_method": "Wilson"})
         f = key_findings(h, per_source=reps, max_findings=reps, min_findings=0)
         return len(f) / reps
@@ -341,7 +341,7 @@ def test_disadvantage_gap_on_a_headline_is_set_against_the_national_gap():
     h = pd.DataFrame({"measure": ["ks2_rwm_expected"] * 2, "label": ["RWM"] * 2,
                       "group": ["disadvantaged", "not_disadvantaged"],
                       "group_label": ["disadvantaged pupils", "other pupils"], "n": [40, 60],
-                      "value": [100 * 10 / 40, 100 * 45 / 60], "unit": ["% of pupils"] * 2, "se": [6.8, 5.6],
+                      "estimate": [100 * 10 / 40, 100 * 45 / 60], "unit": ["% of pupils"] * 2, "se": [6.8, 5.6],
                       "ci_low": [14.0, 62.0], "ci_high": [40.0, 84.0], "ci_method": ["Wilson"] * 2,
                       "national": [46.0, 67.0]})
     f = key_findings(h, per_source=5, min_findings=0)
@@ -358,7 +358,7 @@ def test_disadvantage_gap_on_a_headline_is_set_against_the_national_gap():
 def test_concerns_lead_but_leave_room_for_a_strength_and_value_added_findings():
     va = pd.DataFrame({"gt_register": [True, False], "n": [40, 300], "va": [-3.0, 0.4], "se": [1.0, 0.4],
                        "ci_low": [-4.96, -0.384], "ci_high": [-1.04, 1.184], "ci_method": ["DfE style"] * 2})
-    imp = pd.DataFrame({"programme": ["P1", "P2", "P3"], "n_pupils": [30, 30, 30], "low_n": [False] * 3,
+    imp = pd.DataFrame({"programme": ["P1", "P2", "P3"], "n": [30, 30, 30], "low_n": [False] * 3,
                         "effect": [-4.0, -3.0, 5.0], "effect_ci_low": [-6.0, -5.0, 3.0],
                         "effect_ci_high": [-2.0, -1.0, 7.0], "months_label": ["-3 months", "-2 months", "+4 months"],
                         "comparison_method": ["regression"] * 3})
@@ -389,7 +389,7 @@ def test_ks1_ks2_progress_is_the_mean_ols_residual_against_all_pupils_in_the_dat
     h = headline_outcomes(sample, school="8862101", year=YEAR).set_index(["measure", "group"])
     r = h.loc[("ks1_ks2_progress_reading", "all")]
     se = np.std(fit.resid, ddof=1) / math.sqrt(len(mine))
-    assert (r["n"], r["value"], r["se"]) == (len(mine), pytest.approx(mine.mean()), pytest.approx(se))
+    assert (r["n"], r["estimate"], r["se"]) == (len(mine), pytest.approx(mine.mean()), pytest.approx(se))
     assert r["ci_low"] == pytest.approx(mine.mean() - 1.959964 * se, abs=1e-5)
     # one school alone: the all-pupil figure would be 0 by construction, so it is not given
     from gtanalytics.data._io import SchoolData
@@ -398,7 +398,7 @@ def test_ks1_ks2_progress_is_the_mean_ols_residual_against_all_pupils_in_the_dat
                         "pupils": sample.pupils[sample.pupils["school_id"] == "8862101"],
                         "quality": sample.quality, "accounting": sample.accounting, "sources": sample.sources})
     alone = headline_outcomes(one, school="8862101", year=YEAR).set_index(["measure", "group"])
-    assert math.isnan(alone.loc[("ks1_ks2_progress_reading", "all"), "value"])
+    assert math.isnan(alone.loc[("ks1_ks2_progress_reading", "all"), "estimate"])
     assert "0 by construction" in alone.loc[("ks1_ks2_progress_reading", "all"), "note"]
     assert alone.loc[("ks1_ks2_progress_reading", "disadvantaged"), "n"] > 0
 
@@ -407,14 +407,14 @@ def test_suppressed_rows_give_no_finding_and_no_error(sample):
     """Frames blanked for the audience (values and counts NaN) are skipped, never turned into sentences."""
     h = headline_outcomes(sample, school="8884101", year=YEAR)
     blank = h["group"] == "disadvantaged"
-    h.loc[blank, ["n", "value", "se", "ci_low", "ci_high"]] = np.nan
-    reg = pd.DataFrame({"characteristic": ["disadvantaged"], "value": ["yes"], "n_cohort": [718], "n_group": [243],
+    h.loc[blank, ["n", "estimate", "se", "ci_low", "ci_high"]] = np.nan
+    reg = pd.DataFrame({"characteristic": ["disadvantaged"], "value": ["yes"], "n_cohort": [718], "n": [243],
                         "n_register": [87], "n_group_register": [np.nan], "share_cohort": [0.34],
-                        "share_register": [np.nan], "ratio": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan],
-                        "low_n": [False], "method": ["Koopman"]})
+                        "share_register": [np.nan], "estimate": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan],
+                        "low_n": [False], "ci_method": ["Koopman"]})
     change = pd.DataFrame({"first_year": ["2021/22"], "last_year": [YEAR], "gap_first": [np.nan],
                            "gap_last": [np.nan], "ci_low": [np.nan], "ci_high": [np.nan], "n_focus": [np.nan],
-                           "n_other": [np.nan], "low_n": [True], "method": ["Welch"]})
+                           "n_other": [np.nan], "low_n": [True], "ci_method": ["Welch"]})
     f = key_findings(h, register=reg, gap_trends={"reading": change}, per_source=50, max_findings=50)
     assert len(f) and (f["group"] != "disadvantaged").all()
     assert set(f["source"]) == {"headline"}
@@ -431,7 +431,7 @@ def test_bare_minimum_export_no_ks2_no_attendance_no_disadvantage(tmp_path):
         warnings.simplefilter("ignore")
         data = load(tmp_path)
     h = headline_outcomes(data, school=300001, year=2024)
-    assert h["value"].isna().all() and (h["note"] != "").all()
+    assert h["estimate"].isna().all() and (h["note"] != "").all()
     assert h.loc[h["group"] == "all", "note"].str.contains("no KS2 results for the 4 Year 6 pupils|no attendance "
                                                            "records").all()
     assert (h.loc[h["group"] != "all", "note"] == "disadvantage is not recorded in the pupils table").all()
@@ -447,7 +447,7 @@ def test_writing_teacher_assessment_given_only_as_dfe_points(tmp_path, hand_prim
         data = load(_write(tmp_path, writing_codes=False))
     h = headline_outcomes(data, school="100001", year=YEAR, min_n=3).set_index(["measure", "group"])
     for measure in ("ks2_rwm_expected", "ks2_rwm_higher", "ks2_writing_higher"):
-        assert h.loc[(measure, "all"), "value"] == hand_primary.loc[(measure, "all"), "value"]
+        assert h.loc[(measure, "all"), "estimate"] == hand_primary.loc[(measure, "all"), "estimate"]
 
 
 def test_progress8_estimate_is_compared_with_national_only_in_the_year_of_its_tables(sample):
@@ -461,7 +461,7 @@ def test_progress8_estimate_is_compared_with_national_only_in_the_year_of_its_ta
 def test_one_finding_per_measure():
     h = pd.DataFrame({"measure": ["m", "m"], "label": ["M", "M"], "group": ["all", "disadvantaged"],
                       "group_label": ["all pupils", "disadvantaged pupils"], "n": [100, 40], "unit": ["A8 points"] * 2,
-                      "value": [40.0, 30.0], "national": [46.0, 35.0], "se": [1.0, 2.0], "ci_low": [38.0, 26.0],
+                      "estimate": [40.0, 30.0], "national": [46.0, 35.0], "se": [1.0, 2.0], "ci_low": [38.0, 26.0],
                       "ci_high": [42.0, 34.0], "ci_method": ["t"] * 2})
     f = key_findings(h, per_source=5)
     assert f["group"].tolist() == ["all"]  # z 6 for all pupils beats z 2.5 for disadvantaged pupils

@@ -137,7 +137,7 @@ def test_regression_comparison_matches_statsmodels(school):
     assert row["effect"] == pytest.approx(fit.params["t"], rel=1e-8)
     assert row["effect_se"] == pytest.approx(fit.bse["t"], rel=1e-8)
     assert (row["effect_ci_low"], row["effect_ci_high"]) == pytest.approx((lo, hi), rel=1e-8)
-    assert row["es"] == pytest.approx(fit.params["t"] / full["post"].std(ddof=1), rel=1e-8)
+    assert row["estimate"] == pytest.approx(fit.params["t"] / full["post"].std(ddof=1), rel=1e-8)
     assert row["comparison_method"].startswith("regression") and "same selection rule" in row["comparison_method"]
     a, b = d.loc[d["treated"], "pre"], d.loc[~d["treated"], "pre"]
     assert row["smd_pre"] == pytest.approx((a.mean() - b.mean()) / np.sqrt((a.var() + b.var()) / 2))
@@ -190,7 +190,7 @@ def test_matching_is_nearest_within_strata_and_matches_scipy(school):
     adj = (pairs["post"] - pairs["post_comparison"]) - slope * (pairs["pre"] - pairs["pre_comparison"])
     ci = stats.ttest_1samp(adj, 0).confidence_interval(0.95)
     assert row["effect"] == pytest.approx(adj.mean())
-    assert row["es_ci_low"] > 0  # the planted +0.4 SD is found by matching too
+    assert row["ci_low"] > 0  # the planted +0.4 SD is found by matching too
     assert (row["effect_ci_low"], row["effect_ci_high"]) == pytest.approx((ci.low, ci.high))
     assert row["comparison_method"].startswith("nearest-neighbour")
 
@@ -203,10 +203,10 @@ def test_planted_effects_judged_and_rtm_warning(school):
         warnings.simplefilter("always")
         r = intervention_impact(iv, pupils=pupils, assessments=tests).set_index("programme")
     assert not any("regression to the mean" in str(w.message) for w in caught)
-    assert r.loc["Boost", "judgement"] == "clear positive impact" and r.loc["Boost", "es_ci_low"] > 0
-    assert 0.2 < r.loc["Boost", "es"] < 0.6
+    assert r.loc["Boost", "judgement"] == "clear positive impact" and r.loc["Boost", "ci_low"] > 0
+    assert 0.2 < r.loc["Boost", "estimate"] < 0.6
     assert r.loc["Null", "judgement"] == "no evidence of impact"
-    assert r.loc["Null", "es_ci_low"] < 0 < r.loc["Null", "es_ci_high"]
+    assert r.loc["Null", "ci_low"] < 0 < r.loc["Null", "ci_high"]
     assert not r["rtm_risk"].any() and r["low_pre_selection"].all()
     # without a comparison group: the naive gains look good for both, and the RTM warning fires
     with pytest.warns(GTWarning, match="regression to the mean"):
@@ -295,10 +295,10 @@ def _check_planted(iv, pupils, tests):
         r = intervention_impact(iv, pupils=pupils, assessments=tests).set_index("programme")
     assert not any("regression to the mean" in str(w.message) for w in caught)
     for p in null_prog:
-        assert r.loc[p, "judgement"] == "no evidence of impact", r.loc[p, ["es", "es_ci_low", "es_ci_high"]]
+        assert r.loc[p, "judgement"] == "no evidence of impact", r.loc[p, ["es", "es_ci_low", "ci_high"]]
     for p in good_prog:
-        assert r.loc[p, "es_ci_low"] > 0 and r.loc[p, "judgement"] == "clear positive impact"
-        assert r.loc[p, "es_ci_low"] < planted[p] < r.loc[p, "es_ci_high"]
+        assert r.loc[p, "ci_low"] > 0 and r.loc[p, "judgement"] == "clear positive impact"
+        assert r.loc[p, "ci_low"] < planted[p] < r.loc[p, "ci_high"]
     assert not r["rtm_risk"].any() and r["low_pre_selection"].all()
     with pytest.warns(GTWarning, match="regression to the mean"):
         naive = intervention_impact(iv, comparison=None).set_index("programme")

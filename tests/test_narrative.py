@@ -132,7 +132,7 @@ def test_gap_too_few_names_the_small_group_without_its_size():
 
 def test_gap_trend_classifications():
     base = {"first_year": "2021/22", "last_year": "2023/24", "gap_first": -6.0, "gap_last": -1.0,
-            "change": 5.0, "ci_low": 2.0, "ci_high": 8.0, "low_n": False}
+            "estimate": 5.0, "ci_low": 2.0, "ci_high": 8.0, "low_n": False}
     cases = {
         "narrowing because the focus group improved": ("positive", "narrowed"),
         "narrowing: the focus group improved and the other group fell": ("positive", "narrowed"),
@@ -170,17 +170,16 @@ def test_effect_sentences():
 
 
 def test_effect_without_comparison_group_cannot_show_impact():
-    row = {"programme": "Booster", "es": np.nan, "es_ci_low": np.nan, "es_ci_high": np.nan,
-           "n_pupils": 14, "n_comparison": 0}
-    s = nv.describe_effect(row, outcome_name="maths", label="programme", estimate="es", ci_low="es_ci_low",
-                           ci_high="es_ci_high", n_treatment="n_pupils")
+    row = {"programme": "Booster", "estimate": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "n": 14, "n_comparison": 0}
+    s = nv.describe_effect(row, outcome_name="maths", label="programme")
     assert s.judgement == "no_data" and "no comparison group" in s
 
 
 # --------------------------------------------------------------------------- register, attendance
-def _reg(verdict, n_group=60, share_register=0.12):
-    return {"characteristic": "disadvantaged", "value": "yes", "n_group": n_group, "share_cohort": 0.30,
-            "share_register": share_register, "ratio": 0.4, "ci_low": 0.2, "ci_high": 0.7, "verdict": verdict}
+def _reg(verdict, n=60, share_register=0.12):
+    return {"characteristic": "disadvantaged", "value": "yes", "n": n, "share_cohort": 0.30,
+            "share_register": share_register, "estimate": 0.4, "ci_low": 0.2, "ci_high": 0.7, "verdict": verdict}
 
 
 def test_register_representation():
@@ -190,7 +189,7 @@ def test_register_representation():
     s = nv.describe_register(_reg("in line"))
     assert s.judgement == "neutral" and "in line with the cohort" in s
     assert nv.describe_register(_reg("over-represented")).judgement == "neutral"
-    small = nv.describe_register(_reg("under-represented", n_group=5))  # too small whatever the verdict
+    small = nv.describe_register(_reg("under-represented", n=5))  # too small whatever the verdict
     assert small.judgement == "too_few" and "60" not in small
     assert nv.describe_register(_reg("too few to say")).judgement == "too_few"
     assert nv.describe_register(_reg("in line", share_register=np.nan)).judgement == "too_few"
@@ -315,20 +314,19 @@ def test_secondary_suppression_is_not_called_small():
     assert s.judgement == "too_few" and "fewer than" not in s and "cannot be worked out" in s
     # a small group is called small without a number (a "fewer than 10" beside "12 mentees" elsewhere contradicts it)
     assert "too few mentees" in nv.describe_change(dict(row, suppressed="primary"), label="outcome", min_n=10)
-    eff = {"programme": "Reading Plus", "es": None, "es_ci_low": None, "es_ci_high": None, "n_pupils": None,
+    eff = {"programme": "Reading Plus", "estimate": None, "ci_low": None, "ci_high": None, "n": None,
            "n_comparison": None, "suppressed": "secondary"}
-    kw = dict(outcome_name="reading", label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-              n_treatment="n_pupils", min_n=10)
+    kw = dict(outcome_name="reading", label="programme", min_n=10)
     s = nv.describe_effect(eff, **kw)
     assert "fewer than" not in s and "cannot be worked out" in s and str(s).startswith("Reading Plus")
     assert "fewer than 10 pupils in the programme" in nv.describe_effect(dict(eff, suppressed="primary"), **kw)
 
 
 # --------------------------------------------------------------------------- key areas 1 and 5
-def _cov(n_group, n_supported, lo=None, hi=None, suppressed=""):
-    share = None if n_supported is None else n_supported / n_group
-    return {"group": "Able pupils", "support": "mentoring", "n_group": n_group, "n_supported": n_supported,
-            "share": share, "ci_low": lo, "ci_high": hi, "suppressed": suppressed}
+def _cov(n, n_supported, lo=None, hi=None, suppressed=""):
+    share = None if n_supported is None else n_supported / n
+    return {"group": "Able pupils", "support": "mentoring", "n": n, "n_supported": n_supported,
+            "estimate": share, "ci_low": lo, "ci_high": hi, "suppressed": suppressed}
 
 
 def test_support_sentences_judge_against_one_half():
@@ -363,14 +361,14 @@ def test_support_hidden_against_another_section_concludes_nothing():
 
 
 def test_deployment_sentences():
-    row = {"activity": "mentoring", "role": "LSA", "n_staff": 4, "n_pupils": 12, "pupils_per_staff": 3.0,
-           "held_rate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}
+    row = {"activity": "mentoring", "role": "LSA", "n_staff": 4, "n": 12, "pupils_per_staff": 3.0,
+           "estimate": 0.85, "ci_low": 0.79, "ci_high": 0.91, "staff_as_planned": 1.0}
     s = nv.describe_deployment(row)
     assert s.judgement == "positive" and "85% of the planned sessions were held" in s
     assert "4 mentors (LSA) worked with 12 pupils" in s          # mentors may be peers: pupils, not staff
     assert "4 staff (LSA)" in nv.describe_deployment({**row, "activity": "interventions"})
     assert nv.describe_deployment({**row, "staff_as_planned": 0.0}).judgement == "negative"
-    hidden = {**row, "n_pupils": None, "suppressed": "primary"}
+    hidden = {**row, "n": None, "suppressed": "primary"}
     assert nv.describe_deployment(hidden).judgement == "too_few"
     assert "cannot be worked out" in nv.describe_deployment({**hidden, "suppressed": "secondary"})
 
@@ -381,8 +379,8 @@ def test_school_standing_and_partnerships():
     s = nv.describe_school_standing(c, school="A", school_name="Oak", measure_name="maths")
     assert s.judgement == "positive" and "+1.50" in s and "ranked 1 of 4" in s
     assert nv.describe_school_standing(c, school="B", school_name="Elm", measure_name="maths").judgement == "too_few"
-    pairs = pd.DataFrame({"mentor_school": ["A", "A"], "mentee_school": ["D", "E"], "difference": [3.8, 2.0],
-                          "diff_ci_low": [1.9, 0.2], "diff_ci_high": [5.7, 3.8], "choice": [1, 2]})
+    pairs = pd.DataFrame({"mentor_school": ["A", "A"], "mentee_school": ["D", "E"], "estimate": [3.8, 2.0],
+                          "ci_low": [1.9, 0.2], "ci_high": [5.7, 3.8], "choice": [1, 2]})
     names = {"A": "Oak", "D": "Elm"}
     assert [x.judgement for x in nv.describe_partnerships(pairs, school="A", names=names, measure_name="maths")] \
         == ["positive"]  # first choices only

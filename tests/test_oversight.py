@@ -48,18 +48,18 @@ def test_support_coverage_counts_and_wilson_interval():
     assert got[("under-achieving", "mentoring or intervention")] == 3
     assert got[("small", "mentoring")] == 0 and got[("small", "intervention")] == 1
     for _, r in t.iterrows():
-        lo, hi = proportion_confint(r["n_supported"], r["n_group"], alpha=0.05, method="wilson")
+        lo, hi = proportion_confint(r["n_supported"], r["n"], alpha=0.05, method="wilson")
         assert r["ci_low"] == pytest.approx(lo, abs=1e-12) and r["ci_high"] == pytest.approx(hi, abs=1e-12)
-        assert r["share"] == pytest.approx(r["n_supported"] / r["n_group"])
+        assert r["estimate"] == pytest.approx(r["n_supported"] / r["n"])
     assert t["low_n"].tolist() == [True] * 6  # fewer than LOW_N (10) pupils in each group
 
 
 def test_staff_deployment_by_role_against_direct_sums_and_statsmodels():
     d = ov.staff_deployment(mentoring=_mentoring(), interventions=_interventions(), academic_year="2023/24")
-    assert d[["activity", "role", "n_staff", "n_pupils"]].values.tolist() == [
+    assert d[["activity", "role", "n_staff", "n"]].values.tolist() == [
         ["mentoring", "LSA", 2, 5], ["interventions", "HLTA", 1, 3], ["interventions", "LSA", 2, 3]]
     m = d.iloc[0]
-    assert m["held_rate"] == pytest.approx(140 / 180) and m["pupils_per_staff"] == 2.5
+    assert m["estimate"] == pytest.approx(140 / 180) and m["pupils_per_staff"] == 2.5
     # M1: three mentees, 36 sessions each over 35.8 school weeks (18 Sep 2023 - 12 Jul 2024 less the usual
     # holidays; 43 calendar weeks) = weekly; M2 has two mentees. So one of the two mentors works as planned.
     assert m["staff_as_planned"] == 0.5
@@ -68,8 +68,9 @@ def test_staff_deployment_by_role_against_direct_sums_and_statsmodels():
     y, x = per_pupil["sessions_attended"].to_numpy(float), per_pupil["sessions_planned"].to_numpy(float)
     fit = sm.WLS(y, x, weights=1 / x).fit(cov_type="HC1")
     r = d.iloc[2]
-    assert r["held_rate"] == pytest.approx(fit.params[0], rel=1e-12)
+    assert r["estimate"] == pytest.approx(fit.params[0], rel=1e-12)
     se = fit.bse[0]
+    assert r["se"] == pytest.approx(se, rel=1e-9)
     assert r["ci_low"] == pytest.approx(max(fit.params[0] - 1.959963984540054 * se, 0), rel=1e-9)
     assert r["ci_high"] == pytest.approx(min(fit.params[0] + 1.959963984540054 * se, 1), rel=1e-9)
     assert np.isnan(r["staff_as_planned"])
@@ -77,7 +78,7 @@ def test_staff_deployment_by_role_against_direct_sums_and_statsmodels():
 
 def test_staff_deployment_all_roles_together():
     d = ov.staff_deployment(interventions=_interventions(), academic_year="2023/24", by_role=False)
-    assert d[["activity", "role", "n_staff", "n_pupils"]].values.tolist() == [["interventions", "HLTA, LSA", 3, 6]]
+    assert d[["activity", "role", "n_staff", "n"]].values.tolist() == [["interventions", "HLTA, LSA", 3, 6]]
     assert d.loc[0, "sessions_held"] == 17 + 9 + 18 + 20 + 24 + 12
 
 
@@ -111,7 +112,7 @@ def test_support_sentence_keeps_suppression_threshold_apart_from_min_n():
     from gtanalytics.narrative._oversight import describe_support
     from gtanalytics._stats import LOW_N, SUPPRESSION_THRESHOLD
 
-    row = {"group": "G", "support": "mentoring", "n_group": 27, "n_supported": None, "share": None,
+    row = {"group": "G", "support": "mentoring", "n": 27, "n_supported": None, "estimate": None,
            "ci_low": None, "ci_high": None, "suppressed": "primary"}
     s = describe_support(row, min_n=LOW_N, threshold=SUPPRESSION_THRESHOLD)
     assert "fewer than 6 of them were mentored" in s and "fewer than 10" not in s
@@ -119,5 +120,5 @@ def test_support_sentence_keeps_suppression_threshold_apart_from_min_n():
     s = describe_support({**row, "suppressed": "secondary"}, min_n=LOW_N, threshold=SUPPRESSION_THRESHOLD)
     assert "all but fewer than 6 of them" in s  # 22 of 27 at least: Wilson lower bound above one half
     assert proportion_confint(22, 27, method="wilson")[0] > 0.5 and s.judgement == "positive"
-    small = describe_support({**row, "n_group": 8, "n_supported": 6}, min_n=LOW_N)
+    small = describe_support({**row, "n": 8, "n_supported": 6}, min_n=LOW_N)
     assert small.judgement == "too_few" and "fewer than 10 pupils" in small

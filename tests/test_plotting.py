@@ -126,7 +126,7 @@ def test_gap_trend_wide_and_long():
     assert lines["Disadvantaged"].get_linestyle() != lines["Other pupils"].get_linestyle()
     assert lines["Disadvantaged"].get_marker() != lines["Other pupils"].get_marker()
     long = pd.DataFrame({"academic_year": ["2022/23"] * 2 + ["2023/24"] * 2, "group": ["focus", "other"] * 2,
-                         "n": [20, 60, 22, 58], "mean": [98.0, 104.0, 100.0, 104.5],
+                         "n": [20, 60, 22, 58], "estimate": [98.0, 104.0, 100.0, 104.5],
                          "ci_low": [96.0, 103.0, 98.0, 103.5], "ci_high": [100.0, 105.0, 102.0, 105.5]})
     ax = plotting.gap_trend(long)
     assert len(ax.collections) == 2  # error bars for both groups
@@ -147,15 +147,13 @@ def test_register_composition_bars():
 
 
 def test_effects_forest_months_and_columns():
-    e = pd.DataFrame({"programme": ["Reading Recovery", "Maths club"], "es": [0.35, 0.02],
-                      "es_ci_low": [0.05, -0.3], "es_ci_high": [0.65, 0.34], "n_pupils": [24, 15], "months": [4, 0]})
-    ax = plotting.effects_forest(e, label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-                                 n="n_pupils")
+    e = pd.DataFrame({"programme": ["Reading Recovery", "Maths club"], "estimate": [0.35, 0.02],
+                      "ci_low": [0.05, -0.3], "ci_high": [0.65, 0.34], "n": [24, 15], "months": [4, 0]})
+    ax = plotting.effects_forest(e, label="programme")
     notes = [t.get_text() for t in ax.texts]
     assert "4 months more" in notes and "no difference" in notes
     e.loc[1, "months"] = -1
-    ax = plotting.effects_forest(e, label="programme", estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-                                 n="n_pupils")
+    ax = plotting.effects_forest(e, label="programme")
     assert "1 month less" in [t.get_text() for t in ax.texts]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Maths club (n=15)", "Reading Recovery (n=24)"]
 

@@ -78,7 +78,7 @@ def test_swapping_groups_flips_gap_and_mirrors_interval(d):
     _mirrored(gap(d, outcome="score", group="dis", focus=True).iloc[0],
               gap(d, outcome="score", group="dis", focus=False).iloc[0], "gap")
     _mirrored(gap_index(d, score="score", group="dis", focus=True).iloc[0],
-              gap_index(d, score="score", group="dis", focus=False).iloc[0], "gap_index")
+              gap_index(d, score="score", group="dis", focus=False).iloc[0], "estimate")
 
 
 @SETTINGS
@@ -108,7 +108,7 @@ def test_gaps_shift_invariant_and_scale_equivariant(d, shift, scale):
     g0 = gap_index(d, **gi).iloc[0]
     for other in (d.assign(score=d["score"] + shift), d.assign(score=d["score"] * k)):
         g1 = gap_index(other, **gi).iloc[0]
-        for c in ("gap_index", "ci_low", "ci_high"):
+        for c in ("estimate", "ci_low", "ci_high"):
             assert _close(g1[c], g0[c], 1e-12), c
 
 
@@ -222,7 +222,7 @@ def test_no_crash_on_tiny_and_messy_groups(d, min_n):
         (lambda: gap(d, outcome="score", group="dis", focus=True, by="school_id", min_n=min_n), "gap", True),
         (lambda: threshold_gap(d, outcome="score", group="dis", focus=True, threshold=100, by="school_id",
                                min_n=min_n), "gap", False),
-        (lambda: gap_index(d, score="score", group="dis", focus=True, by="school_id", min_n=min_n), "gap_index",
+        (lambda: gap_index(d, score="score", group="dis", focus=True, by="school_id", min_n=min_n), "estimate",
          True),
         (lambda: excellence_gap(d, outcome="score", group="dis", focus=True, prior="prior", top_share=0.5,
                                 min_n=min_n), "gap", True),
@@ -244,7 +244,7 @@ def test_no_crash_on_tiny_and_messy_groups(d, min_n):
         if math.isnan(ch["ci_low"]):
             assert ch["classification"] == "too few to say"
         else:
-            assert ch["ci_low"] <= ch["change"] + 1e-9 <= ch["ci_high"] + 2e-9
+            assert ch["ci_low"] <= ch["estimate"] + 1e-9 <= ch["ci_high"] + 2e-9
         ends = tr.groups[tr.groups["academic_year"].isin([ch["first_year"], ch["last_year"]])]
         assert bool(ch["low_n"]) == (ends["n"].min() < min_n)  # each of the four year x group cells
         assert (ch["n_focus"], ch["n_other"]) == tuple(ends.groupby("group")["n"].sum()[["focus", "other"]])
@@ -264,8 +264,8 @@ def test_register_and_takeup_survive_tiny_groups(d, flags):
     if r is not None:
         assert (r.loc[r["low_n"], "verdict"] == "too few to say").all()
         ok = r["ci_low"].notna()
-        assert (r.loc[ok, "ci_low"] <= r.loc[ok, "ratio"] + 1e-9).all()
-        assert (r.loc[ok, "ratio"] <= r.loc[ok, "ci_high"] + 1e-9).all()
+        assert (r.loc[ok, "ci_low"] <= r.loc[ok, "estimate"] + 1e-9).all()
+        assert (r.loc[ok, "estimate"] <= r.loc[ok, "ci_high"] + 1e-9).all()
     enr = p.loc[p["gt_register"], ["upn", "academic_year"]].assign(category="club")
     if not len(enr):
         return

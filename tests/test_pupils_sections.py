@@ -161,7 +161,7 @@ def test_support_for_need_counts_the_pupils_the_list_names(sample, lists):
     data = sample.for_school("8894101")
     sec = sections.support_for_need(data, year=YEAR, audience="leaders")
     cov = sec.tables[0].frame
-    n = cov.loc[cov["group"] == "Able pupils making much less progress than expected", "n_group"].unique()
+    n = cov.loc[cov["group"] == "Able pupils making much less progress than expected", "n"].unique()
     assert n.tolist() == [len(lists["8894101"])]
 
 

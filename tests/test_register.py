@@ -13,6 +13,7 @@ pandas.crosstab; the interval's own p-value against scipy ``chi2_contingency(cor
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -58,17 +59,17 @@ def test_risk_ratio_interval_and_exact_tests_match_statsmodels_and_scipy():
         tab = pd.crosstab(ing, p.gt_register).reindex(index=[True, False], columns=[True, False]).to_numpy()
         t = Table2x2(tab)
         assert row["risk_ratio"] == pytest.approx(t.riskratio)
-        assert (k.loc[(ch, v), "rr_ci_low"], k.loc[(ch, v), "rr_ci_high"]) == pytest.approx(
+        assert (k.loc[(ch, v), "risk_ratio_ci_low"], k.loc[(ch, v), "risk_ratio_ci_high"]) == pytest.approx(
             t.riskratio_confint(), rel=1e-10)
         (a, b), (c, d) = tab
         ref = confint_proportions_2indep(a, a + b, c, c + d, compare="ratio", method="score", correction=False)
-        assert (row["rr_ci_low"], row["rr_ci_high"]) == pytest.approx(ref, rel=1e-8)
+        assert (row["risk_ratio_ci_low"], row["risk_ratio_ci_high"]) == pytest.approx(ref, rel=1e-8)
         assert row["p_exact"] == pytest.approx(stats.fisher_exact(tab).pvalue, rel=1e-12)
         # the interval's own test: the score test at RR = 1 is Pearson's chi-square without correction
         assert row["p_value"] == pytest.approx(stats.chi2_contingency(tab, correction=False)[1], rel=1e-9)
         # the representation ratio: share of the register / share of the cohort = P(reg | group) / P(reg)
-        assert row["ratio"] == pytest.approx(p.gt_register[ing.to_numpy()].mean() / p.gt_register.mean())
-        assert row["ci_low"] < row["ratio"] < row["ci_high"]
+        assert row["estimate"] == pytest.approx(p.gt_register[ing.to_numpy()].mean() / p.gt_register.mean())
+        assert row["ci_low"] < row["estimate"] < row["ci_high"]
     b = register_representation(p, characteristics=["disadvantaged"], test="binomial").iloc[0]
     ref = stats.binomtest(int((p.disadvantaged & p.gt_register).sum()), int(p.gt_register.sum()),
                           p.disadvantaged.mean())
@@ -96,7 +97,7 @@ def test_verdict_always_agrees_with_the_interval_shown():
                                     ci_method=method)
         r = r[r["ci_low"].notna()]
         assert len(r) == 524
-        above, below = r["rr_ci_low"] > 1, r["rr_ci_high"] < 1
+        above, below = r["risk_ratio_ci_low"] > 1, r["risk_ratio_ci_high"] < 1
         assert (r.loc[above, "verdict"] == "over-represented").all()
         assert (r.loc[below, "verdict"] == "under-represented").all()
         assert not r.loc[~above & ~below, "verdict"].isin(["over-represented", "under-represented"]).any()
@@ -110,12 +111,12 @@ def test_zero_cells():
 
     p = pd.DataFrame({"gt_register": [False] * 12 + [True] * 10 + [False] * 78, "lac": [True] * 12 + [False] * 88})
     row = register_representation(p, characteristics=["lac"]).iloc[0]
-    assert row["ratio"] == 0 and row["ci_low"] == 0 and row["rr_ci_low"] == 0
+    assert row["estimate"] == 0 and row["ci_low"] == 0 and row["risk_ratio_ci_low"] == 0
     ref = confint_proportions_2indep(0, 12, 10, 88, compare="ratio", method="score", correction=False)
-    assert row["rr_ci_high"] == pytest.approx(ref[1], rel=1e-8)
+    assert row["risk_ratio_ci_high"] == pytest.approx(ref[1], rel=1e-8)
     katz = register_representation(p, characteristics=["lac"], ci_method="katz").iloc[0]
     t = Table2x2(np.array([[0, 12], [10, 78]]), shift_zeros=True)
-    assert katz["rr_ci_high"] == pytest.approx(t.riskratio_confint()[1])
+    assert katz["risk_ratio_ci_high"] == pytest.approx(t.riskratio_confint()[1])
     # 0 of 12 with a 10% register rate is not significant, but the interval cannot rule out a large
     # imbalance either: too few to say, never "in line"
     assert row["verdict"] == "too few to say" and row["p_value"] > 0.05
@@ -130,7 +131,7 @@ def test_koopman_bound_when_every_group_member_is_on_the_register():
     x1, n1, x2, n2 = 7, 7, 30, 90
     p = pd.DataFrame({"gt_register": [True] * 7 + [True] * 30 + [False] * 60, "lac": [True] * 7 + [False] * 90})
     row = register_representation(p, characteristics=["lac"]).iloc[0]
-    for bound, sign in ((row["rr_ci_low"], 1), (row["rr_ci_high"], -1)):
+    for bound, sign in ((row["risk_ratio_ci_low"], 1), (row["risk_ratio_ci_high"], -1)):
         if not np.isfinite(bound):
             continue
         t = bound
@@ -151,7 +152,7 @@ def test_planted_under_representation_found_and_verdicts():
         ["characteristic", "value"])
     assert r.loc[("disadvantaged", "yes"), "verdict"] == "under-represented"
     assert r.loc[("ethnicity", "BCRB"), "verdict"] == "under-represented"
-    assert r.loc[("ethnicity", "WBRI"), "ratio"] > 1
+    assert r.loc[("ethnicity", "WBRI"), "estimate"] > 1
     tight = register_representation(p, characteristics=["sex"]).iloc[0]
     assert tight["verdict"] == "in line" and 0.5 < tight["ci_low"] and tight["ci_high"] < 2
     small = register_representation(p.head(60), characteristics=["lac"]).iloc[0]
@@ -328,11 +329,12 @@ def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method
                 c, d = int((~ing & reg).sum()), int((~ing & ~reg).sum())
                 n, ng, nr = a + b + c + d, a + b, a + c
                 label = "yes" if v is True or (isinstance(v, np.bool_) and v) else str(v)
-                row = {**key, "characteristic": ch, "value": label, "n_cohort": n, "n_group": ng,
+                row = {**key, "characteristic": ch, "value": label, "n_cohort": n, "n": ng,
                        "n_register": nr, "n_group_register": a, "share_cohort": ng / n if n else math.nan,
-                       "share_register": a / nr if nr else math.nan, "ratio": math.nan, "ci_low": math.nan,
-                       "ci_high": math.nan, "risk_ratio": math.nan, "rr_ci_low": math.nan,
-                       "rr_ci_high": math.nan, "p_value": math.nan, "p_exact": math.nan,
+                       "share_register": a / nr if nr else math.nan, "estimate": math.nan, "se": math.nan,
+                       "ci_low": math.nan,
+                       "ci_high": math.nan, "risk_ratio": math.nan, "risk_ratio_ci_low": math.nan,
+                       "risk_ratio_ci_high": math.nan, "p_value": math.nan, "p_exact": math.nan,
                        "n_not_recorded": int(sub[ch].isna().sum())}
                 if nr and c + d and ng:
                     w = ng / n
@@ -340,8 +342,10 @@ def _representation_by_loop(pupils, *, confidence=0.95, test="fisher", ci_method
                     lo, hi = (gs.koopman_ratio_ci(a, ng, c, c + d, confidence=confidence) if ci_method == "koopman"
                               else gs.katz_ratio_ci(a, b, c, d, confidence=confidence))
                     f = (lambda r: r / (w * r + 1 - w) if math.isfinite(r) else 1 / w)
-                    row.update(ratio=row["share_register"] / w, ci_low=f(lo), ci_high=f(hi), risk_ratio=rr,
-                               rr_ci_low=lo, rr_ci_high=hi)
+                    se_log = math.sqrt(1 / a - 1 / ng + 1 / c - 1 / (c + d)) if a and c else math.nan
+                    row.update(estimate=row["share_register"] / w, se=rr * (1 - w) / (w * rr + 1 - w) ** 2 * se_log,
+                               ci_low=f(lo), ci_high=f(hi), risk_ratio=rr, risk_ratio_ci_low=lo,
+                               risk_ratio_ci_high=hi)
                     row["p_value"] = gs.ratio_test_p(a, b, c, d, method=ci_method)
                     row["p_exact"] = (stats.fisher_exact([[a, b], [c, d]]).pvalue if test == "fisher"
                                       else stats.binomtest(a, nr, w).pvalue)
@@ -372,4 +376,23 @@ def test_vectorised_representation_equals_the_per_group_loop(test, ci_method):
         warnings.simplefilter("ignore")
         new = register_representation(p, test=test, ci_method=ci_method, by="year_group")
         old = _representation_by_loop(p, test=test, ci_method=ci_method, by="year_group")
-    pd.testing.assert_frame_equal(new.drop(columns=["low_n", "verdict", "method"]), old, check_exact=True)
+    pd.testing.assert_frame_equal(new.drop(columns=["low_n", "verdict", "ci_method"]), old, check_exact=True)
+
+
+def test_representation_ratio_se_is_the_delta_method_from_statsmodels_log_risk_ratio_se():
+    """se of the representation ratio R = RR / (w RR + 1 - w) (w the group's share of the cohort): the Katz
+    standard error of log RR from statsmodels ``Table2x2.log_riskratio_se`` times dR/dlog RR, taken here by a
+    central finite difference of the transform."""
+    from statsmodels.stats.contingency_tables import Table2x2
+
+    a, b, c, d = 9, 51, 11, 129          # group on / off the register, the rest on / off
+    p = pd.DataFrame({"gt_register": [True] * a + [False] * b + [True] * c + [False] * d,
+                      "dis": [True] * (a + b) + [False] * (c + d)})
+    row = register_representation(p, characteristics=["dis"]).iloc[0]
+    t = Table2x2(np.array([[a, b], [c, d]]))
+    w = (a + b) / (a + b + c + d)
+    ratio = lambda log_rr: math.exp(log_rr) / (w * math.exp(log_rr) + 1 - w)  # noqa: E731
+    h = 1e-6
+    slope = (ratio(t.log_riskratio + h) - ratio(t.log_riskratio - h)) / (2 * h)
+    assert row["estimate"] == pytest.approx(ratio(t.log_riskratio), rel=1e-12)
+    assert row["se"] == pytest.approx(slope * t.log_riskratio_se, rel=1e-8)

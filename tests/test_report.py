@@ -234,15 +234,15 @@ def test_programme_counts_cannot_be_subtracted_from_the_years_total(sizes):
     from gtanalytics.disclosure._suppress import check_disclosure
 
     iv = _iv({p: n for p, n in sizes.items() if n})
-    impact = pd.DataFrame({"programme": list(sizes), "n_pupils": list(sizes.values()), "n_comparison": 50,
-                           "es": 0.2})
+    impact = pd.DataFrame({"programme": list(sizes), "n": list(sizes.values()), "n_comparison": 50,
+                           "estimate": 0.2})
     safe = rt.programmes_for_audience(impact, iv, academic_year="2023/24", threshold=6)
     assert safe["programme"].tolist() == list(sizes)
-    shown = safe["n_pupils"].map(lambda v: "c" if pd.isna(v) else str(int(v))).tolist()
-    reader = pd.DataFrame({"programme": [*sizes, "Total"], "n_pupils": [*shown, str(sum(sizes.values()))]})
-    assert check_disclosure(reader, 6, count_cols=["n_pupils"], total_row="Total", label_col="programme").empty
-    assert all(safe["n_pupils"].isna() | (safe["n_pupils"] >= 6) | (safe["n_pupils"] == 0))
-    assert safe.loc[safe["n_pupils"].isna(), "es"].isna().all()        # a hidden programme's effect is hidden too
+    shown = safe["n"].map(lambda v: "c" if pd.isna(v) else str(int(v))).tolist()
+    reader = pd.DataFrame({"programme": [*sizes, "Total"], "n": [*shown, str(sum(sizes.values()))]})
+    assert check_disclosure(reader, 6, count_cols=["n"], total_row="Total", label_col="programme").empty
+    assert all(safe["n"].isna() | (safe["n"] >= 6) | (safe["n"] == 0))
+    assert safe.loc[safe["n"].isna(), "estimate"].isna().all()        # a hidden programme's effect is hidden too
 
 
 @pytest.mark.parametrize("mentored_ua, mentees", [(14, 17), (14, 14), (14, 40), (3, 8)])
@@ -267,9 +267,9 @@ def test_key_area_1_count_cannot_be_subtracted_from_key_area_5(mentored_ua, ment
 def test_programme_counts_spread_over_years_are_suppressed_one_by_one():
     """Records in two years: a programme's count is not part of this year's total, so no block is formed."""
     iv = pd.concat([_iv({"A": 3}), _iv({"B": 20}, start="2022-01-10"), _iv({"B": 5})], ignore_index=True)
-    impact = pd.DataFrame({"programme": ["A", "B"], "n_pupils": [3, 25], "n_comparison": 50, "es": 0.2})
+    impact = pd.DataFrame({"programme": ["A", "B"], "n": [3, 25], "n_comparison": 50, "estimate": 0.2})
     safe = rt.programmes_for_audience(impact, iv, academic_year="2023/24", threshold=6)
-    assert safe["n_pupils"].isna().tolist() == [True, False]
+    assert safe["n"].isna().tolist() == [True, False]
     assert rt.programmes_for_audience(impact, iv, academic_year="2023/24", audience="leaders").equals(impact)
 
 

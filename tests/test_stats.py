@@ -68,6 +68,15 @@ def test_wilson_matches_statsmodels():
         proportion_confint(3, 10, method="wilson")[1], abs=1e-12)
 
 
+def test_binomial_se_matches_statsmodels_std_prop():
+    """binomial_se = statsmodels ``std_prop`` (sqrt(p (1 - p) / n)); 0 pupils give NaN."""
+    from statsmodels.stats.proportion import std_prop
+
+    for k, n in ((0, 10), (3, 20), (7, 200), (20, 20)):
+        assert gs.binomial_se(k, n) == pytest.approx(std_prop(k / n, n), abs=1e-15)
+    assert math.isnan(gs.binomial_se(0, 0))
+
+
 def test_newcombe_matches_statsmodels():
     for k1, n1, k2, n2 in [(0, 7, 6, 9), (12, 40, 30, 31), (5, 5, 1, 8), (200, 300, 150, 290), (56, 70, 48, 80)]:
         for conf in (0.9, 0.95):

@@ -108,12 +108,12 @@ def test_attendance_compares_with_the_phase_and_shows_disadvantaged_pupils(pages
 
 
 def test_gap_trend_sentences_say_the_direction_in_words():
-    row = {"first_year": "2021/22", "last_year": YEAR, "gap_first": -5.4, "gap_last": -2.8, "change": 2.6,
+    row = {"first_year": "2021/22", "last_year": YEAR, "gap_first": -5.4, "gap_last": -2.8, "estimate": 2.6,
            "ci_low": 0.5, "ci_high": 4.7, "low_n": False, "classification": "narrowing because the focus group improved"}
     s = nv.describe_gap_trend(row, measure_name="maths", unit="standardised-score points")
     assert "narrowed from 5.4 to 2.8 standardised-score points" in s and "narrower by 2.6" in s
     assert "change -" not in s and "\u2212" not in s.split("interval")[0]
-    wide = nv.describe_gap_trend({**row, "gap_last": -11.6, "gap_first": -6.6, "change": -5.0, "ci_low": -8.2,
+    wide = nv.describe_gap_trend({**row, "gap_last": -11.6, "gap_first": -6.6, "estimate": -5.0, "ci_low": -8.2,
                                   "ci_high": -1.8, "classification": "widening"}, measure_name="reading")
     assert "widened from 6.6 to 11.6" in wide and "wider by 5.0" in wide and "interval 1.8 to 8.2" in wide
 

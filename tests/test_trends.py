@@ -36,7 +36,7 @@ def test_slope_matches_linregress_and_statsmodels_with_missing_years():
     res = improvement(d, measure="pct").slopes.iloc[0]
     x = np.array([2018, 2021, 2022, 2023, 2024], float)
     lr = stats.linregress(x, d["pct"])
-    assert res["slope"] == pytest.approx(lr.slope)
+    assert res["estimate"] == pytest.approx(lr.slope)
     assert res["se"] == pytest.approx(lr.stderr)
     fit = sm.OLS(d["pct"].to_numpy(), sm.add_constant(x)).fit()
     assert (res["ci_low"], res["ci_high"]) == pytest.approx(tuple(fit.conf_int(0.05)[1]))
@@ -50,7 +50,7 @@ def test_faster_than_a_known_national_rate():
     res = improvement(d, measure="pct", national=1.4).slopes.iloc[0]
     fit = sm.OLS(d["pct"].to_numpy(), sm.add_constant(np.arange(4.0))).fit()
     lo, hi = fit.conf_int(0.05)[1]
-    assert res["slope"] == pytest.approx(6.9)
+    assert res["estimate"] == pytest.approx(6.9)
     assert res["difference"] == pytest.approx(6.9 - 1.4)
     assert (res["diff_ci_low"], res["diff_ci_high"]) == pytest.approx((lo - 1.4, hi - 1.4))
     assert res["compared_with_national"] == "faster"
@@ -99,7 +99,7 @@ def test_trend_bad_input():
     with pytest.warns(GTWarning, match="fewer than 3 years"):
         res = improvement(pd.DataFrame({"academic_year": ["2022/23", "2023/24"], "pct": [1.0, 2.0]}),
                           measure="pct")
-    assert res.slopes["slope"].iloc[0] == pytest.approx(1.0) and np.isnan(res.slopes["se"].iloc[0])
+    assert res.slopes["estimate"].iloc[0] == pytest.approx(1.0) and np.isnan(res.slopes["se"].iloc[0])
     assert year_number(["2023-24", 2019]).tolist() == [2023.0, 2019.0]
 
 
@@ -158,7 +158,8 @@ def test_mentoring_pairs_strong_school_helps_weak_school():
     a = reading.set_index("school_id").loc["D"]
     b = reading.set_index("school_id").loc["B"]
     lo, hi = _zconfint_generic(a["va"] - b["va"], np.hypot(a["se"], b["se"]), 0.05, "two-sided")
-    assert (row["diff_ci_low"], row["diff_ci_high"]) == pytest.approx((lo, hi))
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
+    assert row["estimate"] == pytest.approx(a["va"] - b["va"]) and row["n"] == a["n"] + b["n"]
     assert "school D" in row["evidence"] and "school B" in row["evidence"]
     assert f"{a['va']:+.2f}" in row["evidence"] and "significantly below" in row["evidence"]
     # nobody significantly weak: no pairs, same columns
@@ -194,9 +195,9 @@ def test_difference_in_differences_matches_pooled_t_test():
     ch = ok["post"] - ok["pre"]
     ref = stats.ttest_ind(ch[ok["t"]], ch[~ok["t"]], equal_var=True)
     ci = ref.confidence_interval(0.95)
-    assert res["did"] == pytest.approx(ch[ok["t"]].mean() - ch[~ok["t"]].mean())
+    assert res["estimate"] == pytest.approx(ch[ok["t"]].mean() - ch[~ok["t"]].mean())
     assert (res["ci_low"], res["ci_high"], res["p_value"]) == pytest.approx((ci.low, ci.high, ref.pvalue))
-    assert res["n_treated"] + res["n_comparison"] == 49
+    assert res["n_treatment"] + res["n_comparison"] == res["n"] == 49
     assert res["n_excluded"] == int(d.loc[3, "t"])
 
 
@@ -227,8 +228,8 @@ def test_sample_narrowing_school_mentors_widening_school(sample):
     pairs = mentoring_pairs(va.groups, strata=["disadvantaged"])
     dis = pairs.loc[pairs["disadvantaged"].astype(bool)]
     top = dis.loc[(dis["mentee_school"] == weak) & (dis["choice"] == 1)]
-    assert top["mentor_school"].tolist() == [strong], dis[["mentor_school", "mentee_school", "difference"]]
-    assert (top["diff_ci_low"] > 0).all()
+    assert top["mentor_school"].tolist() == [strong], dis[["mentor_school", "mentee_school", "estimate"]]
+    assert (top["ci_low"] > 0).all()
     comp = school_comparison(va.groups, strata=["disadvantaged"])
     row = comp.loc[comp["disadvantaged"].astype(bool) & (comp["school_id"] == weak)].iloc[0]
     assert row["bottom_quarter_significant"]
@@ -245,6 +246,6 @@ def test_sample_gap_trend_direction(sample):
     gaps = (m[True] - m[False]).rename("gap").reset_index()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GTWarning)
-        slopes = improvement(gaps, measure="gap", by="school_id").slopes.set_index("school_id")["slope"]
+        slopes = improvement(gaps, measure="gap", by="school_id").slopes.set_index("school_id")["estimate"]
     assert slopes[PLANTED["disadvantage_gap"]["widening"]["school_id"]] == slopes.min() < 0
     assert slopes[PLANTED["disadvantage_gap"]["narrowing"]["school_id"]] > 0

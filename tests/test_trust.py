@@ -63,7 +63,7 @@ def test_overview_headlines_equal_the_school_reports(trust, overview):
         assert len(mine) >= 4
         for r in mine.itertuples():
             ref = own.loc[(r.measure, r.group)]
-            for col, refcol in (("value", "value"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("n", "n")):
+            for col, refcol in (("value", "estimate"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("n", "n")):
                 a, b = getattr(r, col), ref[refcol]
                 assert a == pytest.approx(float(b), rel=0, abs=1e-12), (sid, r.measure, col)
             checked += 1

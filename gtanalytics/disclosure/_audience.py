@@ -188,7 +188,7 @@ def for_audience(frame: pd.DataFrame, *, count_cols, value_cols=None, threshold:
 
 
 def programmes_for_audience(impact: pd.DataFrame, interventions: pd.DataFrame, *, academic_year: str,
-                            count_cols=("n_pupils", "n_comparison"), value_cols=None,
+                            count_cols=("n", "n_comparison"), value_cols=None,
                             threshold: int = SUPPRESSION_THRESHOLD,
                             audience: str = "governors", label: str = "programme") -> pd.DataFrame:
     """Intervention programme results made safe for governors when the year's total is shown too.
@@ -197,7 +197,7 @@ def programmes_for_audience(impact: pd.DataFrame, interventions: pd.DataFrame, *
     (key area 5, :func:`gtanalytics.oversight.staff_deployment`) lets a reader
     subtract: a programme whose records all start in ``academic_year`` counts
     only this year's pupils, so when every programme with records this year is
-    such a programme and no pupil is in two of them, their ``n_pupils`` add up
+    such a programme and no pupil is in two of them, their ``n`` (pupils) add up
     to that total, and a hidden programme's count is the total minus the
     others. Those programmes then form one block whose total is the year's
     number of pupils (:func:`for_audience` with ``block_col``): what a reader
@@ -230,7 +230,7 @@ def programmes_for_audience(impact: pd.DataFrame, interventions: pd.DataFrame, *
     >>> import pandas as pd
     >>> iv = pd.DataFrame({"programme": ["A"] * 3 + ["B"] * 20, "upn": [f"p{i}" for i in range(23)],
     ...                    "start_date": pd.Timestamp("2024-01-08")})
-    >>> impact = pd.DataFrame({"programme": ["A", "B"], "n_pupils": [3, 20], "n_comparison": [40, 40]})
+    >>> impact = pd.DataFrame({"programme": ["A", "B"], "n": [3, 20], "n_comparison": [40, 40]})
     >>> programmes_for_audience(impact, iv, academic_year="2023/24")["suppressed"].tolist()
     ['primary', 'secondary']
     """

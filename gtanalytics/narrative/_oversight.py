@@ -46,7 +46,7 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
     ----------
     coverage : DataFrame, Series or dict
         Rows of :func:`gtanalytics.oversight.support_coverage` (``group,
-        support, n_group, n_supported, share, ci_low, ci_high``), possibly
+        support, n, n_supported, estimate, ci_low, ci_high``), possibly
         suppressed by :func:`gtanalytics.disclosure.for_audience` (hidden
         cells missing; ``suppressed`` column) and
         :func:`gtanalytics.disclosure.hide_near_totals` (``suppressed ==
@@ -68,7 +68,7 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
     Examples
     --------
     >>> row = {"group": "Able pupils making much less progress than expected", "support": "mentoring",
-    ...        "n_group": 27, "n_supported": None, "share": None, "ci_low": None, "ci_high": None,
+    ...        "n": 27, "n_supported": None, "estimate": None, "ci_low": None, "ci_high": None,
     ...        "suppressed": "primary"}
     >>> s = describe_support(row)
     >>> s.judgement, "fewer than 6 of them were mentored" in s
@@ -76,7 +76,7 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
     """
     out = []
     for row in result_rows(coverage):
-        group, n = str(row["group"]), row.get("n_group")
+        group, n = str(row["group"]), row.get("n")
         did = _SUPPORT_WORDS.get(str(row.get("support")), f"had {row.get('support')}")
         if n is None or pd.isna(n) or n < min_n:
             out.append(Statement(f"{group}: fewer than {min_n} pupils, too few to say how many {did}.",
@@ -99,7 +99,7 @@ def describe_support(coverage, *, min_n: int = LOW_N, threshold: int = SUPPRESSI
             numbers = f"{group} ({n} pupils): {count} this year (the exact number is not shown)"
         else:
             kind = judge_interval(row.get("ci_low"), row.get("ci_high"), reference=0.5)
-            numbers = (f"{group} ({n} pupils): {int(k)} of them ({_pct(row['share'])}, 95% interval "
+            numbers = (f"{group} ({n} pupils): {int(k)} of them ({_pct(row['estimate'])}, 95% interval "
                        f"{_pct(row['ci_low'])} to {_pct(row['ci_high'])}) {did} this year")
         # what the count itself says of these pupils (a fact, never contradicted by the words after it)
         if k is None or pd.isna(k):
@@ -140,8 +140,8 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
 
     Examples
     --------
-    >>> row = {"activity": "interventions", "role": "LSA", "n_staff": 3, "n_pupils": 25, "pupils_per_staff": 8.33,
-    ...        "held_rate": 0.90, "ci_low": 0.86, "ci_high": 0.95, "staff_as_planned": float("nan")}
+    >>> row = {"activity": "interventions", "role": "LSA", "n_staff": 3, "n": 25, "pupils_per_staff": 8.33,
+    ...        "estimate": 0.90, "ci_low": 0.86, "ci_high": 0.95, "staff_as_planned": float("nan")}
     >>> print(describe_deployment(row))  # doctest: +NORMALIZE_WHITESPACE
     Interventions: 3 staff (LSA) worked with 25 pupils (about 8 each); pupils attended 90% of
     the sessions planned (95% interval 86% to 95%).
@@ -149,7 +149,7 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
     out = []
     for row in result_rows(deployment):
         activity, role = str(row["activity"]), str(row["role"])
-        n = row.get("n_pupils")
+        n = row.get("n")
         if row.get("suppressed") == "secondary":
             out.append(Statement(f"{activity.capitalize()} ({role}): {HIDDEN_WHY}.", judgement="too_few",
                                  key_area=key_area))
@@ -160,7 +160,7 @@ def describe_deployment(deployment, *, min_n: int = LOW_N, key_area: int | None 
                                  key_area=key_area))
             continue
         held = "sessions held" if activity == "mentoring" else "pupils attended"
-        rate = "not available" if pd.isna(row.get("held_rate")) else _pct(row["held_rate"])
+        rate = "not available" if pd.isna(row.get("estimate")) else _pct(row["estimate"])
         interval = "" if pd.isna(row.get("ci_low")) else f" (95% interval {_pct(row['ci_low'])} to {_pct(row['ci_high'])})"
         staff = "mentors" if activity == "mentoring" else "staff"     # peer mentors are pupils, not staff
         text = (f"{activity.capitalize()}: {int(row['n_staff'])} {staff} ({role}) worked with {int(n)} pupils "
@@ -230,7 +230,7 @@ def describe_partnerships(pairs, *, school, names: Mapping, measure_name: str, k
     ----------
     pairs : DataFrame
         :func:`gtanalytics.trends.mentoring_pairs` (``mentor_school,
-        mentee_school, difference, diff_ci_low, diff_ci_high, choice``).
+        mentee_school, estimate, ci_low, ci_high, choice``: the difference in value added).
     school : str
     names : mapping
         School id -> name.
@@ -248,8 +248,8 @@ def describe_partnerships(pairs, *, school, names: Mapping, measure_name: str, k
     Examples
     --------
     >>> import pandas as pd
-    >>> p = pd.DataFrame({"mentor_school": ["A"], "mentee_school": ["D"], "difference": [3.8],
-    ...                   "diff_ci_low": [1.9], "diff_ci_high": [5.7], "choice": [1]})
+    >>> p = pd.DataFrame({"mentor_school": ["A"], "mentee_school": ["D"], "estimate": [3.8],
+    ...                   "ci_low": [1.9], "ci_high": [5.7], "choice": [1]})
     >>> describe_partnerships(p, school="A", names={"A": "Oak", "D": "Elm"}, measure_name="maths")[0].judgement
     'positive'
     """
@@ -259,8 +259,8 @@ def describe_partnerships(pairs, *, school, names: Mapping, measure_name: str, k
         mentor, mentee = str(r["mentor_school"]), str(r["mentee_school"])
         if str(school) not in (mentor, mentee):
             continue
-        gap = (f"(difference in value added {number_words(r['difference'])}, 95% interval {number_words(r['diff_ci_low'])} to "
-               f"{number_words(r['diff_ci_high'])})")
+        gap = (f"(difference in value added {number_words(r['estimate'])}, 95% interval "
+               f"{number_words(r['ci_low'])} to {number_words(r['ci_high'])})")
         a, b = names.get(mentor, mentor), names.get(mentee, mentee)
         if mentor == str(school):
             out.append(Statement(f"{a} could mentor {b} in {measure_name}: {a}'s progress was significantly above "

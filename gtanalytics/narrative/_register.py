@@ -61,11 +61,11 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
     ----------
     composition : DataFrame, Series or dict
         :func:`gtanalytics.register.register_representation` (``characteristic,
-        value, n_group, share_cohort, share_register, ratio, ci_low, ci_high,
+        value, n, share_cohort, share_register, estimate, ci_low, ci_high,
         verdict``), or one row of it. The verdict (read from the interval) decides the
         sentence; the ratio and its interval are quoted.
     min_n : int
-        Groups smaller than this (``n_group``) are "too few pupils to say"
+        Groups smaller than this (``n``) are "too few pupils to say"
         whatever the verdict, and their size is not written.
     decimals, key_area
 
@@ -87,8 +87,8 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
 
     Examples
     --------
-    >>> row = {"characteristic": "disadvantaged", "value": "yes", "n_group": 60, "share_cohort": 0.30,
-    ...        "share_register": 0.12, "ratio": 0.4, "ci_low": 0.2, "ci_high": 0.7,
+    >>> row = {"characteristic": "disadvantaged", "value": "yes", "n": 60, "share_cohort": 0.30,
+    ...        "share_register": 0.12, "estimate": 0.4, "ci_low": 0.2, "ci_high": 0.7,
     ...        "verdict": "under-represented"}
     >>> print(describe_register(row))  # doctest: +NORMALIZE_WHITESPACE
     Disadvantaged pupils are under-represented on the register: 12% of the register against 30% of
@@ -97,7 +97,7 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
     out = []
     for row in result_rows(composition):
         who = group_label(row.get("characteristic"), row.get("value"))
-        ng = row.get("n_group")
+        ng = row.get("n")
         verdict = str(row.get("verdict", ""))
         if row.get("suppressed") == "secondary":
             out.append(_secondary(who, verdict, key_area))
@@ -115,7 +115,7 @@ def describe_register(composition, *, min_n: int = LOW_N, decimals: int = 0, key
             continue
         numbers = (f"{number_words(100 * row['share_register'], decimals, sign=False)}% of the register against "
                    f"{number_words(100 * row['share_cohort'], decimals, sign=False)}% of the cohort (ratio "
-                   f"{number_words(row.get('ratio'), 2, sign=False)}, 95% interval {number_words(row.get('ci_low'), 2, sign=False)} to "
+                   f"{number_words(row.get('estimate'), 2, sign=False)}, 95% interval {number_words(row.get('ci_low'), 2, sign=False)} to "
                    f"{number_words(row.get('ci_high'), 2, sign=False)})")
         chance = "the difference is unlikely to be chance"
         out.append(verdict_statement(verdict, key_area, {

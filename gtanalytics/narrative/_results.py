@@ -31,7 +31,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from gtanalytics._stats import LOW_N
+from gtanalytics._stats import LOW_N, vocabulary_column
 from gtanalytics.selfeval import (
     Statement,
 )
@@ -225,7 +225,7 @@ def describe_gap_trend(
     ----------
     change : DataFrame, Series or dict
         ``.change`` of :func:`gtanalytics.gap_trends.gap_trend` (``first_year,
-        last_year, gap_first, gap_last, change, ci_low, ci_high, low_n,
+        last_year, gap_first, gap_last, estimate, ci_low, ci_high, low_n,
         classification``), or one row of it.
     measure_name, focus_label, other_label, label, names, unit, confidence, decimals, key_area
         As in :func:`describe_gap`.
@@ -241,7 +241,7 @@ def describe_gap_trend(
     Examples
     --------
     >>> row = {"first_year": "2021/22", "last_year": "2023/24", "gap_first": -6.0, "gap_last": -1.0,
-    ...        "change": 5.0, "ci_low": 2.1, "ci_high": 7.9, "low_n": False,
+    ...        "estimate": 5.0, "ci_low": 2.1, "ci_high": 7.9, "low_n": False,
     ...        "classification": "narrowing because the focus group improved"}
     >>> describe_gap_trend(row, measure_name="KS2 maths").judgement
     'positive'
@@ -300,11 +300,6 @@ def describe_effect(
     outcome_name: str,
     label: str | None = None,
     names: Mapping | None = None,
-    estimate: str = "g",
-    ci_low: str = "ci_low",
-    ci_high: str = "ci_high",
-    n_treatment: str = "n_treatment",
-    n_comparison: str = "n_comparison",
     min_n: int = LOW_N,
     confidence: float = 0.95,
     decimals: int = 2,
@@ -312,21 +307,20 @@ def describe_effect(
 ):
     """Sentences about intervention (or mentoring) effects, with months' progress.
 
-    For :func:`gtanalytics.interventions.intervention_impact` pass
-    ``estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-    n_treatment="n_pupils"``; rows without a comparison group get a sentence
-    saying impact cannot be shown from gains alone.
+    Rows without a comparison group get a sentence saying impact cannot be
+    shown from gains alone.
 
     Parameters
     ----------
     effects : DataFrame, Series or dict
-        Rows of :func:`gtanalytics.effects.effect_size` (``g, ci_low, ci_high,
-        n_treatment, n_comparison, months``), or one row.  A row whose
+        Effects in the result vocabulary, or one row: rows of
+        :func:`gtanalytics.effects.effect_size` (``g, ci_low, ci_high,
+        n_treatment, n_comparison, months``) or of
+        :func:`gtanalytics.interventions.intervention_impact` (``estimate,
+        ci_low, ci_high, n, n_comparison, months``).  A row whose
         ``suppressed`` column (:func:`gtanalytics.disclosure.for_audience`
         with ``block_col``) is ``"secondary"`` is not small: its numbers were
         hidden so that another group's cannot be worked out, and it is said so.
-    estimate, ci_low, ci_high, n_treatment, n_comparison : str
-        Column names.
     outcome_name : str
         What the post-test measured, e.g. "reading age".
     label, names : optional
@@ -352,8 +346,9 @@ def describe_effect(
     out = []
     for row in result_rows(effects):
         who = row_name(row, label, names, "The programme")
-        nt = row.get(n_treatment, row.get("n"))
-        nc = row.get(n_comparison)
+        estimate = vocabulary_column(row) or "estimate"
+        nt = row.get(vocabulary_column(row, ("n_treatment", "n")))
+        nc = row.get("n_comparison")
         if row.get("suppressed") == "secondary":
             out.append(Statement(f"{who}: {HIDDEN_WHY}, so whether it made a difference to {outcome_name} is not "
                                  f"reported here.", judgement="too_few", key_area=key_area))
@@ -372,7 +367,7 @@ def describe_effect(
                                  f"whether it made a difference to {outcome_name}.", judgement="too_few",
                                  key_area=key_area))
             continue
-        kind = judge_interval(row.get(ci_low), row.get(ci_high))
+        kind = judge_interval(row.get("ci_low"), row.get("ci_high"))
         months = row.get("months")
         m_text = ""
         if months is not None and not pd.isna(months):
@@ -381,7 +376,7 @@ def describe_effect(
                       f", about {m} {'month' + chr(39) + 's' if m == 1 else 'months' + chr(39)} additional progress"
                       if m > 0 else f", about {-m} month{'s' if m < -1 else ''} less progress")
         numbers = (f"(effect size {number_words(row[estimate], decimals)}, "
-                   f"{interval_words(row[ci_low], row[ci_high], confidence, decimals)}; "
+                   f"{interval_words(row['ci_low'], row['ci_high'], confidence, decimals)}; "
                    f"{int(nt)} pupils, {int(nc)} in the comparison group{m_text})")
         than = f"progress in {outcome_name} than the comparison group {numbers}."
         out.append(verdict_statement(kind, key_area, {
@@ -398,12 +393,8 @@ def describe_attendance(
     *,
     label: str | None = None,
     names: Mapping | None = None,
-    rate: str = "estimate",
     national: float | str | None = "national",
     national_label: str = "national",
-    ci_low: str = "ci_low",
-    ci_high: str = "ci_high",
-    n: str = "n",
     min_n: int = LOW_N,
     measure_name: str = "overall absence",
     unit: str = "of sessions",
@@ -420,8 +411,6 @@ def describe_attendance(
         percent, its interval and ``n`` pupils.
     label, names : optional
         Column naming each group and readable names for its values.
-    rate, ci_low, ci_high, n : str
-        Column names.
     national : float or str, optional
         The national rate for the same year and measure, or the name of the
         column holding it (default ``"national"``, as ``absence_rates`` gives);
@@ -449,16 +438,16 @@ def describe_attendance(
     out = []
     for row in result_rows(rates):
         who = row_name(row, label, names, "All pupils")
-        nn = row.get(n)
-        if nn is None or pd.isna(nn) or nn < min_n or pd.isna(row.get(rate)):
+        nn = row.get("n")
+        if nn is None or pd.isna(nn) or nn < min_n or pd.isna(row.get("estimate")):
             out.append(Statement(f"{who}: fewer than {min_n} pupils, too few to say how their {measure_name} "
                                  f"compares.", judgement="too_few", key_area=key_area))
             continue
-        value = f"{number_words(row[rate], decimals, sign=False)}% {unit}"
+        value = f"{number_words(row['estimate'], decimals, sign=False)}% {unit}"
         interval = ""
-        if ci_low in row.index and not pd.isna(row.get(ci_low)):
-            interval = (f", 95% interval {number_words(row[ci_low], decimals, sign=False)}% to "
-                        f"{number_words(row[ci_high], decimals, sign=False)}%")
+        if not pd.isna(row.get("ci_low")):
+            interval = (f", 95% interval {number_words(row['ci_low'], decimals, sign=False)}% to "
+                        f"{number_words(row['ci_high'], decimals, sign=False)}%")
         numbers = f"({value}{interval}; {int(nn)} pupils)"
         nat_value = row.get(national) if isinstance(national, str) else national
         if nat_value is None or pd.isna(nat_value):
@@ -468,7 +457,7 @@ def describe_attendance(
                     f"compare with.")
             out.append(Statement(text, judgement="neutral", key_area=key_area))
             continue
-        kind = judge_interval(row.get(ci_low), row.get(ci_high), reference=float(nat_value))
+        kind = judge_interval(row.get("ci_low"), row.get("ci_high"), reference=float(nat_value))
         nat = f"{national_label} figure of {number_words(nat_value, decimals, sign=False)}%"
         base = f"{who}: {measure_name} was"
         out.append(verdict_statement(kind, key_area, {
@@ -483,9 +472,6 @@ def describe_change(
     frame,
     *,
     label: str,
-    estimate: str = "estimate",
-    ci_low: str = "ci_low",
-    ci_high: str = "ci_high",
     n: str = "n_mentees",
     who: str = "mentees",
     comparison: str = "similar pupils who were not mentored",
@@ -529,7 +515,7 @@ def describe_change(
         raw = str(row.get(label))
         what = raw[:1].upper() + raw[1:]
         nn = row.get(n)
-        kind = judge_interval(row.get(ci_low), row.get(ci_high), n=nn, min_n=min_n)
+        kind = judge_interval(row.get("ci_low"), row.get("ci_high"), n=nn, min_n=min_n)
         good_up = higher_is_better(raw) if callable(higher_is_better) else higher_is_better
         if row.get("suppressed") == "secondary":
             out.append(Statement(f"{what}: {HIDDEN_WHY}, so whether {who} changed differently from {comparison} "
@@ -541,8 +527,8 @@ def describe_change(
             continue
         u = (units or {}).get(raw, "")
         u = f" {u}" if u else ""
-        numbers = (f"(difference after allowing for earlier scores {number_words(row[estimate], decimals)}{u}, "
-                   f"95% interval {number_words(row[ci_low], decimals)} to {number_words(row[ci_high], decimals)}{u}; {int(nn)} {who})")
+        numbers = (f"(difference after allowing for earlier scores {number_words(row['estimate'], decimals)}{u}, "
+                   f"95% interval {number_words(row['ci_low'], decimals)} to {number_words(row['ci_high'], decimals)}{u}; {int(nn)} {who})")
         if kind == "in_line":
             text = (f"{what}: {who} changed about as much as {comparison} {numbers}; the interval includes zero, "
                     f"so any difference could be chance.")

@@ -37,7 +37,8 @@ from gtanalytics.plotting._style import (
     n_label,
     label_column,
 )
-from gtanalytics._stats import LOW_N
+from gtanalytics._stats import COUNT_COLUMNS, ESTIMATE_COLUMNS, LOW_N, vocabulary_column
+from gtanalytics.errors import GTDataError
 from gtanalytics.narrative import judge_interval
 
 __all__ = [
@@ -182,11 +183,7 @@ def value_added_scatter(result, *, hue: str | None = None, ax=None, title: str |
 def estimates(
     frame: pd.DataFrame,
     *,
-    estimate: str = "va",
     label: str | None = None,
-    n: str = "n",
-    ci_low: str = "ci_low",
-    ci_high: str = "ci_high",
     min_n: int = LOW_N,
     order: bool = True,
     reference: float = 0.0,
@@ -208,10 +205,11 @@ def estimates(
     Parameters
     ----------
     frame : DataFrame
-        A result with one row per group and columns ``estimate``, ``ci_low``,
-        ``ci_high`` and ``n``.
-    estimate, n, ci_low, ci_high : str
-        Column names.
+        A result in the result vocabulary, one row per group: its estimate
+        (``estimate``, or ``va``, ``g``, ``gap``: the first there,
+        :data:`gtanalytics._stats.ESTIMATE_COLUMNS`), ``ci_low``, ``ci_high``
+        and its pupils (``n``, or ``n_treatment`` / ``n_focus`` of a two-group
+        comparison).
     label : str, optional
         Column naming each group; by default the first column that is not a
         statistic.
@@ -237,7 +235,13 @@ def estimates(
     ...                   "ci_low": [0.1, -0.3], "ci_high": [0.7, 0.1]})
     >>> ax = plotting.estimates(g, label="group")
     """
-    stats = (estimate, n, ci_low, ci_high, "se", "band", "low_n", "p_value", "suppressed")
+    estimate, n = vocabulary_column(frame), vocabulary_column(frame, COUNT_COLUMNS)
+    if estimate is None:
+        raise GTDataError(f"estimates() needs an estimate column, one of {ESTIMATE_COLUMNS}; "
+                          f"the frame has {list(frame.columns)}.")
+    ci_low, ci_high = "ci_low", "ci_high"
+    stats = (*ESTIMATE_COLUMNS, *COUNT_COLUMNS, "n_comparison", "n_other", ci_low, ci_high, "se", "band", "low_n",
+             "p_value", "suppressed", "ci_method")
     lab = label_column(frame, label, stats)
     df = frame.copy()
     df["_label"] = df[lab].astype("string").fillna("not recorded") if lab else "All pupils"
@@ -250,7 +254,7 @@ def estimates(
         seen = set()
         ticklabels = []
         for y, (_, row) in zip(ys, df.iterrows()):
-            nn = row.get(n) if n in df.columns else None
+            nn = row.get(n) if n else None
             ticklabels.append(f"{row['_label']} ({n_label(nn)})")
             est = row[estimate]
             if pd.isna(est):
@@ -308,7 +312,7 @@ def value_added_by_group(groups: pd.DataFrame, *, label: str | None = None, min_
     ...                   "ci_low": [-0.1, -0.6], "ci_high": [0.5, -0.05]})
     >>> ax = plotting.value_added_by_group(g)
     """
-    return estimates(groups, estimate="va", label=label, min_n=min_n, ax=ax, title=title, xlabel=xlabel)
+    return estimates(groups, label=label, min_n=min_n, ax=ax, title=title, xlabel=xlabel)
 
 
 def gap_trend(
@@ -317,10 +321,6 @@ def gap_trend(
     x: str = "academic_year",
     focus_label: str = "Disadvantaged",
     other_label: str = "Other pupils",
-    mean_focus: str = "mean_focus",
-    mean_other: str = "mean_other",
-    n_focus: str = "n_focus",
-    n_other: str = "n_other",
     ax=None,
     title: str | None = None,
     ylabel: str = "Mean score",
@@ -338,14 +338,12 @@ def gap_trend(
         Either one row per year from :func:`gtanalytics.gaps.gap` with
         ``by=x`` (wide: ``mean_focus, mean_other, n_focus, n_other``), or the
         ``.groups`` frame of :func:`gtanalytics.gap_trends.gap_trend` (long: ``group``
-        "focus"/"other", ``n, mean, ci_low, ci_high``), whose intervals are
+        "focus"/"other", ``n, estimate, ci_low, ci_high``), whose intervals are
         drawn as error bars.
     x : str
         Column along the horizontal axis (usually ``academic_year``).
     focus_label, other_label : str
         Legend names of the two groups.
-    mean_focus, mean_other, n_focus, n_other : str
-        Column names.
 
     Returns
     -------
@@ -359,12 +357,13 @@ def gap_trend(
     ...                   "mean_other": [104.0, 104.5], "n_focus": [20, 22], "n_other": [60, 58]})
     >>> ax = plotting.gap_trend(g)
     """
+    mean_focus, mean_other, n_focus, n_other = "mean_focus", "mean_other", "n_focus", "n_other"
     ci = None
-    if "group" in gaps.columns and "mean" in gaps.columns:  # long form of GapTrend.groups
-        wide = gaps.pivot_table(index=x, columns="group", values=["mean", "n", "ci_low", "ci_high"],
+    if "group" in gaps.columns and "estimate" in gaps.columns:  # long form of GapTrend.groups
+        wide = gaps.pivot_table(index=x, columns="group", values=["estimate", "n", "ci_low", "ci_high"],
                                 aggfunc="first", dropna=False)
         df = pd.DataFrame({x: wide.index,
-                           mean_focus: wide[("mean", "focus")].to_numpy(), mean_other: wide[("mean", "other")].to_numpy(),
+                           mean_focus: wide[("estimate", "focus")].to_numpy(), mean_other: wide[("estimate", "other")].to_numpy(),
                            n_focus: wide[("n", "focus")].to_numpy(), n_other: wide[("n", "other")].to_numpy()})
         ci = {mean_focus: (wide[("ci_low", "focus")].to_numpy(), wide[("ci_high", "focus")].to_numpy()),
               mean_other: (wide[("ci_low", "other")].to_numpy(), wide[("ci_high", "other")].to_numpy())}
@@ -405,8 +404,6 @@ def register_composition(
     composition: pd.DataFrame,
     *,
     label: str | None = None,
-    register: str = "share_register",
-    cohort: str = "share_cohort",
     scale: float = 100.0,
     ax=None,
     title: str | None = None,
@@ -425,12 +422,11 @@ def register_composition(
     composition : DataFrame
         :func:`gtanalytics.register.register_representation` (shares as
         proportions; rows labelled from ``characteristic`` and ``value``), or
-        any frame with a label column and the two shares.
+        any frame with a label column and the two shares ``share_register``,
+        ``share_cohort``.
     label : str, optional
         Label column; by default readable names made from ``characteristic``
         and ``value``.
-    register, cohort : str
-        Share columns.
     scale : float
         Multiplier to percent (100 for proportions, 1 for percentages).
 
@@ -457,8 +453,8 @@ def register_composition(
     with mpl.rc_context(STYLE):
         ys = np.arange(len(df))[::-1]
         h = 0.38
-        reg = scale * pd.to_numeric(df[register], errors="coerce").to_numpy(dtype=float)
-        coh = scale * pd.to_numeric(df[cohort], errors="coerce").to_numpy(dtype=float)
+        reg = scale * pd.to_numeric(df["share_register"], errors="coerce").to_numpy(dtype=float)
+        coh = scale * pd.to_numeric(df["share_cohort"], errors="coerce").to_numpy(dtype=float)
         ax.barh(ys + h / 2, np.nan_to_num(reg), height=h, color=OKABE_ITO["blue"], edgecolor="black",
                 linewidth=0.5, label="G&T register")
         ax.barh(ys - h / 2, np.nan_to_num(coh), height=h, color=OKABE_ITO["orange"], edgecolor="black",
@@ -482,11 +478,7 @@ def effects_forest(
     effects: pd.DataFrame,
     *,
     label: str | None = None,
-    estimate: str = "g",
-    ci_low: str = "ci_low",
-    ci_high: str = "ci_high",
-    months: str | None = "months",
-    n: str | None = None,
+    months: bool = True,
     min_n: int = LOW_N,
     ax=None,
     title: str | None = None,
@@ -502,12 +494,15 @@ def effects_forest(
     Parameters
     ----------
     effects : DataFrame
-        Rows of :func:`gtanalytics.effects.effect_size` results (``g, ci_low,
-        ci_high, n_treatment, months``) with a label column.
-    label, estimate, ci_low, ci_high, months, n : str
-        Column names (``months=None`` to leave the months out). For
-        :func:`gtanalytics.interventions.intervention_impact` use
-        ``estimate="es", ci_low="es_ci_low", ci_high="es_ci_high", n="n_pupils"``.
+        Effects in the result vocabulary with a label column: rows of
+        :func:`gtanalytics.effects.effect_size` (``g, ci_low, ci_high,
+        n_treatment, months``), :func:`gtanalytics.interventions.intervention_impact`
+        or :func:`gtanalytics.mentoring.mentoring_impact` (``n, estimate,
+        ci_low, ci_high``), as they come.
+    label : str, optional
+        Column naming each row.
+    months : bool, default True
+        Write the ``months`` column (EEF months' progress) at the right, when there is one.
 
     Returns
     -------
@@ -523,14 +518,12 @@ def effects_forest(
     >>> ax = plotting.effects_forest(e, label="programme")
     """
     df = effects.copy()
-    ncol = n or ("n" if "n" in df.columns else "n_treatment")
-    if months and months in df.columns:
-        m = pd.to_numeric(df[months], errors="coerce")
+    if months and "months" in df.columns:
+        m = pd.to_numeric(df["months"], errors="coerce")
         df["_months"] = [None if pd.isna(v) else "no difference" if v == 0 else
                          f"{abs(int(v))} month{'s' if abs(v) != 1 else ''} {'more' if v > 0 else 'less'}" for v in m]
-    df = df.rename(columns={ncol: "_n"})
-    return estimates(df, estimate=estimate, label=label, n="_n", ci_low=ci_low, ci_high=ci_high, min_n=min_n,
-                     ax=ax, title=title, xlabel=xlabel, annotate="_months" if "_months" in df.columns else None)
+    return estimates(df, label=label, min_n=min_n, ax=ax, title=title, xlabel=xlabel,
+                     annotate="_months" if "_months" in df.columns else None)
 
 
 def attendance_distribution(

@@ -50,13 +50,13 @@ def staff_deployment(data, *, year: str, audience: str = "governors", threshold:
     title = "How are learning support staff deployed?"
     dep = deployment_of(mentoring=data.mentoring, interventions=data.interventions, academic_year=year,
                         by_role=audience == "leaders")
-    dep = disclosure.for_audience(dep, count_cols="n_pupils",
-                          value_cols=["pupils_per_staff", "sessions_planned", "sessions_held", "held_rate", "ci_low",
+    dep = disclosure.for_audience(dep, count_cols="n",
+                          value_cols=["pupils_per_staff", "sessions_planned", "sessions_held", "estimate", "se", "ci_low",
                                       "ci_high", "staff_as_planned"],
                           threshold=threshold, audience=audience, block_col="activity")
     if ledger is not None and audience == "governors":
         for r in dep.itertuples():
-            ledger.admit(ACTIVITY_POPULATION.get(r.activity, r.activity), r.n_pupils)
+            ledger.admit(ACTIVITY_POPULATION.get(r.activity, r.activity), r.n)
     if not len(dep):
         no = selfeval.cannot_answer(title, f"no mentoring or intervention records start in {year}", key_area=5)
         return Section(5, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
@@ -123,8 +123,8 @@ def _pair_sentence(r, *, names, subject: str) -> selfeval.Statement:
         f"{_signed(r['mentor_va'])} {unit} at {a} (95% interval {_signed(r['mentor_ci_low'])} to "
         f"{_signed(r['mentor_ci_high'])}; n = {int(r['mentor_n'])}) against {_signed(r['mentee_va'])} at {b} "
         f"({_signed(r['mentee_ci_low'])} to {_signed(r['mentee_ci_high'])}; n = {int(r['mentee_n'])}): a "
-        f"difference of {r['difference']:.1f} points (95% interval {r['diff_ci_low']:.1f} to "
-        f"{r['diff_ci_high']:.1f}).", judgement="neutral", key_area=5)
+        f"difference of {r['estimate']:.1f} points (95% interval {r['ci_low']:.1f} to "
+        f"{r['ci_high']:.1f}).", judgement="neutral", key_area=5)
 
 
 def _signed(v) -> str:

@@ -69,21 +69,21 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
                        sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
     notes: list = []
     reg = noting(notes, register_representation, pupils, characteristics=chars)
-    reg = disclosure.for_audience(reg, count_cols=["n_group", "n_group_register"],
-                          value_cols=["share_register", "share_cohort", "ratio", "ci_low", "ci_high", "p_value",
-                                      "risk_ratio", "rr_ci_low", "rr_ci_high"],
+    reg = disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
+                          value_cols=["share_register", "share_cohort", "estimate", "ci_low", "ci_high", "p_value",
+                                      "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"],
                           threshold=threshold, audience=audience, block_col="characteristic",
-                          totals={"n_group": "n_cohort", "n_group_register": "n_register"})
+                          totals={"n": "n_cohort", "n_group_register": "n_register"})
     if ledger is not None and audience == "governors" and len(reg):
         ledger.admit(population("pupils", year), reg["n_cohort"].iloc[0])
         ledger.admit(population("pupils", year, gt_register=True), reg["n_register"].iloc[0])
         ledger.admit(population("pupils", year, gt_register=False), reg["n_cohort"].iloc[0] - reg["n_register"].iloc[0])
         for r in reg.itertuples():
-            ledger.admit(population("pupils", year, **{r.characteristic: r.value}), r.n_group)
+            ledger.admit(population("pupils", year, **{r.characteristic: r.value}), r.n)
     shown = reg if audience == "leaders" else reg[reg["share_register"].notna()]  # the sentences say what is hidden
     ax = plotting.register_composition(shown if len(shown) else reg, title=f"Who is on the register, {year}")
     sentences = tuple(nv.describe_register(reg, min_n=smallest_group(threshold)))
-    columns = {"characteristic": "Characteristic", "value": "Group", "n_group": "Pupils in the school",
+    columns = {"characteristic": "Characteristic", "value": "Group", "n": "Pupils in the school",
                "n_group_register": "On the register", "share_cohort": "Share of the school",
                "share_register": "Share of the register", "verdict": "Verdict"}
     tables = (Table("", reg, columns=columns),) if audience == "leaders" else ()
@@ -172,7 +172,7 @@ def gaps_closing(data, *, year: str, years, audience: str = "governors", thresho
     for subject in subjects if not no else ():
         scores = rd.summer_scores(data, subject=subject, years=years)
         trend = noting(notes, gap_trend, scores, outcome="score", group="disadvantaged", focus=True, min_n=small)
-        by_year = disclosure.for_audience(trend.groups, count_cols="n", value_cols=["mean", "se", "ci_low", "ci_high"],
+        by_year = disclosure.for_audience(trend.groups, count_cols="n", value_cols=["estimate", "se", "ci_low", "ci_high"],
                                   threshold=threshold, audience=audience)
         charts.append(keep(plotting.gap_trend(
             by_year, title=f"{subject.capitalize()}: summer test, disadvantaged and other pupils",
@@ -348,7 +348,7 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
                     f"to {r.ci_high:.1f}): {way}.", judgement=judgement, key_area=2))
     stat = headline_outcomes(data, school=school, year=year)
     stat = stat[stat["measure"].str.startswith(("ks2_", "ks4_"))]
-    stat = disclosure.for_audience(stat, count_cols="n", value_cols=["value", "se", "ci_low", "ci_high", "difference"],
+    stat = disclosure.for_audience(stat, count_cols="n", value_cols=["estimate", "se", "ci_low", "ci_high", "difference"],
                            threshold=threshold, audience=audience) if len(stat) else stat
     no = []
     if stat.empty:
@@ -367,7 +367,7 @@ def excellence_gaps(data, *, year: str, school, audience: str = "governors", thr
     if len(stat):
         tables.append(Table(f"**Statutory outcomes, {year}**, against national for the same group where DfE "
                             "publishes it", stat,
-                            columns={"label": "Measure", "group_label": "Pupils", "n": "Number", "value": "Value",
+                            columns={"label": "Measure", "group_label": "Pupils", "n": "Number", "estimate": "Value",
                                      "unit": "Unit", "ci_low": "95% interval from", "ci_high": "to",
                                      "national": "National"}, decimals=1))
     return Section(2, _Q[2], title, audience, tables=tuple(tables), sentences=tuple(sentences + no),

@@ -194,7 +194,7 @@ def register_opportunities(data, *, year: str, audience: str = "governors", thre
         sentences += said if isinstance(said, list) else [said]
         gaps.append(gap.assign(label=_CATEGORY_WORDS[category]))
     gaps = pd.concat(gaps, ignore_index=True)
-    chart = keep(plotting.estimates(gaps, estimate="gap", label="label", n="n_focus", min_n=small, reference=0.0,
+    chart = keep(plotting.estimates(gaps, label="label", min_n=small, reference=0.0,
                                     order=False, title=f"Disadvantaged register pupils against other register "
                                                        f"pupils, {year}",
                                     xlabel="Difference in the percentage taking part (percentage points, 95% "
@@ -281,7 +281,7 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
         f"; national, {overall['national_phase'].dropna().iloc[0]} schools: {national.iloc[0]:.1f}%"
         if len(national) else "")
     charts = [keep(plotting.estimates(overall[["group", "n", "estimate", "ci_low", "ci_high"]].iloc[::-1],
-                                      estimate="estimate", label="group", min_n=small, order=False,
+                                      label="group", min_n=small, order=False,
                                       reference=float(overall["estimate"].iloc[0]),
                                       title=f"Overall absence, {year}",
                                       xlabel=f"Sessions missed (% of sessions); {line}"))]
@@ -339,8 +339,7 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
     measures = {"any_attended": "came at least once", "events_attended": "share of evenings attended"}
     rates = rates.assign(group=rates["disadvantaged"].map(_GROUP_NAMES["disadvantaged"]),
                          what=rates["measure"].map(measures).fillna(rates["measure"]))
-    chart = keep(plotting.estimates(rates.assign(label=rates["group"] + ": " + rates["what"]), estimate="estimate",
-                                    label="label", min_n=small, reference=0.0, order=False,
+    chart = keep(plotting.estimates(rates.assign(label=rates["group"] + ": " + rates["what"]), label="label", min_n=small, reference=0.0, order=False,
                                     title=f"Parents' evenings attended, {year}",
                                     xlabel="Percentage (95% interval)"))
     any_ = rates[rates["measure"] == "any_attended"].set_index("disadvantaged")
@@ -456,10 +455,10 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = SU
         reg = summary[summary[group] == True].set_index(keys)
         oth = summary[summary[group] == False].set_index(keys)
         both = reg.merge(oth, left_index=True, right_index=True, suffixes=("_focus", "_other"))
-        diff = welch_moments(both["n_focus"], both["mean_focus"], both["sd_focus"] ** 2, both["n_other"],
-                             both["mean_other"], both["sd_other"] ** 2)
+        diff = welch_moments(both["n_focus"], both["estimate_focus"], both["sd_focus"] ** 2, both["n_other"],
+                             both["estimate_other"], both["sd_other"] ** 2)
         gaps = pd.DataFrame({"n_focus": both["n_focus"].to_numpy(), "n_other": both["n_other"].to_numpy(),
-                             "mean_focus": both["mean_focus"].to_numpy(), "mean_other": both["mean_other"].to_numpy(),
+                             "mean_focus": both["estimate_focus"].to_numpy(), "mean_other": both["estimate_other"].to_numpy(),
                              "gap": diff["diff"], "ci_low": diff["ci_low"], "ci_high": diff["ci_high"],
                              "respondent": [r for r, _, _ in both.index], "text": [q for _, _, q in both.index],
                              "question": [f"{r.capitalize()}s, \u201c{q}\u201d" for r, _, q in both.index],
@@ -476,7 +475,7 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = SU
         return Section(4, _Q[2], title, audience, sentences=tuple(sentences), evidence=tuple(sentences))
     pupils_said = gaps[gaps["respondent"] == "pupil"]
     chart = keep(plotting.estimates(pupils_said.assign(label=pupils_said["focus"] + ": " + pupils_said["text"]),
-                                    estimate="gap", label="label", n="n_focus", min_n=small, order=False,
+                                    label="label", min_n=small, order=False,
                                     title=f"Pupil voice {year}: each group's answers against other pupils'",
                                     xlabel="Difference in mean answer (points on the 1-5 scale, 95% interval)"))
     table = Table("Each question: the group's mean answer against others' (Welch 95% interval)", gaps, columns={

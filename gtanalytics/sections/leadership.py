@@ -60,18 +60,19 @@ def support_for_need(data, *, year: str, audience: str = "governors", threshold:
                             & coverage["support"].isin(["mentoring", "intervention"])]
     else:
         coverage = coverage[coverage["support"] != "mentoring or intervention"]
-    coverage = disclosure.for_audience(coverage, count_cols="n_supported", value_cols=["share", "ci_low", "ci_high"],
+    coverage = disclosure.for_audience(coverage, count_cols="n_supported",
+                                       value_cols=["estimate", "se", "ci_low", "ci_high"],
                                threshold=threshold, audience=audience, block_col=["group", "support"],
-                               totals={"n_supported": "n_group"})
+                               totals={"n_supported": "n"})
     if ledger is not None and audience == "governors":
-        coverage = ledger.protect(coverage, count_col="n_supported", value_cols=["share", "ci_low", "ci_high"],
+        coverage = ledger.protect(coverage, count_col="n_supported", value_cols=["estimate", "se", "ci_low", "ci_high"],
                                   population=lambda r: population(f"{r['group']} supported by {r['support']}", year),
                                   within=lambda r: _SUPPORT_POPULATION.get(r["support"]))
     sentences = tuple(nv.describe_support(coverage, min_n=smallest_group(threshold), threshold=threshold)) + (plans,)
     tables = ()
     if audience == "leaders":
         tables = (Table("", coverage, columns={"group": "Pupils who most need support", "support": "Support",
-                                               "n_group": "Pupils", "n_supported": "Supported", "share": "Share",
+                                               "n": "Pupils", "n_supported": "Supported", "estimate": "Share",
                                                "ci_low": "95% interval from", "ci_high": "to"}),)
     return Section(1, _Q[1], title, audience, tables=tables, sentences=sentences, evidence=sentences,
                    cannot_answer=(str(plans),), notes=(DEFINITION, *notes_for(audience, notes)))

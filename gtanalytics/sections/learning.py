@@ -22,10 +22,10 @@ __all__ = ["interventions_working", "mini_learning_review", "review_calendar", "
            "termly_programme_review"]
 
 _Q = selfeval.KEY_QUESTIONS[3]
-_VALUES = ["es", "es_ci_low", "es_ci_high", "months", "gain", "pre_mean", "post_mean", "effect", "effect_se",
+_VALUES = ["estimate", "se", "ci_low", "ci_high", "months", "gain", "pre_mean", "post_mean", "effect", "effect_se",
            "effect_ci_low", "effect_ci_high"]
-_COLUMNS = {"n_pupils": "Pupils", "n_comparison": "Comparison pupils", "es": "Effect size",
-            "es_ci_low": "95% interval from", "es_ci_high": "to", "months": "Months' progress"}
+_COLUMNS = {"n": "Pupils", "n_comparison": "Comparison pupils", "estimate": "Effect size",
+            "ci_low": "95% interval from", "ci_high": "to", "months": "Months' progress"}
 
 
 def _no_records(question: str, title: str, audience: str, key_area: int) -> Section:
@@ -58,15 +58,13 @@ def interventions_working(data, *, year: str, audience: str = "governors", thres
         programme=staff_text(data.interventions["programme"], audience=audience, pupils=data))
     impact = noting(notes, intervention_impact, ivs, by=("programme",), pupils=data.pupils,
                     assessments=data.assessments, rng=2024)
-    impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],
+    impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n", "n_comparison"],
                                         value_cols=_VALUES, threshold=threshold, audience=audience)
     small = smallest_group(threshold)
-    chart = keep(plotting.effects_forest(impact, label="programme", estimate="es", ci_low="es_ci_low",
-                                         ci_high="es_ci_high", n="n_pupils", min_n=small,
+    chart = keep(plotting.effects_forest(impact, label="programme", min_n=small,
                                          title="Intervention programmes against comparable pupils"))
     sentences = tuple(nv.describe_effect(impact, outcome_name="the termly standardised test", label="programme",
-                                         estimate="es", ci_low="es_ci_low", ci_high="es_ci_high",
-                                         n_treatment="n_pupils", min_n=small))
+                                         min_n=small))
     tables = (Table("", impact, columns={"programme": "Programme", **_COLUMNS}),) if audience == "leaders" else ()
     return Section(3, _Q[0], title, audience, tables=tables, charts=(chart,), sentences=sentences,
                    evidence=sentences, notes=notes_for(audience, notes), frames={"interventions": impact})
@@ -88,19 +86,17 @@ def staff_groups(data, *, year: str, audience: str = "governors", threshold: int
     notes: list = []
     by_staff = noting(notes, intervention_impact, data.interventions, by=("staff",), pupils=data.pupils,
                       assessments=data.assessments, rng=2024)
-    by_staff = disclosure.for_audience(by_staff, count_cols=["n_pupils", "n_comparison"],
-                               value_cols=["es", "es_ci_low", "es_ci_high", "months"], threshold=threshold,
+    by_staff = disclosure.for_audience(by_staff, count_cols=["n", "n_comparison"],
+                               value_cols=["estimate", "se", "ci_low", "ci_high", "months"], threshold=threshold,
                                audience=audience)
     small = smallest_group(threshold)
     if audience != "leaders":
         no = selfeval.cannot_answer(question, "each member of staff's groups are shown to leaders, not governors",
                               key_area=key_area)
         return Section(key_area, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
-    chart = keep(plotting.effects_forest(by_staff, label="staff", estimate="es", ci_low="es_ci_low",
-                                         ci_high="es_ci_high", n="n_pupils", min_n=small,
+    chart = keep(plotting.effects_forest(by_staff, label="staff", min_n=small,
                                          title="Each member of staff's intervention groups"))
-    sentences = tuple(nv.describe_effect(by_staff, outcome_name="the termly test", label="staff", estimate="es",
-                                         ci_low="es_ci_low", ci_high="es_ci_high", n_treatment="n_pupils",
+    sentences = tuple(nv.describe_effect(by_staff, outcome_name="the termly test", label="staff",
                                          min_n=small, key_area=key_area))
     return Section(key_area, question, title, audience, charts=(chart,), sentences=sentences,
                    evidence=sentences, notes=notes_for(audience, notes))
@@ -303,7 +299,7 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
     s["change"] = [_pm(*v) for v in zip(s["gain"], s["gain_ci_low"], s["gain_ci_high"])]
     s["against"] = [_pm(*v) for v in zip(s["effect"], s["effect_ci_low"], s["effect_ci_high"])]
     programmes = Table("Each programme: mean change and effect against comparable pupils (95% intervals)", s,
-                       columns={"programme": "Programme", "n_pupils": "Pupils", "attended": "Sessions attended",
+                       columns={"programme": "Programme", "n": "Pupils", "attended": "Sessions attended",
                                 "change": "Mean change (points)", "against": "Effect against comparable pupils (points)",
                                 "compared": "Comparison pupils", "judgement": "Progress judgement"})
     sentences = []
@@ -314,8 +310,7 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
                              f"{', '.join(p.loc[m, 'pupil'])}.")
     if not any(m.any() for m in concerns.values()):
         sentences.append("No concerns: no pupil fell back, was below expected or missed many sessions.")
-    effects = nv.describe_effect(s, outcome_name="the next termly test", label="programme", estimate="es",
-                                 ci_low="es_ci_low", ci_high="es_ci_high", n_treatment="n_pupils",
+    effects = nv.describe_effect(s, outcome_name="the next termly test", label="programme",
                                  min_n=smallest_group(threshold))
     comparable = describe_comparability(s, label="programme", who=f"{staff}'s pupils")
     sentences += [_programme_lines(name, {"Progress": e, "Comparison": c})
@@ -378,20 +373,18 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
     r = _readable(r.assign(programme=staff_text(r["programme"], audience=audience)))
     r["change"] = [_pm(*v) for v in zip(r["gain"], r["gain_ci_low"], r["gain_ci_high"])]
     r["against"] = [_pm(*v) for v in zip(r["effect"], r["effect_ci_low"], r["effect_ci_high"])]
-    r["es_text"] = [_pm(*v, decimals=2) for v in zip(r["es"], r["es_ci_low"], r["es_ci_high"])]
+    r["es_text"] = [_pm(*v, decimals=2) for v in zip(r["estimate"], r["ci_low"], r["ci_high"])]
     r["cost"] = [f"\u00a3{c:,.0f}" if pd.notna(c) else "not recorded" for c in r["cost_per_pupil"]]
     r["ways_forward"] = [_ways_forward(row) for _, row in r.iterrows()]
     table = Table("Every programme that started this term (95% intervals)", r, columns={
-        "programme": "Programme", "n_pupils": "Pupils", "attended": "Sessions attended",
+        "programme": "Programme", "n": "Pupils", "attended": "Sessions attended",
         "change": "Mean change (points)", "against": "Effect against comparable pupils (points)",
         "es_text": "Effect size", "months_label": "Months' progress", "compared": "Comparison pupils",
         "cost": "Cost per pupil", "judgement": "Progress judgement"})
     small = smallest_group(threshold)
-    chart = keep(plotting.effects_forest(r, label="programme", estimate="es", ci_low="es_ci_low",
-                                         ci_high="es_ci_high", n="n_pupils", min_n=small,
+    chart = keep(plotting.effects_forest(r, label="programme", min_n=small,
                                          title=f"Programmes that started in the {term} term {year}"))
-    effects = nv.describe_effect(r, outcome_name="the next termly test", label="programme", estimate="es",
-                                 ci_low="es_ci_low", ci_high="es_ci_high", n_treatment="n_pupils", min_n=small)
+    effects = nv.describe_effect(r, outcome_name="the next termly test", label="programme", min_n=small)
     comparable = describe_comparability(r, label="programme", who="the programme's pupils")
     sentences = []
     for i, (_, row) in enumerate(r.iterrows()):

@@ -50,7 +50,7 @@ HEADLINE_MEASURES = {
 }
 _UNITS = {"% of pupils": "% of pupils", "% of sessions missed": "% of sessions missed",
           "scaled-score points": "scaled-score points", "A8 points": "A8 points", "P8 points": "P8 points"}
-_STATS = ["value", "se", "ci_low", "ci_high", "difference"]
+_STATS = ["estimate", "se", "ci_low", "ci_high", "difference"]
 #: How a page prints: one key area kept together (no chart split from its text); page 1's table compact.
 _STYLE = """<style>
 .gt-page { margin-top: 0.6rem; }
@@ -213,18 +213,18 @@ def headline_table(headlines: pd.DataFrame, *, phase: str) -> pd.DataFrame:
             continue
         a = rows.loc[(m, "all")]
         d = rows.loc[(m, "disadvantaged")] if (m, "disadvantaged") in rows.index else None
-        if pd.isna(a["value"]) and a["n"] == 0:
+        if pd.isna(a["estimate"]) and a["n"] == 0:
             continue  # not computed (no results): said in the leaders' notebooks
         dp = 2 if a["unit"] == "P8 points" else 1
         label = str(a["label"]).replace("Progress 8 (school's own estimate", "Progress 8 (estimate")
         out.append({
             "Measure": f"{label} ({_UNITS.get(a['unit'], a['unit'])})",
             "Pupils": "" if pd.isna(a["n"]) else f"{int(a['n'])}",
-            "School (95% interval)": _cell(a["value"], a["ci_low"], a["ci_high"], dp),
+            "School (95% interval)": _cell(a["estimate"], a["ci_low"], a["ci_high"], dp),
             "National": _national(a, dp),
             "Disadvantaged pupils": "not shown" if d is None or pd.isna(d["n"]) else f"{int(d['n'])}",
             "Disadvantaged pupils' result (95% interval)": "not shown (too few pupils)" if d is None else
-            _cell(d["value"], d["ci_low"], d["ci_high"], dp),
+            _cell(d["estimate"], d["ci_low"], d["ci_high"], dp),
             "National, disadvantaged pupils": _national(d, dp),
         })
     return pd.DataFrame(out)

@@ -55,7 +55,7 @@ HEADLINE_ROWS = (
     ("persistent_absence", "all"), ("persistent_absence", "disadvantaged"),
 )
 _PHASE_OF = {"ks2": "primary", "ks4": "secondary"}
-_IMPACT_VALUES = ["es", "es_ci_low", "es_ci_high", "months", "gain", "pre_mean", "post_mean", "effect",
+_IMPACT_VALUES = ["estimate", "se", "ci_low", "ci_high", "months", "gain", "pre_mean", "post_mean", "effect",
                   "effect_se", "effect_ci_low", "effect_ci_high"]
 _FACT_COLUMNS = ["school_id", "school_name", "phase", "topic", "measure", "label", "group", "n", "value", "unit",
                  "ci_low", "ci_high", "ci_method", "national", "text"]
@@ -90,10 +90,10 @@ def _headline_text(r, *, threshold: int) -> str:
     """``64.3% (49.2 to 77.0), n = 42; national 61.0%: in line`` (above / below only when the interval is)."""
     if r["n"] == 0:
         return "not available"
-    if pd.isna(r["value"]):
+    if pd.isna(r["estimate"]):
         return f"not shown (fewer than {threshold} pupils)"
     dp, sign = (2, True) if r["unit"] == "P8 points" else (1, False)
-    text = (f"{_with_unit(r['value'], r['unit'], dp, sign)} ({_num(r['ci_low'], dp, sign)} to "
+    text = (f"{_with_unit(r['estimate'], r['unit'], dp, sign)} ({_num(r['ci_low'], dp, sign)} to "
             f"{_num(r['ci_high'], dp, sign)}), n = {int(r['n'])}")
     if pd.isna(r["national"]):
         return text + "; no national figure"
@@ -221,7 +221,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors",
         label = (f"{SHORT_LABELS.get(measure, r['label'])}: {_GROUP_WORDS[group]} "
                  f"({_UNIT_WORDS.get(r['unit'], r['unit'])})")
         fact("headline", measure, label, _headline_text(r, threshold=threshold), group=group, n=r["n"],
-             value=r["value"], unit=r["unit"], ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=r["ci_method"],
+             value=r["estimate"], unit=r["unit"], ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=r["ci_method"],
              national=r["national"])
 
     # the disadvantage gap on the summer tests (as gaps_closing)
@@ -237,7 +237,7 @@ def school_overview(trust, *, school, years=None, audience: str = "governors",
         fact("gap", f"gap_{subject}", f"Disadvantage gap, {subject} summer test (points)",
              _gap_text(r, threshold=threshold), group="disadvantaged", n=r["n_focus"] + r["n_other"],
              value=r["gap_last"], unit="standardised-score points", ci_low=r["ci_low"], ci_high=r["ci_high"],
-             ci_method=str(r["method"]))
+             ci_method=str(r["ci_method"]))
 
     # the register's share of disadvantaged pupils (as register_representative)
     pupils = data.pupils[data.pupils["academic_year"] == year]
@@ -247,25 +247,25 @@ def school_overview(trust, *, school, years=None, audience: str = "governors",
     reg = None
     if len(pupils) and pupils["gt_register"].notna().any() and "disadvantaged" in chars:
         reg = noting([], register_representation, pupils, characteristics=chars)
-        reg = disclosure.for_audience(reg, count_cols=["n_group", "n_group_register"],
-                              value_cols=["share_register", "share_cohort", "ratio", "ci_low", "ci_high", "p_value",
-                                          "risk_ratio", "rr_ci_low", "rr_ci_high"],
+        reg = disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
+                              value_cols=["share_register", "share_cohort", "estimate", "ci_low", "ci_high", "p_value",
+                                          "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"],
                               threshold=threshold, audience=audience, block_col="characteristic",
-                              totals={"n_group": "n_cohort", "n_group_register": "n_register"})
+                              totals={"n": "n_cohort", "n_group_register": "n_register"})
         hit = reg[(reg["characteristic"] == "disadvantaged") & reg["value"].astype(str).isin(["yes", "True"])]
         if len(hit):
             r = hit.iloc[0]
-            if pd.isna(r["ratio"]):
+            if pd.isna(r["estimate"]):
                 text = f"not shown (a group of fewer than {threshold} pupils)"
             else:
                 verdict = ("under-represented" if r["ci_high"] < 1 else "over-represented" if r["ci_low"] > 1
                            else "no clear difference")
                 text = (f"{verdict}: {_num(100 * r['share_register'], 0)}% of the register, "
-                        f"{_num(100 * r['share_cohort'], 0)}% of pupils; {_num(r['ratio'], 2)} times their share "
+                        f"{_num(100 * r['share_cohort'], 0)}% of pupils; {_num(r['estimate'], 2)} times their share "
                         f"({_num(r['ci_low'], 2)} to {_num(r['ci_high'], 2)})")
             fact("register", "register_disadvantaged", "Disadvantaged pupils' share of the G&T register", text,
-                 group="disadvantaged", n=r["n_group"], value=r["ratio"], unit="times their share of pupils",
-                 ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=str(r["method"]))
+                 group="disadvantaged", n=r["n"], value=r["estimate"], unit="times their share of pupils",
+                 ci_low=r["ci_low"], ci_high=r["ci_high"], ci_method=str(r["ci_method"]))
 
     # intervention programmes against comparable pupils (as interventions_working)
     impact = None
@@ -274,21 +274,21 @@ def school_overview(trust, *, school, years=None, audience: str = "governors",
             programme=staff_text(data.interventions["programme"], audience=audience, pupils=data))
         impact = noting([], intervention_impact, ivs, by=("programme",), pupils=data.pupils,
                         assessments=data.assessments, rng=2024)
-        impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n_pupils", "n_comparison"],
+        impact = disclosure.programmes_for_audience(impact, ivs, academic_year=year, count_cols=["n", "n_comparison"],
                                             value_cols=_IMPACT_VALUES, threshold=threshold, audience=audience)
         for r in impact.itertuples(index=False):
-            if pd.isna(r.es):
-                text = (f"not shown (fewer than {threshold} pupils)" if pd.isna(r.n_pupils)
+            if pd.isna(r.estimate):
+                text = (f"not shown (fewer than {threshold} pupils)" if pd.isna(r.n)
                         else "no comparison group")
             else:
-                clear = r.es_ci_low > 0 or r.es_ci_high < 0
+                clear = r.ci_low > 0 or r.ci_high < 0
                 months = f", {r.months_label}" if clear and isinstance(r.months_label, str) else ""
-                text = (f"{_num(r.es, 2, sign=True)} ({_num(r.es_ci_low, 2, sign=True)} to "
-                        f"{_num(r.es_ci_high, 2, sign=True)}), n = {int(r.n_pupils)}{months}"
+                text = (f"{_num(r.estimate, 2, sign=True)} ({_num(r.ci_low, 2, sign=True)} to "
+                        f"{_num(r.ci_high, 2, sign=True)}), n = {int(r.n)}{months}"
                         f"{'' if clear else ': no clear effect'}")
-            fact("intervention", f"impact {r.programme}", f"Programme: {r.programme} (effect size)", text, group="participants", n=r.n_pupils, value=r.es,
-                 unit="effect size (standard deviations)", ci_low=r.es_ci_low, ci_high=r.es_ci_high,
-                 ci_method=str(r.comparison_method))
+            fact("intervention", f"impact {r.programme}", f"Programme: {r.programme} (effect size)", text,
+                 group="participants", n=r.n, value=r.estimate, unit="effect size (standard deviations)",
+                 ci_low=r.ci_low, ci_high=r.ci_high, ci_method=str(r.comparison_method))
 
     found = key_findings(head, gap_trends=gaps or None, register=reg, interventions=impact, year=year,
                          max_findings=50, min_findings=0, per_source=50)
