@@ -103,7 +103,8 @@ def _parameters(f):
 
 
 def _counts(frame: pd.DataFrame) -> pd.Series:
-    shown = frame[[c for c in frame.columns if str(c).startswith("n_")]].stack()
+    """Every count column: ``n`` and the ``n_*`` columns (``n_cohort``, ``n_register``, ...)."""
+    shown = frame[[c for c in frame.columns if c == "n" or str(c).startswith("n_")]].stack()
     return pd.to_numeric(shown, errors="coerce").dropna()
 
 
