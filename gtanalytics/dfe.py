@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gtanalytics.data import schemas
 from gtanalytics.errors import GTDataError
 from gtanalytics.reference import load_reference
 from gtanalytics._stats import require_columns, z_value
@@ -33,11 +34,12 @@ __all__ = [
 ]
 
 #: KS1 teacher-assessment points (methodology §1.3).  Only the values the sources
-#: confirm are listed; P-scales between P1i and P4 are not, so they raise an error.
+#: confirm are listed; P-scales between P1i and P4 are not, so they raise an error.  The interim
+#: framework is the data contract's codes (:data:`gtanalytics.data.schemas.KS1_POINTS`, what a
+#: ``ks1_outcome`` result may hold) plus the two P-scale codes only the DfE measure scores.
 KS1_POINTS: dict[str, dict[str, float]] = {
     "levels": {"W": 3, "1": 9, "2C": 13, "2B": 15, "2A": 17, "3": 21, "4": 27},
-    "interim": {"GDS": 10, "EXS": 8, "WTS": 6, "PKF": 4, "PK4": 4, "PK3": 3.5, "PK2": 3, "PK1": 2.5,
-                "P1I": 0.25, "P4": 1.75},
+    "interim": {**schemas.KS1_POINTS, "P1I": 0.25, "P4": 1.75},
 }
 _NO_RESULT = {"A", "D", "M"}  # absent, disapplied, missing: no APS, no PAG (§1.3)
 

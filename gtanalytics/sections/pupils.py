@@ -17,7 +17,7 @@ import pandas as pd
 from gtanalytics import selfeval
 from gtanalytics import data as rd
 from gtanalytics.progress import previous_year, summer_progress
-from gtanalytics.comparison import school_calendar
+from gtanalytics.comparison import TERMS, school_calendar
 from gtanalytics.errors import GTDataError
 from gtanalytics.prior_attainment import prior_band
 from gtanalytics.progress import value_added
@@ -30,7 +30,6 @@ from gtanalytics.targets import estimate_targets, on_track
 __all__ = [
     "SEN_WORDS",
     "TARGET_NAMES",
-    "TERMS",
     "expected_scores",
     "find_pupil",
     "pupil_lookup",
@@ -40,8 +39,6 @@ __all__ = [
     "under_achiever_evidence",
 ]
 
-#: Terms of the termly tests, in order.
-TERMS = ("Autumn", "Spring", "Summer")
 #: What each target is, in words (the percentile of the school's pupils with the same score a year earlier).
 TARGET_NAMES = {"pupil_p50": "Median target (reached by half of the school's pupils with the same score a year earlier)",
                 "pupil_p80": "Stretching target (reached by 1 in 5 of them: their 80th percentile)",
