@@ -15,7 +15,7 @@ from gtanalytics.comparison import school_calendar
 from gtanalytics.mentoring import mentor_caseloads
 from gtanalytics.oversight import staff_deployment as deployment_of
 from gtanalytics.progress import va_summary, value_added
-from gtanalytics.sections.core import Section, Table, smallest_group
+from gtanalytics.sections.core import Section, Table, not_answered, smallest_group
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.subjects import subjects_in
 from gtanalytics.trends import mentoring_pairs, school_comparison
@@ -58,8 +58,8 @@ def staff_deployment(data, *, year: str, audience: str = "governors", threshold:
         for r in dep.itertuples():
             ledger.admit(ACTIVITY_POPULATION.get(r.activity, r.activity), r.n)
     if not len(dep):
-        no = selfeval.cannot_answer(title, f"no mentoring or intervention records start in {year}", key_area=5)
-        return Section(5, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(5, _Q[0], title, audience, f"no mentoring or intervention records start in {year}",
+                            asked=title, evidence=True)
     sentences = tuple(nv.describe_deployment(dep, min_n=smallest_group(threshold)))
     tables = ()
     this_year = data.mentoring[school_calendar(data.mentoring["start_date"])["academic_year"].to_numpy() == year] \

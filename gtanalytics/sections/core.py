@@ -109,9 +109,6 @@ def population(what: str, year=None, **group) -> str:
     return " ".join(parts)
 
 
-def not_answered(question: str, reason: str, *, key_area: int) -> Statement:
-    """A "the data cannot answer this" statement (:func:`gtanalytics.selfeval.cannot_answer`)."""
-    return cannot_answer(question, reason, key_area=key_area)
 
 
 def withhold(sentences, frame: pd.DataFrame, *, label: str, names=None, threshold: int, key_area: int) -> list:
@@ -226,6 +223,29 @@ class Section:
             display(Markdown("\n".join(f"* {s}" for s in self.sentences)))
         for fig in self.charts:
             display(fig)
+
+
+def not_answered(key_area: int, question: str, title: str, audience: str, reason: str, *, asked: str | None = None,
+                 evidence: bool = False) -> Section:
+    """A section that says plainly why the data cannot answer its question, and nothing else.
+
+    Its one sentence is :func:`gtanalytics.selfeval.cannot_answer` of ``asked``
+    (the question as the sentence words it; ``question`` when None) and
+    ``reason``; with ``evidence=True`` the self-evaluation also counts it for
+    ``key_area`` (data missing for a whole key question, not a view withheld).
+
+    Examples
+    --------
+    >>> sec = not_answered(4, "Are parents and carers engaged?", "Parents", "governors",
+    ...                    "no parents' evening records were supplied", asked="Are parents engaged?", evidence=True)
+    >>> sec.cannot_answer
+    ("The data cannot answer this question: are parents engaged? (no parents' evening records were supplied).",)
+    >>> len(sec.evidence), sec.tables
+    (1, ())
+    """
+    no = cannot_answer(asked or question, reason, key_area=key_area)
+    return Section(key_area, question, title, audience, sentences=(no,), evidence=(no,) if evidence else (),
+                   cannot_answer=(str(no),))
 
 
 class Document:

@@ -23,6 +23,7 @@ from gtanalytics.register import (
 from gtanalytics.sections.core import (
     Section,
     Table,
+    not_answered,
     population,
     smallest_group,
     withhold,
@@ -64,9 +65,8 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
                   if source.get(c, c) in pupils.columns and pupils[source.get(c, c)].notna().any())
     if pupils.empty or not pupils["gt_register"].notna().any():
         why = f"no pupil in {year} has a G&T register flag" if len(pupils) else f"no pupils are recorded in {year}"
-        no = selfeval.cannot_answer(_Q[0], why, key_area=2)
-        return Section(2, _Q[0], "Is the gifted and talented register representative?", audience,
-                       sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(2, _Q[0], "Is the gifted and talented register representative?", audience, why,
+                            evidence=True)
     notes: list = []
     reg = noting(notes, register_representation, pupils, characteristics=chars)
     reg = disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
@@ -216,8 +216,8 @@ def register_missing(data, *, year: str, audience: str = "governors", threshold:
     title = "Who might be missing from the register?"
     a = data.assessments[data.assessments["score_type"] == "standardised"]
     if a.empty or not (data.pupils["academic_year"] == year).any():
-        no = selfeval.cannot_answer(title, f"no standardised test scores for the pupils of {year}", key_area=2)
-        return Section(2, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(2, _Q[0], title, audience, f"no standardised test scores for the pupils of {year}",
+                            asked=title, evidence=True)
     missing = missing_from_register(data.pupils, a, academic_year=year, top_share=top_share)
     counts = disclosure.for_audience(missing.counts, count_cols=["n_high", "n_high_on_register", "n_missing"],
                              value_cols=["pct_missing", "ci_low", "ci_high", "p_value"], threshold=threshold,
@@ -275,8 +275,7 @@ def register_joiners_leavers(data, *, year: str, audience: str = "governors",
     title = "Who joined and who left the register?"
     last = previous_year(year)
     if not (data.pupils["academic_year"] == last).any():
-        no = selfeval.cannot_answer(title, f"no pupils are recorded in {last} to compare with", key_area=2)
-        return Section(2, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(2, _Q[0], title, audience, f"no pupils are recorded in {last} to compare with", asked=title)
     notes: list = []
     ch = noting(notes, register_changes, data.pupils, from_year=last, to_year=year)
     summary = disclosure.for_audience(ch.summary.drop(columns="school_id"),

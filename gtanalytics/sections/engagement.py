@@ -22,6 +22,7 @@ from gtanalytics.mentoring import mentor_caseloads, mentoring_impact
 from gtanalytics.sections.core import (
     Section,
     Table,
+    not_answered,
     population,
     smallest_group,
     staff_text,
@@ -66,9 +67,8 @@ def mentoring_progress(data, *, year: str, audience: str = "governors", threshol
     """
     title = "Is mentoring of able under-achievers followed by better progress?"
     if not len(data.mentoring):
-        no = selfeval.cannot_answer("Is mentoring followed by better progress?", "no mentoring records were supplied",
-                              key_area=4)
-        return Section(4, _Q[0], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[0], title, audience, "no mentoring records were supplied",
+                            asked="Is mentoring followed by better progress?", evidence=True)
     notes: list = []
     result = noting(notes, mentoring_impact, data.mentoring, pupils=data.pupils, assessments=data.assessments,
                     attendance=data.attendance if len(data.attendance) else None, comparison_filter="gt_register")
@@ -112,9 +112,8 @@ def mentoring_caseloads(data, *, year: str, audience: str = "governors", thresho
     if len(rows):
         rows = rows[school_calendar(rows["start_date"])["academic_year"].to_numpy() == year]
     if not len(rows):
-        no = selfeval.cannot_answer("Is mentoring done as planned?", f"no mentoring records were supplied for {year}",
-                              key_area=4)
-        return Section(4, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[0], title, audience, f"no mentoring records were supplied for {year}",
+                            asked="Is mentoring done as planned?")
     loads = mentor_caseloads(rows)
     k = len(loads)
     three, weekly = int(loads["caseload_as_planned"].sum()), int(loads["weekly_cadence"].sum())
@@ -170,8 +169,8 @@ def register_opportunities(data, *, year: str, audience: str = "governors", thre
     register = data.pupils[(data.pupils["academic_year"] == year) & data.pupils["gt_register"].eq(True)]
     if not len(data.enrichment) or not len(register):
         why = "no enrichment records were supplied" if not len(data.enrichment) else f"no pupil is on the register in {year}"
-        no = selfeval.cannot_answer("Do register pupils take up opportunities?", why, key_area=4)
-        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[1], title, audience, why, asked="Do register pupils take up opportunities?",
+                            evidence=True)
     notes: list = []
     enrichment = data.enrichment[(data.enrichment["academic_year"] == year)
                                  & data.enrichment["upn"].isin(register["upn"])]
@@ -253,8 +252,8 @@ def attendance(data, *, year: str, audience: str = "governors", threshold: int =
     """
     title = "Do able and disadvantaged pupils attend school?"
     if not len(data.attendance):
-        no = selfeval.cannot_answer("Do able pupils attend school?", "no attendance records were supplied", key_area=4)
-        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[1], title, audience, "no attendance records were supplied",
+                            asked="Do able pupils attend school?", evidence=True)
     notes: list = []
     rates = noting(notes, _absence_groups, data, year)
     values = ["estimate", "se", "ci_low", "ci_high", "count"]
@@ -302,8 +301,8 @@ def opportunities(data, *, year: str, audience: str = "governors", threshold: in
     """
     title = "Do disadvantaged pupils take up opportunities beyond the classroom?"
     if not len(data.enrichment):
-        no = selfeval.cannot_answer("Do pupils take up opportunities?", "no enrichment records were supplied", key_area=4)
-        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[1], title, audience, "no enrichment records were supplied",
+                            asked="Do pupils take up opportunities?", evidence=True)
     notes: list = []
     gap = noting(notes, takeup_gap, data.enrichment, data.pupils, group="disadvantaged")
     gap = disclosure.for_audience(gap[gap["academic_year"] == year],
@@ -328,8 +327,8 @@ def parents_engaged(data, *, year: str, audience: str = "governors", threshold: 
     """
     title = "Are parents and carers engaged?"
     if not len(data.parents_evenings):
-        no = selfeval.cannot_answer("Are parents engaged?", "no parents' evening records were supplied", key_area=4)
-        return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[2], title, audience, "no parents' evening records were supplied",
+                            asked="Are parents engaged?", evidence=True)
     notes: list = []
     rates = noting(notes, parents_evening_attendance, data.parents_evenings, data.pupils, by="disadvantaged")
     rates = disclosure.for_audience(rates[rates["academic_year"] == year], count_cols=["n", "count"],
@@ -382,8 +381,8 @@ def exclusions(data, *, year: str, audience: str = "governors", threshold: int =
     """
     title = "Are able and disadvantaged pupils kept in school (suspensions)?"
     if not len(data.exclusions):
-        no = selfeval.cannot_answer("Are able pupils suspended?", "no exclusion records were supplied", key_area=4)
-        return Section(4, _Q[1], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[1], title, audience, "no exclusion records were supplied",
+                            asked="Are able pupils suspended?", evidence=True)
     notes: list = []
     small = smallest_group(threshold)
     sentences, tables = [], []
@@ -441,9 +440,8 @@ def surveys(data, *, year: str, audience: str = "governors", threshold: int = SU
     title = "What do pupils and parents say in the school's surveys?"
     answers = data.surveys[data.surveys["academic_year"] == year] if len(data.surveys) else data.surveys
     if not len(answers):
-        no = selfeval.cannot_answer("What do pupils and parents say?", f"no survey answers were supplied for {year}",
-                              key_area=4)
-        return Section(4, _Q[2], title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+        return not_answered(4, _Q[2], title, audience, f"no survey answers were supplied for {year}",
+                            asked="What do pupils and parents say?", evidence=True)
     notes: list = []
     answers = answers.assign(question=staff_text(answers["question"], audience=audience, pupils=data))
     small = smallest_group(threshold)

@@ -9,7 +9,7 @@ from gtanalytics.progress import previous_year
 from gtanalytics import disclosure
 from gtanalytics.oversight import UNDER_ACHIEVING, need_groups, support_coverage
 from gtanalytics.sections.capacity import ACTIVITY_POPULATION
-from gtanalytics.sections.core import Section, Table, population, smallest_group
+from gtanalytics.sections.core import Section, Table, not_answered, population, smallest_group
 from gtanalytics.sections.figures import notes_for, noting
 from gtanalytics.sections.pupils import under_achiever_evidence
 from gtanalytics.subjects import subjects_in
@@ -89,14 +89,12 @@ def pupils_in_need(data, *, year: str, years=None, audience: str = "governors", 
     """
     title = "Which able pupils are under-achieving?"
     if audience != "leaders":
-        no = selfeval.cannot_answer(title, "the list names pupils and is for leaders only", key_area=1)
-        return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(1, _Q[1], title, audience, "the list names pupils and is for leaders only", asked=title)
     notes: list = []
     needs = under_achiever_evidence(data, year=year, years=years, notes=notes)
     if needs.empty and not subjects_in(data.assessments, years=[year]):
-        no = selfeval.cannot_answer(title, f"no standardised test scores for both {year} and "
-                                     f"{previous_year(year)}", key_area=1)
-        return Section(1, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(1, _Q[1], title, audience, f"no standardised test scores for both {year} and "
+                            f"{previous_year(year)}", asked=title)
     unsupported = int((needs["Current support"] == "None").sum())
     said = (f"{len(needs)} able pupils are making much less progress than expected; {unsupported} of them are "
             f"neither mentored nor in an intervention this year.")

@@ -14,7 +14,7 @@ from gtanalytics.balance import describe_comparability
 from gtanalytics.comparison import HALF_TERMS, TERMS, school_calendar
 from gtanalytics.errors import GTDataError
 from gtanalytics.interventions import intervention_impact, mini_review, termly_review
-from gtanalytics.sections.core import Section, Table, smallest_group, staff_text
+from gtanalytics.sections.core import Section, Table, not_answered, smallest_group, staff_text
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
@@ -29,8 +29,7 @@ _COLUMNS = {"n": "Pupils", "n_comparison": "Comparison pupils", "estimate": "Eff
 
 
 def _no_records(question: str, title: str, audience: str, key_area: int) -> Section:
-    no = selfeval.cannot_answer(question, "no intervention records were supplied", key_area=key_area)
-    return Section(key_area, question, title, audience, sentences=(no,), evidence=(no,), cannot_answer=(str(no),))
+    return not_answered(key_area, question, title, audience, "no intervention records were supplied", evidence=True)
 
 
 def interventions_working(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
@@ -91,9 +90,8 @@ def staff_groups(data, *, year: str, audience: str = "governors", threshold: int
                                audience=audience)
     small = smallest_group(threshold)
     if audience != "leaders":
-        no = selfeval.cannot_answer(question, "each member of staff's groups are shown to leaders, not governors",
-                              key_area=key_area)
-        return Section(key_area, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(key_area, question, title, audience,
+                            "each member of staff's groups are shown to leaders, not governors")
     chart = keep(plotting.effects_forest(by_staff, label="staff", min_n=small,
                                          title="Each member of staff's intervention groups"))
     sentences = tuple(nv.describe_effect(by_staff, outcome_name="the termly test", label="staff",
@@ -169,9 +167,8 @@ def _readable(impact: pd.DataFrame) -> pd.DataFrame:
 def _leaders_only(question: str, title: str, audience: str) -> Section | None:
     if audience == "leaders":
         return None
-    no = selfeval.cannot_answer(question, "the review names pupils and staff, so it is for leaders' internal meetings; "
-                          "governors see whether programmes work overall", key_area=3)
-    return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
+    return not_answered(3, _Q[0], title, audience, "the review names pupils and staff, so it is for leaders' internal "
+                        "meetings; governors see whether programmes work overall", asked=question)
 
 
 def _controls(function, data, *, year: str, audience: str, threshold: int, **choices):
@@ -256,8 +253,8 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
         return _no_records(question, "Mini learning review", audience, 3)
     cal = review_calendar(data.interventions, year=year)
     if not len(cal):
-        no = selfeval.cannot_answer(question, f"no intervention ran in {year}", key_area=3)
-        return Section(3, _Q[0], "Mini learning review", audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(3, _Q[0], "Mini learning review", audience, f"no intervention ran in {year}",
+                            asked=question)
     half_term = half_term or cal["half_term"].iloc[-1]
     staff = staff or cal.loc[cal["half_term"] == half_term, "staff"].iloc[0]
     title = f"Mini learning review: {staff}, {HALF_TERM_WORDS.get(half_term, half_term)} {year}"
@@ -274,8 +271,7 @@ def mini_learning_review(data, *, year: str, audience: str = "governors", thresh
         review = noting(notes, mini_review, data.interventions, staff=staff, half_term=half_term, academic_year=year,
                         pupils=data.pupils, assessments=data.assessments, rng=2024)
     except GTDataError as exc:  # nothing ran: said in words
-        no = selfeval.cannot_answer(question, str(exc).rstrip("."), key_area=3)
-        return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(3, _Q[0], title, audience, str(exc).rstrip("."), asked=question)
     p = review.pupils.copy()
     name = (p["forename"].fillna("") + " " + p["surname"].fillna("")).str.strip() if "forename" in p else p["upn"]
     p["pupil"] = name.where(name != "", p["upn"])
@@ -353,8 +349,8 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
         return _no_records(question, "Termly programme review", audience, 3)
     cal = review_calendar(data.interventions, year=year)
     if not len(cal):
-        no = selfeval.cannot_answer(question, f"no intervention programme started in {year}", key_area=3)
-        return Section(3, _Q[0], "Termly programme review", audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(3, _Q[0], "Termly programme review", audience,
+                            f"no intervention programme started in {year}", asked=question)
     term = term or max(cal["term"], key=TERMS.index)
     title = f"Termly programme review: {term} term {year}"
     hidden = _leaders_only(question, title, audience)
@@ -368,8 +364,7 @@ def termly_programme_review(data, *, year: str, audience: str = "governors", thr
         r = noting(notes, termly_review, data.interventions, term=term, academic_year=year, pupils=data.pupils,
                    assessments=data.assessments, rng=2024)
     except GTDataError as exc:  # no programme started that term: said in words
-        no = selfeval.cannot_answer(question, str(exc).rstrip("."), key_area=3)
-        return Section(3, _Q[0], title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(3, _Q[0], title, audience, str(exc).rstrip("."), asked=question)
     r = _readable(r.assign(programme=staff_text(r["programme"], audience=audience)))
     r["change"] = [_pm(*v) for v in zip(r["gain"], r["gain_ci_low"], r["gain_ci_high"])]
     r["against"] = [_pm(*v) for v in zip(r["effect"], r["effect_ci_low"], r["effect_ci_high"])]
@@ -429,9 +424,8 @@ def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: 
     question = selfeval.KEY_QUESTIONS[5][0]
     title = f"Learning support staff's caseloads and programmes, {year}" + (f" ({role})" if role else "")
     if audience != "leaders":
-        no = selfeval.cannot_answer(question, "each member of staff's caseload is shown to leaders; governors see how "
-                              "staff are deployed overall", key_area=5)
-        return Section(5, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(5, question, title, audience, "each member of staff's caseload is shown to leaders; "
+                            "governors see how staff are deployed overall")
     iv, mt = data.interventions, data.mentoring
     iv = iv[school_calendar(iv["start_date"])["academic_year"].to_numpy() == year] if len(iv) else iv
     mt = mt[school_calendar(mt["start_date"])["academic_year"].to_numpy() == year] if len(mt) else mt
@@ -467,9 +461,8 @@ def staff_caseloads(data, *, year: str, audience: str = "governors", threshold: 
         table = table[table["role"].astype(str) == role]
     table = table.sort_values("staff").reset_index(drop=True)
     if not len(table):
-        no = selfeval.cannot_answer(question, f"no {role or ''} staff ran an intervention or mentored in {year}".replace(
-            "  ", " "), key_area=5)
-        return Section(5, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(5, question, title, audience,
+                            f"no {role or ''} staff ran an intervention or mentored in {year}".replace("  ", " "))
     mentors = table[table["mentees"] > 0]
     sentences = (
         (f"{len(table)} staff or peer mentors ran interventions or mentored in {year}; between them they worked "

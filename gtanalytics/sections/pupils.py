@@ -21,7 +21,7 @@ from gtanalytics.comparison import TERMS, school_calendar
 from gtanalytics.errors import GTDataError
 from gtanalytics.prior_attainment import prior_band
 from gtanalytics.progress import value_added
-from gtanalytics.sections.core import Section, Table, smallest_group
+from gtanalytics.sections.core import Section, Table, not_answered, smallest_group
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics._stats import SUPPRESSION_THRESHOLD, wilson_ci
 from gtanalytics.subjects import subjects_in
@@ -231,15 +231,13 @@ def pupil_targets(data, *, year: str, audience: str = "leaders", threshold: int 
     title = "Targets: are pupils on track?"
     question = selfeval.KEY_QUESTIONS[2][1]
     if audience != "leaders":
-        no = selfeval.cannot_answer(title, "targets are set per pupil; this table names pupils and is for leaders only",
-                              key_area=2)
-        return Section(2, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(2, question, title, audience,
+                            "targets are set per pupil; this table names pupils and is for leaders only", asked=title)
     notes: list = []
     scores = expected_scores(data, years=[year], subjects=subjects, terms=("Summer",), notes=notes)
     if scores.empty:
-        no = selfeval.cannot_answer(title, f"no summer standardised test scores for both {year} and "
-                                     f"{previous_year(year)}", key_area=2)
-        return Section(2, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(2, question, title, audience, f"no summer standardised test scores for both {year} and "
+                            f"{previous_year(year)}", asked=title)
     tables, sentences = [], []
     small = smallest_group(threshold)
     for subject, s in scores.groupby("subject", sort=False):
@@ -338,9 +336,8 @@ def pupil_profile(data, *, pupil: str, year: str, years=None, audience: str = "l
     title = "Pupil profile"
     question = selfeval.KEY_QUESTIONS[2][1]
     if audience != "leaders":
-        no = selfeval.cannot_answer(title, "a pupil profile names a pupil and is for the school's leaders only",
-                              key_area=2)
-        return Section(2, question, title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(2, question, title, audience,
+                            "a pupil profile names a pupil and is for the school's leaders only", asked=title)
     found = find_pupil(data, pupil)
     exact = found[found["upn"].str.casefold() == str(pupil).strip().casefold()]
     found = exact if len(exact) else found

@@ -32,6 +32,7 @@ from gtanalytics.register import register_representation
 from gtanalytics.sections.core import (
     Section,
     Table,
+    not_answered,
     population,
     smallest_group,
     staff_text,
@@ -456,8 +457,8 @@ def trust_ratings(trust, *, year: str, audience: str = "governors") -> Section:
     se = trust.self_evaluation
     se = se[se["academic_year"].astype("string") == year] if len(se) else se
     if not len(se):
-        no = selfeval.cannot_answer(title, f"no self-evaluation ratings are recorded for {year}", key_area=5)
-        return Section(5, _Q[1], title, audience, sentences=(no,), cannot_answer=(str(no),))
+        return not_answered(5, _Q[1], title, audience, f"no self-evaluation ratings are recorded for {year}",
+                            asked=title)
     from gtanalytics.headlines import school_phase
 
     ids = sorted(rd.school_ids(trust), key=lambda s: ({"primary": 0, "secondary": 1}.get(
