@@ -20,14 +20,7 @@ from gtanalytics.register import (
     register_changes,
     register_representation,
 )
-from gtanalytics.sections.core import (
-    Section,
-    Table,
-    not_answered,
-    population,
-    smallest_group,
-    withhold,
-)
+from gtanalytics.sections.core import Section, Table, not_answered, population, smallest_group, withhold
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import Statement
 from gtanalytics.subjects import subjects_in

@@ -19,15 +19,7 @@ from gtanalytics.engagement import (
     takeup_gap,
 )
 from gtanalytics.mentoring import mentor_caseloads, mentoring_impact
-from gtanalytics.sections.core import (
-    Section,
-    Table,
-    not_answered,
-    population,
-    smallest_group,
-    staff_text,
-    withhold,
-)
+from gtanalytics.sections.core import Section, Table, not_answered, population, smallest_group, staff_text, withhold
 from gtanalytics.sections.figures import keep, notes_for, noting
 from gtanalytics.selfeval import Statement
 from gtanalytics._stats import SUPPRESSION_THRESHOLD, newcombe_ci, welch_moments

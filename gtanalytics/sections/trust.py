@@ -29,14 +29,7 @@ from gtanalytics.gap_trends import gap_trend
 from gtanalytics.headlines import key_findings, school_in_a_line
 from gtanalytics.interventions import intervention_impact
 from gtanalytics.register import register_representation
-from gtanalytics.sections.core import (
-    Section,
-    Table,
-    not_answered,
-    population,
-    smallest_group,
-    staff_text,
-)
+from gtanalytics.sections.core import Section, Table, not_answered, population, smallest_group, staff_text
 from gtanalytics.sections.data_use import CHARACTERISTICS
 from gtanalytics.sections.figures import noting
 from gtanalytics.sections.summary import headlines_for_audience
