@@ -27,13 +27,47 @@ from gtanalytics.subjects import subjects_in
 from gtanalytics._stats import SUPPRESSION_THRESHOLD
 
 __all__ = ["CHARACTERISTICS", "REGISTER_NAMES", "excellence_gaps", "gaps_closing", "most_able_progress",
-           "register_joiners_leavers", "register_missing", "register_representative"]
+           "recorded_characteristics", "register_joiners_leavers", "register_missing", "register_representative",
+           "representation_for_audience"]
 
 #: The pupil characteristics the register is audited on (those present in the data are used).
 CHARACTERISTICS = ("disadvantaged", "lac", "sen", "eal", "ethnicity_major", "sex")
 #: Plain labels of the register flag.
 REGISTER_NAMES = {True: "Pupils on the G&T register", False: "Pupils not on the register"}
 _Q = selfeval.KEY_QUESTIONS[2]
+
+
+def recorded_characteristics(pupils: pd.DataFrame) -> tuple:
+    """The :data:`CHARACTERISTICS` that at least one of ``pupils`` has recorded.
+
+    ``ethnicity_major`` counts as recorded where the ethnicity code is (the
+    major group is derived from it).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> recorded_characteristics(pd.DataFrame({"disadvantaged": [True, None], "sen": [None, None]}))
+    ('disadvantaged',)
+    """
+    source = {"ethnicity_major": "ethnicity"}
+    return tuple(c for c in CHARACTERISTICS
+                 if source.get(c, c) in pupils.columns and pupils[source.get(c, c)].notna().any())
+
+
+def representation_for_audience(pupils: pd.DataFrame, *, characteristics, audience: str, threshold: int,
+                                notes: list | None = None) -> pd.DataFrame:
+    """:func:`gtanalytics.register.register_representation` of ``pupils``, made safe for ``audience``.
+
+    Suppressed block by block (each characteristic breaks the register and
+    the cohort down), with the cohort and register totals kept as
+    ``n_cohort`` and ``n_register``; the metric's warnings go to ``notes``.
+    """
+    reg = noting([] if notes is None else notes, register_representation, pupils, characteristics=characteristics)
+    return disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
+                                   value_cols=["share_register", "share_cohort", "estimate", "ci_low", "ci_high",
+                                               "p_value", "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"],
+                                   threshold=threshold, audience=audience, block_col="characteristic",
+                                   totals={"n": "n_cohort", "n_group_register": "n_register"})
 
 
 def register_representative(data, *, year: str, audience: str = "governors", threshold: int = SUPPRESSION_THRESHOLD,
@@ -53,20 +87,14 @@ def register_representative(data, *, year: str, audience: str = "governors", thr
     (2, True)
     """
     pupils = data.pupils[data.pupils["academic_year"] == year]
-    source = {"ethnicity_major": "ethnicity"}  # the major group is derived from the ethnicity code
-    chars = tuple(c for c in CHARACTERISTICS
-                  if source.get(c, c) in pupils.columns and pupils[source.get(c, c)].notna().any())
+    chars = recorded_characteristics(pupils)
     if pupils.empty or not pupils["gt_register"].notna().any():
         why = f"no pupil in {year} has a G&T register flag" if len(pupils) else f"no pupils are recorded in {year}"
         return not_answered(2, _Q[0], "Is the gifted and talented register representative?", audience, why,
                             evidence=True)
     notes: list = []
-    reg = noting(notes, register_representation, pupils, characteristics=chars)
-    reg = disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
-                          value_cols=["share_register", "share_cohort", "estimate", "ci_low", "ci_high", "p_value",
-                                      "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"],
-                          threshold=threshold, audience=audience, block_col="characteristic",
-                          totals={"n": "n_cohort", "n_group_register": "n_register"})
+    reg = representation_for_audience(pupils, characteristics=chars, audience=audience, threshold=threshold,
+                                      notes=notes)
     if ledger is not None and audience == "governors" and len(reg):
         ledger.admit(population("pupils", year), reg["n_cohort"].iloc[0])
         ledger.admit(population("pupils", year, gt_register=True), reg["n_register"].iloc[0])

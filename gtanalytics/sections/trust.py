@@ -28,9 +28,8 @@ from gtanalytics.disclosure import Ledger
 from gtanalytics.gap_trends import gap_trend
 from gtanalytics.headlines import key_findings, school_in_a_line
 from gtanalytics.interventions import intervention_impact
-from gtanalytics.register import register_representation
 from gtanalytics.sections.core import Section, Table, not_answered, population, smallest_group, staff_text
-from gtanalytics.sections.data_use import CHARACTERISTICS
+from gtanalytics.sections.data_use import recorded_characteristics, representation_for_audience
 from gtanalytics.sections.figures import noting
 from gtanalytics.sections.summary import headlines_for_audience
 from gtanalytics.subjects import subjects_in
@@ -235,17 +234,10 @@ def school_overview(trust, *, school, years=None, audience: str = "governors",
 
     # the register's share of disadvantaged pupils (as register_representative)
     pupils = data.pupils[data.pupils["academic_year"] == year]
-    chars = tuple(c for c in CHARACTERISTICS
-                  if {"ethnicity_major": "ethnicity"}.get(c, c) in pupils.columns
-                  and pupils[{"ethnicity_major": "ethnicity"}.get(c, c)].notna().any())
+    chars = recorded_characteristics(pupils)
     reg = None
     if len(pupils) and pupils["gt_register"].notna().any() and "disadvantaged" in chars:
-        reg = noting([], register_representation, pupils, characteristics=chars)
-        reg = disclosure.for_audience(reg, count_cols=["n", "n_group_register"],
-                              value_cols=["share_register", "share_cohort", "estimate", "ci_low", "ci_high", "p_value",
-                                          "risk_ratio", "risk_ratio_ci_low", "risk_ratio_ci_high"],
-                              threshold=threshold, audience=audience, block_col="characteristic",
-                              totals={"n": "n_cohort", "n_group_register": "n_register"})
+        reg = representation_for_audience(pupils, characteristics=chars, audience=audience, threshold=threshold)
         hit = reg[(reg["characteristic"] == "disadvantaged") & reg["value"].astype(str).isin(["yes", "True"])]
         if len(hit):
             r = hit.iloc[0]
