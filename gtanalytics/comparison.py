@@ -37,15 +37,14 @@ import numpy as np
 import pandas as pd
 
 from gtanalytics.balance import ancova, balance
+from gtanalytics.data.schemas import TERMS
 from gtanalytics.errors import GTDataError
 from gtanalytics._stats import LOW_N, require_columns, t_value, welch_diff
 from gtanalytics.subjects import canonical_subject
 
-__all__ = ["HALF_TERMS", "TERMS", "comparison_data", "holidays", "match_comparison", "school_calendar", "school_weeks"]
+__all__ = ["HALF_TERMS", "comparison_data", "holidays", "match_comparison", "school_calendar", "school_weeks"]
 
 HALF_TERMS = ("Aut1", "Aut2", "Spr1", "Spr2", "Sum1", "Sum2")
-#: The three terms of the school year, in order.
-TERMS = ("Autumn", "Spring", "Summer")
 
 
 # --------------------------------------------------------------------------- calendar

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from gtanalytics.comparison import (HALF_TERMS, TERMS, compare_with_comparison_group, prepare_interventions, comparison_data)
+from gtanalytics.comparison import (HALF_TERMS, compare_with_comparison_group, prepare_interventions, comparison_data)
+from gtanalytics.data.schemas import TERMS
 from gtanalytics.effects import es_to_months, months_label, ratio_gain, ratio_gain_band, standardised_mean_change
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics._stats import LOW_N, ols, require_columns, t_value

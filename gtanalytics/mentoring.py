@@ -17,7 +17,8 @@ import warnings
 import numpy as np
 import pandas as pd
 from gtanalytics.balance import ancova, balance
-from gtanalytics.comparison import TERMS, as_flag, score_table, term_index, school_calendar, school_weeks
+from gtanalytics.comparison import as_flag, score_table, term_index, school_calendar, school_weeks
+from gtanalytics.data.schemas import TERMS
 from gtanalytics.errors import GTDataError, GTWarning
 from gtanalytics._stats import LOW_N, require_columns, welch_diff
 

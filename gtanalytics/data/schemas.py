@@ -31,6 +31,7 @@ __all__ = [
     "ETHNICITY_MAJOR",
     "SEN_CODES",
     "SCORE_TYPES",
+    "TERMS",
     "data_dictionary_markdown",
     "DTYPES",
     "KS1_POINTS",
@@ -57,6 +58,9 @@ SEN_CODES: dict[str, str] = {
     "E": "Education, health and care plan",
     "A": "Additional learning needs (Wales: ALN / IDP)",
 }
+
+#: The three terms of the school year, in order (an assessment's ``term``; attendance's ``period`` adds "Year").
+TERMS = ("Autumn", "Spring", "Summer")
 
 #: The kinds of score an assessment row can hold.
 SCORE_TYPES: dict[str, str] = {
@@ -204,7 +208,7 @@ _table(TableSpec(
         _UPN,
         _YEAR,
         Column("term", "str", "Term the assessment was taken", "Summer", required=True,
-               allowed=("Autumn", "Spring", "Summer")),
+               allowed=TERMS),
         Column("date", "date", "Date taken, if known", "2024-05-14"),
         Column("subject", "str", "Subject", "maths", required=True),
         Column("assessment", "str", "Name of the assessment", "KS2", required=True),
@@ -291,7 +295,7 @@ _table(TableSpec(
         _UPN,
         _YEAR,
         Column("period", "str", "Period covered (a term, or the whole year)", "Autumn", required=True,
-               allowed=("Autumn", "Spring", "Summer", "Year")),
+               allowed=(*TERMS, "Year")),
         Column("possible_sessions", "int", "Possible sessions (two a day)", "140", required=True,
                minimum=0, maximum=400),
         Column("authorised_absence", "int", "Sessions missed, authorised", "6", required=True, minimum=0),

@@ -27,10 +27,10 @@ import tempfile
 import numpy as np
 import pandas as pd
 
-from gtanalytics.datasets._tables import TERMS, academic_year_label, iso_date, pupil_names, statutory_age, yes_no, other_tables
+from gtanalytics.datasets._tables import academic_year_label, iso_date, pupil_names, statutory_age, yes_no, other_tables
 from gtanalytics.datasets._trust import enrol, trust_schools, pupil_traits
 from gtanalytics.data import make_upns
-from gtanalytics.data.schemas import TABLES
+from gtanalytics.data.schemas import TABLES, TERMS
 
 __all__ = ["PLANTED", "generate", "generate_national", "planted_truth", "write_sample", "load_sample"]
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-TERMS = ("Autumn", "Spring", "Summer")
+from gtanalytics.data.schemas import TERMS
+
 
 _NAMES = {  # (girls, boys, surnames): small, diverse, invented combinations
     # British names that are also words (White, Young, Summer, Grace, Key...) are in the lists so that every test

@@ -11,7 +11,8 @@ from gtanalytics import selfeval
 from gtanalytics import plotting
 from gtanalytics import disclosure
 from gtanalytics.balance import describe_comparability
-from gtanalytics.comparison import HALF_TERMS, TERMS, school_calendar
+from gtanalytics.comparison import HALF_TERMS, school_calendar
+from gtanalytics.data.schemas import TERMS
 from gtanalytics.errors import GTDataError
 from gtanalytics.interventions import intervention_impact, mini_review, termly_review
 from gtanalytics.sections.core import Section, Table, not_answered, smallest_group, staff_text

@@ -17,7 +17,8 @@ import pandas as pd
 from gtanalytics import selfeval
 from gtanalytics import data as rd
 from gtanalytics.progress import previous_year, summer_progress
-from gtanalytics.comparison import TERMS, school_calendar
+from gtanalytics.comparison import school_calendar
+from gtanalytics.data.schemas import TERMS
 from gtanalytics.errors import GTDataError
 from gtanalytics.prior_attainment import prior_band
 from gtanalytics.progress import value_added
