@@ -13,8 +13,7 @@ nearest-neighbour matching, and reports their balance and common support,
 plus a difference-in-differences on the gains.
 
 The calendar, the comparison group and the matching live in
-:mod:`gtanalytics.comparison`; ``school_calendar``, ``comparison_data``,
-``match_comparison`` and ``HALF_TERMS`` are re-exported here.
+:mod:`gtanalytics.comparison`.
 """
 
 from __future__ import annotations
