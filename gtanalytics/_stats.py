@@ -36,7 +36,7 @@ import math
 import warnings
 
 import numpy as np
-from scipy import linalg, optimize, stats
+from scipy import optimize, stats
 
 from gtanalytics.errors import GTDataError, GTWarning
 
@@ -525,10 +525,12 @@ def ols(y, X):
     if n < p or not sv.min() > sv.max() * max(n, p) * np.finfo(float).eps:
         raise GTDataError("The regression cannot be estimated: a covariate is constant, duplicates another, "
                           "or there are too few pupils. Remove that covariate.")
-    beta = linalg.solve_triangular(r, q.T @ y)
+    # numpy's LAPACK only: scipy.linalg brings a second OpenBLAS whose idle threads spin beside numpy's,
+    # which made every later pandas step about twice as slow on a 2-core machine.  R is p x p.
+    rinv = np.linalg.inv(r)
+    beta = rinv @ (q.T @ y)
     resid = y - X @ beta
     df = n - p
-    rinv = linalg.solve_triangular(r, np.eye(p))
     s2 = float(resid @ resid) / df if df > 0 else math.nan
     return beta, s2 * (rinv @ rinv.T), df
 
