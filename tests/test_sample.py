@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gtanalytics.datasets import PLANTED, generate, generate_national, planted_truth, write_sample
+from gtanalytics.datasets import PLANTED, generate, generate_national, load_sample, planted_truth, write_sample
 from gtanalytics.data.schemas import TABLES, data_dictionary_markdown
 from gtanalytics.data._upn import make_upn, upn_problem
 
@@ -365,3 +365,13 @@ def test_load_sample_is_clean():
     assert len(excluded) == 0
     assert (data.accounting["rows_excluded"] == 0).all()
     assert data.pupils["upn"].nunique() == generate()["pupils"]["upn"].nunique()
+
+
+def test_load_sample_reads_once_and_returns_independent_copies():
+    """The files are read once per process; a caller who changes a table changes only its own copy."""
+    first = load_sample()
+    first.pupils.loc[first.pupils.index[0], "surname"] = "Changed"
+    first.assessments.drop(first.assessments.index, inplace=True)
+    again = load_sample()
+    assert again.pupils.loc[again.pupils.index[0], "surname"] != "Changed"
+    assert len(again.assessments) > 0 and again.pupils is not first.pupils

@@ -20,6 +20,7 @@ and the other tables (interventions, mentoring, attendance, ...).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pathlib
 import tempfile
@@ -539,7 +540,8 @@ def load_sample():
 
     Uses ``data/sample/`` of the repository when the package runs from a checkout; otherwise
     (an installed package) writes the sample once to a cache folder (``$GTANALYTICS_CACHE`` or the
-    system temporary folder) and loads that.
+    system temporary folder) and loads that.  The files are read once per process (again if one
+    changes); each call returns its own copy, so changing one copy's tables leaves the next call's alone.
 
     Returns
     -------
@@ -560,4 +562,12 @@ def load_sample():
         here = pathlib.Path(os.environ.get("GTANALYTICS_CACHE", tempfile.gettempdir())) / "gtanalytics-sample-2024"
         if not (here / "self_evaluation.csv").exists():
             write_sample(here, seed=PLANTED["seed"])
-    return load(here)
+    stamp = (str(here), max((f.stat().st_mtime_ns for f in here.iterdir() if f.is_file()), default=0))
+    if _LOADED.get("stamp") != stamp:
+        _LOADED.update(stamp=stamp, data=load(here))
+    data = _LOADED["data"]
+    return dataclasses.replace(data, **{f.name: getattr(data, f.name).copy() for f in dataclasses.fields(data)})
+
+
+#: The sample as last read by :func:`load_sample`, with the folder and newest file time it was read at.
+_LOADED: dict = {}
