@@ -19,6 +19,7 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 from gtanalytics import plotting  # noqa: E402
+from gtanalytics.errors import GTDataError  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -188,3 +189,9 @@ def test_style_is_reproducible_and_colour_blind_safe():
 
     assert png() == png()
     assert svg() == svg()
+
+
+def test_a_label_column_that_is_not_there_is_named_in_plain_english():
+    frame = pd.DataFrame({"school": ["A"], "n": [20], "estimate": [0.1], "ci_low": [0.0], "ci_high": [0.2]})
+    with pytest.raises(GTDataError, match=r"The result table has no column 'nope'.*Columns found: school, n"):
+        plotting.estimates(frame, label="nope")

@@ -15,6 +15,8 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from gtanalytics._stats import require_columns
+
 __all__ = ["OKABE_ITO", "MARKERS", "LINESTYLES", "HATCHES", "STYLE", "set_style"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette, in the order used for series.
@@ -109,8 +111,7 @@ def new_axes(ax, figsize):
 def label_column(frame: pd.DataFrame, label: str | None, stats: Sequence[str]) -> str | None:
     """The column naming each row of a result: ``label`` if given (checked), else the first non-statistic column."""
     if label is not None:
-        if label not in frame.columns:
-            raise KeyError(f"column {label!r} is not in the result; columns are {list(frame.columns)}")
+        require_columns(frame, [label], "result", hint="Pass label= one of those columns.")
         return label
     for c in frame.columns:
         if c not in stats and not str(c).startswith(("n_", "ci_", "mean_", "low_")):
