@@ -1,13 +1,20 @@
 """gtanalytics: self-evaluation analytics for able, gifted and talented and disadvantaged pupils.
 
-The public API is re-exported here; each function lives in a module of its own
-topic (``gtanalytics.progress``, ``gtanalytics.effects``, ...).
+The public API is gathered here.  The package is in layers whose imports point down only:
+``data`` (files to :class:`SchoolData`), the metrics (flat modules, one topic each:
+``gtanalytics.progress``, ``gtanalytics.effects``, ``gtanalytics.gaps``, ...), then ``disclosure``,
+``narrative`` and ``plotting``, then ``sections`` (one function per key question), then ``report``
+and the CLI.  A module whose name starts with an underscore is internal.
 
 Examples
 --------
 >>> import gtanalytics as gt
->>> data = gt.load_sample()                      # doctest: +SKIP
->>> va = gt.value_added(pairs, outcome="outcome", prior="prior", by="school_id")  # doctest: +SKIP
+>>> data = gt.load_sample()
+>>> pairs = gt.pair_assessments(data, outcome=dict(assessment="KS4", subject="A8"),
+...                             prior=dict(assessment="KS2", subject=["reading", "maths"]))
+>>> va = gt.value_added(pairs, outcome="outcome", prior="prior", by="school_id")
+>>> list(va.groups.columns[:6])
+['school_id', 'n', 'va', 'se', 'ci_low', 'ci_high']
 """
 
 from gtanalytics.attendance import absence_rates, attendance_before_after, exclusion_rates
