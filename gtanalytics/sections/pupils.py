@@ -414,10 +414,12 @@ def pupil_lookup(data, *, year: str, years=None, audience: str = "leaders", pupi
     With ``interactive=False`` (report builds) the starting pupil's :func:`pupil_profile`; otherwise
     an ``ipywidgets.interactive`` with a box that suggests pupils as their name or UPN is typed.
     """
+    if audience != "leaders":   # a profile names a pupil: governors get the reason, so no pupil is looked for
+        return pupil_profile(data, pupil=pupil, year=year, years=years, audience=audience)
     if pupil is None:
         first = under_achiever_evidence(data, year=year)
         pupil = first["upn"].iloc[0] if len(first) else data.pupils.sort_values("academic_year")["upn"].iloc[-1]
-    if not interactive or audience != "leaders":
+    if not interactive:
         return pupil_profile(data, pupil=pupil, year=year, years=years, audience=audience)
     import ipywidgets as widgets
 
