@@ -415,8 +415,9 @@ def read_ctf(path: str | Path, *, label: str | None = None, log: ProblemLog | No
     --------
     >>> import tempfile, pathlib
     >>> from gtanalytics.datasets import load_sample
-    >>> p = write_ctf(load_sample(), pathlib.Path(tempfile.mkdtemp()) / "oak.xml", school_id="8862101")
-    >>> ctf = read_ctf(p)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     p = write_ctf(load_sample(), pathlib.Path(folder) / "oak.xml", school_id="8862101")
+    ...     ctf = read_ctf(p)
     >>> ctf.header["school_id"], ctf.header["academic_year"]
     ('8862101', '2023/24')
     """
@@ -669,9 +670,10 @@ def write_ctf(data, path: str | Path, *, school_id: str, academic_year: str | No
     --------
     >>> import tempfile, pathlib
     >>> from gtanalytics.datasets import load_sample
-    >>> p = write_ctf(load_sample(), pathlib.Path(tempfile.mkdtemp()) / "oak.xml", school_id="8862101")
-    >>> p.read_text()[:38]
-    '<?xml version="1.0" encoding="utf-8"?>'
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     p = write_ctf(load_sample(), pathlib.Path(folder) / "oak.xml", school_id="8862101")
+    ...     print(p.read_text()[:38])
+    <?xml version="1.0" encoding="utf-8"?>
     """
     pupils = data.pupils[data.pupils["school_id"] == school_id]
     if pupils.empty:
@@ -778,7 +780,8 @@ def write_school_ctfs(data, folder: str | Path, *, academic_year: str | None = N
     --------
     >>> import tempfile
     >>> from gtanalytics.datasets import load_sample
-    >>> [p.name for p in write_school_ctfs(load_sample(), tempfile.mkdtemp())][:2]
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     print([p.name for p in write_school_ctfs(load_sample(), folder)][:2])
     ['8862101.xml', '8872101.xml']
     """
     ids = sorted(data.pupils["school_id"].dropna().unique())

@@ -521,9 +521,10 @@ def write_sample(folder, *, seed: int = 2024, **kwargs) -> list[pathlib.Path]:
     --------
     >>> import tempfile
     >>> from gtanalytics.datasets import write_sample
-    >>> paths = write_sample(tempfile.mkdtemp(), scale=0.2)
-    >>> paths[1].name
-    'pupils.csv'
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     paths = write_sample(folder, scale=0.2)
+    ...     print(paths[1].name)
+    pupils.csv
     """
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
