@@ -2,7 +2,7 @@
 
 check_report_privacy is tested against a small hand-made pupils table (independent of the sample), so every
 planted UPN, name, date of birth, small count, code cell and external script is known in advance.
-Block-wise suppression (report_tables.for_audience with block_col) is checked by an independent
+Block-wise suppression (gtanalytics.disclosure.for_audience with block_col) is checked by an independent
 audit written here (what a reader knowing each block's total cannot see must add up to 0 or at
 least the threshold) and by gtanalytics.disclosure.check_disclosure.
 """

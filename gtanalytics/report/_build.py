@@ -780,7 +780,7 @@ def build_reports(data, out, *, schools=None, pdf: bool = False, audience: str =
                   + (f" - {error}" if error else ""), flush=True)
 
     with _build_folders(out) as (work, stage, stop):
-        with open(work / _CACHE, "wb") as f:    # loaded once: every kernel reads this copy (report_data.load_trust)
+        with open(work / _CACHE, "wb") as f:    # loaded once: every kernel reads this copy (gtanalytics.data.load_trust)
             pickle.dump(loaded, f, protocol=pickle.HIGHEST_PROTOCOL)
         if jobs == 1 or total == 1:
             for i, (s, nbs) in enumerate(tasks):
