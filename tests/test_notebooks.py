@@ -8,6 +8,7 @@ no function definitions (logic belongs in the library, with tests).
 from __future__ import annotations
 
 import ast
+import pickle
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -66,14 +67,19 @@ def test_key_area_notebooks_open_with_their_questions():
             assert "sections.self_evaluation" in text
 
 
-def _execute_all(data_dir, out, school):
-    """Run every notebook once for one school, two kernels at a time."""
+def _execute_all(data_dir, out, school, data_cache=None):
+    """Run every notebook once for one school, two kernels at a time.
+
+    With ``data_cache`` (the loaded data, pickled) the notebooks read it as a report build's do;
+    without, each notebook loads the export files itself, as in JupyterLab.
+    """
     from gtanalytics.report._build import execute_notebook
 
     def run(path):
         t0 = time.perf_counter()
         params = {"data_path": str(data_dir), "school": school, "years": None, "threshold": 6,
-                  "audience": "governors" if path.stem.startswith("9") else "leaders", "interactive": False}
+                  "audience": "governors" if path.stem.startswith("9") else "leaders", "interactive": False,
+                  "data_cache": data_cache}
         try:
             execute_notebook(path, out / path.name, parameters=params)
             return path.stem, None, time.perf_counter() - t0
@@ -86,9 +92,12 @@ def _execute_all(data_dir, out, school):
 
 
 @pytest.fixture(scope="module")
-def executed(sample_dir, tmp_path_factory):
-    """Every notebook run on the sample trust for one secondary school."""
-    return _execute_all(sample_dir, tmp_path_factory.mktemp("executed"), "8884101")
+def executed(sample_dir, sample, tmp_path_factory):
+    """Every notebook run on the sample trust for one secondary school, reading the data loaded once (as
+    ``build_reports`` runs them); the minimal export's run below has each notebook load the files itself."""
+    cache = tmp_path_factory.mktemp("cache") / "trust.pickle"
+    cache.write_bytes(pickle.dumps(sample, protocol=pickle.HIGHEST_PROTOCOL))
+    return _execute_all(sample_dir, tmp_path_factory.mktemp("executed"), "8884101", data_cache=str(cache))
 
 
 @pytest.fixture(scope="module")
