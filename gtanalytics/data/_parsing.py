@@ -246,7 +246,7 @@ def upn_check_vectorised(s: pd.Series) -> pd.Series:
     The same algorithm as :func:`gtanalytics.data.check_letter`, written with numpy so
     that hundreds of thousands of UPNs are checked without a Python loop.
     """
-    from gtanalytics.data._upn import CHECK_ALPHABET
+    from gtanalytics.data._upn import CHECK_ALPHABET, check_letter_places
 
     shaped = s.str.fullmatch(r"[A-HJ-NP-RT-Z]\d{11}[0-9A-HJ-NP-RT-Z]").fillna(False).to_numpy(dtype=bool)
     ok = np.zeros(len(s), dtype=bool)
@@ -256,10 +256,8 @@ def upn_check_vectorised(s: pd.Series) -> pd.Series:
         lookup[np.arange(48, 58)] = np.arange(10)
         for i, ch in enumerate(CHECK_ALPHABET):
             lookup[ord(ch)] = i
-        values = lookup[arr[:, 1:]]
-        total = values @ np.arange(2, 14, dtype=np.int64)
         alphabet = np.frombuffer(CHECK_ALPHABET.encode("ascii"), dtype=np.uint8)
-        ok[shaped] = alphabet[total % 23] == arr[:, 0]
+        ok[shaped] = alphabet[check_letter_places(lookup[arr[:, 1:]])] == arr[:, 0]
     return pd.Series(ok, index=s.index)
 
 
